@@ -1,0 +1,87 @@
+//! Event-stream message headers, as the generated event mappings read and write them.
+//!
+//! Framing (prelude, CRCs) belongs to the transport; this module only deals
+//! with decoded [`Message`]s.
+
+pub use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+
+use crate::error::MalformedResponse;
+
+/// Kinds of message, from the `:message-type` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageType {
+    /// A modeled event; `:event-type` names it.
+    Event,
+    /// A modeled exception; `:exception-type` names it.
+    Exception,
+    /// An unmodeled error; `:error-code` and `:error-message` describe it.
+    Error,
+}
+
+/// The value of a string header, if present.
+pub fn header_str<'a>(message: &'a Message, name: &str) -> Option<&'a str> {
+    message
+        .headers()
+        .iter()
+        .find(|h| h.name().as_str() == name)
+        .and_then(|h| h.value().as_string().ok())
+        .map(|s| s.as_str())
+}
+
+/// Reads `:message-type`.
+pub fn message_type(message: &Message) -> Result<MessageType, MalformedResponse> {
+    match header_str(message, ":message-type") {
+        Some("event") => Ok(MessageType::Event),
+        Some("exception") => Ok(MessageType::Exception),
+        Some("error") => Ok(MessageType::Error),
+        Some(other) => Err(MalformedResponse::message(format!(
+            "event-stream message type `{other}` is unknown"
+        ))),
+        None => Err(MalformedResponse::message(
+            "event-stream message has no `:message-type` header",
+        )),
+    }
+}
+
+/// The headers every outgoing event carries.
+pub fn event_message(event_type: &'static str, content_type: &'static str, payload: Vec<u8>) -> Message {
+    Message::new(payload)
+        .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
+        .add_header(Header::new(":event-type", HeaderValue::String(event_type.into())))
+        .add_header(Header::new(":content-type", HeaderValue::String(content_type.into())))
+}
+
+/// An event-stream error that the models do not describe, or an exception of an unknown type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnhandledEventError {
+    /// `:error-code` or `:exception-type`.
+    pub code: Option<String>,
+    /// `:error-message`, or the payload's `message` member.
+    pub message: Option<String>,
+}
+
+impl UnhandledEventError {
+    /// Reads the code and message of an error or unknown exception message.
+    pub fn from_message(message: &Message) -> Self {
+        let code = header_str(message, ":error-code")
+            .or_else(|| header_str(message, ":exception-type"))
+            .map(str::to_owned);
+        let text = header_str(message, ":error-message").map(str::to_owned).or_else(|| {
+            let json: serde_json::Value = serde_json::from_slice(message.payload()).ok()?;
+            ["message", "Message"]
+                .iter()
+                .find_map(|k| json.get(*k)?.as_str().map(str::to_owned))
+        });
+        UnhandledEventError { code, message: text }
+    }
+}
+
+impl std::fmt::Display for UnhandledEventError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code.as_deref().unwrap_or("unknown event-stream error"))?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
