@@ -28,12 +28,26 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-/// A value that has a wire form under the codec `F`.
-pub trait Codec<F>: Sized {
+/// A value that can be written in codec `F`'s form.
+pub trait Encode<F> {
     /// Writes the value in the codec's form.
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+}
+
+/// A value that can be read in codec `F`'s form.
+pub trait Decode<F>: Sized {
     /// Reads a value in the codec's form.
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+/// Both directions.
+pub trait Codec<F>: Encode<F> + Decode<F> {}
+impl<F, T: Encode<F> + Decode<F>> Codec<F> for T {}
+
+impl<F, T: Encode<F> + ?Sized> Encode<F> for &T {
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).encode(serializer)
+    }
 }
 
 /// Timestamps as seconds since the Unix epoch, a JSON number that may have a fraction.
@@ -57,7 +71,7 @@ impl<'a, F, T: ?Sized> Encoded<'a, F, T> {
     }
 }
 
-impl<F, T: Codec<F>> Serialize for Encoded<'_, F, T> {
+impl<F, T: Encode<F> + ?Sized> Serialize for Encoded<'_, F, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.encode(serializer)
     }
@@ -66,34 +80,40 @@ impl<F, T: Codec<F>> Serialize for Encoded<'_, F, T> {
 /// Holds a value read in codec `F`'s form.
 pub struct Decoded<F, T>(pub T, PhantomData<F>);
 
-impl<'de, F, T: Codec<F>> Deserialize<'de> for Decoded<F, T> {
+impl<'de, F, T: Decode<F>> Deserialize<'de> for Decoded<F, T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::decode(deserializer).map(|value| Decoded(value, PhantomData))
     }
 }
 
-impl<F, T: Codec<F>> Codec<F> for Option<T> {
+impl<F, T: Encode<F>> Encode<F> for Option<T> {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Some(value) => value.encode(serializer),
             None => serializer.serialize_none(),
         }
     }
+}
+
+impl<F, T: Decode<F>> Decode<F> for Option<T> {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(Option::<Decoded<F, T>>::deserialize(deserializer)?.map(|d| d.0))
     }
 }
 
-impl<F, T: Codec<F>> Codec<F> for Box<T> {
+impl<F, T: Encode<F>> Encode<F> for Box<T> {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         (**self).encode(serializer)
     }
+}
+
+impl<F, T: Decode<F>> Decode<F> for Box<T> {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::decode(deserializer).map(Box::new)
     }
 }
 
-impl<F, T: Codec<F>> Codec<F> for Vec<T> {
+impl<F, T: Encode<F>> Encode<F> for Vec<T> {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
         for item in self {
@@ -101,9 +121,12 @@ impl<F, T: Codec<F>> Codec<F> for Vec<T> {
         }
         seq.end()
     }
+}
+
+impl<F, T: Decode<F>> Decode<F> for Vec<T> {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ListVisitor<F, T>(PhantomData<(F, T)>);
-        impl<'de, F, T: Codec<F>> Visitor<'de> for ListVisitor<F, T> {
+        impl<'de, F, T: Decode<F>> Visitor<'de> for ListVisitor<F, T> {
             type Value = Vec<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list")
@@ -120,7 +143,7 @@ impl<F, T: Codec<F>> Codec<F> for Vec<T> {
     }
 }
 
-impl<F, T: Codec<F>> Codec<F> for HashMap<String, T> {
+impl<F, T: Encode<F>> Encode<F> for HashMap<String, T> {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
         for (key, value) in self {
@@ -128,9 +151,12 @@ impl<F, T: Codec<F>> Codec<F> for HashMap<String, T> {
         }
         map.end()
     }
+}
+
+impl<F, T: Decode<F>> Decode<F> for HashMap<String, T> {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MapVisitor<F, T>(PhantomData<(F, T)>);
-        impl<'de, F, T: Codec<F>> Visitor<'de> for MapVisitor<F, T> {
+        impl<'de, F, T: Decode<F>> Visitor<'de> for MapVisitor<F, T> {
             type Value = HashMap<String, T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a map")
@@ -147,7 +173,7 @@ impl<F, T: Codec<F>> Codec<F> for HashMap<String, T> {
     }
 }
 
-impl Codec<EpochSeconds> for DateTime {
+impl Encode<EpochSeconds> for DateTime {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.has_subsec_nanos() {
             serializer.serialize_f64(self.as_secs_f64())
@@ -155,6 +181,9 @@ impl Codec<EpochSeconds> for DateTime {
             serializer.serialize_i64(self.secs())
         }
     }
+}
+
+impl Decode<EpochSeconds> for DateTime {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EpochVisitor;
         impl Visitor<'_> for EpochVisitor {
@@ -201,28 +230,37 @@ fn encode_formatted<S: Serializer>(value: &DateTime, serializer: S, format: Form
     serializer.serialize_str(&text)
 }
 
-impl Codec<Rfc3339> for DateTime {
+impl Encode<Rfc3339> for DateTime {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         encode_formatted(self, serializer, Format::DateTime)
     }
+}
+
+impl Decode<Rfc3339> for DateTime {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode_formatted(deserializer, Format::DateTimeWithOffset)
     }
 }
 
-impl Codec<HttpDate> for DateTime {
+impl Encode<HttpDate> for DateTime {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         encode_formatted(self, serializer, Format::HttpDate)
     }
+}
+
+impl Decode<HttpDate> for DateTime {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode_formatted(deserializer, Format::HttpDate)
     }
 }
 
-impl Codec<Base64> for Blob {
+impl Encode<Base64> for Blob {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&aws_smithy_types::base64::encode(self.as_ref()))
     }
+}
+
+impl Decode<Base64> for Blob {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Base64Visitor;
         impl Visitor<'_> for Base64Visitor {
@@ -275,7 +313,7 @@ fn non_finite_name(v: f64) -> &'static str {
     }
 }
 
-impl Codec<Float> for f64 {
+impl Encode<Float> for f64 {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.is_finite() {
             serializer.serialize_f64(*self)
@@ -283,12 +321,15 @@ impl Codec<Float> for f64 {
             serializer.serialize_str(non_finite_name(*self))
         }
     }
+}
+
+impl Decode<Float> for f64 {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(FloatVisitor)
     }
 }
 
-impl Codec<Float> for f32 {
+impl Encode<Float> for f32 {
     fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.is_finite() {
             serializer.serialize_f32(*self)
@@ -296,6 +337,9 @@ impl Codec<Float> for f32 {
             serializer.serialize_str(non_finite_name(f64::from(*self)))
         }
     }
+}
+
+impl Decode<Float> for f32 {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(FloatVisitor).map(|v| v as f32)
     }
@@ -307,11 +351,11 @@ macro_rules! codec_module {
         pub mod $module {
             use super::*;
             /// Serializes `value` in this codec's form.
-            pub fn serialize<T: Codec<$format>, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+            pub fn serialize<T: Encode<$format> + ?Sized, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
                 value.encode(serializer)
             }
             /// Deserializes a value in this codec's form.
-            pub fn deserialize<'de, T: Codec<$format>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+            pub fn deserialize<'de, T: Decode<$format>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
                 T::decode(deserializer)
             }
         }

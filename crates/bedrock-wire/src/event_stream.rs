@@ -85,3 +85,58 @@ impl std::fmt::Display for UnhandledEventError {
         Ok(())
     }
 }
+
+/// Why a message could not be turned into an event.
+#[derive(Debug)]
+pub enum EventError<E> {
+    /// The service sent an exception (modeled, or `Unhandled` in `E`).
+    Exception(E),
+    /// The message does not match the stream's model.
+    Malformed(MalformedResponse),
+}
+
+impl<E> From<MalformedResponse> for EventError<E> {
+    fn from(e: MalformedResponse) -> Self {
+        EventError::Malformed(e)
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for EventError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventError::Exception(e) => e.fmt(f),
+            EventError::Malformed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for EventError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EventError::Exception(e) => Some(e),
+            EventError::Malformed(e) => Some(e),
+        }
+    }
+}
+
+/// Reads a message's JSON payload as `T`; `what` names the event for the error.
+pub fn decode_payload<T: serde::de::DeserializeOwned>(message: &Message, what: &str) -> Result<T, MalformedResponse> {
+    let payload = message.payload();
+    let payload = if payload.is_empty() { b"{}".as_slice() } else { payload.as_ref() };
+    serde_json::from_slice(payload).map_err(|e| MalformedResponse::new(format!("payload of event `{what}`"), e))
+}
+
+/// Builds an event message with a JSON payload.
+pub fn encode_event<T: serde::Serialize>(event_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
+    let payload = serde_json::to_vec(value).map_err(|e| crate::BuildError::serialize("an event payload", e))?;
+    Ok(event_message(event_type, "application/json", payload))
+}
+
+/// Builds an exception message with a JSON payload.
+pub fn encode_exception<T: serde::Serialize>(exception_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
+    let payload = serde_json::to_vec(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
+    Ok(Message::new(payload)
+        .add_header(Header::new(":message-type", HeaderValue::String("exception".into())))
+        .add_header(Header::new(":exception-type", HeaderValue::String(exception_type.into())))
+        .add_header(Header::new(":content-type", HeaderValue::String("application/json".into()))))
+}

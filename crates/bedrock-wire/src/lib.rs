@@ -33,6 +33,9 @@ pub use error::{BuildError, ErrorMetadata, MalformedResponse, ResponseError, Ser
 pub use operation::{IdempotencyTokens, Operation, Paginated};
 pub use validate::{Validate, ValidationError, Violation};
 
+/// What `Debug` prints in place of a sensitive value.
+pub const REDACTED: &str = "*** redacted ***";
+
 /// A JSON document: the open content of `document` shapes.
 pub type Document = serde_json::Value;
 

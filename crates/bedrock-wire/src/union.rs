@@ -39,6 +39,11 @@ impl UnknownMember {
         }))
     }
 
+    /// A member named `name` with a raw JSON value.
+    pub fn new(name: impl Into<String>, value: serde_json::Value) -> Self {
+        UnknownMember { name: name.into(), value }
+    }
+
     /// The member's JSON name.
     pub fn name(&self) -> &str {
         &self.name
