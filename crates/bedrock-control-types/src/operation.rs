@@ -6,7 +6,11 @@
 use std::collections::HashMap;
 
 use bedrock_wire::__private::http::header::HeaderValue;
-use bedrock_wire::__private::http::{self, header::CONTENT_TYPE, Method};
+use bedrock_wire::__private::http::{
+    self,
+    header::{CONTENT_LENGTH, CONTENT_TYPE},
+    Method,
+};
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
@@ -43,6 +47,9 @@ impl Operation for BatchDeleteAdvancedPromptOptimizationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -105,6 +112,9 @@ impl Operation for BatchDeleteEvaluationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -177,6 +187,9 @@ impl Operation for CancelAutomatedReasoningPolicyBuildWorkflow {
         uri.push_str("/cancel");
         let mut builder = http::Request::builder().method(Method::POST).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -248,6 +261,9 @@ impl Operation for CreateAdvancedPromptOptimizationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -322,6 +338,9 @@ impl Operation for CreateAutomatedReasoningPolicy {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -429,6 +448,9 @@ impl Operation for CreateAutomatedReasoningPolicyTestCase {
             client_request_token: input.client_request_token.as_ref(),
             confidence_threshold: input.confidence_threshold.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -528,6 +550,9 @@ impl Operation for CreateAutomatedReasoningPolicyVersion {
             last_updated_definition_hash: &input.last_updated_definition_hash,
             tags: input.tags.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -602,6 +627,9 @@ impl Operation for CreateCustomModel {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -671,6 +699,9 @@ impl Operation for CreateCustomModelDeployment {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -739,6 +770,9 @@ impl Operation for CreateEvaluationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -799,6 +833,9 @@ impl Operation for CreateFoundationModelAgreement {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -862,6 +899,9 @@ impl Operation for CreateGuardrail {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -948,6 +988,9 @@ impl Operation for CreateGuardrailVersion {
             description: input.description.as_ref(),
             client_request_token: input.client_request_token.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1014,6 +1057,9 @@ impl Operation for CreateInferenceProfile {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1083,6 +1129,9 @@ impl Operation for CreateMarketplaceModelEndpoint {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1151,6 +1200,9 @@ impl Operation for CreateModelCopyJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1208,6 +1260,9 @@ impl Operation for CreateModelCustomizationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1273,6 +1328,9 @@ impl Operation for CreateModelImportJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1342,6 +1400,9 @@ impl Operation for CreateModelInvocationJob {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1408,6 +1469,9 @@ impl Operation for CreatePromptRouter {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1477,6 +1541,9 @@ impl Operation for CreateProvisionedModelThroughput {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1548,6 +1615,9 @@ impl Operation for DeleteAutomatedReasoningPolicy {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1628,6 +1698,9 @@ impl Operation for DeleteAutomatedReasoningPolicyBuildWorkflow {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1721,6 +1794,9 @@ impl Operation for DeleteAutomatedReasoningPolicyTestCase {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1792,6 +1868,9 @@ impl Operation for DeleteCustomModel {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1853,6 +1932,9 @@ impl Operation for DeleteCustomModelDeployment {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1914,6 +1996,9 @@ impl Operation for DeleteEnforcedGuardrailConfiguration {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -1971,6 +2056,9 @@ impl Operation for DeleteFoundationModelAgreement {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2037,6 +2125,9 @@ impl Operation for DeleteGuardrail {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2101,6 +2192,9 @@ impl Operation for DeleteImportedModel {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2162,6 +2256,9 @@ impl Operation for DeleteInferenceProfile {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2223,6 +2320,9 @@ impl Operation for DeleteMarketplaceModelEndpoint {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2276,6 +2376,9 @@ impl Operation for DeleteModelInvocationLoggingConfiguration {
         uri.push_str("/logging/modelinvocations");
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2333,6 +2436,9 @@ impl Operation for DeletePromptRouter {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2391,6 +2497,9 @@ impl Operation for DeleteProvisionedModelThroughput {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2452,6 +2561,9 @@ impl Operation for DeleteResourcePolicy {
         }
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2511,6 +2623,9 @@ impl Operation for DeregisterMarketplaceModelEndpoint {
         uri.push_str("/registration");
         let mut builder = http::Request::builder().method(Method::DELETE).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2578,6 +2693,9 @@ impl Operation for ExportAutomatedReasoningPolicyVersion {
         uri.push_str("/export");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2632,6 +2750,9 @@ impl Operation for GetAccountDataRetention {
         uri.push_str("/data-retention");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2687,6 +2808,9 @@ impl Operation for GetAdvancedPromptOptimizationJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2745,6 +2869,9 @@ impl Operation for GetAutomatedReasoningPolicy {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2814,6 +2941,9 @@ impl Operation for GetAutomatedReasoningPolicyAnnotations {
         uri.push_str("/annotations");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2889,6 +3019,9 @@ impl Operation for GetAutomatedReasoningPolicyBuildWorkflow {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -2974,6 +3107,9 @@ impl Operation for GetAutomatedReasoningPolicyBuildWorkflowResultAssets {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3056,6 +3192,9 @@ impl Operation for GetAutomatedReasoningPolicyNextScenario {
         uri.push_str("/scenarios");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3129,6 +3268,9 @@ impl Operation for GetAutomatedReasoningPolicyTestCase {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3207,6 +3349,9 @@ impl Operation for GetAutomatedReasoningPolicyTestResult {
         uri.push_str("/test-results");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3268,6 +3413,9 @@ impl Operation for GetCustomModel {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3326,6 +3474,9 @@ impl Operation for GetCustomModelDeployment {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3384,6 +3535,9 @@ impl Operation for GetEvaluationJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3442,6 +3596,9 @@ impl Operation for GetFoundationModel {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3500,6 +3657,9 @@ impl Operation for GetFoundationModelAvailability {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3563,6 +3723,9 @@ impl Operation for GetGuardrail {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3621,6 +3784,9 @@ impl Operation for GetImportedModel {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3679,6 +3845,9 @@ impl Operation for GetInferenceProfile {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3737,6 +3906,9 @@ impl Operation for GetMarketplaceModelEndpoint {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3795,6 +3967,9 @@ impl Operation for GetModelCopyJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3853,6 +4028,9 @@ impl Operation for GetModelCustomizationJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3911,6 +4089,9 @@ impl Operation for GetModelImportJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -3969,6 +4150,9 @@ impl Operation for GetModelInvocationJob {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4022,6 +4206,9 @@ impl Operation for GetModelInvocationLoggingConfiguration {
         uri.push_str("/logging/modelinvocations");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4079,6 +4266,9 @@ impl Operation for GetPromptRouter {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4137,6 +4327,9 @@ impl Operation for GetProvisionedModelThroughput {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4195,6 +4388,9 @@ impl Operation for GetResourcePolicy {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4246,6 +4442,9 @@ impl Operation for GetUseCaseForModelAccess {
         uri.push_str("/use-case-for-model-access");
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4308,6 +4507,9 @@ impl Operation for ListAdvancedPromptOptimizationJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4382,6 +4584,9 @@ impl Operation for ListAutomatedReasoningPolicies {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4465,6 +4670,9 @@ impl Operation for ListAutomatedReasoningPolicyBuildWorkflows {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4559,6 +4767,9 @@ impl Operation for ListAutomatedReasoningPolicyTestCases {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4653,6 +4864,9 @@ impl Operation for ListAutomatedReasoningPolicyTestResults {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4759,6 +4973,9 @@ impl Operation for ListCustomModelDeployments {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4856,6 +5073,9 @@ impl Operation for ListCustomModels {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -4923,6 +5143,9 @@ impl Operation for ListEnforcedGuardrailsConfiguration {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5020,6 +5243,9 @@ impl Operation for ListEvaluationJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5094,6 +5320,9 @@ impl Operation for ListFoundationModelAgreementOffers {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5162,6 +5391,9 @@ impl Operation for ListFoundationModels {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5221,6 +5453,9 @@ impl Operation for ListGuardrails {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5309,6 +5544,9 @@ impl Operation for ListImportedModels {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5382,6 +5620,9 @@ impl Operation for ListInferenceProfiles {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5455,6 +5696,9 @@ impl Operation for ListMarketplaceModelEndpoints {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5552,6 +5796,9 @@ impl Operation for ListModelCopyJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5643,6 +5890,9 @@ impl Operation for ListModelCustomizationJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5731,6 +5981,9 @@ impl Operation for ListModelImportJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5819,6 +6072,9 @@ impl Operation for ListModelInvocationJobs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5892,6 +6148,9 @@ impl Operation for ListPromptRouters {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -5983,6 +6242,9 @@ impl Operation for ListProvisionedModelThroughputs {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6048,6 +6310,9 @@ impl Operation for ListTagsForResource {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6102,6 +6367,9 @@ impl Operation for PutAccountDataRetention {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6153,6 +6421,9 @@ impl Operation for PutEnforcedGuardrailConfiguration {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6212,6 +6483,9 @@ impl Operation for PutModelInvocationLoggingConfiguration {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6268,6 +6542,9 @@ impl Operation for PutResourcePolicy {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6322,6 +6599,9 @@ impl Operation for PutUseCaseForModelAccess {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6388,6 +6668,9 @@ impl Operation for RegisterMarketplaceModelEndpoint {
         let body = json_body(&RegisterMarketplaceModelEndpointRequestBody {
             model_source_identifier: &input.model_source_identifier,
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6483,6 +6766,9 @@ impl Operation for StartAutomatedReasoningPolicyBuildWorkflow {
             }
             json_body(payload)?
         };
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6598,6 +6884,9 @@ impl Operation for StartAutomatedReasoningPolicyTestWorkflow {
             test_case_ids: input.test_case_ids.as_ref(),
             client_request_token: input.client_request_token.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6669,6 +6958,9 @@ impl Operation for StopAdvancedPromptOptimizationJob {
         uri.push_str("/stop");
         let mut builder = http::Request::builder().method(Method::POST).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6731,6 +7023,9 @@ impl Operation for StopEvaluationJob {
         uri.push_str("/stop");
         let mut builder = http::Request::builder().method(Method::POST).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6793,6 +7088,9 @@ impl Operation for StopModelCustomizationJob {
         uri.push_str("/stop");
         let mut builder = http::Request::builder().method(Method::POST).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6855,6 +7153,9 @@ impl Operation for StopModelInvocationJob {
         uri.push_str("/stop");
         let mut builder = http::Request::builder().method(Method::POST).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6912,6 +7213,9 @@ impl Operation for TagResource {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -6969,6 +7273,9 @@ impl Operation for UntagResource {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7043,6 +7350,9 @@ impl Operation for UpdateAutomatedReasoningPolicy {
             name: input.name.as_ref(),
             description: input.description.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7131,6 +7441,9 @@ impl Operation for UpdateAutomatedReasoningPolicyAnnotations {
             annotations: &input.annotations,
             last_updated_annotation_set_hash: &input.last_updated_annotation_set_hash,
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7247,6 +7560,9 @@ impl Operation for UpdateAutomatedReasoningPolicyTestCase {
             confidence_threshold: input.confidence_threshold.as_ref(),
             client_request_token: input.client_request_token.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7328,6 +7644,9 @@ impl Operation for UpdateCustomModelDeployment {
         let body = json_body(&UpdateCustomModelDeploymentRequestBody {
             model_arn: &input.model_arn,
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7429,6 +7748,9 @@ impl Operation for UpdateGuardrail {
             blocked_outputs_messaging: &input.blocked_outputs_messaging,
             kms_key_id: input.kms_key_id.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7512,6 +7834,9 @@ impl Operation for UpdateMarketplaceModelEndpoint {
             endpoint_config: &input.endpoint_config,
             client_request_token: input.client_request_token.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -7591,6 +7916,9 @@ impl Operation for UpdateProvisionedModelThroughput {
             desired_provisioned_model_name: input.desired_provisioned_model_name.as_ref(),
             desired_model_id: input.desired_model_id.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 

@@ -6,7 +6,11 @@
 use std::collections::HashMap;
 
 use bedrock_wire::__private::http::header::HeaderValue;
-use bedrock_wire::__private::http::{self, header::CONTENT_TYPE, Method};
+use bedrock_wire::__private::http::{
+    self,
+    header::{CONTENT_LENGTH, CONTENT_TYPE},
+    Method,
+};
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
@@ -70,6 +74,9 @@ impl Operation for ApplyGuardrail {
             content: &input.content,
             output_scope: input.output_scope.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -181,6 +188,9 @@ impl Operation for Converse {
             service_tier: input.service_tier.as_ref(),
             output_config: input.output_config.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -296,6 +306,9 @@ impl Operation for ConverseStream {
             service_tier: input.service_tier.as_ref(),
             output_config: input.output_config.as_ref(),
         })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -375,6 +388,9 @@ impl Operation for CountTokens {
             input: &'a CountTokensInput,
         }
         let body = json_body(&CountTokensRequestBody { input: &input.input })?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -436,6 +452,9 @@ impl Operation for GetAsyncInvoke {
         }
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -487,6 +506,9 @@ impl Operation for InvokeGuardrailChecks {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -593,6 +615,9 @@ impl Operation for InvokeModel {
                 payload.clone().into_bytes()
             }
         };
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -670,6 +695,9 @@ impl Operation for InvokeModelWithBidirectionalStream {
             builder = builder.header(CONTENT_TYPE, "application/vnd.amazon.eventstream");
         }
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -803,6 +831,9 @@ impl Operation for InvokeModelWithResponseStream {
                 payload.clone().into_bytes()
             }
         };
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -897,6 +928,9 @@ impl Operation for ListAsyncInvokes {
         let uri = query.finish();
         let mut builder = http::Request::builder().method(Method::GET).uri(uri);
         let body = Bytes::new();
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 
@@ -968,6 +1002,9 @@ impl Operation for StartAsyncInvoke {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         let body = json_body(input)?;
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_LENGTH, body.len());
+        }
         builder.body(body).map_err(|e| BuildError::serialize("the request", e))
     }
 

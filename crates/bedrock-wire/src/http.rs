@@ -1,6 +1,6 @@
 //! restJson1 HTTP bindings: URI labels, query strings and header values.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 pub use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
@@ -91,16 +91,16 @@ pub fn fmt_timestamp(value: &DateTime, format: Format) -> Result<String, BuildEr
     value.fmt(format).map_err(|e| BuildError::serialize("a timestamp", e))
 }
 
-/// Formats a float the way restJson1 writes it outside JSON (`NaN`, `Infinity`, `-Infinity` for non-finite values).
-pub fn fmt_float(value: f64) -> String {
-    if value.is_nan() {
+/// Formats a float the way restJson1 writes it outside JSON (`NaN`, `Infinity`, `-Infinity` for
+/// non-finite values), with the shortest text that reads back as the same `f32` or `f64`.
+pub fn fmt_float<F: Into<f64> + fmt::Display + Copy>(value: F) -> String {
+    let wide: f64 = value.into();
+    if wide.is_nan() {
         "NaN".to_owned()
-    } else if value.is_infinite() {
-        if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else if wide.is_infinite() {
+        if wide > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
     } else {
-        let mut out = String::new();
-        let _ = write!(out, "{value}");
-        out
+        value.to_string()
     }
 }
 

@@ -11,7 +11,7 @@ const PRELUDE: &str = "#![allow(clippy::all, unused_imports, unused_mut, unused_
 
 use std::collections::HashMap;
 
-use bedrock_wire::__private::http::{self, header::CONTENT_TYPE, Method};
+use bedrock_wire::__private::http::{self, header::{CONTENT_LENGTH, CONTENT_TYPE}, Method};
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
@@ -133,7 +133,7 @@ fn scalar_to_text(ctx: &Context<'_>, expr: &str, shape_name: &str, member: Optio
         "string" if shape.enum_values.is_empty() => format!("{expr}.as_str()"),
         "string" => format!("{expr}.as_str()"),
         "boolean" | "byte" | "short" | "integer" | "long" => format!("&{expr}.to_string()"),
-        "float" | "double" => format!("&fmt_float(f64::from(*{expr}))"),
+        "float" | "double" => format!("&fmt_float(*{expr})"),
         "timestamp" => {
             let format = timestamp_format(ctx, shape_name, member, binding);
             format!("&fmt_timestamp({expr}, Format::{format})?")
@@ -287,10 +287,10 @@ fn emit_build_request(
             let mshape = ctx.known(&m.shape);
             let item = scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Header);
             if mshape.kind == "timestamp" && timestamp_format(ctx, &m.shape, Some(m), Binding::Header) == "HttpDate" {
-                w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>({}.to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
+                w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
                 w!(out, "builder = builder.header({}, header_value({name_lit}, &items.join(\", \"))?);", lit(f.wire));
             } else {
-                w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>({}.to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
+                w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
                 w!(out, "builder = builder.header({}, header_value({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
             }
         } else {
@@ -328,6 +328,14 @@ fn emit_build_request(
             let f = fields.iter().find(|f| f.name == payload).expect("payload field");
             if f.required {
                 w!(out, "let body = {{ let payload = &input.{};", f.ident);
+            } else if target.kind == "structure" && !target.union && !target.document {
+                // An unset structure payload is still an (empty) JSON object.
+                w!(out, "let body = match &input.{} {{", f.ident);
+                w!(out, "None => {{");
+                content_type(out, "application/json");
+                w!(out, "Bytes::from_static(b\"{{}}\")");
+                w!(out, "}}");
+                w!(out, "Some(payload) => {{");
             } else {
                 w!(out, "let body = match &input.{} {{ None => Bytes::new(), Some(payload) => {{", f.ident);
             }
@@ -383,6 +391,7 @@ fn emit_build_request(
     } else {
         w!(out, "let body = Bytes::new();");
     }
+    w!(out, "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}");
     w!(out, "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))");
     Ok(())
 }
