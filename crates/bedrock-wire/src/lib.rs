@@ -13,6 +13,7 @@
 //!   and the rules that find an error's code.
 //! - [`validate`]: constraint checks behind the generated `validate()`.
 //! - [`union`] and [`enums`]: forward-compatible unions and string enums.
+//! - [`document`]: conversions to and from the official SDK's `Document`.
 //! - [`event_stream`]: reading and writing event-stream message headers.
 //! - [`operation`]: the trait every generated operation implements, which is
 //!   the sans-IO boundary: a pure function to an `http::Request`, and a pure
@@ -20,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod document;
 pub mod enums;
 pub mod error;
 pub mod event_stream;
