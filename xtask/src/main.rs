@@ -98,7 +98,6 @@ fn specs(root: &Path, update_lock: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = match parse_args(&args) {

@@ -45,13 +45,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    println!("stop reason: {}, tokens: {}", output.stop_reason, output.usage.total_tokens);
+    println!(
+        "stop reason: {}, tokens: {}",
+        output.stop_reason, output.usage.total_tokens
+    );
 
     // A ConverseStream event, after the transport has decoded its framing.
     let event = EventMessage::new(&br#"{"contentBlockIndex":0,"delta":{"text":"Hello"}}"#[..])
         .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
-        .add_header(Header::new(":event-type", HeaderValue::String("contentBlockDelta".into())))
-        .add_header(Header::new(":content-type", HeaderValue::String("application/json".into())));
+        .add_header(Header::new(
+            ":event-type",
+            HeaderValue::String("contentBlockDelta".into()),
+        ))
+        .add_header(Header::new(
+            ":content-type",
+            HeaderValue::String("application/json".into()),
+        ));
     if let ConverseStreamOutput::ContentBlockDelta(delta) = ConverseStreamOutput::from_message(&event)? {
         if let ContentBlockDelta::Text(text) = &delta.delta {
             println!("stream delta: {text}");

@@ -20,8 +20,8 @@ pub mod event_stream;
 pub mod operation;
 pub mod types;
 
+pub use bedrock_wire::{Blob, DateTime};
 pub use bedrock_wire::{
     BuildError, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError, ServiceError,
     Validate, ValidationError,
 };
-pub use bedrock_wire::{Blob, DateTime};

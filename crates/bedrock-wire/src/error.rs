@@ -197,7 +197,13 @@ pub struct ServiceError<E> {
 
 impl<E: fmt::Display> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {}", self.kind, self.meta.status)?;
+        // The metadata has the code even for errors the operation does not model.
+        match (&self.meta.code, &self.meta.message) {
+            (Some(code), Some(message)) => write!(f, "{code}: {message}")?,
+            (Some(code), None) => f.write_str(code)?,
+            (None, _) => write!(f, "{}", self.kind)?,
+        }
+        write!(f, " (HTTP {}", self.meta.status)?;
         if let Some(id) = &self.meta.request_id {
             write!(f, ", request id {id}")?;
         }
@@ -269,5 +275,10 @@ mod tests {
         let meta = ErrorMetadata::from_response(400, &headers, b"not json");
         assert_eq!(meta.code.as_deref(), Some("Header"));
         assert_eq!(meta.request_id.as_deref(), Some("rid"));
+        let error = ServiceError {
+            kind: "unhandled",
+            meta,
+        };
+        assert_eq!(error.to_string(), "Header (HTTP 400, request id rid)");
     }
 }

@@ -122,7 +122,11 @@ impl<E: std::error::Error + 'static> std::error::Error for EventError<E> {
 /// Reads a message's JSON payload as `T`; `what` names the event for the error.
 pub fn decode_payload<T: serde::de::DeserializeOwned>(message: &Message, what: &str) -> Result<T, MalformedResponse> {
     let payload = message.payload();
-    let payload = if payload.is_empty() { b"{}".as_slice() } else { payload.as_ref() };
+    let payload = if payload.is_empty() {
+        b"{}".as_slice()
+    } else {
+        payload.as_ref()
+    };
     serde_json::from_slice(payload).map_err(|e| MalformedResponse::new(format!("payload of event `{what}`"), e))
 }
 
@@ -133,10 +137,19 @@ pub fn encode_event<T: serde::Serialize>(event_type: &'static str, value: &T) ->
 }
 
 /// Builds an exception message with a JSON payload.
-pub fn encode_exception<T: serde::Serialize>(exception_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
+pub fn encode_exception<T: serde::Serialize>(
+    exception_type: &'static str,
+    value: &T,
+) -> Result<Message, crate::BuildError> {
     let payload = serde_json::to_vec(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
     Ok(Message::new(payload)
         .add_header(Header::new(":message-type", HeaderValue::String("exception".into())))
-        .add_header(Header::new(":exception-type", HeaderValue::String(exception_type.into())))
-        .add_header(Header::new(":content-type", HeaderValue::String("application/json".into()))))
+        .add_header(Header::new(
+            ":exception-type",
+            HeaderValue::String(exception_type.into()),
+        ))
+        .add_header(Header::new(
+            ":content-type",
+            HeaderValue::String("application/json".into()),
+        )))
 }

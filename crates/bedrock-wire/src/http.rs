@@ -251,7 +251,11 @@ pub fn split_header_list(name: &str, value: &str, http_dates: bool) -> Result<Ve
 
 /// Reads a JSON body; an empty body reads as `{}`.
 pub fn parse_json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MalformedResponse> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| MalformedResponse::new("JSON body", e))
 }
 
@@ -260,7 +264,9 @@ pub fn parse_json_payload<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(body).map(Some).map_err(|e| MalformedResponse::new("JSON payload", e))
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| MalformedResponse::new("JSON payload", e))
 }
 
 /// Reads a text payload member; `None` for an empty body.
@@ -268,12 +274,16 @@ pub fn parse_text_payload(body: &[u8]) -> Result<Option<String>, MalformedRespon
     if body.is_empty() {
         return Ok(None);
     }
-    String::from_utf8(body.to_vec()).map(Some).map_err(|e| MalformedResponse::new("text payload", e))
+    String::from_utf8(body.to_vec())
+        .map(Some)
+        .map_err(|e| MalformedResponse::new("text payload", e))
 }
 
 /// Writes a JSON body.
 pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> Result<bytes::Bytes, BuildError> {
-    serde_json::to_vec(value).map(bytes::Bytes::from).map_err(|e| BuildError::serialize("the JSON body", e))
+    serde_json::to_vec(value)
+        .map(bytes::Bytes::from)
+        .map_err(|e| BuildError::serialize("the JSON body", e))
 }
 
 #[cfg(test)]

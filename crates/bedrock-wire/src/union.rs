@@ -41,7 +41,10 @@ impl UnknownMember {
 
     /// A member named `name` with a raw JSON value.
     pub fn new(name: impl Into<String>, value: serde_json::Value) -> Self {
-        UnknownMember { name: name.into(), value }
+        UnknownMember {
+            name: name.into(),
+            value,
+        }
     }
 
     /// The member's JSON name.

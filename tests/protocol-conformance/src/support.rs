@@ -43,7 +43,11 @@ fn query_pairs(query: &str) -> Vec<&str> {
 /// Checks a built request against a case's expectation.
 pub fn check_request(request: &http::Request<Bytes>, expected: &ExpectedRequest<'_>) -> Result<(), String> {
     if request.method().as_str() != expected.method {
-        return Err(format!("method: expected {}, got {}", expected.method, request.method()));
+        return Err(format!(
+            "method: expected {}, got {}",
+            expected.method,
+            request.method()
+        ));
     }
     let actual_uri = request.uri().to_string();
     let (actual_path, actual_query) = actual_uri.split_once('?').unwrap_or((&actual_uri, ""));
@@ -62,7 +66,12 @@ pub fn check_request(request: &http::Request<Bytes>, expected: &ExpectedRequest<
             }
             continue;
         }
-        let actual: Vec<&str> = request.headers().get_all(*name).iter().filter_map(|v| v.to_str().ok()).collect();
+        let actual: Vec<&str> = request
+            .headers()
+            .get_all(*name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         if actual.join(", ") != *value {
             return Err(format!("header `{name}`: expected `{value}`, got {actual:?}"));
         }
@@ -74,7 +83,10 @@ pub fn check_request(request: &http::Request<Bytes>, expected: &ExpectedRequest<
     }
     for name in expected.forbid_headers {
         if request.headers().contains_key(*name) {
-            return Err(format!("header `{name}` is forbidden but present: {:?}", request.headers().get(*name)));
+            return Err(format!(
+                "header `{name}` is forbidden but present: {:?}",
+                request.headers().get(*name)
+            ));
         }
     }
     if let Some(expected_body) = expected.body {
@@ -104,10 +116,16 @@ pub fn check_body(actual: &[u8], expected: &str) -> Result<(), String> {
         return if actual.is_empty() {
             Ok(())
         } else {
-            Err(format!("body: expected empty, got `{}`", String::from_utf8_lossy(actual)))
+            Err(format!(
+                "body: expected empty, got `{}`",
+                String::from_utf8_lossy(actual)
+            ))
         };
     }
-    if let (Ok(e), Ok(a)) = (serde_json::from_str::<Value>(expected), serde_json::from_slice::<Value>(actual)) {
+    if let (Ok(e), Ok(a)) = (
+        serde_json::from_str::<Value>(expected),
+        serde_json::from_slice::<Value>(actual),
+    ) {
         if e.is_object() || e.is_array() {
             return if same_json(&a, &e) {
                 Ok(())
@@ -119,7 +137,10 @@ pub fn check_body(actual: &[u8], expected: &str) -> Result<(), String> {
     if actual == expected.as_bytes() {
         Ok(())
     } else {
-        Err(format!("body: expected `{expected}`, got `{}`", String::from_utf8_lossy(actual)))
+        Err(format!(
+            "body: expected `{expected}`, got `{}`",
+            String::from_utf8_lossy(actual)
+        ))
     }
 }
 
@@ -129,7 +150,9 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Resp
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    builder.body(Bytes::copy_from_slice(body.as_bytes())).expect("suite responses are valid HTTP")
+    builder
+        .body(Bytes::copy_from_slice(body.as_bytes()))
+        .expect("suite responses are valid HTTP")
 }
 
 /// JSON equality with numbers compared by value (`1` equals `1.0`).
@@ -199,9 +222,15 @@ mod tests {
     #[test]
     fn rejects_every_kind_of_difference() {
         let r = request("/p?a=1", r#"{"x":1}"#);
-        assert!(check_request(&r, &expect("/q?a=1", r#"{"x":1}"#)).unwrap_err().contains("path"));
-        assert!(check_request(&r, &expect("/p?a=2", r#"{"x":1}"#)).unwrap_err().contains("query"));
-        assert!(check_request(&r, &expect("/p?a=1", r#"{"x":2}"#)).unwrap_err().contains("body"));
+        assert!(check_request(&r, &expect("/q?a=1", r#"{"x":1}"#))
+            .unwrap_err()
+            .contains("path"));
+        assert!(check_request(&r, &expect("/p?a=2", r#"{"x":1}"#))
+            .unwrap_err()
+            .contains("query"));
+        assert!(check_request(&r, &expect("/p?a=1", r#"{"x":2}"#))
+            .unwrap_err()
+            .contains("body"));
         let mut e = expect("/p?a=1", r#"{"x":1}"#);
         e.forbid_headers = &["content-type"];
         assert!(check_request(&r, &e).unwrap_err().contains("forbidden"));

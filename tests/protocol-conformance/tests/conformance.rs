@@ -34,7 +34,12 @@ fn main() -> ExitCode {
     }
     let (ip, if_) = run("input", INPUT_CASES);
     let (op, of) = run("output", OUTPUT_CASES);
-    println!("conformance: {} passed, {} failed, {} skipped", ip + op, if_ + of, SKIPPED.len());
+    println!(
+        "conformance: {} passed, {} failed, {} skipped",
+        ip + op,
+        if_ + of,
+        SKIPPED.len()
+    );
     if if_ + of == 0 {
         ExitCode::SUCCESS
     } else {

@@ -34,7 +34,10 @@ pub(crate) fn marker_name(ctx: &Context<'_>, op: &str) -> String {
 }
 
 pub(crate) fn operations_file(ctx: &Context<'_>) -> Result<String, CodegenError> {
-    let mut out = file_header(&ctx.options.header, "One type per operation: the sans-IO request builder and response parser.");
+    let mut out = file_header(
+        &ctx.options.header,
+        "One type per operation: the sans-IO request builder and response parser.",
+    );
     out.push_str(PRELUDE);
     out.push('\n');
     let mut parsers: BTreeSet<&str> = BTreeSet::new();
@@ -55,8 +58,14 @@ fn emit_operation<'a>(
     parsers: &mut BTreeSet<&'a str>,
 ) -> Result<(), CodegenError> {
     let marker = marker_name(ctx, op_name);
-    let input_ty = op.input.as_ref().map_or("()".to_owned(), |i| ctx.type_name(&i.shape).to_owned());
-    let output_ty = op.output.as_ref().map_or("()".to_owned(), |o| ctx.type_name(&o.shape).to_owned());
+    let input_ty = op
+        .input
+        .as_ref()
+        .map_or("()".to_owned(), |i| ctx.type_name(&i.shape).to_owned());
+    let output_ty = op
+        .output
+        .as_ref()
+        .map_or("()".to_owned(), |o| ctx.type_name(&o.shape).to_owned());
     let error_ty = ctx.error_enum(op_name);
     let method = op.http.method.to_ascii_uppercase();
     let mut text = format!("The `{op_name}` operation: `{method} {}`.", op.http.request_uri);
@@ -72,43 +81,78 @@ fn emit_operation<'a>(
     w!(out, "impl Operation for {marker} {{");
     w!(out, "const NAME: &'static str = {};", lit(op_name));
     w!(out, "const METHOD: Method = Method::{method};");
-    w!(out, "const IDEMPOTENT: bool = {};", op.idempotent || matches!(method.as_str(), "GET" | "PUT" | "DELETE" | "HEAD"));
+    w!(
+        out,
+        "const IDEMPOTENT: bool = {};",
+        op.idempotent || matches!(method.as_str(), "GET" | "PUT" | "DELETE" | "HEAD")
+    );
     w!(out, "type Input = {input_ty};");
     w!(out, "type Output = {output_ty};");
     w!(out, "type Error = {error_ty};\n");
 
     let input = op.input.as_ref().map(|i| (i.shape.as_str(), ctx.known(&i.shape)));
     if let Some((name, shape)) = input {
-        let tokens: Vec<Field<'_>> = fields(ctx, name, shape).into_iter().filter(|f| f.member.idempotency_token).collect();
+        let tokens: Vec<Field<'_>> = fields(ctx, name, shape)
+            .into_iter()
+            .filter(|f| f.member.idempotency_token)
+            .collect();
         if !tokens.is_empty() {
-            w!(out, "fn fill_idempotency_tokens(input: &mut {input_ty}, tokens: &dyn IdempotencyTokens) {{");
+            w!(
+                out,
+                "fn fill_idempotency_tokens(input: &mut {input_ty}, tokens: &dyn IdempotencyTokens) {{"
+            );
             for f in tokens {
                 if f.required {
-                    w!(out, "if input.{0}.is_empty() {{ input.{0} = tokens.token(); }}", f.ident);
+                    w!(
+                        out,
+                        "if input.{0}.is_empty() {{ input.{0} = tokens.token(); }}",
+                        f.ident
+                    );
                 } else {
-                    w!(out, "if input.{0}.is_none() {{ input.{0} = Some(tokens.token()); }}", f.ident);
+                    w!(
+                        out,
+                        "if input.{0}.is_none() {{ input.{0} = Some(tokens.token()); }}",
+                        f.ident
+                    );
                 }
             }
             w!(out, "}}\n");
         }
     }
 
-    w!(out, "fn build_request(input: &{input_ty}) -> Result<http::Request<Bytes>, BuildError> {{");
+    w!(
+        out,
+        "fn build_request(input: &{input_ty}) -> Result<http::Request<Bytes>, BuildError> {{"
+    );
     emit_build_request(ctx, out, op, input)?;
     w!(out, "}}\n");
 
-    w!(out, "fn parse_response(response: &http::Response<Bytes>) -> Result<{output_ty}, ResponseError<{error_ty}>> {{");
+    w!(
+        out,
+        "fn parse_response(response: &http::Response<Bytes>) -> Result<{output_ty}, ResponseError<{error_ty}>> {{"
+    );
     w!(out, "if !response.status().is_success() {{");
-    w!(out, "let meta = ErrorMetadata::from_response(response.status().as_u16(), response.headers(), response.body());");
+    w!(
+        out,
+        "let meta = ErrorMetadata::from_response(response.status().as_u16(), response.headers(), response.body());"
+    );
     w!(out, "let kind = match meta.code.as_deref() {{");
     for e in &op.errors {
         parsers.insert(ctx.service.shapes.get_key_value(&e.shape).expect("checked").0);
         let t = ctx.type_name(&e.shape);
-        w!(out, "Some({}) => {error_ty}::{t}(parse_{}(response)?),", lit(&e.shape), names::snake_case(&e.shape));
+        w!(
+            out,
+            "Some({}) => {error_ty}::{t}(parse_{}(response)?),",
+            lit(&e.shape),
+            names::snake_case(&e.shape)
+        );
     }
     w!(out, "_ => {error_ty}::Unhandled,");
     w!(out, "}};");
-    w!(out, "return Err(ResponseError::Service(ServiceError {{ kind, meta }}));");
+    w!(
+        out,
+        "return Err(ResponseError::Service(ServiceError {{ kind, meta }}));"
+    );
     w!(out, "}}");
     match &op.output {
         Some(o) => {
@@ -127,7 +171,13 @@ fn emit_operation<'a>(
 }
 
 /// How a scalar of `shape` is written as text in a label, query parameter or header.
-fn scalar_to_text(ctx: &Context<'_>, expr: &str, shape_name: &str, member: Option<&Member>, binding: Binding) -> String {
+fn scalar_to_text(
+    ctx: &Context<'_>,
+    expr: &str,
+    shape_name: &str,
+    member: Option<&Member>,
+    binding: Binding,
+) -> String {
     let shape = ctx.known(shape_name);
     match shape.kind.as_str() {
         "string" if shape.enum_values.is_empty() => format!("{expr}.as_str()"),
@@ -170,9 +220,10 @@ fn emit_build_request(
         if !literal.is_empty() {
             w!(out, "uri.push_str({});", lit(literal));
         }
-        let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| {
-            CodegenError::Unsupported(format!("unterminated label in `{}`", op.http.request_uri))
-        })?;
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .ok_or_else(|| CodegenError::Unsupported(format!("unterminated label in `{}`", op.http.request_uri)))?;
         let label = &rest[start + 1..end];
         let (label, greedy) = match label.strip_suffix('+') {
             Some(l) => (l, true),
@@ -185,12 +236,25 @@ fn emit_build_request(
         let value = if f.required {
             format!("&input.{}", f.ident)
         } else {
-            w!(out, "let Some(label) = &input.{} else {{ return Err(BuildError::empty_label({})); }};", f.ident, lit(f.name));
+            w!(
+                out,
+                "let Some(label) = &input.{} else {{ return Err(BuildError::empty_label({})); }};",
+                f.ident,
+                lit(f.name)
+            );
             "label".to_owned()
         };
         w!(out, "{{");
-        w!(out, "let text: &str = {};", scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Query));
-        w!(out, "if text.is_empty() {{ return Err(BuildError::empty_label({})); }}", lit(f.name));
+        w!(
+            out,
+            "let text: &str = {};",
+            scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Query)
+        );
+        w!(
+            out,
+            "if text.is_empty() {{ return Err(BuildError::empty_label({})); }}",
+            lit(f.name)
+        );
         w!(out, "push_label(&mut uri, text, {greedy});");
         w!(out, "}}");
         rest = &rest[end + 1..];
@@ -215,10 +279,20 @@ fn emit_build_request(
             if shape.kind == "list" {
                 let m = shape.member.as_ref().expect("list member");
                 w!(out, "for item in {value} {{");
-                w!(out, "query.push({}, {});", lit(f.wire), scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Query));
+                w!(
+                    out,
+                    "query.push({}, {});",
+                    lit(f.wire),
+                    scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Query)
+                );
                 w!(out, "}}");
             } else {
-                w!(out, "query.push({}, {});", lit(f.wire), scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Query));
+                w!(
+                    out,
+                    "query.push({}, {});",
+                    lit(f.wire),
+                    scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Query)
+                );
             }
             w!(out, "}}");
         }
@@ -233,10 +307,18 @@ fn emit_build_request(
             if vshape.kind == "list" {
                 let m = vshape.member.as_ref().expect("list member");
                 w!(out, "for item in value {{");
-                w!(out, "query.push(key, {});", scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Query));
+                w!(
+                    out,
+                    "query.push(key, {});",
+                    scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Query)
+                );
                 w!(out, "}}");
             } else {
-                w!(out, "query.push(key, {});", scalar_to_text(ctx, "value", &v.shape, Some(v), Binding::Query));
+                w!(
+                    out,
+                    "query.push(key, {});",
+                    scalar_to_text(ctx, "value", &v.shape, Some(v), Binding::Query)
+                );
             }
             w!(out, "}}");
             w!(out, "}}");
@@ -244,7 +326,11 @@ fn emit_build_request(
         w!(out, "let uri = query.finish();");
     }
 
-    w!(out, "let mut builder = http::Request::builder().method(Method::{}).uri(uri);", op.http.method.to_ascii_uppercase());
+    w!(
+        out,
+        "let mut builder = http::Request::builder().method(Method::{}).uri(uri);",
+        op.http.method.to_ascii_uppercase()
+    );
 
     if let Some(endpoint) = &op.endpoint {
         let mut prefix = endpoint.host_prefix.as_str();
@@ -259,9 +345,16 @@ fn emit_build_request(
                 .iter()
                 .find(|f| f.name == label && f.member.host_label)
                 .ok_or_else(|| CodegenError::Unsupported(format!("host label `{label}` has no member")))?;
-            let value = if f.required { format!("input.{}.as_str()", f.ident) } else { format!("input.{}.as_deref().unwrap_or_default()", f.ident) };
+            let value = if f.required {
+                format!("input.{}.as_str()", f.ident)
+            } else {
+                format!("input.{}.as_deref().unwrap_or_default()", f.ident)
+            };
             w!(out, "let label: &str = {value};");
-            w!(out, "if label.is_empty() || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {{");
+            w!(
+                out,
+                "if label.is_empty() || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {{"
+            );
             w!(out, "return Err(BuildError::empty_label({}));", lit(f.name));
             w!(out, "}}");
             w!(out, "host_prefix.push_str(label);");
@@ -280,23 +373,42 @@ fn emit_build_request(
         let shape = ctx.known(&f.member.shape);
         let name_lit = lit(f.name);
         if f.member.jsonvalue {
-            w!(out, "let json = serde_json::to_string({value}).map_err(|e| BuildError::serialize({name_lit}, e))?;");
-            w!(out, "builder = builder.header({}, header_value({name_lit}, &fmt_base64_header(&json))?);", lit(f.wire));
+            w!(
+                out,
+                "let json = serde_json::to_string({value}).map_err(|e| BuildError::serialize({name_lit}, e))?;"
+            );
+            w!(
+                out,
+                "builder = builder.header({}, header_value({name_lit}, &fmt_base64_header(&json))?);",
+                lit(f.wire)
+            );
         } else if shape.kind == "list" {
             let m = shape.member.as_ref().expect("list member");
             let mshape = ctx.known(&m.shape);
             let item = scalar_to_text(ctx, "item", &m.shape, Some(m), Binding::Header);
             if mshape.kind == "timestamp" && timestamp_format(ctx, &m.shape, Some(m), Binding::Header) == "HttpDate" {
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
-                w!(out, "builder = builder.header({}, header_value({name_lit}, &items.join(\", \"))?);", lit(f.wire));
+                w!(
+                    out,
+                    "builder = builder.header({}, header_value({name_lit}, &items.join(\", \"))?);",
+                    lit(f.wire)
+                );
             } else {
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
                 w!(out, "builder = builder.header({}, header_value({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
             }
         } else {
             let text = scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Header);
-            let text = if shape.json_value { format!("&fmt_base64_header({text})") } else { text };
-            w!(out, "builder = builder.header({}, header_value({name_lit}, {text})?);", lit(f.wire));
+            let text = if shape.json_value {
+                format!("&fmt_base64_header({text})")
+            } else {
+                text
+            };
+            w!(
+                out,
+                "builder = builder.header({}, header_value({name_lit}, {text})?);",
+                lit(f.wire)
+            );
         }
         w!(out, "}}");
     }
@@ -304,7 +416,12 @@ fn emit_build_request(
         let (open, value) = optional(f, "map");
         w!(out, "{open}");
         w!(out, "for (key, value) in {value} {{");
-        w!(out, "builder = builder.header(format!(\"{}{{key}}\"), header_value({}, value)?);", f.wire, lit(f.name));
+        w!(
+            out,
+            "builder = builder.header(format!(\"{}{{key}}\"), header_value({}, value)?);",
+            f.wire,
+            lit(f.name)
+        );
         w!(out, "}}");
         w!(out, "}}");
     }
@@ -313,7 +430,10 @@ fn emit_build_request(
     let payload = input.and_then(|(_, s)| s.payload.as_deref());
     let body_fields: Vec<&Field<'_>> = fields.iter().filter(|f| f.in_body()).collect();
     let content_type = |out: &mut String, ct: &str| {
-        w!(out, "if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {{");
+        w!(
+            out,
+            "if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {{"
+        );
         w!(out, "builder = builder.header(CONTENT_TYPE, {});", lit(ct));
         w!(out, "}}");
     };
@@ -337,7 +457,11 @@ fn emit_build_request(
                 w!(out, "}}");
                 w!(out, "Some(payload) => {{");
             } else {
-                w!(out, "let body = match &input.{} {{ None => Bytes::new(), Some(payload) => {{", f.ident);
+                w!(
+                    out,
+                    "let body = match &input.{} {{ None => Bytes::new(), Some(payload) => {{",
+                    f.ident
+                );
             }
             match target.kind.as_str() {
                 "blob" => {
@@ -381,7 +505,13 @@ fn emit_build_request(
             w!(out, "}}");
             let inits: Vec<String> = body_fields
                 .iter()
-                .map(|f| if f.required { format!("{0}: &input.{0}", f.ident) } else { format!("{0}: input.{0}.as_ref()", f.ident) })
+                .map(|f| {
+                    if f.required {
+                        format!("{0}: &input.{0}", f.ident)
+                    } else {
+                        format!("{0}: input.{0}.as_ref()", f.ident)
+                    }
+                })
                 .collect();
             w!(out, "let body = json_body(&{view} {{ {} }})?;", inits.join(", "));
         } else {
@@ -391,8 +521,14 @@ fn emit_build_request(
     } else {
         w!(out, "let body = Bytes::new();");
     }
-    w!(out, "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}");
-    w!(out, "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))");
+    w!(
+        out,
+        "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
+    );
+    w!(
+        out,
+        "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))"
+    );
     Ok(())
 }
 
@@ -418,7 +554,7 @@ fn text_to_scalar(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, 
         "short" => format!("parse_header::<i16>({h}, value)?"),
         "integer" => format!("parse_header::<i32>({h}, value)?"),
         "long" => format!("parse_header::<i64>({h}, value)?"),
-        "float" => format!("(parse_float_header({h}, value)? as f32)"),
+        "float" => format!("parse_float_header({h}, value)? as f32"),
         "double" => format!("parse_float_header({h}, value)?"),
         "timestamp" => format!(
             "parse_timestamp_header({h}, value, Format::{})?",
@@ -432,7 +568,11 @@ fn text_to_scalar(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, 
 fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
     let rust = ctx.type_name(name);
     let fields = fields(ctx, name, shape);
-    w!(out, "fn parse_{}(response: &http::Response<Bytes>) -> Result<{rust}, MalformedResponse> {{", names::snake_case(name));
+    w!(
+        out,
+        "fn parse_{}(response: &http::Response<Bytes>) -> Result<{rust}, MalformedResponse> {{",
+        names::snake_case(name)
+    );
     let has_bound = fields.iter().any(|f| !f.in_body()) || shape.payload.is_some();
     if !has_bound {
         w!(out, "parse_json_body(response.body())");
@@ -484,19 +624,31 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
                     w!(out, "let value = header_str({}, value)?;", lit(&header));
                     if f.member.jsonvalue {
                         w!(out, "let text = parse_base64_header({}, value)?;", lit(&header));
-                        w!(out, "Some(serde_json::from_str(&text).map_err(|e| MalformedResponse::new({}, e))?)", lit(&format!("JSON in header `{header}`")));
+                        w!(
+                            out,
+                            "Some(serde_json::from_str(&text).map_err(|e| MalformedResponse::new({}, e))?)",
+                            lit(&format!("JSON in header `{header}`"))
+                        );
                     } else if target.kind == "list" {
                         let m = target.member.as_ref().expect("list member");
                         let http_dates = ctx.known(&m.shape).kind == "timestamp"
                             && timestamp_format(ctx, &m.shape, Some(m), Binding::Header) == "HttpDate";
                         w!(out, "let mut items = Vec::new();");
-                        w!(out, "for item in split_header_list({}, value, {http_dates})? {{", lit(&header));
+                        w!(
+                            out,
+                            "for item in split_header_list({}, value, {http_dates})? {{",
+                            lit(&header)
+                        );
                         w!(out, "let value = item.as_str();");
                         w!(out, "items.push({});", text_to_scalar(ctx, &m.shape, Some(m), &header));
                         w!(out, "}}");
                         w!(out, "Some(items)");
                     } else {
-                        w!(out, "Some({})", text_to_scalar(ctx, &f.member.shape, Some(f.member), &header));
+                        w!(
+                            out,
+                            "Some({})",
+                            text_to_scalar(ctx, &f.member.shape, Some(f.member), &header)
+                        );
                     }
                     w!(out, "}}");
                     w!(out, "None => None,");
@@ -506,20 +658,42 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
                     let prefix = f.wire.to_ascii_lowercase();
                     w!(out, "let mut {var} = HashMap::new();");
                     w!(out, "for (name, value) in headers {{");
-                    w!(out, "if let Some(key) = name.as_str().strip_prefix({}) {{", lit(&prefix));
-                    w!(out, "{var}.insert(key.to_owned(), header_str(name.as_str(), value)?.to_owned());");
+                    w!(
+                        out,
+                        "if let Some(key) = name.as_str().strip_prefix({}) {{",
+                        lit(&prefix)
+                    );
+                    w!(
+                        out,
+                        "{var}.insert(key.to_owned(), header_str(name.as_str(), value)?.to_owned());"
+                    );
                     w!(out, "}}");
                     w!(out, "}}");
-                    w!(out, "let {var} = if {var}.is_empty() {{ None }} else {{ Some({var}) }};");
+                    w!(
+                        out,
+                        "let {var} = if {var}.is_empty() {{ None }} else {{ Some({var}) }};"
+                    );
                 }
                 // Query and label members do not appear in responses.
                 Some(_) => w!(out, "let {var} = None;"),
             }
         }
         if f.required {
-            w!(out, "let Some({var}) = {var} else {{ return Err(MalformedResponse::message({})); }};", lit(&format!("required member `{}` is missing", f.name)));
+            w!(
+                out,
+                "let Some({var}) = {var} else {{ return Err(MalformedResponse::message({})); }};",
+                lit(&format!("required member `{}` is missing", f.name))
+            );
         }
-        let value = if f.boxed { if f.required { format!("Box::new({var})") } else { format!("{var}.map(Box::new)") } } else { var };
+        let value = if f.boxed {
+            if f.required {
+                format!("Box::new({var})")
+            } else {
+                format!("{var}.map(Box::new)")
+            }
+        } else {
+            var
+        };
         inits.push(format!("{ident}: {value}"));
     }
     w!(out, "Ok({rust} {{ {} }})", inits.join(", "));
@@ -528,9 +702,15 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
 }
 
 fn emit_paginator(ctx: &Context<'_>, out: &mut String, marker: &str, op: &Operation, p: &crate::model::Paginator) {
-    let (Some(input), Some(output)) = (&op.input, &op.output) else { return };
-    let (Some(in_tok), Some(out_tok)) = (p.input_token.as_str(), p.output_token.as_str()) else { return };
-    let Some(result) = p.result_key.as_ref().and_then(|r| r.as_str()) else { return };
+    let (Some(input), Some(output)) = (&op.input, &op.output) else {
+        return;
+    };
+    let (Some(in_tok), Some(out_tok)) = (p.input_token.as_str(), p.output_token.as_str()) else {
+        return;
+    };
+    let Some(result) = p.result_key.as_ref().and_then(|r| r.as_str()) else {
+        return;
+    };
     let in_shape = ctx.known(&input.shape);
     let out_shape = ctx.known(&output.shape);
     let in_fields = fields(ctx, &input.shape, in_shape);
@@ -548,15 +728,38 @@ fn emit_paginator(ctx: &Context<'_>, out: &mut String, marker: &str, op: &Operat
     let res_shape = ctx.known(&res.member.shape);
     let Some(item) = res_shape.member.as_ref() else { return };
     let item_ty = ctx.rust_type(&item.shape, Some(item));
-    doc(out, &format!("Pages are linked by `{in_tok}`; results are in `{result}`."));
+    doc(
+        out,
+        &format!("Pages are linked by `{in_tok}`; results are in `{result}`."),
+    );
     w!(out, "impl Paginated for {marker} {{");
     w!(out, "type Item = {item_ty};");
-    w!(out, "fn next_token(output: &{}) -> Option<&str> {{ output.{}.as_deref() }}", ctx.type_name(&output.shape), tout.ident);
-    w!(out, "fn set_token(input: &mut {}, token: Option<String>) {{ input.{} = token; }}", ctx.type_name(&input.shape), tin.ident);
+    w!(
+        out,
+        "fn next_token(output: &{}) -> Option<&str> {{ output.{}.as_deref() }}",
+        ctx.type_name(&output.shape),
+        tout.ident
+    );
+    w!(
+        out,
+        "fn set_token(input: &mut {}, token: Option<String>) {{ input.{} = token; }}",
+        ctx.type_name(&input.shape),
+        tin.ident
+    );
     if res.required {
-        w!(out, "fn items(output: {}) -> Vec<{item_ty}> {{ output.{} }}", ctx.type_name(&output.shape), res.ident);
+        w!(
+            out,
+            "fn items(output: {}) -> Vec<{item_ty}> {{ output.{} }}",
+            ctx.type_name(&output.shape),
+            res.ident
+        );
     } else {
-        w!(out, "fn items(output: {}) -> Vec<{item_ty}> {{ output.{}.unwrap_or_default() }}", ctx.type_name(&output.shape), res.ident);
+        w!(
+            out,
+            "fn items(output: {}) -> Vec<{item_ty}> {{ output.{}.unwrap_or_default() }}",
+            ctx.type_name(&output.shape),
+            res.ident
+        );
     }
     w!(out, "}}\n");
 }

@@ -56,7 +56,11 @@ pub(crate) fn fields<'a>(ctx: &Context<'a>, struct_name: &str, shape: &'a Shape)
             let boxed = ctx.boxed.contains(&(ctx_key(ctx, struct_name), name));
             let base = ctx.rust_type(&member.shape, Some(member));
             let ty = if boxed { format!("Box<{base}>") } else { base };
-            let codec = if member.jsonvalue { None } else { ctx.codec(&member.shape, Some(member), Binding::Body) };
+            let codec = if member.jsonvalue {
+                None
+            } else {
+                ctx.codec(&member.shape, Some(member), Binding::Body)
+            };
             Field {
                 name,
                 member,
@@ -74,7 +78,11 @@ pub(crate) fn fields<'a>(ctx: &Context<'a>, struct_name: &str, shape: &'a Shape)
 }
 
 fn ctx_key<'a>(ctx: &Context<'a>, name: &str) -> &'a str {
-    ctx.service.shapes.get_key_value(name).map(|(k, _)| k.as_str()).unwrap_or("")
+    ctx.service
+        .shapes
+        .get_key_value(name)
+        .map(|(k, _)| k.as_str())
+        .unwrap_or("")
 }
 
 /// Facts about a member, for its doc comment.
@@ -94,9 +102,16 @@ fn member_doc(ctx: &Context<'_>, field: &Field<'_>) -> String {
     if field.required {
         facts.push("required".into());
     }
-    let is_number = matches!(target.kind.as_str(), "byte" | "short" | "integer" | "long" | "float" | "double");
+    let is_number = matches!(
+        target.kind.as_str(),
+        "byte" | "short" | "integer" | "long" | "float" | "double"
+    );
     if let Some(b) = bounds_text(target.min_f64(), target.max_f64()) {
-        facts.push(if is_number { format!("range {b}") } else { format!("length {b}") });
+        facts.push(if is_number {
+            format!("range {b}")
+        } else {
+            format!("length {b}")
+        });
     }
     if let Some(p) = &target.pattern {
         facts.push(format!("pattern `{}`", p.replace('`', "\\`")));
@@ -151,7 +166,15 @@ impl Patterns {
 }
 
 /// Emits constraint checks for `expr` (a reference to a value of `shape_name`) under the path `path` (a `String` or `&str` expression).
-fn emit_checks(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, expr: &str, shape_name: &str, path: &str, depth: usize) {
+fn emit_checks(
+    ctx: &Context<'_>,
+    out: &mut String,
+    patterns: &mut Patterns,
+    expr: &str,
+    shape_name: &str,
+    path: &str,
+    depth: usize,
+) {
     let shape = ctx.known(shape_name);
     if !ctx.has_checks(shape_name) {
         return;
@@ -164,7 +187,12 @@ fn emit_checks(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, exp
     match shape.kind.as_str() {
         "string" if shape.enum_values.is_empty() => {
             if has_bounds {
-                w!(out, "check_length(out, || {path}.to_owned(), ({expr}).chars().count(), {}, {});", opt_u(min), opt_u(max));
+                w!(
+                    out,
+                    "check_length(out, || {path}.to_owned(), ({expr}).chars().count(), {}, {});",
+                    opt_u(min),
+                    opt_u(max)
+                );
             }
             if let Some(pattern) = &shape.pattern {
                 let ident = patterns.use_pattern(shape_name, pattern);
@@ -172,14 +200,29 @@ fn emit_checks(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, exp
             }
         }
         "blob" if has_bounds => {
-            w!(out, "check_length(out, || {path}.to_owned(), ({expr}).as_ref().len(), {}, {});", opt_u(min), opt_u(max));
+            w!(
+                out,
+                "check_length(out, || {path}.to_owned(), ({expr}).as_ref().len(), {}, {});",
+                opt_u(min),
+                opt_u(max)
+            );
         }
         "byte" | "short" | "integer" | "long" | "float" | "double" if has_bounds => {
-            w!(out, "check_range(out, || {path}.to_owned(), *({expr}) as f64, {}, {});", opt_f(min), opt_f(max));
+            w!(
+                out,
+                "check_range(out, || {path}.to_owned(), *({expr}) as f64, {}, {});",
+                opt_f(min),
+                opt_f(max)
+            );
         }
         "list" => {
             if has_bounds {
-                w!(out, "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});", opt_u(min), opt_u(max));
+                w!(
+                    out,
+                    "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});",
+                    opt_u(min),
+                    opt_u(max)
+                );
             }
             let member = shape.member.as_ref().expect("list member");
             if ctx.has_checks(&member.shape) {
@@ -193,7 +236,12 @@ fn emit_checks(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, exp
         }
         "map" => {
             if has_bounds {
-                w!(out, "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});", opt_u(min), opt_u(max));
+                w!(
+                    out,
+                    "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});",
+                    opt_u(min),
+                    opt_u(max)
+                );
             }
             let key = shape.key.as_ref().expect("map key");
             let value = shape.value.as_ref().expect("map value");
@@ -222,11 +270,20 @@ fn emit_checks(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, exp
     }
 }
 
-fn emit_validate_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, rust: &str, fields: &[Field<'_>]) {
+fn emit_validate_struct(
+    ctx: &Context<'_>,
+    out: &mut String,
+    patterns: &mut Patterns,
+    rust: &str,
+    fields: &[Field<'_>],
+) {
     w!(out, "impl Validate for {rust} {{");
     let checked: Vec<&Field<'_>> = fields.iter().filter(|f| ctx.has_checks(&f.member.shape)).collect();
     if checked.is_empty() {
-        w!(out, "fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {{}}");
+        w!(
+            out,
+            "fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {{}}"
+        );
     } else {
         w!(out, "fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {{");
         for f in checked {
@@ -235,7 +292,15 @@ fn emit_validate_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patt
             if f.required {
                 w!(out, "{{");
                 w!(out, "let path = {member_path};");
-                emit_checks(ctx, out, patterns, &format!("&self.{ident}"), &f.member.shape, "path", 0);
+                emit_checks(
+                    ctx,
+                    out,
+                    patterns,
+                    &format!("&self.{ident}"),
+                    &f.member.shape,
+                    "path",
+                    0,
+                );
                 w!(out, "}}");
             } else {
                 w!(out, "if let Some(value) = &self.{ident} {{");
@@ -265,7 +330,10 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     };
     if let Some(e) = &shape.error {
         if let Some(code) = e.http_status_code {
-            text.push_str(&format!("\n\nHTTP status {code}; {} fault.", if e.sender_fault { "client" } else { "server" }));
+            text.push_str(&format!(
+                "\n\nHTTP status {code}; {} fault.",
+                if e.sender_fault { "client" } else { "server" }
+            ));
         }
     }
     if shape.sensitive {
@@ -298,8 +366,14 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
     w!(out, "impl {rust} {{");
     if !required.is_empty() || !all_default {
-        doc(out, &format!("Creates a `{rust}` from its required members; optional members start unset."));
-        let args: Vec<String> = required.iter().map(|f| format!("{}: {}", f.ident, arg_type(ctx, f))).collect();
+        doc(
+            out,
+            &format!("Creates a `{rust}` from its required members; optional members start unset."),
+        );
+        let args: Vec<String> = required
+            .iter()
+            .map(|f| format!("{}: {}", f.ident, arg_type(ctx, f)))
+            .collect();
         w!(out, "pub fn new({}) -> Self {{", args.join(", "));
         w!(out, "Self {{");
         for f in &fields {
@@ -318,7 +392,12 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     for f in fields.iter().filter(|f| !f.required) {
         let setter = format!("with_{}", f.ident.trim_start_matches("r#"));
         doc(out, &format!("Sets `{}`.", f.name));
-        w!(out, "pub fn {setter}(mut self, {}: {}) -> Self {{", f.ident, arg_type(ctx, f));
+        w!(
+            out,
+            "pub fn {setter}(mut self, {}: {}) -> Self {{",
+            f.ident,
+            arg_type(ctx, f)
+        );
         w!(out, "self.{} = Some({});", f.ident, arg_value(ctx, f));
         w!(out, "self");
         w!(out, "}}\n");
@@ -327,13 +406,21 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
 
     if redact {
         w!(out, "impl std::fmt::Debug for {rust} {{");
-        w!(out, "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{");
+        w!(
+            out,
+            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+        );
         w!(out, "f.debug_struct({})", lit(&rust));
         for fl in &fields {
             if fl.sensitive {
                 w!(out, ".field({}, &REDACTED)", lit(fl.ident.trim_start_matches("r#")));
             } else {
-                w!(out, ".field({}, &self.{})", lit(fl.ident.trim_start_matches("r#")), fl.ident);
+                w!(
+                    out,
+                    ".field({}, &self.{})",
+                    lit(fl.ident.trim_start_matches("r#")),
+                    fl.ident
+                );
             }
         }
         w!(out, ".finish()");
@@ -355,8 +442,15 @@ fn arg_type(ctx: &Context<'_>, f: &Field<'_>) -> String {
 
 fn arg_value(ctx: &Context<'_>, f: &Field<'_>) -> String {
     let target = ctx.known(&f.member.shape);
-    let plain = matches!(target.kind.as_str(), "boolean" | "byte" | "short" | "integer" | "long" | "float" | "double");
-    let value = if plain { f.ident.clone() } else { format!("{}.into()", f.ident) };
+    let plain = matches!(
+        target.kind.as_str(),
+        "boolean" | "byte" | "short" | "integer" | "long" | "float" | "double"
+    );
+    let value = if plain {
+        f.ident.clone()
+    } else {
+        format!("{}.into()", f.ident)
+    };
     if f.boxed {
         format!("Box::new({value})")
     } else {
@@ -368,8 +462,10 @@ fn arg_value(ctx: &Context<'_>, f: &Field<'_>) -> String {
 pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, name: &str, shape: &Shape) {
     let rust = ctx.type_name(name).to_owned();
     // In an event stream, exceptions are errors, not variants.
-    let fields: Vec<Field<'_>> =
-        fields(ctx, name, shape).into_iter().filter(|f| !ctx.known(&f.member.shape).exception).collect();
+    let fields: Vec<Field<'_>> = fields(ctx, name, shape)
+        .into_iter()
+        .filter(|f| !ctx.known(&f.member.shape).exception)
+        .collect();
     let redact = fields.iter().any(|f| f.sensitive);
     let mut text = if shape.eventstream {
         format!("An event of the `{name}` stream.")
@@ -380,7 +476,11 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
         text.push_str(&format!("\n\n[API reference]({link})"));
     }
     doc(out, &text);
-    w!(out, "#[derive(Clone, PartialEq{})]", if redact { "" } else { ", Debug" });
+    w!(
+        out,
+        "#[derive(Clone, PartialEq{})]",
+        if redact { "" } else { ", Debug" }
+    );
     w!(out, "#[non_exhaustive]");
     w!(out, "pub enum {rust} {{");
     let variants: Vec<String> = fields.iter().map(|f| names::variant_name(f.name)).collect();
@@ -388,14 +488,23 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
         doc(out, &member_doc(ctx, f));
         w!(out, "{v}({}),", f.ty);
     }
-    doc(out, "A member this version of the models does not know; kept so that it round-trips.");
+    doc(
+        out,
+        "A member this version of the models does not know; kept so that it round-trips.",
+    );
     w!(out, "Unknown(UnknownMember),");
     w!(out, "}}\n");
 
     w!(out, "impl serde::Serialize for {rust} {{");
-    w!(out, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{");
+    w!(
+        out,
+        "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{"
+    );
     w!(out, "use serde::ser::SerializeMap;");
-    w!(out, "if let Self::Unknown(unknown) = self {{ return unknown.serialize(serializer); }}");
+    w!(
+        out,
+        "if let Self::Unknown(unknown) = self {{ return unknown.serialize(serializer); }}"
+    );
     w!(out, "let mut map = serializer.serialize_map(Some(1))?;");
     w!(out, "match self {{");
     for (f, v) in fields.iter().zip(&variants) {
@@ -403,7 +512,11 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
             Some(codec) => format!("&Encoded::<{}, _>::new(value)", codec_marker(codec)),
             None => "value".to_owned(),
         };
-        w!(out, "Self::{v}(value) => map.serialize_entry({}, {value})?,", lit(f.wire));
+        w!(
+            out,
+            "Self::{v}(value) => map.serialize_entry({}, {value})?,",
+            lit(f.wire)
+        );
     }
     w!(out, "Self::Unknown(_) => {{}}");
     w!(out, "}}");
@@ -412,7 +525,10 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
     w!(out, "}}\n");
 
     w!(out, "impl<'de> serde::Deserialize<'de> for {rust} {{");
-    w!(out, "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{");
+    w!(
+        out,
+        "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
+    );
     w!(out, "bedrock_wire::union::deserialize(deserializer)");
     w!(out, "}}");
     w!(out, "}}\n");
@@ -430,7 +546,12 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
                 codec_marker(codec),
                 f.ty
             ),
-            None => w!(out, "{} => map.next_value::<Option<{}>>()?.map(Self::{v}),", lit(f.wire), f.ty),
+            None => w!(
+                out,
+                "{} => map.next_value::<Option<{}>>()?.map(Self::{v}),",
+                lit(f.wire),
+                f.ty
+            ),
         }
     }
     w!(out, "_ => UnknownMember::visit(key, map)?.map(Self::Unknown),");
@@ -440,26 +561,46 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
 
     if redact {
         w!(out, "impl std::fmt::Debug for {rust} {{");
-        w!(out, "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{");
+        w!(
+            out,
+            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+        );
         w!(out, "match self {{");
         for (fl, v) in fields.iter().zip(&variants) {
             if fl.sensitive {
-                w!(out, "Self::{v}(_) => f.debug_tuple({}).field(&REDACTED).finish(),", lit(v));
+                w!(
+                    out,
+                    "Self::{v}(_) => f.debug_tuple({}).field(&REDACTED).finish(),",
+                    lit(v)
+                );
             } else {
-                w!(out, "Self::{v}(value) => f.debug_tuple({}).field(value).finish(),", lit(v));
+                w!(
+                    out,
+                    "Self::{v}(value) => f.debug_tuple({}).field(value).finish(),",
+                    lit(v)
+                );
             }
         }
-        w!(out, "Self::Unknown(value) => f.debug_tuple(\"Unknown\").field(value).finish(),");
+        w!(
+            out,
+            "Self::Unknown(value) => f.debug_tuple(\"Unknown\").field(value).finish(),"
+        );
         w!(out, "}}");
         w!(out, "}}");
         w!(out, "}}\n");
     }
 
-    let checked: Vec<(&Field<'_>, &String)> =
-        fields.iter().zip(&variants).filter(|(f, _)| ctx.has_checks(&f.member.shape)).collect();
+    let checked: Vec<(&Field<'_>, &String)> = fields
+        .iter()
+        .zip(&variants)
+        .filter(|(f, _)| ctx.has_checks(&f.member.shape))
+        .collect();
     w!(out, "impl Validate for {rust} {{");
     if checked.is_empty() {
-        w!(out, "fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {{}}");
+        w!(
+            out,
+            "fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {{}}"
+        );
     } else {
         w!(out, "fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {{");
         w!(out, "match self {{");
@@ -487,7 +628,10 @@ fn emit_enum(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
         }
         variants.push((v, value));
     }
-    doc(out, &format!("The `{name}` enum; values the models do not know parse as `Unknown`."));
+    doc(
+        out,
+        &format!("The `{name}` enum; values the models do not know parse as `Unknown`."),
+    );
     w!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash)]");
     w!(out, "#[non_exhaustive]");
     w!(out, "pub enum {rust} {{");
@@ -501,7 +645,11 @@ fn emit_enum(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
     w!(out, "impl {rust} {{");
     doc(out, "Every known value, in spec order.");
     let all: Vec<String> = variants.iter().map(|(_, value)| lit(value)).collect();
-    w!(out, "pub const VALUES: &'static [&'static str] = &[{}];\n", all.join(", "));
+    w!(
+        out,
+        "pub const VALUES: &'static [&'static str] = &[{}];\n",
+        all.join(", ")
+    );
     doc(out, "The wire value.");
     w!(out, "pub fn as_str(&self) -> &str {{");
     w!(out, "match self {{");
@@ -524,10 +672,16 @@ fn emit_enum(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
     w!(out, "}}\n");
     w!(out, "impl std::str::FromStr for {rust} {{");
     w!(out, "type Err = std::convert::Infallible;");
-    w!(out, "fn from_str(value: &str) -> Result<Self, Self::Err> {{ Ok(Self::from(value)) }}");
+    w!(
+        out,
+        "fn from_str(value: &str) -> Result<Self, Self::Err> {{ Ok(Self::from(value)) }}"
+    );
     w!(out, "}}\n");
     w!(out, "impl std::fmt::Display for {rust} {{");
-    w!(out, "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.write_str(self.as_str()) }}");
+    w!(
+        out,
+        "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.write_str(self.as_str()) }}"
+    );
     w!(out, "}}\n");
     w!(out, "impl serde::Serialize for {rust} {{");
     w!(out, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{ serializer.serialize_str(self.as_str()) }}");
@@ -584,7 +738,10 @@ pub(crate) fn errors_file(ctx: &Context<'_>) -> Result<String, CodegenError> {
             .into_iter()
             .find(|f| f.name.eq_ignore_ascii_case("message") && ctx.known(&f.member.shape).kind == "string");
         w!(out, "impl std::fmt::Display for {rust} {{");
-        w!(out, "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{");
+        w!(
+            out,
+            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+        );
         match message {
             Some(m) if m.required && !m.sensitive => w!(out, "write!(f, \"{name}: {{}}\", self.{})", m.ident),
             Some(m) if !m.sensitive => {
@@ -600,7 +757,12 @@ pub(crate) fn errors_file(ctx: &Context<'_>) -> Result<String, CodegenError> {
         w!(out, "impl std::error::Error for {rust} {{}}\n");
     }
     for (op_name, op) in ctx.operations() {
-        emit_operation_error(ctx, &mut out, op_name, &op.errors.iter().map(|e| e.shape.as_str()).collect::<Vec<_>>());
+        emit_operation_error(
+            ctx,
+            &mut out,
+            op_name,
+            &op.errors.iter().map(|e| e.shape.as_str()).collect::<Vec<_>>(),
+        );
     }
     patterns.emit(&mut out);
     Ok(out)
@@ -631,17 +793,31 @@ pub(crate) fn emit_operation_error(ctx: &Context<'_>, out: &mut String, op_name:
     w!(out, "Self::Unhandled => None,");
     w!(out, "}}");
     w!(out, "}}\n");
-    let retryable: Vec<&str> = errors.iter().copied().filter(|e| ctx.known(e).retryable.is_some()).collect();
+    let retryable: Vec<&str> = errors
+        .iter()
+        .copied()
+        .filter(|e| ctx.known(e).retryable.is_some())
+        .collect();
     doc(out, "Whether the spec marks this error as retryable.");
     if retryable.is_empty() {
         w!(out, "pub fn is_retryable(&self) -> bool {{ false }}");
     } else {
-        let pats: Vec<String> = retryable.iter().map(|e| format!("Self::{}(_)", ctx.type_name(e))).collect();
-        w!(out, "pub fn is_retryable(&self) -> bool {{ matches!(self, {}) }}", pats.join(" | "));
+        let pats: Vec<String> = retryable
+            .iter()
+            .map(|e| format!("Self::{}(_)", ctx.type_name(e)))
+            .collect();
+        w!(
+            out,
+            "pub fn is_retryable(&self) -> bool {{ matches!(self, {}) }}",
+            pats.join(" | ")
+        );
     }
     w!(out, "}}\n");
     w!(out, "impl std::fmt::Display for {rust} {{");
-    w!(out, "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{");
+    w!(
+        out,
+        "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+    );
     w!(out, "match self {{");
     for e in errors {
         w!(out, "Self::{}(error) => error.fmt(f),", ctx.type_name(e));

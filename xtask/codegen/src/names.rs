@@ -45,7 +45,10 @@ pub fn snake_case(name: &str) -> String {
 /// Converts any spec name or enum value to PascalCase: `ON_DEMAND` → `OnDemand`, `end_turn` → `EndTurn`.
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let all_upper = word.chars().all(|c| !c.is_ascii_lowercase());
         let mut chars = word.chars();
         if let Some(first) = chars.next() {

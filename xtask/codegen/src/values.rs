@@ -26,12 +26,19 @@ impl<'a> ModelView<'a> {
         options: &'a Options,
         prefix: &str,
     ) -> Result<Self, CodegenError> {
-        Ok(ModelView { ctx: Context::new(service, paginators, options)?, prefix: prefix.to_owned() })
+        Ok(ModelView {
+            ctx: Context::new(service, paginators, options)?,
+            prefix: prefix.to_owned(),
+        })
     }
 
     /// The path of an operation's marker type.
     pub fn operation(&self, op: &str) -> String {
-        format!("{}::operation::{}", self.prefix, crate::emit_http::marker_name(&self.ctx, op))
+        format!(
+            "{}::operation::{}",
+            self.prefix,
+            crate::emit_http::marker_name(&self.ctx, op)
+        )
     }
 
     /// The path of an operation's error enum.
@@ -64,7 +71,10 @@ impl<'a> ModelView<'a> {
         let shape = ctx.shape(shape_name)?;
         let bad = || CodegenError::Unsupported(format!("value {value} for shape `{shape_name}` ({})", shape.kind));
         if member.is_some_and(|m| m.jsonvalue) || shape.document {
-            return Ok(format!("serde_json::from_str::<serde_json::Value>({}).unwrap()", lit(&value.to_string())));
+            return Ok(format!(
+                "serde_json::from_str::<serde_json::Value>({}).unwrap()",
+                lit(&value.to_string())
+            ));
         }
         Ok(match shape.kind.as_str() {
             "string" => {
@@ -94,10 +104,16 @@ impl<'a> ModelView<'a> {
                     _ => format!("{:?}{ty}", value.as_f64().ok_or_else(bad)?),
                 }
             }
-            "blob" => format!("bedrock_wire::Blob::new({}.as_bytes().to_vec())", lit(value.as_str().ok_or_else(bad)?)),
+            "blob" => format!(
+                "bedrock_wire::Blob::new({}.as_bytes().to_vec())",
+                lit(value.as_str().ok_or_else(bad)?)
+            ),
             "timestamp" => match value {
                 Value::Number(n) if n.is_i64() => format!("bedrock_wire::DateTime::from_secs({})", n),
-                Value::Number(n) => format!("bedrock_wire::DateTime::from_secs_f64({:?})", n.as_f64().ok_or_else(bad)?),
+                Value::Number(n) => format!(
+                    "bedrock_wire::DateTime::from_secs_f64({:?})",
+                    n.as_f64().ok_or_else(bad)?
+                ),
                 _ => return Err(bad()),
             },
             "list" => {
@@ -117,7 +133,13 @@ impl<'a> ModelView<'a> {
                     .ok_or_else(bad)?
                     .iter()
                     .filter(|(_, x)| !x.is_null())
-                    .map(|(k, x)| Ok(format!("(String::from({}), {})", lit(k), self.expr(&v.shape, Some(v), x)?)))
+                    .map(|(k, x)| {
+                        Ok(format!(
+                            "(String::from({}), {})",
+                            lit(k),
+                            self.expr(&v.shape, Some(v), x)?
+                        ))
+                    })
                     .collect::<Result<Vec<_>, CodegenError>>()?;
                 format!("std::collections::HashMap::from([{}])", entries.join(", "))
             }
@@ -129,7 +151,10 @@ impl<'a> ModelView<'a> {
                         let (name, v) = object.iter().find(|(_, v)| !v.is_null()).ok_or_else(bad)?;
                         let m = shape.members.get(name).ok_or_else(bad)?;
                         let mut inner = self.expr(&m.shape, Some(m), v)?;
-                        if ctx.boxed.contains(&(self.key(shape_name), self.key_member(shape_name, name))) {
+                        if ctx
+                            .boxed
+                            .contains(&(self.key(shape_name), self.key_member(shape_name, name)))
+                        {
                             inner = format!("Box::new({inner})");
                         }
                         format!("{ty}::{}({inner})", names::variant_name(name))
@@ -162,7 +187,9 @@ impl<'a> ModelView<'a> {
                         }
                         for key in object.keys() {
                             if shape.members.get(key).is_none() {
-                                return Err(CodegenError::Unsupported(format!("`{shape_name}` has no member `{key}`")));
+                                return Err(CodegenError::Unsupported(format!(
+                                    "`{shape_name}` has no member `{key}`"
+                                )));
                             }
                         }
                         format!("{ty}::new({}){setters}", required.join(", "))
@@ -174,10 +201,21 @@ impl<'a> ModelView<'a> {
     }
 
     fn key(&self, name: &str) -> &'a str {
-        self.ctx.service.shapes.get_key_value(name).map(|(k, _)| k.as_str()).unwrap_or("")
+        self.ctx
+            .service
+            .shapes
+            .get_key_value(name)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
     }
 
     fn key_member(&self, shape: &str, member: &str) -> &'a str {
-        self.ctx.service.shapes[shape].members.0.iter().find(|(k, _)| k == member).map(|(k, _)| k.as_str()).unwrap_or("")
+        self.ctx.service.shapes[shape]
+            .members
+            .0
+            .iter()
+            .find(|(k, _)| k == member)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
     }
 }

@@ -38,7 +38,13 @@ pub(crate) fn file_header(header: &str, what: &str) -> String {
 
 /// `bounds` as text for docs: `1..=64`, `>= 1`, `<= 64`.
 pub(crate) fn bounds_text(min: Option<f64>, max: Option<f64>) -> Option<String> {
-    let fmt = |v: f64| if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") };
+    let fmt = |v: f64| {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    };
     match (min, max) {
         (Some(a), Some(b)) => Some(format!("{}..={}", fmt(a), fmt(b))),
         (Some(a), None) => Some(format!(">= {}", fmt(a))),
