@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::emit_types::{fields, Field};
 use crate::model::{Member, Operation, Shape};
-use crate::writer::{codec_marker, doc, file_header, lit, w};
+use crate::writer::{doc, file_header, lit, w};
 use crate::{names, Binding, CodegenError, Context};
 
 const PRELUDE: &str = "#![allow(clippy::all, unused_imports, unused_mut, unused_variables)]
@@ -138,7 +138,7 @@ fn emit_operation<'a>(
     );
     w!(out, "let kind = match meta.code.as_deref() {{");
     for e in &op.errors {
-        parsers.insert(ctx.service.shapes.get_key_value(&e.shape).expect("checked").0);
+        parsers.insert(ctx.key(&e.shape));
         let t = ctx.type_name(&e.shape);
         w!(
             out,
@@ -156,7 +156,7 @@ fn emit_operation<'a>(
     w!(out, "}}");
     match &op.output {
         Some(o) => {
-            parsers.insert(ctx.service.shapes.get_key_value(&o.shape).expect("checked").0);
+            parsers.insert(ctx.key(&o.shape));
             w!(out, "Ok(parse_{}(response)?)", names::snake_case(&o.shape));
         }
         None => w!(out, "Ok(())"),
@@ -698,7 +698,6 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
     }
     w!(out, "Ok({rust} {{ {} }})", inits.join(", "));
     w!(out, "}}\n");
-    let _ = codec_marker;
 }
 
 fn emit_paginator(ctx: &Context<'_>, out: &mut String, marker: &str, op: &Operation, p: &crate::model::Paginator) {

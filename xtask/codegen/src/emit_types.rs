@@ -53,7 +53,7 @@ pub(crate) fn fields<'a>(ctx: &Context<'a>, struct_name: &str, shape: &'a Shape)
         .filter(|(_, m)| !ctx.known(&m.shape).eventstream)
         .map(|(name, member)| {
             let target = ctx.known(&member.shape);
-            let boxed = ctx.boxed.contains(&(ctx_key(ctx, struct_name), name));
+            let boxed = ctx.boxed.contains(&(ctx.key(struct_name), name));
             let base = ctx.rust_type(&member.shape, Some(member));
             let ty = if boxed { format!("Box<{base}>") } else { base };
             let codec = if member.jsonvalue {
@@ -75,14 +75,6 @@ pub(crate) fn fields<'a>(ctx: &Context<'a>, struct_name: &str, shape: &'a Shape)
             }
         })
         .collect()
-}
-
-fn ctx_key<'a>(ctx: &Context<'a>, name: &str) -> &'a str {
-    ctx.service
-        .shapes
-        .get_key_value(name)
-        .map(|(k, _)| k.as_str())
-        .unwrap_or("")
 }
 
 /// Facts about a member, for its doc comment.

@@ -14,7 +14,8 @@
 
 pub mod model;
 pub mod names;
-
+pub mod roundtrip;
+pub mod values;
 
 mod emit_events;
 mod emit_http;
@@ -77,9 +78,15 @@ pub fn generate(service: &Service, paginators: &Paginators, options: &Options) -
     let ctx = Context::new(service, paginators, options)?;
     let mut generated = Generated::default();
     generated.files.push(("types.rs".into(), emit_types::types_file(&ctx)?));
-    generated.files.push(("error.rs".into(), emit_types::errors_file(&ctx)?));
-    generated.files.push(("operation.rs".into(), emit_http::operations_file(&ctx)?));
-    generated.files.push(("event_stream.rs".into(), emit_events::event_stream_file(&ctx)?));
+    generated
+        .files
+        .push(("error.rs".into(), emit_types::errors_file(&ctx)?));
+    generated
+        .files
+        .push(("operation.rs".into(), emit_http::operations_file(&ctx)?));
+    generated
+        .files
+        .push(("event_stream.rs".into(), emit_events::event_stream_file(&ctx)?));
     Ok(generated)
 }
 
@@ -119,9 +126,16 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(service: &'a Service, paginators: &'a Paginators, options: &'a Options) -> Result<Self, CodegenError> {
+    pub(crate) fn new(
+        service: &'a Service,
+        paginators: &'a Paginators,
+        options: &'a Options,
+    ) -> Result<Self, CodegenError> {
         if service.metadata.protocol != "rest-json" {
-            return Err(CodegenError::Unsupported(format!("protocol `{}`", service.metadata.protocol)));
+            return Err(CodegenError::Unsupported(format!(
+                "protocol `{}`",
+                service.metadata.protocol
+            )));
         }
         let mut ctx = Context {
             service,
@@ -141,14 +155,13 @@ impl<'a> Context<'a> {
                 ctx.shape(&member.shape)?;
             }
             if let Some(pattern) = &shape.pattern {
-                regex::Regex::new(pattern)
-                    .map_err(|e| CodegenError::BadPattern { shape: name.clone(), error: e.to_string() })?;
+                regex::Regex::new(pattern).map_err(|e| CodegenError::BadPattern {
+                    shape: name.clone(),
+                    error: e.to_string(),
+                })?;
             }
             if matches!(shape.kind.as_str(), "bigInteger" | "bigDecimal") {
                 return Err(CodegenError::Unsupported(format!("{} shape `{name}`", shape.kind)));
-            }
-            if shape.streaming && shape.kind == "blob" {
-                // Streaming blobs are carried as whole bodies by this generator.
             }
             let emitted = match shape.kind.as_str() {
                 "structure" => !shape.document,
@@ -169,11 +182,13 @@ impl<'a> Context<'a> {
         for (op_name, op) in service.operations.iter() {
             if let Some(input) = &op.input {
                 ctx.shape(&input.shape)?;
-                ctx.io_of.insert(service.shapes.get_key_value(&input.shape).unwrap().0, (op_name, true));
+                ctx.io_of
+                    .insert(service.shapes.get_key_value(&input.shape).unwrap().0, (op_name, true));
             }
             if let Some(output) = &op.output {
                 ctx.shape(&output.shape)?;
-                ctx.io_of.insert(service.shapes.get_key_value(&output.shape).unwrap().0, (op_name, false));
+                ctx.io_of
+                    .insert(service.shapes.get_key_value(&output.shape).unwrap().0, (op_name, false));
             }
             for error in &op.errors {
                 ctx.shape(&error.shape)?;
@@ -191,7 +206,10 @@ impl<'a> Context<'a> {
 
     /// Looks a shape up.
     pub fn shape(&self, name: &str) -> Result<&'a Shape, CodegenError> {
-        self.service.shapes.get(name).ok_or_else(|| CodegenError::MissingShape(name.to_owned()))
+        self.service
+            .shapes
+            .get(name)
+            .ok_or_else(|| CodegenError::MissingShape(name.to_owned()))
     }
 
     /// Looks a shape up that was checked to exist in `new`.
@@ -333,7 +351,9 @@ impl<'a> Context<'a> {
         }
         let shape = self.known(name);
         let own = match shape.kind.as_str() {
-            "string" => shape.enum_values.is_empty() && (shape.min.is_some() || shape.max.is_some() || shape.pattern.is_some()),
+            "string" => {
+                shape.enum_values.is_empty() && (shape.min.is_some() || shape.max.is_some() || shape.pattern.is_some())
+            }
             "structure" => false,
             _ => shape.min.is_some() || shape.max.is_some(),
         };
@@ -342,7 +362,10 @@ impl<'a> Context<'a> {
                 .members
                 .iter()
                 .any(|(_, m)| self.compute_needs_checks(self.key(&m.shape), visiting)),
-            "list" => shape.member.as_ref().is_some_and(|m| self.compute_needs_checks(self.key(&m.shape), visiting)),
+            "list" => shape
+                .member
+                .as_ref()
+                .is_some_and(|m| self.compute_needs_checks(self.key(&m.shape), visiting)),
             "map" => [&shape.key, &shape.value]
                 .into_iter()
                 .flatten()
@@ -353,8 +376,13 @@ impl<'a> Context<'a> {
         own || nested
     }
 
-    fn key(&self, name: &str) -> &'a str {
-        self.service.shapes.get_key_value(name).expect("checked").0
+    /// The model's own copy of a shape name (for map keys that borrow the model); the shape must exist.
+    pub fn key(&self, name: &str) -> &'a str {
+        self.service
+            .shapes
+            .get_key_value(name)
+            .expect("shape existence is checked in Context::new")
+            .0
     }
 
     /// Whether validating a value of this shape can find anything.

@@ -151,10 +151,7 @@ impl<'a> ModelView<'a> {
                         let (name, v) = object.iter().find(|(_, v)| !v.is_null()).ok_or_else(bad)?;
                         let m = shape.members.get(name).ok_or_else(bad)?;
                         let mut inner = self.expr(&m.shape, Some(m), v)?;
-                        if ctx
-                            .boxed
-                            .contains(&(self.key(shape_name), self.key_member(shape_name, name)))
-                        {
+                        if ctx.boxed.contains(&(ctx.key(shape_name), name.as_str())) {
                             inner = format!("Box::new({inner})");
                         }
                         format!("{ty}::{}({inner})", names::variant_name(name))
@@ -198,24 +195,5 @@ impl<'a> ModelView<'a> {
             }
             _ => return Err(bad()),
         })
-    }
-
-    fn key(&self, name: &str) -> &'a str {
-        self.ctx
-            .service
-            .shapes
-            .get_key_value(name)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
-    }
-
-    fn key_member(&self, shape: &str, member: &str) -> &'a str {
-        self.ctx.service.shapes[shape]
-            .members
-            .0
-            .iter()
-            .find(|(k, _)| k == member)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
     }
 }
