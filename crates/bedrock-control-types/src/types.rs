@@ -1191,7 +1191,7 @@ impl AutomatedReasoningCheckInputTextReference {
 impl std::fmt::Debug for AutomatedReasoningCheckInputTextReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningCheckInputTextReference")
-            .field("text", &REDACTED)
+            .field("text", &self.text.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -1992,7 +1992,7 @@ impl std::fmt::Debug for AutomatedReasoningLogicStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningLogicStatement")
             .field("logic", &REDACTED)
-            .field("natural_language", &REDACTED)
+            .field("natural_language", &self.natural_language.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -2283,7 +2283,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyAddTypeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyAddTypeValue")
             .field("value", &self.value)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -2569,7 +2569,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyAnnotatedLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyAnnotatedLine")
             .field("line_number", &self.line_number)
-            .field("line_text", &REDACTED)
+            .field("line_text", &self.line_text.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -3170,7 +3170,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyBuildResultAssetManifestEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyBuildResultAssetManifestEntry")
             .field("asset_type", &self.asset_type)
-            .field("asset_name", &REDACTED)
+            .field("asset_name", &self.asset_name.as_ref().map(|_| REDACTED))
             .field("asset_id", &self.asset_id)
             .finish()
     }
@@ -3605,7 +3605,10 @@ impl std::fmt::Debug for AutomatedReasoningPolicyBuildWorkflowDocument {
             .field("document", &REDACTED)
             .field("document_content_type", &self.document_content_type)
             .field("document_name", &REDACTED)
-            .field("document_description", &REDACTED)
+            .field(
+                "document_description",
+                &self.document_description.as_ref().map(|_| REDACTED),
+            )
             .finish()
     }
 }
@@ -4321,7 +4324,10 @@ impl std::fmt::Debug for AutomatedReasoningPolicyDefinitionRule {
         f.debug_struct("AutomatedReasoningPolicyDefinitionRule")
             .field("id", &self.id)
             .field("expression", &REDACTED)
-            .field("alternate_expression", &REDACTED)
+            .field(
+                "alternate_expression",
+                &self.alternate_expression.as_ref().map(|_| REDACTED),
+            )
             .finish()
     }
 }
@@ -4405,7 +4411,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyDefinitionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyDefinitionType")
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("values", &self.values)
             .finish()
     }
@@ -4478,7 +4484,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyDefinitionTypeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyDefinitionTypeValue")
             .field("value", &self.value)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -5351,7 +5357,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyIterativeRefinementContent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyIterativeRefinementContent")
             .field("documents", &self.documents)
-            .field("feedback", &REDACTED)
+            .field("feedback", &self.feedback.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -5712,7 +5718,10 @@ impl std::fmt::Debug for AutomatedReasoningPolicyRuleReport {
             .field("grounding_statements", &self.grounding_statements)
             .field("grounding_justifications", &self.grounding_justifications)
             .field("accuracy_score", &self.accuracy_score)
-            .field("accuracy_justification", &REDACTED)
+            .field(
+                "accuracy_justification",
+                &self.accuracy_justification.as_ref().map(|_| REDACTED),
+            )
             .finish()
     }
 }
@@ -5932,7 +5941,10 @@ impl std::fmt::Debug for AutomatedReasoningPolicySourceDocument {
             .field("document", &REDACTED)
             .field("document_content_type", &self.document_content_type)
             .field("document_name", &REDACTED)
-            .field("document_description", &REDACTED)
+            .field(
+                "document_description",
+                &self.document_description.as_ref().map(|_| REDACTED),
+            )
             .field("document_hash", &self.document_hash)
             .finish()
     }
@@ -6122,7 +6134,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicySummary {
         f.debug_struct("AutomatedReasoningPolicySummary")
             .field("policy_arn", &self.policy_arn)
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("version", &self.version)
             .field("policy_id", &self.policy_id)
             .field("created_at", &self.created_at)
@@ -6294,7 +6306,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyTestCase {
         f.debug_struct("AutomatedReasoningPolicyTestCase")
             .field("test_case_id", &self.test_case_id)
             .field("guard_content", &REDACTED)
-            .field("query_content", &REDACTED)
+            .field("query_content", &self.query_content.as_ref().map(|_| REDACTED))
             .field(
                 "expected_aggregated_findings_result",
                 &self.expected_aggregated_findings_result,
@@ -6782,7 +6794,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnot
         f.debug_struct("AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation")
             .field("rule_ids", &self.rule_ids)
             .field("scenario_expression", &REDACTED)
-            .field("feedback", &REDACTED)
+            .field("feedback", &self.feedback.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -6971,8 +6983,8 @@ impl std::fmt::Debug for AutomatedReasoningPolicyUpdateTypeAnnotation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyUpdateTypeAnnotation")
             .field("name", &REDACTED)
-            .field("new_name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("new_name", &self.new_name.as_ref().map(|_| REDACTED))
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("values", &self.values)
             .finish()
     }
@@ -7093,7 +7105,7 @@ impl std::fmt::Debug for AutomatedReasoningPolicyUpdateTypeValue {
         f.debug_struct("AutomatedReasoningPolicyUpdateTypeValue")
             .field("value", &self.value)
             .field("new_value", &self.new_value)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -7183,8 +7195,8 @@ impl std::fmt::Debug for AutomatedReasoningPolicyUpdateVariableAnnotation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutomatedReasoningPolicyUpdateVariableAnnotation")
             .field("name", &REDACTED)
-            .field("new_name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("new_name", &self.new_name.as_ref().map(|_| REDACTED))
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -7328,7 +7340,10 @@ impl std::fmt::Debug for AutomatedReasoningPolicyVariableReport {
             .field("grounding_statements", &self.grounding_statements)
             .field("grounding_justifications", &self.grounding_justifications)
             .field("accuracy_score", &self.accuracy_score)
-            .field("accuracy_justification", &REDACTED)
+            .field(
+                "accuracy_justification",
+                &self.accuracy_justification.as_ref().map(|_| REDACTED),
+            )
             .finish()
     }
 }
@@ -8504,7 +8519,7 @@ impl std::fmt::Debug for CreateAutomatedReasoningPolicyRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateAutomatedReasoningPolicyRequest")
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("client_request_token", &self.client_request_token)
             .field("policy_definition", &self.policy_definition)
             .field("kms_key_id", &self.kms_key_id)
@@ -8634,7 +8649,7 @@ impl std::fmt::Debug for CreateAutomatedReasoningPolicyResponse {
             .field("policy_arn", &self.policy_arn)
             .field("version", &self.version)
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("definition_hash", &self.definition_hash)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
@@ -8782,7 +8797,7 @@ impl std::fmt::Debug for CreateAutomatedReasoningPolicyTestCaseRequest {
         f.debug_struct("CreateAutomatedReasoningPolicyTestCaseRequest")
             .field("policy_arn", &self.policy_arn)
             .field("guard_content", &REDACTED)
-            .field("query_content", &REDACTED)
+            .field("query_content", &self.query_content.as_ref().map(|_| REDACTED))
             .field(
                 "expected_aggregated_findings_result",
                 &self.expected_aggregated_findings_result,
@@ -9050,7 +9065,7 @@ impl std::fmt::Debug for CreateAutomatedReasoningPolicyVersionResponse {
             .field("policy_arn", &self.policy_arn)
             .field("version", &self.version)
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("definition_hash", &self.definition_hash)
             .field("created_at", &self.created_at)
             .finish()
@@ -9545,7 +9560,7 @@ impl std::fmt::Debug for CreateEvaluationJobRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateEvaluationJobRequest")
             .field("job_name", &self.job_name)
-            .field("job_description", &REDACTED)
+            .field("job_description", &self.job_description.as_ref().map(|_| REDACTED))
             .field("client_request_token", &self.client_request_token)
             .field("role_arn", &self.role_arn)
             .field("customer_encryption_key_id", &self.customer_encryption_key_id)
@@ -9902,7 +9917,7 @@ impl std::fmt::Debug for CreateGuardrailRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateGuardrailRequest")
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("topic_policy_config", &self.topic_policy_config)
             .field("content_policy_config", &self.content_policy_config)
             .field("word_policy_config", &self.word_policy_config)
@@ -10127,7 +10142,7 @@ impl std::fmt::Debug for CreateGuardrailVersionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateGuardrailVersionRequest")
             .field("guardrail_identifier", &self.guardrail_identifier)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("client_request_token", &self.client_request_token)
             .finish()
     }
@@ -10273,7 +10288,7 @@ impl std::fmt::Debug for CreateInferenceProfileRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateInferenceProfileRequest")
             .field("inference_profile_name", &self.inference_profile_name)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("client_request_token", &self.client_request_token)
             .field("model_source", &self.model_source)
             .field("tags", &self.tags)
@@ -11420,7 +11435,7 @@ impl std::fmt::Debug for CreatePromptRouterRequest {
             .field("client_request_token", &self.client_request_token)
             .field("prompt_router_name", &self.prompt_router_name)
             .field("models", &self.models)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("routing_criteria", &self.routing_criteria)
             .field("fallback_model", &self.fallback_model)
             .field("tags", &self.tags)
@@ -11739,7 +11754,7 @@ impl std::fmt::Debug for CustomMetricDefinition {
         f.debug_struct("CustomMetricDefinition")
             .field("name", &REDACTED)
             .field("instructions", &REDACTED)
-            .field("rating_scale", &REDACTED)
+            .field("rating_scale", &self.rating_scale.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -13809,7 +13824,7 @@ impl std::fmt::Debug for EvaluationBedrockModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EvaluationBedrockModel")
             .field("model_identifier", &self.model_identifier)
-            .field("inference_params", &REDACTED)
+            .field("inference_params", &self.inference_params.as_ref().map(|_| REDACTED))
             .field("performance_config", &self.performance_config)
             .finish()
     }
@@ -16700,9 +16715,12 @@ impl std::fmt::Debug for GetAutomatedReasoningPolicyBuildWorkflowResponse {
             .field("build_workflow_id", &self.build_workflow_id)
             .field("status", &self.status)
             .field("build_workflow_type", &self.build_workflow_type)
-            .field("document_name", &REDACTED)
+            .field("document_name", &self.document_name.as_ref().map(|_| REDACTED))
             .field("document_content_type", &self.document_content_type)
-            .field("document_description", &REDACTED)
+            .field(
+                "document_description",
+                &self.document_description.as_ref().map(|_| REDACTED),
+            )
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -17167,7 +17185,7 @@ impl std::fmt::Debug for GetAutomatedReasoningPolicyResponse {
             .field("name", &REDACTED)
             .field("version", &self.version)
             .field("policy_id", &self.policy_id)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("definition_hash", &self.definition_hash)
             .field("kms_key_arn", &self.kms_key_arn)
             .field("created_at", &self.created_at)
@@ -18146,7 +18164,7 @@ impl std::fmt::Debug for GetEvaluationJobResponse {
             .field("job_name", &self.job_name)
             .field("status", &self.status)
             .field("job_arn", &self.job_arn)
-            .field("job_description", &REDACTED)
+            .field("job_description", &self.job_description.as_ref().map(|_| REDACTED))
             .field("role_arn", &self.role_arn)
             .field("customer_encryption_key_id", &self.customer_encryption_key_id)
             .field("job_type", &self.job_type)
@@ -18649,7 +18667,7 @@ impl std::fmt::Debug for GetGuardrailResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetGuardrailResponse")
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("guardrail_id", &self.guardrail_id)
             .field("guardrail_arn", &self.guardrail_arn)
             .field("version", &self.version)
@@ -19102,7 +19120,7 @@ impl std::fmt::Debug for GetInferenceProfileResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetInferenceProfileResponse")
             .field("inference_profile_name", &self.inference_profile_name)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("inference_profile_arn", &self.inference_profile_arn)
@@ -20309,7 +20327,7 @@ impl std::fmt::Debug for GetModelInvocationJobResponse {
             .field("client_request_token", &self.client_request_token)
             .field("role_arn", &self.role_arn)
             .field("status", &self.status)
-            .field("message", &REDACTED)
+            .field("message", &self.message.as_ref().map(|_| REDACTED))
             .field("submit_time", &self.submit_time)
             .field("last_modified_time", &self.last_modified_time)
             .field("end_time", &self.end_time)
@@ -20610,7 +20628,7 @@ impl std::fmt::Debug for GetPromptRouterResponse {
         f.debug_struct("GetPromptRouterResponse")
             .field("prompt_router_name", &self.prompt_router_name)
             .field("routing_criteria", &self.routing_criteria)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("prompt_router_arn", &self.prompt_router_arn)
@@ -21338,8 +21356,8 @@ impl std::fmt::Debug for GuardrailContentFilter {
             .field("output_strength", &self.output_strength)
             .field("input_modalities", &self.input_modalities)
             .field("output_modalities", &self.output_modalities)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -21520,8 +21538,8 @@ impl std::fmt::Debug for GuardrailContentFilterConfig {
             .field("output_strength", &self.output_strength)
             .field("input_modalities", &self.input_modalities)
             .field("output_modalities", &self.output_modalities)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -21943,7 +21961,7 @@ impl std::fmt::Debug for GuardrailContextualGroundingFilter {
         f.debug_struct("GuardrailContextualGroundingFilter")
             .field("type", &self.r#type)
             .field("threshold", &self.threshold)
-            .field("action", &REDACTED)
+            .field("action", &self.action.as_ref().map(|_| REDACTED))
             .field("enabled", &self.enabled)
             .finish()
     }
@@ -22007,7 +22025,7 @@ impl std::fmt::Debug for GuardrailContextualGroundingFilterConfig {
         f.debug_struct("GuardrailContextualGroundingFilterConfig")
             .field("type", &self.r#type)
             .field("threshold", &self.threshold)
-            .field("action", &REDACTED)
+            .field("action", &self.action.as_ref().map(|_| REDACTED))
             .field("enabled", &self.enabled)
             .finish()
     }
@@ -22526,8 +22544,8 @@ impl std::fmt::Debug for GuardrailManagedWords {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailManagedWords")
             .field("type", &self.r#type)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -22602,8 +22620,8 @@ impl std::fmt::Debug for GuardrailManagedWordsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailManagedWordsConfig")
             .field("type", &self.r#type)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -23625,7 +23643,7 @@ impl std::fmt::Debug for GuardrailSummary {
             .field("arn", &self.arn)
             .field("status", &self.status)
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("version", &self.version)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
@@ -23763,8 +23781,8 @@ impl std::fmt::Debug for GuardrailTopic {
             .field("definition", &REDACTED)
             .field("examples", &self.examples)
             .field("type", &self.r#type)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -23951,8 +23969,8 @@ impl std::fmt::Debug for GuardrailTopicConfig {
             .field("definition", &REDACTED)
             .field("examples", &self.examples)
             .field("type", &self.r#type)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -24325,8 +24343,8 @@ impl std::fmt::Debug for GuardrailWord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailWord")
             .field("text", &self.text)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -24473,8 +24491,8 @@ impl std::fmt::Debug for GuardrailWordConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailWordConfig")
             .field("text", &self.text)
-            .field("input_action", &REDACTED)
-            .field("output_action", &REDACTED)
+            .field("input_action", &self.input_action.as_ref().map(|_| REDACTED))
+            .field("output_action", &self.output_action.as_ref().map(|_| REDACTED))
             .field("input_enabled", &self.input_enabled)
             .field("output_enabled", &self.output_enabled)
             .finish()
@@ -24700,7 +24718,7 @@ impl std::fmt::Debug for HumanEvaluationCustomMetric {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HumanEvaluationCustomMetric")
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("rating_method", &self.rating_method)
             .finish()
     }
@@ -24771,7 +24789,7 @@ impl std::fmt::Debug for HumanWorkflowConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HumanWorkflowConfig")
             .field("flow_definition_arn", &self.flow_definition_arn)
-            .field("instructions", &REDACTED)
+            .field("instructions", &self.instructions.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -25263,7 +25281,7 @@ impl std::fmt::Debug for InferenceProfileSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InferenceProfileSummary")
             .field("inference_profile_name", &self.inference_profile_name)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("inference_profile_arn", &self.inference_profile_arn)
@@ -26023,7 +26041,7 @@ impl std::fmt::Debug for KnowledgeBaseVectorSearchConfiguration {
         f.debug_struct("KnowledgeBaseVectorSearchConfiguration")
             .field("number_of_results", &self.number_of_results)
             .field("override_search_type", &self.override_search_type)
-            .field("filter", &REDACTED)
+            .field("filter", &self.filter.as_ref().map(|_| REDACTED))
             .field("implicit_filter_configuration", &self.implicit_filter_configuration)
             .field("reranking_configuration", &self.reranking_configuration)
             .finish()
@@ -31029,7 +31047,7 @@ impl std::fmt::Debug for ModelInvocationJobSummary {
             .field("client_request_token", &self.client_request_token)
             .field("role_arn", &self.role_arn)
             .field("status", &self.status)
-            .field("message", &REDACTED)
+            .field("message", &self.message.as_ref().map(|_| REDACTED))
             .field("submit_time", &self.submit_time)
             .field("last_modified_time", &self.last_modified_time)
             .field("end_time", &self.end_time)
@@ -31801,7 +31819,7 @@ impl std::fmt::Debug for PromptRouterSummary {
         f.debug_struct("PromptRouterSummary")
             .field("prompt_router_name", &self.prompt_router_name)
             .field("routing_criteria", &self.routing_criteria)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .field("prompt_router_arn", &self.prompt_router_arn)
@@ -31999,7 +32017,10 @@ impl PromptTemplate {
 impl std::fmt::Debug for PromptTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PromptTemplate")
-            .field("text_prompt_template", &REDACTED)
+            .field(
+                "text_prompt_template",
+                &self.text_prompt_template.as_ref().map(|_| REDACTED),
+            )
             .finish()
     }
 }
@@ -33266,8 +33287,8 @@ impl RequestMetadataBaseFilters {
 impl std::fmt::Debug for RequestMetadataBaseFilters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestMetadataBaseFilters")
-            .field("equals", &REDACTED)
-            .field("not_equals", &REDACTED)
+            .field("equals", &self.equals.as_ref().map(|_| REDACTED))
+            .field("not_equals", &self.not_equals.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -36040,8 +36061,8 @@ impl std::fmt::Debug for UpdateAutomatedReasoningPolicyRequest {
         f.debug_struct("UpdateAutomatedReasoningPolicyRequest")
             .field("policy_arn", &self.policy_arn)
             .field("policy_definition", &self.policy_definition)
-            .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("name", &self.name.as_ref().map(|_| REDACTED))
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -36270,7 +36291,7 @@ impl std::fmt::Debug for UpdateAutomatedReasoningPolicyTestCaseRequest {
             .field("policy_arn", &self.policy_arn)
             .field("test_case_id", &self.test_case_id)
             .field("guard_content", &REDACTED)
-            .field("query_content", &REDACTED)
+            .field("query_content", &self.query_content.as_ref().map(|_| REDACTED))
             .field("last_updated_at", &self.last_updated_at)
             .field(
                 "expected_aggregated_findings_result",
@@ -36656,7 +36677,7 @@ impl std::fmt::Debug for UpdateGuardrailRequest {
         f.debug_struct("UpdateGuardrailRequest")
             .field("guardrail_identifier", &self.guardrail_identifier)
             .field("name", &REDACTED)
-            .field("description", &REDACTED)
+            .field("description", &self.description.as_ref().map(|_| REDACTED))
             .field("topic_policy_config", &self.topic_policy_config)
             .field("content_policy_config", &self.content_policy_config)
             .field("word_policy_config", &self.word_policy_config)

@@ -554,7 +554,7 @@ impl std::fmt::Debug for AsyncInvokeSummary {
             .field("model_arn", &self.model_arn)
             .field("client_request_token", &self.client_request_token)
             .field("status", &self.status)
-            .field("failure_message", &REDACTED)
+            .field("failure_message", &self.failure_message.as_ref().map(|_| REDACTED))
             .field("submit_time", &self.submit_time)
             .field("last_modified_time", &self.last_modified_time)
             .field("end_time", &self.end_time)
@@ -642,7 +642,7 @@ impl std::fmt::Debug for AudioBlock {
         f.debug_struct("AudioBlock")
             .field("format", &self.format)
             .field("source", &REDACTED)
-            .field("error", &REDACTED)
+            .field("error", &self.error.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -898,7 +898,7 @@ impl BidirectionalInputPayloadPart {
 impl std::fmt::Debug for BidirectionalInputPayloadPart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BidirectionalInputPayloadPart")
-            .field("bytes", &REDACTED)
+            .field("bytes", &self.bytes.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -946,7 +946,7 @@ impl BidirectionalOutputPayloadPart {
 impl std::fmt::Debug for BidirectionalOutputPayloadPart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BidirectionalOutputPayloadPart")
-            .field("bytes", &REDACTED)
+            .field("bytes", &self.bytes.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -2307,12 +2307,12 @@ impl std::fmt::Debug for ConverseRequest {
             .field("tool_config", &self.tool_config)
             .field("guardrail_config", &self.guardrail_config)
             .field("additional_model_request_fields", &self.additional_model_request_fields)
-            .field("prompt_variables", &REDACTED)
+            .field("prompt_variables", &self.prompt_variables.as_ref().map(|_| REDACTED))
             .field(
                 "additional_model_response_field_paths",
                 &self.additional_model_response_field_paths,
             )
-            .field("request_metadata", &REDACTED)
+            .field("request_metadata", &self.request_metadata.as_ref().map(|_| REDACTED))
             .field("performance_config", &self.performance_config)
             .field("service_tier", &self.service_tier)
             .field("output_config", &self.output_config)
@@ -2744,12 +2744,12 @@ impl std::fmt::Debug for ConverseStreamRequest {
             .field("tool_config", &self.tool_config)
             .field("guardrail_config", &self.guardrail_config)
             .field("additional_model_request_fields", &self.additional_model_request_fields)
-            .field("prompt_variables", &REDACTED)
+            .field("prompt_variables", &self.prompt_variables.as_ref().map(|_| REDACTED))
             .field(
                 "additional_model_response_field_paths",
                 &self.additional_model_response_field_paths,
             )
-            .field("request_metadata", &REDACTED)
+            .field("request_metadata", &self.request_metadata.as_ref().map(|_| REDACTED))
             .field("performance_config", &self.performance_config)
             .field("service_tier", &self.service_tier)
             .field("output_config", &self.output_config)
@@ -3645,7 +3645,9 @@ impl ErrorBlock {
 
 impl std::fmt::Debug for ErrorBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ErrorBlock").field("message", &REDACTED).finish()
+        f.debug_struct("ErrorBlock")
+            .field("message", &self.message.as_ref().map(|_| REDACTED))
+            .finish()
     }
 }
 
@@ -3788,7 +3790,7 @@ impl std::fmt::Debug for GetAsyncInvokeResponse {
             .field("model_arn", &self.model_arn)
             .field("client_request_token", &self.client_request_token)
             .field("status", &self.status)
-            .field("failure_message", &REDACTED)
+            .field("failure_message", &self.failure_message.as_ref().map(|_| REDACTED))
             .field("submit_time", &self.submit_time)
             .field("last_modified_time", &self.last_modified_time)
             .field("end_time", &self.end_time)
@@ -4227,7 +4229,7 @@ impl GuardrailAutomatedReasoningInputTextReference {
 impl std::fmt::Debug for GuardrailAutomatedReasoningInputTextReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailAutomatedReasoningInputTextReference")
-            .field("text", &REDACTED)
+            .field("text", &self.text.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -4690,8 +4692,8 @@ impl GuardrailAutomatedReasoningStatement {
 impl std::fmt::Debug for GuardrailAutomatedReasoningStatement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuardrailAutomatedReasoningStatement")
-            .field("logic", &REDACTED)
-            .field("natural_language", &REDACTED)
+            .field("logic", &self.logic.as_ref().map(|_| REDACTED))
+            .field("natural_language", &self.natural_language.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -9160,7 +9162,7 @@ impl std::fmt::Debug for ImageBlock {
         f.debug_struct("ImageBlock")
             .field("format", &self.format)
             .field("source", &REDACTED)
-            .field("error", &REDACTED)
+            .field("error", &self.error.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -9210,8 +9212,8 @@ impl ImageBlockDelta {
 impl std::fmt::Debug for ImageBlockDelta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ImageBlockDelta")
-            .field("source", &REDACTED)
-            .field("error", &REDACTED)
+            .field("source", &self.source.as_ref().map(|_| REDACTED))
+            .field("error", &self.error.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -9676,7 +9678,7 @@ impl InvokeModelRequest {
 impl std::fmt::Debug for InvokeModelRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeModelRequest")
-            .field("body", &REDACTED)
+            .field("body", &self.body.as_ref().map(|_| REDACTED))
             .field("content_type", &self.content_type)
             .field("accept", &self.accept)
             .field("model_id", &self.model_id)
@@ -9685,7 +9687,7 @@ impl std::fmt::Debug for InvokeModelRequest {
             .field("guardrail_version", &self.guardrail_version)
             .field("performance_config_latency", &self.performance_config_latency)
             .field("service_tier", &self.service_tier)
-            .field("request_metadata", &REDACTED)
+            .field("request_metadata", &self.request_metadata.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -10030,7 +10032,7 @@ impl InvokeModelWithResponseStreamRequest {
 impl std::fmt::Debug for InvokeModelWithResponseStreamRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InvokeModelWithResponseStreamRequest")
-            .field("body", &REDACTED)
+            .field("body", &self.body.as_ref().map(|_| REDACTED))
             .field("content_type", &self.content_type)
             .field("accept", &self.accept)
             .field("model_id", &self.model_id)
@@ -10039,7 +10041,7 @@ impl std::fmt::Debug for InvokeModelWithResponseStreamRequest {
             .field("guardrail_version", &self.guardrail_version)
             .field("performance_config_latency", &self.performance_config_latency)
             .field("service_tier", &self.service_tier)
-            .field("request_metadata", &REDACTED)
+            .field("request_metadata", &self.request_metadata.as_ref().map(|_| REDACTED))
             .finish()
     }
 }
@@ -10653,7 +10655,9 @@ impl PayloadPart {
 
 impl std::fmt::Debug for PayloadPart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PayloadPart").field("bytes", &REDACTED).finish()
+        f.debug_struct("PayloadPart")
+            .field("bytes", &self.bytes.as_ref().map(|_| REDACTED))
+            .finish()
     }
 }
 
@@ -11006,7 +11010,7 @@ impl std::fmt::Debug for ReasoningTextBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReasoningTextBlock")
             .field("text", &REDACTED)
-            .field("signature", &REDACTED)
+            .field("signature", &self.signature.as_ref().map(|_| REDACTED))
             .finish()
     }
 }

@@ -200,11 +200,17 @@ impl Decode<EpochSeconds> for DateTime {
                     .map_err(|_| E::custom(format_args!("timestamp {v} is out of range")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<DateTime, E> {
-                if v.is_finite() {
-                    Ok(DateTime::from_secs_f64(v))
-                } else {
-                    Err(E::custom("timestamp is not a finite number"))
+                if !v.is_finite() || v.abs() > i64::MAX as f64 {
+                    return Err(E::custom("timestamp is not a finite number of seconds"));
                 }
+                // Round (not truncate) to whole nanoseconds so `1.001` stays 1.001 s.
+                let mut secs = v.floor() as i64;
+                let mut nanos = ((v - v.floor()) * 1e9).round() as u32;
+                if nanos >= 1_000_000_000 {
+                    secs += 1;
+                    nanos -= 1_000_000_000;
+                }
+                Ok(DateTime::from_secs_and_nanos(secs, nanos))
             }
         }
         deserializer.deserialize_any(EpochVisitor)
@@ -420,6 +426,15 @@ mod tests {
         assert_eq!(sample.single, f32::NEG_INFINITY);
         let back: serde_json::Value = serde_json::to_value(&sample).unwrap();
         assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+    }
+
+    #[test]
+    fn fractional_epoch_seconds_round_trip() {
+        for text in ["1.001", "1576540098.52", "-1.5", "0.999"] {
+            let value: Decoded<EpochSeconds, DateTime> = serde_json::from_str(text).unwrap();
+            let back = serde_json::to_string(&Encoded::<EpochSeconds, _>::new(&value.0)).unwrap();
+            assert_eq!(back, text);
+        }
     }
 
     #[test]

@@ -404,7 +404,15 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
         );
         w!(out, "f.debug_struct({})", lit(&rust));
         for fl in &fields {
-            if fl.sensitive {
+            if fl.sensitive && !fl.required {
+                // Whether a secret is set is not itself secret.
+                w!(
+                    out,
+                    ".field({}, &self.{}.as_ref().map(|_| REDACTED))",
+                    lit(fl.ident.trim_start_matches("r#")),
+                    fl.ident
+                );
+            } else if fl.sensitive {
                 w!(out, ".field({}, &REDACTED)", lit(fl.ident.trim_start_matches("r#")));
             } else {
                 w!(

@@ -12,6 +12,7 @@
 //!
 //! The code is plain text; `cargo xtask codegen` runs it through rustfmt.
 
+pub mod endpoint_rules;
 pub mod model;
 pub mod names;
 pub mod roundtrip;
