@@ -56,44 +56,119 @@ fn lit(text: &str) -> String {
     format!("{text:?}")
 }
 
+/// `open` + items + `close`: on one line when short, else one item per line.
+fn join(open: &str, items: &[String], close: &str) -> String {
+    let inline: usize = items.iter().map(|i| i.len() + 2).sum();
+    if items.is_empty() {
+        format!("{open}{close}")
+    } else if inline <= 90 && !items.iter().any(|i| i.contains('\n')) {
+        format!("{open}{}{close}", items.join(", "))
+    } else {
+        let mut s = format!("{open}\n");
+        for item in items {
+            s.push_str(item);
+            s.push_str(",\n");
+        }
+        s.push_str(close);
+        s
+    }
+}
+
+/// Indents `code` by bracket depth (four spaces a level), so the file reads well even
+/// where rustfmt leaves an expression alone (it does when a string literal is too long).
+fn indent(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() * 2);
+    let mut depth: usize = 0;
+    for line in code.lines() {
+        let line = line.trim();
+        let closing = line.chars().take_while(|c| matches!(c, ')' | ']' | '}')).count();
+        if !line.is_empty() {
+            // A method-chain continuation (`.bind(..)`) sits one level deeper.
+            let chained = usize::from(line.starts_with('.'));
+            out.push_str(&"    ".repeat(depth.saturating_sub(closing) + chained));
+            out.push_str(line);
+        }
+        out.push('\n');
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut prev = ' ';
+        for c in line.chars() {
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    '/' if prev == '/' => break,
+                    '"' => in_string = true,
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            prev = c;
+        }
+    }
+    out
+}
+
 /// The source of one rule-set module.
 pub fn rule_set_file(rules: &Json, meta: &RuleSetMeta<'_>) -> Result<String, CodegenError> {
     let root = rules.as_object().ok_or_else(|| unsupported("", "not an object"))?;
     let version = root.get("version").and_then(Json::as_str).unwrap_or("1.0");
+    let mut params = Vec::new();
+    if let Some(declared) = root.get("parameters") {
+        let declared = declared
+            .as_object()
+            .ok_or_else(|| unsupported("parameters", "not an object"))?;
+        let mut names: Vec<&String> = declared.keys().collect();
+        names.sort();
+        for name in names {
+            params.push(parameter(name, &declared[name.as_str()])?);
+        }
+    }
+    let rules = root.get("rules").ok_or_else(|| unsupported("", "no `rules`"))?;
+    let body = join(
+        "RuleSet::from_parts(",
+        &[lit(version), join("vec![", &params, "]"), rule_list(rules, "rules")?],
+        ")",
+    );
     let mut out = String::new();
     let _ = writeln!(out, "// {}", meta.header);
     out.push('\n');
-    let _ = writeln!(out, "//! The `{}` endpoint rule set, as data for the rules engine.", meta.service);
+    let _ = writeln!(
+        out,
+        "//! The `{}` endpoint rule set, as data for the rules engine.",
+        meta.service
+    );
     out.push('\n');
     out.push_str("use crate::rules::build::*;\nuse crate::rules::RuleSet;\n\n");
     out.push_str("/// SigV4 signing name (`signingName` in the service model).\n");
-    let _ = writeln!(out, "pub(crate) const SIGNING_NAME: &str = {};\n", lit(meta.signing_name));
+    let _ = writeln!(
+        out,
+        "pub(crate) const SIGNING_NAME: &str = {};\n",
+        lit(meta.signing_name)
+    );
     out.push_str("/// Service id (`serviceId` in the service model); it names the service's endpoint settings.\n");
     let _ = writeln!(out, "pub(crate) const SERVICE_ID: &str = {};\n", lit(meta.service_id));
     out.push_str("/// Builds the rule set.\n");
     out.push_str("pub(crate) fn rule_set() -> RuleSet {\n");
-    let _ = writeln!(out, "RuleSet::from_parts(\n{},\nvec![", lit(version));
-    if let Some(params) = root.get("parameters") {
-        let params = params
-            .as_object()
-            .ok_or_else(|| unsupported("parameters", "not an object"))?;
-        let mut names: Vec<&String> = params.keys().collect();
-        names.sort();
-        for name in names {
-            out.push_str(&parameter(name, &params[name.as_str()])?);
-            out.push_str(",\n");
-        }
-    }
-    out.push_str("],\n");
-    let rules = root.get("rules").ok_or_else(|| unsupported("", "no `rules`"))?;
-    out.push_str(&rule_list(rules, "rules")?);
-    out.push_str(",\n)\n}\n");
-    Ok(out)
+    out.push_str(&body);
+    out.push_str("\n}\n");
+    Ok(indent(&out))
 }
 
-fn parameter(name: &str, spec: &Json, ) -> Result<String, CodegenError> {
+fn parameter(name: &str, spec: &Json) -> Result<String, CodegenError> {
     let path = format!("parameters.{name}");
-    let kind = match spec.get("type").and_then(Json::as_str).map(str::to_ascii_lowercase).as_deref() {
+    let kind = match spec
+        .get("type")
+        .and_then(Json::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("string") => "String",
         Some("boolean") => "Boolean",
         Some("stringarray") => "StringArray",
@@ -111,15 +186,14 @@ fn parameter(name: &str, spec: &Json, ) -> Result<String, CodegenError> {
             Json::Bool(v) => v.to_string(),
             Json::String(text) => lit(text),
             Json::Array(items) => {
-                let mut v = String::from("vec![");
+                let mut strings = Vec::with_capacity(items.len());
                 for item in items {
                     let text = item
                         .as_str()
                         .ok_or_else(|| unsupported(&path, "a stringArray default with a non-string"))?;
-                    let _ = write!(v, "String::from({}), ", lit(text));
+                    strings.push(format!("String::from({})", lit(text)));
                 }
-                v.push(']');
-                v
+                join("vec![", &strings, "]")
             }
             other => return Err(unsupported(&path, format!("default {other}"))),
         };
@@ -136,10 +210,17 @@ fn parameter(name: &str, spec: &Json, ) -> Result<String, CodegenError> {
 }
 
 fn rule_list(json: &Json, path: &str) -> Result<String, CodegenError> {
-    let rules = json.as_array().ok_or_else(|| unsupported(path, "expected an array of rules"))?;
-    let mut s = String::from("vec![\n");
+    let rules = json
+        .as_array()
+        .ok_or_else(|| unsupported(path, "expected an array of rules"))?;
+    let mut items = Vec::with_capacity(rules.len());
     for (i, r) in rules.iter().enumerate() {
-        s.push_str(&rule(r, &format!("{path}[{i}]"))?);
+        items.push(rule(r, &format!("{path}[{i}]"))?);
+    }
+    // Rules always go one per line.
+    let mut s = String::from("vec![\n");
+    for item in items {
+        s.push_str(&item);
         s.push_str(",\n");
     }
     s.push(']');
@@ -147,31 +228,31 @@ fn rule_list(json: &Json, path: &str) -> Result<String, CodegenError> {
 }
 
 fn rule(json: &Json, path: &str) -> Result<String, CodegenError> {
-    let conditions = match json.get("conditions") {
-        Some(c) => {
-            let list = c.as_array().ok_or_else(|| unsupported(path, "conditions is not an array"))?;
-            let mut s = String::from("vec![");
-            for (i, c) in list.iter().enumerate() {
-                s.push_str(&condition(c, &format!("{path}.conditions[{i}]"))?);
-                s.push_str(", ");
-            }
-            s.push(']');
-            s
+    let mut conditions = Vec::new();
+    if let Some(c) = json.get("conditions") {
+        let list = c
+            .as_array()
+            .ok_or_else(|| unsupported(path, "conditions is not an array"))?;
+        for (i, c) in list.iter().enumerate() {
+            conditions.push(condition(c, &format!("{path}.conditions[{i}]"))?);
         }
-        None => "vec![]".to_owned(),
-    };
+    }
+    let conditions = join("vec![", &conditions, "]");
     let mut s = match json.get("type").and_then(Json::as_str) {
         Some("endpoint") => {
             let e = json.get("endpoint").ok_or_else(|| unsupported(path, "no `endpoint`"))?;
-            format!("endpoint_rule(\n{conditions},\n{})", endpoint(e, &format!("{path}.endpoint"))?)
+            let e = endpoint(e, &format!("{path}.endpoint"))?;
+            join("endpoint_rule(", &[conditions, e], ")")
         }
         Some("error") => {
             let e = json.get("error").ok_or_else(|| unsupported(path, "no `error`"))?;
-            format!("error_rule(\n{conditions},\n{})", expr(e, &format!("{path}.error"))?)
+            let e = expr(e, &format!("{path}.error"))?;
+            join("error_rule(", &[conditions, e], ")")
         }
         Some("tree") => {
             let sub = json.get("rules").ok_or_else(|| unsupported(path, "no `rules`"))?;
-            format!("tree_rule(\n{conditions},\n{})", rule_list(sub, &format!("{path}.rules"))?)
+            let sub = rule_list(sub, &format!("{path}.rules"))?;
+            join("tree_rule(", &[conditions, sub], ")")
         }
         other => return Err(unsupported(path, format!("rule type {other:?}"))),
     };
@@ -195,34 +276,37 @@ fn condition(json: &Json, path: &str) -> Result<String, CodegenError> {
 fn expr(json: &Json, path: &str) -> Result<String, CodegenError> {
     match json {
         Json::Object(fields) if fields.contains_key("ref") => {
-            let name = fields["ref"].as_str().ok_or_else(|| unsupported(path, "`ref` is not a string"))?;
+            let name = fields["ref"]
+                .as_str()
+                .ok_or_else(|| unsupported(path, "`ref` is not a string"))?;
             Ok(format!("r({})", lit(name)))
         }
         Json::Object(fields) if fields.contains_key("fn") => {
-            let name = fields["fn"].as_str().ok_or_else(|| unsupported(path, "`fn` is not a string"))?;
+            let name = fields["fn"]
+                .as_str()
+                .ok_or_else(|| unsupported(path, "`fn` is not a string"))?;
             if !FUNCTIONS.contains(&name) {
-                return Err(unsupported(path, format!("function `{name}` is not implemented by the engine")));
+                return Err(unsupported(
+                    path,
+                    format!("function `{name}` is not implemented by the engine"),
+                ));
             }
             let argv = fields
                 .get("argv")
                 .and_then(Json::as_array)
                 .ok_or_else(|| unsupported(path, "no `argv` array"))?;
-            let mut s = format!("f({}, vec![", lit(name));
+            let mut args = Vec::with_capacity(argv.len());
             for (i, a) in argv.iter().enumerate() {
-                s.push_str(&expr(a, &format!("{path}.argv[{i}]"))?);
-                s.push_str(", ");
+                args.push(expr(a, &format!("{path}.argv[{i}]"))?);
             }
-            s.push_str("])");
-            Ok(s)
+            Ok(format!("f({}, {})", lit(name), join("vec![", &args, "]")))
         }
         Json::Array(items) => {
-            let mut s = String::from("array(vec![");
+            let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                s.push_str(&expr(item, &format!("{path}[{i}]"))?);
-                s.push_str(", ");
+                out.push(expr(item, &format!("{path}[{i}]"))?);
             }
-            s.push_str("])");
-            Ok(s)
+            Ok(format!("array({})", join("vec![", &out, "]")))
         }
         other => literal(other, path),
     }
@@ -238,23 +322,24 @@ fn literal(json: &Json, path: &str) -> Result<String, CodegenError> {
             None => return Err(unsupported(path, format!("the non-integer number {n}"))),
         },
         Json::Array(items) => {
-            let mut s = String::from("array(vec![");
+            let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                s.push_str(&literal(item, &format!("{path}[{i}]"))?);
-                s.push_str(", ");
+                out.push(literal(item, &format!("{path}[{i}]"))?);
             }
-            s.push_str("])");
-            s
+            format!("array({})", join("vec![", &out, "]"))
         }
         Json::Object(fields) => {
             let mut keys: Vec<&String> = fields.keys().collect();
             keys.sort();
-            let mut s = String::from("record(vec![");
+            let mut out = Vec::with_capacity(keys.len());
             for k in keys {
-                let _ = write!(s, "({}, {}), ", lit(k), literal(&fields[k.as_str()], &format!("{path}.{k}"))?);
+                out.push(format!(
+                    "({}, {})",
+                    lit(k),
+                    literal(&fields[k.as_str()], &format!("{path}.{k}"))?
+                ));
             }
-            s.push_str("])");
-            s
+            format!("record({})", join("vec![", &out, "]"))
         }
         Json::Null => return Err(unsupported(path, "null")),
     })
@@ -264,7 +349,9 @@ fn endpoint(json: &Json, path: &str) -> Result<String, CodegenError> {
     let url = json.get("url").ok_or_else(|| unsupported(path, "no `url`"))?;
     let mut s = format!("endpoint({})", expr(url, &format!("{path}.url"))?);
     if let Some(props) = json.get("properties") {
-        let props = props.as_object().ok_or_else(|| unsupported(path, "properties is not an object"))?;
+        let props = props
+            .as_object()
+            .ok_or_else(|| unsupported(path, "properties is not an object"))?;
         let mut keys: Vec<&String> = props.keys().collect();
         keys.sort();
         for k in keys {
@@ -273,7 +360,9 @@ fn endpoint(json: &Json, path: &str) -> Result<String, CodegenError> {
         }
     }
     if let Some(headers) = json.get("headers") {
-        let headers = headers.as_object().ok_or_else(|| unsupported(path, "headers is not an object"))?;
+        let headers = headers
+            .as_object()
+            .ok_or_else(|| unsupported(path, "headers is not an object"))?;
         let mut keys: Vec<&String> = headers.keys().collect();
         keys.sort();
         for k in keys {
@@ -281,13 +370,11 @@ fn endpoint(json: &Json, path: &str) -> Result<String, CodegenError> {
             let values = headers[k.as_str()]
                 .as_array()
                 .ok_or_else(|| unsupported(&hpath, "not an array"))?;
-            let mut v = String::from("vec![");
+            let mut out = Vec::with_capacity(values.len());
             for (i, value) in values.iter().enumerate() {
-                v.push_str(&expr(value, &format!("{hpath}[{i}]"))?);
-                v.push_str(", ");
+                out.push(expr(value, &format!("{hpath}[{i}]"))?);
             }
-            v.push(']');
-            let _ = write!(s, "\n.header({}, {v})", lit(k));
+            let _ = write!(s, "\n.header({}, {})", lit(k), join("vec![", &out, "]"));
         }
     }
     Ok(s)
@@ -323,15 +410,19 @@ pub fn partitions_file(json: &Json, header: &str) -> Result<String, CodegenError
         let outputs = p
             .get("outputs")
             .ok_or_else(|| CodegenError::Unsupported(format!("partitions.json `{path}` has no `outputs`")))?;
-        let _ = writeln!(out, "partition(\n{},\n{},\n{},\nvec![", lit(id), raw(regex), outputs_literal(outputs, true)?);
+        let _ = writeln!(
+            out,
+            "partition(\n{},\n{},\n{},\nvec![",
+            lit(id),
+            raw(regex),
+            outputs_literal(outputs, true)?
+        );
         if let Some(regions) = p.get("regions").and_then(Json::as_object) {
             let mut names: Vec<&String> = regions.keys().collect();
             names.sort();
             for name in names {
                 let entry = &regions[name.as_str()];
-                let has_overrides = entry
-                    .as_object()
-                    .is_some_and(|m| m.keys().any(|k| k != "description"));
+                let has_overrides = entry.as_object().is_some_and(|m| m.keys().any(|k| k != "description"));
                 if has_overrides {
                     let _ = write!(
                         out,
@@ -354,7 +445,7 @@ pub fn partitions_file(json: &Json, header: &str) -> Result<String, CodegenError
         out.push_str("],\n),\n");
     }
     out.push_str("])\n}\n");
-    Ok(out)
+    Ok(indent(&out))
 }
 
 /// A raw string literal when possible, for readable regular expressions.
@@ -387,7 +478,10 @@ fn outputs_literal(json: &Json, complete: bool) -> Result<String, CodegenError> 
             None => {}
         }
     }
-    for (key, field) in [("supportsFIPS", "supports_fips"), ("supportsDualStack", "supports_dual_stack")] {
+    for (key, field) in [
+        ("supportsFIPS", "supports_fips"),
+        ("supportsDualStack", "supports_dual_stack"),
+    ] {
         match json.get(key) {
             Some(Json::Bool(v)) => {
                 let _ = writeln!(s, "{field}: Some({v}),");
@@ -406,4 +500,86 @@ fn outputs_literal(json: &Json, complete: bool) -> Result<String, CodegenError> 
     }
     s.push('}');
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> RuleSetMeta<'static> {
+        RuleSetMeta {
+            header: "Generated for a test. Do not edit by hand.",
+            service: "svc",
+            signing_name: "svc",
+            service_id: "Svc",
+        }
+    }
+
+    #[test]
+    fn rule_sets_become_constructor_calls() {
+        let json = serde_json::json!({
+            "version": "1.0",
+            "parameters": {"Region": {"type": "String", "builtIn": "AWS::Region", "required": true, "default": "x"}},
+            "rules": [
+                {"conditions": [{"fn": "aws.partition", "argv": [{"ref": "Region"}], "assign": "P"}],
+                 "endpoint": {"url": "https://svc.{Region}.{P#dnsSuffix}",
+                              "properties": {"authSchemes": [{"name": "sigv4", "disableDoubleEncoding": true}]},
+                              "headers": {"x-h": ["v"]}},
+                 "type": "endpoint", "documentation": "main"},
+                {"conditions": [], "error": "no \"region\"", "type": "error"}
+            ]
+        });
+        let out = rule_set_file(&json, &meta()).unwrap();
+        assert!(out.starts_with("// Generated for a test. Do not edit by hand.\n"));
+        for expected in [
+            r#"param("Region", ParameterType::String)"#,
+            r#".bind("AWS::Region")"#,
+            ".required()",
+            r#".default_to("x")"#,
+            r#"assign("P", f("aws.partition", vec![r("Region")]))"#,
+            r#"endpoint(s("https://svc.{Region}.{P#dnsSuffix}"))"#,
+            r#".property("authSchemes", array(vec![record(vec![("disableDoubleEncoding", b(true)), ("name", s("sigv4"))])]))"#,
+            r#".header("x-h", vec![s("v")])"#,
+            r#".document("main")"#,
+            r#"error_rule(vec![], s("no \"region\""))"#,
+            r#"pub(crate) const SIGNING_NAME: &str = "svc";"#,
+        ] {
+            assert!(out.contains(expected), "missing {expected} in\n{out}");
+        }
+    }
+
+    #[test]
+    fn unknown_functions_are_refused() {
+        let json = serde_json::json!({
+            "parameters": {},
+            "rules": [{"conditions": [{"fn": "aws.somethingNew", "argv": []}], "error": "x", "type": "error"}]
+        });
+        let err = rule_set_file(&json, &meta()).unwrap_err().to_string();
+        assert!(
+            err.contains("aws.somethingNew") && err.contains("rules[0].conditions[0]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn partitions_become_data() {
+        let json = serde_json::json!({"version": "1.1", "partitions": [{
+            "id": "aws", "regionRegex": "^us\\-\\w+\\-\\d+$",
+            "outputs": {"name": "aws", "dnsSuffix": "amazonaws.com", "dualStackDnsSuffix": "api.aws",
+                        "supportsFIPS": true, "supportsDualStack": true},
+            "regions": {"us-east-1": {"description": "N. Virginia"}, "us-x-1": {"supportsFIPS": false}}
+        }]});
+        let out = partitions_file(&json, "header").unwrap();
+        assert!(out.contains(r#"r"^us\-\w+\-\d+$""#), "{out}");
+        assert!(out.contains(r#"region("us-east-1"), // N. Virginia"#), "{out}");
+        assert!(out.contains("supports_fips: Some(false),"), "{out}");
+        assert!(out.contains("..PartitionOutputs::default()"), "{out}");
+        assert!(out.contains("implicit_global_region: None,"), "{out}");
+    }
+
+    #[test]
+    fn indentation_follows_brackets_outside_strings() {
+        let out = indent("a(\nb(\"(\",\n)\n)\n.c()\n");
+        assert_eq!(out, "a(\n    b(\"(\",\n    )\n)\n    .c()\n");
+    }
 }
