@@ -1,0 +1,128 @@
+//! A full round trip (load from files and environment, cache, sign, generate a
+//! short-term key, select a mode, fail in every typed way) with every `tracing`
+//! event captured at TRACE level, then a grep of the captured text, of `Debug`
+//! output and of every error string for the secret values (and the full access
+//! key id, of which only a prefix may show). `aws-sigv4`'s own TRACE events are
+//! silenced by the crate because they carry the access key id and, when
+//! presigning, the session token.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use bedrock_auth::env::{MapEnv, MapFs};
+use bedrock_auth::{
+    default_credentials_provider, generate_short_term_api_key, select_auth_mode, ApiKey, OsContext, Signer, SigningName,
+};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+const SECRET: &str = "FILEsecretKEYvalue0123456789abcdefghijkl";
+const TOKEN: &str = "FILEsessionTOKENvalue//xyz+";
+const ENV_BEARER: &str = "ABSKenvBEARERtokenVALUE";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<String>>);
+
+struct Recorder<'a>(&'a mut String);
+impl Visit for Recorder<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={:?}", field.name(), value);
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut out = self.0.lock().unwrap();
+        span.record(&mut Recorder(&mut out));
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, values: &Record<'_>) {
+        values.record(&mut Recorder(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        out.push('\n');
+        out.push_str(event.metadata().target());
+        event.record(&mut Recorder(&mut out));
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn no_secret_in_logs_debug_or_errors() {
+    let capture = Capture::default();
+    let mut texts: Vec<String> = Vec::new();
+    tracing::subscriber::with_default(capture.clone(), || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let credentials_file = format!(
+                "[default]\naws_access_key_id = AKIDFILEEXAMPLE\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+            );
+            let ctx = OsContext::new(
+                MapEnv::from_pairs([("HOME", "/h"), ("AWS_BEARER_TOKEN_BEDROCK", ENV_BEARER)]),
+                MapFs::from_files([("/h/.aws/credentials", credentials_file.as_str())]),
+            );
+            let provider = default_credentials_provider(&ctx);
+            let creds = provider.credentials().await.unwrap();
+            assert_eq!(creds.secret_access_key(), SECRET);
+            texts.push(format!("{creds:?} {creds} {provider:?}"));
+
+            let now = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
+            let mut request = http::Request::post("https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse")
+                .body(bytes::Bytes::from_static(b"{}"))
+                .unwrap();
+            Signer::new(SigningName::Bedrock, "us-east-1").sign(&mut request, &creds, now).unwrap();
+            assert_eq!(request.headers()["x-amz-security-token"], TOKEN);
+            texts.push(format!("{request:?} {:?}", request.headers()));
+
+            let key = generate_short_term_api_key(&creds, "us-east-1", now, None).unwrap();
+            texts.push(format!("{key:?} {}", key.key));
+
+            let mode = select_auth_mode(None, None, &*ctx.env).unwrap();
+            texts.push(format!("{mode:?}"));
+            let header = ApiKey::new(ENV_BEARER).authorization_header().unwrap();
+            texts.push(format!("{header:?}"));
+
+            // Failures: a process that echoes the secret as garbage, a broken file.
+            let leaky = OsContext::new(
+                MapEnv::from_pairs([("HOME", "/h")]),
+                MapFs::from_files([(
+                    "/h/.aws/config",
+                    format!("[default]\ncredential_process = echo {SECRET} {TOKEN}\n").as_str(),
+                )]),
+            );
+            let err = default_credentials_provider(&leaky).credentials().await.unwrap_err();
+            texts.push(format!("{err} {err:?}"));
+            let broken = OsContext::new(
+                MapEnv::from_pairs([("HOME", "/h")]),
+                MapFs::from_files([("/h/.aws/credentials", format!("[default]\n{SECRET}\n").as_str())]),
+            );
+            let err = default_credentials_provider(&broken).credentials().await.unwrap_err();
+            texts.push(format!("{err} {err:?}"));
+        });
+    });
+    let logs = capture.0.lock().unwrap().clone();
+    assert!(logs.contains("selected auth mode"), "{logs}");
+    texts.push(logs);
+    for text in &texts {
+        for secret in [
+            SECRET,
+            TOKEN,
+            ENV_BEARER,
+            "FILEsessionTOKENvalue%2F%2Fxyz%2B",
+            "AKIDFILEEXAMPLE",
+        ] {
+            assert!(!text.contains(secret), "secret {secret:?} leaked in: {text}");
+        }
+    }
+}
