@@ -186,7 +186,7 @@ pub fn parse_base64_header(name: &str, value: &str) -> Result<String, MalformedR
 pub fn split_header_list(name: &str, value: &str, http_dates: bool) -> Result<Vec<String>, MalformedResponse> {
     if http_dates {
         let parts: Vec<&str> = value.split(',').map(str::trim).collect();
-        if parts.len() % 2 != 0 {
+        if !parts.len().is_multiple_of(2) {
             return Err(MalformedResponse::message(format!(
                 "header `{name}` is not a list of HTTP dates: `{value}`"
             )));
