@@ -1,8 +1,18 @@
 //! The one crate that does IO: pooled HTTP/1.1 and HTTP/2 over rustls, retries,
 //! timeouts, and the stream decoders (AWS event stream, server-sent events).
 //!
-//! Work in progress (issue #3): the stream decoders are here; connections,
-//! retries and timeouts are not yet.
+//! - [`body`]: the sans-IO boundary, [`HttpClient`]: an `http::Request` in, a
+//!   streaming `http::Response` out. Plug in any HTTP stack or a recorder.
+//! - [`client`]: the built-in pooled hyper + rustls client (ALPN, HTTP/2 for
+//!   the bidirectional stream, proxy, CA bundles, connect and TLS timeouts).
+//! - [`executor`]: the attempt loop: signing per attempt, retries with backoff,
+//!   retry quota and adaptive rate limiting, operation/attempt/first-byte
+//!   timeouts, stalled-stream protection, SDK headers, tracing spans.
+//! - [`retry`] and [`clock`]: retry policy and classification; injectable time and randomness.
+//! - [`event_stream`] and [`sse`]: sans-IO decoders and `Stream` adapters.
+//!
+//! Not yet (issue #3): stalled-stream protection on the upload side of the
+//! bidirectional stream.
 #![deny(missing_docs)]
 
 pub mod body;
