@@ -49,7 +49,8 @@ impl From<Bytes> for RequestBody {
 pub type ResponseBody = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>;
 
 /// The future an [`HttpClient`] returns.
-pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<http::Response<ResponseBody>, BoxError>> + Send + 'static>>;
+pub type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<ResponseBody>, BoxError>> + Send + 'static>>;
 
 /// The sans-IO boundary: an `http::Request` in, a streaming `http::Response` out.
 ///

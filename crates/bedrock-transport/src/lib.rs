@@ -26,10 +26,10 @@ pub mod sse;
 pub mod tls;
 
 pub use body::{BoxError, HttpClient, RequestBody, ResponseBody, ResponseFuture};
-pub use clock::{Clock, RandomSource, TokioClock};
 pub use client::{
     ConnectError, ConnectErrorKind, HttpVersionPolicy, HyperClient, HyperClientBuilder, ProxyErrorKind, TlsErrorKind,
 };
+pub use clock::{Clock, RandomSource, TokioClock};
 pub use executor::{
     Executor, ExecutorBuilder, NoSigning, OperationInfo, Signer, StalledStreamProtection, TimeoutConfig, TimeoutKind,
     TransportError, TransportErrorKind,
