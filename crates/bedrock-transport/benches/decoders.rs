@@ -6,7 +6,7 @@
 //! On a busy machine, `DECODERS_INTERLEAVED=1 cargo bench -p bedrock-transport --bench decoders`
 //! instead runs each group's cases in turn, many rounds, and prints the fastest and median
 //! round of each (see [`interleaved`]).
-//! Results and how to read them: `docs/performance-transport-decoders.md`; the decision they
+//! Results and how to read them: `docs/performance.md` (section 4); the decision they
 //! back: `docs/decisions/0003-event-stream-framing.md`.
 //!
 //! Every case decodes a whole body per iteration; throughput is the body's bytes (messages/s is

@@ -2,7 +2,7 @@
 //! a bare hyper-util client sending the same bytes (the floor).
 //!
 //! Run: `cargo bench -p bedrock-transport --bench overhead -- --warm-up-time 1 --measurement-time 3`.
-//! Results and how to read them: `docs/performance-transport-overhead.md`.
+//! Results and how to read them: `docs/performance.md` (section 3).
 //!
 //! Each iteration is one request on a warm pooled connection: a 1 KiB POST (about a
 //! Converse request) answered with 512 bytes, the response body read to the end. The
