@@ -549,6 +549,27 @@ impl Buf for Pieces<'_> {
     }
 }
 
+impl crate::decode::PushDecoder for MessageDecoder {
+    type Item = Message;
+    type Error = EventStreamError;
+
+    fn push(&mut self, chunk: Bytes) {
+        MessageDecoder::push(self, chunk)
+    }
+    fn finish(&mut self) {
+        MessageDecoder::finish(self)
+    }
+    fn is_finished(&self) -> bool {
+        self.finished
+    }
+    fn decode(&mut self) -> Result<Option<Message>, EventStreamError> {
+        MessageDecoder::decode(self)
+    }
+    fn body_error(error: BoxError) -> EventStreamError {
+        EventStreamError::Body(error)
+    }
+}
+
 pin_project! {
     /// Decodes a body (any `Stream` of `Result<Bytes, E>`) into event-stream [`Message`]s.
     ///
@@ -607,33 +628,8 @@ where
     type Item = Result<Message, EventStreamError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        loop {
-            if *this.done {
-                return Poll::Ready(None);
-            }
-            match this.decoder.decode() {
-                Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
-                Ok(None) if this.decoder.finished => {
-                    *this.done = true;
-                    return Poll::Ready(None);
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    *this.done = true;
-                    return Poll::Ready(Some(Err(err)));
-                }
-            }
-            match this.body.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => this.decoder.push(chunk),
-                Poll::Ready(Some(Err(err))) => {
-                    *this.done = true;
-                    return Poll::Ready(Some(Err(EventStreamError::Body(err.into()))));
-                }
-                Poll::Ready(None) => this.decoder.finish(),
-            }
-        }
+        let this = self.project();
+        crate::decode::poll_decoded(this.body, this.decoder, this.done, cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

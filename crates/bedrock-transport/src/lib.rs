@@ -18,6 +18,7 @@
 pub mod body;
 pub mod client;
 pub mod clock;
+mod decode;
 pub mod event_stream;
 pub mod executor;
 pub mod proxy;

@@ -550,6 +550,27 @@ impl SseDecoder {
     }
 }
 
+impl crate::decode::PushDecoder for SseDecoder {
+    type Item = Event;
+    type Error = SseError;
+
+    fn push(&mut self, chunk: Bytes) {
+        SseDecoder::push(self, chunk)
+    }
+    fn finish(&mut self) {
+        SseDecoder::finish(self)
+    }
+    fn is_finished(&self) -> bool {
+        self.finished
+    }
+    fn decode(&mut self) -> Result<Option<Event>, SseError> {
+        SseDecoder::decode(self)
+    }
+    fn body_error(error: BoxError) -> SseError {
+        SseError::Body(error)
+    }
+}
+
 pin_project! {
     /// Decodes a body (any `Stream` of `Result<Bytes, E>`) into server-sent [`Event`]s.
     ///
@@ -608,33 +629,8 @@ where
     type Item = Result<Event, SseError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        loop {
-            if *this.done {
-                return Poll::Ready(None);
-            }
-            match this.decoder.decode() {
-                Ok(Some(event)) => return Poll::Ready(Some(Ok(event))),
-                Ok(None) if this.decoder.finished => {
-                    *this.done = true;
-                    return Poll::Ready(None);
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    *this.done = true;
-                    return Poll::Ready(Some(Err(err)));
-                }
-            }
-            match this.body.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => this.decoder.push(chunk),
-                Poll::Ready(Some(Err(err))) => {
-                    *this.done = true;
-                    return Poll::Ready(Some(Err(SseError::Body(err.into()))));
-                }
-                Poll::Ready(None) => this.decoder.finish(),
-            }
-        }
+        let this = self.project();
+        crate::decode::poll_decoded(this.body, this.decoder, this.done, cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
