@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
@@ -19,12 +20,42 @@ use bedrock_wire::{Blob, DateTime, Document, REDACTED};
 /// HTTP status 403; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AccessDeniedException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AccessDeniedException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for AccessDeniedException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("AccessDeniedException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessDeniedException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AccessDeniedException {
+    const NAME: &'static str = "AccessDeniedException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl AccessDeniedException {
@@ -65,12 +96,42 @@ impl std::error::Error for AccessDeniedException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ConflictException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConflictException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ConflictException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ConflictException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConflictException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConflictException {
+    const NAME: &'static str = "ConflictException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ConflictException {
@@ -111,12 +172,42 @@ impl std::error::Error for ConflictException {}
 /// HTTP status 500; server fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_InternalServerException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct InternalServerException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for InternalServerException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InternalServerException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InternalServerException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InternalServerException {
+    const NAME: &'static str = "InternalServerException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl InternalServerException {
@@ -157,12 +248,42 @@ impl std::error::Error for InternalServerException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ResourceInUseException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ResourceInUseException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ResourceInUseException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ResourceInUseException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceInUseException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ResourceInUseException {
+    const NAME: &'static str = "ResourceInUseException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ResourceInUseException {
@@ -203,12 +324,43 @@ impl std::error::Error for ResourceInUseException {}
 /// HTTP status 404; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ResourceNotFoundException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ResourceNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ResourceNotFoundException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ResourceNotFoundException {
+    const NAME: &'static str = "ResourceNotFoundException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ResourceNotFoundException {
@@ -249,12 +401,43 @@ impl std::error::Error for ResourceNotFoundException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ServiceQuotaExceededException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ServiceQuotaExceededException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ServiceQuotaExceededException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ServiceQuotaExceededException {
+    const NAME: &'static str = "ServiceQuotaExceededException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ServiceQuotaExceededException {
@@ -295,12 +478,43 @@ impl std::error::Error for ServiceQuotaExceededException {}
 /// HTTP status 503; server fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ServiceUnavailableException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ServiceUnavailableException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ServiceUnavailableException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ServiceUnavailableException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ServiceUnavailableException {
+    const NAME: &'static str = "ServiceUnavailableException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ServiceUnavailableException {
@@ -341,12 +555,42 @@ impl std::error::Error for ServiceUnavailableException {}
 /// HTTP status 429; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ThrottlingException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ThrottlingException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ThrottlingException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ThrottlingException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ThrottlingException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ThrottlingException {
+    const NAME: &'static str = "ThrottlingException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ThrottlingException {
@@ -387,15 +631,52 @@ impl std::error::Error for ThrottlingException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_TooManyTagsException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct TooManyTagsException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// JSON member `resourceName`; length 20..=1011; pattern `.*(^[a-zA-Z0-9][a-zA-Z0-9\-]*$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/(imported)/[a-z0-9]{12}$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:([0-9]{12}|)((:(fine-tuning-job|model-customization-job|custom-model)/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12})$)|(:guardrail/[a-z0-9]+$)|(:automated-reasoning-policy/[a-zA-Z0-9]+(:[a-zA-Z0-9]+)?$)|(:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$)|(:(provisioned-model|model-invocation-job|model-evaluation-job|evaluation-job|model-import-job|imported-model|async-invoke|provisioned-model-v2|provisioned-model-reservation|prompt-router|custom-model-deployment)/[a-z0-9]{12}$))).*`.
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+}
+
+impl serde::Serialize for TooManyTagsException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "TooManyTagsException",
+            usize::from(self.message.is_some()) + usize::from(self.resource_name.is_some()),
+        )?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        if let Some(value) = &self.resource_name {
+            state.serialize_field("resourceName", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TooManyTagsException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for TooManyTagsException {
+    const NAME: &'static str = "TooManyTagsException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        let mut resource_name: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                "resourceName" => resource_name = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message, resource_name })
+    }
 }
 
 impl TooManyTagsException {
@@ -447,12 +728,42 @@ impl std::error::Error for TooManyTagsException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ValidationException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ValidationException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ValidationException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ValidationException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ValidationException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ValidationException {
+    const NAME: &'static str = "ValidationException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ValidationException {

@@ -15,6 +15,7 @@ use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
+use bedrock_wire::structure;
 use bedrock_wire::{
     Blob, BuildError, DateTime, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError,
     ServiceError,
@@ -424,30 +425,35 @@ impl Operation for CreateAutomatedReasoningPolicyTestCase {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct CreateAutomatedReasoningPolicyTestCaseRequestBody<'a> {
-            #[serde(rename = "guardContent")]
-            guard_content: &'a String,
-            #[serde(rename = "queryContent", skip_serializing_if = "Option::is_none")]
-            query_content: Option<&'a String>,
-            #[serde(rename = "expectedAggregatedFindingsResult")]
-            expected_aggregated_findings_result: &'a AutomatedReasoningCheckResult,
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
-            #[serde(
-                rename = "confidenceThreshold",
-                skip_serializing_if = "Option::is_none",
-                with = "bedrock_wire::codec::float"
-            )]
-            confidence_threshold: Option<&'a f64>,
+        struct CreateAutomatedReasoningPolicyTestCaseRequestBody<'a>(&'a CreateAutomatedReasoningPolicyTestCaseRequest);
+        impl serde::Serialize for CreateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "CreateAutomatedReasoningPolicyTestCaseRequest",
+                    2 + usize::from(self.0.query_content.is_some())
+                        + usize::from(self.0.client_request_token.is_some())
+                        + usize::from(self.0.confidence_threshold.is_some()),
+                )?;
+                state.serialize_field("guardContent", &self.0.guard_content)?;
+                if let Some(value) = &self.0.query_content {
+                    state.serialize_field("queryContent", value)?;
+                }
+                state.serialize_field(
+                    "expectedAggregatedFindingsResult",
+                    &self.0.expected_aggregated_findings_result,
+                )?;
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                if let Some(value) = &self.0.confidence_threshold {
+                    state.serialize_field("confidenceThreshold", &Encoded::<Float, _>::new(value))?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&CreateAutomatedReasoningPolicyTestCaseRequestBody {
-            guard_content: &input.guard_content,
-            query_content: input.query_content.as_ref(),
-            expected_aggregated_findings_result: &input.expected_aggregated_findings_result,
-            client_request_token: input.client_request_token.as_ref(),
-            confidence_threshold: input.confidence_threshold.as_ref(),
-        })?;
+
+        let body = json_body(&CreateAutomatedReasoningPolicyTestCaseRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -536,20 +542,26 @@ impl Operation for CreateAutomatedReasoningPolicyVersion {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct CreateAutomatedReasoningPolicyVersionRequestBody<'a> {
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
-            #[serde(rename = "lastUpdatedDefinitionHash")]
-            last_updated_definition_hash: &'a String,
-            #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
-            tags: Option<&'a Vec<Tag>>,
+        struct CreateAutomatedReasoningPolicyVersionRequestBody<'a>(&'a CreateAutomatedReasoningPolicyVersionRequest);
+        impl serde::Serialize for CreateAutomatedReasoningPolicyVersionRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "CreateAutomatedReasoningPolicyVersionRequest",
+                    1 + usize::from(self.0.client_request_token.is_some()) + usize::from(self.0.tags.is_some()),
+                )?;
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                state.serialize_field("lastUpdatedDefinitionHash", &self.0.last_updated_definition_hash)?;
+                if let Some(value) = &self.0.tags {
+                    state.serialize_field("tags", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&CreateAutomatedReasoningPolicyVersionRequestBody {
-            client_request_token: input.client_request_token.as_ref(),
-            last_updated_definition_hash: &input.last_updated_definition_hash,
-            tags: input.tags.as_ref(),
-        })?;
+
+        let body = json_body(&CreateAutomatedReasoningPolicyVersionRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -977,17 +989,25 @@ impl Operation for CreateGuardrailVersion {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct CreateGuardrailVersionRequestBody<'a> {
-            #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
+        struct CreateGuardrailVersionRequestBody<'a>(&'a CreateGuardrailVersionRequest);
+        impl serde::Serialize for CreateGuardrailVersionRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "CreateGuardrailVersionRequest",
+                    usize::from(self.0.description.is_some()) + usize::from(self.0.client_request_token.is_some()),
+                )?;
+                if let Some(value) = &self.0.description {
+                    state.serialize_field("description", value)?;
+                }
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&CreateGuardrailVersionRequestBody {
-            description: input.description.as_ref(),
-            client_request_token: input.client_request_token.as_ref(),
-        })?;
+
+        let body = json_body(&CreateGuardrailVersionRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -6660,14 +6680,17 @@ impl Operation for RegisterMarketplaceModelEndpoint {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct RegisterMarketplaceModelEndpointRequestBody<'a> {
-            #[serde(rename = "modelSourceIdentifier")]
-            model_source_identifier: &'a String,
+        struct RegisterMarketplaceModelEndpointRequestBody<'a>(&'a RegisterMarketplaceModelEndpointRequest);
+        impl serde::Serialize for RegisterMarketplaceModelEndpointRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct("RegisterMarketplaceModelEndpointRequest", 1)?;
+                state.serialize_field("modelSourceIdentifier", &self.0.model_source_identifier)?;
+                state.end()
+            }
         }
-        let body = json_body(&RegisterMarketplaceModelEndpointRequestBody {
-            model_source_identifier: &input.model_source_identifier,
-        })?;
+
+        let body = json_body(&RegisterMarketplaceModelEndpointRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -6873,17 +6896,27 @@ impl Operation for StartAutomatedReasoningPolicyTestWorkflow {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct StartAutomatedReasoningPolicyTestWorkflowRequestBody<'a> {
-            #[serde(rename = "testCaseIds", skip_serializing_if = "Option::is_none")]
-            test_case_ids: Option<&'a Vec<String>>,
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
+        struct StartAutomatedReasoningPolicyTestWorkflowRequestBody<'a>(
+            &'a StartAutomatedReasoningPolicyTestWorkflowRequest,
+        );
+        impl serde::Serialize for StartAutomatedReasoningPolicyTestWorkflowRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "StartAutomatedReasoningPolicyTestWorkflowRequest",
+                    usize::from(self.0.test_case_ids.is_some()) + usize::from(self.0.client_request_token.is_some()),
+                )?;
+                if let Some(value) = &self.0.test_case_ids {
+                    state.serialize_field("testCaseIds", value)?;
+                }
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&StartAutomatedReasoningPolicyTestWorkflowRequestBody {
-            test_case_ids: input.test_case_ids.as_ref(),
-            client_request_token: input.client_request_token.as_ref(),
-        })?;
+
+        let body = json_body(&StartAutomatedReasoningPolicyTestWorkflowRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7336,20 +7369,26 @@ impl Operation for UpdateAutomatedReasoningPolicy {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateAutomatedReasoningPolicyRequestBody<'a> {
-            #[serde(rename = "policyDefinition")]
-            policy_definition: &'a AutomatedReasoningPolicyDefinition,
-            #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
-            name: Option<&'a String>,
-            #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
+        struct UpdateAutomatedReasoningPolicyRequestBody<'a>(&'a UpdateAutomatedReasoningPolicyRequest);
+        impl serde::Serialize for UpdateAutomatedReasoningPolicyRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "UpdateAutomatedReasoningPolicyRequest",
+                    1 + usize::from(self.0.name.is_some()) + usize::from(self.0.description.is_some()),
+                )?;
+                state.serialize_field("policyDefinition", &self.0.policy_definition)?;
+                if let Some(value) = &self.0.name {
+                    state.serialize_field("name", value)?;
+                }
+                if let Some(value) = &self.0.description {
+                    state.serialize_field("description", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&UpdateAutomatedReasoningPolicyRequestBody {
-            policy_definition: &input.policy_definition,
-            name: input.name.as_ref(),
-            description: input.description.as_ref(),
-        })?;
+
+        let body = json_body(&UpdateAutomatedReasoningPolicyRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7430,17 +7469,20 @@ impl Operation for UpdateAutomatedReasoningPolicyAnnotations {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'a> {
-            #[serde(rename = "annotations")]
-            annotations: &'a Vec<AutomatedReasoningPolicyAnnotation>,
-            #[serde(rename = "lastUpdatedAnnotationSetHash")]
-            last_updated_annotation_set_hash: &'a String,
+        struct UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'a>(
+            &'a UpdateAutomatedReasoningPolicyAnnotationsRequest,
+        );
+        impl serde::Serialize for UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct("UpdateAutomatedReasoningPolicyAnnotationsRequest", 2)?;
+                state.serialize_field("annotations", &self.0.annotations)?;
+                state.serialize_field("lastUpdatedAnnotationSetHash", &self.0.last_updated_annotation_set_hash)?;
+                state.end()
+            }
         }
-        let body = json_body(&UpdateAutomatedReasoningPolicyAnnotationsRequestBody {
-            annotations: &input.annotations,
-            last_updated_annotation_set_hash: &input.last_updated_annotation_set_hash,
-        })?;
+
+        let body = json_body(&UpdateAutomatedReasoningPolicyAnnotationsRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7533,33 +7575,36 @@ impl Operation for UpdateAutomatedReasoningPolicyTestCase {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateAutomatedReasoningPolicyTestCaseRequestBody<'a> {
-            #[serde(rename = "guardContent")]
-            guard_content: &'a String,
-            #[serde(rename = "queryContent", skip_serializing_if = "Option::is_none")]
-            query_content: Option<&'a String>,
-            #[serde(rename = "lastUpdatedAt", with = "bedrock_wire::codec::rfc3339")]
-            last_updated_at: &'a DateTime,
-            #[serde(rename = "expectedAggregatedFindingsResult")]
-            expected_aggregated_findings_result: &'a AutomatedReasoningCheckResult,
-            #[serde(
-                rename = "confidenceThreshold",
-                skip_serializing_if = "Option::is_none",
-                with = "bedrock_wire::codec::float"
-            )]
-            confidence_threshold: Option<&'a f64>,
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
+        struct UpdateAutomatedReasoningPolicyTestCaseRequestBody<'a>(&'a UpdateAutomatedReasoningPolicyTestCaseRequest);
+        impl serde::Serialize for UpdateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "UpdateAutomatedReasoningPolicyTestCaseRequest",
+                    3 + usize::from(self.0.query_content.is_some())
+                        + usize::from(self.0.confidence_threshold.is_some())
+                        + usize::from(self.0.client_request_token.is_some()),
+                )?;
+                state.serialize_field("guardContent", &self.0.guard_content)?;
+                if let Some(value) = &self.0.query_content {
+                    state.serialize_field("queryContent", value)?;
+                }
+                state.serialize_field("lastUpdatedAt", &Encoded::<Rfc3339, _>::new(&self.0.last_updated_at))?;
+                state.serialize_field(
+                    "expectedAggregatedFindingsResult",
+                    &self.0.expected_aggregated_findings_result,
+                )?;
+                if let Some(value) = &self.0.confidence_threshold {
+                    state.serialize_field("confidenceThreshold", &Encoded::<Float, _>::new(value))?;
+                }
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&UpdateAutomatedReasoningPolicyTestCaseRequestBody {
-            guard_content: &input.guard_content,
-            query_content: input.query_content.as_ref(),
-            last_updated_at: &input.last_updated_at,
-            expected_aggregated_findings_result: &input.expected_aggregated_findings_result,
-            confidence_threshold: input.confidence_threshold.as_ref(),
-            client_request_token: input.client_request_token.as_ref(),
-        })?;
+
+        let body = json_body(&UpdateAutomatedReasoningPolicyTestCaseRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7636,14 +7681,17 @@ impl Operation for UpdateCustomModelDeployment {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateCustomModelDeploymentRequestBody<'a> {
-            #[serde(rename = "modelArn")]
-            model_arn: &'a String,
+        struct UpdateCustomModelDeploymentRequestBody<'a>(&'a UpdateCustomModelDeploymentRequest);
+        impl serde::Serialize for UpdateCustomModelDeploymentRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct("UpdateCustomModelDeploymentRequest", 1)?;
+                state.serialize_field("modelArn", &self.0.model_arn)?;
+                state.end()
+            }
         }
-        let body = json_body(&UpdateCustomModelDeploymentRequestBody {
-            model_arn: &input.model_arn,
-        })?;
+
+        let body = json_body(&UpdateCustomModelDeploymentRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7707,47 +7755,57 @@ impl Operation for UpdateGuardrail {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateGuardrailRequestBody<'a> {
-            #[serde(rename = "name")]
-            name: &'a String,
-            #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "topicPolicyConfig", skip_serializing_if = "Option::is_none")]
-            topic_policy_config: Option<&'a GuardrailTopicPolicyConfig>,
-            #[serde(rename = "contentPolicyConfig", skip_serializing_if = "Option::is_none")]
-            content_policy_config: Option<&'a GuardrailContentPolicyConfig>,
-            #[serde(rename = "wordPolicyConfig", skip_serializing_if = "Option::is_none")]
-            word_policy_config: Option<&'a GuardrailWordPolicyConfig>,
-            #[serde(rename = "sensitiveInformationPolicyConfig", skip_serializing_if = "Option::is_none")]
-            sensitive_information_policy_config: Option<&'a GuardrailSensitiveInformationPolicyConfig>,
-            #[serde(rename = "contextualGroundingPolicyConfig", skip_serializing_if = "Option::is_none")]
-            contextual_grounding_policy_config: Option<&'a GuardrailContextualGroundingPolicyConfig>,
-            #[serde(rename = "automatedReasoningPolicyConfig", skip_serializing_if = "Option::is_none")]
-            automated_reasoning_policy_config: Option<&'a GuardrailAutomatedReasoningPolicyConfig>,
-            #[serde(rename = "crossRegionConfig", skip_serializing_if = "Option::is_none")]
-            cross_region_config: Option<&'a GuardrailCrossRegionConfig>,
-            #[serde(rename = "blockedInputMessaging")]
-            blocked_input_messaging: &'a String,
-            #[serde(rename = "blockedOutputsMessaging")]
-            blocked_outputs_messaging: &'a String,
-            #[serde(rename = "kmsKeyId", skip_serializing_if = "Option::is_none")]
-            kms_key_id: Option<&'a String>,
+        struct UpdateGuardrailRequestBody<'a>(&'a UpdateGuardrailRequest);
+        impl serde::Serialize for UpdateGuardrailRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "UpdateGuardrailRequest",
+                    3 + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.topic_policy_config.is_some())
+                        + usize::from(self.0.content_policy_config.is_some())
+                        + usize::from(self.0.word_policy_config.is_some())
+                        + usize::from(self.0.sensitive_information_policy_config.is_some())
+                        + usize::from(self.0.contextual_grounding_policy_config.is_some())
+                        + usize::from(self.0.automated_reasoning_policy_config.is_some())
+                        + usize::from(self.0.cross_region_config.is_some())
+                        + usize::from(self.0.kms_key_id.is_some()),
+                )?;
+                state.serialize_field("name", &self.0.name)?;
+                if let Some(value) = &self.0.description {
+                    state.serialize_field("description", value)?;
+                }
+                if let Some(value) = &self.0.topic_policy_config {
+                    state.serialize_field("topicPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.content_policy_config {
+                    state.serialize_field("contentPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.word_policy_config {
+                    state.serialize_field("wordPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.sensitive_information_policy_config {
+                    state.serialize_field("sensitiveInformationPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.contextual_grounding_policy_config {
+                    state.serialize_field("contextualGroundingPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.automated_reasoning_policy_config {
+                    state.serialize_field("automatedReasoningPolicyConfig", value)?;
+                }
+                if let Some(value) = &self.0.cross_region_config {
+                    state.serialize_field("crossRegionConfig", value)?;
+                }
+                state.serialize_field("blockedInputMessaging", &self.0.blocked_input_messaging)?;
+                state.serialize_field("blockedOutputsMessaging", &self.0.blocked_outputs_messaging)?;
+                if let Some(value) = &self.0.kms_key_id {
+                    state.serialize_field("kmsKeyId", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&UpdateGuardrailRequestBody {
-            name: &input.name,
-            description: input.description.as_ref(),
-            topic_policy_config: input.topic_policy_config.as_ref(),
-            content_policy_config: input.content_policy_config.as_ref(),
-            word_policy_config: input.word_policy_config.as_ref(),
-            sensitive_information_policy_config: input.sensitive_information_policy_config.as_ref(),
-            contextual_grounding_policy_config: input.contextual_grounding_policy_config.as_ref(),
-            automated_reasoning_policy_config: input.automated_reasoning_policy_config.as_ref(),
-            cross_region_config: input.cross_region_config.as_ref(),
-            blocked_input_messaging: &input.blocked_input_messaging,
-            blocked_outputs_messaging: &input.blocked_outputs_messaging,
-            kms_key_id: input.kms_key_id.as_ref(),
-        })?;
+
+        let body = json_body(&UpdateGuardrailRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7823,17 +7881,23 @@ impl Operation for UpdateMarketplaceModelEndpoint {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateMarketplaceModelEndpointRequestBody<'a> {
-            #[serde(rename = "endpointConfig")]
-            endpoint_config: &'a EndpointConfig,
-            #[serde(rename = "clientRequestToken", skip_serializing_if = "Option::is_none")]
-            client_request_token: Option<&'a String>,
+        struct UpdateMarketplaceModelEndpointRequestBody<'a>(&'a UpdateMarketplaceModelEndpointRequest);
+        impl serde::Serialize for UpdateMarketplaceModelEndpointRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "UpdateMarketplaceModelEndpointRequest",
+                    1 + usize::from(self.0.client_request_token.is_some()),
+                )?;
+                state.serialize_field("endpointConfig", &self.0.endpoint_config)?;
+                if let Some(value) = &self.0.client_request_token {
+                    state.serialize_field("clientRequestToken", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&UpdateMarketplaceModelEndpointRequestBody {
-            endpoint_config: &input.endpoint_config,
-            client_request_token: input.client_request_token.as_ref(),
-        })?;
+
+        let body = json_body(&UpdateMarketplaceModelEndpointRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -7905,17 +7969,26 @@ impl Operation for UpdateProvisionedModelThroughput {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct UpdateProvisionedModelThroughputRequestBody<'a> {
-            #[serde(rename = "desiredProvisionedModelName", skip_serializing_if = "Option::is_none")]
-            desired_provisioned_model_name: Option<&'a String>,
-            #[serde(rename = "desiredModelId", skip_serializing_if = "Option::is_none")]
-            desired_model_id: Option<&'a String>,
+        struct UpdateProvisionedModelThroughputRequestBody<'a>(&'a UpdateProvisionedModelThroughputRequest);
+        impl serde::Serialize for UpdateProvisionedModelThroughputRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "UpdateProvisionedModelThroughputRequest",
+                    usize::from(self.0.desired_provisioned_model_name.is_some())
+                        + usize::from(self.0.desired_model_id.is_some()),
+                )?;
+                if let Some(value) = &self.0.desired_provisioned_model_name {
+                    state.serialize_field("desiredProvisionedModelName", value)?;
+                }
+                if let Some(value) = &self.0.desired_model_id {
+                    state.serialize_field("desiredModelId", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&UpdateProvisionedModelThroughputRequestBody {
-            desired_provisioned_model_name: input.desired_provisioned_model_name.as_ref(),
-            desired_model_id: input.desired_model_id.as_ref(),
-        })?;
+
+        let body = json_body(&UpdateProvisionedModelThroughputRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }

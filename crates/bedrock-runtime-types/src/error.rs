@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
@@ -19,12 +20,42 @@ use bedrock_wire::{Blob, DateTime, Document, REDACTED};
 /// HTTP status 403; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AccessDeniedException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AccessDeniedException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for AccessDeniedException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("AccessDeniedException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessDeniedException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AccessDeniedException {
+    const NAME: &'static str = "AccessDeniedException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl AccessDeniedException {
@@ -65,12 +96,42 @@ impl std::error::Error for AccessDeniedException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConflictException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConflictException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ConflictException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ConflictException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConflictException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConflictException {
+    const NAME: &'static str = "ConflictException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ConflictException {
@@ -111,12 +172,42 @@ impl std::error::Error for ConflictException {}
 /// HTTP status 500; server fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InternalServerException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct InternalServerException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for InternalServerException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InternalServerException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InternalServerException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InternalServerException {
+    const NAME: &'static str = "InternalServerException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl InternalServerException {
@@ -157,18 +248,65 @@ impl std::error::Error for InternalServerException {}
 /// HTTP status 424; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ModelErrorException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ModelErrorException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// JSON member `originalStatusCode`; range 100..=599.
-    #[serde(rename = "originalStatusCode", default, skip_serializing_if = "Option::is_none")]
     pub original_status_code: Option<i32>,
     /// JSON member `resourceName`; pattern `[\s\S]*`.
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+}
+
+impl serde::Serialize for ModelErrorException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ModelErrorException",
+            usize::from(self.message.is_some())
+                + usize::from(self.original_status_code.is_some())
+                + usize::from(self.resource_name.is_some()),
+        )?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        if let Some(value) = &self.original_status_code {
+            state.serialize_field("originalStatusCode", value)?;
+        }
+        if let Some(value) = &self.resource_name {
+            state.serialize_field("resourceName", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelErrorException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ModelErrorException {
+    const NAME: &'static str = "ModelErrorException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        let mut original_status_code: Option<i32> = None;
+        let mut resource_name: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                "originalStatusCode" => original_status_code = map.next_value()?,
+                "resourceName" => resource_name = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            message,
+            original_status_code,
+            resource_name,
+        })
+    }
 }
 
 impl ModelErrorException {
@@ -229,12 +367,42 @@ impl std::error::Error for ModelErrorException {}
 /// HTTP status 429; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ModelNotReadyException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ModelNotReadyException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ModelNotReadyException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ModelNotReadyException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelNotReadyException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ModelNotReadyException {
+    const NAME: &'static str = "ModelNotReadyException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ModelNotReadyException {
@@ -275,18 +443,65 @@ impl std::error::Error for ModelNotReadyException {}
 /// HTTP status 424; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ModelStreamErrorException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ModelStreamErrorException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// JSON member `originalStatusCode`; range 100..=599.
-    #[serde(rename = "originalStatusCode", default, skip_serializing_if = "Option::is_none")]
     pub original_status_code: Option<i32>,
     /// JSON member `originalMessage`; pattern `[\s\S]*`.
-    #[serde(rename = "originalMessage", default, skip_serializing_if = "Option::is_none")]
     pub original_message: Option<String>,
+}
+
+impl serde::Serialize for ModelStreamErrorException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ModelStreamErrorException",
+            usize::from(self.message.is_some())
+                + usize::from(self.original_status_code.is_some())
+                + usize::from(self.original_message.is_some()),
+        )?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        if let Some(value) = &self.original_status_code {
+            state.serialize_field("originalStatusCode", value)?;
+        }
+        if let Some(value) = &self.original_message {
+            state.serialize_field("originalMessage", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelStreamErrorException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ModelStreamErrorException {
+    const NAME: &'static str = "ModelStreamErrorException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        let mut original_status_code: Option<i32> = None;
+        let mut original_message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                "originalStatusCode" => original_status_code = map.next_value()?,
+                "originalMessage" => original_message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            message,
+            original_status_code,
+            original_message,
+        })
+    }
 }
 
 impl ModelStreamErrorException {
@@ -347,12 +562,42 @@ impl std::error::Error for ModelStreamErrorException {}
 /// HTTP status 408; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ModelTimeoutException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ModelTimeoutException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ModelTimeoutException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ModelTimeoutException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelTimeoutException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ModelTimeoutException {
+    const NAME: &'static str = "ModelTimeoutException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ModelTimeoutException {
@@ -393,12 +638,43 @@ impl std::error::Error for ModelTimeoutException {}
 /// HTTP status 404; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ResourceNotFoundException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ResourceNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ResourceNotFoundException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ResourceNotFoundException {
+    const NAME: &'static str = "ResourceNotFoundException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ResourceNotFoundException {
@@ -439,12 +715,43 @@ impl std::error::Error for ResourceNotFoundException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ServiceQuotaExceededException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ServiceQuotaExceededException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ServiceQuotaExceededException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ServiceQuotaExceededException {
+    const NAME: &'static str = "ServiceQuotaExceededException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ServiceQuotaExceededException {
@@ -485,12 +792,43 @@ impl std::error::Error for ServiceQuotaExceededException {}
 /// HTTP status 503; server fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ServiceUnavailableException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ServiceUnavailableException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ServiceUnavailableException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ServiceUnavailableException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ServiceUnavailableException {
+    const NAME: &'static str = "ServiceUnavailableException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ServiceUnavailableException {
@@ -531,12 +869,42 @@ impl std::error::Error for ServiceUnavailableException {}
 /// HTTP status 429; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ThrottlingException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ThrottlingException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ThrottlingException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ThrottlingException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ThrottlingException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ThrottlingException {
+    const NAME: &'static str = "ThrottlingException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ThrottlingException {
@@ -577,12 +945,42 @@ impl std::error::Error for ThrottlingException {}
 /// HTTP status 400; client fault.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ValidationException.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ValidationException {
     /// JSON member `message`; pattern `[\s\S]*`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ValidationException {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ValidationException", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ValidationException {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ValidationException {
+    const NAME: &'static str = "ValidationException";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ValidationException {

@@ -12,6 +12,7 @@ use bedrock_wire::event_stream::{
     decode_payload, encode_event, encode_exception, header_str, message_type, EventError, Message, MessageType,
     UnhandledEventError,
 };
+use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,

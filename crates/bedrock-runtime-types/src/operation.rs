@@ -15,6 +15,7 @@ use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
+use bedrock_wire::structure;
 use bedrock_wire::{
     Blob, BuildError, DateTime, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError,
     ServiceError,
@@ -60,20 +61,22 @@ impl Operation for ApplyGuardrail {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct ApplyGuardrailRequestBody<'a> {
-            #[serde(rename = "source")]
-            source: &'a GuardrailContentSource,
-            #[serde(rename = "content")]
-            content: &'a Vec<GuardrailContentBlock>,
-            #[serde(rename = "outputScope", skip_serializing_if = "Option::is_none")]
-            output_scope: Option<&'a GuardrailOutputScope>,
+        struct ApplyGuardrailRequestBody<'a>(&'a ApplyGuardrailRequest);
+        impl serde::Serialize for ApplyGuardrailRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer
+                    .serialize_struct("ApplyGuardrailRequest", 2 + usize::from(self.0.output_scope.is_some()))?;
+                state.serialize_field("source", &self.0.source)?;
+                state.serialize_field("content", &self.0.content)?;
+                if let Some(value) = &self.0.output_scope {
+                    state.serialize_field("outputScope", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&ApplyGuardrailRequestBody {
-            source: &input.source,
-            content: &input.content,
-            output_scope: input.output_scope.as_ref(),
-        })?;
+
+        let body = json_body(&ApplyGuardrailRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -144,50 +147,66 @@ impl Operation for Converse {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct ConverseRequestBody<'a> {
-            #[serde(rename = "messages", skip_serializing_if = "Option::is_none")]
-            messages: Option<&'a Vec<Message>>,
-            #[serde(rename = "system", skip_serializing_if = "Option::is_none")]
-            system: Option<&'a Vec<SystemContentBlock>>,
-            #[serde(rename = "inferenceConfig", skip_serializing_if = "Option::is_none")]
-            inference_config: Option<&'a InferenceConfiguration>,
-            #[serde(rename = "toolConfig", skip_serializing_if = "Option::is_none")]
-            tool_config: Option<&'a ToolConfiguration>,
-            #[serde(rename = "guardrailConfig", skip_serializing_if = "Option::is_none")]
-            guardrail_config: Option<&'a GuardrailConfiguration>,
-            #[serde(rename = "additionalModelRequestFields", skip_serializing_if = "Option::is_none")]
-            additional_model_request_fields: Option<&'a Document>,
-            #[serde(rename = "promptVariables", skip_serializing_if = "Option::is_none")]
-            prompt_variables: Option<&'a HashMap<String, PromptVariableValues>>,
-            #[serde(
-                rename = "additionalModelResponseFieldPaths",
-                skip_serializing_if = "Option::is_none"
-            )]
-            additional_model_response_field_paths: Option<&'a Vec<String>>,
-            #[serde(rename = "requestMetadata", skip_serializing_if = "Option::is_none")]
-            request_metadata: Option<&'a HashMap<String, String>>,
-            #[serde(rename = "performanceConfig", skip_serializing_if = "Option::is_none")]
-            performance_config: Option<&'a PerformanceConfiguration>,
-            #[serde(rename = "serviceTier", skip_serializing_if = "Option::is_none")]
-            service_tier: Option<&'a ServiceTier>,
-            #[serde(rename = "outputConfig", skip_serializing_if = "Option::is_none")]
-            output_config: Option<&'a OutputConfig>,
+        struct ConverseRequestBody<'a>(&'a ConverseRequest);
+        impl serde::Serialize for ConverseRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "ConverseRequest",
+                    usize::from(self.0.messages.is_some())
+                        + usize::from(self.0.system.is_some())
+                        + usize::from(self.0.inference_config.is_some())
+                        + usize::from(self.0.tool_config.is_some())
+                        + usize::from(self.0.guardrail_config.is_some())
+                        + usize::from(self.0.additional_model_request_fields.is_some())
+                        + usize::from(self.0.prompt_variables.is_some())
+                        + usize::from(self.0.additional_model_response_field_paths.is_some())
+                        + usize::from(self.0.request_metadata.is_some())
+                        + usize::from(self.0.performance_config.is_some())
+                        + usize::from(self.0.service_tier.is_some())
+                        + usize::from(self.0.output_config.is_some()),
+                )?;
+                if let Some(value) = &self.0.messages {
+                    state.serialize_field("messages", value)?;
+                }
+                if let Some(value) = &self.0.system {
+                    state.serialize_field("system", value)?;
+                }
+                if let Some(value) = &self.0.inference_config {
+                    state.serialize_field("inferenceConfig", value)?;
+                }
+                if let Some(value) = &self.0.tool_config {
+                    state.serialize_field("toolConfig", value)?;
+                }
+                if let Some(value) = &self.0.guardrail_config {
+                    state.serialize_field("guardrailConfig", value)?;
+                }
+                if let Some(value) = &self.0.additional_model_request_fields {
+                    state.serialize_field("additionalModelRequestFields", value)?;
+                }
+                if let Some(value) = &self.0.prompt_variables {
+                    state.serialize_field("promptVariables", value)?;
+                }
+                if let Some(value) = &self.0.additional_model_response_field_paths {
+                    state.serialize_field("additionalModelResponseFieldPaths", value)?;
+                }
+                if let Some(value) = &self.0.request_metadata {
+                    state.serialize_field("requestMetadata", value)?;
+                }
+                if let Some(value) = &self.0.performance_config {
+                    state.serialize_field("performanceConfig", value)?;
+                }
+                if let Some(value) = &self.0.service_tier {
+                    state.serialize_field("serviceTier", value)?;
+                }
+                if let Some(value) = &self.0.output_config {
+                    state.serialize_field("outputConfig", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&ConverseRequestBody {
-            messages: input.messages.as_ref(),
-            system: input.system.as_ref(),
-            inference_config: input.inference_config.as_ref(),
-            tool_config: input.tool_config.as_ref(),
-            guardrail_config: input.guardrail_config.as_ref(),
-            additional_model_request_fields: input.additional_model_request_fields.as_ref(),
-            prompt_variables: input.prompt_variables.as_ref(),
-            additional_model_response_field_paths: input.additional_model_response_field_paths.as_ref(),
-            request_metadata: input.request_metadata.as_ref(),
-            performance_config: input.performance_config.as_ref(),
-            service_tier: input.service_tier.as_ref(),
-            output_config: input.output_config.as_ref(),
-        })?;
+
+        let body = json_body(&ConverseRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -262,50 +281,66 @@ impl Operation for ConverseStream {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct ConverseStreamRequestBody<'a> {
-            #[serde(rename = "messages", skip_serializing_if = "Option::is_none")]
-            messages: Option<&'a Vec<Message>>,
-            #[serde(rename = "system", skip_serializing_if = "Option::is_none")]
-            system: Option<&'a Vec<SystemContentBlock>>,
-            #[serde(rename = "inferenceConfig", skip_serializing_if = "Option::is_none")]
-            inference_config: Option<&'a InferenceConfiguration>,
-            #[serde(rename = "toolConfig", skip_serializing_if = "Option::is_none")]
-            tool_config: Option<&'a ToolConfiguration>,
-            #[serde(rename = "guardrailConfig", skip_serializing_if = "Option::is_none")]
-            guardrail_config: Option<&'a GuardrailStreamConfiguration>,
-            #[serde(rename = "additionalModelRequestFields", skip_serializing_if = "Option::is_none")]
-            additional_model_request_fields: Option<&'a Document>,
-            #[serde(rename = "promptVariables", skip_serializing_if = "Option::is_none")]
-            prompt_variables: Option<&'a HashMap<String, PromptVariableValues>>,
-            #[serde(
-                rename = "additionalModelResponseFieldPaths",
-                skip_serializing_if = "Option::is_none"
-            )]
-            additional_model_response_field_paths: Option<&'a Vec<String>>,
-            #[serde(rename = "requestMetadata", skip_serializing_if = "Option::is_none")]
-            request_metadata: Option<&'a HashMap<String, String>>,
-            #[serde(rename = "performanceConfig", skip_serializing_if = "Option::is_none")]
-            performance_config: Option<&'a PerformanceConfiguration>,
-            #[serde(rename = "serviceTier", skip_serializing_if = "Option::is_none")]
-            service_tier: Option<&'a ServiceTier>,
-            #[serde(rename = "outputConfig", skip_serializing_if = "Option::is_none")]
-            output_config: Option<&'a OutputConfig>,
+        struct ConverseStreamRequestBody<'a>(&'a ConverseStreamRequest);
+        impl serde::Serialize for ConverseStreamRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(
+                    "ConverseStreamRequest",
+                    usize::from(self.0.messages.is_some())
+                        + usize::from(self.0.system.is_some())
+                        + usize::from(self.0.inference_config.is_some())
+                        + usize::from(self.0.tool_config.is_some())
+                        + usize::from(self.0.guardrail_config.is_some())
+                        + usize::from(self.0.additional_model_request_fields.is_some())
+                        + usize::from(self.0.prompt_variables.is_some())
+                        + usize::from(self.0.additional_model_response_field_paths.is_some())
+                        + usize::from(self.0.request_metadata.is_some())
+                        + usize::from(self.0.performance_config.is_some())
+                        + usize::from(self.0.service_tier.is_some())
+                        + usize::from(self.0.output_config.is_some()),
+                )?;
+                if let Some(value) = &self.0.messages {
+                    state.serialize_field("messages", value)?;
+                }
+                if let Some(value) = &self.0.system {
+                    state.serialize_field("system", value)?;
+                }
+                if let Some(value) = &self.0.inference_config {
+                    state.serialize_field("inferenceConfig", value)?;
+                }
+                if let Some(value) = &self.0.tool_config {
+                    state.serialize_field("toolConfig", value)?;
+                }
+                if let Some(value) = &self.0.guardrail_config {
+                    state.serialize_field("guardrailConfig", value)?;
+                }
+                if let Some(value) = &self.0.additional_model_request_fields {
+                    state.serialize_field("additionalModelRequestFields", value)?;
+                }
+                if let Some(value) = &self.0.prompt_variables {
+                    state.serialize_field("promptVariables", value)?;
+                }
+                if let Some(value) = &self.0.additional_model_response_field_paths {
+                    state.serialize_field("additionalModelResponseFieldPaths", value)?;
+                }
+                if let Some(value) = &self.0.request_metadata {
+                    state.serialize_field("requestMetadata", value)?;
+                }
+                if let Some(value) = &self.0.performance_config {
+                    state.serialize_field("performanceConfig", value)?;
+                }
+                if let Some(value) = &self.0.service_tier {
+                    state.serialize_field("serviceTier", value)?;
+                }
+                if let Some(value) = &self.0.output_config {
+                    state.serialize_field("outputConfig", value)?;
+                }
+                state.end()
+            }
         }
-        let body = json_body(&ConverseStreamRequestBody {
-            messages: input.messages.as_ref(),
-            system: input.system.as_ref(),
-            inference_config: input.inference_config.as_ref(),
-            tool_config: input.tool_config.as_ref(),
-            guardrail_config: input.guardrail_config.as_ref(),
-            additional_model_request_fields: input.additional_model_request_fields.as_ref(),
-            prompt_variables: input.prompt_variables.as_ref(),
-            additional_model_response_field_paths: input.additional_model_response_field_paths.as_ref(),
-            request_metadata: input.request_metadata.as_ref(),
-            performance_config: input.performance_config.as_ref(),
-            service_tier: input.service_tier.as_ref(),
-            output_config: input.output_config.as_ref(),
-        })?;
+
+        let body = json_body(&ConverseStreamRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }
@@ -382,12 +417,17 @@ impl Operation for CountTokens {
         if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
-        #[derive(serde::Serialize)]
-        struct CountTokensRequestBody<'a> {
-            #[serde(rename = "input")]
-            input: &'a CountTokensInput,
+        struct CountTokensRequestBody<'a>(&'a CountTokensRequest);
+        impl serde::Serialize for CountTokensRequestBody<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct("CountTokensRequest", 1)?;
+                state.serialize_field("input", &self.0.input)?;
+                state.end()
+            }
         }
-        let body = json_body(&CountTokensRequestBody { input: &input.input })?;
+
+        let body = json_body(&CountTokensRequestBody(input))?;
         if !body.is_empty() {
             builder = builder.header(CONTENT_LENGTH, body.len());
         }

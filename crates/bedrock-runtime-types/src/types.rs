@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
@@ -16,9 +17,34 @@ use bedrock_wire::{Blob, DateTime, Document, REDACTED};
 /// The `AnyToolChoice` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AnyToolChoice.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AnyToolChoice {}
+
+impl serde::Serialize for AnyToolChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer.serialize_struct("AnyToolChoice", 0)?.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AnyToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AnyToolChoice {
+    const NAME: &'static str = "AnyToolChoice";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl AnyToolChoice {
     /// Creates a `AnyToolChoice` with every member unset.
@@ -34,24 +60,83 @@ impl Validate for AnyToolChoice {
 /// The `AppliedGuardrailDetails` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AppliedGuardrailDetails.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AppliedGuardrailDetails {
     /// JSON member `guardrailId`; length 0..=2048; pattern `([a-z0-9]+)`.
-    #[serde(rename = "guardrailId", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_id: Option<String>,
     /// JSON member `guardrailVersion`; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
     /// JSON member `guardrailArn`; length 0..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)`.
-    #[serde(rename = "guardrailArn", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_arn: Option<String>,
     /// JSON member `guardrailOrigin`.
-    #[serde(rename = "guardrailOrigin", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_origin: Option<Vec<GuardrailOrigin>>,
     /// JSON member `guardrailOwnership`.
-    #[serde(rename = "guardrailOwnership", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_ownership: Option<GuardrailOwnership>,
+}
+
+impl serde::Serialize for AppliedGuardrailDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "AppliedGuardrailDetails",
+            usize::from(self.guardrail_id.is_some())
+                + usize::from(self.guardrail_version.is_some())
+                + usize::from(self.guardrail_arn.is_some())
+                + usize::from(self.guardrail_origin.is_some())
+                + usize::from(self.guardrail_ownership.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail_id {
+            state.serialize_field("guardrailId", value)?;
+        }
+        if let Some(value) = &self.guardrail_version {
+            state.serialize_field("guardrailVersion", value)?;
+        }
+        if let Some(value) = &self.guardrail_arn {
+            state.serialize_field("guardrailArn", value)?;
+        }
+        if let Some(value) = &self.guardrail_origin {
+            state.serialize_field("guardrailOrigin", value)?;
+        }
+        if let Some(value) = &self.guardrail_ownership {
+            state.serialize_field("guardrailOwnership", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AppliedGuardrailDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AppliedGuardrailDetails {
+    const NAME: &'static str = "AppliedGuardrailDetails";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail_id: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut guardrail_arn: Option<String> = None;
+        let mut guardrail_origin: Option<Vec<GuardrailOrigin>> = None;
+        let mut guardrail_ownership: Option<GuardrailOwnership> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrailId" => guardrail_id = map.next_value()?,
+                "guardrailVersion" => guardrail_version = map.next_value()?,
+                "guardrailArn" => guardrail_arn = map.next_value()?,
+                "guardrailOrigin" => guardrail_origin = map.next_value()?,
+                "guardrailOwnership" => guardrail_ownership = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail_id,
+            guardrail_version,
+            guardrail_arn,
+            guardrail_origin,
+            guardrail_ownership,
+        })
+    }
 }
 
 impl AppliedGuardrailDetails {
@@ -113,24 +198,81 @@ impl Validate for AppliedGuardrailDetails {
 /// Input of the `ApplyGuardrail` operation ([`ApplyGuardrail`](super::operation::ApplyGuardrail)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ApplyGuardrail.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ApplyGuardrailRequest {
     /// URI label `{guardrailIdentifier}`; required; length 0..=2048; pattern `(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))`.
-    #[serde(rename = "guardrailIdentifier")]
     pub guardrail_identifier: String,
     /// URI label `{guardrailVersion}`; required; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion")]
     pub guardrail_version: String,
     /// JSON member `source`; required.
-    #[serde(rename = "source")]
     pub source: GuardrailContentSource,
     /// JSON member `content`; required.
-    #[serde(rename = "content")]
     pub content: Vec<GuardrailContentBlock>,
     /// JSON member `outputScope`.
-    #[serde(rename = "outputScope", default, skip_serializing_if = "Option::is_none")]
     pub output_scope: Option<GuardrailOutputScope>,
+}
+
+impl serde::Serialize for ApplyGuardrailRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ApplyGuardrailRequest", 4 + usize::from(self.output_scope.is_some()))?;
+        state.serialize_field("guardrailIdentifier", &self.guardrail_identifier)?;
+        state.serialize_field("guardrailVersion", &self.guardrail_version)?;
+        state.serialize_field("source", &self.source)?;
+        state.serialize_field("content", &self.content)?;
+        if let Some(value) = &self.output_scope {
+            state.serialize_field("outputScope", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplyGuardrailRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ApplyGuardrailRequest {
+    const NAME: &'static str = "ApplyGuardrailRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail_identifier: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut source: Option<GuardrailContentSource> = None;
+        let mut content: Option<Vec<GuardrailContentBlock>> = None;
+        let mut output_scope: Option<GuardrailOutputScope> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrailIdentifier" => guardrail_identifier = Some(map.next_value()?),
+                "guardrailVersion" => guardrail_version = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                "outputScope" => output_scope = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail_identifier: match guardrail_identifier {
+                Some(value) => value,
+                None => return Err(structure::missing("guardrailIdentifier")),
+            },
+            guardrail_version: match guardrail_version {
+                Some(value) => value,
+                None => return Err(structure::missing("guardrailVersion")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+            content: match content {
+                Some(value) => value,
+                None => return Err(structure::missing("content")),
+            },
+            output_scope,
+        })
+    }
 }
 
 impl ApplyGuardrailRequest {
@@ -197,27 +339,91 @@ impl Validate for ApplyGuardrailRequest {
 /// Output of the `ApplyGuardrail` operation ([`ApplyGuardrail`](super::operation::ApplyGuardrail)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ApplyGuardrail.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ApplyGuardrailResponse {
     /// JSON member `usage`; required.
-    #[serde(rename = "usage")]
     pub usage: GuardrailUsage,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailAction,
     /// JSON member `actionReason`.
-    #[serde(rename = "actionReason", default, skip_serializing_if = "Option::is_none")]
     pub action_reason: Option<String>,
     /// JSON member `outputs`; required.
-    #[serde(rename = "outputs")]
     pub outputs: Vec<GuardrailOutputContent>,
     /// JSON member `assessments`; required.
-    #[serde(rename = "assessments")]
     pub assessments: Vec<GuardrailAssessment>,
     /// JSON member `guardrailCoverage`.
-    #[serde(rename = "guardrailCoverage", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_coverage: Option<GuardrailCoverage>,
+}
+
+impl serde::Serialize for ApplyGuardrailResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ApplyGuardrailResponse",
+            4 + usize::from(self.action_reason.is_some()) + usize::from(self.guardrail_coverage.is_some()),
+        )?;
+        state.serialize_field("usage", &self.usage)?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.action_reason {
+            state.serialize_field("actionReason", value)?;
+        }
+        state.serialize_field("outputs", &self.outputs)?;
+        state.serialize_field("assessments", &self.assessments)?;
+        if let Some(value) = &self.guardrail_coverage {
+            state.serialize_field("guardrailCoverage", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApplyGuardrailResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ApplyGuardrailResponse {
+    const NAME: &'static str = "ApplyGuardrailResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut usage: Option<GuardrailUsage> = None;
+        let mut action: Option<GuardrailAction> = None;
+        let mut action_reason: Option<String> = None;
+        let mut outputs: Option<Vec<GuardrailOutputContent>> = None;
+        let mut assessments: Option<Vec<GuardrailAssessment>> = None;
+        let mut guardrail_coverage: Option<GuardrailCoverage> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "usage" => usage = Some(map.next_value()?),
+                "action" => action = Some(map.next_value()?),
+                "actionReason" => action_reason = map.next_value()?,
+                "outputs" => outputs = Some(map.next_value()?),
+                "assessments" => assessments = Some(map.next_value()?),
+                "guardrailCoverage" => guardrail_coverage = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            usage: match usage {
+                Some(value) => value,
+                None => return Err(structure::missing("usage")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            action_reason,
+            outputs: match outputs {
+                Some(value) => value,
+                None => return Err(structure::missing("outputs")),
+            },
+            assessments: match assessments {
+                Some(value) => value,
+                None => return Err(structure::missing("assessments")),
+            },
+            guardrail_coverage,
+        })
+    }
 }
 
 impl ApplyGuardrailResponse {
@@ -323,18 +529,64 @@ impl Validate for AsyncInvokeOutputDataConfig {
 /// The `AsyncInvokeS3OutputDataConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AsyncInvokeS3OutputDataConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct AsyncInvokeS3OutputDataConfig {
     /// JSON member `s3Uri`; required; length 1..=1024; pattern `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`.
-    #[serde(rename = "s3Uri")]
     pub s3_uri: String,
     /// JSON member `kmsKeyId`; length 1..=2048; pattern `arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))`.
-    #[serde(rename = "kmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     /// JSON member `bucketOwner`; pattern `[0-9]{12}`.
-    #[serde(rename = "bucketOwner", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<String>,
+}
+
+impl serde::Serialize for AsyncInvokeS3OutputDataConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "AsyncInvokeS3OutputDataConfig",
+            1 + usize::from(self.kms_key_id.is_some()) + usize::from(self.bucket_owner.is_some()),
+        )?;
+        state.serialize_field("s3Uri", &self.s3_uri)?;
+        if let Some(value) = &self.kms_key_id {
+            state.serialize_field("kmsKeyId", value)?;
+        }
+        if let Some(value) = &self.bucket_owner {
+            state.serialize_field("bucketOwner", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsyncInvokeS3OutputDataConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AsyncInvokeS3OutputDataConfig {
+    const NAME: &'static str = "AsyncInvokeS3OutputDataConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut s3_uri: Option<String> = None;
+        let mut kms_key_id: Option<String> = None;
+        let mut bucket_owner: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "s3Uri" => s3_uri = Some(map.next_value()?),
+                "kmsKeyId" => kms_key_id = map.next_value()?,
+                "bucketOwner" => bucket_owner = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            s3_uri: match s3_uri {
+                Some(value) => value,
+                None => return Err(structure::missing("s3Uri")),
+            },
+            kms_key_id,
+            bucket_owner,
+        })
+    }
 }
 
 impl AsyncInvokeS3OutputDataConfig {
@@ -453,46 +705,119 @@ impl<'de> serde::Deserialize<'de> for AsyncInvokeStatus {
 /// The `AsyncInvokeSummary` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AsyncInvokeSummary.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AsyncInvokeSummary {
     /// JSON member `invocationArn`; required; length 1..=2048; pattern `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}`.
-    #[serde(rename = "invocationArn")]
     pub invocation_arn: String,
     /// JSON member `modelArn`; required; length 1..=2048; pattern `arn:[a-z0-9\-]+:bedrock:[a-z0-9\-]*:[0-9]*:(provisioned-model|foundation-model)/.+`.
-    #[serde(rename = "modelArn")]
     pub model_arn: String,
     /// JSON member `clientRequestToken`; length 1..=256; pattern `[!-~]*`.
-    #[serde(rename = "clientRequestToken", default, skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// JSON member `status`.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AsyncInvokeStatus>,
     /// JSON member `failureMessage`; length 0..=2048; sensitive (redacted in `Debug`).
-    #[serde(rename = "failureMessage", default, skip_serializing_if = "Option::is_none")]
     pub failure_message: Option<String>,
     /// JSON member `submitTime`; required.
-    #[serde(rename = "submitTime", with = "bedrock_wire::codec::rfc3339")]
     pub submit_time: DateTime,
     /// JSON member `lastModifiedTime`.
-    #[serde(
-        rename = "lastModifiedTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub last_modified_time: Option<DateTime>,
     /// JSON member `endTime`.
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub end_time: Option<DateTime>,
     /// JSON member `outputDataConfig`; required.
-    #[serde(rename = "outputDataConfig")]
     pub output_data_config: AsyncInvokeOutputDataConfig,
+}
+
+impl serde::Serialize for AsyncInvokeSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "AsyncInvokeSummary",
+            4 + usize::from(self.client_request_token.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.failure_message.is_some())
+                + usize::from(self.last_modified_time.is_some())
+                + usize::from(self.end_time.is_some()),
+        )?;
+        state.serialize_field("invocationArn", &self.invocation_arn)?;
+        state.serialize_field("modelArn", &self.model_arn)?;
+        if let Some(value) = &self.client_request_token {
+            state.serialize_field("clientRequestToken", value)?;
+        }
+        if let Some(value) = &self.status {
+            state.serialize_field("status", value)?;
+        }
+        if let Some(value) = &self.failure_message {
+            state.serialize_field("failureMessage", value)?;
+        }
+        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
+        if let Some(value) = &self.last_modified_time {
+            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        if let Some(value) = &self.end_time {
+            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        state.serialize_field("outputDataConfig", &self.output_data_config)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsyncInvokeSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AsyncInvokeSummary {
+    const NAME: &'static str = "AsyncInvokeSummary";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut invocation_arn: Option<String> = None;
+        let mut model_arn: Option<String> = None;
+        let mut client_request_token: Option<String> = None;
+        let mut status: Option<AsyncInvokeStatus> = None;
+        let mut failure_message: Option<String> = None;
+        let mut submit_time: Option<DateTime> = None;
+        let mut last_modified_time: Option<DateTime> = None;
+        let mut end_time: Option<DateTime> = None;
+        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                "modelArn" => model_arn = Some(map.next_value()?),
+                "clientRequestToken" => client_request_token = map.next_value()?,
+                "status" => status = map.next_value()?,
+                "failureMessage" => failure_message = map.next_value()?,
+                "submitTime" => submit_time = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
+                "lastModifiedTime" => last_modified_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "endTime" => end_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "outputDataConfig" => output_data_config = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            invocation_arn: match invocation_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("invocationArn")),
+            },
+            model_arn: match model_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("modelArn")),
+            },
+            client_request_token,
+            status,
+            failure_message,
+            submit_time: match submit_time {
+                Some(value) => value,
+                None => return Err(structure::missing("submitTime")),
+            },
+            last_modified_time,
+            end_time,
+            output_data_config: match output_data_config {
+                Some(value) => value,
+                None => return Err(structure::missing("outputDataConfig")),
+            },
+        })
+    }
 }
 
 impl AsyncInvokeSummary {
@@ -606,18 +931,62 @@ impl Validate for AsyncInvokeSummary {
 /// The `AudioBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AudioBlock.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AudioBlock {
     /// JSON member `format`; required.
-    #[serde(rename = "format")]
     pub format: AudioFormat,
     /// JSON member `source`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "source")]
     pub source: AudioSource,
     /// JSON member `error`; sensitive (redacted in `Debug`).
-    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBlock>,
+}
+
+impl serde::Serialize for AudioBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("AudioBlock", 2 + usize::from(self.error.is_some()))?;
+        state.serialize_field("format", &self.format)?;
+        state.serialize_field("source", &self.source)?;
+        if let Some(value) = &self.error {
+            state.serialize_field("error", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AudioBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AudioBlock {
+    const NAME: &'static str = "AudioBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<AudioFormat> = None;
+        let mut source: Option<AudioSource> = None;
+        let mut error: Option<ErrorBlock> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                "error" => error = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+            error,
+        })
+    }
 }
 
 impl AudioBlock {
@@ -849,9 +1218,34 @@ impl Validate for AudioSource {
 /// The `AutoToolChoice` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AutoToolChoice.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AutoToolChoice {}
+
+impl serde::Serialize for AutoToolChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer.serialize_struct("AutoToolChoice", 0)?.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AutoToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for AutoToolChoice {
+    const NAME: &'static str = "AutoToolChoice";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl AutoToolChoice {
     /// Creates a `AutoToolChoice` with every member unset.
@@ -869,17 +1263,43 @@ impl Validate for AutoToolChoice {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_BidirectionalInputPayloadPart.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BidirectionalInputPayloadPart {
     /// JSON member `bytes`; length 0..=1000000; sensitive (redacted in `Debug`).
-    #[serde(
-        rename = "bytes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::base64"
-    )]
     pub bytes: Option<Blob>,
+}
+
+impl serde::Serialize for BidirectionalInputPayloadPart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("BidirectionalInputPayloadPart", usize::from(self.bytes.is_some()))?;
+        if let Some(value) = &self.bytes {
+            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BidirectionalInputPayloadPart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for BidirectionalInputPayloadPart {
+    const NAME: &'static str = "BidirectionalInputPayloadPart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut bytes: Option<Blob> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { bytes })
+    }
 }
 
 impl BidirectionalInputPayloadPart {
@@ -917,17 +1337,43 @@ impl Validate for BidirectionalInputPayloadPart {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_BidirectionalOutputPayloadPart.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BidirectionalOutputPayloadPart {
     /// JSON member `bytes`; length 0..=1000000; sensitive (redacted in `Debug`).
-    #[serde(
-        rename = "bytes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::base64"
-    )]
     pub bytes: Option<Blob>,
+}
+
+impl serde::Serialize for BidirectionalOutputPayloadPart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("BidirectionalOutputPayloadPart", usize::from(self.bytes.is_some()))?;
+        if let Some(value) = &self.bytes {
+            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BidirectionalOutputPayloadPart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for BidirectionalOutputPayloadPart {
+    const NAME: &'static str = "BidirectionalOutputPayloadPart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut bytes: Option<Blob> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { bytes })
+    }
 }
 
 impl BidirectionalOutputPayloadPart {
@@ -963,15 +1409,54 @@ impl Validate for BidirectionalOutputPayloadPart {
 /// The `CacheDetail` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CacheDetail.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct CacheDetail {
     /// JSON member `ttl`; required.
-    #[serde(rename = "ttl")]
     pub ttl: CacheTTL,
     /// JSON member `inputTokens`; required; range >= 0.
-    #[serde(rename = "inputTokens")]
     pub input_tokens: i32,
+}
+
+impl serde::Serialize for CacheDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CacheDetail", 2)?;
+        state.serialize_field("ttl", &self.ttl)?;
+        state.serialize_field("inputTokens", &self.input_tokens)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CacheDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CacheDetail {
+    const NAME: &'static str = "CacheDetail";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut ttl: Option<CacheTTL> = None;
+        let mut input_tokens: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "ttl" => ttl = Some(map.next_value()?),
+                "inputTokens" => input_tokens = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            ttl: match ttl {
+                Some(value) => value,
+                None => return Err(structure::missing("ttl")),
+            },
+            input_tokens: match input_tokens {
+                Some(value) => value,
+                None => return Err(structure::missing("inputTokens")),
+            },
+        })
+    }
 }
 
 impl CacheDetail {
@@ -996,15 +1481,53 @@ impl Validate for CacheDetail {
 /// The `CachePointBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CachePointBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct CachePointBlock {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: CachePointType,
     /// JSON member `ttl`.
-    #[serde(rename = "ttl", default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<CacheTTL>,
+}
+
+impl serde::Serialize for CachePointBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CachePointBlock", 1 + usize::from(self.ttl.is_some()))?;
+        state.serialize_field("type", &self.r#type)?;
+        if let Some(value) = &self.ttl {
+            state.serialize_field("ttl", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CachePointBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CachePointBlock {
+    const NAME: &'static str = "CachePointBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<CachePointType> = None;
+        let mut ttl: Option<CacheTTL> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                "ttl" => ttl = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            ttl,
+        })
+    }
 }
 
 impl CachePointBlock {
@@ -1148,21 +1671,74 @@ impl<'de> serde::Deserialize<'de> for CacheTTL {
 /// The `Citation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Citation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct Citation {
     /// JSON member `title`.
-    #[serde(rename = "title", default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// JSON member `source`.
-    #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// JSON member `sourceContent`.
-    #[serde(rename = "sourceContent", default, skip_serializing_if = "Option::is_none")]
     pub source_content: Option<Vec<CitationSourceContent>>,
     /// JSON member `location`.
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<CitationLocation>,
+}
+
+impl serde::Serialize for Citation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "Citation",
+            usize::from(self.title.is_some())
+                + usize::from(self.source.is_some())
+                + usize::from(self.source_content.is_some())
+                + usize::from(self.location.is_some()),
+        )?;
+        if let Some(value) = &self.title {
+            state.serialize_field("title", value)?;
+        }
+        if let Some(value) = &self.source {
+            state.serialize_field("source", value)?;
+        }
+        if let Some(value) = &self.source_content {
+            state.serialize_field("sourceContent", value)?;
+        }
+        if let Some(value) = &self.location {
+            state.serialize_field("location", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Citation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for Citation {
+    const NAME: &'static str = "Citation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut title: Option<String> = None;
+        let mut source: Option<String> = None;
+        let mut source_content: Option<Vec<CitationSourceContent>> = None;
+        let mut location: Option<CitationLocation> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "title" => title = map.next_value()?,
+                "source" => source = map.next_value()?,
+                "sourceContent" => source_content = map.next_value()?,
+                "location" => location = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            title,
+            source,
+            source_content,
+            location,
+        })
+    }
 }
 
 impl Citation {
@@ -1393,12 +1969,42 @@ impl Validate for CitationSourceContent {
 /// The `CitationSourceContentDelta` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CitationSourceContentDelta.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct CitationSourceContentDelta {
     /// JSON member `text`.
-    #[serde(rename = "text", default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl serde::Serialize for CitationSourceContentDelta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CitationSourceContentDelta", usize::from(self.text.is_some()))?;
+        if let Some(value) = &self.text {
+            state.serialize_field("text", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CitationSourceContentDelta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CitationSourceContentDelta {
+    const NAME: &'static str = "CitationSourceContentDelta";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { text })
+    }
 }
 
 impl CitationSourceContentDelta {
@@ -1421,12 +2027,45 @@ impl Validate for CitationSourceContentDelta {
 /// The `CitationsConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CitationsConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct CitationsConfig {
     /// JSON member `enabled`; required.
-    #[serde(rename = "enabled")]
     pub enabled: bool,
+}
+
+impl serde::Serialize for CitationsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CitationsConfig", 1)?;
+        state.serialize_field("enabled", &self.enabled)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CitationsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CitationsConfig {
+    const NAME: &'static str = "CitationsConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut enabled: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "enabled" => enabled = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            enabled: match enabled {
+                Some(value) => value,
+                None => return Err(structure::missing("enabled")),
+            },
+        })
+    }
 }
 
 impl CitationsConfig {
@@ -1443,15 +2082,52 @@ impl Validate for CitationsConfig {
 /// The `CitationsContentBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CitationsContentBlock.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct CitationsContentBlock {
     /// JSON member `content`.
-    #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<CitationGeneratedContent>>,
     /// JSON member `citations`.
-    #[serde(rename = "citations", default, skip_serializing_if = "Option::is_none")]
     pub citations: Option<Vec<Citation>>,
+}
+
+impl serde::Serialize for CitationsContentBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "CitationsContentBlock",
+            usize::from(self.content.is_some()) + usize::from(self.citations.is_some()),
+        )?;
+        if let Some(value) = &self.content {
+            state.serialize_field("content", value)?;
+        }
+        if let Some(value) = &self.citations {
+            state.serialize_field("citations", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CitationsContentBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CitationsContentBlock {
+    const NAME: &'static str = "CitationsContentBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content: Option<Vec<CitationGeneratedContent>> = None;
+        let mut citations: Option<Vec<Citation>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "content" => content = map.next_value()?,
+                "citations" => citations = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { content, citations })
+    }
 }
 
 impl CitationsContentBlock {
@@ -1488,21 +2164,74 @@ impl Validate for CitationsContentBlock {
 /// The `CitationsDelta` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CitationsDelta.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct CitationsDelta {
     /// JSON member `title`.
-    #[serde(rename = "title", default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// JSON member `source`.
-    #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// JSON member `sourceContent`.
-    #[serde(rename = "sourceContent", default, skip_serializing_if = "Option::is_none")]
     pub source_content: Option<Vec<CitationSourceContentDelta>>,
     /// JSON member `location`.
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<CitationLocation>,
+}
+
+impl serde::Serialize for CitationsDelta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "CitationsDelta",
+            usize::from(self.title.is_some())
+                + usize::from(self.source.is_some())
+                + usize::from(self.source_content.is_some())
+                + usize::from(self.location.is_some()),
+        )?;
+        if let Some(value) = &self.title {
+            state.serialize_field("title", value)?;
+        }
+        if let Some(value) = &self.source {
+            state.serialize_field("source", value)?;
+        }
+        if let Some(value) = &self.source_content {
+            state.serialize_field("sourceContent", value)?;
+        }
+        if let Some(value) = &self.location {
+            state.serialize_field("location", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CitationsDelta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CitationsDelta {
+    const NAME: &'static str = "CitationsDelta";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut title: Option<String> = None;
+        let mut source: Option<String> = None;
+        let mut source_content: Option<Vec<CitationSourceContentDelta>> = None;
+        let mut location: Option<CitationLocation> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "title" => title = map.next_value()?,
+                "source" => source = map.next_value()?,
+                "sourceContent" => source_content = map.next_value()?,
+                "location" => location = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            title,
+            source,
+            source_content,
+            location,
+        })
+    }
 }
 
 impl CitationsDelta {
@@ -1816,15 +2545,54 @@ impl Validate for ContentBlockDelta {
 /// The `ContentBlockDeltaEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlockDeltaEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ContentBlockDeltaEvent {
     /// JSON member `delta`; required.
-    #[serde(rename = "delta")]
     pub delta: ContentBlockDelta,
     /// JSON member `contentBlockIndex`; required; range >= 0.
-    #[serde(rename = "contentBlockIndex")]
     pub content_block_index: i32,
+}
+
+impl serde::Serialize for ContentBlockDeltaEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ContentBlockDeltaEvent", 2)?;
+        state.serialize_field("delta", &self.delta)?;
+        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContentBlockDeltaEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ContentBlockDeltaEvent {
+    const NAME: &'static str = "ContentBlockDeltaEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut delta: Option<ContentBlockDelta> = None;
+        let mut content_block_index: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "delta" => delta = Some(map.next_value()?),
+                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            delta: match delta {
+                Some(value) => value,
+                None => return Err(structure::missing("delta")),
+            },
+            content_block_index: match content_block_index {
+                Some(value) => value,
+                None => return Err(structure::missing("contentBlockIndex")),
+            },
+        })
+    }
 }
 
 impl ContentBlockDeltaEvent {
@@ -1926,15 +2694,54 @@ impl Validate for ContentBlockStart {
 /// The `ContentBlockStartEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlockStartEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ContentBlockStartEvent {
     /// JSON member `start`; required.
-    #[serde(rename = "start")]
     pub start: ContentBlockStart,
     /// JSON member `contentBlockIndex`; required; range >= 0.
-    #[serde(rename = "contentBlockIndex")]
     pub content_block_index: i32,
+}
+
+impl serde::Serialize for ContentBlockStartEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ContentBlockStartEvent", 2)?;
+        state.serialize_field("start", &self.start)?;
+        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContentBlockStartEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ContentBlockStartEvent {
+    const NAME: &'static str = "ContentBlockStartEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut start: Option<ContentBlockStart> = None;
+        let mut content_block_index: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "start" => start = Some(map.next_value()?),
+                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            start: match start {
+                Some(value) => value,
+                None => return Err(structure::missing("start")),
+            },
+            content_block_index: match content_block_index {
+                Some(value) => value,
+                None => return Err(structure::missing("contentBlockIndex")),
+            },
+        })
+    }
 }
 
 impl ContentBlockStartEvent {
@@ -1969,12 +2776,45 @@ impl Validate for ContentBlockStartEvent {
 /// The `ContentBlockStopEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ContentBlockStopEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ContentBlockStopEvent {
     /// JSON member `contentBlockIndex`; required; range >= 0.
-    #[serde(rename = "contentBlockIndex")]
     pub content_block_index: i32,
+}
+
+impl serde::Serialize for ContentBlockStopEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ContentBlockStopEvent", 1)?;
+        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContentBlockStopEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ContentBlockStopEvent {
+    const NAME: &'static str = "ContentBlockStopEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_block_index: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            content_block_index: match content_block_index {
+                Some(value) => value,
+                None => return Err(structure::missing("contentBlockIndex")),
+            },
+        })
+    }
 }
 
 impl ContentBlockStopEvent {
@@ -2069,12 +2909,45 @@ impl<'de> serde::Deserialize<'de> for ConversationRole {
 /// The `ConverseMetrics` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseMetrics.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ConverseMetrics {
     /// JSON member `latencyMs`; required.
-    #[serde(rename = "latencyMs")]
     pub latency_ms: i64,
+}
+
+impl serde::Serialize for ConverseMetrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ConverseMetrics", 1)?;
+        state.serialize_field("latencyMs", &self.latency_ms)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseMetrics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseMetrics {
+    const NAME: &'static str = "ConverseMetrics";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut latency_ms: Option<i64> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "latencyMs" => latency_ms = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            latency_ms: match latency_ms {
+                Some(value) => value,
+                None => return Err(structure::missing("latencyMs")),
+            },
+        })
+    }
 }
 
 impl ConverseMetrics {
@@ -2146,56 +3019,155 @@ impl Validate for ConverseOutput {
 /// Input of the `Converse` operation ([`Converse`](super::operation::Converse)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConverseRequest {
     /// URI label `{modelId}`; required; length 1..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// JSON member `messages`.
-    #[serde(rename = "messages", default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// JSON member `system`.
-    #[serde(rename = "system", default, skip_serializing_if = "Option::is_none")]
     pub system: Option<Vec<SystemContentBlock>>,
     /// JSON member `inferenceConfig`.
-    #[serde(rename = "inferenceConfig", default, skip_serializing_if = "Option::is_none")]
     pub inference_config: Option<InferenceConfiguration>,
     /// JSON member `toolConfig`.
-    #[serde(rename = "toolConfig", default, skip_serializing_if = "Option::is_none")]
     pub tool_config: Option<ToolConfiguration>,
     /// JSON member `guardrailConfig`.
-    #[serde(rename = "guardrailConfig", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_config: Option<GuardrailConfiguration>,
     /// JSON member `additionalModelRequestFields`.
-    #[serde(
-        rename = "additionalModelRequestFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_request_fields: Option<Document>,
     /// JSON member `promptVariables`; sensitive (redacted in `Debug`).
-    #[serde(rename = "promptVariables", default, skip_serializing_if = "Option::is_none")]
     pub prompt_variables: Option<HashMap<String, PromptVariableValues>>,
     /// JSON member `additionalModelResponseFieldPaths`; length 0..=10.
-    #[serde(
-        rename = "additionalModelResponseFieldPaths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_response_field_paths: Option<Vec<String>>,
     /// JSON member `requestMetadata`; length 1..=16; sensitive (redacted in `Debug`).
-    #[serde(rename = "requestMetadata", default, skip_serializing_if = "Option::is_none")]
     pub request_metadata: Option<HashMap<String, String>>,
     /// JSON member `performanceConfig`.
-    #[serde(rename = "performanceConfig", default, skip_serializing_if = "Option::is_none")]
     pub performance_config: Option<PerformanceConfiguration>,
     /// JSON member `serviceTier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
     /// JSON member `outputConfig`.
-    #[serde(rename = "outputConfig", default, skip_serializing_if = "Option::is_none")]
     pub output_config: Option<OutputConfig>,
+}
+
+impl serde::Serialize for ConverseRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseRequest",
+            1 + usize::from(self.messages.is_some())
+                + usize::from(self.system.is_some())
+                + usize::from(self.inference_config.is_some())
+                + usize::from(self.tool_config.is_some())
+                + usize::from(self.guardrail_config.is_some())
+                + usize::from(self.additional_model_request_fields.is_some())
+                + usize::from(self.prompt_variables.is_some())
+                + usize::from(self.additional_model_response_field_paths.is_some())
+                + usize::from(self.request_metadata.is_some())
+                + usize::from(self.performance_config.is_some())
+                + usize::from(self.service_tier.is_some())
+                + usize::from(self.output_config.is_some()),
+        )?;
+        state.serialize_field("modelId", &self.model_id)?;
+        if let Some(value) = &self.messages {
+            state.serialize_field("messages", value)?;
+        }
+        if let Some(value) = &self.system {
+            state.serialize_field("system", value)?;
+        }
+        if let Some(value) = &self.inference_config {
+            state.serialize_field("inferenceConfig", value)?;
+        }
+        if let Some(value) = &self.tool_config {
+            state.serialize_field("toolConfig", value)?;
+        }
+        if let Some(value) = &self.guardrail_config {
+            state.serialize_field("guardrailConfig", value)?;
+        }
+        if let Some(value) = &self.additional_model_request_fields {
+            state.serialize_field("additionalModelRequestFields", value)?;
+        }
+        if let Some(value) = &self.prompt_variables {
+            state.serialize_field("promptVariables", value)?;
+        }
+        if let Some(value) = &self.additional_model_response_field_paths {
+            state.serialize_field("additionalModelResponseFieldPaths", value)?;
+        }
+        if let Some(value) = &self.request_metadata {
+            state.serialize_field("requestMetadata", value)?;
+        }
+        if let Some(value) = &self.performance_config {
+            state.serialize_field("performanceConfig", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        if let Some(value) = &self.output_config {
+            state.serialize_field("outputConfig", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseRequest {
+    const NAME: &'static str = "ConverseRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut model_id: Option<String> = None;
+        let mut messages: Option<Vec<Message>> = None;
+        let mut system: Option<Vec<SystemContentBlock>> = None;
+        let mut inference_config: Option<InferenceConfiguration> = None;
+        let mut tool_config: Option<ToolConfiguration> = None;
+        let mut guardrail_config: Option<GuardrailConfiguration> = None;
+        let mut additional_model_request_fields: Option<Document> = None;
+        let mut prompt_variables: Option<HashMap<String, PromptVariableValues>> = None;
+        let mut additional_model_response_field_paths: Option<Vec<String>> = None;
+        let mut request_metadata: Option<HashMap<String, String>> = None;
+        let mut performance_config: Option<PerformanceConfiguration> = None;
+        let mut service_tier: Option<ServiceTier> = None;
+        let mut output_config: Option<OutputConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "modelId" => model_id = Some(map.next_value()?),
+                "messages" => messages = map.next_value()?,
+                "system" => system = map.next_value()?,
+                "inferenceConfig" => inference_config = map.next_value()?,
+                "toolConfig" => tool_config = map.next_value()?,
+                "guardrailConfig" => guardrail_config = map.next_value()?,
+                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
+                "promptVariables" => prompt_variables = map.next_value()?,
+                "additionalModelResponseFieldPaths" => additional_model_response_field_paths = map.next_value()?,
+                "requestMetadata" => request_metadata = map.next_value()?,
+                "performanceConfig" => performance_config = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                "outputConfig" => output_config = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
+    }
 }
 
 impl ConverseRequest {
@@ -2393,37 +3365,110 @@ impl Validate for ConverseRequest {
 /// Output of the `Converse` operation ([`Converse`](super::operation::Converse)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ConverseResponse {
     /// JSON member `output`; required.
-    #[serde(rename = "output")]
     pub output: ConverseOutput,
     /// JSON member `stopReason`; required.
-    #[serde(rename = "stopReason")]
     pub stop_reason: StopReason,
     /// JSON member `usage`; required.
-    #[serde(rename = "usage")]
     pub usage: TokenUsage,
     /// JSON member `metrics`; required.
-    #[serde(rename = "metrics")]
     pub metrics: ConverseMetrics,
     /// JSON member `additionalModelResponseFields`.
-    #[serde(
-        rename = "additionalModelResponseFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_response_fields: Option<Document>,
     /// JSON member `trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<ConverseTrace>,
     /// JSON member `performanceConfig`.
-    #[serde(rename = "performanceConfig", default, skip_serializing_if = "Option::is_none")]
     pub performance_config: Option<PerformanceConfiguration>,
     /// JSON member `serviceTier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
+}
+
+impl serde::Serialize for ConverseResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseResponse",
+            4 + usize::from(self.additional_model_response_fields.is_some())
+                + usize::from(self.trace.is_some())
+                + usize::from(self.performance_config.is_some())
+                + usize::from(self.service_tier.is_some()),
+        )?;
+        state.serialize_field("output", &self.output)?;
+        state.serialize_field("stopReason", &self.stop_reason)?;
+        state.serialize_field("usage", &self.usage)?;
+        state.serialize_field("metrics", &self.metrics)?;
+        if let Some(value) = &self.additional_model_response_fields {
+            state.serialize_field("additionalModelResponseFields", value)?;
+        }
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        if let Some(value) = &self.performance_config {
+            state.serialize_field("performanceConfig", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseResponse {
+    const NAME: &'static str = "ConverseResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut output: Option<ConverseOutput> = None;
+        let mut stop_reason: Option<StopReason> = None;
+        let mut usage: Option<TokenUsage> = None;
+        let mut metrics: Option<ConverseMetrics> = None;
+        let mut additional_model_response_fields: Option<Document> = None;
+        let mut trace: Option<ConverseTrace> = None;
+        let mut performance_config: Option<PerformanceConfiguration> = None;
+        let mut service_tier: Option<ServiceTier> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "output" => output = Some(map.next_value()?),
+                "stopReason" => stop_reason = Some(map.next_value()?),
+                "usage" => usage = Some(map.next_value()?),
+                "metrics" => metrics = Some(map.next_value()?),
+                "additionalModelResponseFields" => additional_model_response_fields = map.next_value()?,
+                "trace" => trace = map.next_value()?,
+                "performanceConfig" => performance_config = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            output: match output {
+                Some(value) => value,
+                None => return Err(structure::missing("output")),
+            },
+            stop_reason: match stop_reason {
+                Some(value) => value,
+                None => return Err(structure::missing("stopReason")),
+            },
+            usage: match usage {
+                Some(value) => value,
+                None => return Err(structure::missing("usage")),
+            },
+            metrics: match metrics {
+                Some(value) => value,
+                None => return Err(structure::missing("metrics")),
+            },
+            additional_model_response_fields,
+            trace,
+            performance_config,
+            service_tier,
+        })
+    }
 }
 
 impl ConverseResponse {
@@ -2494,24 +3539,83 @@ impl Validate for ConverseResponse {
 /// The `ConverseStreamMetadataEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamMetadataEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ConverseStreamMetadataEvent {
     /// JSON member `usage`; required.
-    #[serde(rename = "usage")]
     pub usage: TokenUsage,
     /// JSON member `metrics`; required.
-    #[serde(rename = "metrics")]
     pub metrics: ConverseStreamMetrics,
     /// JSON member `trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<ConverseStreamTrace>,
     /// JSON member `performanceConfig`.
-    #[serde(rename = "performanceConfig", default, skip_serializing_if = "Option::is_none")]
     pub performance_config: Option<PerformanceConfiguration>,
     /// JSON member `serviceTier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
+}
+
+impl serde::Serialize for ConverseStreamMetadataEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseStreamMetadataEvent",
+            2 + usize::from(self.trace.is_some())
+                + usize::from(self.performance_config.is_some())
+                + usize::from(self.service_tier.is_some()),
+        )?;
+        state.serialize_field("usage", &self.usage)?;
+        state.serialize_field("metrics", &self.metrics)?;
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        if let Some(value) = &self.performance_config {
+            state.serialize_field("performanceConfig", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseStreamMetadataEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseStreamMetadataEvent {
+    const NAME: &'static str = "ConverseStreamMetadataEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut usage: Option<TokenUsage> = None;
+        let mut metrics: Option<ConverseStreamMetrics> = None;
+        let mut trace: Option<ConverseStreamTrace> = None;
+        let mut performance_config: Option<PerformanceConfiguration> = None;
+        let mut service_tier: Option<ServiceTier> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "usage" => usage = Some(map.next_value()?),
+                "metrics" => metrics = Some(map.next_value()?),
+                "trace" => trace = map.next_value()?,
+                "performanceConfig" => performance_config = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            usage: match usage {
+                Some(value) => value,
+                None => return Err(structure::missing("usage")),
+            },
+            metrics: match metrics {
+                Some(value) => value,
+                None => return Err(structure::missing("metrics")),
+            },
+            trace,
+            performance_config,
+            service_tier,
+        })
+    }
 }
 
 impl ConverseStreamMetadataEvent {
@@ -2561,12 +3665,45 @@ impl Validate for ConverseStreamMetadataEvent {
 /// The `ConverseStreamMetrics` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamMetrics.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ConverseStreamMetrics {
     /// JSON member `latencyMs`; required.
-    #[serde(rename = "latencyMs")]
     pub latency_ms: i64,
+}
+
+impl serde::Serialize for ConverseStreamMetrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ConverseStreamMetrics", 1)?;
+        state.serialize_field("latencyMs", &self.latency_ms)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseStreamMetrics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseStreamMetrics {
+    const NAME: &'static str = "ConverseStreamMetrics";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut latency_ms: Option<i64> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "latencyMs" => latency_ms = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            latency_ms: match latency_ms {
+                Some(value) => value,
+                None => return Err(structure::missing("latencyMs")),
+            },
+        })
+    }
 }
 
 impl ConverseStreamMetrics {
@@ -2583,56 +3720,155 @@ impl Validate for ConverseStreamMetrics {
 /// Input of the `ConverseStream` operation ([`ConverseStream`](super::operation::ConverseStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConverseStreamRequest {
     /// URI label `{modelId}`; required; length 1..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// JSON member `messages`.
-    #[serde(rename = "messages", default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// JSON member `system`.
-    #[serde(rename = "system", default, skip_serializing_if = "Option::is_none")]
     pub system: Option<Vec<SystemContentBlock>>,
     /// JSON member `inferenceConfig`.
-    #[serde(rename = "inferenceConfig", default, skip_serializing_if = "Option::is_none")]
     pub inference_config: Option<InferenceConfiguration>,
     /// JSON member `toolConfig`.
-    #[serde(rename = "toolConfig", default, skip_serializing_if = "Option::is_none")]
     pub tool_config: Option<ToolConfiguration>,
     /// JSON member `guardrailConfig`.
-    #[serde(rename = "guardrailConfig", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_config: Option<GuardrailStreamConfiguration>,
     /// JSON member `additionalModelRequestFields`.
-    #[serde(
-        rename = "additionalModelRequestFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_request_fields: Option<Document>,
     /// JSON member `promptVariables`; sensitive (redacted in `Debug`).
-    #[serde(rename = "promptVariables", default, skip_serializing_if = "Option::is_none")]
     pub prompt_variables: Option<HashMap<String, PromptVariableValues>>,
     /// JSON member `additionalModelResponseFieldPaths`; length 0..=10.
-    #[serde(
-        rename = "additionalModelResponseFieldPaths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_response_field_paths: Option<Vec<String>>,
     /// JSON member `requestMetadata`; length 1..=16; sensitive (redacted in `Debug`).
-    #[serde(rename = "requestMetadata", default, skip_serializing_if = "Option::is_none")]
     pub request_metadata: Option<HashMap<String, String>>,
     /// JSON member `performanceConfig`.
-    #[serde(rename = "performanceConfig", default, skip_serializing_if = "Option::is_none")]
     pub performance_config: Option<PerformanceConfiguration>,
     /// JSON member `serviceTier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
     /// JSON member `outputConfig`.
-    #[serde(rename = "outputConfig", default, skip_serializing_if = "Option::is_none")]
     pub output_config: Option<OutputConfig>,
+}
+
+impl serde::Serialize for ConverseStreamRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseStreamRequest",
+            1 + usize::from(self.messages.is_some())
+                + usize::from(self.system.is_some())
+                + usize::from(self.inference_config.is_some())
+                + usize::from(self.tool_config.is_some())
+                + usize::from(self.guardrail_config.is_some())
+                + usize::from(self.additional_model_request_fields.is_some())
+                + usize::from(self.prompt_variables.is_some())
+                + usize::from(self.additional_model_response_field_paths.is_some())
+                + usize::from(self.request_metadata.is_some())
+                + usize::from(self.performance_config.is_some())
+                + usize::from(self.service_tier.is_some())
+                + usize::from(self.output_config.is_some()),
+        )?;
+        state.serialize_field("modelId", &self.model_id)?;
+        if let Some(value) = &self.messages {
+            state.serialize_field("messages", value)?;
+        }
+        if let Some(value) = &self.system {
+            state.serialize_field("system", value)?;
+        }
+        if let Some(value) = &self.inference_config {
+            state.serialize_field("inferenceConfig", value)?;
+        }
+        if let Some(value) = &self.tool_config {
+            state.serialize_field("toolConfig", value)?;
+        }
+        if let Some(value) = &self.guardrail_config {
+            state.serialize_field("guardrailConfig", value)?;
+        }
+        if let Some(value) = &self.additional_model_request_fields {
+            state.serialize_field("additionalModelRequestFields", value)?;
+        }
+        if let Some(value) = &self.prompt_variables {
+            state.serialize_field("promptVariables", value)?;
+        }
+        if let Some(value) = &self.additional_model_response_field_paths {
+            state.serialize_field("additionalModelResponseFieldPaths", value)?;
+        }
+        if let Some(value) = &self.request_metadata {
+            state.serialize_field("requestMetadata", value)?;
+        }
+        if let Some(value) = &self.performance_config {
+            state.serialize_field("performanceConfig", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        if let Some(value) = &self.output_config {
+            state.serialize_field("outputConfig", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseStreamRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseStreamRequest {
+    const NAME: &'static str = "ConverseStreamRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut model_id: Option<String> = None;
+        let mut messages: Option<Vec<Message>> = None;
+        let mut system: Option<Vec<SystemContentBlock>> = None;
+        let mut inference_config: Option<InferenceConfiguration> = None;
+        let mut tool_config: Option<ToolConfiguration> = None;
+        let mut guardrail_config: Option<GuardrailStreamConfiguration> = None;
+        let mut additional_model_request_fields: Option<Document> = None;
+        let mut prompt_variables: Option<HashMap<String, PromptVariableValues>> = None;
+        let mut additional_model_response_field_paths: Option<Vec<String>> = None;
+        let mut request_metadata: Option<HashMap<String, String>> = None;
+        let mut performance_config: Option<PerformanceConfiguration> = None;
+        let mut service_tier: Option<ServiceTier> = None;
+        let mut output_config: Option<OutputConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "modelId" => model_id = Some(map.next_value()?),
+                "messages" => messages = map.next_value()?,
+                "system" => system = map.next_value()?,
+                "inferenceConfig" => inference_config = map.next_value()?,
+                "toolConfig" => tool_config = map.next_value()?,
+                "guardrailConfig" => guardrail_config = map.next_value()?,
+                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
+                "promptVariables" => prompt_variables = map.next_value()?,
+                "additionalModelResponseFieldPaths" => additional_model_response_field_paths = map.next_value()?,
+                "requestMetadata" => request_metadata = map.next_value()?,
+                "performanceConfig" => performance_config = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                "outputConfig" => output_config = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
+    }
 }
 
 impl ConverseStreamRequest {
@@ -2830,9 +4066,34 @@ impl Validate for ConverseStreamRequest {
 /// Output of the `ConverseStream` operation ([`ConverseStream`](super::operation::ConverseStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConverseStreamResponse {}
+
+impl serde::Serialize for ConverseStreamResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer.serialize_struct("ConverseStreamResponse", 0)?.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseStreamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseStreamResponse {
+    const NAME: &'static str = "ConverseStreamResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl ConverseStreamResponse {
     /// Creates a `ConverseStreamResponse` with every member unset.
@@ -2848,15 +4109,55 @@ impl Validate for ConverseStreamResponse {
 /// The `ConverseStreamTrace` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamTrace.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConverseStreamTrace {
     /// JSON member `guardrail`.
-    #[serde(rename = "guardrail", default, skip_serializing_if = "Option::is_none")]
     pub guardrail: Option<GuardrailTraceAssessment>,
     /// JSON member `promptRouter`.
-    #[serde(rename = "promptRouter", default, skip_serializing_if = "Option::is_none")]
     pub prompt_router: Option<PromptRouterTrace>,
+}
+
+impl serde::Serialize for ConverseStreamTrace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseStreamTrace",
+            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail {
+            state.serialize_field("guardrail", value)?;
+        }
+        if let Some(value) = &self.prompt_router {
+            state.serialize_field("promptRouter", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseStreamTrace {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseStreamTrace {
+    const NAME: &'static str = "ConverseStreamTrace";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail: Option<GuardrailTraceAssessment> = None;
+        let mut prompt_router: Option<PromptRouterTrace> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrail" => guardrail = map.next_value()?,
+                "promptRouter" => prompt_router = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail,
+            prompt_router,
+        })
+    }
 }
 
 impl ConverseStreamTrace {
@@ -2894,25 +4195,74 @@ impl Validate for ConverseStreamTrace {
 /// The `ConverseTokensRequest` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseTokensRequest.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConverseTokensRequest {
     /// JSON member `messages`.
-    #[serde(rename = "messages", default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     /// JSON member `system`.
-    #[serde(rename = "system", default, skip_serializing_if = "Option::is_none")]
     pub system: Option<Vec<SystemContentBlock>>,
     /// JSON member `toolConfig`.
-    #[serde(rename = "toolConfig", default, skip_serializing_if = "Option::is_none")]
     pub tool_config: Option<ToolConfiguration>,
     /// JSON member `additionalModelRequestFields`.
-    #[serde(
-        rename = "additionalModelRequestFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_request_fields: Option<Document>,
+}
+
+impl serde::Serialize for ConverseTokensRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseTokensRequest",
+            usize::from(self.messages.is_some())
+                + usize::from(self.system.is_some())
+                + usize::from(self.tool_config.is_some())
+                + usize::from(self.additional_model_request_fields.is_some()),
+        )?;
+        if let Some(value) = &self.messages {
+            state.serialize_field("messages", value)?;
+        }
+        if let Some(value) = &self.system {
+            state.serialize_field("system", value)?;
+        }
+        if let Some(value) = &self.tool_config {
+            state.serialize_field("toolConfig", value)?;
+        }
+        if let Some(value) = &self.additional_model_request_fields {
+            state.serialize_field("additionalModelRequestFields", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseTokensRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseTokensRequest {
+    const NAME: &'static str = "ConverseTokensRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut messages: Option<Vec<Message>> = None;
+        let mut system: Option<Vec<SystemContentBlock>> = None;
+        let mut tool_config: Option<ToolConfiguration> = None;
+        let mut additional_model_request_fields: Option<Document> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "messages" => messages = map.next_value()?,
+                "system" => system = map.next_value()?,
+                "toolConfig" => tool_config = map.next_value()?,
+                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            messages,
+            system,
+            tool_config,
+            additional_model_request_fields,
+        })
+    }
 }
 
 impl ConverseTokensRequest {
@@ -2975,15 +4325,55 @@ impl Validate for ConverseTokensRequest {
 /// The `ConverseTrace` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseTrace.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ConverseTrace {
     /// JSON member `guardrail`.
-    #[serde(rename = "guardrail", default, skip_serializing_if = "Option::is_none")]
     pub guardrail: Option<GuardrailTraceAssessment>,
     /// JSON member `promptRouter`.
-    #[serde(rename = "promptRouter", default, skip_serializing_if = "Option::is_none")]
     pub prompt_router: Option<PromptRouterTrace>,
+}
+
+impl serde::Serialize for ConverseTrace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ConverseTrace",
+            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail {
+            state.serialize_field("guardrail", value)?;
+        }
+        if let Some(value) = &self.prompt_router {
+            state.serialize_field("promptRouter", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConverseTrace {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ConverseTrace {
+    const NAME: &'static str = "ConverseTrace";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail: Option<GuardrailTraceAssessment> = None;
+        let mut prompt_router: Option<PromptRouterTrace> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrail" => guardrail = map.next_value()?,
+                "promptRouter" => prompt_router = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail,
+            prompt_router,
+        })
+    }
 }
 
 impl ConverseTrace {
@@ -3086,15 +4476,54 @@ impl Validate for CountTokensInput {
 /// Input of the `CountTokens` operation ([`CountTokens`](super::operation::CountTokens)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct CountTokensRequest {
     /// URI label `{modelId}`; required; length 1..=256; pattern `[a-zA-Z_\.\-/0-9:]+`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// JSON member `input`; required.
-    #[serde(rename = "input")]
     pub input: CountTokensInput,
+}
+
+impl serde::Serialize for CountTokensRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CountTokensRequest", 2)?;
+        state.serialize_field("modelId", &self.model_id)?;
+        state.serialize_field("input", &self.input)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CountTokensRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CountTokensRequest {
+    const NAME: &'static str = "CountTokensRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut model_id: Option<String> = None;
+        let mut input: Option<CountTokensInput> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "modelId" => model_id = Some(map.next_value()?),
+                "input" => input = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            input: match input {
+                Some(value) => value,
+                None => return Err(structure::missing("input")),
+            },
+        })
+    }
 }
 
 impl CountTokensRequest {
@@ -3135,12 +4564,45 @@ impl Validate for CountTokensRequest {
 /// Output of the `CountTokens` operation ([`CountTokens`](super::operation::CountTokens)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct CountTokensResponse {
     /// JSON member `inputTokens`; required.
-    #[serde(rename = "inputTokens")]
     pub input_tokens: i32,
+}
+
+impl serde::Serialize for CountTokensResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("CountTokensResponse", 1)?;
+        state.serialize_field("inputTokens", &self.input_tokens)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CountTokensResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for CountTokensResponse {
+    const NAME: &'static str = "CountTokensResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut input_tokens: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "inputTokens" => input_tokens = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            input_tokens: match input_tokens {
+                Some(value) => value,
+                None => return Err(structure::missing("inputTokens")),
+            },
+        })
+    }
 }
 
 impl CountTokensResponse {
@@ -3159,24 +4621,83 @@ impl Validate for CountTokensResponse {
 /// The `DocumentBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct DocumentBlock {
     /// JSON member `format`.
-    #[serde(rename = "format", default, skip_serializing_if = "Option::is_none")]
     pub format: Option<DocumentFormat>,
     /// JSON member `name`; required; length 1..=200.
-    #[serde(rename = "name")]
     pub name: String,
     /// JSON member `source`; required.
-    #[serde(rename = "source")]
     pub source: DocumentSource,
     /// JSON member `context`.
-    #[serde(rename = "context", default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// JSON member `citations`.
-    #[serde(rename = "citations", default, skip_serializing_if = "Option::is_none")]
     pub citations: Option<CitationsConfig>,
+}
+
+impl serde::Serialize for DocumentBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "DocumentBlock",
+            2 + usize::from(self.format.is_some())
+                + usize::from(self.context.is_some())
+                + usize::from(self.citations.is_some()),
+        )?;
+        if let Some(value) = &self.format {
+            state.serialize_field("format", value)?;
+        }
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("source", &self.source)?;
+        if let Some(value) = &self.context {
+            state.serialize_field("context", value)?;
+        }
+        if let Some(value) = &self.citations {
+            state.serialize_field("citations", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocumentBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for DocumentBlock {
+    const NAME: &'static str = "DocumentBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<DocumentFormat> = None;
+        let mut name: Option<String> = None;
+        let mut source: Option<DocumentSource> = None;
+        let mut context: Option<String> = None;
+        let mut citations: Option<CitationsConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = map.next_value()?,
+                "name" => name = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                "context" => context = map.next_value()?,
+                "citations" => citations = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format,
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+            context,
+            citations,
+        })
+    }
 }
 
 impl DocumentBlock {
@@ -3232,18 +4753,65 @@ impl Validate for DocumentBlock {
 /// The `DocumentCharLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentCharLocation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentCharLocation {
     /// JSON member `documentIndex`; range >= 0.
-    #[serde(rename = "documentIndex", default, skip_serializing_if = "Option::is_none")]
     pub document_index: Option<i32>,
     /// JSON member `start`; range >= 0.
-    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
     pub start: Option<i32>,
     /// JSON member `end`; range >= 0.
-    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i32>,
+}
+
+impl serde::Serialize for DocumentCharLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "DocumentCharLocation",
+            usize::from(self.document_index.is_some())
+                + usize::from(self.start.is_some())
+                + usize::from(self.end.is_some()),
+        )?;
+        if let Some(value) = &self.document_index {
+            state.serialize_field("documentIndex", value)?;
+        }
+        if let Some(value) = &self.start {
+            state.serialize_field("start", value)?;
+        }
+        if let Some(value) = &self.end {
+            state.serialize_field("end", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocumentCharLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for DocumentCharLocation {
+    const NAME: &'static str = "DocumentCharLocation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut document_index: Option<i32> = None;
+        let mut start: Option<i32> = None;
+        let mut end: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "documentIndex" => document_index = map.next_value()?,
+                "start" => start = map.next_value()?,
+                "end" => end = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            document_index,
+            start,
+            end,
+        })
+    }
 }
 
 impl DocumentCharLocation {
@@ -3291,18 +4859,65 @@ impl Validate for DocumentCharLocation {
 /// The `DocumentChunkLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentChunkLocation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentChunkLocation {
     /// JSON member `documentIndex`; range >= 0.
-    #[serde(rename = "documentIndex", default, skip_serializing_if = "Option::is_none")]
     pub document_index: Option<i32>,
     /// JSON member `start`; range >= 0.
-    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
     pub start: Option<i32>,
     /// JSON member `end`; range >= 0.
-    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i32>,
+}
+
+impl serde::Serialize for DocumentChunkLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "DocumentChunkLocation",
+            usize::from(self.document_index.is_some())
+                + usize::from(self.start.is_some())
+                + usize::from(self.end.is_some()),
+        )?;
+        if let Some(value) = &self.document_index {
+            state.serialize_field("documentIndex", value)?;
+        }
+        if let Some(value) = &self.start {
+            state.serialize_field("start", value)?;
+        }
+        if let Some(value) = &self.end {
+            state.serialize_field("end", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocumentChunkLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for DocumentChunkLocation {
+    const NAME: &'static str = "DocumentChunkLocation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut document_index: Option<i32> = None;
+        let mut start: Option<i32> = None;
+        let mut end: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "documentIndex" => document_index = map.next_value()?,
+                "start" => start = map.next_value()?,
+                "end" => end = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            document_index,
+            start,
+            end,
+        })
+    }
 }
 
 impl DocumentChunkLocation {
@@ -3486,18 +5101,65 @@ impl<'de> serde::Deserialize<'de> for DocumentFormat {
 /// The `DocumentPageLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentPageLocation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentPageLocation {
     /// JSON member `documentIndex`; range >= 0.
-    #[serde(rename = "documentIndex", default, skip_serializing_if = "Option::is_none")]
     pub document_index: Option<i32>,
     /// JSON member `start`; range >= 0.
-    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
     pub start: Option<i32>,
     /// JSON member `end`; range >= 0.
-    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i32>,
+}
+
+impl serde::Serialize for DocumentPageLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "DocumentPageLocation",
+            usize::from(self.document_index.is_some())
+                + usize::from(self.start.is_some())
+                + usize::from(self.end.is_some()),
+        )?;
+        if let Some(value) = &self.document_index {
+            state.serialize_field("documentIndex", value)?;
+        }
+        if let Some(value) = &self.start {
+            state.serialize_field("start", value)?;
+        }
+        if let Some(value) = &self.end {
+            state.serialize_field("end", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocumentPageLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for DocumentPageLocation {
+    const NAME: &'static str = "DocumentPageLocation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut document_index: Option<i32> = None;
+        let mut start: Option<i32> = None;
+        let mut end: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "documentIndex" => document_index = map.next_value()?,
+                "start" => start = map.next_value()?,
+                "end" => end = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            document_index,
+            start,
+            end,
+        })
+    }
 }
 
 impl DocumentPageLocation {
@@ -3622,12 +5284,42 @@ impl Validate for DocumentSource {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ErrorBlock.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorBlock {
     /// JSON member `message`; sensitive (redacted in `Debug`).
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ErrorBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ErrorBlock", usize::from(self.message.is_some()))?;
+        if let Some(value) = &self.message {
+            state.serialize_field("message", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ErrorBlock {
+    const NAME: &'static str = "ErrorBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { message })
+    }
 }
 
 impl ErrorBlock {
@@ -3658,12 +5350,45 @@ impl Validate for ErrorBlock {
 /// Input of the `GetAsyncInvoke` operation ([`GetAsyncInvoke`](super::operation::GetAsyncInvoke)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GetAsyncInvoke.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GetAsyncInvokeRequest {
     /// URI label `{invocationArn}`; required; length 1..=2048; pattern `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}`.
-    #[serde(rename = "invocationArn")]
     pub invocation_arn: String,
+}
+
+impl serde::Serialize for GetAsyncInvokeRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GetAsyncInvokeRequest", 1)?;
+        state.serialize_field("invocationArn", &self.invocation_arn)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetAsyncInvokeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GetAsyncInvokeRequest {
+    const NAME: &'static str = "GetAsyncInvokeRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut invocation_arn: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            invocation_arn: match invocation_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("invocationArn")),
+            },
+        })
+    }
 }
 
 impl GetAsyncInvokeRequest {
@@ -3694,46 +5419,119 @@ impl Validate for GetAsyncInvokeRequest {
 /// Output of the `GetAsyncInvoke` operation ([`GetAsyncInvoke`](super::operation::GetAsyncInvoke)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GetAsyncInvoke.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAsyncInvokeResponse {
     /// JSON member `invocationArn`; required; length 1..=2048; pattern `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}`.
-    #[serde(rename = "invocationArn")]
     pub invocation_arn: String,
     /// JSON member `modelArn`; required; length 1..=2048; pattern `arn:[a-z0-9\-]+:bedrock:[a-z0-9\-]*:[0-9]*:(provisioned-model|foundation-model)/.+`.
-    #[serde(rename = "modelArn")]
     pub model_arn: String,
     /// JSON member `clientRequestToken`; length 1..=256; pattern `[!-~]*`.
-    #[serde(rename = "clientRequestToken", default, skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// JSON member `status`; required.
-    #[serde(rename = "status")]
     pub status: AsyncInvokeStatus,
     /// JSON member `failureMessage`; length 0..=2048; sensitive (redacted in `Debug`).
-    #[serde(rename = "failureMessage", default, skip_serializing_if = "Option::is_none")]
     pub failure_message: Option<String>,
     /// JSON member `submitTime`; required.
-    #[serde(rename = "submitTime", with = "bedrock_wire::codec::rfc3339")]
     pub submit_time: DateTime,
     /// JSON member `lastModifiedTime`.
-    #[serde(
-        rename = "lastModifiedTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub last_modified_time: Option<DateTime>,
     /// JSON member `endTime`.
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub end_time: Option<DateTime>,
     /// JSON member `outputDataConfig`; required.
-    #[serde(rename = "outputDataConfig")]
     pub output_data_config: AsyncInvokeOutputDataConfig,
+}
+
+impl serde::Serialize for GetAsyncInvokeResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GetAsyncInvokeResponse",
+            5 + usize::from(self.client_request_token.is_some())
+                + usize::from(self.failure_message.is_some())
+                + usize::from(self.last_modified_time.is_some())
+                + usize::from(self.end_time.is_some()),
+        )?;
+        state.serialize_field("invocationArn", &self.invocation_arn)?;
+        state.serialize_field("modelArn", &self.model_arn)?;
+        if let Some(value) = &self.client_request_token {
+            state.serialize_field("clientRequestToken", value)?;
+        }
+        state.serialize_field("status", &self.status)?;
+        if let Some(value) = &self.failure_message {
+            state.serialize_field("failureMessage", value)?;
+        }
+        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
+        if let Some(value) = &self.last_modified_time {
+            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        if let Some(value) = &self.end_time {
+            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        state.serialize_field("outputDataConfig", &self.output_data_config)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetAsyncInvokeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GetAsyncInvokeResponse {
+    const NAME: &'static str = "GetAsyncInvokeResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut invocation_arn: Option<String> = None;
+        let mut model_arn: Option<String> = None;
+        let mut client_request_token: Option<String> = None;
+        let mut status: Option<AsyncInvokeStatus> = None;
+        let mut failure_message: Option<String> = None;
+        let mut submit_time: Option<DateTime> = None;
+        let mut last_modified_time: Option<DateTime> = None;
+        let mut end_time: Option<DateTime> = None;
+        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                "modelArn" => model_arn = Some(map.next_value()?),
+                "clientRequestToken" => client_request_token = map.next_value()?,
+                "status" => status = Some(map.next_value()?),
+                "failureMessage" => failure_message = map.next_value()?,
+                "submitTime" => submit_time = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
+                "lastModifiedTime" => last_modified_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "endTime" => end_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "outputDataConfig" => output_data_config = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            invocation_arn: match invocation_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("invocationArn")),
+            },
+            model_arn: match model_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("modelArn")),
+            },
+            client_request_token,
+            status: match status {
+                Some(value) => value,
+                None => return Err(structure::missing("status")),
+            },
+            failure_message,
+            submit_time: match submit_time {
+                Some(value) => value,
+                None => return Err(structure::missing("submitTime")),
+            },
+            last_modified_time,
+            end_time,
+            output_data_config: match output_data_config {
+                Some(value) => value,
+                None => return Err(structure::missing("outputDataConfig")),
+            },
+        })
+    }
 }
 
 impl GetAsyncInvokeResponse {
@@ -3903,45 +5701,110 @@ impl<'de> serde::Deserialize<'de> for GuardrailAction {
 /// The `GuardrailAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAssessment.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAssessment {
     /// JSON member `topicPolicy`.
-    #[serde(rename = "topicPolicy", default, skip_serializing_if = "Option::is_none")]
     pub topic_policy: Option<GuardrailTopicPolicyAssessment>,
     /// JSON member `contentPolicy`.
-    #[serde(rename = "contentPolicy", default, skip_serializing_if = "Option::is_none")]
     pub content_policy: Option<GuardrailContentPolicyAssessment>,
     /// JSON member `wordPolicy`.
-    #[serde(rename = "wordPolicy", default, skip_serializing_if = "Option::is_none")]
     pub word_policy: Option<GuardrailWordPolicyAssessment>,
     /// JSON member `sensitiveInformationPolicy`.
-    #[serde(
-        rename = "sensitiveInformationPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub sensitive_information_policy: Option<GuardrailSensitiveInformationPolicyAssessment>,
     /// JSON member `contextualGroundingPolicy`.
-    #[serde(
-        rename = "contextualGroundingPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub contextual_grounding_policy: Option<GuardrailContextualGroundingPolicyAssessment>,
     /// JSON member `automatedReasoningPolicy`.
-    #[serde(
-        rename = "automatedReasoningPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub automated_reasoning_policy: Option<GuardrailAutomatedReasoningPolicyAssessment>,
     /// JSON member `invocationMetrics`.
-    #[serde(rename = "invocationMetrics", default, skip_serializing_if = "Option::is_none")]
     pub invocation_metrics: Option<GuardrailInvocationMetrics>,
     /// JSON member `appliedGuardrailDetails`.
-    #[serde(rename = "appliedGuardrailDetails", default, skip_serializing_if = "Option::is_none")]
     pub applied_guardrail_details: Option<AppliedGuardrailDetails>,
+}
+
+impl serde::Serialize for GuardrailAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAssessment",
+            usize::from(self.topic_policy.is_some())
+                + usize::from(self.content_policy.is_some())
+                + usize::from(self.word_policy.is_some())
+                + usize::from(self.sensitive_information_policy.is_some())
+                + usize::from(self.contextual_grounding_policy.is_some())
+                + usize::from(self.automated_reasoning_policy.is_some())
+                + usize::from(self.invocation_metrics.is_some())
+                + usize::from(self.applied_guardrail_details.is_some()),
+        )?;
+        if let Some(value) = &self.topic_policy {
+            state.serialize_field("topicPolicy", value)?;
+        }
+        if let Some(value) = &self.content_policy {
+            state.serialize_field("contentPolicy", value)?;
+        }
+        if let Some(value) = &self.word_policy {
+            state.serialize_field("wordPolicy", value)?;
+        }
+        if let Some(value) = &self.sensitive_information_policy {
+            state.serialize_field("sensitiveInformationPolicy", value)?;
+        }
+        if let Some(value) = &self.contextual_grounding_policy {
+            state.serialize_field("contextualGroundingPolicy", value)?;
+        }
+        if let Some(value) = &self.automated_reasoning_policy {
+            state.serialize_field("automatedReasoningPolicy", value)?;
+        }
+        if let Some(value) = &self.invocation_metrics {
+            state.serialize_field("invocationMetrics", value)?;
+        }
+        if let Some(value) = &self.applied_guardrail_details {
+            state.serialize_field("appliedGuardrailDetails", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAssessment {
+    const NAME: &'static str = "GuardrailAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut topic_policy: Option<GuardrailTopicPolicyAssessment> = None;
+        let mut content_policy: Option<GuardrailContentPolicyAssessment> = None;
+        let mut word_policy: Option<GuardrailWordPolicyAssessment> = None;
+        let mut sensitive_information_policy: Option<GuardrailSensitiveInformationPolicyAssessment> = None;
+        let mut contextual_grounding_policy: Option<GuardrailContextualGroundingPolicyAssessment> = None;
+        let mut automated_reasoning_policy: Option<GuardrailAutomatedReasoningPolicyAssessment> = None;
+        let mut invocation_metrics: Option<GuardrailInvocationMetrics> = None;
+        let mut applied_guardrail_details: Option<AppliedGuardrailDetails> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "topicPolicy" => topic_policy = map.next_value()?,
+                "contentPolicy" => content_policy = map.next_value()?,
+                "wordPolicy" => word_policy = map.next_value()?,
+                "sensitiveInformationPolicy" => sensitive_information_policy = map.next_value()?,
+                "contextualGroundingPolicy" => contextual_grounding_policy = map.next_value()?,
+                "automatedReasoningPolicy" => automated_reasoning_policy = map.next_value()?,
+                "invocationMetrics" => invocation_metrics = map.next_value()?,
+                "appliedGuardrailDetails" => applied_guardrail_details = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            topic_policy,
+            content_policy,
+            word_policy,
+            sensitive_information_policy,
+            contextual_grounding_policy,
+            automated_reasoning_policy,
+            invocation_metrics,
+            applied_guardrail_details,
+        })
+    }
 }
 
 impl GuardrailAssessment {
@@ -4140,18 +6003,65 @@ impl Validate for GuardrailAutomatedReasoningFinding {
 /// The `GuardrailAutomatedReasoningImpossibleFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningImpossibleFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningImpossibleFinding {
     /// JSON member `translation`.
-    #[serde(rename = "translation", default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<GuardrailAutomatedReasoningTranslation>,
     /// JSON member `contradictingRules`.
-    #[serde(rename = "contradictingRules", default, skip_serializing_if = "Option::is_none")]
     pub contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>>,
     /// JSON member `logicWarning`.
-    #[serde(rename = "logicWarning", default, skip_serializing_if = "Option::is_none")]
     pub logic_warning: Option<GuardrailAutomatedReasoningLogicWarning>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningImpossibleFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningImpossibleFinding",
+            usize::from(self.translation.is_some())
+                + usize::from(self.contradicting_rules.is_some())
+                + usize::from(self.logic_warning.is_some()),
+        )?;
+        if let Some(value) = &self.translation {
+            state.serialize_field("translation", value)?;
+        }
+        if let Some(value) = &self.contradicting_rules {
+            state.serialize_field("contradictingRules", value)?;
+        }
+        if let Some(value) = &self.logic_warning {
+            state.serialize_field("logicWarning", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningImpossibleFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningImpossibleFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningImpossibleFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
+        let mut contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
+        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "translation" => translation = map.next_value()?,
+                "contradictingRules" => contradicting_rules = map.next_value()?,
+                "logicWarning" => logic_warning = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            translation,
+            contradicting_rules,
+            logic_warning,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningImpossibleFinding {
@@ -4205,12 +6115,45 @@ impl Validate for GuardrailAutomatedReasoningImpossibleFinding {
 /// The `GuardrailAutomatedReasoningInputTextReference` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningInputTextReference.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningInputTextReference {
     /// JSON member `text`; length 0..=1000; sensitive (redacted in `Debug`).
-    #[serde(rename = "text", default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningInputTextReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningInputTextReference",
+            usize::from(self.text.is_some()),
+        )?;
+        if let Some(value) = &self.text {
+            state.serialize_field("text", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInputTextReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningInputTextReference {
+    const NAME: &'static str = "GuardrailAutomatedReasoningInputTextReference";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { text })
+    }
 }
 
 impl GuardrailAutomatedReasoningInputTextReference {
@@ -4246,18 +6189,65 @@ impl Validate for GuardrailAutomatedReasoningInputTextReference {
 /// The `GuardrailAutomatedReasoningInvalidFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningInvalidFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningInvalidFinding {
     /// JSON member `translation`.
-    #[serde(rename = "translation", default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<GuardrailAutomatedReasoningTranslation>,
     /// JSON member `contradictingRules`.
-    #[serde(rename = "contradictingRules", default, skip_serializing_if = "Option::is_none")]
     pub contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>>,
     /// JSON member `logicWarning`.
-    #[serde(rename = "logicWarning", default, skip_serializing_if = "Option::is_none")]
     pub logic_warning: Option<GuardrailAutomatedReasoningLogicWarning>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningInvalidFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningInvalidFinding",
+            usize::from(self.translation.is_some())
+                + usize::from(self.contradicting_rules.is_some())
+                + usize::from(self.logic_warning.is_some()),
+        )?;
+        if let Some(value) = &self.translation {
+            state.serialize_field("translation", value)?;
+        }
+        if let Some(value) = &self.contradicting_rules {
+            state.serialize_field("contradictingRules", value)?;
+        }
+        if let Some(value) = &self.logic_warning {
+            state.serialize_field("logicWarning", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInvalidFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningInvalidFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningInvalidFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
+        let mut contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
+        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "translation" => translation = map.next_value()?,
+                "contradictingRules" => contradicting_rules = map.next_value()?,
+                "logicWarning" => logic_warning = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            translation,
+            contradicting_rules,
+            logic_warning,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningInvalidFinding {
@@ -4311,18 +6301,65 @@ impl Validate for GuardrailAutomatedReasoningInvalidFinding {
 /// The `GuardrailAutomatedReasoningLogicWarning` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningLogicWarning.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningLogicWarning {
     /// JSON member `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<GuardrailAutomatedReasoningLogicWarningType>,
     /// JSON member `premises`.
-    #[serde(rename = "premises", default, skip_serializing_if = "Option::is_none")]
     pub premises: Option<Vec<GuardrailAutomatedReasoningStatement>>,
     /// JSON member `claims`.
-    #[serde(rename = "claims", default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<Vec<GuardrailAutomatedReasoningStatement>>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningLogicWarning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningLogicWarning",
+            usize::from(self.r#type.is_some())
+                + usize::from(self.premises.is_some())
+                + usize::from(self.claims.is_some()),
+        )?;
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        if let Some(value) = &self.premises {
+            state.serialize_field("premises", value)?;
+        }
+        if let Some(value) = &self.claims {
+            state.serialize_field("claims", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarning {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningLogicWarning {
+    const NAME: &'static str = "GuardrailAutomatedReasoningLogicWarning";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<GuardrailAutomatedReasoningLogicWarningType> = None;
+        let mut premises: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        let mut claims: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = map.next_value()?,
+                "premises" => premises = map.next_value()?,
+                "claims" => claims = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type,
+            premises,
+            claims,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningLogicWarning {
@@ -4433,9 +6470,36 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarningTyp
 /// The `GuardrailAutomatedReasoningNoTranslationsFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningNoTranslationsFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningNoTranslationsFinding {}
+
+impl serde::Serialize for GuardrailAutomatedReasoningNoTranslationsFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer
+            .serialize_struct("GuardrailAutomatedReasoningNoTranslationsFinding", 0)?
+            .end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningNoTranslationsFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningNoTranslationsFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningNoTranslationsFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl GuardrailAutomatedReasoningNoTranslationsFinding {
     /// Creates a `GuardrailAutomatedReasoningNoTranslationsFinding` with every member unset.
@@ -4451,12 +6515,45 @@ impl Validate for GuardrailAutomatedReasoningNoTranslationsFinding {
 /// The `GuardrailAutomatedReasoningPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningPolicyAssessment {
     /// JSON member `findings`.
-    #[serde(rename = "findings", default, skip_serializing_if = "Option::is_none")]
     pub findings: Option<Vec<GuardrailAutomatedReasoningFinding>>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningPolicyAssessment",
+            usize::from(self.findings.is_some()),
+        )?;
+        if let Some(value) = &self.findings {
+            state.serialize_field("findings", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningPolicyAssessment {
+    const NAME: &'static str = "GuardrailAutomatedReasoningPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut findings: Option<Vec<GuardrailAutomatedReasoningFinding>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "findings" => findings = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { findings })
+    }
 }
 
 impl GuardrailAutomatedReasoningPolicyAssessment {
@@ -4487,15 +6584,55 @@ impl Validate for GuardrailAutomatedReasoningPolicyAssessment {
 /// The `GuardrailAutomatedReasoningRule` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningRule.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningRule {
     /// JSON member `identifier`; length 0..=12; pattern `[a-z0-9]{12}`.
-    #[serde(rename = "identifier", default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// JSON member `policyVersionArn`; length 0..=2048; pattern `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?`.
-    #[serde(rename = "policyVersionArn", default, skip_serializing_if = "Option::is_none")]
     pub policy_version_arn: Option<String>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningRule",
+            usize::from(self.identifier.is_some()) + usize::from(self.policy_version_arn.is_some()),
+        )?;
+        if let Some(value) = &self.identifier {
+            state.serialize_field("identifier", value)?;
+        }
+        if let Some(value) = &self.policy_version_arn {
+            state.serialize_field("policyVersionArn", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningRule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningRule {
+    const NAME: &'static str = "GuardrailAutomatedReasoningRule";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut identifier: Option<String> = None;
+        let mut policy_version_arn: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "identifier" => identifier = map.next_value()?,
+                "policyVersionArn" => policy_version_arn = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            identifier,
+            policy_version_arn,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningRule {
@@ -4545,21 +6682,74 @@ impl Validate for GuardrailAutomatedReasoningRule {
 /// The `GuardrailAutomatedReasoningSatisfiableFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningSatisfiableFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningSatisfiableFinding {
     /// JSON member `translation`.
-    #[serde(rename = "translation", default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<GuardrailAutomatedReasoningTranslation>,
     /// JSON member `claimsTrueScenario`.
-    #[serde(rename = "claimsTrueScenario", default, skip_serializing_if = "Option::is_none")]
     pub claims_true_scenario: Option<GuardrailAutomatedReasoningScenario>,
     /// JSON member `claimsFalseScenario`.
-    #[serde(rename = "claimsFalseScenario", default, skip_serializing_if = "Option::is_none")]
     pub claims_false_scenario: Option<GuardrailAutomatedReasoningScenario>,
     /// JSON member `logicWarning`.
-    #[serde(rename = "logicWarning", default, skip_serializing_if = "Option::is_none")]
     pub logic_warning: Option<GuardrailAutomatedReasoningLogicWarning>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningSatisfiableFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningSatisfiableFinding",
+            usize::from(self.translation.is_some())
+                + usize::from(self.claims_true_scenario.is_some())
+                + usize::from(self.claims_false_scenario.is_some())
+                + usize::from(self.logic_warning.is_some()),
+        )?;
+        if let Some(value) = &self.translation {
+            state.serialize_field("translation", value)?;
+        }
+        if let Some(value) = &self.claims_true_scenario {
+            state.serialize_field("claimsTrueScenario", value)?;
+        }
+        if let Some(value) = &self.claims_false_scenario {
+            state.serialize_field("claimsFalseScenario", value)?;
+        }
+        if let Some(value) = &self.logic_warning {
+            state.serialize_field("logicWarning", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningSatisfiableFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningSatisfiableFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningSatisfiableFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
+        let mut claims_true_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
+        let mut claims_false_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
+        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "translation" => translation = map.next_value()?,
+                "claimsTrueScenario" => claims_true_scenario = map.next_value()?,
+                "claimsFalseScenario" => claims_false_scenario = map.next_value()?,
+                "logicWarning" => logic_warning = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            translation,
+            claims_true_scenario,
+            claims_false_scenario,
+            logic_warning,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningSatisfiableFinding {
@@ -4623,12 +6813,45 @@ impl Validate for GuardrailAutomatedReasoningSatisfiableFinding {
 /// The `GuardrailAutomatedReasoningScenario` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningScenario.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningScenario {
     /// JSON member `statements`.
-    #[serde(rename = "statements", default, skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<GuardrailAutomatedReasoningStatement>>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningScenario {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningScenario",
+            usize::from(self.statements.is_some()),
+        )?;
+        if let Some(value) = &self.statements {
+            state.serialize_field("statements", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningScenario {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningScenario {
+    const NAME: &'static str = "GuardrailAutomatedReasoningScenario";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut statements: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "statements" => statements = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { statements })
+    }
 }
 
 impl GuardrailAutomatedReasoningScenario {
@@ -4659,15 +6882,55 @@ impl Validate for GuardrailAutomatedReasoningScenario {
 /// The `GuardrailAutomatedReasoningStatement` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningStatement.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningStatement {
     /// JSON member `logic`; length 0..=1000; sensitive (redacted in `Debug`).
-    #[serde(rename = "logic", default, skip_serializing_if = "Option::is_none")]
     pub logic: Option<String>,
     /// JSON member `naturalLanguage`; length 0..=1000; sensitive (redacted in `Debug`).
-    #[serde(rename = "naturalLanguage", default, skip_serializing_if = "Option::is_none")]
     pub natural_language: Option<String>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningStatement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningStatement",
+            usize::from(self.logic.is_some()) + usize::from(self.natural_language.is_some()),
+        )?;
+        if let Some(value) = &self.logic {
+            state.serialize_field("logic", value)?;
+        }
+        if let Some(value) = &self.natural_language {
+            state.serialize_field("naturalLanguage", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningStatement {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningStatement {
+    const NAME: &'static str = "GuardrailAutomatedReasoningStatement";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut logic: Option<String> = None;
+        let mut natural_language: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "logic" => logic = map.next_value()?,
+                "naturalLanguage" => natural_language = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            logic,
+            natural_language,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningStatement {
@@ -4714,9 +6977,36 @@ impl Validate for GuardrailAutomatedReasoningStatement {
 /// The `GuardrailAutomatedReasoningTooComplexFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningTooComplexFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningTooComplexFinding {}
+
+impl serde::Serialize for GuardrailAutomatedReasoningTooComplexFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer
+            .serialize_struct("GuardrailAutomatedReasoningTooComplexFinding", 0)?
+            .end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTooComplexFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningTooComplexFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningTooComplexFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl GuardrailAutomatedReasoningTooComplexFinding {
     /// Creates a `GuardrailAutomatedReasoningTooComplexFinding` with every member unset.
@@ -4732,29 +7022,83 @@ impl Validate for GuardrailAutomatedReasoningTooComplexFinding {
 /// The `GuardrailAutomatedReasoningTranslation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningTranslation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningTranslation {
     /// JSON member `premises`.
-    #[serde(rename = "premises", default, skip_serializing_if = "Option::is_none")]
     pub premises: Option<Vec<GuardrailAutomatedReasoningStatement>>,
     /// JSON member `claims`.
-    #[serde(rename = "claims", default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<Vec<GuardrailAutomatedReasoningStatement>>,
     /// JSON member `untranslatedPremises`.
-    #[serde(rename = "untranslatedPremises", default, skip_serializing_if = "Option::is_none")]
     pub untranslated_premises: Option<Vec<GuardrailAutomatedReasoningInputTextReference>>,
     /// JSON member `untranslatedClaims`.
-    #[serde(rename = "untranslatedClaims", default, skip_serializing_if = "Option::is_none")]
     pub untranslated_claims: Option<Vec<GuardrailAutomatedReasoningInputTextReference>>,
     /// JSON member `confidence`; range 0..=1.
-    #[serde(
-        rename = "confidence",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::float"
-    )]
     pub confidence: Option<f64>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningTranslation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningTranslation",
+            usize::from(self.premises.is_some())
+                + usize::from(self.claims.is_some())
+                + usize::from(self.untranslated_premises.is_some())
+                + usize::from(self.untranslated_claims.is_some())
+                + usize::from(self.confidence.is_some()),
+        )?;
+        if let Some(value) = &self.premises {
+            state.serialize_field("premises", value)?;
+        }
+        if let Some(value) = &self.claims {
+            state.serialize_field("claims", value)?;
+        }
+        if let Some(value) = &self.untranslated_premises {
+            state.serialize_field("untranslatedPremises", value)?;
+        }
+        if let Some(value) = &self.untranslated_claims {
+            state.serialize_field("untranslatedClaims", value)?;
+        }
+        if let Some(value) = &self.confidence {
+            state.serialize_field("confidence", &Encoded::<Float, _>::new(value))?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningTranslation {
+    const NAME: &'static str = "GuardrailAutomatedReasoningTranslation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut premises: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        let mut claims: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        let mut untranslated_premises: Option<Vec<GuardrailAutomatedReasoningInputTextReference>> = None;
+        let mut untranslated_claims: Option<Vec<GuardrailAutomatedReasoningInputTextReference>> = None;
+        let mut confidence: Option<f64> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "premises" => premises = map.next_value()?,
+                "claims" => claims = map.next_value()?,
+                "untranslatedPremises" => untranslated_premises = map.next_value()?,
+                "untranslatedClaims" => untranslated_claims = map.next_value()?,
+                "confidence" => confidence = map.next_value::<Decoded<Float, Option<f64>>>()?.0,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            premises,
+            claims,
+            untranslated_premises,
+            untranslated_claims,
+            confidence,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningTranslation {
@@ -4840,15 +7184,55 @@ impl Validate for GuardrailAutomatedReasoningTranslation {
 /// The `GuardrailAutomatedReasoningTranslationAmbiguousFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningTranslationAmbiguousFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     /// JSON member `options`; length 0..=2.
-    #[serde(rename = "options", default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<GuardrailAutomatedReasoningTranslationOption>>,
     /// JSON member `differenceScenarios`; length 0..=2.
-    #[serde(rename = "differenceScenarios", default, skip_serializing_if = "Option::is_none")]
     pub difference_scenarios: Option<Vec<GuardrailAutomatedReasoningScenario>>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningTranslationAmbiguousFinding",
+            usize::from(self.options.is_some()) + usize::from(self.difference_scenarios.is_some()),
+        )?;
+        if let Some(value) = &self.options {
+            state.serialize_field("options", value)?;
+        }
+        if let Some(value) = &self.difference_scenarios {
+            state.serialize_field("differenceScenarios", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationAmbiguousFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut options: Option<Vec<GuardrailAutomatedReasoningTranslationOption>> = None;
+        let mut difference_scenarios: Option<Vec<GuardrailAutomatedReasoningScenario>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "options" => options = map.next_value()?,
+                "differenceScenarios" => difference_scenarios = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            options,
+            difference_scenarios,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningTranslationAmbiguousFinding {
@@ -4897,12 +7281,45 @@ impl Validate for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
 /// The `GuardrailAutomatedReasoningTranslationOption` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningTranslationOption.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningTranslationOption {
     /// JSON member `translations`.
-    #[serde(rename = "translations", default, skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<GuardrailAutomatedReasoningTranslation>>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningTranslationOption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningTranslationOption",
+            usize::from(self.translations.is_some()),
+        )?;
+        if let Some(value) = &self.translations {
+            state.serialize_field("translations", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationOption {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningTranslationOption {
+    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationOption";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut translations: Option<Vec<GuardrailAutomatedReasoningTranslation>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "translations" => translations = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { translations })
+    }
 }
 
 impl GuardrailAutomatedReasoningTranslationOption {
@@ -4933,21 +7350,74 @@ impl Validate for GuardrailAutomatedReasoningTranslationOption {
 /// The `GuardrailAutomatedReasoningValidFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningValidFinding.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailAutomatedReasoningValidFinding {
     /// JSON member `translation`.
-    #[serde(rename = "translation", default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<GuardrailAutomatedReasoningTranslation>,
     /// JSON member `claimsTrueScenario`.
-    #[serde(rename = "claimsTrueScenario", default, skip_serializing_if = "Option::is_none")]
     pub claims_true_scenario: Option<GuardrailAutomatedReasoningScenario>,
     /// JSON member `supportingRules`.
-    #[serde(rename = "supportingRules", default, skip_serializing_if = "Option::is_none")]
     pub supporting_rules: Option<Vec<GuardrailAutomatedReasoningRule>>,
     /// JSON member `logicWarning`.
-    #[serde(rename = "logicWarning", default, skip_serializing_if = "Option::is_none")]
     pub logic_warning: Option<GuardrailAutomatedReasoningLogicWarning>,
+}
+
+impl serde::Serialize for GuardrailAutomatedReasoningValidFinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailAutomatedReasoningValidFinding",
+            usize::from(self.translation.is_some())
+                + usize::from(self.claims_true_scenario.is_some())
+                + usize::from(self.supporting_rules.is_some())
+                + usize::from(self.logic_warning.is_some()),
+        )?;
+        if let Some(value) = &self.translation {
+            state.serialize_field("translation", value)?;
+        }
+        if let Some(value) = &self.claims_true_scenario {
+            state.serialize_field("claimsTrueScenario", value)?;
+        }
+        if let Some(value) = &self.supporting_rules {
+            state.serialize_field("supportingRules", value)?;
+        }
+        if let Some(value) = &self.logic_warning {
+            state.serialize_field("logicWarning", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningValidFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailAutomatedReasoningValidFinding {
+    const NAME: &'static str = "GuardrailAutomatedReasoningValidFinding";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
+        let mut claims_true_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
+        let mut supporting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
+        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "translation" => translation = map.next_value()?,
+                "claimsTrueScenario" => claims_true_scenario = map.next_value()?,
+                "supportingRules" => supporting_rules = map.next_value()?,
+                "logicWarning" => logic_warning = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            translation,
+            claims_true_scenario,
+            supporting_rules,
+            logic_warning,
+        })
+    }
 }
 
 impl GuardrailAutomatedReasoningValidFinding {
@@ -5011,18 +7481,65 @@ impl Validate for GuardrailAutomatedReasoningValidFinding {
 /// The `GuardrailChecksConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksConfig.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailChecksConfig {
     /// JSON member `contentFilter`.
-    #[serde(rename = "contentFilter", default, skip_serializing_if = "Option::is_none")]
     pub content_filter: Option<GuardrailChecksContentFilterConfig>,
     /// JSON member `promptAttack`.
-    #[serde(rename = "promptAttack", default, skip_serializing_if = "Option::is_none")]
     pub prompt_attack: Option<GuardrailChecksPromptAttackConfig>,
     /// JSON member `sensitiveInformation`.
-    #[serde(rename = "sensitiveInformation", default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information: Option<GuardrailChecksSensitiveInformationConfig>,
+}
+
+impl serde::Serialize for GuardrailChecksConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailChecksConfig",
+            usize::from(self.content_filter.is_some())
+                + usize::from(self.prompt_attack.is_some())
+                + usize::from(self.sensitive_information.is_some()),
+        )?;
+        if let Some(value) = &self.content_filter {
+            state.serialize_field("contentFilter", value)?;
+        }
+        if let Some(value) = &self.prompt_attack {
+            state.serialize_field("promptAttack", value)?;
+        }
+        if let Some(value) = &self.sensitive_information {
+            state.serialize_field("sensitiveInformation", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksConfig {
+    const NAME: &'static str = "GuardrailChecksConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_filter: Option<GuardrailChecksContentFilterConfig> = None;
+        let mut prompt_attack: Option<GuardrailChecksPromptAttackConfig> = None;
+        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "contentFilter" => content_filter = map.next_value()?,
+                "promptAttack" => prompt_attack = map.next_value()?,
+                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            content_filter,
+            prompt_attack,
+            sensitive_information,
+        })
+    }
 }
 
 impl GuardrailChecksConfig {
@@ -5210,12 +7727,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategory {
 /// The `GuardrailChecksContentFilterCategoryConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterCategoryConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksContentFilterCategoryConfig {
     /// JSON member `category`; required.
-    #[serde(rename = "category")]
     pub category: GuardrailChecksContentFilterCategory,
+}
+
+impl serde::Serialize for GuardrailChecksContentFilterCategoryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterCategoryConfig", 1)?;
+        state.serialize_field("category", &self.category)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategoryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksContentFilterCategoryConfig {
+    const NAME: &'static str = "GuardrailChecksContentFilterCategoryConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut category: Option<GuardrailChecksContentFilterCategory> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "category" => category = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            category: match category {
+                Some(value) => value,
+                None => return Err(structure::missing("category")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksContentFilterCategoryConfig {
@@ -5234,12 +7784,45 @@ impl Validate for GuardrailChecksContentFilterCategoryConfig {
 /// The `GuardrailChecksContentFilterConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksContentFilterConfig {
     /// JSON member `categories`; required; length 1..=5.
-    #[serde(rename = "categories")]
     pub categories: Vec<GuardrailChecksContentFilterCategoryConfig>,
+}
+
+impl serde::Serialize for GuardrailChecksContentFilterConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterConfig", 1)?;
+        state.serialize_field("categories", &self.categories)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksContentFilterConfig {
+    const NAME: &'static str = "GuardrailChecksContentFilterConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut categories: Option<Vec<GuardrailChecksContentFilterCategoryConfig>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "categories" => categories = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            categories: match categories {
+                Some(value) => value,
+                None => return Err(structure::missing("categories")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksContentFilterConfig {
@@ -5263,12 +7846,45 @@ impl Validate for GuardrailChecksContentFilterConfig {
 /// The `GuardrailChecksContentFilterResult` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterResult.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksContentFilterResult {
     /// JSON member `results`; required.
-    #[serde(rename = "results")]
     pub results: Vec<GuardrailChecksContentFilterResultEntry>,
+}
+
+impl serde::Serialize for GuardrailChecksContentFilterResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResult", 1)?;
+        state.serialize_field("results", &self.results)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksContentFilterResult {
+    const NAME: &'static str = "GuardrailChecksContentFilterResult";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut results: Option<Vec<GuardrailChecksContentFilterResultEntry>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "results" => results = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            results: match results {
+                Some(value) => value,
+                None => return Err(structure::missing("results")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksContentFilterResult {
@@ -5295,15 +7911,54 @@ impl Validate for GuardrailChecksContentFilterResult {
 /// The `GuardrailChecksContentFilterResultEntry` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterResultEntry.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksContentFilterResultEntry {
     /// JSON member `category`; required.
-    #[serde(rename = "category")]
     pub category: GuardrailChecksContentFilterCategory,
     /// JSON member `severityScore`; required; range 0..=1.
-    #[serde(rename = "severityScore", with = "bedrock_wire::codec::float")]
     pub severity_score: f64,
+}
+
+impl serde::Serialize for GuardrailChecksContentFilterResultEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResultEntry", 2)?;
+        state.serialize_field("category", &self.category)?;
+        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResultEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksContentFilterResultEntry {
+    const NAME: &'static str = "GuardrailChecksContentFilterResultEntry";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut category: Option<GuardrailChecksContentFilterCategory> = None;
+        let mut severity_score: Option<f64> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "category" => category = Some(map.next_value()?),
+                "severityScore" => severity_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            category: match category {
+                Some(value) => value,
+                None => return Err(structure::missing("category")),
+            },
+            severity_score: match severity_score {
+                Some(value) => value,
+                None => return Err(structure::missing("severityScore")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksContentFilterResultEntry {
@@ -5334,12 +7989,45 @@ impl Validate for GuardrailChecksContentFilterResultEntry {
 /// The `GuardrailChecksContentFilterUsage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterUsage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksContentFilterUsage {
     /// JSON member `textUnits`; required.
-    #[serde(rename = "textUnits")]
     pub text_units: i32,
+}
+
+impl serde::Serialize for GuardrailChecksContentFilterUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterUsage", 1)?;
+        state.serialize_field("textUnits", &self.text_units)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksContentFilterUsage {
+    const NAME: &'static str = "GuardrailChecksContentFilterUsage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text_units: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "textUnits" => text_units = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text_units: match text_units {
+                Some(value) => value,
+                None => return Err(structure::missing("textUnits")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksContentFilterUsage {
@@ -5356,15 +8044,54 @@ impl Validate for GuardrailChecksContentFilterUsage {
 /// The `GuardrailChecksMessage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksMessage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksMessage {
     /// JSON member `role`; required.
-    #[serde(rename = "role")]
     pub role: GuardrailChecksRole,
     /// JSON member `content`; required; length >= 1.
-    #[serde(rename = "content")]
     pub content: Vec<GuardrailChecksContentBlock>,
+}
+
+impl serde::Serialize for GuardrailChecksMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksMessage", 2)?;
+        state.serialize_field("role", &self.role)?;
+        state.serialize_field("content", &self.content)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksMessage {
+    const NAME: &'static str = "GuardrailChecksMessage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut role: Option<GuardrailChecksRole> = None;
+        let mut content: Option<Vec<GuardrailChecksContentBlock>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "role" => role = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            role: match role {
+                Some(value) => value,
+                None => return Err(structure::missing("role")),
+            },
+            content: match content {
+                Some(value) => value,
+                None => return Err(structure::missing("content")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksMessage {
@@ -5458,12 +8185,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategory {
 /// The `GuardrailChecksPromptAttackCategoryConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackCategoryConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksPromptAttackCategoryConfig {
     /// JSON member `category`; required.
-    #[serde(rename = "category")]
     pub category: GuardrailChecksPromptAttackCategory,
+}
+
+impl serde::Serialize for GuardrailChecksPromptAttackCategoryConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackCategoryConfig", 1)?;
+        state.serialize_field("category", &self.category)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategoryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksPromptAttackCategoryConfig {
+    const NAME: &'static str = "GuardrailChecksPromptAttackCategoryConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut category: Option<GuardrailChecksPromptAttackCategory> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "category" => category = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            category: match category {
+                Some(value) => value,
+                None => return Err(structure::missing("category")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksPromptAttackCategoryConfig {
@@ -5482,12 +8242,45 @@ impl Validate for GuardrailChecksPromptAttackCategoryConfig {
 /// The `GuardrailChecksPromptAttackConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksPromptAttackConfig {
     /// JSON member `categories`; required; length 1..=3.
-    #[serde(rename = "categories")]
     pub categories: Vec<GuardrailChecksPromptAttackCategoryConfig>,
+}
+
+impl serde::Serialize for GuardrailChecksPromptAttackConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackConfig", 1)?;
+        state.serialize_field("categories", &self.categories)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksPromptAttackConfig {
+    const NAME: &'static str = "GuardrailChecksPromptAttackConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut categories: Option<Vec<GuardrailChecksPromptAttackCategoryConfig>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "categories" => categories = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            categories: match categories {
+                Some(value) => value,
+                None => return Err(structure::missing("categories")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksPromptAttackConfig {
@@ -5511,12 +8304,45 @@ impl Validate for GuardrailChecksPromptAttackConfig {
 /// The `GuardrailChecksPromptAttackResult` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackResult.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksPromptAttackResult {
     /// JSON member `results`; required.
-    #[serde(rename = "results")]
     pub results: Vec<GuardrailChecksPromptAttackResultEntry>,
+}
+
+impl serde::Serialize for GuardrailChecksPromptAttackResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResult", 1)?;
+        state.serialize_field("results", &self.results)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksPromptAttackResult {
+    const NAME: &'static str = "GuardrailChecksPromptAttackResult";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut results: Option<Vec<GuardrailChecksPromptAttackResultEntry>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "results" => results = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            results: match results {
+                Some(value) => value,
+                None => return Err(structure::missing("results")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksPromptAttackResult {
@@ -5543,15 +8369,54 @@ impl Validate for GuardrailChecksPromptAttackResult {
 /// The `GuardrailChecksPromptAttackResultEntry` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackResultEntry.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksPromptAttackResultEntry {
     /// JSON member `category`; required.
-    #[serde(rename = "category")]
     pub category: GuardrailChecksPromptAttackCategory,
     /// JSON member `severityScore`; required; range 0..=1.
-    #[serde(rename = "severityScore", with = "bedrock_wire::codec::float")]
     pub severity_score: f64,
+}
+
+impl serde::Serialize for GuardrailChecksPromptAttackResultEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResultEntry", 2)?;
+        state.serialize_field("category", &self.category)?;
+        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResultEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksPromptAttackResultEntry {
+    const NAME: &'static str = "GuardrailChecksPromptAttackResultEntry";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut category: Option<GuardrailChecksPromptAttackCategory> = None;
+        let mut severity_score: Option<f64> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "category" => category = Some(map.next_value()?),
+                "severityScore" => severity_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            category: match category {
+                Some(value) => value,
+                None => return Err(structure::missing("category")),
+            },
+            severity_score: match severity_score {
+                Some(value) => value,
+                None => return Err(structure::missing("severityScore")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksPromptAttackResultEntry {
@@ -5582,12 +8447,45 @@ impl Validate for GuardrailChecksPromptAttackResultEntry {
 /// The `GuardrailChecksPromptAttackUsage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackUsage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksPromptAttackUsage {
     /// JSON member `textUnits`; required.
-    #[serde(rename = "textUnits")]
     pub text_units: i32,
+}
+
+impl serde::Serialize for GuardrailChecksPromptAttackUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackUsage", 1)?;
+        state.serialize_field("textUnits", &self.text_units)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksPromptAttackUsage {
+    const NAME: &'static str = "GuardrailChecksPromptAttackUsage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text_units: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "textUnits" => text_units = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text_units: match text_units {
+                Some(value) => value,
+                None => return Err(structure::missing("textUnits")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksPromptAttackUsage {
@@ -5604,18 +8502,65 @@ impl Validate for GuardrailChecksPromptAttackUsage {
 /// The `GuardrailChecksResults` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksResults.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailChecksResults {
     /// JSON member `contentFilter`.
-    #[serde(rename = "contentFilter", default, skip_serializing_if = "Option::is_none")]
     pub content_filter: Option<GuardrailChecksContentFilterResult>,
     /// JSON member `promptAttack`.
-    #[serde(rename = "promptAttack", default, skip_serializing_if = "Option::is_none")]
     pub prompt_attack: Option<GuardrailChecksPromptAttackResult>,
     /// JSON member `sensitiveInformation`.
-    #[serde(rename = "sensitiveInformation", default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information: Option<GuardrailChecksSensitiveInformationResult>,
+}
+
+impl serde::Serialize for GuardrailChecksResults {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailChecksResults",
+            usize::from(self.content_filter.is_some())
+                + usize::from(self.prompt_attack.is_some())
+                + usize::from(self.sensitive_information.is_some()),
+        )?;
+        if let Some(value) = &self.content_filter {
+            state.serialize_field("contentFilter", value)?;
+        }
+        if let Some(value) = &self.prompt_attack {
+            state.serialize_field("promptAttack", value)?;
+        }
+        if let Some(value) = &self.sensitive_information {
+            state.serialize_field("sensitiveInformation", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksResults {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksResults {
+    const NAME: &'static str = "GuardrailChecksResults";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_filter: Option<GuardrailChecksContentFilterResult> = None;
+        let mut prompt_attack: Option<GuardrailChecksPromptAttackResult> = None;
+        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationResult> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "contentFilter" => content_filter = map.next_value()?,
+                "promptAttack" => prompt_attack = map.next_value()?,
+                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            content_filter,
+            prompt_attack,
+            sensitive_information,
+        })
+    }
 }
 
 impl GuardrailChecksResults {
@@ -5731,12 +8676,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksRole {
 /// The `GuardrailChecksSensitiveInformationConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksSensitiveInformationConfig {
     /// JSON member `entities`; required; length 1..=31.
-    #[serde(rename = "entities")]
     pub entities: Vec<GuardrailChecksSensitiveInformationEntityConfig>,
+}
+
+impl serde::Serialize for GuardrailChecksSensitiveInformationConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationConfig", 1)?;
+        state.serialize_field("entities", &self.entities)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksSensitiveInformationConfig {
+    const NAME: &'static str = "GuardrailChecksSensitiveInformationConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut entities: Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "entities" => entities = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            entities: match entities {
+                Some(value) => value,
+                None => return Err(structure::missing("entities")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksSensitiveInformationConfig {
@@ -5760,12 +8738,45 @@ impl Validate for GuardrailChecksSensitiveInformationConfig {
 /// The `GuardrailChecksSensitiveInformationEntityConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationEntityConfig.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksSensitiveInformationEntityConfig {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailChecksSensitiveInformationEntityType,
+}
+
+impl serde::Serialize for GuardrailChecksSensitiveInformationEntityConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationEntityConfig", 1)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksSensitiveInformationEntityConfig {
+    const NAME: &'static str = "GuardrailChecksSensitiveInformationEntityConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<GuardrailChecksSensitiveInformationEntityType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksSensitiveInformationEntityConfig {
@@ -5991,15 +9002,56 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityT
 /// The `GuardrailChecksSensitiveInformationResult` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationResult.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksSensitiveInformationResult {
     /// JSON member `results`; required.
-    #[serde(rename = "results")]
     pub results: Vec<GuardrailChecksSensitiveInformationResultEntry>,
     /// JSON member `truncated`.
-    #[serde(rename = "truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailChecksSensitiveInformationResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailChecksSensitiveInformationResult",
+            1 + usize::from(self.truncated.is_some()),
+        )?;
+        state.serialize_field("results", &self.results)?;
+        if let Some(value) = &self.truncated {
+            state.serialize_field("truncated", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksSensitiveInformationResult {
+    const NAME: &'static str = "GuardrailChecksSensitiveInformationResult";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut results: Option<Vec<GuardrailChecksSensitiveInformationResultEntry>> = None;
+        let mut truncated: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "results" => results = Some(map.next_value()?),
+                "truncated" => truncated = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            results: match results {
+                Some(value) => value,
+                None => return Err(structure::missing("results")),
+            },
+            truncated,
+        })
+    }
 }
 
 impl GuardrailChecksSensitiveInformationResult {
@@ -6033,27 +9085,90 @@ impl Validate for GuardrailChecksSensitiveInformationResult {
 /// The `GuardrailChecksSensitiveInformationResultEntry` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationResultEntry.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksSensitiveInformationResultEntry {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailChecksSensitiveInformationEntityType,
     /// JSON member `confidenceScore`; required; range 0..=1.
-    #[serde(rename = "confidenceScore", with = "bedrock_wire::codec::float")]
     pub confidence_score: f64,
     /// JSON member `beginOffset`; required; range >= 0.
-    #[serde(rename = "beginOffset")]
     pub begin_offset: i32,
     /// JSON member `endOffset`; required; range >= 0.
-    #[serde(rename = "endOffset")]
     pub end_offset: i32,
     /// JSON member `messageIndex`; required; range >= 0.
-    #[serde(rename = "messageIndex")]
     pub message_index: i32,
     /// JSON member `contentIndex`; required; range >= 0.
-    #[serde(rename = "contentIndex")]
     pub content_index: i32,
+}
+
+impl serde::Serialize for GuardrailChecksSensitiveInformationResultEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationResultEntry", 6)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("confidenceScore", &Encoded::<Float, _>::new(&self.confidence_score))?;
+        state.serialize_field("beginOffset", &self.begin_offset)?;
+        state.serialize_field("endOffset", &self.end_offset)?;
+        state.serialize_field("messageIndex", &self.message_index)?;
+        state.serialize_field("contentIndex", &self.content_index)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResultEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksSensitiveInformationResultEntry {
+    const NAME: &'static str = "GuardrailChecksSensitiveInformationResultEntry";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<GuardrailChecksSensitiveInformationEntityType> = None;
+        let mut confidence_score: Option<f64> = None;
+        let mut begin_offset: Option<i32> = None;
+        let mut end_offset: Option<i32> = None;
+        let mut message_index: Option<i32> = None;
+        let mut content_index: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                "confidenceScore" => confidence_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "beginOffset" => begin_offset = Some(map.next_value()?),
+                "endOffset" => end_offset = Some(map.next_value()?),
+                "messageIndex" => message_index = Some(map.next_value()?),
+                "contentIndex" => content_index = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            confidence_score: match confidence_score {
+                Some(value) => value,
+                None => return Err(structure::missing("confidenceScore")),
+            },
+            begin_offset: match begin_offset {
+                Some(value) => value,
+                None => return Err(structure::missing("beginOffset")),
+            },
+            end_offset: match end_offset {
+                Some(value) => value,
+                None => return Err(structure::missing("endOffset")),
+            },
+            message_index: match message_index {
+                Some(value) => value,
+                None => return Err(structure::missing("messageIndex")),
+            },
+            content_index: match content_index {
+                Some(value) => value,
+                None => return Err(structure::missing("contentIndex")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksSensitiveInformationResultEntry {
@@ -6111,12 +9226,45 @@ impl Validate for GuardrailChecksSensitiveInformationResultEntry {
 /// The `GuardrailChecksSensitiveInformationUsage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationUsage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailChecksSensitiveInformationUsage {
     /// JSON member `textUnits`; required.
-    #[serde(rename = "textUnits")]
     pub text_units: i32,
+}
+
+impl serde::Serialize for GuardrailChecksSensitiveInformationUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationUsage", 1)?;
+        state.serialize_field("textUnits", &self.text_units)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksSensitiveInformationUsage {
+    const NAME: &'static str = "GuardrailChecksSensitiveInformationUsage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text_units: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "textUnits" => text_units = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text_units: match text_units {
+                Some(value) => value,
+                None => return Err(structure::missing("textUnits")),
+            },
+        })
+    }
 }
 
 impl GuardrailChecksSensitiveInformationUsage {
@@ -6133,18 +9281,65 @@ impl Validate for GuardrailChecksSensitiveInformationUsage {
 /// The `GuardrailChecksUsageResults` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksUsageResults.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailChecksUsageResults {
     /// JSON member `contentFilter`.
-    #[serde(rename = "contentFilter", default, skip_serializing_if = "Option::is_none")]
     pub content_filter: Option<GuardrailChecksContentFilterUsage>,
     /// JSON member `promptAttack`.
-    #[serde(rename = "promptAttack", default, skip_serializing_if = "Option::is_none")]
     pub prompt_attack: Option<GuardrailChecksPromptAttackUsage>,
     /// JSON member `sensitiveInformation`.
-    #[serde(rename = "sensitiveInformation", default, skip_serializing_if = "Option::is_none")]
     pub sensitive_information: Option<GuardrailChecksSensitiveInformationUsage>,
+}
+
+impl serde::Serialize for GuardrailChecksUsageResults {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailChecksUsageResults",
+            usize::from(self.content_filter.is_some())
+                + usize::from(self.prompt_attack.is_some())
+                + usize::from(self.sensitive_information.is_some()),
+        )?;
+        if let Some(value) = &self.content_filter {
+            state.serialize_field("contentFilter", value)?;
+        }
+        if let Some(value) = &self.prompt_attack {
+            state.serialize_field("promptAttack", value)?;
+        }
+        if let Some(value) = &self.sensitive_information {
+            state.serialize_field("sensitiveInformation", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailChecksUsageResults {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailChecksUsageResults {
+    const NAME: &'static str = "GuardrailChecksUsageResults";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_filter: Option<GuardrailChecksContentFilterUsage> = None;
+        let mut prompt_attack: Option<GuardrailChecksPromptAttackUsage> = None;
+        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationUsage> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "contentFilter" => content_filter = map.next_value()?,
+                "promptAttack" => prompt_attack = map.next_value()?,
+                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            content_filter,
+            prompt_attack,
+            sensitive_information,
+        })
+    }
 }
 
 impl GuardrailChecksUsageResults {
@@ -6182,18 +9377,65 @@ impl Validate for GuardrailChecksUsageResults {
 /// The `GuardrailConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailConfiguration.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailConfiguration {
     /// JSON member `guardrailIdentifier`; length 0..=2048; pattern `(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))`.
-    #[serde(rename = "guardrailIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
     /// JSON member `guardrailVersion`; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
     /// JSON member `trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<GuardrailTrace>,
+}
+
+impl serde::Serialize for GuardrailConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailConfiguration",
+            usize::from(self.guardrail_identifier.is_some())
+                + usize::from(self.guardrail_version.is_some())
+                + usize::from(self.trace.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail_identifier {
+            state.serialize_field("guardrailIdentifier", value)?;
+        }
+        if let Some(value) = &self.guardrail_version {
+            state.serialize_field("guardrailVersion", value)?;
+        }
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailConfiguration {
+    const NAME: &'static str = "GuardrailConfiguration";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail_identifier: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut trace: Option<GuardrailTrace> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => guardrail_version = map.next_value()?,
+                "trace" => trace = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+            trace,
+        })
+    }
 }
 
 impl GuardrailConfiguration {
@@ -6307,24 +9549,82 @@ impl Validate for GuardrailContentBlock {
 /// The `GuardrailContentFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContentFilter.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailContentFilter {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailContentFilterType,
     /// JSON member `confidence`; required.
-    #[serde(rename = "confidence")]
     pub confidence: GuardrailContentFilterConfidence,
     /// JSON member `filterStrength`.
-    #[serde(rename = "filterStrength", default, skip_serializing_if = "Option::is_none")]
     pub filter_strength: Option<GuardrailContentFilterStrength>,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailContentPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailContentFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailContentFilter",
+            3 + usize::from(self.filter_strength.is_some()) + usize::from(self.detected.is_some()),
+        )?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("confidence", &self.confidence)?;
+        if let Some(value) = &self.filter_strength {
+            state.serialize_field("filterStrength", value)?;
+        }
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailContentFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailContentFilter {
+    const NAME: &'static str = "GuardrailContentFilter";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<GuardrailContentFilterType> = None;
+        let mut confidence: Option<GuardrailContentFilterConfidence> = None;
+        let mut filter_strength: Option<GuardrailContentFilterStrength> = None;
+        let mut action: Option<GuardrailContentPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                "confidence" => confidence = Some(map.next_value()?),
+                "filterStrength" => filter_strength = map.next_value()?,
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            confidence: match confidence {
+                Some(value) => value,
+                None => return Err(structure::missing("confidence")),
+            },
+            filter_strength,
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailContentFilter {
@@ -6640,12 +9940,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAction {
 /// The `GuardrailContentPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContentPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailContentPolicyAssessment {
     /// JSON member `filters`; required.
-    #[serde(rename = "filters")]
     pub filters: Vec<GuardrailContentFilter>,
+}
+
+impl serde::Serialize for GuardrailContentPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailContentPolicyAssessment", 1)?;
+        state.serialize_field("filters", &self.filters)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailContentPolicyAssessment {
+    const NAME: &'static str = "GuardrailContentPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut filters: Option<Vec<GuardrailContentFilter>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "filters" => filters = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            filters: match filters {
+                Some(value) => value,
+                None => return Err(structure::missing("filters")),
+            },
+        })
+    }
 }
 
 impl GuardrailContentPolicyAssessment {
@@ -6790,24 +10123,83 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentSource {
 /// The `GuardrailContextualGroundingFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContextualGroundingFilter.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailContextualGroundingFilter {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailContextualGroundingFilterType,
     /// JSON member `threshold`; required; range 0..=1.
-    #[serde(rename = "threshold", with = "bedrock_wire::codec::float")]
     pub threshold: f64,
     /// JSON member `score`; required; range 0..=1.
-    #[serde(rename = "score", with = "bedrock_wire::codec::float")]
     pub score: f64,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailContextualGroundingPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailContextualGroundingFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailContextualGroundingFilter",
+            4 + usize::from(self.detected.is_some()),
+        )?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("threshold", &Encoded::<Float, _>::new(&self.threshold))?;
+        state.serialize_field("score", &Encoded::<Float, _>::new(&self.score))?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailContextualGroundingFilter {
+    const NAME: &'static str = "GuardrailContextualGroundingFilter";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<GuardrailContextualGroundingFilterType> = None;
+        let mut threshold: Option<f64> = None;
+        let mut score: Option<f64> = None;
+        let mut action: Option<GuardrailContextualGroundingPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                "threshold" => threshold = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "score" => score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            threshold: match threshold {
+                Some(value) => value,
+                None => return Err(structure::missing("threshold")),
+            },
+            score: match score {
+                Some(value) => value,
+                None => return Err(structure::missing("score")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailContextualGroundingFilter {
@@ -6972,12 +10364,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAction {
 /// The `GuardrailContextualGroundingPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContextualGroundingPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailContextualGroundingPolicyAssessment {
     /// JSON member `filters`.
-    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<GuardrailContextualGroundingFilter>>,
+}
+
+impl serde::Serialize for GuardrailContextualGroundingPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailContextualGroundingPolicyAssessment",
+            usize::from(self.filters.is_some()),
+        )?;
+        if let Some(value) = &self.filters {
+            state.serialize_field("filters", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailContextualGroundingPolicyAssessment {
+    const NAME: &'static str = "GuardrailContextualGroundingPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut filters: Option<Vec<GuardrailContextualGroundingFilter>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "filters" => filters = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { filters })
+    }
 }
 
 impl GuardrailContextualGroundingPolicyAssessment {
@@ -7146,15 +10571,54 @@ impl<'de> serde::Deserialize<'de> for GuardrailConverseContentQualifier {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailConverseImageBlock.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GuardrailConverseImageBlock {
     /// JSON member `format`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "format")]
     pub format: GuardrailConverseImageFormat,
     /// JSON member `source`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "source")]
     pub source: GuardrailConverseImageSource,
+}
+
+impl serde::Serialize for GuardrailConverseImageBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailConverseImageBlock", 2)?;
+        state.serialize_field("format", &self.format)?;
+        state.serialize_field("source", &self.source)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailConverseImageBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailConverseImageBlock {
+    const NAME: &'static str = "GuardrailConverseImageBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<GuardrailConverseImageFormat> = None;
+        let mut source: Option<GuardrailConverseImageSource> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+        })
+    }
 }
 
 impl GuardrailConverseImageBlock {
@@ -7318,15 +10782,54 @@ impl Validate for GuardrailConverseImageSource {
 /// The `GuardrailConverseTextBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailConverseTextBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailConverseTextBlock {
     /// JSON member `text`; required.
-    #[serde(rename = "text")]
     pub text: String,
     /// JSON member `qualifiers`.
-    #[serde(rename = "qualifiers", default, skip_serializing_if = "Option::is_none")]
     pub qualifiers: Option<Vec<GuardrailConverseContentQualifier>>,
+}
+
+impl serde::Serialize for GuardrailConverseTextBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("GuardrailConverseTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
+        state.serialize_field("text", &self.text)?;
+        if let Some(value) = &self.qualifiers {
+            state.serialize_field("qualifiers", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailConverseTextBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailConverseTextBlock {
+    const NAME: &'static str = "GuardrailConverseTextBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        let mut qualifiers: Option<Vec<GuardrailConverseContentQualifier>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = Some(map.next_value()?),
+                "qualifiers" => qualifiers = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text: match text {
+                Some(value) => value,
+                None => return Err(structure::missing("text")),
+            },
+            qualifiers,
+        })
+    }
 }
 
 impl GuardrailConverseTextBlock {
@@ -7352,15 +10855,55 @@ impl Validate for GuardrailConverseTextBlock {
 /// The `GuardrailCoverage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailCoverage.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailCoverage {
     /// JSON member `textCharacters`.
-    #[serde(rename = "textCharacters", default, skip_serializing_if = "Option::is_none")]
     pub text_characters: Option<GuardrailTextCharactersCoverage>,
     /// JSON member `images`.
-    #[serde(rename = "images", default, skip_serializing_if = "Option::is_none")]
     pub images: Option<GuardrailImageCoverage>,
+}
+
+impl serde::Serialize for GuardrailCoverage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailCoverage",
+            usize::from(self.text_characters.is_some()) + usize::from(self.images.is_some()),
+        )?;
+        if let Some(value) = &self.text_characters {
+            state.serialize_field("textCharacters", value)?;
+        }
+        if let Some(value) = &self.images {
+            state.serialize_field("images", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailCoverage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailCoverage {
+    const NAME: &'static str = "GuardrailCoverage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text_characters: Option<GuardrailTextCharactersCoverage> = None;
+        let mut images: Option<GuardrailImageCoverage> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "textCharacters" => text_characters = map.next_value()?,
+                "images" => images = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text_characters,
+            images,
+        })
+    }
 }
 
 impl GuardrailCoverage {
@@ -7389,18 +10932,62 @@ impl Validate for GuardrailCoverage {
 /// The `GuardrailCustomWord` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailCustomWord.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailCustomWord {
     /// JSON member `match`; required.
-    #[serde(rename = "match")]
     pub r#match: String,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailWordPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailCustomWord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailCustomWord", 2 + usize::from(self.detected.is_some()))?;
+        state.serialize_field("match", &self.r#match)?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailCustomWord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailCustomWord {
+    const NAME: &'static str = "GuardrailCustomWord";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#match: Option<String> = None;
+        let mut action: Option<GuardrailWordPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "match" => r#match = Some(map.next_value()?),
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#match: match r#match {
+                Some(value) => value,
+                None => return Err(structure::missing("match")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailCustomWord {
@@ -7429,15 +11016,54 @@ impl Validate for GuardrailCustomWord {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailImageBlock.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GuardrailImageBlock {
     /// JSON member `format`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "format")]
     pub format: GuardrailImageFormat,
     /// JSON member `source`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "source")]
     pub source: GuardrailImageSource,
+}
+
+impl serde::Serialize for GuardrailImageBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailImageBlock", 2)?;
+        state.serialize_field("format", &self.format)?;
+        state.serialize_field("source", &self.source)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailImageBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailImageBlock {
+    const NAME: &'static str = "GuardrailImageBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<GuardrailImageFormat> = None;
+        let mut source: Option<GuardrailImageSource> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+        })
+    }
 }
 
 impl GuardrailImageBlock {
@@ -7471,15 +11097,52 @@ impl Validate for GuardrailImageBlock {
 /// The `GuardrailImageCoverage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailImageCoverage.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailImageCoverage {
     /// JSON member `guarded`.
-    #[serde(rename = "guarded", default, skip_serializing_if = "Option::is_none")]
     pub guarded: Option<i32>,
     /// JSON member `total`.
-    #[serde(rename = "total", default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i32>,
+}
+
+impl serde::Serialize for GuardrailImageCoverage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailImageCoverage",
+            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
+        )?;
+        if let Some(value) = &self.guarded {
+            state.serialize_field("guarded", value)?;
+        }
+        if let Some(value) = &self.total {
+            state.serialize_field("total", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailImageCoverage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailImageCoverage {
+    const NAME: &'static str = "GuardrailImageCoverage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guarded: Option<i32> = None;
+        let mut total: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guarded" => guarded = map.next_value()?,
+                "total" => total = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { guarded, total })
+    }
 }
 
 impl GuardrailImageCoverage {
@@ -7635,22 +11298,65 @@ impl Validate for GuardrailImageSource {
 /// The `GuardrailInvocationMetrics` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailInvocationMetrics.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailInvocationMetrics {
     /// JSON member `guardrailProcessingLatency`.
-    #[serde(
-        rename = "guardrailProcessingLatency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub guardrail_processing_latency: Option<i64>,
     /// JSON member `usage`.
-    #[serde(rename = "usage", default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<GuardrailUsage>,
     /// JSON member `guardrailCoverage`.
-    #[serde(rename = "guardrailCoverage", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_coverage: Option<GuardrailCoverage>,
+}
+
+impl serde::Serialize for GuardrailInvocationMetrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailInvocationMetrics",
+            usize::from(self.guardrail_processing_latency.is_some())
+                + usize::from(self.usage.is_some())
+                + usize::from(self.guardrail_coverage.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail_processing_latency {
+            state.serialize_field("guardrailProcessingLatency", value)?;
+        }
+        if let Some(value) = &self.usage {
+            state.serialize_field("usage", value)?;
+        }
+        if let Some(value) = &self.guardrail_coverage {
+            state.serialize_field("guardrailCoverage", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailInvocationMetrics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailInvocationMetrics {
+    const NAME: &'static str = "GuardrailInvocationMetrics";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail_processing_latency: Option<i64> = None;
+        let mut usage: Option<GuardrailUsage> = None;
+        let mut guardrail_coverage: Option<GuardrailCoverage> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrailProcessingLatency" => guardrail_processing_latency = map.next_value()?,
+                "usage" => usage = map.next_value()?,
+                "guardrailCoverage" => guardrail_coverage = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail_processing_latency,
+            usage,
+            guardrail_coverage,
+        })
+    }
 }
 
 impl GuardrailInvocationMetrics {
@@ -7685,21 +11391,72 @@ impl Validate for GuardrailInvocationMetrics {
 /// The `GuardrailManagedWord` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailManagedWord.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailManagedWord {
     /// JSON member `match`; required.
-    #[serde(rename = "match")]
     pub r#match: String,
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailManagedWordType,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailWordPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailManagedWord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("GuardrailManagedWord", 3 + usize::from(self.detected.is_some()))?;
+        state.serialize_field("match", &self.r#match)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailManagedWord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailManagedWord {
+    const NAME: &'static str = "GuardrailManagedWord";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#match: Option<String> = None;
+        let mut r#type: Option<GuardrailManagedWordType> = None;
+        let mut action: Option<GuardrailWordPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "match" => r#match = Some(map.next_value()?),
+                "type" => r#type = Some(map.next_value()?),
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#match: match r#match {
+                Some(value) => value,
+                None => return Err(structure::missing("match")),
+            },
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailManagedWord {
@@ -7853,12 +11610,42 @@ impl<'de> serde::Deserialize<'de> for GuardrailOrigin {
 /// The `GuardrailOutputContent` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailOutputContent.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailOutputContent {
     /// JSON member `text`.
-    #[serde(rename = "text", default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl serde::Serialize for GuardrailOutputContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailOutputContent", usize::from(self.text.is_some()))?;
+        if let Some(value) = &self.text {
+            state.serialize_field("text", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailOutputContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailOutputContent {
+    const NAME: &'static str = "GuardrailOutputContent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { text })
+    }
 }
 
 impl GuardrailOutputContent {
@@ -8003,21 +11790,72 @@ impl<'de> serde::Deserialize<'de> for GuardrailOwnership {
 /// The `GuardrailPiiEntityFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailPiiEntityFilter.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailPiiEntityFilter {
     /// JSON member `match`; required.
-    #[serde(rename = "match")]
     pub r#match: String,
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailPiiEntityType,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailSensitiveInformationPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailPiiEntityFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("GuardrailPiiEntityFilter", 3 + usize::from(self.detected.is_some()))?;
+        state.serialize_field("match", &self.r#match)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailPiiEntityFilter {
+    const NAME: &'static str = "GuardrailPiiEntityFilter";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#match: Option<String> = None;
+        let mut r#type: Option<GuardrailPiiEntityType> = None;
+        let mut action: Option<GuardrailSensitiveInformationPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "match" => r#match = Some(map.next_value()?),
+                "type" => r#type = Some(map.next_value()?),
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#match: match r#match {
+                Some(value) => value,
+                None => return Err(structure::missing("match")),
+            },
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailPiiEntityFilter {
@@ -8258,24 +12096,83 @@ impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityType {
 /// The `GuardrailRegexFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailRegexFilter.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailRegexFilter {
     /// JSON member `name`.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON member `match`.
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
     pub r#match: Option<String>,
     /// JSON member `regex`.
-    #[serde(rename = "regex", default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailSensitiveInformationPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailRegexFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailRegexFilter",
+            1 + usize::from(self.name.is_some())
+                + usize::from(self.r#match.is_some())
+                + usize::from(self.regex.is_some())
+                + usize::from(self.detected.is_some()),
+        )?;
+        if let Some(value) = &self.name {
+            state.serialize_field("name", value)?;
+        }
+        if let Some(value) = &self.r#match {
+            state.serialize_field("match", value)?;
+        }
+        if let Some(value) = &self.regex {
+            state.serialize_field("regex", value)?;
+        }
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailRegexFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailRegexFilter {
+    const NAME: &'static str = "GuardrailRegexFilter";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut r#match: Option<String> = None;
+        let mut regex: Option<String> = None;
+        let mut action: Option<GuardrailSensitiveInformationPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = map.next_value()?,
+                "match" => r#match = map.next_value()?,
+                "regex" => regex = map.next_value()?,
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            name,
+            r#match,
+            regex,
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailRegexFilter {
@@ -8387,15 +12284,54 @@ impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAction 
 /// The `GuardrailSensitiveInformationPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailSensitiveInformationPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailSensitiveInformationPolicyAssessment {
     /// JSON member `piiEntities`; required.
-    #[serde(rename = "piiEntities")]
     pub pii_entities: Vec<GuardrailPiiEntityFilter>,
     /// JSON member `regexes`; required.
-    #[serde(rename = "regexes")]
     pub regexes: Vec<GuardrailRegexFilter>,
+}
+
+impl serde::Serialize for GuardrailSensitiveInformationPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailSensitiveInformationPolicyAssessment", 2)?;
+        state.serialize_field("piiEntities", &self.pii_entities)?;
+        state.serialize_field("regexes", &self.regexes)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailSensitiveInformationPolicyAssessment {
+    const NAME: &'static str = "GuardrailSensitiveInformationPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut pii_entities: Option<Vec<GuardrailPiiEntityFilter>> = None;
+        let mut regexes: Option<Vec<GuardrailRegexFilter>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "piiEntities" => pii_entities = Some(map.next_value()?),
+                "regexes" => regexes = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            pii_entities: match pii_entities {
+                Some(value) => value,
+                None => return Err(structure::missing("piiEntities")),
+            },
+            regexes: match regexes {
+                Some(value) => value,
+                None => return Err(structure::missing("regexes")),
+            },
+        })
+    }
 }
 
 impl GuardrailSensitiveInformationPolicyAssessment {
@@ -8418,21 +12354,74 @@ impl Validate for GuardrailSensitiveInformationPolicyAssessment {
 /// The `GuardrailStreamConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailStreamConfiguration.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailStreamConfiguration {
     /// JSON member `guardrailIdentifier`; length 0..=2048; pattern `(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))`.
-    #[serde(rename = "guardrailIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
     /// JSON member `guardrailVersion`; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
     /// JSON member `trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<GuardrailTrace>,
     /// JSON member `streamProcessingMode`.
-    #[serde(rename = "streamProcessingMode", default, skip_serializing_if = "Option::is_none")]
     pub stream_processing_mode: Option<GuardrailStreamProcessingMode>,
+}
+
+impl serde::Serialize for GuardrailStreamConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailStreamConfiguration",
+            usize::from(self.guardrail_identifier.is_some())
+                + usize::from(self.guardrail_version.is_some())
+                + usize::from(self.trace.is_some())
+                + usize::from(self.stream_processing_mode.is_some()),
+        )?;
+        if let Some(value) = &self.guardrail_identifier {
+            state.serialize_field("guardrailIdentifier", value)?;
+        }
+        if let Some(value) = &self.guardrail_version {
+            state.serialize_field("guardrailVersion", value)?;
+        }
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        if let Some(value) = &self.stream_processing_mode {
+            state.serialize_field("streamProcessingMode", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailStreamConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailStreamConfiguration {
+    const NAME: &'static str = "GuardrailStreamConfiguration";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guardrail_identifier: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut trace: Option<GuardrailTrace> = None;
+        let mut stream_processing_mode: Option<GuardrailStreamProcessingMode> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => guardrail_version = map.next_value()?,
+                "trace" => trace = map.next_value()?,
+                "streamProcessingMode" => stream_processing_mode = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+            trace,
+            stream_processing_mode,
+        })
+    }
 }
 
 impl GuardrailStreamConfiguration {
@@ -8547,15 +12536,54 @@ impl<'de> serde::Deserialize<'de> for GuardrailStreamProcessingMode {
 /// The `GuardrailTextBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTextBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailTextBlock {
     /// JSON member `text`; required.
-    #[serde(rename = "text")]
     pub text: String,
     /// JSON member `qualifiers`.
-    #[serde(rename = "qualifiers", default, skip_serializing_if = "Option::is_none")]
     pub qualifiers: Option<Vec<GuardrailContentQualifier>>,
+}
+
+impl serde::Serialize for GuardrailTextBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("GuardrailTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
+        state.serialize_field("text", &self.text)?;
+        if let Some(value) = &self.qualifiers {
+            state.serialize_field("qualifiers", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailTextBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailTextBlock {
+    const NAME: &'static str = "GuardrailTextBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        let mut qualifiers: Option<Vec<GuardrailContentQualifier>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = Some(map.next_value()?),
+                "qualifiers" => qualifiers = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text: match text {
+                Some(value) => value,
+                None => return Err(structure::missing("text")),
+            },
+            qualifiers,
+        })
+    }
 }
 
 impl GuardrailTextBlock {
@@ -8581,15 +12609,52 @@ impl Validate for GuardrailTextBlock {
 /// The `GuardrailTextCharactersCoverage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTextCharactersCoverage.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailTextCharactersCoverage {
     /// JSON member `guarded`.
-    #[serde(rename = "guarded", default, skip_serializing_if = "Option::is_none")]
     pub guarded: Option<i32>,
     /// JSON member `total`.
-    #[serde(rename = "total", default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i32>,
+}
+
+impl serde::Serialize for GuardrailTextCharactersCoverage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailTextCharactersCoverage",
+            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
+        )?;
+        if let Some(value) = &self.guarded {
+            state.serialize_field("guarded", value)?;
+        }
+        if let Some(value) = &self.total {
+            state.serialize_field("total", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailTextCharactersCoverage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailTextCharactersCoverage {
+    const NAME: &'static str = "GuardrailTextCharactersCoverage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut guarded: Option<i32> = None;
+        let mut total: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "guarded" => guarded = map.next_value()?,
+                "total" => total = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { guarded, total })
+    }
 }
 
 impl GuardrailTextCharactersCoverage {
@@ -8618,21 +12683,71 @@ impl Validate for GuardrailTextCharactersCoverage {
 /// The `GuardrailTopic` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTopic.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailTopic {
     /// JSON member `name`; required.
-    #[serde(rename = "name")]
     pub name: String,
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: GuardrailTopicType,
     /// JSON member `action`; required.
-    #[serde(rename = "action")]
     pub action: GuardrailTopicPolicyAction,
     /// JSON member `detected`.
-    #[serde(rename = "detected", default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<bool>,
+}
+
+impl serde::Serialize for GuardrailTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailTopic", 3 + usize::from(self.detected.is_some()))?;
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("action", &self.action)?;
+        if let Some(value) = &self.detected {
+            state.serialize_field("detected", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailTopic {
+    const NAME: &'static str = "GuardrailTopic";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut r#type: Option<GuardrailTopicType> = None;
+        let mut action: Option<GuardrailTopicPolicyAction> = None;
+        let mut detected: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = Some(map.next_value()?),
+                "type" => r#type = Some(map.next_value()?),
+                "action" => action = Some(map.next_value()?),
+                "detected" => detected = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            action: match action {
+                Some(value) => value,
+                None => return Err(structure::missing("action")),
+            },
+            detected,
+        })
+    }
 }
 
 impl GuardrailTopic {
@@ -8725,12 +12840,45 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAction {
 /// The `GuardrailTopicPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTopicPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailTopicPolicyAssessment {
     /// JSON member `topics`; required.
-    #[serde(rename = "topics")]
     pub topics: Vec<GuardrailTopic>,
+}
+
+impl serde::Serialize for GuardrailTopicPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailTopicPolicyAssessment", 1)?;
+        state.serialize_field("topics", &self.topics)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailTopicPolicyAssessment {
+    const NAME: &'static str = "GuardrailTopicPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut topics: Option<Vec<GuardrailTopic>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "topics" => topics = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            topics: match topics {
+                Some(value) => value,
+                None => return Err(structure::missing("topics")),
+            },
+        })
+    }
 }
 
 impl GuardrailTopicPolicyAssessment {
@@ -8869,21 +13017,74 @@ impl<'de> serde::Deserialize<'de> for GuardrailTrace {
 /// The `GuardrailTraceAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTraceAssessment.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct GuardrailTraceAssessment {
     /// JSON member `modelOutput`.
-    #[serde(rename = "modelOutput", default, skip_serializing_if = "Option::is_none")]
     pub model_output: Option<Vec<String>>,
     /// JSON member `inputAssessment`.
-    #[serde(rename = "inputAssessment", default, skip_serializing_if = "Option::is_none")]
     pub input_assessment: Option<HashMap<String, GuardrailAssessment>>,
     /// JSON member `outputAssessments`.
-    #[serde(rename = "outputAssessments", default, skip_serializing_if = "Option::is_none")]
     pub output_assessments: Option<HashMap<String, Vec<GuardrailAssessment>>>,
     /// JSON member `actionReason`.
-    #[serde(rename = "actionReason", default, skip_serializing_if = "Option::is_none")]
     pub action_reason: Option<String>,
+}
+
+impl serde::Serialize for GuardrailTraceAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailTraceAssessment",
+            usize::from(self.model_output.is_some())
+                + usize::from(self.input_assessment.is_some())
+                + usize::from(self.output_assessments.is_some())
+                + usize::from(self.action_reason.is_some()),
+        )?;
+        if let Some(value) = &self.model_output {
+            state.serialize_field("modelOutput", value)?;
+        }
+        if let Some(value) = &self.input_assessment {
+            state.serialize_field("inputAssessment", value)?;
+        }
+        if let Some(value) = &self.output_assessments {
+            state.serialize_field("outputAssessments", value)?;
+        }
+        if let Some(value) = &self.action_reason {
+            state.serialize_field("actionReason", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailTraceAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailTraceAssessment {
+    const NAME: &'static str = "GuardrailTraceAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut model_output: Option<Vec<String>> = None;
+        let mut input_assessment: Option<HashMap<String, GuardrailAssessment>> = None;
+        let mut output_assessments: Option<HashMap<String, Vec<GuardrailAssessment>>> = None;
+        let mut action_reason: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "modelOutput" => model_output = map.next_value()?,
+                "inputAssessment" => input_assessment = map.next_value()?,
+                "outputAssessments" => output_assessments = map.next_value()?,
+                "actionReason" => action_reason = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            model_output,
+            input_assessment,
+            output_assessments,
+            action_reason,
+        })
+    }
 }
 
 impl GuardrailTraceAssessment {
@@ -8945,44 +13146,130 @@ impl Validate for GuardrailTraceAssessment {
 /// The `GuardrailUsage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailUsage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailUsage {
     /// JSON member `topicPolicyUnits`; required.
-    #[serde(rename = "topicPolicyUnits")]
     pub topic_policy_units: i32,
     /// JSON member `contentPolicyUnits`; required.
-    #[serde(rename = "contentPolicyUnits")]
     pub content_policy_units: i32,
     /// JSON member `wordPolicyUnits`; required.
-    #[serde(rename = "wordPolicyUnits")]
     pub word_policy_units: i32,
     /// JSON member `sensitiveInformationPolicyUnits`; required.
-    #[serde(rename = "sensitiveInformationPolicyUnits")]
     pub sensitive_information_policy_units: i32,
     /// JSON member `sensitiveInformationPolicyFreeUnits`; required.
-    #[serde(rename = "sensitiveInformationPolicyFreeUnits")]
     pub sensitive_information_policy_free_units: i32,
     /// JSON member `contextualGroundingPolicyUnits`; required.
-    #[serde(rename = "contextualGroundingPolicyUnits")]
     pub contextual_grounding_policy_units: i32,
     /// JSON member `contentPolicyImageUnits`.
-    #[serde(rename = "contentPolicyImageUnits", default, skip_serializing_if = "Option::is_none")]
     pub content_policy_image_units: Option<i32>,
     /// JSON member `automatedReasoningPolicyUnits`.
-    #[serde(
-        rename = "automatedReasoningPolicyUnits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub automated_reasoning_policy_units: Option<i32>,
     /// JSON member `automatedReasoningPolicies`.
-    #[serde(
-        rename = "automatedReasoningPolicies",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub automated_reasoning_policies: Option<i32>,
+}
+
+impl serde::Serialize for GuardrailUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "GuardrailUsage",
+            6 + usize::from(self.content_policy_image_units.is_some())
+                + usize::from(self.automated_reasoning_policy_units.is_some())
+                + usize::from(self.automated_reasoning_policies.is_some()),
+        )?;
+        state.serialize_field("topicPolicyUnits", &self.topic_policy_units)?;
+        state.serialize_field("contentPolicyUnits", &self.content_policy_units)?;
+        state.serialize_field("wordPolicyUnits", &self.word_policy_units)?;
+        state.serialize_field(
+            "sensitiveInformationPolicyUnits",
+            &self.sensitive_information_policy_units,
+        )?;
+        state.serialize_field(
+            "sensitiveInformationPolicyFreeUnits",
+            &self.sensitive_information_policy_free_units,
+        )?;
+        state.serialize_field(
+            "contextualGroundingPolicyUnits",
+            &self.contextual_grounding_policy_units,
+        )?;
+        if let Some(value) = &self.content_policy_image_units {
+            state.serialize_field("contentPolicyImageUnits", value)?;
+        }
+        if let Some(value) = &self.automated_reasoning_policy_units {
+            state.serialize_field("automatedReasoningPolicyUnits", value)?;
+        }
+        if let Some(value) = &self.automated_reasoning_policies {
+            state.serialize_field("automatedReasoningPolicies", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailUsage {
+    const NAME: &'static str = "GuardrailUsage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut topic_policy_units: Option<i32> = None;
+        let mut content_policy_units: Option<i32> = None;
+        let mut word_policy_units: Option<i32> = None;
+        let mut sensitive_information_policy_units: Option<i32> = None;
+        let mut sensitive_information_policy_free_units: Option<i32> = None;
+        let mut contextual_grounding_policy_units: Option<i32> = None;
+        let mut content_policy_image_units: Option<i32> = None;
+        let mut automated_reasoning_policy_units: Option<i32> = None;
+        let mut automated_reasoning_policies: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "topicPolicyUnits" => topic_policy_units = Some(map.next_value()?),
+                "contentPolicyUnits" => content_policy_units = Some(map.next_value()?),
+                "wordPolicyUnits" => word_policy_units = Some(map.next_value()?),
+                "sensitiveInformationPolicyUnits" => sensitive_information_policy_units = Some(map.next_value()?),
+                "sensitiveInformationPolicyFreeUnits" => {
+                    sensitive_information_policy_free_units = Some(map.next_value()?)
+                }
+                "contextualGroundingPolicyUnits" => contextual_grounding_policy_units = Some(map.next_value()?),
+                "contentPolicyImageUnits" => content_policy_image_units = map.next_value()?,
+                "automatedReasoningPolicyUnits" => automated_reasoning_policy_units = map.next_value()?,
+                "automatedReasoningPolicies" => automated_reasoning_policies = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            topic_policy_units: match topic_policy_units {
+                Some(value) => value,
+                None => return Err(structure::missing("topicPolicyUnits")),
+            },
+            content_policy_units: match content_policy_units {
+                Some(value) => value,
+                None => return Err(structure::missing("contentPolicyUnits")),
+            },
+            word_policy_units: match word_policy_units {
+                Some(value) => value,
+                None => return Err(structure::missing("wordPolicyUnits")),
+            },
+            sensitive_information_policy_units: match sensitive_information_policy_units {
+                Some(value) => value,
+                None => return Err(structure::missing("sensitiveInformationPolicyUnits")),
+            },
+            sensitive_information_policy_free_units: match sensitive_information_policy_free_units {
+                Some(value) => value,
+                None => return Err(structure::missing("sensitiveInformationPolicyFreeUnits")),
+            },
+            contextual_grounding_policy_units: match contextual_grounding_policy_units {
+                Some(value) => value,
+                None => return Err(structure::missing("contextualGroundingPolicyUnits")),
+            },
+            content_policy_image_units,
+            automated_reasoning_policy_units,
+            automated_reasoning_policies,
+        })
+    }
 }
 
 impl GuardrailUsage {
@@ -9095,15 +13382,54 @@ impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAction {
 /// The `GuardrailWordPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailWordPolicyAssessment.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct GuardrailWordPolicyAssessment {
     /// JSON member `customWords`; required.
-    #[serde(rename = "customWords")]
     pub custom_words: Vec<GuardrailCustomWord>,
     /// JSON member `managedWordLists`; required.
-    #[serde(rename = "managedWordLists")]
     pub managed_word_lists: Vec<GuardrailManagedWord>,
+}
+
+impl serde::Serialize for GuardrailWordPolicyAssessment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("GuardrailWordPolicyAssessment", 2)?;
+        state.serialize_field("customWords", &self.custom_words)?;
+        state.serialize_field("managedWordLists", &self.managed_word_lists)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAssessment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for GuardrailWordPolicyAssessment {
+    const NAME: &'static str = "GuardrailWordPolicyAssessment";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut custom_words: Option<Vec<GuardrailCustomWord>> = None;
+        let mut managed_word_lists: Option<Vec<GuardrailManagedWord>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "customWords" => custom_words = Some(map.next_value()?),
+                "managedWordLists" => managed_word_lists = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            custom_words: match custom_words {
+                Some(value) => value,
+                None => return Err(structure::missing("customWords")),
+            },
+            managed_word_lists: match managed_word_lists {
+                Some(value) => value,
+                None => return Err(structure::missing("managedWordLists")),
+            },
+        })
+    }
 }
 
 impl GuardrailWordPolicyAssessment {
@@ -9126,18 +13452,62 @@ impl Validate for GuardrailWordPolicyAssessment {
 /// The `ImageBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ImageBlock {
     /// JSON member `format`; required.
-    #[serde(rename = "format")]
     pub format: ImageFormat,
     /// JSON member `source`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "source")]
     pub source: ImageSource,
     /// JSON member `error`; sensitive (redacted in `Debug`).
-    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBlock>,
+}
+
+impl serde::Serialize for ImageBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ImageBlock", 2 + usize::from(self.error.is_some()))?;
+        state.serialize_field("format", &self.format)?;
+        state.serialize_field("source", &self.source)?;
+        if let Some(value) = &self.error {
+            state.serialize_field("error", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ImageBlock {
+    const NAME: &'static str = "ImageBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<ImageFormat> = None;
+        let mut source: Option<ImageSource> = None;
+        let mut error: Option<ErrorBlock> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                "error" => error = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+            error,
+        })
+    }
 }
 
 impl ImageBlock {
@@ -9179,15 +13549,52 @@ impl Validate for ImageBlock {
 /// The `ImageBlockDelta` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlockDelta.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ImageBlockDelta {
     /// JSON member `source`; sensitive (redacted in `Debug`).
-    #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ImageSource>,
     /// JSON member `error`; sensitive (redacted in `Debug`).
-    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBlock>,
+}
+
+impl serde::Serialize for ImageBlockDelta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ImageBlockDelta",
+            usize::from(self.source.is_some()) + usize::from(self.error.is_some()),
+        )?;
+        if let Some(value) = &self.source {
+            state.serialize_field("source", value)?;
+        }
+        if let Some(value) = &self.error {
+            state.serialize_field("error", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageBlockDelta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ImageBlockDelta {
+    const NAME: &'static str = "ImageBlockDelta";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut source: Option<ImageSource> = None;
+        let mut error: Option<ErrorBlock> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "source" => source = map.next_value()?,
+                "error" => error = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { source, error })
+    }
 }
 
 impl ImageBlockDelta {
@@ -9230,12 +13637,45 @@ impl Validate for ImageBlockDelta {
 /// The `ImageBlockStart` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlockStart.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ImageBlockStart {
     /// JSON member `format`; required.
-    #[serde(rename = "format")]
     pub format: ImageFormat,
+}
+
+impl serde::Serialize for ImageBlockStart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ImageBlockStart", 1)?;
+        state.serialize_field("format", &self.format)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageBlockStart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ImageBlockStart {
+    const NAME: &'static str = "ImageBlockStart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<ImageFormat> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+        })
+    }
 }
 
 impl ImageBlockStart {
@@ -9396,31 +13836,74 @@ impl Validate for ImageSource {
 /// The `InferenceConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InferenceConfiguration.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct InferenceConfiguration {
     /// JSON member `maxTokens`; range >= 1.
-    #[serde(rename = "maxTokens", default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i32>,
     /// JSON member `temperature`; range 0..=1.
-    #[serde(
-        rename = "temperature",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::float"
-    )]
     pub temperature: Option<f32>,
     /// JSON member `topP`; range 0..=1.
-    #[serde(
-        rename = "topP",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::float"
-    )]
     pub top_p: Option<f32>,
     /// JSON member `stopSequences`; length 0..=2500.
-    #[serde(rename = "stopSequences", default, skip_serializing_if = "Option::is_none")]
     pub stop_sequences: Option<Vec<String>>,
+}
+
+impl serde::Serialize for InferenceConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "InferenceConfiguration",
+            usize::from(self.max_tokens.is_some())
+                + usize::from(self.temperature.is_some())
+                + usize::from(self.top_p.is_some())
+                + usize::from(self.stop_sequences.is_some()),
+        )?;
+        if let Some(value) = &self.max_tokens {
+            state.serialize_field("maxTokens", value)?;
+        }
+        if let Some(value) = &self.temperature {
+            state.serialize_field("temperature", &Encoded::<Float, _>::new(value))?;
+        }
+        if let Some(value) = &self.top_p {
+            state.serialize_field("topP", &Encoded::<Float, _>::new(value))?;
+        }
+        if let Some(value) = &self.stop_sequences {
+            state.serialize_field("stopSequences", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InferenceConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InferenceConfiguration {
+    const NAME: &'static str = "InferenceConfiguration";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut max_tokens: Option<i32> = None;
+        let mut temperature: Option<f32> = None;
+        let mut top_p: Option<f32> = None;
+        let mut stop_sequences: Option<Vec<String>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "maxTokens" => max_tokens = map.next_value()?,
+                "temperature" => temperature = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
+                "topP" => top_p = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
+                "stopSequences" => stop_sequences = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            max_tokens,
+            temperature,
+            top_p,
+            stop_sequences,
+        })
+    }
 }
 
 impl InferenceConfiguration {
@@ -9482,15 +13965,54 @@ impl Validate for InferenceConfiguration {
 /// Input of the `InvokeGuardrailChecks` operation ([`InvokeGuardrailChecks`](super::operation::InvokeGuardrailChecks)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeGuardrailChecks.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct InvokeGuardrailChecksRequest {
     /// JSON member `messages`; required; length >= 1.
-    #[serde(rename = "messages")]
     pub messages: Vec<GuardrailChecksMessage>,
     /// JSON member `checks`; required.
-    #[serde(rename = "checks")]
     pub checks: GuardrailChecksConfig,
+}
+
+impl serde::Serialize for InvokeGuardrailChecksRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InvokeGuardrailChecksRequest", 2)?;
+        state.serialize_field("messages", &self.messages)?;
+        state.serialize_field("checks", &self.checks)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeGuardrailChecksRequest {
+    const NAME: &'static str = "InvokeGuardrailChecksRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut messages: Option<Vec<GuardrailChecksMessage>> = None;
+        let mut checks: Option<GuardrailChecksConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "messages" => messages = Some(map.next_value()?),
+                "checks" => checks = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            messages: match messages {
+                Some(value) => value,
+                None => return Err(structure::missing("messages")),
+            },
+            checks: match checks {
+                Some(value) => value,
+                None => return Err(structure::missing("checks")),
+            },
+        })
+    }
 }
 
 impl InvokeGuardrailChecksRequest {
@@ -9523,15 +14045,54 @@ impl Validate for InvokeGuardrailChecksRequest {
 /// Output of the `InvokeGuardrailChecks` operation ([`InvokeGuardrailChecks`](super::operation::InvokeGuardrailChecks)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeGuardrailChecks.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct InvokeGuardrailChecksResponse {
     /// JSON member `results`; required.
-    #[serde(rename = "results")]
     pub results: GuardrailChecksResults,
     /// JSON member `usage`; required.
-    #[serde(rename = "usage")]
     pub usage: GuardrailChecksUsageResults,
+}
+
+impl serde::Serialize for InvokeGuardrailChecksResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InvokeGuardrailChecksResponse", 2)?;
+        state.serialize_field("results", &self.results)?;
+        state.serialize_field("usage", &self.usage)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeGuardrailChecksResponse {
+    const NAME: &'static str = "InvokeGuardrailChecksResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut results: Option<GuardrailChecksResults> = None;
+        let mut usage: Option<GuardrailChecksUsageResults> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "results" => results = Some(map.next_value()?),
+                "usage" => usage = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            results: match results {
+                Some(value) => value,
+                None => return Err(structure::missing("results")),
+            },
+            usage: match usage {
+                Some(value) => value,
+                None => return Err(structure::missing("usage")),
+            },
+        })
+    }
 }
 
 impl InvokeGuardrailChecksResponse {
@@ -9556,48 +14117,128 @@ impl Validate for InvokeGuardrailChecksResponse {
 /// Input of the `InvokeModel` operation ([`InvokeModel`](super::operation::InvokeModel)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvokeModelRequest {
     /// JSON member `body`; length 0..=25000000; sensitive (redacted in `Debug`).
-    #[serde(
-        rename = "body",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::base64"
-    )]
     pub body: Option<Blob>,
     /// Header `Content-Type`.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Header `Accept`.
-    #[serde(rename = "accept", default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<String>,
     /// URI label `{modelId}`; required; length 1..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)$|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// Header `X-Amzn-Bedrock-Trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
     /// Header `X-Amzn-Bedrock-GuardrailIdentifier`; length 0..=2048; pattern `(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))`.
-    #[serde(rename = "guardrailIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
     /// Header `X-Amzn-Bedrock-GuardrailVersion`; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
     /// Header `X-Amzn-Bedrock-PerformanceConfig-Latency`.
-    #[serde(
-        rename = "performanceConfigLatency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub performance_config_latency: Option<PerformanceConfigLatency>,
     /// Header `X-Amzn-Bedrock-Service-Tier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierType>,
     /// Header `X-Amzn-Bedrock-Request-Metadata`; length 0..=8500; sensitive (redacted in `Debug`).
-    #[serde(rename = "requestMetadata", default, skip_serializing_if = "Option::is_none")]
     pub request_metadata: Option<String>,
+}
+
+impl serde::Serialize for InvokeModelRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "InvokeModelRequest",
+            1 + usize::from(self.body.is_some())
+                + usize::from(self.content_type.is_some())
+                + usize::from(self.accept.is_some())
+                + usize::from(self.trace.is_some())
+                + usize::from(self.guardrail_identifier.is_some())
+                + usize::from(self.guardrail_version.is_some())
+                + usize::from(self.performance_config_latency.is_some())
+                + usize::from(self.service_tier.is_some())
+                + usize::from(self.request_metadata.is_some()),
+        )?;
+        if let Some(value) = &self.body {
+            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
+        }
+        if let Some(value) = &self.content_type {
+            state.serialize_field("contentType", value)?;
+        }
+        if let Some(value) = &self.accept {
+            state.serialize_field("accept", value)?;
+        }
+        state.serialize_field("modelId", &self.model_id)?;
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        if let Some(value) = &self.guardrail_identifier {
+            state.serialize_field("guardrailIdentifier", value)?;
+        }
+        if let Some(value) = &self.guardrail_version {
+            state.serialize_field("guardrailVersion", value)?;
+        }
+        if let Some(value) = &self.performance_config_latency {
+            state.serialize_field("performanceConfigLatency", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        if let Some(value) = &self.request_metadata {
+            state.serialize_field("requestMetadata", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelRequest {
+    const NAME: &'static str = "InvokeModelRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Blob> = None;
+        let mut content_type: Option<String> = None;
+        let mut accept: Option<String> = None;
+        let mut model_id: Option<String> = None;
+        let mut trace: Option<Trace> = None;
+        let mut guardrail_identifier: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
+        let mut service_tier: Option<ServiceTierType> = None;
+        let mut request_metadata: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "contentType" => content_type = map.next_value()?,
+                "accept" => accept = map.next_value()?,
+                "modelId" => model_id = Some(map.next_value()?),
+                "trace" => trace = map.next_value()?,
+                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => guardrail_version = map.next_value()?,
+                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                "requestMetadata" => request_metadata = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
+    }
 }
 
 impl InvokeModelRequest {
@@ -9733,25 +14374,73 @@ impl Validate for InvokeModelRequest {
 /// Output of the `InvokeModel` operation ([`InvokeModel`](super::operation::InvokeModel)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvokeModelResponse {
     /// JSON member `body`; required; length 0..=25000000; sensitive (redacted in `Debug`).
-    #[serde(rename = "body", with = "bedrock_wire::codec::base64")]
     pub body: Blob,
     /// Header `Content-Type`; required.
-    #[serde(rename = "contentType")]
     pub content_type: String,
     /// Header `X-Amzn-Bedrock-PerformanceConfig-Latency`.
-    #[serde(
-        rename = "performanceConfigLatency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub performance_config_latency: Option<PerformanceConfigLatency>,
     /// Header `X-Amzn-Bedrock-Service-Tier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierType>,
+}
+
+impl serde::Serialize for InvokeModelResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "InvokeModelResponse",
+            2 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
+        )?;
+        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
+        state.serialize_field("contentType", &self.content_type)?;
+        if let Some(value) = &self.performance_config_latency {
+            state.serialize_field("performanceConfigLatency", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelResponse {
+    const NAME: &'static str = "InvokeModelResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Blob> = None;
+        let mut content_type: Option<String> = None;
+        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
+        let mut service_tier: Option<ServiceTierType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
+                "contentType" => content_type = Some(map.next_value()?),
+                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            body: match body {
+                Some(value) => value,
+                None => return Err(structure::missing("body")),
+            },
+            content_type: match content_type {
+                Some(value) => value,
+                None => return Err(structure::missing("contentType")),
+            },
+            performance_config_latency,
+            service_tier,
+        })
+    }
 }
 
 impl InvokeModelResponse {
@@ -9810,12 +14499,45 @@ impl Validate for InvokeModelResponse {
 /// The `InvokeModelTokensRequest` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelTokensRequest.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvokeModelTokensRequest {
     /// JSON member `body`; required; length 0..=25000000; sensitive (redacted in `Debug`).
-    #[serde(rename = "body", with = "bedrock_wire::codec::base64")]
     pub body: Blob,
+}
+
+impl serde::Serialize for InvokeModelTokensRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InvokeModelTokensRequest", 1)?;
+        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelTokensRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelTokensRequest {
+    const NAME: &'static str = "InvokeModelTokensRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Blob> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            body: match body {
+                Some(value) => value,
+                None => return Err(structure::missing("body")),
+            },
+        })
+    }
 }
 
 impl InvokeModelTokensRequest {
@@ -9851,12 +14573,45 @@ impl Validate for InvokeModelTokensRequest {
 /// Input of the `InvokeModelWithBidirectionalStream` operation ([`InvokeModelWithBidirectionalStream`](super::operation::InvokeModelWithBidirectionalStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithBidirectionalStream.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct InvokeModelWithBidirectionalStreamRequest {
     /// URI label `{modelId}`; required; length 1..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)$|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
+}
+
+impl serde::Serialize for InvokeModelWithBidirectionalStreamRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("InvokeModelWithBidirectionalStreamRequest", 1)?;
+        state.serialize_field("modelId", &self.model_id)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelWithBidirectionalStreamRequest {
+    const NAME: &'static str = "InvokeModelWithBidirectionalStreamRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut model_id: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "modelId" => model_id = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+        })
+    }
 }
 
 impl InvokeModelWithBidirectionalStreamRequest {
@@ -9892,9 +14647,36 @@ impl Validate for InvokeModelWithBidirectionalStreamRequest {
 /// Output of the `InvokeModelWithBidirectionalStream` operation ([`InvokeModelWithBidirectionalStream`](super::operation::InvokeModelWithBidirectionalStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithBidirectionalStream.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct InvokeModelWithBidirectionalStreamResponse {}
+
+impl serde::Serialize for InvokeModelWithBidirectionalStreamResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        serializer
+            .serialize_struct("InvokeModelWithBidirectionalStreamResponse", 0)?
+            .end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelWithBidirectionalStreamResponse {
+    const NAME: &'static str = "InvokeModelWithBidirectionalStreamResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {})
+    }
+}
 
 impl InvokeModelWithBidirectionalStreamResponse {
     /// Creates a `InvokeModelWithBidirectionalStreamResponse` with every member unset.
@@ -9910,48 +14692,128 @@ impl Validate for InvokeModelWithBidirectionalStreamResponse {
 /// Input of the `InvokeModelWithResponseStream` operation ([`InvokeModelWithResponseStream`](super::operation::InvokeModelWithResponseStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvokeModelWithResponseStreamRequest {
     /// JSON member `body`; length 0..=25000000; sensitive (redacted in `Debug`).
-    #[serde(
-        rename = "body",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::base64"
-    )]
     pub body: Option<Blob>,
     /// Header `Content-Type`.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Header `X-Amzn-Bedrock-Accept`.
-    #[serde(rename = "accept", default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<String>,
     /// URI label `{modelId}`; required; length 1..=2048; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)$|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// Header `X-Amzn-Bedrock-Trace`.
-    #[serde(rename = "trace", default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
     /// Header `X-Amzn-Bedrock-GuardrailIdentifier`; length 0..=2048; pattern `(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))`.
-    #[serde(rename = "guardrailIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_identifier: Option<String>,
     /// Header `X-Amzn-Bedrock-GuardrailVersion`; pattern `(|([1-9][0-9]{0,7})|(DRAFT))`.
-    #[serde(rename = "guardrailVersion", default, skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<String>,
     /// Header `X-Amzn-Bedrock-PerformanceConfig-Latency`.
-    #[serde(
-        rename = "performanceConfigLatency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub performance_config_latency: Option<PerformanceConfigLatency>,
     /// Header `X-Amzn-Bedrock-Service-Tier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierType>,
     /// Header `X-Amzn-Bedrock-Request-Metadata`; length 0..=8500; sensitive (redacted in `Debug`).
-    #[serde(rename = "requestMetadata", default, skip_serializing_if = "Option::is_none")]
     pub request_metadata: Option<String>,
+}
+
+impl serde::Serialize for InvokeModelWithResponseStreamRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "InvokeModelWithResponseStreamRequest",
+            1 + usize::from(self.body.is_some())
+                + usize::from(self.content_type.is_some())
+                + usize::from(self.accept.is_some())
+                + usize::from(self.trace.is_some())
+                + usize::from(self.guardrail_identifier.is_some())
+                + usize::from(self.guardrail_version.is_some())
+                + usize::from(self.performance_config_latency.is_some())
+                + usize::from(self.service_tier.is_some())
+                + usize::from(self.request_metadata.is_some()),
+        )?;
+        if let Some(value) = &self.body {
+            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
+        }
+        if let Some(value) = &self.content_type {
+            state.serialize_field("contentType", value)?;
+        }
+        if let Some(value) = &self.accept {
+            state.serialize_field("accept", value)?;
+        }
+        state.serialize_field("modelId", &self.model_id)?;
+        if let Some(value) = &self.trace {
+            state.serialize_field("trace", value)?;
+        }
+        if let Some(value) = &self.guardrail_identifier {
+            state.serialize_field("guardrailIdentifier", value)?;
+        }
+        if let Some(value) = &self.guardrail_version {
+            state.serialize_field("guardrailVersion", value)?;
+        }
+        if let Some(value) = &self.performance_config_latency {
+            state.serialize_field("performanceConfigLatency", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        if let Some(value) = &self.request_metadata {
+            state.serialize_field("requestMetadata", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelWithResponseStreamRequest {
+    const NAME: &'static str = "InvokeModelWithResponseStreamRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Blob> = None;
+        let mut content_type: Option<String> = None;
+        let mut accept: Option<String> = None;
+        let mut model_id: Option<String> = None;
+        let mut trace: Option<Trace> = None;
+        let mut guardrail_identifier: Option<String> = None;
+        let mut guardrail_version: Option<String> = None;
+        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
+        let mut service_tier: Option<ServiceTierType> = None;
+        let mut request_metadata: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "contentType" => content_type = map.next_value()?,
+                "accept" => accept = map.next_value()?,
+                "modelId" => model_id = Some(map.next_value()?),
+                "trace" => trace = map.next_value()?,
+                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => guardrail_version = map.next_value()?,
+                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                "requestMetadata" => request_metadata = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
+    }
 }
 
 impl InvokeModelWithResponseStreamRequest {
@@ -10087,22 +14949,64 @@ impl Validate for InvokeModelWithResponseStreamRequest {
 /// Output of the `InvokeModelWithResponseStream` operation ([`InvokeModelWithResponseStream`](super::operation::InvokeModelWithResponseStream)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct InvokeModelWithResponseStreamResponse {
     /// Header `X-Amzn-Bedrock-Content-Type`; required.
-    #[serde(rename = "contentType")]
     pub content_type: String,
     /// Header `X-Amzn-Bedrock-PerformanceConfig-Latency`.
-    #[serde(
-        rename = "performanceConfigLatency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub performance_config_latency: Option<PerformanceConfigLatency>,
     /// Header `X-Amzn-Bedrock-Service-Tier`.
-    #[serde(rename = "serviceTier", default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierType>,
+}
+
+impl serde::Serialize for InvokeModelWithResponseStreamResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "InvokeModelWithResponseStreamResponse",
+            1 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
+        )?;
+        state.serialize_field("contentType", &self.content_type)?;
+        if let Some(value) = &self.performance_config_latency {
+            state.serialize_field("performanceConfigLatency", value)?;
+        }
+        if let Some(value) = &self.service_tier {
+            state.serialize_field("serviceTier", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for InvokeModelWithResponseStreamResponse {
+    const NAME: &'static str = "InvokeModelWithResponseStreamResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_type: Option<String> = None;
+        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
+        let mut service_tier: Option<ServiceTierType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "contentType" => content_type = Some(map.next_value()?),
+                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
+                "serviceTier" => service_tier = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            content_type: match content_type {
+                Some(value) => value,
+                None => return Err(structure::missing("contentType")),
+            },
+            performance_config_latency,
+            service_tier,
+        })
+    }
 }
 
 impl InvokeModelWithResponseStreamResponse {
@@ -10138,18 +15042,64 @@ impl Validate for InvokeModelWithResponseStreamResponse {
 /// The `JsonSchemaDefinition` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_JsonSchemaDefinition.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct JsonSchemaDefinition {
     /// JSON member `schema`; required.
-    #[serde(rename = "schema")]
     pub schema: String,
     /// JSON member `name`.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON member `description`.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+impl serde::Serialize for JsonSchemaDefinition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "JsonSchemaDefinition",
+            1 + usize::from(self.name.is_some()) + usize::from(self.description.is_some()),
+        )?;
+        state.serialize_field("schema", &self.schema)?;
+        if let Some(value) = &self.name {
+            state.serialize_field("name", value)?;
+        }
+        if let Some(value) = &self.description {
+            state.serialize_field("description", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonSchemaDefinition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for JsonSchemaDefinition {
+    const NAME: &'static str = "JsonSchemaDefinition";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut schema: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut description: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "schema" => schema = Some(map.next_value()?),
+                "name" => name = map.next_value()?,
+                "description" => description = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            schema: match schema {
+                Some(value) => value,
+                None => return Err(structure::missing("schema")),
+            },
+            name,
+            description,
+        })
+    }
 }
 
 impl JsonSchemaDefinition {
@@ -10182,40 +15132,101 @@ impl Validate for JsonSchemaDefinition {
 /// Input of the `ListAsyncInvokes` operation ([`ListAsyncInvokes`](super::operation::ListAsyncInvokes)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ListAsyncInvokes.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ListAsyncInvokesRequest {
     /// Query parameter `submitTimeAfter`.
-    #[serde(
-        rename = "submitTimeAfter",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub submit_time_after: Option<DateTime>,
     /// Query parameter `submitTimeBefore`.
-    #[serde(
-        rename = "submitTimeBefore",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::rfc3339"
-    )]
     pub submit_time_before: Option<DateTime>,
     /// Query parameter `statusEquals`.
-    #[serde(rename = "statusEquals", default, skip_serializing_if = "Option::is_none")]
     pub status_equals: Option<AsyncInvokeStatus>,
     /// Query parameter `maxResults`; range 1..=1000.
-    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// Query parameter `nextToken`; length 1..=2048; pattern `\S*`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Query parameter `sortBy`.
-    #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<SortAsyncInvocationBy>,
     /// Query parameter `sortOrder`.
-    #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<SortOrder>,
+}
+
+impl serde::Serialize for ListAsyncInvokesRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ListAsyncInvokesRequest",
+            usize::from(self.submit_time_after.is_some())
+                + usize::from(self.submit_time_before.is_some())
+                + usize::from(self.status_equals.is_some())
+                + usize::from(self.max_results.is_some())
+                + usize::from(self.next_token.is_some())
+                + usize::from(self.sort_by.is_some())
+                + usize::from(self.sort_order.is_some()),
+        )?;
+        if let Some(value) = &self.submit_time_after {
+            state.serialize_field("submitTimeAfter", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        if let Some(value) = &self.submit_time_before {
+            state.serialize_field("submitTimeBefore", &Encoded::<Rfc3339, _>::new(value))?;
+        }
+        if let Some(value) = &self.status_equals {
+            state.serialize_field("statusEquals", value)?;
+        }
+        if let Some(value) = &self.max_results {
+            state.serialize_field("maxResults", value)?;
+        }
+        if let Some(value) = &self.next_token {
+            state.serialize_field("nextToken", value)?;
+        }
+        if let Some(value) = &self.sort_by {
+            state.serialize_field("sortBy", value)?;
+        }
+        if let Some(value) = &self.sort_order {
+            state.serialize_field("sortOrder", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAsyncInvokesRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ListAsyncInvokesRequest {
+    const NAME: &'static str = "ListAsyncInvokesRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut submit_time_after: Option<DateTime> = None;
+        let mut submit_time_before: Option<DateTime> = None;
+        let mut status_equals: Option<AsyncInvokeStatus> = None;
+        let mut max_results: Option<i32> = None;
+        let mut next_token: Option<String> = None;
+        let mut sort_by: Option<SortAsyncInvocationBy> = None;
+        let mut sort_order: Option<SortOrder> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "submitTimeAfter" => submit_time_after = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "submitTimeBefore" => submit_time_before = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "statusEquals" => status_equals = map.next_value()?,
+                "maxResults" => max_results = map.next_value()?,
+                "nextToken" => next_token = map.next_value()?,
+                "sortBy" => sort_by = map.next_value()?,
+                "sortOrder" => sort_order = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            submit_time_after,
+            submit_time_before,
+            status_equals,
+            max_results,
+            next_token,
+            sort_by,
+            sort_order,
+        })
+    }
 }
 
 impl ListAsyncInvokesRequest {
@@ -10284,15 +15295,55 @@ impl Validate for ListAsyncInvokesRequest {
 /// Output of the `ListAsyncInvokes` operation ([`ListAsyncInvokes`](super::operation::ListAsyncInvokes)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ListAsyncInvokes.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ListAsyncInvokesResponse {
     /// JSON member `nextToken`; length 1..=2048; pattern `\S*`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// JSON member `asyncInvokeSummaries`.
-    #[serde(rename = "asyncInvokeSummaries", default, skip_serializing_if = "Option::is_none")]
     pub async_invoke_summaries: Option<Vec<AsyncInvokeSummary>>,
+}
+
+impl serde::Serialize for ListAsyncInvokesResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ListAsyncInvokesResponse",
+            usize::from(self.next_token.is_some()) + usize::from(self.async_invoke_summaries.is_some()),
+        )?;
+        if let Some(value) = &self.next_token {
+            state.serialize_field("nextToken", value)?;
+        }
+        if let Some(value) = &self.async_invoke_summaries {
+            state.serialize_field("asyncInvokeSummaries", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAsyncInvokesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ListAsyncInvokesResponse {
+    const NAME: &'static str = "ListAsyncInvokesResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut next_token: Option<String> = None;
+        let mut async_invoke_summaries: Option<Vec<AsyncInvokeSummary>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "nextToken" => next_token = map.next_value()?,
+                "asyncInvokeSummaries" => async_invoke_summaries = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            next_token,
+            async_invoke_summaries,
+        })
+    }
 }
 
 impl ListAsyncInvokesResponse {
@@ -10334,15 +15385,54 @@ impl Validate for ListAsyncInvokesResponse {
 /// The `Message` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Message.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct Message {
     /// JSON member `role`; required.
-    #[serde(rename = "role")]
     pub role: ConversationRole,
     /// JSON member `content`; required.
-    #[serde(rename = "content")]
     pub content: Vec<ContentBlock>,
+}
+
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("Message", 2)?;
+        state.serialize_field("role", &self.role)?;
+        state.serialize_field("content", &self.content)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for Message {
+    const NAME: &'static str = "Message";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut role: Option<ConversationRole> = None;
+        let mut content: Option<Vec<ContentBlock>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "role" => role = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            role: match role {
+                Some(value) => value,
+                None => return Err(structure::missing("role")),
+            },
+            content: match content {
+                Some(value) => value,
+                None => return Err(structure::missing("content")),
+            },
+        })
+    }
 }
 
 impl Message {
@@ -10370,12 +15460,45 @@ impl Validate for Message {
 /// The `MessageStartEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_MessageStartEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct MessageStartEvent {
     /// JSON member `role`; required.
-    #[serde(rename = "role")]
     pub role: ConversationRole,
+}
+
+impl serde::Serialize for MessageStartEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("MessageStartEvent", 1)?;
+        state.serialize_field("role", &self.role)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageStartEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for MessageStartEvent {
+    const NAME: &'static str = "MessageStartEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut role: Option<ConversationRole> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "role" => role = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            role: match role {
+                Some(value) => value,
+                None => return Err(structure::missing("role")),
+            },
+        })
+    }
 }
 
 impl MessageStartEvent {
@@ -10392,19 +15515,56 @@ impl Validate for MessageStartEvent {
 /// The `MessageStopEvent` event.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_MessageStopEvent.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct MessageStopEvent {
     /// JSON member `stopReason`; required.
-    #[serde(rename = "stopReason")]
     pub stop_reason: StopReason,
     /// JSON member `additionalModelResponseFields`.
-    #[serde(
-        rename = "additionalModelResponseFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_model_response_fields: Option<Document>,
+}
+
+impl serde::Serialize for MessageStopEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "MessageStopEvent",
+            1 + usize::from(self.additional_model_response_fields.is_some()),
+        )?;
+        state.serialize_field("stopReason", &self.stop_reason)?;
+        if let Some(value) = &self.additional_model_response_fields {
+            state.serialize_field("additionalModelResponseFields", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageStopEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for MessageStopEvent {
+    const NAME: &'static str = "MessageStopEvent";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut stop_reason: Option<StopReason> = None;
+        let mut additional_model_response_fields: Option<Document> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "stopReason" => stop_reason = Some(map.next_value()?),
+                "additionalModelResponseFields" => additional_model_response_fields = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            stop_reason: match stop_reason {
+                Some(value) => value,
+                None => return Err(structure::missing("stopReason")),
+            },
+            additional_model_response_fields,
+        })
+    }
 }
 
 impl MessageStopEvent {
@@ -10433,15 +15593,52 @@ impl Validate for MessageStopEvent {
 /// The `OutputConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_OutputConfig.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct OutputConfig {
     /// JSON member `textFormat`.
-    #[serde(rename = "textFormat", default, skip_serializing_if = "Option::is_none")]
     pub text_format: Option<OutputFormat>,
     /// JSON member `effort`; length 0..=16.
-    #[serde(rename = "effort", default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<String>,
+}
+
+impl serde::Serialize for OutputConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "OutputConfig",
+            usize::from(self.text_format.is_some()) + usize::from(self.effort.is_some()),
+        )?;
+        if let Some(value) = &self.text_format {
+            state.serialize_field("textFormat", value)?;
+        }
+        if let Some(value) = &self.effort {
+            state.serialize_field("effort", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OutputConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for OutputConfig {
+    const NAME: &'static str = "OutputConfig";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text_format: Option<OutputFormat> = None;
+        let mut effort: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "textFormat" => text_format = map.next_value()?,
+                "effort" => effort = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { text_format, effort })
+    }
 }
 
 impl OutputConfig {
@@ -10475,15 +15672,54 @@ impl Validate for OutputConfig {
 /// The `OutputFormat` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_OutputFormat.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OutputFormat {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: OutputFormatType,
     /// JSON member `structure`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "structure")]
     pub structure: OutputFormatStructure,
+}
+
+impl serde::Serialize for OutputFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("OutputFormat", 2)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("structure", &self.structure)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OutputFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for OutputFormat {
+    const NAME: &'static str = "OutputFormat";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<OutputFormatType> = None;
+        let mut structure: Option<OutputFormatStructure> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                "structure" => structure = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+            structure: match structure {
+                Some(value) => value,
+                None => return Err(structure::missing("structure")),
+            },
+        })
+    }
 }
 
 impl OutputFormat {
@@ -10627,17 +15863,42 @@ impl<'de> serde::Deserialize<'de> for OutputFormatType {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_PayloadPart.html)
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PayloadPart {
     /// JSON member `bytes`; length 0..=1000000; sensitive (redacted in `Debug`).
-    #[serde(
-        rename = "bytes",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "bedrock_wire::codec::base64"
-    )]
     pub bytes: Option<Blob>,
+}
+
+impl serde::Serialize for PayloadPart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("PayloadPart", usize::from(self.bytes.is_some()))?;
+        if let Some(value) = &self.bytes {
+            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PayloadPart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for PayloadPart {
+    const NAME: &'static str = "PayloadPart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut bytes: Option<Blob> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { bytes })
+    }
 }
 
 impl PayloadPart {
@@ -10734,12 +15995,42 @@ impl<'de> serde::Deserialize<'de> for PerformanceConfigLatency {
 /// The `PerformanceConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_PerformanceConfiguration.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct PerformanceConfiguration {
     /// JSON member `latency`.
-    #[serde(rename = "latency", default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<PerformanceConfigLatency>,
+}
+
+impl serde::Serialize for PerformanceConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("PerformanceConfiguration", usize::from(self.latency.is_some()))?;
+        if let Some(value) = &self.latency {
+            state.serialize_field("latency", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PerformanceConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for PerformanceConfiguration {
+    const NAME: &'static str = "PerformanceConfiguration";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut latency: Option<PerformanceConfigLatency> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "latency" => latency = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { latency })
+    }
 }
 
 impl PerformanceConfiguration {
@@ -10762,12 +16053,43 @@ impl Validate for PerformanceConfiguration {
 /// The `PromptRouterTrace` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_PromptRouterTrace.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct PromptRouterTrace {
     /// JSON member `invokedModelId`; pattern `(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{1,20}):(|[0-9]{12}):inference-profile/[a-zA-Z0-9-:.]+)`.
-    #[serde(rename = "invokedModelId", default, skip_serializing_if = "Option::is_none")]
     pub invoked_model_id: Option<String>,
+}
+
+impl serde::Serialize for PromptRouterTrace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("PromptRouterTrace", usize::from(self.invoked_model_id.is_some()))?;
+        if let Some(value) = &self.invoked_model_id {
+            state.serialize_field("invokedModelId", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PromptRouterTrace {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for PromptRouterTrace {
+    const NAME: &'static str = "PromptRouterTrace";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut invoked_model_id: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "invokedModelId" => invoked_model_id = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { invoked_model_id })
+    }
 }
 
 impl PromptRouterTrace {
@@ -10979,15 +16301,53 @@ impl Validate for ReasoningContentBlockDelta {
 /// Sensitive: redacted in `Debug`.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ReasoningTextBlock.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReasoningTextBlock {
     /// JSON member `text`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "text")]
     pub text: String,
     /// JSON member `signature`; sensitive (redacted in `Debug`).
-    #[serde(rename = "signature", default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+}
+
+impl serde::Serialize for ReasoningTextBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ReasoningTextBlock", 1 + usize::from(self.signature.is_some()))?;
+        state.serialize_field("text", &self.text)?;
+        if let Some(value) = &self.signature {
+            state.serialize_field("signature", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReasoningTextBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ReasoningTextBlock {
+    const NAME: &'static str = "ReasoningTextBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        let mut signature: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = Some(map.next_value()?),
+                "signature" => signature = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text: match text {
+                Some(value) => value,
+                None => return Err(structure::missing("text")),
+            },
+            signature,
+        })
+    }
 }
 
 impl ReasoningTextBlock {
@@ -11022,15 +16382,53 @@ impl Validate for ReasoningTextBlock {
 /// The `S3Location` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_S3Location.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct S3Location {
     /// JSON member `uri`; required; length 1..=1024; pattern `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`.
-    #[serde(rename = "uri")]
     pub uri: String,
     /// JSON member `bucketOwner`; pattern `[0-9]{12}`.
-    #[serde(rename = "bucketOwner", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<String>,
+}
+
+impl serde::Serialize for S3Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("S3Location", 1 + usize::from(self.bucket_owner.is_some()))?;
+        state.serialize_field("uri", &self.uri)?;
+        if let Some(value) = &self.bucket_owner {
+            state.serialize_field("bucketOwner", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for S3Location {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for S3Location {
+    const NAME: &'static str = "S3Location";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut uri: Option<String> = None;
+        let mut bucket_owner: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "uri" => uri = Some(map.next_value()?),
+                "bucketOwner" => bucket_owner = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            uri: match uri {
+                Some(value) => value,
+                None => return Err(structure::missing("uri")),
+            },
+            bucket_owner,
+        })
+    }
 }
 
 impl S3Location {
@@ -11072,21 +16470,71 @@ impl Validate for S3Location {
 /// The `SearchResultBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SearchResultBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct SearchResultBlock {
     /// JSON member `source`; required.
-    #[serde(rename = "source")]
     pub source: String,
     /// JSON member `title`; required.
-    #[serde(rename = "title")]
     pub title: String,
     /// JSON member `content`; required.
-    #[serde(rename = "content")]
     pub content: Vec<SearchResultContentBlock>,
     /// JSON member `citations`.
-    #[serde(rename = "citations", default, skip_serializing_if = "Option::is_none")]
     pub citations: Option<CitationsConfig>,
+}
+
+impl serde::Serialize for SearchResultBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("SearchResultBlock", 3 + usize::from(self.citations.is_some()))?;
+        state.serialize_field("source", &self.source)?;
+        state.serialize_field("title", &self.title)?;
+        state.serialize_field("content", &self.content)?;
+        if let Some(value) = &self.citations {
+            state.serialize_field("citations", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SearchResultBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for SearchResultBlock {
+    const NAME: &'static str = "SearchResultBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut source: Option<String> = None;
+        let mut title: Option<String> = None;
+        let mut content: Option<Vec<SearchResultContentBlock>> = None;
+        let mut citations: Option<CitationsConfig> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "source" => source = Some(map.next_value()?),
+                "title" => title = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                "citations" => citations = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+            title: match title {
+                Some(value) => value,
+                None => return Err(structure::missing("title")),
+            },
+            content: match content {
+                Some(value) => value,
+                None => return Err(structure::missing("content")),
+            },
+            citations,
+        })
+    }
 }
 
 impl SearchResultBlock {
@@ -11118,12 +16566,45 @@ impl Validate for SearchResultBlock {
 /// The `SearchResultContentBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SearchResultContentBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct SearchResultContentBlock {
     /// JSON member `text`; required.
-    #[serde(rename = "text")]
     pub text: String,
+}
+
+impl serde::Serialize for SearchResultContentBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("SearchResultContentBlock", 1)?;
+        state.serialize_field("text", &self.text)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SearchResultContentBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for SearchResultContentBlock {
+    const NAME: &'static str = "SearchResultContentBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut text: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "text" => text = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            text: match text {
+                Some(value) => value,
+                None => return Err(structure::missing("text")),
+            },
+        })
+    }
 }
 
 impl SearchResultContentBlock {
@@ -11140,18 +16621,65 @@ impl Validate for SearchResultContentBlock {
 /// The `SearchResultLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SearchResultLocation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct SearchResultLocation {
     /// JSON member `searchResultIndex`; range >= 0.
-    #[serde(rename = "searchResultIndex", default, skip_serializing_if = "Option::is_none")]
     pub search_result_index: Option<i32>,
     /// JSON member `start`; range >= 0.
-    #[serde(rename = "start", default, skip_serializing_if = "Option::is_none")]
     pub start: Option<i32>,
     /// JSON member `end`; range >= 0.
-    #[serde(rename = "end", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i32>,
+}
+
+impl serde::Serialize for SearchResultLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "SearchResultLocation",
+            usize::from(self.search_result_index.is_some())
+                + usize::from(self.start.is_some())
+                + usize::from(self.end.is_some()),
+        )?;
+        if let Some(value) = &self.search_result_index {
+            state.serialize_field("searchResultIndex", value)?;
+        }
+        if let Some(value) = &self.start {
+            state.serialize_field("start", value)?;
+        }
+        if let Some(value) = &self.end {
+            state.serialize_field("end", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SearchResultLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for SearchResultLocation {
+    const NAME: &'static str = "SearchResultLocation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut search_result_index: Option<i32> = None;
+        let mut start: Option<i32> = None;
+        let mut end: Option<i32> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "searchResultIndex" => search_result_index = map.next_value()?,
+                "start" => start = map.next_value()?,
+                "end" => end = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            search_result_index,
+            start,
+            end,
+        })
+    }
 }
 
 impl SearchResultLocation {
@@ -11199,12 +16727,45 @@ impl Validate for SearchResultLocation {
 /// The `ServiceTier` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ServiceTier.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ServiceTier {
     /// JSON member `type`; required.
-    #[serde(rename = "type")]
     pub r#type: ServiceTierType,
+}
+
+impl serde::Serialize for ServiceTier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ServiceTier", 1)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceTier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ServiceTier {
+    const NAME: &'static str = "ServiceTier";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<ServiceTierType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type: match r#type {
+                Some(value) => value,
+                None => return Err(structure::missing("type")),
+            },
+        })
+    }
 }
 
 impl ServiceTier {
@@ -11408,12 +16969,45 @@ impl<'de> serde::Deserialize<'de> for SortOrder {
 /// The `SpecificToolChoice` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SpecificToolChoice.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct SpecificToolChoice {
     /// JSON member `name`; required; length 1..=64; pattern `[a-zA-Z0-9_-]+`.
-    #[serde(rename = "name")]
     pub name: String,
+}
+
+impl serde::Serialize for SpecificToolChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("SpecificToolChoice", 1)?;
+        state.serialize_field("name", &self.name)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SpecificToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for SpecificToolChoice {
+    const NAME: &'static str = "SpecificToolChoice";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+        })
+    }
 }
 
 impl SpecificToolChoice {
@@ -11436,24 +17030,82 @@ impl Validate for SpecificToolChoice {
 /// Input of the `StartAsyncInvoke` operation ([`StartAsyncInvoke`](super::operation::StartAsyncInvoke)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_StartAsyncInvoke.html)
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StartAsyncInvokeRequest {
     /// JSON member `clientRequestToken`; length 1..=256; pattern `[!-~]*`; idempotency token (filled automatically when unset).
-    #[serde(rename = "clientRequestToken", default, skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// JSON member `modelId`; required; length 1..=256; pattern `[a-zA-Z_\.\-/0-9:]+`.
-    #[serde(rename = "modelId")]
     pub model_id: String,
     /// JSON member `modelInput`; required; sensitive (redacted in `Debug`).
-    #[serde(rename = "modelInput")]
     pub model_input: Document,
     /// JSON member `outputDataConfig`; required.
-    #[serde(rename = "outputDataConfig")]
     pub output_data_config: AsyncInvokeOutputDataConfig,
     /// JSON member `tags`; length 0..=200.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+impl serde::Serialize for StartAsyncInvokeRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "StartAsyncInvokeRequest",
+            3 + usize::from(self.client_request_token.is_some()) + usize::from(self.tags.is_some()),
+        )?;
+        if let Some(value) = &self.client_request_token {
+            state.serialize_field("clientRequestToken", value)?;
+        }
+        state.serialize_field("modelId", &self.model_id)?;
+        state.serialize_field("modelInput", &self.model_input)?;
+        state.serialize_field("outputDataConfig", &self.output_data_config)?;
+        if let Some(value) = &self.tags {
+            state.serialize_field("tags", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StartAsyncInvokeRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for StartAsyncInvokeRequest {
+    const NAME: &'static str = "StartAsyncInvokeRequest";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut client_request_token: Option<String> = None;
+        let mut model_id: Option<String> = None;
+        let mut model_input: Option<Document> = None;
+        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
+        let mut tags: Option<Vec<Tag>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "clientRequestToken" => client_request_token = map.next_value()?,
+                "modelId" => model_id = Some(map.next_value()?),
+                "modelInput" => model_input = Some(map.next_value()?),
+                "outputDataConfig" => output_data_config = Some(map.next_value()?),
+                "tags" => tags = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            client_request_token,
+            model_id: match model_id {
+                Some(value) => value,
+                None => return Err(structure::missing("modelId")),
+            },
+            model_input: match model_input {
+                Some(value) => value,
+                None => return Err(structure::missing("modelInput")),
+            },
+            output_data_config: match output_data_config {
+                Some(value) => value,
+                None => return Err(structure::missing("outputDataConfig")),
+            },
+            tags,
+        })
+    }
 }
 
 impl StartAsyncInvokeRequest {
@@ -11538,12 +17190,45 @@ impl Validate for StartAsyncInvokeRequest {
 /// Output of the `StartAsyncInvoke` operation ([`StartAsyncInvoke`](super::operation::StartAsyncInvoke)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_StartAsyncInvoke.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct StartAsyncInvokeResponse {
     /// JSON member `invocationArn`; required; length 1..=2048; pattern `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}`.
-    #[serde(rename = "invocationArn")]
     pub invocation_arn: String,
+}
+
+impl serde::Serialize for StartAsyncInvokeResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("StartAsyncInvokeResponse", 1)?;
+        state.serialize_field("invocationArn", &self.invocation_arn)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StartAsyncInvokeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for StartAsyncInvokeResponse {
+    const NAME: &'static str = "StartAsyncInvokeResponse";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut invocation_arn: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            invocation_arn: match invocation_arn {
+                Some(value) => value,
+                None => return Err(structure::missing("invocationArn")),
+            },
+        })
+    }
 }
 
 impl StartAsyncInvokeResponse {
@@ -11742,12 +17427,45 @@ impl Validate for SystemContentBlock {
 /// The `SystemTool` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SystemTool.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct SystemTool {
     /// JSON member `name`; required; length 1..=64; pattern `[a-zA-Z0-9_-]+`.
-    #[serde(rename = "name")]
     pub name: String,
+}
+
+impl serde::Serialize for SystemTool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("SystemTool", 1)?;
+        state.serialize_field("name", &self.name)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SystemTool {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for SystemTool {
+    const NAME: &'static str = "SystemTool";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+        })
+    }
 }
 
 impl SystemTool {
@@ -11770,15 +17488,54 @@ impl Validate for SystemTool {
 /// The `Tag` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Tag.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct Tag {
     /// JSON member `key`; required; length 1..=128; pattern `[a-zA-Z0-9\s._:/=+@-]*`.
-    #[serde(rename = "key")]
     pub key: String,
     /// JSON member `value`; required; length 0..=256; pattern `[a-zA-Z0-9\s._:/=+@-]*`.
-    #[serde(rename = "value")]
     pub value: String,
+}
+
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("Tag", 2)?;
+        state.serialize_field("key", &self.key)?;
+        state.serialize_field("value", &self.value)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for Tag {
+    const NAME: &'static str = "Tag";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut key_: Option<String> = None;
+        let mut value: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "key" => key_ = Some(map.next_value()?),
+                "value" => value = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            key: match key_ {
+                Some(value) => value,
+                None => return Err(structure::missing("key")),
+            },
+            value: match value {
+                Some(value) => value,
+                None => return Err(structure::missing("value")),
+            },
+        })
+    }
 }
 
 impl Tag {
@@ -11815,27 +17572,92 @@ impl Validate for Tag {
 /// The `TokenUsage` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct TokenUsage {
     /// JSON member `inputTokens`; required; range >= 0.
-    #[serde(rename = "inputTokens")]
     pub input_tokens: i32,
     /// JSON member `outputTokens`; required; range >= 0.
-    #[serde(rename = "outputTokens")]
     pub output_tokens: i32,
     /// JSON member `totalTokens`; required; range >= 0.
-    #[serde(rename = "totalTokens")]
     pub total_tokens: i32,
     /// JSON member `cacheReadInputTokens`; range >= 0.
-    #[serde(rename = "cacheReadInputTokens", default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<i32>,
     /// JSON member `cacheWriteInputTokens`; range >= 0.
-    #[serde(rename = "cacheWriteInputTokens", default, skip_serializing_if = "Option::is_none")]
     pub cache_write_input_tokens: Option<i32>,
     /// JSON member `cacheDetails`.
-    #[serde(rename = "cacheDetails", default, skip_serializing_if = "Option::is_none")]
     pub cache_details: Option<Vec<CacheDetail>>,
+}
+
+impl serde::Serialize for TokenUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "TokenUsage",
+            3 + usize::from(self.cache_read_input_tokens.is_some())
+                + usize::from(self.cache_write_input_tokens.is_some())
+                + usize::from(self.cache_details.is_some()),
+        )?;
+        state.serialize_field("inputTokens", &self.input_tokens)?;
+        state.serialize_field("outputTokens", &self.output_tokens)?;
+        state.serialize_field("totalTokens", &self.total_tokens)?;
+        if let Some(value) = &self.cache_read_input_tokens {
+            state.serialize_field("cacheReadInputTokens", value)?;
+        }
+        if let Some(value) = &self.cache_write_input_tokens {
+            state.serialize_field("cacheWriteInputTokens", value)?;
+        }
+        if let Some(value) = &self.cache_details {
+            state.serialize_field("cacheDetails", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for TokenUsage {
+    const NAME: &'static str = "TokenUsage";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut input_tokens: Option<i32> = None;
+        let mut output_tokens: Option<i32> = None;
+        let mut total_tokens: Option<i32> = None;
+        let mut cache_read_input_tokens: Option<i32> = None;
+        let mut cache_write_input_tokens: Option<i32> = None;
+        let mut cache_details: Option<Vec<CacheDetail>> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "inputTokens" => input_tokens = Some(map.next_value()?),
+                "outputTokens" => output_tokens = Some(map.next_value()?),
+                "totalTokens" => total_tokens = Some(map.next_value()?),
+                "cacheReadInputTokens" => cache_read_input_tokens = map.next_value()?,
+                "cacheWriteInputTokens" => cache_write_input_tokens = map.next_value()?,
+                "cacheDetails" => cache_details = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            input_tokens: match input_tokens {
+                Some(value) => value,
+                None => return Err(structure::missing("inputTokens")),
+            },
+            output_tokens: match output_tokens {
+                Some(value) => value,
+                None => return Err(structure::missing("outputTokens")),
+            },
+            total_tokens: match total_tokens {
+                Some(value) => value,
+                None => return Err(structure::missing("totalTokens")),
+            },
+            cache_read_input_tokens,
+            cache_write_input_tokens,
+            cache_details,
+        })
+    }
 }
 
 impl TokenUsage {
@@ -11972,12 +17794,45 @@ impl Validate for Tool {
 /// The `ToolAdditionBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolAdditionBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolAdditionBlock {
     /// JSON member `tool`; required.
-    #[serde(rename = "tool")]
     pub tool: ToolReference,
+}
+
+impl serde::Serialize for ToolAdditionBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ToolAdditionBlock", 1)?;
+        state.serialize_field("tool", &self.tool)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolAdditionBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolAdditionBlock {
+    const NAME: &'static str = "ToolAdditionBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool: Option<ToolReference> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "tool" => tool = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool: match tool {
+                Some(value) => value,
+                None => return Err(structure::missing("tool")),
+            },
+        })
+    }
 }
 
 impl ToolAdditionBlock {
@@ -12062,15 +17917,54 @@ impl Validate for ToolChoice {
 /// The `ToolConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolConfiguration.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolConfiguration {
     /// JSON member `tools`; required; length >= 1.
-    #[serde(rename = "tools")]
     pub tools: Vec<Tool>,
     /// JSON member `toolChoice`.
-    #[serde(rename = "toolChoice", default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
+}
+
+impl serde::Serialize for ToolConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state =
+            serializer.serialize_struct("ToolConfiguration", 1 + usize::from(self.tool_choice.is_some()))?;
+        state.serialize_field("tools", &self.tools)?;
+        if let Some(value) = &self.tool_choice {
+            state.serialize_field("toolChoice", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolConfiguration {
+    const NAME: &'static str = "ToolConfiguration";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tools: Option<Vec<Tool>> = None;
+        let mut tool_choice: Option<ToolChoice> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "tools" => tools = Some(map.next_value()?),
+                "toolChoice" => tool_choice = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tools: match tools {
+                Some(value) => value,
+                None => return Err(structure::missing("tools")),
+            },
+            tool_choice,
+        })
+    }
 }
 
 impl ToolConfiguration {
@@ -12156,18 +18050,65 @@ impl Validate for ToolInputSchema {
 /// The `ToolReference` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolReference.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct ToolReference {
     /// JSON member `type`; length 1..=64.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON member `name`; length 1..=128.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON member `serverName`; length 1..=128.
-    #[serde(rename = "serverName", default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
+}
+
+impl serde::Serialize for ToolReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ToolReference",
+            usize::from(self.r#type.is_some())
+                + usize::from(self.name.is_some())
+                + usize::from(self.server_name.is_some()),
+        )?;
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            state.serialize_field("name", value)?;
+        }
+        if let Some(value) = &self.server_name {
+            state.serialize_field("serverName", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolReference {
+    const NAME: &'static str = "ToolReference";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut r#type: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut server_name: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "type" => r#type = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "serverName" => server_name = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            r#type,
+            name,
+            server_name,
+        })
+    }
 }
 
 impl ToolReference {
@@ -12215,12 +18156,45 @@ impl Validate for ToolReference {
 /// The `ToolRemovalBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolRemovalBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolRemovalBlock {
     /// JSON member `tool`; required.
-    #[serde(rename = "tool")]
     pub tool: ToolReference,
+}
+
+impl serde::Serialize for ToolRemovalBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ToolRemovalBlock", 1)?;
+        state.serialize_field("tool", &self.tool)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolRemovalBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolRemovalBlock {
+    const NAME: &'static str = "ToolRemovalBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool: Option<ToolReference> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "tool" => tool = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool: match tool {
+                Some(value) => value,
+                None => return Err(structure::missing("tool")),
+            },
+        })
+    }
 }
 
 impl ToolRemovalBlock {
@@ -12242,21 +18216,73 @@ impl Validate for ToolRemovalBlock {
 /// The `ToolResultBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolResultBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolResultBlock {
     /// JSON member `toolUseId`; required; length 1..=64; pattern `[a-zA-Z0-9_.:-]+`.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: String,
     /// JSON member `content`; required.
-    #[serde(rename = "content")]
     pub content: Vec<ToolResultContentBlock>,
     /// JSON member `status`.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ToolResultStatus>,
     /// JSON member `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ToolResultBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ToolResultBlock",
+            2 + usize::from(self.status.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        state.serialize_field("toolUseId", &self.tool_use_id)?;
+        state.serialize_field("content", &self.content)?;
+        if let Some(value) = &self.status {
+            state.serialize_field("status", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolResultBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolResultBlock {
+    const NAME: &'static str = "ToolResultBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool_use_id: Option<String> = None;
+        let mut content: Option<Vec<ToolResultContentBlock>> = None;
+        let mut status: Option<ToolResultStatus> = None;
+        let mut r#type: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "toolUseId" => tool_use_id = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                "status" => status = map.next_value()?,
+                "type" => r#type = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool_use_id: match tool_use_id {
+                Some(value) => value,
+                None => return Err(structure::missing("toolUseId")),
+            },
+            content: match content {
+                Some(value) => value,
+                None => return Err(structure::missing("content")),
+            },
+            status,
+            r#type,
+        })
+    }
 }
 
 impl ToolResultBlock {
@@ -12360,18 +18386,64 @@ impl Validate for ToolResultBlockDelta {
 /// The `ToolResultBlockStart` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolResultBlockStart.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolResultBlockStart {
     /// JSON member `toolUseId`; required; length 1..=64; pattern `[a-zA-Z0-9_.:-]+`.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: String,
     /// JSON member `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON member `status`.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ToolResultStatus>,
+}
+
+impl serde::Serialize for ToolResultBlockStart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ToolResultBlockStart",
+            1 + usize::from(self.r#type.is_some()) + usize::from(self.status.is_some()),
+        )?;
+        state.serialize_field("toolUseId", &self.tool_use_id)?;
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        if let Some(value) = &self.status {
+            state.serialize_field("status", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolResultBlockStart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolResultBlockStart {
+    const NAME: &'static str = "ToolResultBlockStart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool_use_id: Option<String> = None;
+        let mut r#type: Option<String> = None;
+        let mut status: Option<ToolResultStatus> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "toolUseId" => tool_use_id = Some(map.next_value()?),
+                "type" => r#type = map.next_value()?,
+                "status" => status = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool_use_id: match tool_use_id {
+                Some(value) => value,
+                None => return Err(structure::missing("toolUseId")),
+            },
+            r#type,
+            status,
+        })
+    }
 }
 
 impl ToolResultBlockStart {
@@ -12560,21 +18632,73 @@ impl<'de> serde::Deserialize<'de> for ToolResultStatus {
 /// The `ToolSpecification` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolSpecification.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolSpecification {
     /// JSON member `name`; required; length 1..=64; pattern `[a-zA-Z0-9_-]+`.
-    #[serde(rename = "name")]
     pub name: String,
     /// JSON member `description`; length >= 1.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON member `inputSchema`; required.
-    #[serde(rename = "inputSchema")]
     pub input_schema: ToolInputSchema,
     /// JSON member `strict`.
-    #[serde(rename = "strict", default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+}
+
+impl serde::Serialize for ToolSpecification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "ToolSpecification",
+            2 + usize::from(self.description.is_some()) + usize::from(self.strict.is_some()),
+        )?;
+        state.serialize_field("name", &self.name)?;
+        if let Some(value) = &self.description {
+            state.serialize_field("description", value)?;
+        }
+        state.serialize_field("inputSchema", &self.input_schema)?;
+        if let Some(value) = &self.strict {
+            state.serialize_field("strict", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolSpecification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolSpecification {
+    const NAME: &'static str = "ToolSpecification";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut description: Option<String> = None;
+        let mut input_schema: Option<ToolInputSchema> = None;
+        let mut strict: Option<bool> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = Some(map.next_value()?),
+                "description" => description = map.next_value()?,
+                "inputSchema" => input_schema = Some(map.next_value()?),
+                "strict" => strict = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+            description,
+            input_schema: match input_schema {
+                Some(value) => value,
+                None => return Err(structure::missing("inputSchema")),
+            },
+            strict,
+        })
+    }
 }
 
 impl ToolSpecification {
@@ -12618,21 +18742,71 @@ impl Validate for ToolSpecification {
 /// The `ToolUseBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolUseBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolUseBlock {
     /// JSON member `toolUseId`; required; length 1..=64; pattern `[a-zA-Z0-9_.:-]+`.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: String,
     /// JSON member `name`; required; length 1..=64; pattern `[a-zA-Z0-9_-]+`.
-    #[serde(rename = "name")]
     pub name: String,
     /// JSON member `input`; required.
-    #[serde(rename = "input")]
     pub input: Document,
     /// JSON member `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolUseType>,
+}
+
+impl serde::Serialize for ToolUseBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ToolUseBlock", 3 + usize::from(self.r#type.is_some()))?;
+        state.serialize_field("toolUseId", &self.tool_use_id)?;
+        state.serialize_field("name", &self.name)?;
+        state.serialize_field("input", &self.input)?;
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolUseBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolUseBlock {
+    const NAME: &'static str = "ToolUseBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool_use_id: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut input: Option<Document> = None;
+        let mut r#type: Option<ToolUseType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "toolUseId" => tool_use_id = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "input" => input = Some(map.next_value()?),
+                "type" => r#type = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool_use_id: match tool_use_id {
+                Some(value) => value,
+                None => return Err(structure::missing("toolUseId")),
+            },
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+            input: match input {
+                Some(value) => value,
+                None => return Err(structure::missing("input")),
+            },
+            r#type,
+        })
+    }
 }
 
 impl ToolUseBlock {
@@ -12677,12 +18851,45 @@ impl Validate for ToolUseBlock {
 /// The `ToolUseBlockDelta` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolUseBlockDelta.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolUseBlockDelta {
     /// JSON member `input`; required.
-    #[serde(rename = "input")]
     pub input: String,
+}
+
+impl serde::Serialize for ToolUseBlockDelta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ToolUseBlockDelta", 1)?;
+        state.serialize_field("input", &self.input)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolUseBlockDelta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolUseBlockDelta {
+    const NAME: &'static str = "ToolUseBlockDelta";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut input: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "input" => input = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            input: match input {
+                Some(value) => value,
+                None => return Err(structure::missing("input")),
+            },
+        })
+    }
 }
 
 impl ToolUseBlockDelta {
@@ -12699,18 +18906,62 @@ impl Validate for ToolUseBlockDelta {
 /// The `ToolUseBlockStart` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolUseBlockStart.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct ToolUseBlockStart {
     /// JSON member `toolUseId`; required; length 1..=64; pattern `[a-zA-Z0-9_.:-]+`.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: String,
     /// JSON member `name`; required; length 1..=64; pattern `[a-zA-Z0-9_-]+`.
-    #[serde(rename = "name")]
     pub name: String,
     /// JSON member `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolUseType>,
+}
+
+impl serde::Serialize for ToolUseBlockStart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("ToolUseBlockStart", 2 + usize::from(self.r#type.is_some()))?;
+        state.serialize_field("toolUseId", &self.tool_use_id)?;
+        state.serialize_field("name", &self.name)?;
+        if let Some(value) = &self.r#type {
+            state.serialize_field("type", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolUseBlockStart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for ToolUseBlockStart {
+    const NAME: &'static str = "ToolUseBlockStart";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tool_use_id: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut r#type: Option<ToolUseType> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "toolUseId" => tool_use_id = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "type" => r#type = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            tool_use_id: match tool_use_id {
+                Some(value) => value,
+                None => return Err(structure::missing("toolUseId")),
+            },
+            name: match name {
+                Some(value) => value,
+                None => return Err(structure::missing("name")),
+            },
+            r#type,
+        })
+    }
 }
 
 impl ToolUseBlockStart {
@@ -12876,15 +19127,54 @@ impl<'de> serde::Deserialize<'de> for Trace {
 /// The `VideoBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_VideoBlock.html)
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[non_exhaustive]
 pub struct VideoBlock {
     /// JSON member `format`; required.
-    #[serde(rename = "format")]
     pub format: VideoFormat,
     /// JSON member `source`; required.
-    #[serde(rename = "source")]
     pub source: VideoSource,
+}
+
+impl serde::Serialize for VideoBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct("VideoBlock", 2)?;
+        state.serialize_field("format", &self.format)?;
+        state.serialize_field("source", &self.source)?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for VideoBlock {
+    const NAME: &'static str = "VideoBlock";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut format: Option<VideoFormat> = None;
+        let mut source: Option<VideoSource> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self {
+            format: match format {
+                Some(value) => value,
+                None => return Err(structure::missing("format")),
+            },
+            source: match source {
+                Some(value) => value,
+                None => return Err(structure::missing("source")),
+            },
+        })
+    }
 }
 
 impl VideoBlock {
@@ -13063,15 +19353,52 @@ impl Validate for VideoSource {
 /// The `WebLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_WebLocation.html)
-#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct WebLocation {
     /// JSON member `url`.
-    #[serde(rename = "url", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON member `domain`.
-    #[serde(rename = "domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+impl serde::Serialize for WebLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut state = serializer.serialize_struct(
+            "WebLocation",
+            usize::from(self.url.is_some()) + usize::from(self.domain.is_some()),
+        )?;
+        if let Some(value) = &self.url {
+            state.serialize_field("url", value)?;
+        }
+        if let Some(value) = &self.domain {
+            state.serialize_field("domain", value)?;
+        }
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WebLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        structure::deserialize(deserializer)
+    }
+}
+
+impl structure::Structure for WebLocation {
+    const NAME: &'static str = "WebLocation";
+    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut url: Option<String> = None;
+        let mut domain: Option<String> = None;
+        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
+            match key.as_str() {
+                "url" => url = map.next_value()?,
+                "domain" => domain = map.next_value()?,
+                _ => structure::skip_value(&mut map)?,
+            }
+        }
+        Ok(Self { url, domain })
+    }
 }
 
 impl WebLocation {

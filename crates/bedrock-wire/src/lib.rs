@@ -12,7 +12,8 @@
 //! - [`error`]: the errors of building a request and of reading a response,
 //!   and the rules that find an error's code.
 //! - [`validate`]: constraint checks behind the generated `validate()`.
-//! - [`union`] and [`enums`]: forward-compatible unions and string enums.
+//! - [`structure`], [`union`] and [`enums`]: the serde glue of structures,
+//!   forward-compatible unions and string enums.
 //! - [`document`]: conversions to and from the official SDK's `Document`.
 //! - [`event_stream`]: reading and writing event-stream message headers.
 //! - [`operation`]: the trait every generated operation implements, which is
@@ -27,6 +28,7 @@ pub mod error;
 pub mod event_stream;
 pub mod http;
 pub mod operation;
+pub mod structure;
 pub mod union;
 pub mod validate;
 

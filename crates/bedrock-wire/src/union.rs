@@ -6,12 +6,13 @@
 //! objects with no member or more than one. Members the generator did not know
 //! about are kept as an [`UnknownMember`] so they survive a round trip.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::structure::{expecting, Key};
 
 /// Implemented by generated unions.
 pub trait UnionVariants: Sized {
@@ -67,50 +68,28 @@ impl Serialize for UnknownMember {
     }
 }
 
-/// A map key that borrows from the input when it can.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
 /// Deserializes a union `U` from a JSON object with exactly one non-null member.
 pub fn deserialize<'de, U: UnionVariants, D: Deserializer<'de>>(deserializer: D) -> Result<U, D::Error> {
     struct UnionVisitor<U>(PhantomData<U>);
     impl<'de, U: UnionVariants> Visitor<'de> for UnionVisitor<U> {
         type Value = U;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "union {} (an object with exactly one member set)", U::NAME)
+            expecting(f, "union", U::NAME, "an object with exactly one member set")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
             let mut found: Option<(U, Key<'de>)> = None;
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                if key.0 == "__type" {
+                if key.as_str() == "__type" {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
-                if let Some(value) = U::visit_member(&key.0, &mut map)? {
+                if let Some(value) = U::visit_member(key.as_str(), &mut map)? {
                     if let Some((_, first)) = &found {
                         return Err(de::Error::custom(format_args!(
                             "union {} has more than one member set (`{}` and `{}`)",
                             U::NAME,
-                            first.0,
-                            key.0
+                            first.as_str(),
+                            key.as_str()
                         )));
                     }
                     found = Some((value, key));

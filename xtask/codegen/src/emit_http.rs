@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::emit_serde::{emit_deserialize, emit_serialize, SerdeMember};
 use crate::emit_types::{fields, Field};
 use crate::model::{Member, Operation, Shape};
 use crate::writer::{doc, file_header, lit, w};
@@ -16,6 +17,7 @@ use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
+use bedrock_wire::structure;
 use bedrock_wire::{Blob, BuildError, DateTime, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError, ServiceError};
 use bedrock_wire::__private::http::header::HeaderValue;
 
@@ -484,36 +486,12 @@ fn emit_build_request(
         let has_bound = fields.iter().any(|f| !f.in_body());
         content_type(out, "application/json");
         if has_bound {
+            // A view of the input that serializes only the body members.
             let view = format!("{}Body", ctx.type_name(name));
-            w!(out, "#[derive(serde::Serialize)]");
-            w!(out, "struct {view}<'a> {{");
-            for f in &body_fields {
-                let mut attrs = vec![format!("rename = {}", lit(f.wire))];
-                if !f.required {
-                    attrs.push("skip_serializing_if = \"Option::is_none\"".into());
-                }
-                if let Some(c) = f.codec {
-                    attrs.push(format!("with = \"bedrock_wire::codec::{c}\""));
-                }
-                w!(out, "#[serde({})]", attrs.join(", "));
-                if f.required {
-                    w!(out, "{}: &'a {},", f.ident, f.ty);
-                } else {
-                    w!(out, "{}: Option<&'a {}>,", f.ident, f.ty);
-                }
-            }
-            w!(out, "}}");
-            let inits: Vec<String> = body_fields
-                .iter()
-                .map(|f| {
-                    if f.required {
-                        format!("{0}: &input.{0}", f.ident)
-                    } else {
-                        format!("{0}: input.{0}.as_ref()", f.ident)
-                    }
-                })
-                .collect();
-            w!(out, "let body = json_body(&{view} {{ {} }})?;", inits.join(", "));
+            w!(out, "struct {view}<'a>(&'a {});", ctx.type_name(name));
+            let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
+            emit_serialize(out, &format!("{view}<'_>"), name, "self.0", &members);
+            w!(out, "let body = json_body(&{view}(input))?;");
         } else {
             w!(out, "let body = json_body(input)?;");
         }
@@ -582,20 +560,13 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
     w!(out, "let headers = response.headers();");
     let body_fields: Vec<&Field<'_>> = fields.iter().filter(|f| f.in_body()).collect();
     if !body_fields.is_empty() && shape.payload.is_none() {
-        w!(out, "#[derive(serde::Deserialize)]");
         w!(out, "struct Body {{");
         for f in &body_fields {
-            let mut attrs = vec![format!("rename = {}", lit(f.wire))];
-            if !f.required {
-                attrs.push("default".into());
-            }
-            if let Some(c) = f.codec {
-                attrs.push(format!("with = \"bedrock_wire::codec::{c}\""));
-            }
-            w!(out, "#[serde({})]", attrs.join(", "));
             w!(out, "{}: {},", f.ident, f.decl_type());
         }
         w!(out, "}}");
+        let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
+        emit_deserialize(out, "Body", name, &members);
         w!(out, "let body: Body = parse_json_body(response.body())?;");
     }
     let mut inits = Vec::new();

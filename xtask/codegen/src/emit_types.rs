@@ -1,5 +1,6 @@
 //! `types.rs` and `error.rs`: structures, unions, enums and exceptions.
 
+use crate::emit_serde::{emit_deserialize, emit_serialize, SerdeMember};
 use crate::model::{Member, Shape};
 use crate::writer::{bounds_text, codec_marker, doc, file_header, lit, w};
 use crate::{names, Binding, CodegenError, Context, StructKind};
@@ -124,19 +125,6 @@ fn member_doc(ctx: &Context<'_>, field: &Field<'_>) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => text,
     }
-}
-
-/// Emits the serde attribute of a body or member-name field.
-fn serde_attr(field: &Field<'_>) -> String {
-    let mut parts = vec![format!("rename = {}", lit(field.serde_name()))];
-    if !field.required {
-        parts.push("default".into());
-        parts.push("skip_serializing_if = \"Option::is_none\"".into());
-    }
-    if let Some(codec) = field.codec {
-        parts.push(format!("with = \"bedrock_wire::codec::{codec}\""));
-    }
-    format!("#[serde({})]", parts.join(", "))
 }
 
 /// Collects `static` patterns used by a file.
@@ -343,16 +331,17 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     if all_default {
         derives.push("Default");
     }
-    derives.extend(["serde::Serialize", "serde::Deserialize"]);
     w!(out, "#[derive({})]", derives.join(", "));
     w!(out, "#[non_exhaustive]");
     w!(out, "pub struct {rust} {{");
     for f in &fields {
         doc(out, &member_doc(ctx, f));
-        w!(out, "{}", serde_attr(f));
         w!(out, "pub {}: {},", f.ident, f.decl_type());
     }
     w!(out, "}}\n");
+    let members: Vec<SerdeMember<'_>> = fields.iter().map(SerdeMember::of_field).collect();
+    emit_serialize(out, &rust, name, "self", &members);
+    emit_deserialize(out, &rust, name, &members);
 
     // Constructor and setters.
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
@@ -697,6 +686,7 @@ use std::collections::HashMap;
 
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation};
 use bedrock_wire::{Blob, DateTime, Document, REDACTED};

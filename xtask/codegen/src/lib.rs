@@ -20,6 +20,7 @@ pub mod values;
 
 mod emit_events;
 mod emit_http;
+mod emit_serde;
 mod emit_types;
 mod writer;
 

@@ -1,0 +1,169 @@
+//! Serde impls of structures, written out instead of derived.
+//!
+//! `#[derive(Deserialize)]` emits a field-identifier enum and visitor, a
+//! sequence visitor and a map visitor per structure, each compiled again for
+//! every deserializer; that was most of the model crates' compile time. The
+//! impls written here read members through `bedrock_wire::structure` (one
+//! shared key type, one loop per structure) and write them with
+//! `serialize_struct`, producing the same JSON as the derives did.
+
+use crate::emit_types::Field;
+use crate::writer::{codec_marker, lit, w};
+
+/// One member as the serde impls see it.
+pub(crate) struct SerdeMember<'a> {
+    /// The Rust field (`r#type` style identifiers allowed).
+    pub ident: &'a str,
+    /// The JSON member name.
+    pub key: &'a str,
+    /// The field type without `Option`.
+    pub ty: &'a str,
+    pub required: bool,
+    /// A `bedrock_wire::codec` module name.
+    pub codec: Option<&'static str>,
+}
+
+impl<'a> SerdeMember<'a> {
+    /// The member under its serde name: the JSON key for body members, the member name for bound ones.
+    pub(crate) fn of_field(field: &'a Field<'a>) -> Self {
+        SerdeMember::with_key(field, field.serde_name())
+    }
+
+    /// The member under JSON key `key`.
+    pub(crate) fn with_key(field: &'a Field<'a>, key: &'a str) -> Self {
+        SerdeMember {
+            ident: &field.ident,
+            key,
+            ty: &field.ty,
+            required: field.required,
+            codec: field.codec,
+        }
+    }
+}
+
+/// `impl Serialize for {target}`: members of `{base}` (e.g. `self` or `self.0`) in order, unset ones left out.
+pub(crate) fn emit_serialize(out: &mut String, target: &str, name: &str, base: &str, members: &[SerdeMember<'_>]) {
+    w!(out, "impl serde::Serialize for {target} {{");
+    w!(
+        out,
+        "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{"
+    );
+    w!(out, "use serde::ser::SerializeStruct as _;");
+    if members.is_empty() {
+        w!(out, "serializer.serialize_struct({}, 0)?.end()", lit(name));
+    } else {
+        let required = members.iter().filter(|m| m.required).count();
+        let mut len: Vec<String> = (required > 0 || members.iter().all(|m| m.required))
+            .then(|| required.to_string())
+            .into_iter()
+            .collect();
+        for m in members.iter().filter(|m| !m.required) {
+            len.push(format!("usize::from({base}.{}.is_some())", m.ident));
+        }
+        w!(
+            out,
+            "let mut state = serializer.serialize_struct({}, {})?;",
+            lit(name),
+            len.join(" + ")
+        );
+        for m in members {
+            let (open, value, close) = if m.required {
+                ("", format!("&{base}.{}", m.ident), "")
+            } else {
+                ("if let Some(value) = &", "value".to_owned(), " }")
+            };
+            let value = match m.codec {
+                Some(codec) => format!("&Encoded::<{}, _>::new({value})", codec_marker(codec)),
+                None => value,
+            };
+            if m.required {
+                w!(out, "state.serialize_field({}, {value})?;", lit(m.key));
+            } else {
+                w!(
+                    out,
+                    "{open}{base}.{} {{ state.serialize_field({}, {value})?;{close}",
+                    m.ident,
+                    lit(m.key)
+                );
+            }
+        }
+        w!(out, "state.end()");
+    }
+    w!(out, "}}");
+    w!(out, "}}\n");
+}
+
+/// `impl Deserialize` and `impl Structure` for `{rust}`, a struct with exactly `members` as fields.
+pub(crate) fn emit_deserialize(out: &mut String, rust: &str, name: &str, members: &[SerdeMember<'_>]) {
+    w!(out, "impl<'de> serde::Deserialize<'de> for {rust} {{");
+    w!(
+        out,
+        "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
+    );
+    w!(out, "structure::deserialize(deserializer)");
+    w!(out, "}}");
+    w!(out, "}}\n");
+
+    w!(out, "impl structure::Structure for {rust} {{");
+    w!(out, "const NAME: &'static str = {};", lit(name));
+    w!(
+        out,
+        "fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {{"
+    );
+    for m in members {
+        w!(out, "let mut {}: Option<{}> = None;", local(m.ident), m.ty);
+    }
+    w!(
+        out,
+        "while let Some(key) = map.next_key::<structure::Key<'de>>()? {{"
+    );
+    w!(out, "match key.as_str() {{");
+    for m in members {
+        let var = local(m.ident);
+        let read = match (m.codec, m.required) {
+            (None, true) => "Some(map.next_value()?)".to_owned(),
+            (None, false) => "map.next_value()?".to_owned(),
+            (Some(codec), true) => format!(
+                "Some(map.next_value::<Decoded<{}, {}>>()?.0)",
+                codec_marker(codec),
+                m.ty
+            ),
+            (Some(codec), false) => format!(
+                "map.next_value::<Decoded<{}, Option<{}>>>()?.0",
+                codec_marker(codec),
+                m.ty
+            ),
+        };
+        w!(out, "{} => {var} = {read},", lit(m.key));
+    }
+    w!(out, "_ => structure::skip_value(&mut map)?,");
+    w!(out, "}}");
+    w!(out, "}}");
+    w!(out, "Ok(Self {{");
+    for m in members {
+        let var = local(m.ident);
+        if m.required {
+            w!(
+                out,
+                "{}: match {var} {{ Some(value) => value, None => return Err(structure::missing({})) }},",
+                m.ident,
+                lit(m.key)
+            );
+        } else if var == m.ident {
+            w!(out, "{var},");
+        } else {
+            w!(out, "{}: {var},", m.ident);
+        }
+    }
+    w!(out, "}})");
+    w!(out, "}}");
+    w!(out, "}}\n");
+}
+
+/// The local variable holding a member while its object is read; `map` and `key` are taken by the loop.
+fn local(ident: &str) -> String {
+    match ident {
+        "map" | "key" => format!("{ident}_"),
+        _ => ident.to_owned(),
+    }
+}
