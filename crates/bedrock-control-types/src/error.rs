@@ -47,14 +47,14 @@ impl<'de> serde::Deserialize<'de> for AccessDeniedException {
 impl structure::Structure for AccessDeniedException {
     const NAME: &'static str = "AccessDeniedException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -75,7 +75,7 @@ impl Validate for AccessDeniedException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -123,14 +123,14 @@ impl<'de> serde::Deserialize<'de> for ConflictException {
 impl structure::Structure for ConflictException {
     const NAME: &'static str = "ConflictException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -151,7 +151,7 @@ impl Validate for ConflictException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -199,14 +199,14 @@ impl<'de> serde::Deserialize<'de> for InternalServerException {
 impl structure::Structure for InternalServerException {
     const NAME: &'static str = "InternalServerException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -227,7 +227,7 @@ impl Validate for InternalServerException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -275,14 +275,14 @@ impl<'de> serde::Deserialize<'de> for ResourceInUseException {
 impl structure::Structure for ResourceInUseException {
     const NAME: &'static str = "ResourceInUseException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -303,7 +303,7 @@ impl Validate for ResourceInUseException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -352,14 +352,14 @@ impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
 impl structure::Structure for ResourceNotFoundException {
     const NAME: &'static str = "ResourceNotFoundException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -380,7 +380,7 @@ impl Validate for ResourceNotFoundException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -429,14 +429,14 @@ impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
 impl structure::Structure for ServiceQuotaExceededException {
     const NAME: &'static str = "ServiceQuotaExceededException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -457,7 +457,7 @@ impl Validate for ServiceQuotaExceededException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -506,14 +506,14 @@ impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
 impl structure::Structure for ServiceUnavailableException {
     const NAME: &'static str = "ServiceUnavailableException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -534,7 +534,7 @@ impl Validate for ServiceUnavailableException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -582,14 +582,14 @@ impl<'de> serde::Deserialize<'de> for ThrottlingException {
 impl structure::Structure for ThrottlingException {
     const NAME: &'static str = "ThrottlingException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -610,7 +610,7 @@ impl Validate for ThrottlingException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -666,16 +666,18 @@ impl<'de> serde::Deserialize<'de> for TooManyTagsException {
 impl structure::Structure for TooManyTagsException {
     const NAME: &'static str = "TooManyTagsException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
-        let mut resource_name: Option<String> = None;
+        let mut value = Self {
+            message: None,
+            resource_name: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
-                "resourceName" => resource_name = map.next_value()?,
+                "message" => value.message = map.next_value()?,
+                "resourceName" => value.resource_name = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message, resource_name })
+        Ok(value)
     }
 }
 
@@ -702,12 +704,12 @@ impl Validate for TooManyTagsException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
         if let Some(value) = &self.resource_name {
             let path = member_path(path, "resourceName");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(20), Some(1011));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_TAGGABLE_RESOURCES_ARN);
+            check_length(out, &path, (value).chars().count(), Some(20), Some(1011));
+            check_pattern(out, &path, value, &PATTERN_TAGGABLE_RESOURCES_ARN);
         }
     }
 }
@@ -755,14 +757,14 @@ impl<'de> serde::Deserialize<'de> for ValidationException {
 impl structure::Structure for ValidationException {
     const NAME: &'static str = "ValidationException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -783,7 +785,7 @@ impl Validate for ValidationException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }

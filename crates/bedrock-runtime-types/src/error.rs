@@ -47,14 +47,14 @@ impl<'de> serde::Deserialize<'de> for AccessDeniedException {
 impl structure::Structure for AccessDeniedException {
     const NAME: &'static str = "AccessDeniedException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -75,7 +75,7 @@ impl Validate for AccessDeniedException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -123,14 +123,14 @@ impl<'de> serde::Deserialize<'de> for ConflictException {
 impl structure::Structure for ConflictException {
     const NAME: &'static str = "ConflictException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -151,7 +151,7 @@ impl Validate for ConflictException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -199,14 +199,14 @@ impl<'de> serde::Deserialize<'de> for InternalServerException {
 impl structure::Structure for InternalServerException {
     const NAME: &'static str = "InternalServerException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -227,7 +227,7 @@ impl Validate for InternalServerException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -290,22 +290,20 @@ impl<'de> serde::Deserialize<'de> for ModelErrorException {
 impl structure::Structure for ModelErrorException {
     const NAME: &'static str = "ModelErrorException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
-        let mut original_status_code: Option<i32> = None;
-        let mut resource_name: Option<String> = None;
+        let mut value = Self {
+            message: None,
+            original_status_code: None,
+            resource_name: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
-                "originalStatusCode" => original_status_code = map.next_value()?,
-                "resourceName" => resource_name = map.next_value()?,
+                "message" => value.message = map.next_value()?,
+                "originalStatusCode" => value.original_status_code = map.next_value()?,
+                "resourceName" => value.resource_name = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            message,
-            original_status_code,
-            resource_name,
-        })
+        Ok(value)
     }
 }
 
@@ -338,15 +336,15 @@ impl Validate for ModelErrorException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
         if let Some(value) = &self.original_status_code {
             let path = member_path(path, "originalStatusCode");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(100.0), Some(599.0));
+            check_range(out, &path, *(value) as f64, Some(100.0), Some(599.0));
         }
         if let Some(value) = &self.resource_name {
             let path = member_path(path, "resourceName");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -394,14 +392,14 @@ impl<'de> serde::Deserialize<'de> for ModelNotReadyException {
 impl structure::Structure for ModelNotReadyException {
     const NAME: &'static str = "ModelNotReadyException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -422,7 +420,7 @@ impl Validate for ModelNotReadyException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -485,22 +483,20 @@ impl<'de> serde::Deserialize<'de> for ModelStreamErrorException {
 impl structure::Structure for ModelStreamErrorException {
     const NAME: &'static str = "ModelStreamErrorException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
-        let mut original_status_code: Option<i32> = None;
-        let mut original_message: Option<String> = None;
+        let mut value = Self {
+            message: None,
+            original_status_code: None,
+            original_message: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
-                "originalStatusCode" => original_status_code = map.next_value()?,
-                "originalMessage" => original_message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
+                "originalStatusCode" => value.original_status_code = map.next_value()?,
+                "originalMessage" => value.original_message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            message,
-            original_status_code,
-            original_message,
-        })
+        Ok(value)
     }
 }
 
@@ -533,15 +529,15 @@ impl Validate for ModelStreamErrorException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
         if let Some(value) = &self.original_status_code {
             let path = member_path(path, "originalStatusCode");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(100.0), Some(599.0));
+            check_range(out, &path, *(value) as f64, Some(100.0), Some(599.0));
         }
         if let Some(value) = &self.original_message {
             let path = member_path(path, "originalMessage");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -589,14 +585,14 @@ impl<'de> serde::Deserialize<'de> for ModelTimeoutException {
 impl structure::Structure for ModelTimeoutException {
     const NAME: &'static str = "ModelTimeoutException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -617,7 +613,7 @@ impl Validate for ModelTimeoutException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -666,14 +662,14 @@ impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
 impl structure::Structure for ResourceNotFoundException {
     const NAME: &'static str = "ResourceNotFoundException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -694,7 +690,7 @@ impl Validate for ResourceNotFoundException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -743,14 +739,14 @@ impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
 impl structure::Structure for ServiceQuotaExceededException {
     const NAME: &'static str = "ServiceQuotaExceededException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -771,7 +767,7 @@ impl Validate for ServiceQuotaExceededException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -820,14 +816,14 @@ impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
 impl structure::Structure for ServiceUnavailableException {
     const NAME: &'static str = "ServiceUnavailableException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -848,7 +844,7 @@ impl Validate for ServiceUnavailableException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -896,14 +892,14 @@ impl<'de> serde::Deserialize<'de> for ThrottlingException {
 impl structure::Structure for ThrottlingException {
     const NAME: &'static str = "ThrottlingException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -924,7 +920,7 @@ impl Validate for ThrottlingException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }
@@ -972,14 +968,14 @@ impl<'de> serde::Deserialize<'de> for ValidationException {
 impl structure::Structure for ValidationException {
     const NAME: &'static str = "ValidationException";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -1000,7 +996,7 @@ impl Validate for ValidationException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
             let path = member_path(path, "message");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_NON_BLANK_STRING);
+            check_pattern(out, &path, value, &PATTERN_NON_BLANK_STRING);
         }
     }
 }

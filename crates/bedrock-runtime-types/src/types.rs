@@ -37,12 +37,13 @@ impl<'de> serde::Deserialize<'de> for AnyToolChoice {
 impl structure::Structure for AnyToolChoice {
     const NAME: &'static str = "AnyToolChoice";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -114,28 +115,24 @@ impl<'de> serde::Deserialize<'de> for AppliedGuardrailDetails {
 impl structure::Structure for AppliedGuardrailDetails {
     const NAME: &'static str = "AppliedGuardrailDetails";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail_id: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut guardrail_arn: Option<String> = None;
-        let mut guardrail_origin: Option<Vec<GuardrailOrigin>> = None;
-        let mut guardrail_ownership: Option<GuardrailOwnership> = None;
+        let mut value = Self {
+            guardrail_id: None,
+            guardrail_version: None,
+            guardrail_arn: None,
+            guardrail_origin: None,
+            guardrail_ownership: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrailId" => guardrail_id = map.next_value()?,
-                "guardrailVersion" => guardrail_version = map.next_value()?,
-                "guardrailArn" => guardrail_arn = map.next_value()?,
-                "guardrailOrigin" => guardrail_origin = map.next_value()?,
-                "guardrailOwnership" => guardrail_ownership = map.next_value()?,
+                "guardrailId" => value.guardrail_id = map.next_value()?,
+                "guardrailVersion" => value.guardrail_version = map.next_value()?,
+                "guardrailArn" => value.guardrail_arn = map.next_value()?,
+                "guardrailOrigin" => value.guardrail_origin = map.next_value()?,
+                "guardrailOwnership" => value.guardrail_ownership = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail_id,
-            guardrail_version,
-            guardrail_arn,
-            guardrail_origin,
-            guardrail_ownership,
-        })
+        Ok(value)
     }
 }
 
@@ -180,17 +177,17 @@ impl Validate for AppliedGuardrailDetails {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_id {
             let path = member_path(path, "guardrailId");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_ID);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_ID);
         }
         if let Some(value) = &self.guardrail_version {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_VERSION);
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_VERSION);
         }
         if let Some(value) = &self.guardrail_arn {
             let path = member_path(path, "guardrailArn");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_ARN);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_ARN);
         }
     }
 }
@@ -238,39 +235,41 @@ impl<'de> serde::Deserialize<'de> for ApplyGuardrailRequest {
 impl structure::Structure for ApplyGuardrailRequest {
     const NAME: &'static str = "ApplyGuardrailRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail_identifier: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut source: Option<GuardrailContentSource> = None;
-        let mut content: Option<Vec<GuardrailContentBlock>> = None;
-        let mut output_scope: Option<GuardrailOutputScope> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<GuardrailContentSource>,
+            Option<Vec<GuardrailContentBlock>>,
+            Option<GuardrailOutputScope>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrailIdentifier" => guardrail_identifier = Some(map.next_value()?),
-                "guardrailVersion" => guardrail_version = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
-                "outputScope" => output_scope = map.next_value()?,
+                "guardrailIdentifier" => read.0 = Some(map.next_value()?),
+                "guardrailVersion" => read.1 = Some(map.next_value()?),
+                "source" => read.2 = Some(map.next_value()?),
+                "content" => read.3 = Some(map.next_value()?),
+                "outputScope" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            guardrail_identifier: match guardrail_identifier {
+            guardrail_identifier: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("guardrailIdentifier")),
             },
-            guardrail_version: match guardrail_version {
+            guardrail_version: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("guardrailVersion")),
             },
-            source: match source {
+            source: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
-            content: match content {
+            content: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("content")),
             },
-            output_scope,
+            output_scope: read.4,
         })
     }
 }
@@ -305,26 +304,16 @@ impl Validate for ApplyGuardrailRequest {
             let path = member_path(path, "guardrailIdentifier");
             check_length(
                 out,
-                || path.to_owned(),
+                &path,
                 (&self.guardrail_identifier).chars().count(),
                 Some(0),
                 Some(2048),
             );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.guardrail_identifier,
-                &PATTERN_GUARDRAIL_IDENTIFIER,
-            );
+            check_pattern(out, &path, &self.guardrail_identifier, &PATTERN_GUARDRAIL_IDENTIFIER);
         }
         {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.guardrail_version,
-                &PATTERN_GUARDRAIL_VERSION,
-            );
+            check_pattern(out, &path, &self.guardrail_version, &PATTERN_GUARDRAIL_VERSION);
         }
         {
             let path = member_path(path, "content");
@@ -386,42 +375,44 @@ impl<'de> serde::Deserialize<'de> for ApplyGuardrailResponse {
 impl structure::Structure for ApplyGuardrailResponse {
     const NAME: &'static str = "ApplyGuardrailResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut usage: Option<GuardrailUsage> = None;
-        let mut action: Option<GuardrailAction> = None;
-        let mut action_reason: Option<String> = None;
-        let mut outputs: Option<Vec<GuardrailOutputContent>> = None;
-        let mut assessments: Option<Vec<GuardrailAssessment>> = None;
-        let mut guardrail_coverage: Option<GuardrailCoverage> = None;
+        let mut read: (
+            Option<GuardrailUsage>,
+            Option<GuardrailAction>,
+            Option<String>,
+            Option<Vec<GuardrailOutputContent>>,
+            Option<Vec<GuardrailAssessment>>,
+            Option<GuardrailCoverage>,
+        ) = (None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "usage" => usage = Some(map.next_value()?),
-                "action" => action = Some(map.next_value()?),
-                "actionReason" => action_reason = map.next_value()?,
-                "outputs" => outputs = Some(map.next_value()?),
-                "assessments" => assessments = Some(map.next_value()?),
-                "guardrailCoverage" => guardrail_coverage = map.next_value()?,
+                "usage" => read.0 = Some(map.next_value()?),
+                "action" => read.1 = Some(map.next_value()?),
+                "actionReason" => read.2 = map.next_value()?,
+                "outputs" => read.3 = Some(map.next_value()?),
+                "assessments" => read.4 = Some(map.next_value()?),
+                "guardrailCoverage" => read.5 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            usage: match usage {
+            usage: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("usage")),
             },
-            action: match action {
+            action: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            action_reason,
-            outputs: match outputs {
+            action_reason: read.2,
+            outputs: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("outputs")),
             },
-            assessments: match assessments {
+            assessments: match read.4 {
                 Some(value) => value,
                 None => return Err(structure::missing("assessments")),
             },
-            guardrail_coverage,
+            guardrail_coverage: read.5,
         })
     }
 }
@@ -567,24 +558,22 @@ impl<'de> serde::Deserialize<'de> for AsyncInvokeS3OutputDataConfig {
 impl structure::Structure for AsyncInvokeS3OutputDataConfig {
     const NAME: &'static str = "AsyncInvokeS3OutputDataConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut s3_uri: Option<String> = None;
-        let mut kms_key_id: Option<String> = None;
-        let mut bucket_owner: Option<String> = None;
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "s3Uri" => s3_uri = Some(map.next_value()?),
-                "kmsKeyId" => kms_key_id = map.next_value()?,
-                "bucketOwner" => bucket_owner = map.next_value()?,
+                "s3Uri" => read.0 = Some(map.next_value()?),
+                "kmsKeyId" => read.1 = map.next_value()?,
+                "bucketOwner" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            s3_uri: match s3_uri {
+            s3_uri: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("s3Uri")),
             },
-            kms_key_id,
-            bucket_owner,
+            kms_key_id: read.1,
+            bucket_owner: read.2,
         })
     }
 }
@@ -616,23 +605,17 @@ impl Validate for AsyncInvokeS3OutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "s3Uri");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.s3_uri).chars().count(),
-                Some(1),
-                Some(1024),
-            );
-            check_pattern(out, || path.to_owned(), &self.s3_uri, &PATTERN_S3_URI);
+            check_length(out, &path, (&self.s3_uri).chars().count(), Some(1), Some(1024));
+            check_pattern(out, &path, &self.s3_uri, &PATTERN_S3_URI);
         }
         if let Some(value) = &self.kms_key_id {
             let path = member_path(path, "kmsKeyId");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_KMS_KEY_ID);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_KMS_KEY_ID);
         }
         if let Some(value) = &self.bucket_owner {
             let path = member_path(path, "bucketOwner");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_ACCOUNT_ID);
+            check_pattern(out, &path, value, &PATTERN_ACCOUNT_ID);
         }
     }
 }
@@ -771,48 +754,50 @@ impl<'de> serde::Deserialize<'de> for AsyncInvokeSummary {
 impl structure::Structure for AsyncInvokeSummary {
     const NAME: &'static str = "AsyncInvokeSummary";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut invocation_arn: Option<String> = None;
-        let mut model_arn: Option<String> = None;
-        let mut client_request_token: Option<String> = None;
-        let mut status: Option<AsyncInvokeStatus> = None;
-        let mut failure_message: Option<String> = None;
-        let mut submit_time: Option<DateTime> = None;
-        let mut last_modified_time: Option<DateTime> = None;
-        let mut end_time: Option<DateTime> = None;
-        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AsyncInvokeStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<AsyncInvokeOutputDataConfig>,
+        ) = (None, None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "invocationArn" => invocation_arn = Some(map.next_value()?),
-                "modelArn" => model_arn = Some(map.next_value()?),
-                "clientRequestToken" => client_request_token = map.next_value()?,
-                "status" => status = map.next_value()?,
-                "failureMessage" => failure_message = map.next_value()?,
-                "submitTime" => submit_time = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => last_modified_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => end_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => output_data_config = Some(map.next_value()?),
+                "invocationArn" => read.0 = Some(map.next_value()?),
+                "modelArn" => read.1 = Some(map.next_value()?),
+                "clientRequestToken" => read.2 = map.next_value()?,
+                "status" => read.3 = map.next_value()?,
+                "failureMessage" => read.4 = map.next_value()?,
+                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
+                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "outputDataConfig" => read.8 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            invocation_arn: match invocation_arn {
+            invocation_arn: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("invocationArn")),
             },
-            model_arn: match model_arn {
+            model_arn: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelArn")),
             },
-            client_request_token,
-            status,
-            failure_message,
-            submit_time: match submit_time {
+            client_request_token: read.2,
+            status: read.3,
+            failure_message: read.4,
+            submit_time: match read.5 {
                 Some(value) => value,
                 None => return Err(structure::missing("submitTime")),
             },
-            last_modified_time,
-            end_time,
-            output_data_config: match output_data_config {
+            last_modified_time: read.6,
+            end_time: read.7,
+            output_data_config: match read.8 {
                 Some(value) => value,
                 None => return Err(structure::missing("outputDataConfig")),
             },
@@ -892,34 +877,22 @@ impl Validate for AsyncInvokeSummary {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "invocationArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.invocation_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.invocation_arn, &PATTERN_INVOCATION_ARN);
+            check_length(out, &path, (&self.invocation_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.invocation_arn, &PATTERN_INVOCATION_ARN);
         }
         {
             let path = member_path(path, "modelArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.model_arn, &PATTERN_ASYNC_INVOKE_ARN);
+            check_length(out, &path, (&self.model_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_arn, &PATTERN_ASYNC_INVOKE_ARN);
         }
         if let Some(value) = &self.client_request_token {
             let path = member_path(path, "clientRequestToken");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(256));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(256));
+            check_pattern(out, &path, value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
         }
         if let Some(value) = &self.failure_message {
             let path = member_path(path, "failureMessage");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
         }
         {
             let path = member_path(path, "outputDataConfig");
@@ -964,27 +937,25 @@ impl<'de> serde::Deserialize<'de> for AudioBlock {
 impl structure::Structure for AudioBlock {
     const NAME: &'static str = "AudioBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<AudioFormat> = None;
-        let mut source: Option<AudioSource> = None;
-        let mut error: Option<ErrorBlock> = None;
+        let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
-                "error" => error = map.next_value()?,
+                "format" => read.0 = Some(map.next_value()?),
+                "source" => read.1 = Some(map.next_value()?),
+                "error" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
-            source: match source {
+            source: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
-            error,
+            error: read.2,
         })
     }
 }
@@ -1204,7 +1175,7 @@ impl Validate for AudioSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             Self::S3Location(value) => {
                 let path = member_path(path, "s3Location");
@@ -1238,12 +1209,13 @@ impl<'de> serde::Deserialize<'de> for AutoToolChoice {
 impl structure::Structure for AutoToolChoice {
     const NAME: &'static str = "AutoToolChoice";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -1291,14 +1263,14 @@ impl<'de> serde::Deserialize<'de> for BidirectionalInputPayloadPart {
 impl structure::Structure for BidirectionalInputPayloadPart {
     const NAME: &'static str = "BidirectionalInputPayloadPart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut bytes: Option<Blob> = None;
+        let mut value = Self { bytes: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { bytes })
+        Ok(value)
     }
 }
 
@@ -1327,7 +1299,7 @@ impl Validate for BidirectionalInputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
             let path = member_path(path, "bytes");
-            check_length(out, || path.to_owned(), (value).as_ref().len(), Some(0), Some(1000000));
+            check_length(out, &path, (value).as_ref().len(), Some(0), Some(1000000));
         }
     }
 }
@@ -1365,14 +1337,14 @@ impl<'de> serde::Deserialize<'de> for BidirectionalOutputPayloadPart {
 impl structure::Structure for BidirectionalOutputPayloadPart {
     const NAME: &'static str = "BidirectionalOutputPayloadPart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut bytes: Option<Blob> = None;
+        let mut value = Self { bytes: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { bytes })
+        Ok(value)
     }
 }
 
@@ -1401,7 +1373,7 @@ impl Validate for BidirectionalOutputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
             let path = member_path(path, "bytes");
-            check_length(out, || path.to_owned(), (value).as_ref().len(), Some(0), Some(1000000));
+            check_length(out, &path, (value).as_ref().len(), Some(0), Some(1000000));
         }
     }
 }
@@ -1437,21 +1409,20 @@ impl<'de> serde::Deserialize<'de> for CacheDetail {
 impl structure::Structure for CacheDetail {
     const NAME: &'static str = "CacheDetail";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut ttl: Option<CacheTTL> = None;
-        let mut input_tokens: Option<i32> = None;
+        let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "ttl" => ttl = Some(map.next_value()?),
-                "inputTokens" => input_tokens = Some(map.next_value()?),
+                "ttl" => read.0 = Some(map.next_value()?),
+                "inputTokens" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            ttl: match ttl {
+            ttl: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("ttl")),
             },
-            input_tokens: match input_tokens {
+            input_tokens: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("inputTokens")),
             },
@@ -1473,7 +1444,7 @@ impl Validate for CacheDetail {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "inputTokens");
-            check_range(out, || path.to_owned(), *(&self.input_tokens) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.input_tokens) as f64, Some(0.0), None);
         }
     }
 }
@@ -1511,21 +1482,20 @@ impl<'de> serde::Deserialize<'de> for CachePointBlock {
 impl structure::Structure for CachePointBlock {
     const NAME: &'static str = "CachePointBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<CachePointType> = None;
-        let mut ttl: Option<CacheTTL> = None;
+        let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
-                "ttl" => ttl = map.next_value()?,
+                "type" => read.0 = Some(map.next_value()?),
+                "ttl" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            ttl,
+            ttl: read.1,
         })
     }
 }
@@ -1719,25 +1689,22 @@ impl<'de> serde::Deserialize<'de> for Citation {
 impl structure::Structure for Citation {
     const NAME: &'static str = "Citation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut title: Option<String> = None;
-        let mut source: Option<String> = None;
-        let mut source_content: Option<Vec<CitationSourceContent>> = None;
-        let mut location: Option<CitationLocation> = None;
+        let mut value = Self {
+            title: None,
+            source: None,
+            source_content: None,
+            location: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "title" => title = map.next_value()?,
-                "source" => source = map.next_value()?,
-                "sourceContent" => source_content = map.next_value()?,
-                "location" => location = map.next_value()?,
+                "title" => value.title = map.next_value()?,
+                "source" => value.source = map.next_value()?,
+                "sourceContent" => value.source_content = map.next_value()?,
+                "location" => value.location = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            title,
-            source,
-            source_content,
-            location,
-        })
+        Ok(value)
     }
 }
 
@@ -1996,14 +1963,14 @@ impl<'de> serde::Deserialize<'de> for CitationSourceContentDelta {
 impl structure::Structure for CitationSourceContentDelta {
     const NAME: &'static str = "CitationSourceContentDelta";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
+        let mut value = Self { text: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = map.next_value()?,
+                "text" => value.text = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { text })
+        Ok(value)
     }
 }
 
@@ -2052,15 +2019,15 @@ impl<'de> serde::Deserialize<'de> for CitationsConfig {
 impl structure::Structure for CitationsConfig {
     const NAME: &'static str = "CitationsConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut enabled: Option<bool> = None;
+        let mut read: (Option<bool>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "enabled" => enabled = Some(map.next_value()?),
+                "enabled" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            enabled: match enabled {
+            enabled: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("enabled")),
             },
@@ -2117,16 +2084,18 @@ impl<'de> serde::Deserialize<'de> for CitationsContentBlock {
 impl structure::Structure for CitationsContentBlock {
     const NAME: &'static str = "CitationsContentBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content: Option<Vec<CitationGeneratedContent>> = None;
-        let mut citations: Option<Vec<Citation>> = None;
+        let mut value = Self {
+            content: None,
+            citations: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "content" => content = map.next_value()?,
-                "citations" => citations = map.next_value()?,
+                "content" => value.content = map.next_value()?,
+                "citations" => value.citations = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { content, citations })
+        Ok(value)
     }
 }
 
@@ -2212,25 +2181,22 @@ impl<'de> serde::Deserialize<'de> for CitationsDelta {
 impl structure::Structure for CitationsDelta {
     const NAME: &'static str = "CitationsDelta";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut title: Option<String> = None;
-        let mut source: Option<String> = None;
-        let mut source_content: Option<Vec<CitationSourceContentDelta>> = None;
-        let mut location: Option<CitationLocation> = None;
+        let mut value = Self {
+            title: None,
+            source: None,
+            source_content: None,
+            location: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "title" => title = map.next_value()?,
-                "source" => source = map.next_value()?,
-                "sourceContent" => source_content = map.next_value()?,
-                "location" => location = map.next_value()?,
+                "title" => value.title = map.next_value()?,
+                "source" => value.source = map.next_value()?,
+                "sourceContent" => value.source_content = map.next_value()?,
+                "location" => value.location = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            title,
-            source,
-            source_content,
-            location,
-        })
+        Ok(value)
     }
 }
 
@@ -2573,21 +2539,20 @@ impl<'de> serde::Deserialize<'de> for ContentBlockDeltaEvent {
 impl structure::Structure for ContentBlockDeltaEvent {
     const NAME: &'static str = "ContentBlockDeltaEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut delta: Option<ContentBlockDelta> = None;
-        let mut content_block_index: Option<i32> = None;
+        let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "delta" => delta = Some(map.next_value()?),
-                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                "delta" => read.0 = Some(map.next_value()?),
+                "contentBlockIndex" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            delta: match delta {
+            delta: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("delta")),
             },
-            content_block_index: match content_block_index {
+            content_block_index: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentBlockIndex")),
             },
@@ -2613,13 +2578,7 @@ impl Validate for ContentBlockDeltaEvent {
         }
         {
             let path = member_path(path, "contentBlockIndex");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.content_block_index) as f64,
-                Some(0.0),
-                None,
-            );
+            check_range(out, &path, *(&self.content_block_index) as f64, Some(0.0), None);
         }
     }
 }
@@ -2722,21 +2681,20 @@ impl<'de> serde::Deserialize<'de> for ContentBlockStartEvent {
 impl structure::Structure for ContentBlockStartEvent {
     const NAME: &'static str = "ContentBlockStartEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut start: Option<ContentBlockStart> = None;
-        let mut content_block_index: Option<i32> = None;
+        let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "start" => start = Some(map.next_value()?),
-                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                "start" => read.0 = Some(map.next_value()?),
+                "contentBlockIndex" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            start: match start {
+            start: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("start")),
             },
-            content_block_index: match content_block_index {
+            content_block_index: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentBlockIndex")),
             },
@@ -2762,13 +2720,7 @@ impl Validate for ContentBlockStartEvent {
         }
         {
             let path = member_path(path, "contentBlockIndex");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.content_block_index) as f64,
-                Some(0.0),
-                None,
-            );
+            check_range(out, &path, *(&self.content_block_index) as f64, Some(0.0), None);
         }
     }
 }
@@ -2801,15 +2753,15 @@ impl<'de> serde::Deserialize<'de> for ContentBlockStopEvent {
 impl structure::Structure for ContentBlockStopEvent {
     const NAME: &'static str = "ContentBlockStopEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content_block_index: Option<i32> = None;
+        let mut read: (Option<i32>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "contentBlockIndex" => content_block_index = Some(map.next_value()?),
+                "contentBlockIndex" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            content_block_index: match content_block_index {
+            content_block_index: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentBlockIndex")),
             },
@@ -2830,13 +2782,7 @@ impl Validate for ContentBlockStopEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "contentBlockIndex");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.content_block_index) as f64,
-                Some(0.0),
-                None,
-            );
+            check_range(out, &path, *(&self.content_block_index) as f64, Some(0.0), None);
         }
     }
 }
@@ -2934,15 +2880,15 @@ impl<'de> serde::Deserialize<'de> for ConverseMetrics {
 impl structure::Structure for ConverseMetrics {
     const NAME: &'static str = "ConverseMetrics";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut latency_ms: Option<i64> = None;
+        let mut read: (Option<i64>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "latencyMs" => latency_ms = Some(map.next_value()?),
+                "latencyMs" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            latency_ms: match latency_ms {
+            latency_ms: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("latencyMs")),
             },
@@ -3118,54 +3064,58 @@ impl<'de> serde::Deserialize<'de> for ConverseRequest {
 impl structure::Structure for ConverseRequest {
     const NAME: &'static str = "ConverseRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut model_id: Option<String> = None;
-        let mut messages: Option<Vec<Message>> = None;
-        let mut system: Option<Vec<SystemContentBlock>> = None;
-        let mut inference_config: Option<InferenceConfiguration> = None;
-        let mut tool_config: Option<ToolConfiguration> = None;
-        let mut guardrail_config: Option<GuardrailConfiguration> = None;
-        let mut additional_model_request_fields: Option<Document> = None;
-        let mut prompt_variables: Option<HashMap<String, PromptVariableValues>> = None;
-        let mut additional_model_response_field_paths: Option<Vec<String>> = None;
-        let mut request_metadata: Option<HashMap<String, String>> = None;
-        let mut performance_config: Option<PerformanceConfiguration> = None;
-        let mut service_tier: Option<ServiceTier> = None;
-        let mut output_config: Option<OutputConfig> = None;
+        let mut read: (
+            Option<String>,
+            Option<Vec<Message>>,
+            Option<Vec<SystemContentBlock>>,
+            Option<InferenceConfiguration>,
+            Option<ToolConfiguration>,
+            Option<GuardrailConfiguration>,
+            Option<Document>,
+            Option<HashMap<String, PromptVariableValues>>,
+            Option<Vec<String>>,
+            Option<HashMap<String, String>>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+            Option<OutputConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "modelId" => model_id = Some(map.next_value()?),
-                "messages" => messages = map.next_value()?,
-                "system" => system = map.next_value()?,
-                "inferenceConfig" => inference_config = map.next_value()?,
-                "toolConfig" => tool_config = map.next_value()?,
-                "guardrailConfig" => guardrail_config = map.next_value()?,
-                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
-                "promptVariables" => prompt_variables = map.next_value()?,
-                "additionalModelResponseFieldPaths" => additional_model_response_field_paths = map.next_value()?,
-                "requestMetadata" => request_metadata = map.next_value()?,
-                "performanceConfig" => performance_config = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
-                "outputConfig" => output_config = map.next_value()?,
+                "modelId" => read.0 = Some(map.next_value()?),
+                "messages" => read.1 = map.next_value()?,
+                "system" => read.2 = map.next_value()?,
+                "inferenceConfig" => read.3 = map.next_value()?,
+                "toolConfig" => read.4 = map.next_value()?,
+                "guardrailConfig" => read.5 = map.next_value()?,
+                "additionalModelRequestFields" => read.6 = map.next_value()?,
+                "promptVariables" => read.7 = map.next_value()?,
+                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
+                "requestMetadata" => read.9 = map.next_value()?,
+                "performanceConfig" => read.10 = map.next_value()?,
+                "serviceTier" => read.11 = map.next_value()?,
+                "outputConfig" => read.12 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            model_id: match model_id {
+            model_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            messages,
-            system,
-            inference_config,
-            tool_config,
-            guardrail_config,
-            additional_model_request_fields,
-            prompt_variables,
-            additional_model_response_field_paths,
-            request_metadata,
-            performance_config,
-            service_tier,
-            output_config,
+            messages: read.1,
+            system: read.2,
+            inference_config: read.3,
+            tool_config: read.4,
+            guardrail_config: read.5,
+            additional_model_request_fields: read.6,
+            prompt_variables: read.7,
+            additional_model_response_field_paths: read.8,
+            request_metadata: read.9,
+            performance_config: read.10,
+            service_tier: read.11,
+            output_config: read.12,
         })
     }
 }
@@ -3296,19 +3246,8 @@ impl Validate for ConverseRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_CONVERSATIONAL_MODEL_ID,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_id, &PATTERN_CONVERSATIONAL_MODEL_ID);
         }
         if let Some(value) = &self.messages {
             let path = member_path(path, "messages");
@@ -3338,21 +3277,21 @@ impl Validate for ConverseRequest {
         }
         if let Some(value) = &self.additional_model_response_field_paths {
             let path = member_path(path, "additionalModelResponseFieldPaths");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(10));
+            check_length(out, &path, (value).len(), Some(0), Some(10));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
-                check_length(out, || path.to_owned(), (item0).chars().count(), Some(1), Some(256));
+                check_length(out, &path, (item0).chars().count(), Some(1), Some(256));
             }
         }
         if let Some(value) = &self.request_metadata {
             let path = member_path(path, "requestMetadata");
-            check_length(out, || path.to_owned(), (value).len(), Some(1), Some(16));
+            check_length(out, &path, (value).len(), Some(1), Some(16));
             for (key0, value0) in value {
                 let path = index_path(&path, key0);
-                check_length(out, || path.to_owned(), (key0).chars().count(), Some(1), Some(256));
-                check_pattern(out, || path.to_owned(), key0, &PATTERN_REQUEST_METADATA_KEY_STRING);
-                check_length(out, || path.to_owned(), (value0).chars().count(), Some(0), Some(256));
-                check_pattern(out, || path.to_owned(), value0, &PATTERN_REQUEST_METADATA_VALUE_STRING);
+                check_length(out, &path, (key0).chars().count(), Some(1), Some(256));
+                check_pattern(out, &path, key0, &PATTERN_REQUEST_METADATA_KEY_STRING);
+                check_length(out, &path, (value0).chars().count(), Some(0), Some(256));
+                check_pattern(out, &path, value0, &PATTERN_REQUEST_METADATA_VALUE_STRING);
             }
         }
         if let Some(value) = &self.output_config {
@@ -3425,48 +3364,50 @@ impl<'de> serde::Deserialize<'de> for ConverseResponse {
 impl structure::Structure for ConverseResponse {
     const NAME: &'static str = "ConverseResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut output: Option<ConverseOutput> = None;
-        let mut stop_reason: Option<StopReason> = None;
-        let mut usage: Option<TokenUsage> = None;
-        let mut metrics: Option<ConverseMetrics> = None;
-        let mut additional_model_response_fields: Option<Document> = None;
-        let mut trace: Option<ConverseTrace> = None;
-        let mut performance_config: Option<PerformanceConfiguration> = None;
-        let mut service_tier: Option<ServiceTier> = None;
+        let mut read: (
+            Option<ConverseOutput>,
+            Option<StopReason>,
+            Option<TokenUsage>,
+            Option<ConverseMetrics>,
+            Option<Document>,
+            Option<ConverseTrace>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+        ) = (None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "output" => output = Some(map.next_value()?),
-                "stopReason" => stop_reason = Some(map.next_value()?),
-                "usage" => usage = Some(map.next_value()?),
-                "metrics" => metrics = Some(map.next_value()?),
-                "additionalModelResponseFields" => additional_model_response_fields = map.next_value()?,
-                "trace" => trace = map.next_value()?,
-                "performanceConfig" => performance_config = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
+                "output" => read.0 = Some(map.next_value()?),
+                "stopReason" => read.1 = Some(map.next_value()?),
+                "usage" => read.2 = Some(map.next_value()?),
+                "metrics" => read.3 = Some(map.next_value()?),
+                "additionalModelResponseFields" => read.4 = map.next_value()?,
+                "trace" => read.5 = map.next_value()?,
+                "performanceConfig" => read.6 = map.next_value()?,
+                "serviceTier" => read.7 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            output: match output {
+            output: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("output")),
             },
-            stop_reason: match stop_reason {
+            stop_reason: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("stopReason")),
             },
-            usage: match usage {
+            usage: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("usage")),
             },
-            metrics: match metrics {
+            metrics: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("metrics")),
             },
-            additional_model_response_fields,
-            trace,
-            performance_config,
-            service_tier,
+            additional_model_response_fields: read.4,
+            trace: read.5,
+            performance_config: read.6,
+            service_tier: read.7,
         })
     }
 }
@@ -3587,33 +3528,35 @@ impl<'de> serde::Deserialize<'de> for ConverseStreamMetadataEvent {
 impl structure::Structure for ConverseStreamMetadataEvent {
     const NAME: &'static str = "ConverseStreamMetadataEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut usage: Option<TokenUsage> = None;
-        let mut metrics: Option<ConverseStreamMetrics> = None;
-        let mut trace: Option<ConverseStreamTrace> = None;
-        let mut performance_config: Option<PerformanceConfiguration> = None;
-        let mut service_tier: Option<ServiceTier> = None;
+        let mut read: (
+            Option<TokenUsage>,
+            Option<ConverseStreamMetrics>,
+            Option<ConverseStreamTrace>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "usage" => usage = Some(map.next_value()?),
-                "metrics" => metrics = Some(map.next_value()?),
-                "trace" => trace = map.next_value()?,
-                "performanceConfig" => performance_config = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
+                "usage" => read.0 = Some(map.next_value()?),
+                "metrics" => read.1 = Some(map.next_value()?),
+                "trace" => read.2 = map.next_value()?,
+                "performanceConfig" => read.3 = map.next_value()?,
+                "serviceTier" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            usage: match usage {
+            usage: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("usage")),
             },
-            metrics: match metrics {
+            metrics: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("metrics")),
             },
-            trace,
-            performance_config,
-            service_tier,
+            trace: read.2,
+            performance_config: read.3,
+            service_tier: read.4,
         })
     }
 }
@@ -3690,15 +3633,15 @@ impl<'de> serde::Deserialize<'de> for ConverseStreamMetrics {
 impl structure::Structure for ConverseStreamMetrics {
     const NAME: &'static str = "ConverseStreamMetrics";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut latency_ms: Option<i64> = None;
+        let mut read: (Option<i64>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "latencyMs" => latency_ms = Some(map.next_value()?),
+                "latencyMs" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            latency_ms: match latency_ms {
+            latency_ms: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("latencyMs")),
             },
@@ -3819,54 +3762,58 @@ impl<'de> serde::Deserialize<'de> for ConverseStreamRequest {
 impl structure::Structure for ConverseStreamRequest {
     const NAME: &'static str = "ConverseStreamRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut model_id: Option<String> = None;
-        let mut messages: Option<Vec<Message>> = None;
-        let mut system: Option<Vec<SystemContentBlock>> = None;
-        let mut inference_config: Option<InferenceConfiguration> = None;
-        let mut tool_config: Option<ToolConfiguration> = None;
-        let mut guardrail_config: Option<GuardrailStreamConfiguration> = None;
-        let mut additional_model_request_fields: Option<Document> = None;
-        let mut prompt_variables: Option<HashMap<String, PromptVariableValues>> = None;
-        let mut additional_model_response_field_paths: Option<Vec<String>> = None;
-        let mut request_metadata: Option<HashMap<String, String>> = None;
-        let mut performance_config: Option<PerformanceConfiguration> = None;
-        let mut service_tier: Option<ServiceTier> = None;
-        let mut output_config: Option<OutputConfig> = None;
+        let mut read: (
+            Option<String>,
+            Option<Vec<Message>>,
+            Option<Vec<SystemContentBlock>>,
+            Option<InferenceConfiguration>,
+            Option<ToolConfiguration>,
+            Option<GuardrailStreamConfiguration>,
+            Option<Document>,
+            Option<HashMap<String, PromptVariableValues>>,
+            Option<Vec<String>>,
+            Option<HashMap<String, String>>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+            Option<OutputConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "modelId" => model_id = Some(map.next_value()?),
-                "messages" => messages = map.next_value()?,
-                "system" => system = map.next_value()?,
-                "inferenceConfig" => inference_config = map.next_value()?,
-                "toolConfig" => tool_config = map.next_value()?,
-                "guardrailConfig" => guardrail_config = map.next_value()?,
-                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
-                "promptVariables" => prompt_variables = map.next_value()?,
-                "additionalModelResponseFieldPaths" => additional_model_response_field_paths = map.next_value()?,
-                "requestMetadata" => request_metadata = map.next_value()?,
-                "performanceConfig" => performance_config = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
-                "outputConfig" => output_config = map.next_value()?,
+                "modelId" => read.0 = Some(map.next_value()?),
+                "messages" => read.1 = map.next_value()?,
+                "system" => read.2 = map.next_value()?,
+                "inferenceConfig" => read.3 = map.next_value()?,
+                "toolConfig" => read.4 = map.next_value()?,
+                "guardrailConfig" => read.5 = map.next_value()?,
+                "additionalModelRequestFields" => read.6 = map.next_value()?,
+                "promptVariables" => read.7 = map.next_value()?,
+                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
+                "requestMetadata" => read.9 = map.next_value()?,
+                "performanceConfig" => read.10 = map.next_value()?,
+                "serviceTier" => read.11 = map.next_value()?,
+                "outputConfig" => read.12 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            model_id: match model_id {
+            model_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            messages,
-            system,
-            inference_config,
-            tool_config,
-            guardrail_config,
-            additional_model_request_fields,
-            prompt_variables,
-            additional_model_response_field_paths,
-            request_metadata,
-            performance_config,
-            service_tier,
-            output_config,
+            messages: read.1,
+            system: read.2,
+            inference_config: read.3,
+            tool_config: read.4,
+            guardrail_config: read.5,
+            additional_model_request_fields: read.6,
+            prompt_variables: read.7,
+            additional_model_response_field_paths: read.8,
+            request_metadata: read.9,
+            performance_config: read.10,
+            service_tier: read.11,
+            output_config: read.12,
         })
     }
 }
@@ -3997,19 +3944,8 @@ impl Validate for ConverseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_CONVERSATIONAL_MODEL_ID,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_id, &PATTERN_CONVERSATIONAL_MODEL_ID);
         }
         if let Some(value) = &self.messages {
             let path = member_path(path, "messages");
@@ -4039,21 +3975,21 @@ impl Validate for ConverseStreamRequest {
         }
         if let Some(value) = &self.additional_model_response_field_paths {
             let path = member_path(path, "additionalModelResponseFieldPaths");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(10));
+            check_length(out, &path, (value).len(), Some(0), Some(10));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
-                check_length(out, || path.to_owned(), (item0).chars().count(), Some(1), Some(256));
+                check_length(out, &path, (item0).chars().count(), Some(1), Some(256));
             }
         }
         if let Some(value) = &self.request_metadata {
             let path = member_path(path, "requestMetadata");
-            check_length(out, || path.to_owned(), (value).len(), Some(1), Some(16));
+            check_length(out, &path, (value).len(), Some(1), Some(16));
             for (key0, value0) in value {
                 let path = index_path(&path, key0);
-                check_length(out, || path.to_owned(), (key0).chars().count(), Some(1), Some(256));
-                check_pattern(out, || path.to_owned(), key0, &PATTERN_REQUEST_METADATA_KEY_STRING);
-                check_length(out, || path.to_owned(), (value0).chars().count(), Some(0), Some(256));
-                check_pattern(out, || path.to_owned(), value0, &PATTERN_REQUEST_METADATA_VALUE_STRING);
+                check_length(out, &path, (key0).chars().count(), Some(1), Some(256));
+                check_pattern(out, &path, key0, &PATTERN_REQUEST_METADATA_KEY_STRING);
+                check_length(out, &path, (value0).chars().count(), Some(0), Some(256));
+                check_pattern(out, &path, value0, &PATTERN_REQUEST_METADATA_VALUE_STRING);
             }
         }
         if let Some(value) = &self.output_config {
@@ -4086,12 +4022,13 @@ impl<'de> serde::Deserialize<'de> for ConverseStreamResponse {
 impl structure::Structure for ConverseStreamResponse {
     const NAME: &'static str = "ConverseStreamResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -4144,19 +4081,18 @@ impl<'de> serde::Deserialize<'de> for ConverseStreamTrace {
 impl structure::Structure for ConverseStreamTrace {
     const NAME: &'static str = "ConverseStreamTrace";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail: Option<GuardrailTraceAssessment> = None;
-        let mut prompt_router: Option<PromptRouterTrace> = None;
+        let mut value = Self {
+            guardrail: None,
+            prompt_router: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrail" => guardrail = map.next_value()?,
-                "promptRouter" => prompt_router = map.next_value()?,
+                "guardrail" => value.guardrail = map.next_value()?,
+                "promptRouter" => value.prompt_router = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail,
-            prompt_router,
-        })
+        Ok(value)
     }
 }
 
@@ -4243,25 +4179,22 @@ impl<'de> serde::Deserialize<'de> for ConverseTokensRequest {
 impl structure::Structure for ConverseTokensRequest {
     const NAME: &'static str = "ConverseTokensRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut messages: Option<Vec<Message>> = None;
-        let mut system: Option<Vec<SystemContentBlock>> = None;
-        let mut tool_config: Option<ToolConfiguration> = None;
-        let mut additional_model_request_fields: Option<Document> = None;
+        let mut value = Self {
+            messages: None,
+            system: None,
+            tool_config: None,
+            additional_model_request_fields: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "messages" => messages = map.next_value()?,
-                "system" => system = map.next_value()?,
-                "toolConfig" => tool_config = map.next_value()?,
-                "additionalModelRequestFields" => additional_model_request_fields = map.next_value()?,
+                "messages" => value.messages = map.next_value()?,
+                "system" => value.system = map.next_value()?,
+                "toolConfig" => value.tool_config = map.next_value()?,
+                "additionalModelRequestFields" => value.additional_model_request_fields = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            messages,
-            system,
-            tool_config,
-            additional_model_request_fields,
-        })
+        Ok(value)
     }
 }
 
@@ -4360,19 +4293,18 @@ impl<'de> serde::Deserialize<'de> for ConverseTrace {
 impl structure::Structure for ConverseTrace {
     const NAME: &'static str = "ConverseTrace";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail: Option<GuardrailTraceAssessment> = None;
-        let mut prompt_router: Option<PromptRouterTrace> = None;
+        let mut value = Self {
+            guardrail: None,
+            prompt_router: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrail" => guardrail = map.next_value()?,
-                "promptRouter" => prompt_router = map.next_value()?,
+                "guardrail" => value.guardrail = map.next_value()?,
+                "promptRouter" => value.prompt_router = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail,
-            prompt_router,
-        })
+        Ok(value)
     }
 }
 
@@ -4504,21 +4436,20 @@ impl<'de> serde::Deserialize<'de> for CountTokensRequest {
 impl structure::Structure for CountTokensRequest {
     const NAME: &'static str = "CountTokensRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut model_id: Option<String> = None;
-        let mut input: Option<CountTokensInput> = None;
+        let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "modelId" => model_id = Some(map.next_value()?),
-                "input" => input = Some(map.next_value()?),
+                "modelId" => read.0 = Some(map.next_value()?),
+                "input" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            model_id: match model_id {
+            model_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            input: match input {
+            input: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("input")),
             },
@@ -4540,19 +4471,8 @@ impl Validate for CountTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(256),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_FOUNDATION_MODEL_VERSION_IDENTIFIER,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(256));
+            check_pattern(out, &path, &self.model_id, &PATTERN_FOUNDATION_MODEL_VERSION_IDENTIFIER);
         }
         {
             let path = member_path(path, "input");
@@ -4589,15 +4509,15 @@ impl<'de> serde::Deserialize<'de> for CountTokensResponse {
 impl structure::Structure for CountTokensResponse {
     const NAME: &'static str = "CountTokensResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut input_tokens: Option<i32> = None;
+        let mut read: (Option<i32>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "inputTokens" => input_tokens = Some(map.next_value()?),
+                "inputTokens" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            input_tokens: match input_tokens {
+            input_tokens: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("inputTokens")),
             },
@@ -4669,33 +4589,35 @@ impl<'de> serde::Deserialize<'de> for DocumentBlock {
 impl structure::Structure for DocumentBlock {
     const NAME: &'static str = "DocumentBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<DocumentFormat> = None;
-        let mut name: Option<String> = None;
-        let mut source: Option<DocumentSource> = None;
-        let mut context: Option<String> = None;
-        let mut citations: Option<CitationsConfig> = None;
+        let mut read: (
+            Option<DocumentFormat>,
+            Option<String>,
+            Option<DocumentSource>,
+            Option<String>,
+            Option<CitationsConfig>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = map.next_value()?,
-                "name" => name = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
-                "context" => context = map.next_value()?,
-                "citations" => citations = map.next_value()?,
+                "format" => read.0 = map.next_value()?,
+                "name" => read.1 = Some(map.next_value()?),
+                "source" => read.2 = Some(map.next_value()?),
+                "context" => read.3 = map.next_value()?,
+                "citations" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format,
-            name: match name {
+            format: read.0,
+            name: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
-            source: match source {
+            source: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
-            context,
-            citations,
+            context: read.3,
+            citations: read.4,
         })
     }
 }
@@ -4735,13 +4657,7 @@ impl Validate for DocumentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "name");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.name).chars().count(),
-                Some(1),
-                Some(200),
-            );
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(200));
         }
         {
             let path = member_path(path, "source");
@@ -4795,22 +4711,20 @@ impl<'de> serde::Deserialize<'de> for DocumentCharLocation {
 impl structure::Structure for DocumentCharLocation {
     const NAME: &'static str = "DocumentCharLocation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut document_index: Option<i32> = None;
-        let mut start: Option<i32> = None;
-        let mut end: Option<i32> = None;
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "documentIndex" => document_index = map.next_value()?,
-                "start" => start = map.next_value()?,
-                "end" => end = map.next_value()?,
+                "documentIndex" => value.document_index = map.next_value()?,
+                "start" => value.start = map.next_value()?,
+                "end" => value.end = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            document_index,
-            start,
-            end,
-        })
+        Ok(value)
     }
 }
 
@@ -4843,15 +4757,15 @@ impl Validate for DocumentCharLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
             let path = member_path(path, "documentIndex");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.start {
             let path = member_path(path, "start");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.end {
             let path = member_path(path, "end");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
     }
 }
@@ -4901,22 +4815,20 @@ impl<'de> serde::Deserialize<'de> for DocumentChunkLocation {
 impl structure::Structure for DocumentChunkLocation {
     const NAME: &'static str = "DocumentChunkLocation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut document_index: Option<i32> = None;
-        let mut start: Option<i32> = None;
-        let mut end: Option<i32> = None;
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "documentIndex" => document_index = map.next_value()?,
-                "start" => start = map.next_value()?,
-                "end" => end = map.next_value()?,
+                "documentIndex" => value.document_index = map.next_value()?,
+                "start" => value.start = map.next_value()?,
+                "end" => value.end = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            document_index,
-            start,
-            end,
-        })
+        Ok(value)
     }
 }
 
@@ -4949,15 +4861,15 @@ impl Validate for DocumentChunkLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
             let path = member_path(path, "documentIndex");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.start {
             let path = member_path(path, "start");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.end {
             let path = member_path(path, "end");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
     }
 }
@@ -5143,22 +5055,20 @@ impl<'de> serde::Deserialize<'de> for DocumentPageLocation {
 impl structure::Structure for DocumentPageLocation {
     const NAME: &'static str = "DocumentPageLocation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut document_index: Option<i32> = None;
-        let mut start: Option<i32> = None;
-        let mut end: Option<i32> = None;
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "documentIndex" => document_index = map.next_value()?,
-                "start" => start = map.next_value()?,
-                "end" => end = map.next_value()?,
+                "documentIndex" => value.document_index = map.next_value()?,
+                "start" => value.start = map.next_value()?,
+                "end" => value.end = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            document_index,
-            start,
-            end,
-        })
+        Ok(value)
     }
 }
 
@@ -5191,15 +5101,15 @@ impl Validate for DocumentPageLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
             let path = member_path(path, "documentIndex");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.start {
             let path = member_path(path, "start");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.end {
             let path = member_path(path, "end");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
     }
 }
@@ -5268,7 +5178,7 @@ impl Validate for DocumentSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             Self::S3Location(value) => {
                 let path = member_path(path, "s3Location");
@@ -5311,14 +5221,14 @@ impl<'de> serde::Deserialize<'de> for ErrorBlock {
 impl structure::Structure for ErrorBlock {
     const NAME: &'static str = "ErrorBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut message: Option<String> = None;
+        let mut value = Self { message: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "message" => message = map.next_value()?,
+                "message" => value.message = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { message })
+        Ok(value)
     }
 }
 
@@ -5375,15 +5285,15 @@ impl<'de> serde::Deserialize<'de> for GetAsyncInvokeRequest {
 impl structure::Structure for GetAsyncInvokeRequest {
     const NAME: &'static str = "GetAsyncInvokeRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut invocation_arn: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                "invocationArn" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            invocation_arn: match invocation_arn {
+            invocation_arn: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("invocationArn")),
             },
@@ -5404,14 +5314,8 @@ impl Validate for GetAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "invocationArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.invocation_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.invocation_arn, &PATTERN_INVOCATION_ARN);
+            check_length(out, &path, (&self.invocation_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.invocation_arn, &PATTERN_INVOCATION_ARN);
         }
     }
 }
@@ -5482,51 +5386,53 @@ impl<'de> serde::Deserialize<'de> for GetAsyncInvokeResponse {
 impl structure::Structure for GetAsyncInvokeResponse {
     const NAME: &'static str = "GetAsyncInvokeResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut invocation_arn: Option<String> = None;
-        let mut model_arn: Option<String> = None;
-        let mut client_request_token: Option<String> = None;
-        let mut status: Option<AsyncInvokeStatus> = None;
-        let mut failure_message: Option<String> = None;
-        let mut submit_time: Option<DateTime> = None;
-        let mut last_modified_time: Option<DateTime> = None;
-        let mut end_time: Option<DateTime> = None;
-        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AsyncInvokeStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<AsyncInvokeOutputDataConfig>,
+        ) = (None, None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "invocationArn" => invocation_arn = Some(map.next_value()?),
-                "modelArn" => model_arn = Some(map.next_value()?),
-                "clientRequestToken" => client_request_token = map.next_value()?,
-                "status" => status = Some(map.next_value()?),
-                "failureMessage" => failure_message = map.next_value()?,
-                "submitTime" => submit_time = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => last_modified_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => end_time = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => output_data_config = Some(map.next_value()?),
+                "invocationArn" => read.0 = Some(map.next_value()?),
+                "modelArn" => read.1 = Some(map.next_value()?),
+                "clientRequestToken" => read.2 = map.next_value()?,
+                "status" => read.3 = Some(map.next_value()?),
+                "failureMessage" => read.4 = map.next_value()?,
+                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
+                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
+                "outputDataConfig" => read.8 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            invocation_arn: match invocation_arn {
+            invocation_arn: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("invocationArn")),
             },
-            model_arn: match model_arn {
+            model_arn: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelArn")),
             },
-            client_request_token,
-            status: match status {
+            client_request_token: read.2,
+            status: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("status")),
             },
-            failure_message,
-            submit_time: match submit_time {
+            failure_message: read.4,
+            submit_time: match read.5 {
                 Some(value) => value,
                 None => return Err(structure::missing("submitTime")),
             },
-            last_modified_time,
-            end_time,
-            output_data_config: match output_data_config {
+            last_modified_time: read.6,
+            end_time: read.7,
+            output_data_config: match read.8 {
                 Some(value) => value,
                 None => return Err(structure::missing("outputDataConfig")),
             },
@@ -5601,34 +5507,22 @@ impl Validate for GetAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "invocationArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.invocation_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.invocation_arn, &PATTERN_INVOCATION_ARN);
+            check_length(out, &path, (&self.invocation_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.invocation_arn, &PATTERN_INVOCATION_ARN);
         }
         {
             let path = member_path(path, "modelArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.model_arn, &PATTERN_ASYNC_INVOKE_ARN);
+            check_length(out, &path, (&self.model_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_arn, &PATTERN_ASYNC_INVOKE_ARN);
         }
         if let Some(value) = &self.client_request_token {
             let path = member_path(path, "clientRequestToken");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(256));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(256));
+            check_pattern(out, &path, value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
         }
         if let Some(value) = &self.failure_message {
             let path = member_path(path, "failureMessage");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
         }
         {
             let path = member_path(path, "outputDataConfig");
@@ -5773,37 +5667,30 @@ impl<'de> serde::Deserialize<'de> for GuardrailAssessment {
 impl structure::Structure for GuardrailAssessment {
     const NAME: &'static str = "GuardrailAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut topic_policy: Option<GuardrailTopicPolicyAssessment> = None;
-        let mut content_policy: Option<GuardrailContentPolicyAssessment> = None;
-        let mut word_policy: Option<GuardrailWordPolicyAssessment> = None;
-        let mut sensitive_information_policy: Option<GuardrailSensitiveInformationPolicyAssessment> = None;
-        let mut contextual_grounding_policy: Option<GuardrailContextualGroundingPolicyAssessment> = None;
-        let mut automated_reasoning_policy: Option<GuardrailAutomatedReasoningPolicyAssessment> = None;
-        let mut invocation_metrics: Option<GuardrailInvocationMetrics> = None;
-        let mut applied_guardrail_details: Option<AppliedGuardrailDetails> = None;
+        let mut value = Self {
+            topic_policy: None,
+            content_policy: None,
+            word_policy: None,
+            sensitive_information_policy: None,
+            contextual_grounding_policy: None,
+            automated_reasoning_policy: None,
+            invocation_metrics: None,
+            applied_guardrail_details: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "topicPolicy" => topic_policy = map.next_value()?,
-                "contentPolicy" => content_policy = map.next_value()?,
-                "wordPolicy" => word_policy = map.next_value()?,
-                "sensitiveInformationPolicy" => sensitive_information_policy = map.next_value()?,
-                "contextualGroundingPolicy" => contextual_grounding_policy = map.next_value()?,
-                "automatedReasoningPolicy" => automated_reasoning_policy = map.next_value()?,
-                "invocationMetrics" => invocation_metrics = map.next_value()?,
-                "appliedGuardrailDetails" => applied_guardrail_details = map.next_value()?,
+                "topicPolicy" => value.topic_policy = map.next_value()?,
+                "contentPolicy" => value.content_policy = map.next_value()?,
+                "wordPolicy" => value.word_policy = map.next_value()?,
+                "sensitiveInformationPolicy" => value.sensitive_information_policy = map.next_value()?,
+                "contextualGroundingPolicy" => value.contextual_grounding_policy = map.next_value()?,
+                "automatedReasoningPolicy" => value.automated_reasoning_policy = map.next_value()?,
+                "invocationMetrics" => value.invocation_metrics = map.next_value()?,
+                "appliedGuardrailDetails" => value.applied_guardrail_details = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            topic_policy,
-            content_policy,
-            word_policy,
-            sensitive_information_policy,
-            contextual_grounding_policy,
-            automated_reasoning_policy,
-            invocation_metrics,
-            applied_guardrail_details,
-        })
+        Ok(value)
     }
 }
 
@@ -6045,22 +5932,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningImpossibleFindi
 impl structure::Structure for GuardrailAutomatedReasoningImpossibleFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningImpossibleFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
-        let mut contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
-        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "translation" => translation = map.next_value()?,
-                "contradictingRules" => contradicting_rules = map.next_value()?,
-                "logicWarning" => logic_warning = map.next_value()?,
+                "translation" => value.translation = map.next_value()?,
+                "contradictingRules" => value.contradicting_rules = map.next_value()?,
+                "logicWarning" => value.logic_warning = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            translation,
-            contradicting_rules,
-            logic_warning,
-        })
+        Ok(value)
     }
 }
 
@@ -6145,14 +6030,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInputTextRefere
 impl structure::Structure for GuardrailAutomatedReasoningInputTextReference {
     const NAME: &'static str = "GuardrailAutomatedReasoningInputTextReference";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
+        let mut value = Self { text: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = map.next_value()?,
+                "text" => value.text = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { text })
+        Ok(value)
     }
 }
 
@@ -6181,7 +6066,7 @@ impl Validate for GuardrailAutomatedReasoningInputTextReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.text {
             let path = member_path(path, "text");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(1000));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(1000));
         }
     }
 }
@@ -6231,22 +6116,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInvalidFinding 
 impl structure::Structure for GuardrailAutomatedReasoningInvalidFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningInvalidFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
-        let mut contradicting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
-        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "translation" => translation = map.next_value()?,
-                "contradictingRules" => contradicting_rules = map.next_value()?,
-                "logicWarning" => logic_warning = map.next_value()?,
+                "translation" => value.translation = map.next_value()?,
+                "contradictingRules" => value.contradicting_rules = map.next_value()?,
+                "logicWarning" => value.logic_warning = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            translation,
-            contradicting_rules,
-            logic_warning,
-        })
+        Ok(value)
     }
 }
 
@@ -6343,22 +6226,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarning {
 impl structure::Structure for GuardrailAutomatedReasoningLogicWarning {
     const NAME: &'static str = "GuardrailAutomatedReasoningLogicWarning";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<GuardrailAutomatedReasoningLogicWarningType> = None;
-        let mut premises: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
-        let mut claims: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        let mut value = Self {
+            r#type: None,
+            premises: None,
+            claims: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = map.next_value()?,
-                "premises" => premises = map.next_value()?,
-                "claims" => claims = map.next_value()?,
+                "type" => value.r#type = map.next_value()?,
+                "premises" => value.premises = map.next_value()?,
+                "claims" => value.claims = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            r#type,
-            premises,
-            claims,
-        })
+        Ok(value)
     }
 }
 
@@ -6492,12 +6373,13 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningNoTranslationsF
 impl structure::Structure for GuardrailAutomatedReasoningNoTranslationsFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningNoTranslationsFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -6545,14 +6427,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningPolicyAssessmen
 impl structure::Structure for GuardrailAutomatedReasoningPolicyAssessment {
     const NAME: &'static str = "GuardrailAutomatedReasoningPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut findings: Option<Vec<GuardrailAutomatedReasoningFinding>> = None;
+        let mut value = Self { findings: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "findings" => findings = map.next_value()?,
+                "findings" => value.findings = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { findings })
+        Ok(value)
     }
 }
 
@@ -6619,19 +6501,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningRule {
 impl structure::Structure for GuardrailAutomatedReasoningRule {
     const NAME: &'static str = "GuardrailAutomatedReasoningRule";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut identifier: Option<String> = None;
-        let mut policy_version_arn: Option<String> = None;
+        let mut value = Self {
+            identifier: None,
+            policy_version_arn: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "identifier" => identifier = map.next_value()?,
-                "policyVersionArn" => policy_version_arn = map.next_value()?,
+                "identifier" => value.identifier = map.next_value()?,
+                "policyVersionArn" => value.policy_version_arn = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            identifier,
-            policy_version_arn,
-        })
+        Ok(value)
     }
 }
 
@@ -6658,20 +6539,15 @@ impl Validate for GuardrailAutomatedReasoningRule {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.identifier {
             let path = member_path(path, "identifier");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(12));
-            check_pattern(
-                out,
-                || path.to_owned(),
-                value,
-                &PATTERN_AUTOMATED_REASONING_RULE_IDENTIFIER,
-            );
+            check_length(out, &path, (value).chars().count(), Some(0), Some(12));
+            check_pattern(out, &path, value, &PATTERN_AUTOMATED_REASONING_RULE_IDENTIFIER);
         }
         if let Some(value) = &self.policy_version_arn {
             let path = member_path(path, "policyVersionArn");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
             check_pattern(
                 out,
-                || path.to_owned(),
+                &path,
                 value,
                 &PATTERN_GUARDRAIL_AUTOMATED_REASONING_POLICY_VERSION_ARN,
             );
@@ -6730,25 +6606,22 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningSatisfiableFind
 impl structure::Structure for GuardrailAutomatedReasoningSatisfiableFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningSatisfiableFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
-        let mut claims_true_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
-        let mut claims_false_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
-        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            claims_false_scenario: None,
+            logic_warning: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "translation" => translation = map.next_value()?,
-                "claimsTrueScenario" => claims_true_scenario = map.next_value()?,
-                "claimsFalseScenario" => claims_false_scenario = map.next_value()?,
-                "logicWarning" => logic_warning = map.next_value()?,
+                "translation" => value.translation = map.next_value()?,
+                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
+                "claimsFalseScenario" => value.claims_false_scenario = map.next_value()?,
+                "logicWarning" => value.logic_warning = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            translation,
-            claims_true_scenario,
-            claims_false_scenario,
-            logic_warning,
-        })
+        Ok(value)
     }
 }
 
@@ -6843,14 +6716,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningScenario {
 impl structure::Structure for GuardrailAutomatedReasoningScenario {
     const NAME: &'static str = "GuardrailAutomatedReasoningScenario";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut statements: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
+        let mut value = Self { statements: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "statements" => statements = map.next_value()?,
+                "statements" => value.statements = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { statements })
+        Ok(value)
     }
 }
 
@@ -6917,19 +6790,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningStatement {
 impl structure::Structure for GuardrailAutomatedReasoningStatement {
     const NAME: &'static str = "GuardrailAutomatedReasoningStatement";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut logic: Option<String> = None;
-        let mut natural_language: Option<String> = None;
+        let mut value = Self {
+            logic: None,
+            natural_language: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "logic" => logic = map.next_value()?,
-                "naturalLanguage" => natural_language = map.next_value()?,
+                "logic" => value.logic = map.next_value()?,
+                "naturalLanguage" => value.natural_language = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            logic,
-            natural_language,
-        })
+        Ok(value)
     }
 }
 
@@ -6965,11 +6837,11 @@ impl Validate for GuardrailAutomatedReasoningStatement {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.logic {
             let path = member_path(path, "logic");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(1000));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(1000));
         }
         if let Some(value) = &self.natural_language {
             let path = member_path(path, "naturalLanguage");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(1000));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(1000));
         }
     }
 }
@@ -6999,12 +6871,13 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTooComplexFindi
 impl structure::Structure for GuardrailAutomatedReasoningTooComplexFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningTooComplexFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -7076,28 +6949,24 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslation {
 impl structure::Structure for GuardrailAutomatedReasoningTranslation {
     const NAME: &'static str = "GuardrailAutomatedReasoningTranslation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut premises: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
-        let mut claims: Option<Vec<GuardrailAutomatedReasoningStatement>> = None;
-        let mut untranslated_premises: Option<Vec<GuardrailAutomatedReasoningInputTextReference>> = None;
-        let mut untranslated_claims: Option<Vec<GuardrailAutomatedReasoningInputTextReference>> = None;
-        let mut confidence: Option<f64> = None;
+        let mut value = Self {
+            premises: None,
+            claims: None,
+            untranslated_premises: None,
+            untranslated_claims: None,
+            confidence: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "premises" => premises = map.next_value()?,
-                "claims" => claims = map.next_value()?,
-                "untranslatedPremises" => untranslated_premises = map.next_value()?,
-                "untranslatedClaims" => untranslated_claims = map.next_value()?,
-                "confidence" => confidence = map.next_value::<Decoded<Float, Option<f64>>>()?.0,
+                "premises" => value.premises = map.next_value()?,
+                "claims" => value.claims = map.next_value()?,
+                "untranslatedPremises" => value.untranslated_premises = map.next_value()?,
+                "untranslatedClaims" => value.untranslated_claims = map.next_value()?,
+                "confidence" => value.confidence = map.next_value::<Decoded<Float, Option<f64>>>()?.0,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            premises,
-            claims,
-            untranslated_premises,
-            untranslated_claims,
-            confidence,
-        })
+        Ok(value)
     }
 }
 
@@ -7176,7 +7045,7 @@ impl Validate for GuardrailAutomatedReasoningTranslation {
         }
         if let Some(value) = &self.confidence {
             let path = member_path(path, "confidence");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), Some(1.0));
+            check_range(out, &path, *(value) as f64, Some(0.0), Some(1.0));
         }
     }
 }
@@ -7219,19 +7088,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationAmbi
 impl structure::Structure for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningTranslationAmbiguousFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut options: Option<Vec<GuardrailAutomatedReasoningTranslationOption>> = None;
-        let mut difference_scenarios: Option<Vec<GuardrailAutomatedReasoningScenario>> = None;
+        let mut value = Self {
+            options: None,
+            difference_scenarios: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "options" => options = map.next_value()?,
-                "differenceScenarios" => difference_scenarios = map.next_value()?,
+                "options" => value.options = map.next_value()?,
+                "differenceScenarios" => value.difference_scenarios = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            options,
-            difference_scenarios,
-        })
+        Ok(value)
     }
 }
 
@@ -7261,7 +7129,7 @@ impl Validate for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.options {
             let path = member_path(path, "options");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(2));
+            check_length(out, &path, (value).len(), Some(0), Some(2));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -7269,7 +7137,7 @@ impl Validate for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
         }
         if let Some(value) = &self.difference_scenarios {
             let path = member_path(path, "differenceScenarios");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(2));
+            check_length(out, &path, (value).len(), Some(0), Some(2));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -7311,14 +7179,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationOpti
 impl structure::Structure for GuardrailAutomatedReasoningTranslationOption {
     const NAME: &'static str = "GuardrailAutomatedReasoningTranslationOption";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut translations: Option<Vec<GuardrailAutomatedReasoningTranslation>> = None;
+        let mut value = Self { translations: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "translations" => translations = map.next_value()?,
+                "translations" => value.translations = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { translations })
+        Ok(value)
     }
 }
 
@@ -7398,25 +7266,22 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningValidFinding {
 impl structure::Structure for GuardrailAutomatedReasoningValidFinding {
     const NAME: &'static str = "GuardrailAutomatedReasoningValidFinding";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut translation: Option<GuardrailAutomatedReasoningTranslation> = None;
-        let mut claims_true_scenario: Option<GuardrailAutomatedReasoningScenario> = None;
-        let mut supporting_rules: Option<Vec<GuardrailAutomatedReasoningRule>> = None;
-        let mut logic_warning: Option<GuardrailAutomatedReasoningLogicWarning> = None;
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            supporting_rules: None,
+            logic_warning: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "translation" => translation = map.next_value()?,
-                "claimsTrueScenario" => claims_true_scenario = map.next_value()?,
-                "supportingRules" => supporting_rules = map.next_value()?,
-                "logicWarning" => logic_warning = map.next_value()?,
+                "translation" => value.translation = map.next_value()?,
+                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
+                "supportingRules" => value.supporting_rules = map.next_value()?,
+                "logicWarning" => value.logic_warning = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            translation,
-            claims_true_scenario,
-            supporting_rules,
-            logic_warning,
-        })
+        Ok(value)
     }
 }
 
@@ -7523,22 +7388,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksConfig {
 impl structure::Structure for GuardrailChecksConfig {
     const NAME: &'static str = "GuardrailChecksConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content_filter: Option<GuardrailChecksContentFilterConfig> = None;
-        let mut prompt_attack: Option<GuardrailChecksPromptAttackConfig> = None;
-        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationConfig> = None;
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "contentFilter" => content_filter = map.next_value()?,
-                "promptAttack" => prompt_attack = map.next_value()?,
-                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                "contentFilter" => value.content_filter = map.next_value()?,
+                "promptAttack" => value.prompt_attack = map.next_value()?,
+                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            content_filter,
-            prompt_attack,
-            sensitive_information,
-        })
+        Ok(value)
     }
 }
 
@@ -7644,7 +7507,7 @@ impl Validate for GuardrailChecksContentBlock {
         match self {
             Self::Text(value) => {
                 let path = member_path(path, "text");
-                check_length(out, || path.to_owned(), (value).chars().count(), Some(1), None);
+                check_length(out, &path, (value).chars().count(), Some(1), None);
             }
             _ => {}
         }
@@ -7752,15 +7615,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategoryConfig
 impl structure::Structure for GuardrailChecksContentFilterCategoryConfig {
     const NAME: &'static str = "GuardrailChecksContentFilterCategoryConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut category: Option<GuardrailChecksContentFilterCategory> = None;
+        let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "category" => category = Some(map.next_value()?),
+                "category" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            category: match category {
+            category: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("category")),
             },
@@ -7809,15 +7672,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterConfig {
 impl structure::Structure for GuardrailChecksContentFilterConfig {
     const NAME: &'static str = "GuardrailChecksContentFilterConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut categories: Option<Vec<GuardrailChecksContentFilterCategoryConfig>> = None;
+        let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "categories" => categories = Some(map.next_value()?),
+                "categories" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            categories: match categories {
+            categories: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("categories")),
             },
@@ -7838,7 +7701,7 @@ impl Validate for GuardrailChecksContentFilterConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "categories");
-            check_length(out, || path.to_owned(), (&self.categories).len(), Some(1), Some(5));
+            check_length(out, &path, (&self.categories).len(), Some(1), Some(5));
         }
     }
 }
@@ -7871,15 +7734,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResult {
 impl structure::Structure for GuardrailChecksContentFilterResult {
     const NAME: &'static str = "GuardrailChecksContentFilterResult";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut results: Option<Vec<GuardrailChecksContentFilterResultEntry>> = None;
+        let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "results" => results = Some(map.next_value()?),
+                "results" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            results: match results {
+            results: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("results")),
             },
@@ -7939,21 +7802,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResultEntry {
 impl structure::Structure for GuardrailChecksContentFilterResultEntry {
     const NAME: &'static str = "GuardrailChecksContentFilterResultEntry";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut category: Option<GuardrailChecksContentFilterCategory> = None;
-        let mut severity_score: Option<f64> = None;
+        let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "category" => category = Some(map.next_value()?),
-                "severityScore" => severity_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "category" => read.0 = Some(map.next_value()?),
+                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            category: match category {
+            category: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("category")),
             },
-            severity_score: match severity_score {
+            severity_score: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("severityScore")),
             },
@@ -7975,13 +7837,7 @@ impl Validate for GuardrailChecksContentFilterResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "severityScore");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.severity_score) as f64,
-                Some(0.0),
-                Some(1.0),
-            );
+            check_range(out, &path, *(&self.severity_score) as f64, Some(0.0), Some(1.0));
         }
     }
 }
@@ -8014,15 +7870,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterUsage {
 impl structure::Structure for GuardrailChecksContentFilterUsage {
     const NAME: &'static str = "GuardrailChecksContentFilterUsage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text_units: Option<i32> = None;
+        let mut read: (Option<i32>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "textUnits" => text_units = Some(map.next_value()?),
+                "textUnits" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text_units: match text_units {
+            text_units: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("textUnits")),
             },
@@ -8072,21 +7928,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksMessage {
 impl structure::Structure for GuardrailChecksMessage {
     const NAME: &'static str = "GuardrailChecksMessage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut role: Option<GuardrailChecksRole> = None;
-        let mut content: Option<Vec<GuardrailChecksContentBlock>> = None;
+        let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "role" => role = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
+                "role" => read.0 = Some(map.next_value()?),
+                "content" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            role: match role {
+            role: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("role")),
             },
-            content: match content {
+            content: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("content")),
             },
@@ -8108,7 +7963,7 @@ impl Validate for GuardrailChecksMessage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "content");
-            check_length(out, || path.to_owned(), (&self.content).len(), Some(1), None);
+            check_length(out, &path, (&self.content).len(), Some(1), None);
             for (i0, item0) in (&self.content).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -8210,15 +8065,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategoryConfig 
 impl structure::Structure for GuardrailChecksPromptAttackCategoryConfig {
     const NAME: &'static str = "GuardrailChecksPromptAttackCategoryConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut category: Option<GuardrailChecksPromptAttackCategory> = None;
+        let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "category" => category = Some(map.next_value()?),
+                "category" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            category: match category {
+            category: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("category")),
             },
@@ -8267,15 +8122,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackConfig {
 impl structure::Structure for GuardrailChecksPromptAttackConfig {
     const NAME: &'static str = "GuardrailChecksPromptAttackConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut categories: Option<Vec<GuardrailChecksPromptAttackCategoryConfig>> = None;
+        let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "categories" => categories = Some(map.next_value()?),
+                "categories" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            categories: match categories {
+            categories: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("categories")),
             },
@@ -8296,7 +8151,7 @@ impl Validate for GuardrailChecksPromptAttackConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "categories");
-            check_length(out, || path.to_owned(), (&self.categories).len(), Some(1), Some(3));
+            check_length(out, &path, (&self.categories).len(), Some(1), Some(3));
         }
     }
 }
@@ -8329,15 +8184,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResult {
 impl structure::Structure for GuardrailChecksPromptAttackResult {
     const NAME: &'static str = "GuardrailChecksPromptAttackResult";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut results: Option<Vec<GuardrailChecksPromptAttackResultEntry>> = None;
+        let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "results" => results = Some(map.next_value()?),
+                "results" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            results: match results {
+            results: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("results")),
             },
@@ -8397,21 +8252,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResultEntry {
 impl structure::Structure for GuardrailChecksPromptAttackResultEntry {
     const NAME: &'static str = "GuardrailChecksPromptAttackResultEntry";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut category: Option<GuardrailChecksPromptAttackCategory> = None;
-        let mut severity_score: Option<f64> = None;
+        let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "category" => category = Some(map.next_value()?),
-                "severityScore" => severity_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "category" => read.0 = Some(map.next_value()?),
+                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            category: match category {
+            category: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("category")),
             },
-            severity_score: match severity_score {
+            severity_score: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("severityScore")),
             },
@@ -8433,13 +8287,7 @@ impl Validate for GuardrailChecksPromptAttackResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "severityScore");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.severity_score) as f64,
-                Some(0.0),
-                Some(1.0),
-            );
+            check_range(out, &path, *(&self.severity_score) as f64, Some(0.0), Some(1.0));
         }
     }
 }
@@ -8472,15 +8320,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackUsage {
 impl structure::Structure for GuardrailChecksPromptAttackUsage {
     const NAME: &'static str = "GuardrailChecksPromptAttackUsage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text_units: Option<i32> = None;
+        let mut read: (Option<i32>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "textUnits" => text_units = Some(map.next_value()?),
+                "textUnits" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text_units: match text_units {
+            text_units: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("textUnits")),
             },
@@ -8544,22 +8392,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksResults {
 impl structure::Structure for GuardrailChecksResults {
     const NAME: &'static str = "GuardrailChecksResults";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content_filter: Option<GuardrailChecksContentFilterResult> = None;
-        let mut prompt_attack: Option<GuardrailChecksPromptAttackResult> = None;
-        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationResult> = None;
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "contentFilter" => content_filter = map.next_value()?,
-                "promptAttack" => prompt_attack = map.next_value()?,
-                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                "contentFilter" => value.content_filter = map.next_value()?,
+                "promptAttack" => value.prompt_attack = map.next_value()?,
+                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            content_filter,
-            prompt_attack,
-            sensitive_information,
-        })
+        Ok(value)
     }
 }
 
@@ -8701,15 +8547,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationConfig 
 impl structure::Structure for GuardrailChecksSensitiveInformationConfig {
     const NAME: &'static str = "GuardrailChecksSensitiveInformationConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut entities: Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>> = None;
+        let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "entities" => entities = Some(map.next_value()?),
+                "entities" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            entities: match entities {
+            entities: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("entities")),
             },
@@ -8730,7 +8576,7 @@ impl Validate for GuardrailChecksSensitiveInformationConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "entities");
-            check_length(out, || path.to_owned(), (&self.entities).len(), Some(1), Some(31));
+            check_length(out, &path, (&self.entities).len(), Some(1), Some(31));
         }
     }
 }
@@ -8763,15 +8609,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityC
 impl structure::Structure for GuardrailChecksSensitiveInformationEntityConfig {
     const NAME: &'static str = "GuardrailChecksSensitiveInformationEntityConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<GuardrailChecksSensitiveInformationEntityType> = None;
+        let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
+                "type" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
@@ -9035,21 +8881,23 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResult 
 impl structure::Structure for GuardrailChecksSensitiveInformationResult {
     const NAME: &'static str = "GuardrailChecksSensitiveInformationResult";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut results: Option<Vec<GuardrailChecksSensitiveInformationResultEntry>> = None;
-        let mut truncated: Option<bool> = None;
+        let mut read: (
+            Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
+            Option<bool>,
+        ) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "results" => results = Some(map.next_value()?),
-                "truncated" => truncated = map.next_value()?,
+                "results" => read.0 = Some(map.next_value()?),
+                "truncated" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            results: match results {
+            results: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("results")),
             },
-            truncated,
+            truncated: read.1,
         })
     }
 }
@@ -9125,45 +8973,47 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResultE
 impl structure::Structure for GuardrailChecksSensitiveInformationResultEntry {
     const NAME: &'static str = "GuardrailChecksSensitiveInformationResultEntry";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<GuardrailChecksSensitiveInformationEntityType> = None;
-        let mut confidence_score: Option<f64> = None;
-        let mut begin_offset: Option<i32> = None;
-        let mut end_offset: Option<i32> = None;
-        let mut message_index: Option<i32> = None;
-        let mut content_index: Option<i32> = None;
+        let mut read: (
+            Option<GuardrailChecksSensitiveInformationEntityType>,
+            Option<f64>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+        ) = (None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
-                "confidenceScore" => confidence_score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "beginOffset" => begin_offset = Some(map.next_value()?),
-                "endOffset" => end_offset = Some(map.next_value()?),
-                "messageIndex" => message_index = Some(map.next_value()?),
-                "contentIndex" => content_index = Some(map.next_value()?),
+                "type" => read.0 = Some(map.next_value()?),
+                "confidenceScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "beginOffset" => read.2 = Some(map.next_value()?),
+                "endOffset" => read.3 = Some(map.next_value()?),
+                "messageIndex" => read.4 = Some(map.next_value()?),
+                "contentIndex" => read.5 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            confidence_score: match confidence_score {
+            confidence_score: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("confidenceScore")),
             },
-            begin_offset: match begin_offset {
+            begin_offset: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("beginOffset")),
             },
-            end_offset: match end_offset {
+            end_offset: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("endOffset")),
             },
-            message_index: match message_index {
+            message_index: match read.4 {
                 Some(value) => value,
                 None => return Err(structure::missing("messageIndex")),
             },
-            content_index: match content_index {
+            content_index: match read.5 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentIndex")),
             },
@@ -9196,29 +9046,23 @@ impl Validate for GuardrailChecksSensitiveInformationResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "confidenceScore");
-            check_range(
-                out,
-                || path.to_owned(),
-                *(&self.confidence_score) as f64,
-                Some(0.0),
-                Some(1.0),
-            );
+            check_range(out, &path, *(&self.confidence_score) as f64, Some(0.0), Some(1.0));
         }
         {
             let path = member_path(path, "beginOffset");
-            check_range(out, || path.to_owned(), *(&self.begin_offset) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.begin_offset) as f64, Some(0.0), None);
         }
         {
             let path = member_path(path, "endOffset");
-            check_range(out, || path.to_owned(), *(&self.end_offset) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.end_offset) as f64, Some(0.0), None);
         }
         {
             let path = member_path(path, "messageIndex");
-            check_range(out, || path.to_owned(), *(&self.message_index) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.message_index) as f64, Some(0.0), None);
         }
         {
             let path = member_path(path, "contentIndex");
-            check_range(out, || path.to_owned(), *(&self.content_index) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.content_index) as f64, Some(0.0), None);
         }
     }
 }
@@ -9251,15 +9095,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationUsage {
 impl structure::Structure for GuardrailChecksSensitiveInformationUsage {
     const NAME: &'static str = "GuardrailChecksSensitiveInformationUsage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text_units: Option<i32> = None;
+        let mut read: (Option<i32>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "textUnits" => text_units = Some(map.next_value()?),
+                "textUnits" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text_units: match text_units {
+            text_units: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("textUnits")),
             },
@@ -9323,22 +9167,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksUsageResults {
 impl structure::Structure for GuardrailChecksUsageResults {
     const NAME: &'static str = "GuardrailChecksUsageResults";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content_filter: Option<GuardrailChecksContentFilterUsage> = None;
-        let mut prompt_attack: Option<GuardrailChecksPromptAttackUsage> = None;
-        let mut sensitive_information: Option<GuardrailChecksSensitiveInformationUsage> = None;
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "contentFilter" => content_filter = map.next_value()?,
-                "promptAttack" => prompt_attack = map.next_value()?,
-                "sensitiveInformation" => sensitive_information = map.next_value()?,
+                "contentFilter" => value.content_filter = map.next_value()?,
+                "promptAttack" => value.prompt_attack = map.next_value()?,
+                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            content_filter,
-            prompt_attack,
-            sensitive_information,
-        })
+        Ok(value)
     }
 }
 
@@ -9419,22 +9261,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailConfiguration {
 impl structure::Structure for GuardrailConfiguration {
     const NAME: &'static str = "GuardrailConfiguration";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail_identifier: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut trace: Option<GuardrailTrace> = None;
+        let mut value = Self {
+            guardrail_identifier: None,
+            guardrail_version: None,
+            trace: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => guardrail_version = map.next_value()?,
-                "trace" => trace = map.next_value()?,
+                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => value.guardrail_version = map.next_value()?,
+                "trace" => value.trace = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail_identifier,
-            guardrail_version,
-            trace,
-        })
+        Ok(value)
     }
 }
 
@@ -9467,12 +9307,12 @@ impl Validate for GuardrailConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
             let path = member_path(path, "guardrailIdentifier");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_IDENTIFIER);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_version {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_VERSION);
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_VERSION);
         }
     }
 }
@@ -9593,36 +9433,38 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFilter {
 impl structure::Structure for GuardrailContentFilter {
     const NAME: &'static str = "GuardrailContentFilter";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<GuardrailContentFilterType> = None;
-        let mut confidence: Option<GuardrailContentFilterConfidence> = None;
-        let mut filter_strength: Option<GuardrailContentFilterStrength> = None;
-        let mut action: Option<GuardrailContentPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<GuardrailContentFilterType>,
+            Option<GuardrailContentFilterConfidence>,
+            Option<GuardrailContentFilterStrength>,
+            Option<GuardrailContentPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
-                "confidence" => confidence = Some(map.next_value()?),
-                "filterStrength" => filter_strength = map.next_value()?,
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "type" => read.0 = Some(map.next_value()?),
+                "confidence" => read.1 = Some(map.next_value()?),
+                "filterStrength" => read.2 = map.next_value()?,
+                "action" => read.3 = Some(map.next_value()?),
+                "detected" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            confidence: match confidence {
+            confidence: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("confidence")),
             },
-            filter_strength,
-            action: match action {
+            filter_strength: read.2,
+            action: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.4,
         })
     }
 }
@@ -9965,15 +9807,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAssessment {
 impl structure::Structure for GuardrailContentPolicyAssessment {
     const NAME: &'static str = "GuardrailContentPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut filters: Option<Vec<GuardrailContentFilter>> = None;
+        let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "filters" => filters = Some(map.next_value()?),
+                "filters" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            filters: match filters {
+            filters: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("filters")),
             },
@@ -10165,39 +10007,41 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilter {
 impl structure::Structure for GuardrailContextualGroundingFilter {
     const NAME: &'static str = "GuardrailContextualGroundingFilter";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<GuardrailContextualGroundingFilterType> = None;
-        let mut threshold: Option<f64> = None;
-        let mut score: Option<f64> = None;
-        let mut action: Option<GuardrailContextualGroundingPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<GuardrailContextualGroundingFilterType>,
+            Option<f64>,
+            Option<f64>,
+            Option<GuardrailContextualGroundingPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
-                "threshold" => threshold = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "score" => score = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "type" => read.0 = Some(map.next_value()?),
+                "threshold" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "score" => read.2 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
+                "action" => read.3 = Some(map.next_value()?),
+                "detected" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            threshold: match threshold {
+            threshold: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("threshold")),
             },
-            score: match score {
+            score: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("score")),
             },
-            action: match action {
+            action: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.4,
         })
     }
 }
@@ -10230,11 +10074,11 @@ impl Validate for GuardrailContextualGroundingFilter {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "threshold");
-            check_range(out, || path.to_owned(), *(&self.threshold) as f64, Some(0.0), Some(1.0));
+            check_range(out, &path, *(&self.threshold) as f64, Some(0.0), Some(1.0));
         }
         {
             let path = member_path(path, "score");
-            check_range(out, || path.to_owned(), *(&self.score) as f64, Some(0.0), Some(1.0));
+            check_range(out, &path, *(&self.score) as f64, Some(0.0), Some(1.0));
         }
     }
 }
@@ -10394,14 +10238,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAssessme
 impl structure::Structure for GuardrailContextualGroundingPolicyAssessment {
     const NAME: &'static str = "GuardrailContextualGroundingPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut filters: Option<Vec<GuardrailContextualGroundingFilter>> = None;
+        let mut value = Self { filters: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "filters" => filters = map.next_value()?,
+                "filters" => value.filters = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { filters })
+        Ok(value)
     }
 }
 
@@ -10599,21 +10443,23 @@ impl<'de> serde::Deserialize<'de> for GuardrailConverseImageBlock {
 impl structure::Structure for GuardrailConverseImageBlock {
     const NAME: &'static str = "GuardrailConverseImageBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<GuardrailConverseImageFormat> = None;
-        let mut source: Option<GuardrailConverseImageSource> = None;
+        let mut read: (
+            Option<GuardrailConverseImageFormat>,
+            Option<GuardrailConverseImageSource>,
+        ) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
+                "format" => read.0 = Some(map.next_value()?),
+                "source" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
-            source: match source {
+            source: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
@@ -10772,7 +10618,7 @@ impl Validate for GuardrailConverseImageSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             _ => {}
         }
@@ -10813,21 +10659,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailConverseTextBlock {
 impl structure::Structure for GuardrailConverseTextBlock {
     const NAME: &'static str = "GuardrailConverseTextBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
-        let mut qualifiers: Option<Vec<GuardrailConverseContentQualifier>> = None;
+        let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = Some(map.next_value()?),
-                "qualifiers" => qualifiers = map.next_value()?,
+                "text" => read.0 = Some(map.next_value()?),
+                "qualifiers" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text: match text {
+            text: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("text")),
             },
-            qualifiers,
+            qualifiers: read.1,
         })
     }
 }
@@ -10890,19 +10735,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailCoverage {
 impl structure::Structure for GuardrailCoverage {
     const NAME: &'static str = "GuardrailCoverage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text_characters: Option<GuardrailTextCharactersCoverage> = None;
-        let mut images: Option<GuardrailImageCoverage> = None;
+        let mut value = Self {
+            text_characters: None,
+            images: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "textCharacters" => text_characters = map.next_value()?,
-                "images" => images = map.next_value()?,
+                "textCharacters" => value.text_characters = map.next_value()?,
+                "images" => value.images = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            text_characters,
-            images,
-        })
+        Ok(value)
     }
 }
 
@@ -10965,27 +10809,25 @@ impl<'de> serde::Deserialize<'de> for GuardrailCustomWord {
 impl structure::Structure for GuardrailCustomWord {
     const NAME: &'static str = "GuardrailCustomWord";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#match: Option<String> = None;
-        let mut action: Option<GuardrailWordPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "match" => r#match = Some(map.next_value()?),
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "match" => read.0 = Some(map.next_value()?),
+                "action" => read.1 = Some(map.next_value()?),
+                "detected" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#match: match r#match {
+            r#match: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("match")),
             },
-            action: match action {
+            action: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.2,
         })
     }
 }
@@ -11044,21 +10886,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailImageBlock {
 impl structure::Structure for GuardrailImageBlock {
     const NAME: &'static str = "GuardrailImageBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<GuardrailImageFormat> = None;
-        let mut source: Option<GuardrailImageSource> = None;
+        let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
+                "format" => read.0 = Some(map.next_value()?),
+                "source" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
-            source: match source {
+            source: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
@@ -11132,16 +10973,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailImageCoverage {
 impl structure::Structure for GuardrailImageCoverage {
     const NAME: &'static str = "GuardrailImageCoverage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guarded: Option<i32> = None;
-        let mut total: Option<i32> = None;
+        let mut value = Self {
+            guarded: None,
+            total: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guarded" => guarded = map.next_value()?,
-                "total" => total = map.next_value()?,
+                "guarded" => value.guarded = map.next_value()?,
+                "total" => value.total = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { guarded, total })
+        Ok(value)
     }
 }
 
@@ -11288,7 +11131,7 @@ impl Validate for GuardrailImageSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             _ => {}
         }
@@ -11340,22 +11183,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailInvocationMetrics {
 impl structure::Structure for GuardrailInvocationMetrics {
     const NAME: &'static str = "GuardrailInvocationMetrics";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail_processing_latency: Option<i64> = None;
-        let mut usage: Option<GuardrailUsage> = None;
-        let mut guardrail_coverage: Option<GuardrailCoverage> = None;
+        let mut value = Self {
+            guardrail_processing_latency: None,
+            usage: None,
+            guardrail_coverage: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrailProcessingLatency" => guardrail_processing_latency = map.next_value()?,
-                "usage" => usage = map.next_value()?,
-                "guardrailCoverage" => guardrail_coverage = map.next_value()?,
+                "guardrailProcessingLatency" => value.guardrail_processing_latency = map.next_value()?,
+                "usage" => value.usage = map.next_value()?,
+                "guardrailCoverage" => value.guardrail_coverage = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail_processing_latency,
-            usage,
-            guardrail_coverage,
-        })
+        Ok(value)
     }
 }
 
@@ -11428,33 +11269,35 @@ impl<'de> serde::Deserialize<'de> for GuardrailManagedWord {
 impl structure::Structure for GuardrailManagedWord {
     const NAME: &'static str = "GuardrailManagedWord";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#match: Option<String> = None;
-        let mut r#type: Option<GuardrailManagedWordType> = None;
-        let mut action: Option<GuardrailWordPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<String>,
+            Option<GuardrailManagedWordType>,
+            Option<GuardrailWordPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "match" => r#match = Some(map.next_value()?),
-                "type" => r#type = Some(map.next_value()?),
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "match" => read.0 = Some(map.next_value()?),
+                "type" => read.1 = Some(map.next_value()?),
+                "action" => read.2 = Some(map.next_value()?),
+                "detected" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#match: match r#match {
+            r#match: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("match")),
             },
-            r#type: match r#type {
+            r#type: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            action: match action {
+            action: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.3,
         })
     }
 }
@@ -11637,14 +11480,14 @@ impl<'de> serde::Deserialize<'de> for GuardrailOutputContent {
 impl structure::Structure for GuardrailOutputContent {
     const NAME: &'static str = "GuardrailOutputContent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
+        let mut value = Self { text: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = map.next_value()?,
+                "text" => value.text = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { text })
+        Ok(value)
     }
 }
 
@@ -11827,33 +11670,35 @@ impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityFilter {
 impl structure::Structure for GuardrailPiiEntityFilter {
     const NAME: &'static str = "GuardrailPiiEntityFilter";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#match: Option<String> = None;
-        let mut r#type: Option<GuardrailPiiEntityType> = None;
-        let mut action: Option<GuardrailSensitiveInformationPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<String>,
+            Option<GuardrailPiiEntityType>,
+            Option<GuardrailSensitiveInformationPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "match" => r#match = Some(map.next_value()?),
-                "type" => r#type = Some(map.next_value()?),
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "match" => read.0 = Some(map.next_value()?),
+                "type" => read.1 = Some(map.next_value()?),
+                "action" => read.2 = Some(map.next_value()?),
+                "detected" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#match: match r#match {
+            r#match: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("match")),
             },
-            r#type: match r#type {
+            r#type: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            action: match action {
+            action: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.3,
         })
     }
 }
@@ -12147,30 +11992,32 @@ impl<'de> serde::Deserialize<'de> for GuardrailRegexFilter {
 impl structure::Structure for GuardrailRegexFilter {
     const NAME: &'static str = "GuardrailRegexFilter";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut r#match: Option<String> = None;
-        let mut regex: Option<String> = None;
-        let mut action: Option<GuardrailSensitiveInformationPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailSensitiveInformationPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "name" => name = map.next_value()?,
-                "match" => r#match = map.next_value()?,
-                "regex" => regex = map.next_value()?,
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "name" => read.0 = map.next_value()?,
+                "match" => read.1 = map.next_value()?,
+                "regex" => read.2 = map.next_value()?,
+                "action" => read.3 = Some(map.next_value()?),
+                "detected" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            name,
-            r#match,
-            regex,
-            action: match action {
+            name: read.0,
+            r#match: read.1,
+            regex: read.2,
+            action: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.4,
         })
     }
 }
@@ -12312,21 +12159,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAssessm
 impl structure::Structure for GuardrailSensitiveInformationPolicyAssessment {
     const NAME: &'static str = "GuardrailSensitiveInformationPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut pii_entities: Option<Vec<GuardrailPiiEntityFilter>> = None;
-        let mut regexes: Option<Vec<GuardrailRegexFilter>> = None;
+        let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "piiEntities" => pii_entities = Some(map.next_value()?),
-                "regexes" => regexes = Some(map.next_value()?),
+                "piiEntities" => read.0 = Some(map.next_value()?),
+                "regexes" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            pii_entities: match pii_entities {
+            pii_entities: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("piiEntities")),
             },
-            regexes: match regexes {
+            regexes: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("regexes")),
             },
@@ -12402,25 +12248,22 @@ impl<'de> serde::Deserialize<'de> for GuardrailStreamConfiguration {
 impl structure::Structure for GuardrailStreamConfiguration {
     const NAME: &'static str = "GuardrailStreamConfiguration";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guardrail_identifier: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut trace: Option<GuardrailTrace> = None;
-        let mut stream_processing_mode: Option<GuardrailStreamProcessingMode> = None;
+        let mut value = Self {
+            guardrail_identifier: None,
+            guardrail_version: None,
+            trace: None,
+            stream_processing_mode: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => guardrail_version = map.next_value()?,
-                "trace" => trace = map.next_value()?,
-                "streamProcessingMode" => stream_processing_mode = map.next_value()?,
+                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
+                "guardrailVersion" => value.guardrail_version = map.next_value()?,
+                "trace" => value.trace = map.next_value()?,
+                "streamProcessingMode" => value.stream_processing_mode = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            guardrail_identifier,
-            guardrail_version,
-            trace,
-            stream_processing_mode,
-        })
+        Ok(value)
     }
 }
 
@@ -12462,12 +12305,12 @@ impl Validate for GuardrailStreamConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
             let path = member_path(path, "guardrailIdentifier");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_IDENTIFIER);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_version {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_VERSION);
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_VERSION);
         }
     }
 }
@@ -12567,21 +12410,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailTextBlock {
 impl structure::Structure for GuardrailTextBlock {
     const NAME: &'static str = "GuardrailTextBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
-        let mut qualifiers: Option<Vec<GuardrailContentQualifier>> = None;
+        let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = Some(map.next_value()?),
-                "qualifiers" => qualifiers = map.next_value()?,
+                "text" => read.0 = Some(map.next_value()?),
+                "qualifiers" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text: match text {
+            text: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("text")),
             },
-            qualifiers,
+            qualifiers: read.1,
         })
     }
 }
@@ -12644,16 +12486,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTextCharactersCoverage {
 impl structure::Structure for GuardrailTextCharactersCoverage {
     const NAME: &'static str = "GuardrailTextCharactersCoverage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut guarded: Option<i32> = None;
-        let mut total: Option<i32> = None;
+        let mut value = Self {
+            guarded: None,
+            total: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "guarded" => guarded = map.next_value()?,
-                "total" => total = map.next_value()?,
+                "guarded" => value.guarded = map.next_value()?,
+                "total" => value.total = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { guarded, total })
+        Ok(value)
     }
 }
 
@@ -12719,33 +12563,35 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopic {
 impl structure::Structure for GuardrailTopic {
     const NAME: &'static str = "GuardrailTopic";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut r#type: Option<GuardrailTopicType> = None;
-        let mut action: Option<GuardrailTopicPolicyAction> = None;
-        let mut detected: Option<bool> = None;
+        let mut read: (
+            Option<String>,
+            Option<GuardrailTopicType>,
+            Option<GuardrailTopicPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "name" => name = Some(map.next_value()?),
-                "type" => r#type = Some(map.next_value()?),
-                "action" => action = Some(map.next_value()?),
-                "detected" => detected = map.next_value()?,
+                "name" => read.0 = Some(map.next_value()?),
+                "type" => read.1 = Some(map.next_value()?),
+                "action" => read.2 = Some(map.next_value()?),
+                "detected" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            name: match name {
+            name: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
-            r#type: match r#type {
+            r#type: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            action: match action {
+            action: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("action")),
             },
-            detected,
+            detected: read.3,
         })
     }
 }
@@ -12865,15 +12711,15 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAssessment {
 impl structure::Structure for GuardrailTopicPolicyAssessment {
     const NAME: &'static str = "GuardrailTopicPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut topics: Option<Vec<GuardrailTopic>> = None;
+        let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "topics" => topics = Some(map.next_value()?),
+                "topics" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            topics: match topics {
+            topics: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("topics")),
             },
@@ -13065,25 +12911,22 @@ impl<'de> serde::Deserialize<'de> for GuardrailTraceAssessment {
 impl structure::Structure for GuardrailTraceAssessment {
     const NAME: &'static str = "GuardrailTraceAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut model_output: Option<Vec<String>> = None;
-        let mut input_assessment: Option<HashMap<String, GuardrailAssessment>> = None;
-        let mut output_assessments: Option<HashMap<String, Vec<GuardrailAssessment>>> = None;
-        let mut action_reason: Option<String> = None;
+        let mut value = Self {
+            model_output: None,
+            input_assessment: None,
+            output_assessments: None,
+            action_reason: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "modelOutput" => model_output = map.next_value()?,
-                "inputAssessment" => input_assessment = map.next_value()?,
-                "outputAssessments" => output_assessments = map.next_value()?,
-                "actionReason" => action_reason = map.next_value()?,
+                "modelOutput" => value.model_output = map.next_value()?,
+                "inputAssessment" => value.input_assessment = map.next_value()?,
+                "outputAssessments" => value.output_assessments = map.next_value()?,
+                "actionReason" => value.action_reason = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            model_output,
-            input_assessment,
-            output_assessments,
-            action_reason,
-        })
+        Ok(value)
     }
 }
 
@@ -13215,59 +13058,59 @@ impl<'de> serde::Deserialize<'de> for GuardrailUsage {
 impl structure::Structure for GuardrailUsage {
     const NAME: &'static str = "GuardrailUsage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut topic_policy_units: Option<i32> = None;
-        let mut content_policy_units: Option<i32> = None;
-        let mut word_policy_units: Option<i32> = None;
-        let mut sensitive_information_policy_units: Option<i32> = None;
-        let mut sensitive_information_policy_free_units: Option<i32> = None;
-        let mut contextual_grounding_policy_units: Option<i32> = None;
-        let mut content_policy_image_units: Option<i32> = None;
-        let mut automated_reasoning_policy_units: Option<i32> = None;
-        let mut automated_reasoning_policies: Option<i32> = None;
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+        ) = (None, None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "topicPolicyUnits" => topic_policy_units = Some(map.next_value()?),
-                "contentPolicyUnits" => content_policy_units = Some(map.next_value()?),
-                "wordPolicyUnits" => word_policy_units = Some(map.next_value()?),
-                "sensitiveInformationPolicyUnits" => sensitive_information_policy_units = Some(map.next_value()?),
-                "sensitiveInformationPolicyFreeUnits" => {
-                    sensitive_information_policy_free_units = Some(map.next_value()?)
-                }
-                "contextualGroundingPolicyUnits" => contextual_grounding_policy_units = Some(map.next_value()?),
-                "contentPolicyImageUnits" => content_policy_image_units = map.next_value()?,
-                "automatedReasoningPolicyUnits" => automated_reasoning_policy_units = map.next_value()?,
-                "automatedReasoningPolicies" => automated_reasoning_policies = map.next_value()?,
+                "topicPolicyUnits" => read.0 = Some(map.next_value()?),
+                "contentPolicyUnits" => read.1 = Some(map.next_value()?),
+                "wordPolicyUnits" => read.2 = Some(map.next_value()?),
+                "sensitiveInformationPolicyUnits" => read.3 = Some(map.next_value()?),
+                "sensitiveInformationPolicyFreeUnits" => read.4 = Some(map.next_value()?),
+                "contextualGroundingPolicyUnits" => read.5 = Some(map.next_value()?),
+                "contentPolicyImageUnits" => read.6 = map.next_value()?,
+                "automatedReasoningPolicyUnits" => read.7 = map.next_value()?,
+                "automatedReasoningPolicies" => read.8 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            topic_policy_units: match topic_policy_units {
+            topic_policy_units: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("topicPolicyUnits")),
             },
-            content_policy_units: match content_policy_units {
+            content_policy_units: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentPolicyUnits")),
             },
-            word_policy_units: match word_policy_units {
+            word_policy_units: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("wordPolicyUnits")),
             },
-            sensitive_information_policy_units: match sensitive_information_policy_units {
+            sensitive_information_policy_units: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("sensitiveInformationPolicyUnits")),
             },
-            sensitive_information_policy_free_units: match sensitive_information_policy_free_units {
+            sensitive_information_policy_free_units: match read.4 {
                 Some(value) => value,
                 None => return Err(structure::missing("sensitiveInformationPolicyFreeUnits")),
             },
-            contextual_grounding_policy_units: match contextual_grounding_policy_units {
+            contextual_grounding_policy_units: match read.5 {
                 Some(value) => value,
                 None => return Err(structure::missing("contextualGroundingPolicyUnits")),
             },
-            content_policy_image_units,
-            automated_reasoning_policy_units,
-            automated_reasoning_policies,
+            content_policy_image_units: read.6,
+            automated_reasoning_policy_units: read.7,
+            automated_reasoning_policies: read.8,
         })
     }
 }
@@ -13410,21 +13253,20 @@ impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAssessment {
 impl structure::Structure for GuardrailWordPolicyAssessment {
     const NAME: &'static str = "GuardrailWordPolicyAssessment";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut custom_words: Option<Vec<GuardrailCustomWord>> = None;
-        let mut managed_word_lists: Option<Vec<GuardrailManagedWord>> = None;
+        let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "customWords" => custom_words = Some(map.next_value()?),
-                "managedWordLists" => managed_word_lists = Some(map.next_value()?),
+                "customWords" => read.0 = Some(map.next_value()?),
+                "managedWordLists" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            custom_words: match custom_words {
+            custom_words: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("customWords")),
             },
-            managed_word_lists: match managed_word_lists {
+            managed_word_lists: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("managedWordLists")),
             },
@@ -13485,27 +13327,25 @@ impl<'de> serde::Deserialize<'de> for ImageBlock {
 impl structure::Structure for ImageBlock {
     const NAME: &'static str = "ImageBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<ImageFormat> = None;
-        let mut source: Option<ImageSource> = None;
-        let mut error: Option<ErrorBlock> = None;
+        let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
-                "error" => error = map.next_value()?,
+                "format" => read.0 = Some(map.next_value()?),
+                "source" => read.1 = Some(map.next_value()?),
+                "error" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
-            source: match source {
+            source: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
-            error,
+            error: read.2,
         })
     }
 }
@@ -13584,16 +13424,18 @@ impl<'de> serde::Deserialize<'de> for ImageBlockDelta {
 impl structure::Structure for ImageBlockDelta {
     const NAME: &'static str = "ImageBlockDelta";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut source: Option<ImageSource> = None;
-        let mut error: Option<ErrorBlock> = None;
+        let mut value = Self {
+            source: None,
+            error: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "source" => source = map.next_value()?,
-                "error" => error = map.next_value()?,
+                "source" => value.source = map.next_value()?,
+                "error" => value.error = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { source, error })
+        Ok(value)
     }
 }
 
@@ -13662,15 +13504,15 @@ impl<'de> serde::Deserialize<'de> for ImageBlockStart {
 impl structure::Structure for ImageBlockStart {
     const NAME: &'static str = "ImageBlockStart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<ImageFormat> = None;
+        let mut read: (Option<ImageFormat>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
+                "format" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
@@ -13822,7 +13664,7 @@ impl Validate for ImageSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             Self::S3Location(value) => {
                 let path = member_path(path, "s3Location");
@@ -13884,25 +13726,22 @@ impl<'de> serde::Deserialize<'de> for InferenceConfiguration {
 impl structure::Structure for InferenceConfiguration {
     const NAME: &'static str = "InferenceConfiguration";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut max_tokens: Option<i32> = None;
-        let mut temperature: Option<f32> = None;
-        let mut top_p: Option<f32> = None;
-        let mut stop_sequences: Option<Vec<String>> = None;
+        let mut value = Self {
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            stop_sequences: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "maxTokens" => max_tokens = map.next_value()?,
-                "temperature" => temperature = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "topP" => top_p = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "stopSequences" => stop_sequences = map.next_value()?,
+                "maxTokens" => value.max_tokens = map.next_value()?,
+                "temperature" => value.temperature = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
+                "topP" => value.top_p = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
+                "stopSequences" => value.stop_sequences = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            max_tokens,
-            temperature,
-            top_p,
-            stop_sequences,
-        })
+        Ok(value)
     }
 }
 
@@ -13941,22 +13780,22 @@ impl Validate for InferenceConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_tokens {
             let path = member_path(path, "maxTokens");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(1.0), None);
+            check_range(out, &path, *(value) as f64, Some(1.0), None);
         }
         if let Some(value) = &self.temperature {
             let path = member_path(path, "temperature");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), Some(1.0));
+            check_range(out, &path, *(value) as f64, Some(0.0), Some(1.0));
         }
         if let Some(value) = &self.top_p {
             let path = member_path(path, "topP");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), Some(1.0));
+            check_range(out, &path, *(value) as f64, Some(0.0), Some(1.0));
         }
         if let Some(value) = &self.stop_sequences {
             let path = member_path(path, "stopSequences");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(2500));
+            check_length(out, &path, (value).len(), Some(0), Some(2500));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
-                check_length(out, || path.to_owned(), (item0).chars().count(), Some(1), None);
+                check_length(out, &path, (item0).chars().count(), Some(1), None);
             }
         }
     }
@@ -13993,21 +13832,20 @@ impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksRequest {
 impl structure::Structure for InvokeGuardrailChecksRequest {
     const NAME: &'static str = "InvokeGuardrailChecksRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut messages: Option<Vec<GuardrailChecksMessage>> = None;
-        let mut checks: Option<GuardrailChecksConfig> = None;
+        let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "messages" => messages = Some(map.next_value()?),
-                "checks" => checks = Some(map.next_value()?),
+                "messages" => read.0 = Some(map.next_value()?),
+                "checks" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            messages: match messages {
+            messages: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("messages")),
             },
-            checks: match checks {
+            checks: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("checks")),
             },
@@ -14029,7 +13867,7 @@ impl Validate for InvokeGuardrailChecksRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "messages");
-            check_length(out, || path.to_owned(), (&self.messages).len(), Some(1), None);
+            check_length(out, &path, (&self.messages).len(), Some(1), None);
             for (i0, item0) in (&self.messages).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -14073,21 +13911,20 @@ impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksResponse {
 impl structure::Structure for InvokeGuardrailChecksResponse {
     const NAME: &'static str = "InvokeGuardrailChecksResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut results: Option<GuardrailChecksResults> = None;
-        let mut usage: Option<GuardrailChecksUsageResults> = None;
+        let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "results" => results = Some(map.next_value()?),
-                "usage" => usage = Some(map.next_value()?),
+                "results" => read.0 = Some(map.next_value()?),
+                "usage" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            results: match results {
+            results: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("results")),
             },
-            usage: match usage {
+            usage: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("usage")),
             },
@@ -14198,45 +14035,47 @@ impl<'de> serde::Deserialize<'de> for InvokeModelRequest {
 impl structure::Structure for InvokeModelRequest {
     const NAME: &'static str = "InvokeModelRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut body: Option<Blob> = None;
-        let mut content_type: Option<String> = None;
-        let mut accept: Option<String> = None;
-        let mut model_id: Option<String> = None;
-        let mut trace: Option<Trace> = None;
-        let mut guardrail_identifier: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
-        let mut service_tier: Option<ServiceTierType> = None;
-        let mut request_metadata: Option<String> = None;
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Trace>,
+            Option<String>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "body" => body = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => content_type = map.next_value()?,
-                "accept" => accept = map.next_value()?,
-                "modelId" => model_id = Some(map.next_value()?),
-                "trace" => trace = map.next_value()?,
-                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => guardrail_version = map.next_value()?,
-                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
-                "requestMetadata" => request_metadata = map.next_value()?,
+                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "contentType" => read.1 = map.next_value()?,
+                "accept" => read.2 = map.next_value()?,
+                "modelId" => read.3 = Some(map.next_value()?),
+                "trace" => read.4 = map.next_value()?,
+                "guardrailIdentifier" => read.5 = map.next_value()?,
+                "guardrailVersion" => read.6 = map.next_value()?,
+                "performanceConfigLatency" => read.7 = map.next_value()?,
+                "serviceTier" => read.8 = map.next_value()?,
+                "requestMetadata" => read.9 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            body,
-            content_type,
-            accept,
-            model_id: match model_id {
+            body: read.0,
+            content_type: read.1,
+            accept: read.2,
+            model_id: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            trace,
-            guardrail_identifier,
-            guardrail_version,
-            performance_config_latency,
-            service_tier,
-            request_metadata,
+            trace: read.4,
+            guardrail_identifier: read.5,
+            guardrail_version: read.6,
+            performance_config_latency: read.7,
+            service_tier: read.8,
+            request_metadata: read.9,
         })
     }
 }
@@ -14337,36 +14176,25 @@ impl Validate for InvokeModelRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
             let path = member_path(path, "body");
-            check_length(out, || path.to_owned(), (value).as_ref().len(), Some(0), Some(25000000));
+            check_length(out, &path, (value).as_ref().len(), Some(0), Some(25000000));
         }
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_INVOKE_MODEL_IDENTIFIER,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_id, &PATTERN_INVOKE_MODEL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_identifier {
             let path = member_path(path, "guardrailIdentifier");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_IDENTIFIER);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_version {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_VERSION);
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_VERSION);
         }
         if let Some(value) = &self.request_metadata {
             let path = member_path(path, "requestMetadata");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(8500));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(8500));
         }
     }
 }
@@ -14415,30 +14243,32 @@ impl<'de> serde::Deserialize<'de> for InvokeModelResponse {
 impl structure::Structure for InvokeModelResponse {
     const NAME: &'static str = "InvokeModelResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut body: Option<Blob> = None;
-        let mut content_type: Option<String> = None;
-        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
-        let mut service_tier: Option<ServiceTierType> = None;
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "body" => body = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
-                "contentType" => content_type = Some(map.next_value()?),
-                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
+                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
+                "contentType" => read.1 = Some(map.next_value()?),
+                "performanceConfigLatency" => read.2 = map.next_value()?,
+                "serviceTier" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            body: match body {
+            body: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("body")),
             },
-            content_type: match content_type {
+            content_type: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentType")),
             },
-            performance_config_latency,
-            service_tier,
+            performance_config_latency: read.2,
+            service_tier: read.3,
         })
     }
 }
@@ -14485,13 +14315,7 @@ impl Validate for InvokeModelResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "body");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.body).as_ref().len(),
-                Some(0),
-                Some(25000000),
-            );
+            check_length(out, &path, (&self.body).as_ref().len(), Some(0), Some(25000000));
         }
     }
 }
@@ -14524,15 +14348,15 @@ impl<'de> serde::Deserialize<'de> for InvokeModelTokensRequest {
 impl structure::Structure for InvokeModelTokensRequest {
     const NAME: &'static str = "InvokeModelTokensRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut body: Option<Blob> = None;
+        let mut read: (Option<Blob>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "body" => body = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
+                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            body: match body {
+            body: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("body")),
             },
@@ -14559,13 +14383,7 @@ impl Validate for InvokeModelTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "body");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.body).as_ref().len(),
-                Some(0),
-                Some(25000000),
-            );
+            check_length(out, &path, (&self.body).as_ref().len(), Some(0), Some(25000000));
         }
     }
 }
@@ -14598,15 +14416,15 @@ impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamRequest 
 impl structure::Structure for InvokeModelWithBidirectionalStreamRequest {
     const NAME: &'static str = "InvokeModelWithBidirectionalStreamRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut model_id: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "modelId" => model_id = Some(map.next_value()?),
+                "modelId" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            model_id: match model_id {
+            model_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
@@ -14627,19 +14445,8 @@ impl Validate for InvokeModelWithBidirectionalStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_INVOKE_MODEL_IDENTIFIER,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_id, &PATTERN_INVOKE_MODEL_IDENTIFIER);
         }
     }
 }
@@ -14669,12 +14476,13 @@ impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamResponse
 impl structure::Structure for InvokeModelWithBidirectionalStreamResponse {
     const NAME: &'static str = "InvokeModelWithBidirectionalStreamResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let value = Self {};
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {})
+        Ok(value)
     }
 }
 
@@ -14773,45 +14581,47 @@ impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamRequest {
 impl structure::Structure for InvokeModelWithResponseStreamRequest {
     const NAME: &'static str = "InvokeModelWithResponseStreamRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut body: Option<Blob> = None;
-        let mut content_type: Option<String> = None;
-        let mut accept: Option<String> = None;
-        let mut model_id: Option<String> = None;
-        let mut trace: Option<Trace> = None;
-        let mut guardrail_identifier: Option<String> = None;
-        let mut guardrail_version: Option<String> = None;
-        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
-        let mut service_tier: Option<ServiceTierType> = None;
-        let mut request_metadata: Option<String> = None;
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Trace>,
+            Option<String>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "body" => body = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => content_type = map.next_value()?,
-                "accept" => accept = map.next_value()?,
-                "modelId" => model_id = Some(map.next_value()?),
-                "trace" => trace = map.next_value()?,
-                "guardrailIdentifier" => guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => guardrail_version = map.next_value()?,
-                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
-                "requestMetadata" => request_metadata = map.next_value()?,
+                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "contentType" => read.1 = map.next_value()?,
+                "accept" => read.2 = map.next_value()?,
+                "modelId" => read.3 = Some(map.next_value()?),
+                "trace" => read.4 = map.next_value()?,
+                "guardrailIdentifier" => read.5 = map.next_value()?,
+                "guardrailVersion" => read.6 = map.next_value()?,
+                "performanceConfigLatency" => read.7 = map.next_value()?,
+                "serviceTier" => read.8 = map.next_value()?,
+                "requestMetadata" => read.9 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            body,
-            content_type,
-            accept,
-            model_id: match model_id {
+            body: read.0,
+            content_type: read.1,
+            accept: read.2,
+            model_id: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            trace,
-            guardrail_identifier,
-            guardrail_version,
-            performance_config_latency,
-            service_tier,
-            request_metadata,
+            trace: read.4,
+            guardrail_identifier: read.5,
+            guardrail_version: read.6,
+            performance_config_latency: read.7,
+            service_tier: read.8,
+            request_metadata: read.9,
         })
     }
 }
@@ -14912,36 +14722,25 @@ impl Validate for InvokeModelWithResponseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
             let path = member_path(path, "body");
-            check_length(out, || path.to_owned(), (value).as_ref().len(), Some(0), Some(25000000));
+            check_length(out, &path, (value).as_ref().len(), Some(0), Some(25000000));
         }
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_INVOKE_MODEL_IDENTIFIER,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.model_id, &PATTERN_INVOKE_MODEL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_identifier {
             let path = member_path(path, "guardrailIdentifier");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_IDENTIFIER);
+            check_length(out, &path, (value).chars().count(), Some(0), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_IDENTIFIER);
         }
         if let Some(value) = &self.guardrail_version {
             let path = member_path(path, "guardrailVersion");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_GUARDRAIL_VERSION);
+            check_pattern(out, &path, value, &PATTERN_GUARDRAIL_VERSION);
         }
         if let Some(value) = &self.request_metadata {
             let path = member_path(path, "requestMetadata");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(8500));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(8500));
         }
     }
 }
@@ -14987,24 +14786,26 @@ impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamResponse {
 impl structure::Structure for InvokeModelWithResponseStreamResponse {
     const NAME: &'static str = "InvokeModelWithResponseStreamResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut content_type: Option<String> = None;
-        let mut performance_config_latency: Option<PerformanceConfigLatency> = None;
-        let mut service_tier: Option<ServiceTierType> = None;
+        let mut read: (
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+        ) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "contentType" => content_type = Some(map.next_value()?),
-                "performanceConfigLatency" => performance_config_latency = map.next_value()?,
-                "serviceTier" => service_tier = map.next_value()?,
+                "contentType" => read.0 = Some(map.next_value()?),
+                "performanceConfigLatency" => read.1 = map.next_value()?,
+                "serviceTier" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            content_type: match content_type {
+            content_type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("contentType")),
             },
-            performance_config_latency,
-            service_tier,
+            performance_config_latency: read.1,
+            service_tier: read.2,
         })
     }
 }
@@ -15080,24 +14881,22 @@ impl<'de> serde::Deserialize<'de> for JsonSchemaDefinition {
 impl structure::Structure for JsonSchemaDefinition {
     const NAME: &'static str = "JsonSchemaDefinition";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut schema: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut description: Option<String> = None;
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "schema" => schema = Some(map.next_value()?),
-                "name" => name = map.next_value()?,
-                "description" => description = map.next_value()?,
+                "schema" => read.0 = Some(map.next_value()?),
+                "name" => read.1 = map.next_value()?,
+                "description" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            schema: match schema {
+            schema: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("schema")),
             },
-            name,
-            description,
+            name: read.1,
+            description: read.2,
         })
     }
 }
@@ -15198,34 +14997,32 @@ impl<'de> serde::Deserialize<'de> for ListAsyncInvokesRequest {
 impl structure::Structure for ListAsyncInvokesRequest {
     const NAME: &'static str = "ListAsyncInvokesRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut submit_time_after: Option<DateTime> = None;
-        let mut submit_time_before: Option<DateTime> = None;
-        let mut status_equals: Option<AsyncInvokeStatus> = None;
-        let mut max_results: Option<i32> = None;
-        let mut next_token: Option<String> = None;
-        let mut sort_by: Option<SortAsyncInvocationBy> = None;
-        let mut sort_order: Option<SortOrder> = None;
+        let mut value = Self {
+            submit_time_after: None,
+            submit_time_before: None,
+            status_equals: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "submitTimeAfter" => submit_time_after = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "submitTimeBefore" => submit_time_before = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "statusEquals" => status_equals = map.next_value()?,
-                "maxResults" => max_results = map.next_value()?,
-                "nextToken" => next_token = map.next_value()?,
-                "sortBy" => sort_by = map.next_value()?,
-                "sortOrder" => sort_order = map.next_value()?,
+                "submitTimeAfter" => {
+                    value.submit_time_after = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
+                }
+                "submitTimeBefore" => {
+                    value.submit_time_before = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
+                }
+                "statusEquals" => value.status_equals = map.next_value()?,
+                "maxResults" => value.max_results = map.next_value()?,
+                "nextToken" => value.next_token = map.next_value()?,
+                "sortBy" => value.sort_by = map.next_value()?,
+                "sortOrder" => value.sort_order = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            submit_time_after,
-            submit_time_before,
-            status_equals,
-            max_results,
-            next_token,
-            sort_by,
-            sort_order,
-        })
+        Ok(value)
     }
 }
 
@@ -15282,12 +15079,12 @@ impl Validate for ListAsyncInvokesRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_results {
             let path = member_path(path, "maxResults");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(1.0), Some(1000.0));
+            check_range(out, &path, *(value) as f64, Some(1.0), Some(1000.0));
         }
         if let Some(value) = &self.next_token {
             let path = member_path(path, "nextToken");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_PAGINATION_TOKEN);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_PAGINATION_TOKEN);
         }
     }
 }
@@ -15330,19 +15127,18 @@ impl<'de> serde::Deserialize<'de> for ListAsyncInvokesResponse {
 impl structure::Structure for ListAsyncInvokesResponse {
     const NAME: &'static str = "ListAsyncInvokesResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut next_token: Option<String> = None;
-        let mut async_invoke_summaries: Option<Vec<AsyncInvokeSummary>> = None;
+        let mut value = Self {
+            next_token: None,
+            async_invoke_summaries: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "nextToken" => next_token = map.next_value()?,
-                "asyncInvokeSummaries" => async_invoke_summaries = map.next_value()?,
+                "nextToken" => value.next_token = map.next_value()?,
+                "asyncInvokeSummaries" => value.async_invoke_summaries = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            next_token,
-            async_invoke_summaries,
-        })
+        Ok(value)
     }
 }
 
@@ -15369,8 +15165,8 @@ impl Validate for ListAsyncInvokesResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.next_token {
             let path = member_path(path, "nextToken");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(2048));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_PAGINATION_TOKEN);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, value, &PATTERN_PAGINATION_TOKEN);
         }
         if let Some(value) = &self.async_invoke_summaries {
             let path = member_path(path, "asyncInvokeSummaries");
@@ -15413,21 +15209,20 @@ impl<'de> serde::Deserialize<'de> for Message {
 impl structure::Structure for Message {
     const NAME: &'static str = "Message";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut role: Option<ConversationRole> = None;
-        let mut content: Option<Vec<ContentBlock>> = None;
+        let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "role" => role = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
+                "role" => read.0 = Some(map.next_value()?),
+                "content" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            role: match role {
+            role: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("role")),
             },
-            content: match content {
+            content: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("content")),
             },
@@ -15485,15 +15280,15 @@ impl<'de> serde::Deserialize<'de> for MessageStartEvent {
 impl structure::Structure for MessageStartEvent {
     const NAME: &'static str = "MessageStartEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut role: Option<ConversationRole> = None;
+        let mut read: (Option<ConversationRole>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "role" => role = Some(map.next_value()?),
+                "role" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            role: match role {
+            role: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("role")),
             },
@@ -15548,21 +15343,20 @@ impl<'de> serde::Deserialize<'de> for MessageStopEvent {
 impl structure::Structure for MessageStopEvent {
     const NAME: &'static str = "MessageStopEvent";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut stop_reason: Option<StopReason> = None;
-        let mut additional_model_response_fields: Option<Document> = None;
+        let mut read: (Option<StopReason>, Option<Document>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "stopReason" => stop_reason = Some(map.next_value()?),
-                "additionalModelResponseFields" => additional_model_response_fields = map.next_value()?,
+                "stopReason" => read.0 = Some(map.next_value()?),
+                "additionalModelResponseFields" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            stop_reason: match stop_reason {
+            stop_reason: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("stopReason")),
             },
-            additional_model_response_fields,
+            additional_model_response_fields: read.1,
         })
     }
 }
@@ -15628,16 +15422,18 @@ impl<'de> serde::Deserialize<'de> for OutputConfig {
 impl structure::Structure for OutputConfig {
     const NAME: &'static str = "OutputConfig";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text_format: Option<OutputFormat> = None;
-        let mut effort: Option<String> = None;
+        let mut value = Self {
+            text_format: None,
+            effort: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "textFormat" => text_format = map.next_value()?,
-                "effort" => effort = map.next_value()?,
+                "textFormat" => value.text_format = map.next_value()?,
+                "effort" => value.effort = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { text_format, effort })
+        Ok(value)
     }
 }
 
@@ -15664,7 +15460,7 @@ impl Validate for OutputConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.effort {
             let path = member_path(path, "effort");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(0), Some(16));
+            check_length(out, &path, (value).chars().count(), Some(0), Some(16));
         }
     }
 }
@@ -15700,21 +15496,20 @@ impl<'de> serde::Deserialize<'de> for OutputFormat {
 impl structure::Structure for OutputFormat {
     const NAME: &'static str = "OutputFormat";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<OutputFormatType> = None;
-        let mut structure: Option<OutputFormatStructure> = None;
+        let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
-                "structure" => structure = Some(map.next_value()?),
+                "type" => read.0 = Some(map.next_value()?),
+                "structure" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
-            structure: match structure {
+            structure: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("structure")),
             },
@@ -15890,14 +15685,14 @@ impl<'de> serde::Deserialize<'de> for PayloadPart {
 impl structure::Structure for PayloadPart {
     const NAME: &'static str = "PayloadPart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut bytes: Option<Blob> = None;
+        let mut value = Self { bytes: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
+                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { bytes })
+        Ok(value)
     }
 }
 
@@ -15926,7 +15721,7 @@ impl Validate for PayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
             let path = member_path(path, "bytes");
-            check_length(out, || path.to_owned(), (value).as_ref().len(), Some(0), Some(1000000));
+            check_length(out, &path, (value).as_ref().len(), Some(0), Some(1000000));
         }
     }
 }
@@ -16022,14 +15817,14 @@ impl<'de> serde::Deserialize<'de> for PerformanceConfiguration {
 impl structure::Structure for PerformanceConfiguration {
     const NAME: &'static str = "PerformanceConfiguration";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut latency: Option<PerformanceConfigLatency> = None;
+        let mut value = Self { latency: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "latency" => latency = map.next_value()?,
+                "latency" => value.latency = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { latency })
+        Ok(value)
     }
 }
 
@@ -16081,14 +15876,14 @@ impl<'de> serde::Deserialize<'de> for PromptRouterTrace {
 impl structure::Structure for PromptRouterTrace {
     const NAME: &'static str = "PromptRouterTrace";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut invoked_model_id: Option<String> = None;
+        let mut value = Self { invoked_model_id: None };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "invokedModelId" => invoked_model_id = map.next_value()?,
+                "invokedModelId" => value.invoked_model_id = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { invoked_model_id })
+        Ok(value)
     }
 }
 
@@ -16109,7 +15904,7 @@ impl Validate for PromptRouterTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.invoked_model_id {
             let path = member_path(path, "invokedModelId");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_INVOKED_MODEL_ID);
+            check_pattern(out, &path, value, &PATTERN_INVOKED_MODEL_ID);
         }
     }
 }
@@ -16331,21 +16126,20 @@ impl<'de> serde::Deserialize<'de> for ReasoningTextBlock {
 impl structure::Structure for ReasoningTextBlock {
     const NAME: &'static str = "ReasoningTextBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
-        let mut signature: Option<String> = None;
+        let mut read: (Option<String>, Option<String>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = Some(map.next_value()?),
-                "signature" => signature = map.next_value()?,
+                "text" => read.0 = Some(map.next_value()?),
+                "signature" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text: match text {
+            text: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("text")),
             },
-            signature,
+            signature: read.1,
         })
     }
 }
@@ -16412,21 +16206,20 @@ impl<'de> serde::Deserialize<'de> for S3Location {
 impl structure::Structure for S3Location {
     const NAME: &'static str = "S3Location";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut uri: Option<String> = None;
-        let mut bucket_owner: Option<String> = None;
+        let mut read: (Option<String>, Option<String>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "uri" => uri = Some(map.next_value()?),
-                "bucketOwner" => bucket_owner = map.next_value()?,
+                "uri" => read.0 = Some(map.next_value()?),
+                "bucketOwner" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            uri: match uri {
+            uri: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("uri")),
             },
-            bucket_owner,
+            bucket_owner: read.1,
         })
     }
 }
@@ -16451,18 +16244,12 @@ impl Validate for S3Location {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "uri");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.uri).chars().count(),
-                Some(1),
-                Some(1024),
-            );
-            check_pattern(out, || path.to_owned(), &self.uri, &PATTERN_S3_URI);
+            check_length(out, &path, (&self.uri).chars().count(), Some(1), Some(1024));
+            check_pattern(out, &path, &self.uri, &PATTERN_S3_URI);
         }
         if let Some(value) = &self.bucket_owner {
             let path = member_path(path, "bucketOwner");
-            check_pattern(out, || path.to_owned(), value, &PATTERN_ACCOUNT_ID);
+            check_pattern(out, &path, value, &PATTERN_ACCOUNT_ID);
         }
     }
 }
@@ -16506,33 +16293,35 @@ impl<'de> serde::Deserialize<'de> for SearchResultBlock {
 impl structure::Structure for SearchResultBlock {
     const NAME: &'static str = "SearchResultBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut source: Option<String> = None;
-        let mut title: Option<String> = None;
-        let mut content: Option<Vec<SearchResultContentBlock>> = None;
-        let mut citations: Option<CitationsConfig> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<SearchResultContentBlock>>,
+            Option<CitationsConfig>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "source" => source = Some(map.next_value()?),
-                "title" => title = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
-                "citations" => citations = map.next_value()?,
+                "source" => read.0 = Some(map.next_value()?),
+                "title" => read.1 = Some(map.next_value()?),
+                "content" => read.2 = Some(map.next_value()?),
+                "citations" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            source: match source {
+            source: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
-            title: match title {
+            title: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("title")),
             },
-            content: match content {
+            content: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("content")),
             },
-            citations,
+            citations: read.3,
         })
     }
 }
@@ -16591,15 +16380,15 @@ impl<'de> serde::Deserialize<'de> for SearchResultContentBlock {
 impl structure::Structure for SearchResultContentBlock {
     const NAME: &'static str = "SearchResultContentBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut text: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "text" => text = Some(map.next_value()?),
+                "text" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            text: match text {
+            text: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("text")),
             },
@@ -16663,22 +16452,20 @@ impl<'de> serde::Deserialize<'de> for SearchResultLocation {
 impl structure::Structure for SearchResultLocation {
     const NAME: &'static str = "SearchResultLocation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut search_result_index: Option<i32> = None;
-        let mut start: Option<i32> = None;
-        let mut end: Option<i32> = None;
+        let mut value = Self {
+            search_result_index: None,
+            start: None,
+            end: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "searchResultIndex" => search_result_index = map.next_value()?,
-                "start" => start = map.next_value()?,
-                "end" => end = map.next_value()?,
+                "searchResultIndex" => value.search_result_index = map.next_value()?,
+                "start" => value.start = map.next_value()?,
+                "end" => value.end = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            search_result_index,
-            start,
-            end,
-        })
+        Ok(value)
     }
 }
 
@@ -16711,15 +16498,15 @@ impl Validate for SearchResultLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.search_result_index {
             let path = member_path(path, "searchResultIndex");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.start {
             let path = member_path(path, "start");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.end {
             let path = member_path(path, "end");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
     }
 }
@@ -16752,15 +16539,15 @@ impl<'de> serde::Deserialize<'de> for ServiceTier {
 impl structure::Structure for ServiceTier {
     const NAME: &'static str = "ServiceTier";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<ServiceTierType> = None;
+        let mut read: (Option<ServiceTierType>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = Some(map.next_value()?),
+                "type" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            r#type: match r#type {
+            r#type: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("type")),
             },
@@ -16994,15 +16781,15 @@ impl<'de> serde::Deserialize<'de> for SpecificToolChoice {
 impl structure::Structure for SpecificToolChoice {
     const NAME: &'static str = "SpecificToolChoice";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "name" => name = Some(map.next_value()?),
+                "name" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            name: match name {
+            name: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
@@ -17021,8 +16808,8 @@ impl Validate for SpecificToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (&self.name).chars().count(), Some(1), Some(64));
-            check_pattern(out, || path.to_owned(), &self.name, &PATTERN_TOOL_NAME);
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.name, &PATTERN_TOOL_NAME);
         }
     }
 }
@@ -17074,36 +16861,38 @@ impl<'de> serde::Deserialize<'de> for StartAsyncInvokeRequest {
 impl structure::Structure for StartAsyncInvokeRequest {
     const NAME: &'static str = "StartAsyncInvokeRequest";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut client_request_token: Option<String> = None;
-        let mut model_id: Option<String> = None;
-        let mut model_input: Option<Document> = None;
-        let mut output_data_config: Option<AsyncInvokeOutputDataConfig> = None;
-        let mut tags: Option<Vec<Tag>> = None;
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Document>,
+            Option<AsyncInvokeOutputDataConfig>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "clientRequestToken" => client_request_token = map.next_value()?,
-                "modelId" => model_id = Some(map.next_value()?),
-                "modelInput" => model_input = Some(map.next_value()?),
-                "outputDataConfig" => output_data_config = Some(map.next_value()?),
-                "tags" => tags = map.next_value()?,
+                "clientRequestToken" => read.0 = map.next_value()?,
+                "modelId" => read.1 = Some(map.next_value()?),
+                "modelInput" => read.2 = Some(map.next_value()?),
+                "outputDataConfig" => read.3 = Some(map.next_value()?),
+                "tags" => read.4 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            client_request_token,
-            model_id: match model_id {
+            client_request_token: read.0,
+            model_id: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelId")),
             },
-            model_input: match model_input {
+            model_input: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("modelInput")),
             },
-            output_data_config: match output_data_config {
+            output_data_config: match read.3 {
                 Some(value) => value,
                 None => return Err(structure::missing("outputDataConfig")),
             },
-            tags,
+            tags: read.4,
         })
     }
 }
@@ -17153,24 +16942,13 @@ impl Validate for StartAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.client_request_token {
             let path = member_path(path, "clientRequestToken");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(256));
-            check_pattern(out, || path.to_owned(), value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
+            check_length(out, &path, (value).chars().count(), Some(1), Some(256));
+            check_pattern(out, &path, value, &PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN);
         }
         {
             let path = member_path(path, "modelId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.model_id).chars().count(),
-                Some(1),
-                Some(256),
-            );
-            check_pattern(
-                out,
-                || path.to_owned(),
-                &self.model_id,
-                &PATTERN_ASYNC_INVOKE_IDENTIFIER,
-            );
+            check_length(out, &path, (&self.model_id).chars().count(), Some(1), Some(256));
+            check_pattern(out, &path, &self.model_id, &PATTERN_ASYNC_INVOKE_IDENTIFIER);
         }
         {
             let path = member_path(path, "outputDataConfig");
@@ -17178,7 +16956,7 @@ impl Validate for StartAsyncInvokeRequest {
         }
         if let Some(value) = &self.tags {
             let path = member_path(path, "tags");
-            check_length(out, || path.to_owned(), (value).len(), Some(0), Some(200));
+            check_length(out, &path, (value).len(), Some(0), Some(200));
             for (i0, item0) in (value).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -17215,15 +16993,15 @@ impl<'de> serde::Deserialize<'de> for StartAsyncInvokeResponse {
 impl structure::Structure for StartAsyncInvokeResponse {
     const NAME: &'static str = "StartAsyncInvokeResponse";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut invocation_arn: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "invocationArn" => invocation_arn = Some(map.next_value()?),
+                "invocationArn" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            invocation_arn: match invocation_arn {
+            invocation_arn: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("invocationArn")),
             },
@@ -17244,14 +17022,8 @@ impl Validate for StartAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "invocationArn");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.invocation_arn).chars().count(),
-                Some(1),
-                Some(2048),
-            );
-            check_pattern(out, || path.to_owned(), &self.invocation_arn, &PATTERN_INVOCATION_ARN);
+            check_length(out, &path, (&self.invocation_arn).chars().count(), Some(1), Some(2048));
+            check_pattern(out, &path, &self.invocation_arn, &PATTERN_INVOCATION_ARN);
         }
     }
 }
@@ -17413,7 +17185,7 @@ impl Validate for SystemContentBlock {
         match self {
             Self::Text(value) => {
                 let path = member_path(path, "text");
-                check_length(out, || path.to_owned(), (value).chars().count(), Some(1), None);
+                check_length(out, &path, (value).chars().count(), Some(1), None);
             }
             Self::GuardContent(value) => {
                 let path = member_path(path, "guardContent");
@@ -17452,15 +17224,15 @@ impl<'de> serde::Deserialize<'de> for SystemTool {
 impl structure::Structure for SystemTool {
     const NAME: &'static str = "SystemTool";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "name" => name = Some(map.next_value()?),
+                "name" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            name: match name {
+            name: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
@@ -17479,8 +17251,8 @@ impl Validate for SystemTool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (&self.name).chars().count(), Some(1), Some(64));
-            check_pattern(out, || path.to_owned(), &self.name, &PATTERN_TOOL_NAME);
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.name, &PATTERN_TOOL_NAME);
         }
     }
 }
@@ -17516,21 +17288,20 @@ impl<'de> serde::Deserialize<'de> for Tag {
 impl structure::Structure for Tag {
     const NAME: &'static str = "Tag";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut key_: Option<String> = None;
-        let mut value: Option<String> = None;
+        let mut read: (Option<String>, Option<String>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "key" => key_ = Some(map.next_value()?),
-                "value" => value = Some(map.next_value()?),
+                "key" => read.0 = Some(map.next_value()?),
+                "value" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            key: match key_ {
+            key: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("key")),
             },
-            value: match value {
+            value: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("value")),
             },
@@ -17552,19 +17323,13 @@ impl Validate for Tag {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "key");
-            check_length(out, || path.to_owned(), (&self.key).chars().count(), Some(1), Some(128));
-            check_pattern(out, || path.to_owned(), &self.key, &PATTERN_TAG_KEY);
+            check_length(out, &path, (&self.key).chars().count(), Some(1), Some(128));
+            check_pattern(out, &path, &self.key, &PATTERN_TAG_KEY);
         }
         {
             let path = member_path(path, "value");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.value).chars().count(),
-                Some(0),
-                Some(256),
-            );
-            check_pattern(out, || path.to_owned(), &self.value, &PATTERN_TAG_VALUE);
+            check_length(out, &path, (&self.value).chars().count(), Some(0), Some(256));
+            check_pattern(out, &path, &self.value, &PATTERN_TAG_VALUE);
         }
     }
 }
@@ -17623,39 +17388,41 @@ impl<'de> serde::Deserialize<'de> for TokenUsage {
 impl structure::Structure for TokenUsage {
     const NAME: &'static str = "TokenUsage";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut input_tokens: Option<i32> = None;
-        let mut output_tokens: Option<i32> = None;
-        let mut total_tokens: Option<i32> = None;
-        let mut cache_read_input_tokens: Option<i32> = None;
-        let mut cache_write_input_tokens: Option<i32> = None;
-        let mut cache_details: Option<Vec<CacheDetail>> = None;
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<Vec<CacheDetail>>,
+        ) = (None, None, None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "inputTokens" => input_tokens = Some(map.next_value()?),
-                "outputTokens" => output_tokens = Some(map.next_value()?),
-                "totalTokens" => total_tokens = Some(map.next_value()?),
-                "cacheReadInputTokens" => cache_read_input_tokens = map.next_value()?,
-                "cacheWriteInputTokens" => cache_write_input_tokens = map.next_value()?,
-                "cacheDetails" => cache_details = map.next_value()?,
+                "inputTokens" => read.0 = Some(map.next_value()?),
+                "outputTokens" => read.1 = Some(map.next_value()?),
+                "totalTokens" => read.2 = Some(map.next_value()?),
+                "cacheReadInputTokens" => read.3 = map.next_value()?,
+                "cacheWriteInputTokens" => read.4 = map.next_value()?,
+                "cacheDetails" => read.5 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            input_tokens: match input_tokens {
+            input_tokens: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("inputTokens")),
             },
-            output_tokens: match output_tokens {
+            output_tokens: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("outputTokens")),
             },
-            total_tokens: match total_tokens {
+            total_tokens: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("totalTokens")),
             },
-            cache_read_input_tokens,
-            cache_write_input_tokens,
-            cache_details,
+            cache_read_input_tokens: read.3,
+            cache_write_input_tokens: read.4,
+            cache_details: read.5,
         })
     }
 }
@@ -17696,23 +17463,23 @@ impl Validate for TokenUsage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "inputTokens");
-            check_range(out, || path.to_owned(), *(&self.input_tokens) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.input_tokens) as f64, Some(0.0), None);
         }
         {
             let path = member_path(path, "outputTokens");
-            check_range(out, || path.to_owned(), *(&self.output_tokens) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.output_tokens) as f64, Some(0.0), None);
         }
         {
             let path = member_path(path, "totalTokens");
-            check_range(out, || path.to_owned(), *(&self.total_tokens) as f64, Some(0.0), None);
+            check_range(out, &path, *(&self.total_tokens) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.cache_read_input_tokens {
             let path = member_path(path, "cacheReadInputTokens");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.cache_write_input_tokens {
             let path = member_path(path, "cacheWriteInputTokens");
-            check_range(out, || path.to_owned(), *(value) as f64, Some(0.0), None);
+            check_range(out, &path, *(value) as f64, Some(0.0), None);
         }
         if let Some(value) = &self.cache_details {
             let path = member_path(path, "cacheDetails");
@@ -17819,15 +17586,15 @@ impl<'de> serde::Deserialize<'de> for ToolAdditionBlock {
 impl structure::Structure for ToolAdditionBlock {
     const NAME: &'static str = "ToolAdditionBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool: Option<ToolReference> = None;
+        let mut read: (Option<ToolReference>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "tool" => tool = Some(map.next_value()?),
+                "tool" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool: match tool {
+            tool: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("tool")),
             },
@@ -17948,21 +17715,20 @@ impl<'de> serde::Deserialize<'de> for ToolConfiguration {
 impl structure::Structure for ToolConfiguration {
     const NAME: &'static str = "ToolConfiguration";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tools: Option<Vec<Tool>> = None;
-        let mut tool_choice: Option<ToolChoice> = None;
+        let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "tools" => tools = Some(map.next_value()?),
-                "toolChoice" => tool_choice = map.next_value()?,
+                "tools" => read.0 = Some(map.next_value()?),
+                "toolChoice" => read.1 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tools: match tools {
+            tools: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("tools")),
             },
-            tool_choice,
+            tool_choice: read.1,
         })
     }
 }
@@ -17987,7 +17753,7 @@ impl Validate for ToolConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "tools");
-            check_length(out, || path.to_owned(), (&self.tools).len(), Some(1), None);
+            check_length(out, &path, (&self.tools).len(), Some(1), None);
             for (i0, item0) in (&self.tools).iter().enumerate() {
                 let path = index_path(&path, i0);
                 (item0).validate_at(&path, out);
@@ -18092,22 +17858,20 @@ impl<'de> serde::Deserialize<'de> for ToolReference {
 impl structure::Structure for ToolReference {
     const NAME: &'static str = "ToolReference";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut r#type: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut server_name: Option<String> = None;
+        let mut value = Self {
+            r#type: None,
+            name: None,
+            server_name: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "type" => r#type = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "serverName" => server_name = map.next_value()?,
+                "type" => value.r#type = map.next_value()?,
+                "name" => value.name = map.next_value()?,
+                "serverName" => value.server_name = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self {
-            r#type,
-            name,
-            server_name,
-        })
+        Ok(value)
     }
 }
 
@@ -18140,15 +17904,15 @@ impl Validate for ToolReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.r#type {
             let path = member_path(path, "type");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(64));
+            check_length(out, &path, (value).chars().count(), Some(1), Some(64));
         }
         if let Some(value) = &self.name {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(128));
+            check_length(out, &path, (value).chars().count(), Some(1), Some(128));
         }
         if let Some(value) = &self.server_name {
             let path = member_path(path, "serverName");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), Some(128));
+            check_length(out, &path, (value).chars().count(), Some(1), Some(128));
         }
     }
 }
@@ -18181,15 +17945,15 @@ impl<'de> serde::Deserialize<'de> for ToolRemovalBlock {
 impl structure::Structure for ToolRemovalBlock {
     const NAME: &'static str = "ToolRemovalBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool: Option<ToolReference> = None;
+        let mut read: (Option<ToolReference>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "tool" => tool = Some(map.next_value()?),
+                "tool" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool: match tool {
+            tool: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("tool")),
             },
@@ -18257,30 +18021,32 @@ impl<'de> serde::Deserialize<'de> for ToolResultBlock {
 impl structure::Structure for ToolResultBlock {
     const NAME: &'static str = "ToolResultBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool_use_id: Option<String> = None;
-        let mut content: Option<Vec<ToolResultContentBlock>> = None;
-        let mut status: Option<ToolResultStatus> = None;
-        let mut r#type: Option<String> = None;
+        let mut read: (
+            Option<String>,
+            Option<Vec<ToolResultContentBlock>>,
+            Option<ToolResultStatus>,
+            Option<String>,
+        ) = (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "toolUseId" => tool_use_id = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
-                "status" => status = map.next_value()?,
-                "type" => r#type = map.next_value()?,
+                "toolUseId" => read.0 = Some(map.next_value()?),
+                "content" => read.1 = Some(map.next_value()?),
+                "status" => read.2 = map.next_value()?,
+                "type" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool_use_id: match tool_use_id {
+            tool_use_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("toolUseId")),
             },
-            content: match content {
+            content: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("content")),
             },
-            status,
-            r#type,
+            status: read.2,
+            r#type: read.3,
         })
     }
 }
@@ -18313,14 +18079,8 @@ impl Validate for ToolResultBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "toolUseId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.tool_use_id).chars().count(),
-                Some(1),
-                Some(64),
-            );
-            check_pattern(out, || path.to_owned(), &self.tool_use_id, &PATTERN_TOOL_USE_ID);
+            check_length(out, &path, (&self.tool_use_id).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.tool_use_id, &PATTERN_TOOL_USE_ID);
         }
         {
             let path = member_path(path, "content");
@@ -18424,24 +18184,22 @@ impl<'de> serde::Deserialize<'de> for ToolResultBlockStart {
 impl structure::Structure for ToolResultBlockStart {
     const NAME: &'static str = "ToolResultBlockStart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool_use_id: Option<String> = None;
-        let mut r#type: Option<String> = None;
-        let mut status: Option<ToolResultStatus> = None;
+        let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "toolUseId" => tool_use_id = Some(map.next_value()?),
-                "type" => r#type = map.next_value()?,
-                "status" => status = map.next_value()?,
+                "toolUseId" => read.0 = Some(map.next_value()?),
+                "type" => read.1 = map.next_value()?,
+                "status" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool_use_id: match tool_use_id {
+            tool_use_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("toolUseId")),
             },
-            r#type,
-            status,
+            r#type: read.1,
+            status: read.2,
         })
     }
 }
@@ -18473,14 +18231,8 @@ impl Validate for ToolResultBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "toolUseId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.tool_use_id).chars().count(),
-                Some(1),
-                Some(64),
-            );
-            check_pattern(out, || path.to_owned(), &self.tool_use_id, &PATTERN_TOOL_USE_ID);
+            check_length(out, &path, (&self.tool_use_id).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.tool_use_id, &PATTERN_TOOL_USE_ID);
         }
     }
 }
@@ -18673,30 +18425,28 @@ impl<'de> serde::Deserialize<'de> for ToolSpecification {
 impl structure::Structure for ToolSpecification {
     const NAME: &'static str = "ToolSpecification";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut description: Option<String> = None;
-        let mut input_schema: Option<ToolInputSchema> = None;
-        let mut strict: Option<bool> = None;
+        let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
+            (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "name" => name = Some(map.next_value()?),
-                "description" => description = map.next_value()?,
-                "inputSchema" => input_schema = Some(map.next_value()?),
-                "strict" => strict = map.next_value()?,
+                "name" => read.0 = Some(map.next_value()?),
+                "description" => read.1 = map.next_value()?,
+                "inputSchema" => read.2 = Some(map.next_value()?),
+                "strict" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            name: match name {
+            name: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
-            description,
-            input_schema: match input_schema {
+            description: read.1,
+            input_schema: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("inputSchema")),
             },
-            strict,
+            strict: read.3,
         })
     }
 }
@@ -18729,12 +18479,12 @@ impl Validate for ToolSpecification {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (&self.name).chars().count(), Some(1), Some(64));
-            check_pattern(out, || path.to_owned(), &self.name, &PATTERN_TOOL_NAME);
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.name, &PATTERN_TOOL_NAME);
         }
         if let Some(value) = &self.description {
             let path = member_path(path, "description");
-            check_length(out, || path.to_owned(), (value).chars().count(), Some(1), None);
+            check_length(out, &path, (value).chars().count(), Some(1), None);
         }
     }
 }
@@ -18778,33 +18528,31 @@ impl<'de> serde::Deserialize<'de> for ToolUseBlock {
 impl structure::Structure for ToolUseBlock {
     const NAME: &'static str = "ToolUseBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool_use_id: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut input: Option<Document> = None;
-        let mut r#type: Option<ToolUseType> = None;
+        let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
+            (None, None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "toolUseId" => tool_use_id = Some(map.next_value()?),
-                "name" => name = Some(map.next_value()?),
-                "input" => input = Some(map.next_value()?),
-                "type" => r#type = map.next_value()?,
+                "toolUseId" => read.0 = Some(map.next_value()?),
+                "name" => read.1 = Some(map.next_value()?),
+                "input" => read.2 = Some(map.next_value()?),
+                "type" => read.3 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool_use_id: match tool_use_id {
+            tool_use_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("toolUseId")),
             },
-            name: match name {
+            name: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
-            input: match input {
+            input: match read.2 {
                 Some(value) => value,
                 None => return Err(structure::missing("input")),
             },
-            r#type,
+            r#type: read.3,
         })
     }
 }
@@ -18831,19 +18579,13 @@ impl Validate for ToolUseBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "toolUseId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.tool_use_id).chars().count(),
-                Some(1),
-                Some(64),
-            );
-            check_pattern(out, || path.to_owned(), &self.tool_use_id, &PATTERN_TOOL_USE_ID);
+            check_length(out, &path, (&self.tool_use_id).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.tool_use_id, &PATTERN_TOOL_USE_ID);
         }
         {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (&self.name).chars().count(), Some(1), Some(64));
-            check_pattern(out, || path.to_owned(), &self.name, &PATTERN_TOOL_NAME);
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.name, &PATTERN_TOOL_NAME);
         }
     }
 }
@@ -18876,15 +18618,15 @@ impl<'de> serde::Deserialize<'de> for ToolUseBlockDelta {
 impl structure::Structure for ToolUseBlockDelta {
     const NAME: &'static str = "ToolUseBlockDelta";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut input: Option<String> = None;
+        let mut read: (Option<String>,) = (None,);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "input" => input = Some(map.next_value()?),
+                "input" => read.0 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            input: match input {
+            input: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("input")),
             },
@@ -18939,27 +18681,25 @@ impl<'de> serde::Deserialize<'de> for ToolUseBlockStart {
 impl structure::Structure for ToolUseBlockStart {
     const NAME: &'static str = "ToolUseBlockStart";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tool_use_id: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut r#type: Option<ToolUseType> = None;
+        let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "toolUseId" => tool_use_id = Some(map.next_value()?),
-                "name" => name = Some(map.next_value()?),
-                "type" => r#type = map.next_value()?,
+                "toolUseId" => read.0 = Some(map.next_value()?),
+                "name" => read.1 = Some(map.next_value()?),
+                "type" => read.2 = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            tool_use_id: match tool_use_id {
+            tool_use_id: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("toolUseId")),
             },
-            name: match name {
+            name: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("name")),
             },
-            r#type,
+            r#type: read.2,
         })
     }
 }
@@ -18985,19 +18725,13 @@ impl Validate for ToolUseBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
             let path = member_path(path, "toolUseId");
-            check_length(
-                out,
-                || path.to_owned(),
-                (&self.tool_use_id).chars().count(),
-                Some(1),
-                Some(64),
-            );
-            check_pattern(out, || path.to_owned(), &self.tool_use_id, &PATTERN_TOOL_USE_ID);
+            check_length(out, &path, (&self.tool_use_id).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.tool_use_id, &PATTERN_TOOL_USE_ID);
         }
         {
             let path = member_path(path, "name");
-            check_length(out, || path.to_owned(), (&self.name).chars().count(), Some(1), Some(64));
-            check_pattern(out, || path.to_owned(), &self.name, &PATTERN_TOOL_NAME);
+            check_length(out, &path, (&self.name).chars().count(), Some(1), Some(64));
+            check_pattern(out, &path, &self.name, &PATTERN_TOOL_NAME);
         }
     }
 }
@@ -19155,21 +18889,20 @@ impl<'de> serde::Deserialize<'de> for VideoBlock {
 impl structure::Structure for VideoBlock {
     const NAME: &'static str = "VideoBlock";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut format: Option<VideoFormat> = None;
-        let mut source: Option<VideoSource> = None;
+        let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "format" => format = Some(map.next_value()?),
-                "source" => source = Some(map.next_value()?),
+                "format" => read.0 = Some(map.next_value()?),
+                "source" => read.1 = Some(map.next_value()?),
                 _ => structure::skip_value(&mut map)?,
             }
         }
         Ok(Self {
-            format: match format {
+            format: match read.0 {
                 Some(value) => value,
                 None => return Err(structure::missing("format")),
             },
-            source: match source {
+            source: match read.1 {
                 Some(value) => value,
                 None => return Err(structure::missing("source")),
             },
@@ -19339,7 +19072,7 @@ impl Validate for VideoSource {
         match self {
             Self::Bytes(value) => {
                 let path = member_path(path, "bytes");
-                check_length(out, || path.to_owned(), (value).as_ref().len(), Some(1), None);
+                check_length(out, &path, (value).as_ref().len(), Some(1), None);
             }
             Self::S3Location(value) => {
                 let path = member_path(path, "s3Location");
@@ -19388,16 +19121,18 @@ impl<'de> serde::Deserialize<'de> for WebLocation {
 impl structure::Structure for WebLocation {
     const NAME: &'static str = "WebLocation";
     fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut url: Option<String> = None;
-        let mut domain: Option<String> = None;
+        let mut value = Self {
+            url: None,
+            domain: None,
+        };
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
             match key.as_str() {
-                "url" => url = map.next_value()?,
-                "domain" => domain = map.next_value()?,
+                "url" => value.url = map.next_value()?,
+                "domain" => value.domain = map.next_value()?,
                 _ => structure::skip_value(&mut map)?,
             }
         }
-        Ok(Self { url, domain })
+        Ok(value)
     }
 }
 

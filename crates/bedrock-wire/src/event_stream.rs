@@ -6,6 +6,7 @@
 pub use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 
 use crate::error::MalformedResponse;
+use crate::json;
 
 /// Kinds of message, from the `:message-type` header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,19 +121,26 @@ impl<E: std::error::Error + 'static> std::error::Error for EventError<E> {
 }
 
 /// Reads a message's JSON payload as `T`; `what` names the event for the error.
-pub fn decode_payload<T: serde::de::DeserializeOwned>(message: &Message, what: &str) -> Result<T, MalformedResponse> {
+pub fn decode_payload<'a, T: serde::Deserialize<'a>>(message: &'a Message, what: &str) -> Result<T, MalformedResponse> {
     let payload = message.payload();
     let payload = if payload.is_empty() {
         b"{}".as_slice()
     } else {
         payload.as_ref()
     };
-    serde_json::from_slice(payload).map_err(|e| MalformedResponse::new(format!("payload of event `{what}`"), e))
+    match json::from_slice(payload) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(malformed_payload(what, error)),
+    }
+}
+
+fn malformed_payload(what: &str, error: json::Error) -> MalformedResponse {
+    MalformedResponse::new(format!("payload of event `{what}`"), error)
 }
 
 /// Builds an event message with a JSON payload.
 pub fn encode_event<T: serde::Serialize>(event_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
-    let payload = serde_json::to_vec(value).map_err(|e| crate::BuildError::serialize("an event payload", e))?;
+    let payload = json::to_vec(value).map_err(|e| crate::BuildError::serialize("an event payload", e))?;
     Ok(event_message(event_type, "application/json", payload))
 }
 
@@ -141,7 +149,7 @@ pub fn encode_exception<T: serde::Serialize>(
     exception_type: &'static str,
     value: &T,
 ) -> Result<Message, crate::BuildError> {
-    let payload = serde_json::to_vec(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
+    let payload = json::to_vec(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
     Ok(Message::new(payload)
         .add_header(Header::new(":message-type", HeaderValue::String("exception".into())))
         .add_header(Header::new(

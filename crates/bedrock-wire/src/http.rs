@@ -7,6 +7,7 @@ use aws_smithy_types::DateTime;
 use http::HeaderValue;
 
 use crate::error::{BuildError, MalformedResponse};
+use crate::json;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -250,23 +251,38 @@ pub fn split_header_list(name: &str, value: &str, http_dates: bool) -> Result<Ve
 }
 
 /// Reads a JSON body; an empty body reads as `{}`.
-pub fn parse_json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, MalformedResponse> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| MalformedResponse::new("JSON body", e))
+pub fn parse_json_body<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<T, MalformedResponse> {
+    json::from_slice(or_empty_object(body)).map_err(malformed_body)
 }
 
 /// Reads a JSON payload member; `None` for an empty body.
-pub fn parse_json_payload<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Option<T>, MalformedResponse> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+pub fn parse_json_payload<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<Option<T>, MalformedResponse> {
+    if is_blank(body) {
         return Ok(None);
     }
-    serde_json::from_slice(body)
-        .map(Some)
-        .map_err(|e| MalformedResponse::new("JSON payload", e))
+    json::from_slice(body).map(Some).map_err(malformed_payload)
+}
+
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+/// `{}` for a blank body, else the body.
+pub(crate) fn or_empty_object(body: &[u8]) -> &[u8] {
+    if is_blank(body) {
+        b"{}"
+    } else {
+        body
+    }
+}
+
+// Named functions rather than closures, so that each `T` does not get its own copy.
+fn malformed_body(error: json::Error) -> MalformedResponse {
+    MalformedResponse::new("JSON body", error)
+}
+
+fn malformed_payload(error: json::Error) -> MalformedResponse {
+    MalformedResponse::new("JSON payload", error)
 }
 
 /// Reads a text payload member; `None` for an empty body.
@@ -281,9 +297,11 @@ pub fn parse_text_payload(body: &[u8]) -> Result<Option<String>, MalformedRespon
 
 /// Writes a JSON body.
 pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> Result<bytes::Bytes, BuildError> {
-    serde_json::to_vec(value)
-        .map(bytes::Bytes::from)
-        .map_err(|e| BuildError::serialize("the JSON body", e))
+    json::to_vec(value).map(bytes::Bytes::from).map_err(unwritable_body)
+}
+
+fn unwritable_body(error: json::Error) -> BuildError {
+    BuildError::serialize("the JSON body", error)
 }
 
 #[cfg(test)]

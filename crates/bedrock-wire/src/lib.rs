@@ -7,6 +7,8 @@
 //! - [`codec`]: serde codecs for values whose JSON form is not serde's default
 //!   (timestamps, blobs, non-finite floats), usable on any nesting of
 //!   `Option`, `Vec` and `HashMap`.
+//! - [`json`]: the JSON reader and writer of request and response bodies,
+//!   `serde_json`'s format with far less generic code.
 //! - [`http`]: restJson1 HTTP bindings: URI labels, query strings, header
 //!   values in both directions.
 //! - [`error`]: the errors of building a request and of reading a response,
@@ -27,6 +29,7 @@ pub mod enums;
 pub mod error;
 pub mod event_stream;
 pub mod http;
+pub mod json;
 pub mod operation;
 pub mod structure;
 pub mod union;

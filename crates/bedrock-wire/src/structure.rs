@@ -128,10 +128,22 @@ mod tests {
     fn reads_members_skips_unknown_and_keeps_the_last_duplicate() {
         let sample: Sample =
             serde_json::from_str(r#"{"x":{"deep":[1,2]},"name":"a","count":null,"name":"b"}"#).unwrap();
-        assert_eq!(sample, Sample { name: "b".into(), count: None });
+        assert_eq!(
+            sample,
+            Sample {
+                name: "b".into(),
+                count: None
+            }
+        );
         // An escaped key is not borrowed, and still matches.
         let sample: Sample = serde_json::from_str(r#"{"n\u0061me":"c","count":3}"#).unwrap();
-        assert_eq!(sample, Sample { name: "c".into(), count: Some(3) });
+        assert_eq!(
+            sample,
+            Sample {
+                name: "c".into(),
+                count: Some(3)
+            }
+        );
         // Any self-describing deserializer works, not only JSON text.
         let sample: Sample = serde_json::from_value(serde_json::json!({"name": "d"})).unwrap();
         assert_eq!(sample.name, "d");

@@ -132,33 +132,21 @@ pub fn index_path(parent: &str, index: impl fmt::Display) -> String {
 }
 
 /// Checks a size against inclusive bounds.
-pub fn check_length(
-    out: &mut Vec<Violation>,
-    path: impl FnOnce() -> String,
-    actual: usize,
-    min: Option<u64>,
-    max: Option<u64>,
-) {
+pub fn check_length(out: &mut Vec<Violation>, path: &str, actual: usize, min: Option<u64>, max: Option<u64>) {
     let actual = actual as u64;
     if min.is_some_and(|min| actual < min) || max.is_some_and(|max| actual > max) {
         out.push(Violation {
-            path: path(),
+            path: path.to_owned(),
             kind: ViolationKind::Length { min, max, actual },
         });
     }
 }
 
 /// Checks a number against inclusive bounds.
-pub fn check_range(
-    out: &mut Vec<Violation>,
-    path: impl FnOnce() -> String,
-    actual: f64,
-    min: Option<f64>,
-    max: Option<f64>,
-) {
+pub fn check_range(out: &mut Vec<Violation>, path: &str, actual: f64, min: Option<f64>, max: Option<f64>) {
     if min.is_some_and(|min| actual < min) || max.is_some_and(|max| actual > max) {
         out.push(Violation {
-            path: path(),
+            path: path.to_owned(),
             kind: ViolationKind::Range { min, max, actual },
         });
     }
@@ -210,10 +198,10 @@ impl fmt::Debug for Pattern {
 }
 
 /// Checks a string against a pattern (a search, not a full match, as Smithy defines it).
-pub fn check_pattern(out: &mut Vec<Violation>, path: impl FnOnce() -> String, value: &str, pattern: &'static Pattern) {
+pub fn check_pattern(out: &mut Vec<Violation>, path: &str, value: &str, pattern: &'static Pattern) {
     if !pattern.is_match(value) {
         out.push(Violation {
-            path: path(),
+            path: path.to_owned(),
             kind: ViolationKind::Pattern {
                 pattern: pattern.source,
             },
@@ -230,10 +218,10 @@ mod tests {
     #[test]
     fn collects_every_violation_with_paths() {
         let mut out = Vec::new();
-        check_length(&mut out, || member_path("", "name"), 0, Some(1), Some(3));
-        check_range(&mut out, || index_path("items", 2), 11.0, None, Some(10.0));
-        check_pattern(&mut out, || "id".into(), "ABC", &ID);
-        check_pattern(&mut out, || "ok".into(), "abc", &ID);
+        check_length(&mut out, &member_path("", "name"), 0, Some(1), Some(3));
+        check_range(&mut out, &index_path("items", 2), 11.0, None, Some(10.0));
+        check_pattern(&mut out, "id", "ABC", &ID);
+        check_pattern(&mut out, "ok", "abc", &ID);
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].to_string(), "name: length 0, must be between 1 and 3");
         assert_eq!(out[1].to_string(), "items[2]: value 11, must be at most 10");

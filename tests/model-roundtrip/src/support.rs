@@ -89,12 +89,22 @@ impl std::fmt::Debug for Case {
     }
 }
 
-/// Reads `value` as a `T` and writes it back, both through JSON text and through `serde_json::Value`;
-/// the two results must agree.
+/// Reads `value` as a `T` and writes it back, through JSON text and through `serde_json::Value`,
+/// and through the wire codec the operations use (`bedrock_wire::json`); the results must agree,
+/// and the wire codec must write exactly the bytes `serde_json` writes.
 pub fn round_trip<T: Serialize + DeserializeOwned>(value: &Value) -> Result<Value, String> {
     let text = serde_json::to_string(value).map_err(|e| format!("cannot write the input: {e}"))?;
     let typed: T = serde_json::from_str(&text).map_err(|e| format!("deserializing the JSON text failed: {e}"))?;
     let back_text = serde_json::to_string(&typed).map_err(|e| format!("serializing failed: {e}"))?;
+
+    // The wire codec writes the same value to the same bytes (same value: map order is the value's own)...
+    let wire_text = bedrock_wire::json::to_vec(&typed).map_err(|e| format!("the wire codec cannot write: {e}"))?;
+    if wire_text != back_text.as_bytes() {
+        return Err(format!(
+            "the wire codec and serde_json write different bytes:\n  serde_json: {back_text}\n  wire codec: {}",
+            String::from_utf8_lossy(&wire_text)
+        ));
+    }
     let back: Value = serde_json::from_str(&back_text).map_err(|e| format!("serialized text is not JSON: {e}"))?;
 
     let typed: T =
@@ -103,6 +113,16 @@ pub fn round_trip<T: Serialize + DeserializeOwned>(value: &Value) -> Result<Valu
     if let Some(difference) = first_difference(&back, &back_value) {
         return Err(format!(
             "the text and value round trips disagree at {difference}:\n  text:  {back}\n  value: {back_value}"
+        ));
+    }
+
+    // ...and reads the text to the same value.
+    let wire_typed: T = bedrock_wire::json::from_slice(text.as_bytes())
+        .map_err(|e| format!("the wire codec cannot read the JSON text: {e}"))?;
+    let wire_back = serde_json::to_value(&wire_typed).map_err(|e| format!("serializing to a value failed: {e}"))?;
+    if let Some(difference) = first_difference(&back, &wire_back) {
+        return Err(format!(
+            "serde_json and the wire codec read different values, at {difference}:\n  serde_json: {back}\n  wire codec: {wire_back}"
         ));
     }
     Ok(back)

@@ -110,16 +110,28 @@ pub(crate) fn emit_deserialize(out: &mut String, rust: &str, name: &str, members
         out,
         "fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {{"
     );
-    for m in members {
-        w!(out, "let mut {}: Option<{}> = None;", local(m.ident), m.ty);
+    // Everything read so far is in one value, so that each early return drops one thing
+    // (separate locals would give every `?` its own drop of every member).
+    let all_optional = members.iter().all(|m| !m.required);
+    let slot = |i: usize, m: &SerdeMember<'_>| {
+        if all_optional {
+            format!("value.{}", m.ident)
+        } else {
+            format!("read.{i}")
+        }
+    };
+    if all_optional {
+        let unset: Vec<String> = members.iter().map(|m| format!("{}: None", m.ident)).collect();
+        let mutable = if members.is_empty() { "" } else { "mut " };
+        w!(out, "let {mutable}value = Self {{ {} }};", unset.join(", "));
+    } else {
+        let types: Vec<String> = members.iter().map(|m| format!("Option<{}>,", m.ty)).collect();
+        let unset: Vec<&str> = members.iter().map(|_| "None,").collect();
+        w!(out, "let mut read: ({}) = ({});", types.join(" "), unset.join(" "));
     }
-    w!(
-        out,
-        "while let Some(key) = map.next_key::<structure::Key<'de>>()? {{"
-    );
+    w!(out, "while let Some(key) = map.next_key::<structure::Key<'de>>()? {{");
     w!(out, "match key.as_str() {{");
-    for m in members {
-        let var = local(m.ident);
+    for (i, m) in members.iter().enumerate() {
         let read = match (m.codec, m.required) {
             (None, true) => "Some(map.next_value()?)".to_owned(),
             (None, false) => "map.next_value()?".to_owned(),
@@ -134,36 +146,29 @@ pub(crate) fn emit_deserialize(out: &mut String, rust: &str, name: &str, members
                 m.ty
             ),
         };
-        w!(out, "{} => {var} = {read},", lit(m.key));
+        w!(out, "{} => {} = {read},", lit(m.key), slot(i, m));
     }
     w!(out, "_ => structure::skip_value(&mut map)?,");
     w!(out, "}}");
     w!(out, "}}");
-    w!(out, "Ok(Self {{");
-    for m in members {
-        let var = local(m.ident);
-        if m.required {
-            w!(
-                out,
-                "{}: match {var} {{ Some(value) => value, None => return Err(structure::missing({})) }},",
-                m.ident,
-                lit(m.key)
-            );
-        } else if var == m.ident {
-            w!(out, "{var},");
-        } else {
-            w!(out, "{}: {var},", m.ident);
+    if all_optional {
+        w!(out, "Ok(value)");
+    } else {
+        w!(out, "Ok(Self {{");
+        for (i, m) in members.iter().enumerate() {
+            if m.required {
+                w!(
+                    out,
+                    "{}: match read.{i} {{ Some(value) => value, None => return Err(structure::missing({})) }},",
+                    m.ident,
+                    lit(m.key)
+                );
+            } else {
+                w!(out, "{}: read.{i},", m.ident);
+            }
         }
+        w!(out, "}})");
     }
-    w!(out, "}})");
     w!(out, "}}");
     w!(out, "}}\n");
-}
-
-/// The local variable holding a member while its object is read; `map` and `key` are taken by the loop.
-fn local(ident: &str) -> String {
-    match ident {
-        "map" | "key" => format!("{ident}_"),
-        _ => ident.to_owned(),
-    }
 }

@@ -169,20 +169,20 @@ fn emit_checks(
             if has_bounds {
                 w!(
                     out,
-                    "check_length(out, || {path}.to_owned(), ({expr}).chars().count(), {}, {});",
+                    "check_length(out, &{path}, ({expr}).chars().count(), {}, {});",
                     opt_u(min),
                     opt_u(max)
                 );
             }
             if let Some(pattern) = &shape.pattern {
                 let ident = patterns.use_pattern(shape_name, pattern);
-                w!(out, "check_pattern(out, || {path}.to_owned(), {expr}, &{ident});");
+                w!(out, "check_pattern(out, &{path}, {expr}, &{ident});");
             }
         }
         "blob" if has_bounds => {
             w!(
                 out,
-                "check_length(out, || {path}.to_owned(), ({expr}).as_ref().len(), {}, {});",
+                "check_length(out, &{path}, ({expr}).as_ref().len(), {}, {});",
                 opt_u(min),
                 opt_u(max)
             );
@@ -190,7 +190,7 @@ fn emit_checks(
         "byte" | "short" | "integer" | "long" | "float" | "double" if has_bounds => {
             w!(
                 out,
-                "check_range(out, || {path}.to_owned(), *({expr}) as f64, {}, {});",
+                "check_range(out, &{path}, *({expr}) as f64, {}, {});",
                 opt_f(min),
                 opt_f(max)
             );
@@ -199,7 +199,7 @@ fn emit_checks(
             if has_bounds {
                 w!(
                     out,
-                    "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});",
+                    "check_length(out, &{path}, ({expr}).len(), {}, {});",
                     opt_u(min),
                     opt_u(max)
                 );
@@ -218,7 +218,7 @@ fn emit_checks(
             if has_bounds {
                 w!(
                     out,
-                    "check_length(out, || {path}.to_owned(), ({expr}).len(), {}, {});",
+                    "check_length(out, &{path}, ({expr}).len(), {}, {});",
                     opt_u(min),
                     opt_u(max)
                 );
