@@ -1,4 +1,5 @@
-//! serde JSON throughput of a large Converse request and response, and of the sans-IO
+//! serde JSON throughput of a large Converse request and response, through `serde_json` and
+//! through the wire codec the operations use (`bedrock_wire::json`), and of the sans-IO
 //! `Operation` path around them. Run with `cargo bench -p bench-models`.
 
 use std::hint::black_box;
@@ -22,6 +23,12 @@ fn request(c: &mut Criterion) {
     group.bench_function("serde_json::from_slice", |b| {
         b.iter(|| serde_json::from_slice::<ConverseRequest>(black_box(&json)).expect("deserializes"))
     });
+    group.bench_function("bedrock_wire::json::to_vec", |b| {
+        b.iter(|| bedrock_wire::json::to_vec(black_box(&request)).expect("serializes"))
+    });
+    group.bench_function("bedrock_wire::json::from_slice", |b| {
+        b.iter(|| bedrock_wire::json::from_slice::<ConverseRequest>(black_box(&json)).expect("deserializes"))
+    });
     group.throughput(Throughput::Bytes(body_len as u64));
     group.bench_function("Converse::build_request", |b| {
         b.iter(|| Converse::build_request(black_box(&request)).expect("builds"))
@@ -41,6 +48,12 @@ fn response(c: &mut Criterion) {
     });
     group.bench_function("serde_json::to_vec", |b| {
         b.iter(|| serde_json::to_vec(black_box(&response)).expect("serializes"))
+    });
+    group.bench_function("bedrock_wire::json::from_slice", |b| {
+        b.iter(|| bedrock_wire::json::from_slice::<ConverseResponse>(black_box(&json)).expect("deserializes"))
+    });
+    group.bench_function("bedrock_wire::json::to_vec", |b| {
+        b.iter(|| bedrock_wire::json::to_vec(black_box(&response)).expect("serializes"))
     });
     group.bench_function("Converse::parse_response", |b| {
         b.iter(|| Converse::parse_response(black_box(&http)).expect("parses"))

@@ -28,6 +28,19 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Result<T, E
     }
 }
 
+/// The bytes that end a run of plain string text: `"`, `\` and the control characters.
+static SPECIAL_IN_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// The input and how far it has been read.
 struct Reader<'de> {
     input: &'de [u8],
@@ -220,6 +233,7 @@ impl<'de> Reader<'de> {
                 return Err(self.error("EOF while parsing a string"));
             };
             match byte {
+                _ if !SPECIAL_IN_STRING[usize::from(byte)] => self.skip_plain_text(),
                 b'"' => {
                     let chunk = self.utf8(chunk_start, self.pos)?;
                     self.pos += 1;
@@ -240,12 +254,35 @@ impl<'de> Reader<'de> {
                     text.push(c);
                     chunk_start = self.pos;
                 }
-                0x00..=0x1f => {
-                    return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string"))
-                }
-                _ => self.pos += 1,
+                _ => return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string")),
             }
         }
+    }
+
+    /// Moves to the next byte of a string that needs a look (see [`SPECIAL_IN_STRING`]).
+    fn skip_plain_text(&mut self) {
+        // Eight bytes at a time while none of them is special, then byte by byte.
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGH != 0;
+        let rest = &self.input[self.pos..];
+        let mut skipped = 0;
+        for chunk in rest.chunks_exact(8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
+            let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+            if below_space
+                || has_zero_byte(word ^ (ONES * u64::from(b'"')))
+                || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+            {
+                break;
+            }
+            skipped += 8;
+        }
+        self.pos += skipped
+            + rest[skipped..]
+                .iter()
+                .position(|&b| SPECIAL_IN_STRING[usize::from(b)])
+                .unwrap_or(rest.len() - skipped);
     }
 
     fn utf8(&mut self, start: usize, end: usize) -> Result<&'de str, Error> {
@@ -316,6 +353,7 @@ impl<'de> Reader<'de> {
     fn skip_string(&mut self) -> Result<(), Error> {
         self.pos += 1;
         loop {
+            self.skip_plain_text();
             let Some(&byte) = self.input.get(self.pos) else {
                 return Err(self.error("EOF while parsing a string"));
             };
@@ -334,11 +372,10 @@ impl<'de> Reader<'de> {
                     }
                     None => return Err(self.error("EOF while parsing a string")),
                 },
-                0x00..=0x1f => {
+                _ => {
                     self.pos -= 1;
                     return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string"));
                 }
-                _ => {}
             }
         }
     }

@@ -10,25 +10,38 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use super::Error;
 
 /// The output buffer.
-#[derive(Default)]
 pub(super) struct Writer {
     out: Vec<u8>,
 }
 
-/// What `serde_json` escapes: `"`, `\` and the control characters, with the short forms JSON has.
-fn escape(byte: u8) -> Option<&'static [u8]> {
-    Some(match byte {
-        b'"' => b"\\\"",
-        b'\\' => b"\\\\",
-        b'\n' => b"\\n",
-        b'\r' => b"\\r",
-        b'\t' => b"\\t",
-        0x08 => b"\\b",
-        0x0c => b"\\f",
-        0x00..=0x1f => b"",
-        _ => return None,
-    })
+impl Default for Writer {
+    fn default() -> Self {
+        // As serde_json's `to_vec` starts.
+        Writer {
+            out: Vec::with_capacity(128),
+        }
+    }
 }
+
+/// How each byte is written inside a string: `0` as itself, `u` as `\u00XX`, anything else as
+/// `\` and that character. What `serde_json` escapes: `"`, `\` and the control characters,
+/// with the short forms JSON has.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
 
 impl Writer {
     pub(super) fn into_bytes(self) -> Vec<u8> {
@@ -36,24 +49,27 @@ impl Writer {
     }
 
     fn string(&mut self, text: &str) {
-        self.out.push(b'"');
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = text.as_bytes();
+        self.out.reserve(bytes.len() + 2);
+        self.out.push(b'"');
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {
-            let Some(escaped) = escape(byte) else { continue };
+            let escape = ESCAPE[usize::from(byte)];
+            if escape == 0 {
+                continue;
+            }
             self.out.extend_from_slice(&bytes[start..i]);
-            if escaped.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.out.extend_from_slice(&[
+            match escape {
+                b'u' => self.out.extend_from_slice(&[
                     b'\\',
                     b'u',
                     b'0',
                     b'0',
                     HEX[usize::from(byte >> 4)],
                     HEX[usize::from(byte & 0xf)],
-                ]);
-            } else {
-                self.out.extend_from_slice(escaped);
+                ]),
+                short => self.out.extend_from_slice(&[b'\\', short]),
             }
             start = i + 1;
         }
