@@ -7,17 +7,24 @@
 //!   `source_profile` role chains through a pluggable [`profile_provider::RoleAssumer`]),
 //!   a chain, and a single-flight [`cache::CredentialsCache`];
 //! - the region chain ([`region`]);
-//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]);
-//! - the auth-mode choice and short-term API key generation ([`api_key`]).
+//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
+//!   clock-skew correction ([`skew`]);
+//! - event-stream message signing for the bidirectional stream ([`event_stream_sign`]);
+//! - the auth-mode choice and short-term API key generation ([`api_key`]);
+//! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
+//!   credential providers (`aws_sdk`).
 //!
 //! The network providers (STS, SSO, container, IMDS) come later; see
 //! `docs/decisions/0007-auth.md`.
 #![deny(missing_docs)]
 
 pub mod api_key;
+#[cfg(feature = "aws-sdk-credentials")]
+pub mod aws_sdk;
 pub mod cache;
 pub mod env;
 pub mod error;
+pub mod event_stream_sign;
 pub mod process;
 pub mod profile;
 pub mod profile_provider;
@@ -25,14 +32,17 @@ pub mod provider;
 pub mod region;
 pub mod secret;
 pub mod sign;
+pub mod skew;
 
 pub use api_key::{generate_short_term_api_key, select_auth_mode, AuthMode};
 pub use cache::CredentialsCache;
 pub use env::OsContext;
 pub use error::{CredentialsError, ProcessError};
+pub use event_stream_sign::{EventStreamSigner, Signature};
 pub use provider::{Clock, ProvideCredentials, SharedCredentialsProvider, SystemClock};
 pub use secret::{ApiKey, Credentials};
 pub use sign::{Signer, SigningName};
+pub use skew::ClockSkew;
 
 /// The default credentials chain available so far, cached: environment
 /// variables, then the shared config and credentials files. (Web identity, SSO,

@@ -3,12 +3,14 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::http_request::{sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4::SigningParams;
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 
+use crate::event_stream_sign::{Signature, STREAMING_EVENTS_PAYLOAD};
 use crate::secret::Credentials;
+use crate::skew::ClockSkew;
 
 /// The SigV4 signing name of a Bedrock API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,11 +89,14 @@ pub(crate) fn identity(creds: &Credentials) -> Identity {
 /// Signs requests with SigV4 for one signing name and region.
 ///
 /// [`Signer::sign`] is a pure function of the request, the credentials and the
-/// time: call it once per attempt (retries sign again, with a fresh time).
+/// time: call it once per attempt (retries sign again, with a fresh time). With
+/// [`Signer::with_clock_skew`] the given time is first moved by the offset the
+/// shared [`ClockSkew`] has learnt from the service.
 #[derive(Debug, Clone)]
 pub struct Signer {
     name: SigningName,
     region: String,
+    skew: Option<ClockSkew>,
 }
 
 impl Signer {
@@ -100,7 +105,14 @@ impl Signer {
         Signer {
             name,
             region: region.into(),
+            skew: None,
         }
+    }
+
+    /// Dates signatures with `time` corrected by `skew` (see [`crate::skew`]).
+    pub fn with_clock_skew(mut self, skew: ClockSkew) -> Self {
+        self.skew = Some(skew);
+        self
     }
 
     /// The signing name.
@@ -111,6 +123,19 @@ impl Signer {
     /// The region.
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The clock-skew correction in use, if any.
+    pub fn clock_skew(&self) -> Option<&ClockSkew> {
+        self.skew.as_ref()
+    }
+
+    /// `time` moved by the learnt clock skew.
+    pub fn signing_time(&self, time: SystemTime) -> SystemTime {
+        match &self.skew {
+            Some(skew) => skew.corrected(time),
+            None => time,
+        }
     }
 
     /// Signs `request` in place: adds `x-amz-date`, `x-amz-security-token` (for
@@ -127,44 +152,102 @@ impl Signer {
         for name in SIGNATURE_HEADERS {
             request.headers_mut().remove(name);
         }
+        let (headers, _signature) = self.compute(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            SignableBody::Bytes(request.body()),
+            SigningSettings::default(),
+            credentials,
+            time,
+        )?;
+        apply(request.headers_mut(), headers)
+    }
+
+    /// Signs the initial request of an event-stream upload (the HTTP/2 request
+    /// of `InvokeModelWithBidirectionalStream`), whose body is not known yet:
+    /// the payload hash is the fixed [`STREAMING_EVENTS_PAYLOAD`], also sent as
+    /// `x-amz-content-sha256`. Returns the signature, the seed of the
+    /// [`EventStreamSigner`](crate::EventStreamSigner) that signs the messages.
+    pub fn sign_event_stream_request<B>(
+        &self,
+        request: &mut http::Request<B>,
+        credentials: &Credentials,
+        time: SystemTime,
+    ) -> Result<Signature, SigningError> {
+        for name in SIGNATURE_HEADERS {
+            request.headers_mut().remove(name);
+        }
+        let mut settings = SigningSettings::default();
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let (headers, signature) = self.compute(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            SignableBody::Precomputed(STREAMING_EVENTS_PAYLOAD.to_owned()),
+            settings,
+            credentials,
+            time,
+        )?;
+        apply(request.headers_mut(), headers)?;
+        Ok(Signature::new(signature))
+    }
+
+    /// Runs `aws-sigv4` (silenced) and returns the headers to add and the signature.
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+        body: SignableBody<'_>,
+        settings: SigningSettings,
+        credentials: &Credentials,
+        time: SystemTime,
+    ) -> Result<(Vec<(String, String, bool)>, String), SigningError> {
         let identity = identity(credentials);
         let params = SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
             .name(self.name.as_str())
-            .time(time)
-            .settings(SigningSettings::default())
+            .time(self.signing_time(time))
+            .settings(settings)
             .build()
             .map_err(|e| SigningError::Sigv4(e.to_string()))?
             .into();
-        let uri = request.uri().to_string();
-        let mut headers = Vec::with_capacity(request.headers().len());
-        for (name, value) in request.headers() {
+        let uri = uri.to_string();
+        let mut pairs = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
             let value = value.to_str().map_err(|_| SigningError::InvalidHeader {
                 name: name.as_str().to_owned(),
             })?;
-            headers.push((name.as_str(), value));
+            pairs.push((name.as_str(), value));
         }
-        let signable = SignableRequest::new(
-            request.method().as_str(),
-            uri,
-            headers.into_iter(),
-            SignableBody::Bytes(request.body()),
-        )
-        .map_err(|e| SigningError::Sigv4(e.to_string()))?;
-        let (instructions, _signature) = quiet(|| sign(signable, &params))
+        let signable = SignableRequest::new(method.as_str(), uri, pairs.into_iter(), body)
+            .map_err(|e| SigningError::Sigv4(e.to_string()))?;
+        let (instructions, signature) = quiet(|| sign(signable, &params))
             .map_err(|e| SigningError::Sigv4(e.to_string()))?
             .into_parts();
         let (new_headers, _) = instructions.into_parts();
-        for header in new_headers {
-            let mut value = http::HeaderValue::from_str(header.value()).map_err(|_| SigningError::InvalidHeader {
-                name: header.name().to_owned(),
-            })?;
-            value.set_sensitive(header.sensitive() || header.name() == "authorization");
-            request.headers_mut().insert(header.name(), value);
-        }
-        Ok(())
+        let new_headers = new_headers
+            .into_iter()
+            .map(|h| (h.name().to_owned(), h.value().to_owned(), h.sensitive()))
+            .collect();
+        Ok((new_headers, signature))
     }
+}
+
+/// Inserts the signature headers; `authorization` is always marked sensitive.
+fn apply(target: &mut http::HeaderMap, headers: Vec<(String, String, bool)>) -> Result<(), SigningError> {
+    for (name, value, sensitive) in headers {
+        let mut header_value =
+            http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
+        header_value.set_sensitive(sensitive || name == "authorization");
+        let header_name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
+        target.insert(header_name, header_value);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
