@@ -136,12 +136,25 @@ fn encode_query(value: &str) -> String {
     out
 }
 
+/// The signing name a short-term key is presigned with, whichever endpoint it
+/// is for.
+pub const SHORT_TERM_KEY_SIGNING_NAME: &str = "bedrock";
+
+/// The host a short-term key is presigned for, whichever endpoint it is for.
+pub const SHORT_TERM_KEY_HOST: &str = "bedrock.amazonaws.com";
+
 /// Generates a short-term Bedrock API key, in the format of AWS's published
 /// token generators: a SigV4 query-presigned
 /// `POST https://bedrock.amazonaws.com/?Action=CallWithBearerToken` (signing
 /// name `bedrock`, `region`, `X-Amz-Expires` = the lifetime), `&Version=1`
 /// appended, the URL without `https://` base64-encoded, prefixed
 /// `bedrock-api-key-`.
+///
+/// The same key serves the runtime and the mantle (`bedrock-mantle`,
+/// OpenAI-compatible) endpoints: AWS documents one kind of Bedrock API key for
+/// both, and its token generators have no mantle variant (no other signing
+/// name or host). So there is no `SigningName` parameter here; only the
+/// region must match the endpoint's (see `docs/decisions/0007-auth.md`).
 ///
 /// The lifetime defaults to (and may not exceed) 12 hours and is cut to what is
 /// left of the credentials' own lifetime.
@@ -173,7 +186,7 @@ pub fn generate_short_term_api_key(
     let params = SigningParams::builder()
         .identity(&identity)
         .region(region)
-        .name("bedrock")
+        .name(SHORT_TERM_KEY_SIGNING_NAME)
         .time(now)
         .settings(settings)
         .build()
@@ -183,7 +196,7 @@ pub fn generate_short_term_api_key(
     let request = SignableRequest::new(
         "POST",
         BASE,
-        [("host", "bedrock.amazonaws.com")].into_iter(),
+        [("host", SHORT_TERM_KEY_HOST)].into_iter(),
         SignableBody::empty(),
     )
     .map_err(|e| signing(&e))?;
@@ -288,5 +301,74 @@ mod tests {
             select_auth_mode(Some(explicit_key), Some(provider), &env_with).unwrap_err(),
             ConflictingAuth
         );
+    }
+
+    // Mantle takes the same keys (see the decision record): a key made for a
+    // mantle client is the runtime's key, scoped to `bedrock` in the region and
+    // presigned for the global host, and is sent the same way.
+    #[test]
+    fn mantle_keys_are_the_runtime_format() {
+        let creds = Credentials::new(AKID, SECRET, None, None, "Test");
+        let key = generate_short_term_api_key(&creds, "us-west-2", fixed_time(), None).unwrap();
+        assert_eq!(key.key.expose_secret(), NO_TOKEN_12H_US_WEST_2);
+        let encoded = key.key.expose_secret().strip_prefix("bedrock-api-key-").unwrap();
+        let url = String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap();
+        assert!(
+            url.starts_with("bedrock.amazonaws.com/?Action=CallWithBearerToken&"),
+            "{url}"
+        );
+        assert!(url.contains("%2Fus-west-2%2Fbedrock%2Faws4_request"), "{url}");
+        assert!(!url.contains("mantle"), "{url}");
+        assert!(url.ends_with("&Version=1"), "{url}");
+        assert_eq!(
+            key.key.authorization_header().unwrap().to_str().unwrap(),
+            format!("Bearer {NO_TOKEN_12H_US_WEST_2}")
+        );
+    }
+
+    #[test]
+    fn auth_mode_is_logged_by_name_only() {
+        use std::fmt::Write as _;
+        use std::sync::Mutex;
+
+        #[derive(Default)]
+        struct Lines(Mutex<String>);
+        struct Visitor<'a>(&'a mut String);
+        impl tracing::field::Visit for Visitor<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+                let _ = write!(self.0, " {}={value:?}", field.name());
+            }
+        }
+        impl tracing::Subscriber for Lines {
+            fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+                true
+            }
+            fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+                tracing::span::Id::from_u64(1)
+            }
+            fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+            fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+            fn event(&self, event: &tracing::Event<'_>) {
+                let mut out = self.0.lock().unwrap();
+                let _ = write!(out, "\n{}", event.metadata().level());
+                event.record(&mut Visitor(&mut out));
+            }
+            fn enter(&self, _: &tracing::span::Id) {}
+            fn exit(&self, _: &tracing::span::Id) {}
+        }
+
+        let lines = Arc::new(Lines::default());
+        let env = MapEnv::from_pairs([(BEARER_TOKEN_ENV, "ABSKenvSECRETtoken")]);
+        tracing::subscriber::with_default(lines.clone(), || {
+            select_auth_mode(Some(ApiKey::new("ABSKexplicitSECRET")), None, &env).unwrap();
+            select_auth_mode(None, None, &env).unwrap();
+        });
+        let text = lines.0.lock().unwrap().clone();
+        assert!(
+            text.contains("DEBUG message=selected auth mode mode=\"bearer (explicit API key)\""),
+            "{text}"
+        );
+        assert!(text.contains("mode=\"bearer (AWS_BEARER_TOKEN_BEDROCK)\""), "{text}");
+        assert!(!text.contains("SECRET"), "{text}");
     }
 }

@@ -215,30 +215,9 @@ mod tests {
     use aws_smithy_types::event_stream::{Header, HeaderValue};
     use std::time::{Duration, UNIX_EPOCH};
 
-    // --- An independent implementation of the documented algorithm, from SHA-256 up. ---
-
-    fn sha256(data: &[u8]) -> [u8; 32] {
-        use sha2::Digest;
-        sha2::Sha256::digest(data).into()
-    }
-
-    fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-        let mut block = [0u8; 64];
-        if key.len() > 64 {
-            block[..32].copy_from_slice(&sha256(key));
-        } else {
-            block[..key.len()].copy_from_slice(key);
-        }
-        let mut inner: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-        inner.extend_from_slice(data);
-        let mut outer: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-        outer.extend_from_slice(&sha256(&inner));
-        sha256(&outer)
-    }
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    // An independent implementation of the documented algorithm, from SHA-256 up
+    // (`sha256`, `hmac`, `hex` live in `sign::tests`).
+    use crate::sign::tests::{hex, hmac, sha256};
 
     /// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ` of a time in 2024-01-02 (the fixtures' day).
     fn stamps(secs: u64) -> (String, String) {

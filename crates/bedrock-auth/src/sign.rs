@@ -264,6 +264,29 @@ pub(crate) mod tests {
         UNIX_EPOCH + Duration::from_secs(1_704_164_645)
     }
 
+    pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(data).into()
+    }
+
+    pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+        let mut block = [0u8; 64];
+        if key.len() > 64 {
+            block[..32].copy_from_slice(&sha256(key));
+        } else {
+            block[..key.len()].copy_from_slice(key);
+        }
+        let mut inner: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+        inner.extend_from_slice(data);
+        let mut outer: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+        outer.extend_from_slice(&sha256(&inner));
+        sha256(&outer)
+    }
+
+    pub(crate) fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     fn request() -> http::Request<Bytes> {
         http::Request::post(
             "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
@@ -336,5 +359,49 @@ pub(crate) mod tests {
             .unwrap();
         assert_ne!(first, req.headers()["authorization"]);
         assert_eq!(req.headers()["x-amz-date"], "20240102T030406Z");
+    }
+
+    // The initial request of a bidirectional stream, checked against SigV4
+    // computed here from the documented steps (canonical request, string to
+    // sign, derived key), with the fixed streaming payload hash.
+    #[test]
+    fn event_stream_request_uses_the_streaming_payload_hash() {
+        let creds = Credentials::new(AKID, SECRET, None, None, "Test");
+        let mut req = http::Request::post(
+            "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-sonic-v1%3A0/invoke-with-bidirectional-stream",
+        )
+        .header("content-type", "application/vnd.amazon.eventstream")
+        .body(())
+        .unwrap();
+        let signer = Signer::new(SigningName::Bedrock, "us-east-1");
+        let seed = signer
+            .sign_event_stream_request(&mut req, &creds, fixed_time())
+            .unwrap();
+        assert_eq!(req.headers()["x-amz-content-sha256"], STREAMING_EVENTS_PAYLOAD);
+
+        let signed = "content-type;host;x-amz-content-sha256;x-amz-date";
+        let canonical = format!(
+            "POST\n/model/amazon.nova-sonic-v1%253A0/invoke-with-bidirectional-stream\n\n\
+             content-type:application/vnd.amazon.eventstream\nhost:bedrock-runtime.us-east-1.amazonaws.com\n\
+             x-amz-content-sha256:{STREAMING_EVENTS_PAYLOAD}\nx-amz-date:20240102T030405Z\n\n{signed}\n{STREAMING_EVENTS_PAYLOAD}"
+        );
+        let sts = format!(
+            "AWS4-HMAC-SHA256\n20240102T030405Z\n20240102/us-east-1/bedrock/aws4_request\n{}",
+            hex(&sha256(canonical.as_bytes()))
+        );
+        let mut key = hmac(format!("AWS4{SECRET}").as_bytes(), b"20240102");
+        for part in ["us-east-1", "bedrock", "aws4_request"] {
+            key = hmac(&key, part.as_bytes());
+        }
+        let expected = hex(&hmac(&key, sts.as_bytes()));
+        assert_eq!(seed.expose_secret(), expected);
+        assert_eq!(
+            req.headers()["authorization"].to_str().unwrap(),
+            format!(
+                "AWS4-HMAC-SHA256 Credential={AKID}/20240102/us-east-1/bedrock/aws4_request, SignedHeaders={signed}, Signature={expected}"
+            )
+        );
+        assert!(req.headers()["authorization"].is_sensitive());
+        assert!(!format!("{seed:?}").contains(&expected));
     }
 }
