@@ -204,7 +204,7 @@ impl Signer {
         settings: SigningSettings,
         credentials: &Credentials,
         time: SystemTime,
-    ) -> Result<(Vec<(String, String, bool)>, String), SigningError> {
+    ) -> Result<(Vec<NewHeader>, String), SigningError> {
         let identity = identity(credentials);
         let params = SigningParams::builder()
             .identity(&identity)
@@ -237,8 +237,11 @@ impl Signer {
     }
 }
 
+/// A header a signature adds: name, value, whether it is sensitive.
+type NewHeader = (String, String, bool);
+
 /// Inserts the signature headers; `authorization` is always marked sensitive.
-fn apply(target: &mut http::HeaderMap, headers: Vec<(String, String, bool)>) -> Result<(), SigningError> {
+fn apply(target: &mut http::HeaderMap, headers: Vec<NewHeader>) -> Result<(), SigningError> {
     for (name, value, sensitive) in headers {
         let mut header_value =
             http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;

@@ -126,3 +126,316 @@ fn no_secret_in_logs_debug_or_errors() {
         }
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// The same check over a real exchange: the transport's executor and hyper client talking to a
+// hyper server on 127.0.0.1 (port 0), requests signed per attempt by `bedrock-auth`, a
+// clock-skew rejection and correction, an event-stream upload signed message by message, a
+// bearer-token call, and failures. The server sees the secrets (it must: they are the
+// credentials); the client's logs, `Debug` output and error strings must not.
+
+mod round_trip {
+    use super::*;
+    use std::convert::Infallible;
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    use bedrock_auth::event_stream_sign::EventStreamSigningError;
+    use bedrock_auth::{ClockSkew, Credentials, EventStreamSigner, Signature};
+    use bedrock_transport::clock::{Clock as _, ManualClock};
+    use bedrock_transport::event_stream::{encode, MessageDecoder};
+    use bedrock_transport::executor::{with_bytes_body, AttemptInfo};
+    use bedrock_transport::{
+        BoxError, Executor, HyperClient, NoSigning, OperationInfo, RequestBody, RetryConfig, TransportErrorKind,
+    };
+    use bytes::{Bytes, BytesMut};
+    use http::{Request, Response, StatusCode};
+    use hyper::body::{Body as _, Incoming};
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpListener;
+
+    const AKID: &str = "AKIDROUNDTRIPEXAMPLE";
+    const RT_SECRET: &str = "RTsecretKEYvalue/abcdefghijklmnopqrstuvw";
+    const RT_TOKEN: &str = "RTsessionTOKENvalue+/xyz==";
+    const RT_BEARER: &str = "ABSKroundTRIPbearerVALUE";
+    /// 2024-01-02T03:04:05Z on the client; the server's clock is an hour ahead.
+    const LOCAL_SECS: u64 = 1_704_164_645;
+    const SERVER_AHEAD: Duration = Duration::from_secs(3600);
+
+    /// What the server saw, in order: (path, headers, body).
+    type Seen = Arc<Mutex<Vec<(String, http::HeaderMap, Bytes)>>>;
+
+    async fn collect(mut body: Incoming) -> Bytes {
+        let mut out = BytesMut::new();
+        while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            if let Ok(data) = frame.unwrap().into_data() {
+                out.extend_from_slice(&data);
+            }
+        }
+        out.freeze()
+    }
+
+    fn http_date(t: std::time::SystemTime) -> String {
+        let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        aws_smithy_types::DateTime::from_secs(secs)
+            .fmt(aws_smithy_types::date_time::Format::HttpDate)
+            .unwrap()
+    }
+
+    /// Answers like a service whose clock is `server_now`: a SigV4 request dated more
+    /// than five minutes away is refused as `InvalidSignatureException`.
+    async fn handle(req: Request<Incoming>, seen: Seen, server_now: std::time::SystemTime) -> Response<String> {
+        let (parts, body) = req.into_parts();
+        let body = collect(body).await;
+        seen.lock()
+            .unwrap()
+            .push((parts.uri.path().to_owned(), parts.headers.clone(), body));
+        let date = http_date(server_now);
+        let skewed = parts.headers.get("x-amz-date").is_some_and(|d| {
+            let signed = aws_smithy_types::DateTime::from_str(
+                &format!(
+                    "{}-{}-{}T{}:{}:{}Z",
+                    &d.to_str().unwrap()[0..4],
+                    &d.to_str().unwrap()[4..6],
+                    &d.to_str().unwrap()[6..8],
+                    &d.to_str().unwrap()[9..11],
+                    &d.to_str().unwrap()[11..13],
+                    &d.to_str().unwrap()[13..15]
+                ),
+                aws_smithy_types::date_time::Format::DateTime,
+            )
+            .unwrap();
+            let server = server_now.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+            (signed.secs() - server).abs() > 300
+        });
+        let (status, code, body) = if skewed {
+            (
+                StatusCode::FORBIDDEN,
+                "InvalidSignatureException",
+                r#"{"message":"Signature expired: the request is dated too far from the server time"}"#,
+            )
+        } else {
+            (StatusCode::OK, "", "{}")
+        };
+        let mut response = Response::builder()
+            .status(status)
+            .header("date", date)
+            .header("x-amzn-requestid", "rid-1");
+        if !code.is_empty() {
+            response = response.header("x-amzn-errortype", code);
+        }
+        response.body(body.to_owned()).unwrap()
+    }
+
+    async fn start_server(seen: Seen, server_now: std::time::SystemTime) -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let seen = seen.clone();
+                        async move { Ok::<_, Infallible>(handle(req, seen, server_now).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    /// The client's clock, for `EventStreamSigner` (the executor has its own).
+    #[derive(Debug)]
+    struct Fixed(ManualClock);
+    impl bedrock_auth::Clock for Fixed {
+        fn now(&self) -> std::time::SystemTime {
+            self.0.system_time()
+        }
+    }
+
+    #[test]
+    fn no_secret_in_logs_debug_or_errors_of_a_signed_round_trip() {
+        let capture = Capture::default();
+        let mut texts: Vec<String> = Vec::new();
+        let mut signatures: Vec<String> = Vec::new();
+        let seen: Seen = Arc::default();
+        tracing::subscriber::with_default(capture.clone(), || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let local = UNIX_EPOCH + Duration::from_secs(LOCAL_SECS);
+                let server_now = local + SERVER_AHEAD;
+                let addr = start_server(seen.clone(), server_now).await;
+                let clock = ManualClock::new(local);
+                let executor = Executor::builder(Arc::new(HyperClient::builder().build().unwrap()))
+                    .clock(Arc::new(clock.clone()))
+                    .retry_config(RetryConfig::disabled())
+                    .build();
+                texts.push(format!("{executor:?}"));
+                let op = OperationInfo::new("bedrock-runtime", "Converse");
+
+                let creds = Credentials::new(AKID, RT_SECRET, Some(RT_TOKEN.to_owned()), None, "Test");
+                let skew = ClockSkew::new();
+                let signer = bedrock_auth::Signer::new(SigningName::Bedrock, "us-east-1").with_clock_skew(skew.clone());
+                let sigv4 = |request: &mut Request<RequestBody>, attempt: AttemptInfo| -> Result<(), BoxError> {
+                    with_bytes_body(request, |r| signer.sign(r, &creds, attempt.system_time))
+                        .ok_or("streaming body")?
+                        .map_err(BoxError::from)
+                };
+                let converse = || {
+                    Request::post(format!("http://{addr}/model/m/converse"))
+                        .header("content-type", "application/json")
+                        .body(Bytes::from_static(br#"{"messages":[]}"#))
+                        .unwrap()
+                };
+
+                // 1. Refused: the client's clock is an hour behind. The skew is learnt.
+                let refused = executor.send_collected(&op, converse(), &sigv4).await.unwrap();
+                assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+                texts.push(format!("{refused:?}"));
+                let code = refused.headers()["x-amzn-errortype"].to_str().unwrap().to_owned();
+                assert!(skew.observe_response(refused.status(), refused.headers(), Some(&code), clock.system_time()));
+
+                // 2. The same call, signed again with the corrected time, goes through.
+                let accepted = executor.send_collected(&op, converse(), &sigv4).await.unwrap();
+                assert_eq!(accepted.status(), StatusCode::OK);
+                texts.push(format!("{accepted:?}"));
+
+                // 3. An event-stream upload: the request signed with the streaming payload
+                //    hash, three messages and the end frame chained from its signature.
+                let mut stream_request =
+                    Request::post(format!("http://{addr}/model/m/invoke-with-bidirectional-stream"))
+                        .header("content-type", "application/vnd.amazon.eventstream")
+                        .body(())
+                        .unwrap();
+                let seed = signer
+                    .sign_event_stream_request(&mut stream_request, &creds, clock.system_time())
+                    .unwrap();
+                signatures.push(seed.expose_secret().to_owned());
+                texts.push(format!("{seed:?} {stream_request:?}"));
+                let mut events = EventStreamSigner::new(
+                    seed,
+                    creds.clone(),
+                    SigningName::Bedrock,
+                    "us-east-1",
+                    Arc::new(Fixed(clock.clone())),
+                )
+                .with_clock_skew(skew.clone());
+                let mut body = BytesMut::new();
+                for n in 0..3 {
+                    let inner = Message::new(format!("{{\"n\":{n}}}").into_bytes())
+                        .add_header(Header::new(":event-type", HeaderValue::String("chunk".into())));
+                    let outer = events.sign_message(&inner).unwrap();
+                    signatures.push(events.previous_signature().expose_secret().to_owned());
+                    body.extend_from_slice(&encode(&outer).unwrap());
+                }
+                body.extend_from_slice(&encode(&events.finish().unwrap()).unwrap());
+                signatures.push(events.previous_signature().expose_secret().to_owned());
+                texts.push(format!("{events:?}"));
+                let err = events.sign_message(&Message::new(&b"late"[..])).unwrap_err();
+                assert!(matches!(err, EventStreamSigningError::Finished));
+                texts.push(format!("{err} {err:?}"));
+                let uploaded = executor
+                    .send_collected(&op, stream_request.map(|()| body.freeze()), &NoSigning)
+                    .await
+                    .unwrap();
+                assert_eq!(uploaded.status(), StatusCode::OK);
+
+                // 4. A bearer-token call.
+                let key = ApiKey::new(RT_BEARER);
+                let bearer = |request: &mut Request<RequestBody>, _: AttemptInfo| -> Result<(), BoxError> {
+                    request
+                        .headers_mut()
+                        .insert(http::header::AUTHORIZATION, key.authorization_header()?);
+                    Ok(())
+                };
+                let response = executor.send_collected(&op, converse(), &bearer).await.unwrap();
+                texts.push(format!("{response:?} {key:?} {key}"));
+
+                // 5. Failures: a header SigV4 cannot sign, surfacing as a transport error.
+                let unsignable = Request::post(format!("http://{addr}/model/m/converse"))
+                    .header("x-custom", http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap())
+                    .body(Bytes::from_static(b"{}"))
+                    .unwrap();
+                let err = executor.send_collected(&op, unsignable, &sigv4).await.unwrap_err();
+                assert_eq!(err.kind(), &TransportErrorKind::Signing);
+                texts.push(format!("{err} {err:?} {:?}", std::error::Error::source(&err)));
+                let err = bedrock_auth::api_key::generate_short_term_api_key(
+                    &creds.clone().with_expiry(Some(local)),
+                    "us-east-1",
+                    local,
+                    None,
+                )
+                .unwrap_err();
+                texts.push(format!("{err} {err:?}"));
+                let err = events.sign_frame(b"not a frame").unwrap_err();
+                texts.push(format!("{err} {err:?}"));
+                texts.push(format!(
+                    "{creds:?} {creds} {signer:?} {skew:?} {:?}",
+                    Signature::new("x")
+                ));
+            });
+        });
+
+        // The server got what a service needs: corrected dates, the token, signatures.
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 4, "the unsignable request must not be sent");
+        assert_eq!(seen[0].1["x-amz-date"], "20240102T030405Z");
+        assert_eq!(seen[1].1["x-amz-date"], "20240102T040405Z");
+        assert_eq!(seen[1].1["x-amz-security-token"], RT_TOKEN);
+        assert_eq!(seen[2].1["x-amz-content-sha256"], "STREAMING-AWS4-HMAC-SHA256-EVENTS");
+        assert_eq!(seen[3].1["authorization"], format!("Bearer {RT_BEARER}"));
+        for (_, headers, _) in &seen[..2] {
+            let auth = headers["authorization"].to_str().unwrap();
+            signatures.push(auth.rsplit("Signature=").next().unwrap().to_owned());
+        }
+        let mut decoder = MessageDecoder::new();
+        decoder.push(seen[2].2.clone());
+        decoder.finish();
+        let mut frames = Vec::new();
+        while let Some(message) = decoder.decode().unwrap() {
+            frames.push(message);
+        }
+        assert_eq!(frames.len(), 4);
+        assert!(frames[3].payload().is_empty());
+        for (frame, expected) in frames.iter().zip(&signatures[1..5]) {
+            let bytes = frame.headers()[0].value().as_byte_array().unwrap();
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(&hex, expected);
+        }
+
+        let logs = capture.0.lock().unwrap().clone();
+        assert!(logs.contains("clock skew detected"), "{logs}");
+        assert!(
+            logs.contains("Converse"),
+            "the transport's spans are captured too: {logs}"
+        );
+        texts.push(logs);
+        assert_eq!(signatures.len(), 7);
+        let mut secrets: Vec<String> = [
+            RT_SECRET,
+            RT_TOKEN,
+            RT_BEARER,
+            AKID,
+            "RTsessionTOKENvalue%2B%2Fxyz%3D%3D",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        secrets.extend(signatures);
+        for text in &texts {
+            for secret in &secrets {
+                assert!(!text.contains(secret.as_str()), "secret {secret:?} leaked in: {text}");
+            }
+        }
+    }
+}
