@@ -59,6 +59,13 @@ impl Env for MapEnv {
 pub trait Fs: Send + Sync + fmt::Debug {
     /// The contents of `path` as UTF-8 text.
     fn read_to_string(&self, path: &Path) -> io::Result<String>;
+
+    /// Replaces the contents of `path` (used to write back a refreshed SSO
+    /// token). Read-only file systems refuse, which callers treat as a warning.
+    fn write(&self, path: &Path, contents: &str) -> io::Result<()> {
+        let _ = (path, contents);
+        Err(io::Error::new(io::ErrorKind::Unsupported, "read-only file system"))
+    }
 }
 
 /// The real file system (`std::fs`).
@@ -68,6 +75,16 @@ pub struct RealFs;
 impl Fs for RealFs {
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    /// Writes a sibling temporary file and renames it over `path`, so a reader
+    /// never sees half a file.
+    fn write(&self, path: &Path, contents: &str) -> io::Result<()> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        std::fs::write(&tmp, contents)?;
+        std::fs::rename(&tmp, path)
     }
 }
 
