@@ -89,7 +89,11 @@ impl ContainerProvider {
         match uri.scheme_str() {
             Some("https") => return Ok(uri),
             Some("http") => {}
-            _ => return Err(invalid("AWS_CONTAINER_CREDENTIALS_FULL_URI must be http or https".into())),
+            _ => {
+                return Err(invalid(
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI must be http or https".into(),
+                ))
+            }
         }
         if self.http_host_allowed(host, uri.port_u16().unwrap_or(80)).await {
             Ok(uri)
@@ -123,7 +127,10 @@ impl ContainerProvider {
             let path = ctx.expand_home(file.trim());
             let text = ctx.fs.read_to_string(&path).map_err(|e| CredentialsError::Provider {
                 provider: Self::NAME,
-                message: format!("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}", path.display()),
+                message: format!(
+                    "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
+                    path.display()
+                ),
             })?;
             Some(text.trim().to_owned())
         } else {
@@ -183,9 +190,7 @@ fn ip_allowed(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback() || v4 == ECS_HOST || v4 == EKS_HOST_V4,
         IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6 == EKS_HOST_V6
-                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            v6.is_loopback() || v6 == EKS_HOST_V6 || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     }
 }
@@ -246,7 +251,9 @@ pub(crate) fn parse_json_credentials(body: &[u8], provider: &'static str) -> Res
     let token = string("Token")?;
     let expiry = match string("Expiration")? {
         None => None,
-        Some(text) => Some(net::parse_iso8601(text).ok_or_else(|| invalid("`Expiration` is not an ISO-8601 timestamp"))?),
+        Some(text) => {
+            Some(net::parse_iso8601(text).ok_or_else(|| invalid("`Expiration` is not an ISO-8601 timestamp"))?)
+        }
     };
     Ok(Credentials::new(
         access_key_id,
@@ -263,7 +270,15 @@ mod tests {
 
     #[test]
     fn allowed_hosts() {
-        for ok in ["127.0.0.1", "127.1.2.3", "::1", "169.254.170.2", "169.254.170.23", "fd00:ec2::23", "::ffff:127.0.0.1"] {
+        for ok in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "169.254.170.2",
+            "169.254.170.23",
+            "fd00:ec2::23",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(ip_allowed(ok.parse().unwrap()), "{ok}");
         }
         for bad in ["169.254.169.254", "10.0.0.1", "8.8.8.8", "fd00:ec2::254", "::"] {

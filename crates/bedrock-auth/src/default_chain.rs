@@ -42,7 +42,9 @@ pub fn default_chain(cfg: &ProviderConfig) -> CredentialsChain {
 
 /// The default chain over `cfg`, cached with `cfg`'s clock.
 pub fn default_credentials_provider_with(cfg: &ProviderConfig) -> CredentialsCache {
-    CredentialsCache::builder(default_chain(cfg)).clock(cfg.clock.clone()).build()
+    CredentialsCache::builder(default_chain(cfg))
+        .clock(cfg.clock.clone())
+        .build()
 }
 
 /// The default chain, cached: the environment and files of `ctx`, network

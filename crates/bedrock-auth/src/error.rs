@@ -128,11 +128,12 @@ impl fmt::Display for CredentialsError {
                 }
                 Ok(())
             }
-            CredentialsError::InvalidResponse { provider, reason } => write!(f, "{provider}: invalid response: {reason}"),
-            CredentialsError::SsoLoginRequired { session, reason } => write!(
-                f,
-                "Sso: {reason}; run `aws sso login` for `{session}` to sign in again"
-            ),
+            CredentialsError::InvalidResponse { provider, reason } => {
+                write!(f, "{provider}: invalid response: {reason}")
+            }
+            CredentialsError::SsoLoginRequired { session, reason } => {
+                write!(f, "Sso: {reason}; run `aws sso login` for `{session}` to sign in again")
+            }
         }
     }
 }

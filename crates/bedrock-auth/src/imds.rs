@@ -134,13 +134,12 @@ impl ImdsClient {
         for attempt in 0..2 {
             let token = self.token().await?;
             let base = self.base().map_err(ImdsError::Other)?;
-            let mut value =
-                http::HeaderValue::from_str(token.expose()).map_err(|_| {
-                    ImdsError::Other(CredentialsError::InvalidResponse {
-                        provider: Self::NAME,
-                        reason: "session token is not a valid header value".into(),
-                    })
-                })?;
+            let mut value = http::HeaderValue::from_str(token.expose()).map_err(|_| {
+                ImdsError::Other(CredentialsError::InvalidResponse {
+                    provider: Self::NAME,
+                    reason: "session token is not a valid header value".into(),
+                })
+            })?;
             value.set_sensitive(true);
             let request = http::Request::get(format!("{base}{path}"))
                 .header("x-aws-ec2-metadata-token", value)
@@ -170,7 +169,10 @@ impl ImdsClient {
     /// The instance's region (`/latest/meta-data/placement/region`).
     pub async fn region(&self) -> Result<String, CredentialsError> {
         if self.is_disabled() {
-            return Err(CredentialsError::not_loaded(Self::NAME, "AWS_EC2_METADATA_DISABLED is true"));
+            return Err(CredentialsError::not_loaded(
+                Self::NAME,
+                "AWS_EC2_METADATA_DISABLED is true",
+            ));
         }
         match self.get("/latest/meta-data/placement/region").await {
             Ok(region) if !region.trim().is_empty() => Ok(region.trim().to_owned()),
@@ -265,7 +267,10 @@ impl ImdsCredentialsProvider {
     async fn load(&self) -> Result<Credentials, CredentialsError> {
         let client = &self.client;
         if client.is_disabled() {
-            return Err(CredentialsError::not_loaded(Self::NAME, "AWS_EC2_METADATA_DISABLED is true"));
+            return Err(CredentialsError::not_loaded(
+                Self::NAME,
+                "AWS_EC2_METADATA_DISABLED is true",
+            ));
         }
         let role = match client.get(CREDENTIALS_PATH).await {
             Ok(list) => list.lines().next().unwrap_or("").trim().to_owned(),

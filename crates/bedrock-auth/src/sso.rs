@@ -72,13 +72,15 @@ pub(crate) fn sso_params(set: &ProfileSet, profile: &Section) -> Result<Option<S
             .ok_or_else(|| invalid(format!("uses IAM Identity Center but `{key}` is not set")))
     };
     if let Some(session_name) = profile.get("sso_session") {
-        let session = set
-            .sso_session(session_name)
-            .ok_or_else(|| invalid(format!("sso_session `{session_name}` has no [sso-session {session_name}] section")))?;
+        let session = set.sso_session(session_name).ok_or_else(|| {
+            invalid(format!(
+                "sso_session `{session_name}` has no [sso-session {session_name}] section"
+            ))
+        })?;
         let from_session = |key: &str| -> Result<String, CredentialsError> {
-            let value = session.get(key).ok_or_else(|| {
-                invalid(format!("[sso-session {session_name}] does not set `{key}`"))
-            })?;
+            let value = session
+                .get(key)
+                .ok_or_else(|| invalid(format!("[sso-session {session_name}] does not set `{key}`")))?;
             // Legacy keys next to sso_session must agree with it.
             if let Some(own) = profile.get(key) {
                 if own != value {
@@ -242,10 +244,13 @@ impl SsoProvider {
         client_id: &str,
         client_secret: &Secret,
     ) -> Result<(Secret, u64, Option<Secret>), CredentialsError> {
-        let base = self
-            .cfg
-            .endpoint_override("SSO_OIDC", "sso_oidc")
-            .unwrap_or_else(|| format!("https://oidc.{0}.{1}", self.params.region, net::dns_suffix(&self.params.region)));
+        let base = self.cfg.endpoint_override("SSO_OIDC", "sso_oidc").unwrap_or_else(|| {
+            format!(
+                "https://oidc.{0}.{1}",
+                self.params.region,
+                net::dns_suffix(&self.params.region)
+            )
+        });
         let body = serde_json::json!({
             "clientId": client_id,
             "clientSecret": client_secret.expose(),
@@ -261,7 +266,10 @@ impl SsoProvider {
             .map_err(|e| e.into_credentials_error(Self::NAME))?;
         if !response.status.is_success() {
             let (code, message) = json_error(&response.body);
-            if matches!(code.as_deref(), Some("invalid_grant" | "InvalidGrantException" | "ExpiredTokenException")) {
+            if matches!(
+                code.as_deref(),
+                Some("invalid_grant" | "InvalidGrantException" | "ExpiredTokenException")
+            ) {
                 return Err(self.login_required(format!(
                     "the SSO token refresh was rejected ({})",
                     code.unwrap_or_default()
@@ -296,10 +304,13 @@ impl SsoProvider {
 
     async fn load(&self) -> Result<Credentials, CredentialsError> {
         let token = self.token().await?;
-        let base = self
-            .cfg
-            .endpoint_override("SSO", "sso")
-            .unwrap_or_else(|| format!("https://portal.sso.{0}.{1}", self.params.region, net::dns_suffix(&self.params.region)));
+        let base = self.cfg.endpoint_override("SSO", "sso").unwrap_or_else(|| {
+            format!(
+                "https://portal.sso.{0}.{1}",
+                self.params.region,
+                net::dns_suffix(&self.params.region)
+            )
+        });
         let url = format!(
             "{base}/federation/credentials?account_id={}&role_name={}",
             net::percent_encode(&self.params.account_id),
@@ -408,7 +419,10 @@ mod tests {
             [profile plain]\nregion = x\n";
         let p = params(config, "new").unwrap().unwrap();
         assert_eq!(p.session_name.as_deref(), Some("s"));
-        assert_eq!((p.start_url.as_str(), p.region.as_str()), ("https://x/start", "eu-west-1"));
+        assert_eq!(
+            (p.start_url.as_str(), p.region.as_str()),
+            ("https://x/start", "eu-west-1")
+        );
         assert_eq!((p.account_id.as_str(), p.role_name.as_str()), ("111", "R"));
         let l = params(config, "legacy").unwrap().unwrap();
         assert_eq!((l.session_name.as_deref(), l.cache_key()), (None, "https://y/start"));

@@ -61,7 +61,11 @@ pub fn resolve_endpoint(cfg: &ProviderConfig, region: Option<&str>) -> StsEndpoi
         .or_else(|| cfg.region())
         .unwrap_or_else(|| "us-east-1".to_owned());
     if let Some(url) = cfg.endpoint_override("STS", "sts") {
-        let signing_region = if region == "aws-global" { "us-east-1".into() } else { region };
+        let signing_region = if region == "aws-global" {
+            "us-east-1".into()
+        } else {
+            region
+        };
         return StsEndpoint { url, signing_region };
     }
     let legacy = cfg
@@ -69,9 +73,11 @@ pub fn resolve_endpoint(cfg: &ProviderConfig, region: Option<&str>) -> StsEndpoi
         .env
         .get_non_empty("AWS_STS_REGIONAL_ENDPOINTS")
         .or_else(|| {
-            cfg.load_profiles()
-                .ok()
-                .and_then(|set| set.selected_profile().and_then(|p| p.get("sts_regional_endpoints")).map(str::to_owned))
+            cfg.load_profiles().ok().and_then(|set| {
+                set.selected_profile()
+                    .and_then(|p| p.get("sts_regional_endpoints"))
+                    .map(str::to_owned)
+            })
         })
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("legacy"));
     if region == "aws-global" || (legacy && LEGACY_GLOBAL_REGIONS.contains(&region.as_str())) {
@@ -134,7 +140,8 @@ impl StsClient {
         ]);
         let endpoint = resolve_endpoint(&self.cfg, region);
         let request = post(&endpoint, form)?;
-        self.call(request, "AssumeRoleWithWebIdentity", Self::WEB_IDENTITY).await
+        self.call(request, "AssumeRoleWithWebIdentity", Self::WEB_IDENTITY)
+            .await
     }
 
     /// `AssumeRole` with `source` credentials, SigV4-signed for `sts`.
@@ -307,7 +314,13 @@ pub(crate) fn parse_credentials(
     let expiration = get("Expiration").ok_or_else(|| missing("Expiration"))?;
     let expiry =
         net::parse_iso8601(&expiration).ok_or_else(|| invalid("`Expiration` is not an ISO-8601 timestamp".into()))?;
-    Ok(Credentials::new(access_key_id, secret, Some(token), Some(expiry), provider))
+    Ok(Credentials::new(
+        access_key_id,
+        secret,
+        Some(token),
+        Some(expiry),
+        provider,
+    ))
 }
 
 /// Where a web identity comes from.
@@ -321,12 +334,20 @@ pub(crate) struct WebIdentitySource {
 impl WebIdentitySource {
     /// Reads the token file (again on every call: orchestrators rotate it) and
     /// calls STS.
-    pub(crate) async fn load(&self, cfg: &ProviderConfig, region: Option<&str>) -> Result<Credentials, CredentialsError> {
+    pub(crate) async fn load(
+        &self,
+        cfg: &ProviderConfig,
+        region: Option<&str>,
+    ) -> Result<Credentials, CredentialsError> {
         let path = cfg.ctx.expand_home(&self.token_file);
-        let token = cfg.ctx.fs.read_to_string(&path).map_err(|e| CredentialsError::Provider {
-            provider: StsClient::WEB_IDENTITY,
-            message: format!("cannot read web identity token file {}: {e}", path.display()),
-        })?;
+        let token = cfg
+            .ctx
+            .fs
+            .read_to_string(&path)
+            .map_err(|e| CredentialsError::Provider {
+                provider: StsClient::WEB_IDENTITY,
+                message: format!("cannot read web identity token file {}: {e}", path.display()),
+            })?;
         if token.trim().is_empty() {
             return Err(CredentialsError::Provider {
                 provider: StsClient::WEB_IDENTITY,
@@ -400,7 +421,10 @@ mod tests {
     fn cfg(env: &[(&str, &str)], config: &str) -> ProviderConfig {
         let mut pairs = vec![("HOME", "/h")];
         pairs.extend_from_slice(env);
-        let ctx = OsContext::new(MapEnv::from_pairs(pairs), MapFs::from_files([("/h/.aws/config", config)]));
+        let ctx = OsContext::new(
+            MapEnv::from_pairs(pairs),
+            MapFs::from_files([("/h/.aws/config", config)]),
+        );
         ProviderConfig::new(&ctx, Arc::new(NoHttp))
     }
 
@@ -419,20 +443,29 @@ mod tests {
             ("https://sts.amazonaws.com", "us-east-1")
         );
         let legacy = cfg(&[("AWS_STS_REGIONAL_ENDPOINTS", "legacy")], "");
-        assert_eq!(resolve_endpoint(&legacy, Some("eu-west-1")).url, "https://sts.amazonaws.com");
+        assert_eq!(
+            resolve_endpoint(&legacy, Some("eu-west-1")).url,
+            "https://sts.amazonaws.com"
+        );
         // Regions newer than regional STS are never sent to the global endpoint.
         assert_eq!(
             resolve_endpoint(&legacy, Some("ap-east-1")).url,
             "https://sts.ap-east-1.amazonaws.com"
         );
         let legacy_profile = cfg(&[], "[default]\nsts_regional_endpoints = legacy\n");
-        assert_eq!(resolve_endpoint(&legacy_profile, Some("us-west-2")).url, "https://sts.amazonaws.com");
+        assert_eq!(
+            resolve_endpoint(&legacy_profile, Some("us-west-2")).url,
+            "https://sts.amazonaws.com"
+        );
         assert_eq!(
             resolve_endpoint(&cfg(&[], ""), Some("cn-north-1")).url,
             "https://sts.cn-north-1.amazonaws.com.cn"
         );
         let overridden = cfg(&[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9/")], "");
-        assert_eq!(resolve_endpoint(&overridden, Some("eu-west-1")).url, "http://127.0.0.1:9");
+        assert_eq!(
+            resolve_endpoint(&overridden, Some("eu-west-1")).url,
+            "http://127.0.0.1:9"
+        );
         let services = cfg(
             &[],
             "[default]\nservices = local\n[services local]\nsts =\n  endpoint_url = http://localhost:1\n",
@@ -445,7 +478,10 @@ mod tests {
             ],
             "",
         );
-        assert_eq!(resolve_endpoint(&ignored, None).url, "https://sts.us-east-1.amazonaws.com");
+        assert_eq!(
+            resolve_endpoint(&ignored, None).url,
+            "https://sts.us-east-1.amazonaws.com"
+        );
     }
 
     #[test]

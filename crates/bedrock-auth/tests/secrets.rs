@@ -22,6 +22,19 @@ const SECRET: &str = "FILEsecretKEYvalue0123456789abcdefghijkl";
 const TOKEN: &str = "FILEsessionTOKENvalue//xyz+";
 const ENV_BEARER: &str = "ABSKenvBEARERtokenVALUE";
 
+/// An HTTP client that refuses every request (these sources need no network).
+#[derive(Debug)]
+struct NoNetwork;
+impl bedrock_transport::HttpClient for NoNetwork {
+    fn send(&self, _: http::Request<bedrock_transport::RequestBody>) -> bedrock_transport::ResponseFuture {
+        Box::pin(async { Err("no network in this test".into()) })
+    }
+}
+
+fn no_network() -> Arc<dyn bedrock_transport::HttpClient> {
+    Arc::new(NoNetwork)
+}
+
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<String>>);
 
@@ -72,7 +85,7 @@ fn no_secret_in_logs_debug_or_errors() {
                 MapEnv::from_pairs([("HOME", "/h"), ("AWS_BEARER_TOKEN_BEDROCK", ENV_BEARER)]),
                 MapFs::from_files([("/h/.aws/credentials", credentials_file.as_str())]),
             );
-            let provider = default_credentials_provider(&ctx);
+            let provider = default_credentials_provider(&ctx, no_network());
             let creds = provider.credentials().await.unwrap();
             assert_eq!(creds.secret_access_key(), SECRET);
             texts.push(format!("{creds:?} {creds} {provider:?}"));
@@ -101,13 +114,13 @@ fn no_secret_in_logs_debug_or_errors() {
                     format!("[default]\ncredential_process = echo {SECRET} {TOKEN}\n").as_str(),
                 )]),
             );
-            let err = default_credentials_provider(&leaky).credentials().await.unwrap_err();
+            let err = default_credentials_provider(&leaky, no_network()).credentials().await.unwrap_err();
             texts.push(format!("{err} {err:?}"));
             let broken = OsContext::new(
                 MapEnv::from_pairs([("HOME", "/h")]),
                 MapFs::from_files([("/h/.aws/credentials", format!("[default]\n{SECRET}\n").as_str())]),
             );
-            let err = default_credentials_provider(&broken).credentials().await.unwrap_err();
+            let err = default_credentials_provider(&broken, no_network()).credentials().await.unwrap_err();
             texts.push(format!("{err} {err:?}"));
         });
     });
