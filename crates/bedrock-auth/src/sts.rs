@@ -241,16 +241,16 @@ fn xml_leaves(text: &str) -> Result<Vec<(String, String)>, String> {
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
-                path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+                path.push(e.local_name().as_ref().to_owned());
                 current.clear();
             }
-            Ok(Event::Text(t)) => current.push_str(&t.xml_content().map_err(|e| e.to_string())?),
-            Ok(Event::CData(t)) => current.push_str(&t.decode().map_err(|e| e.to_string())?),
+            Ok(Event::Text(t)) => current.push_str(&t.xml10_content()),
+            Ok(Event::CData(t)) => current.push_str(&t.into_inner()),
             Ok(Event::GeneralRef(r)) => {
                 if let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())? {
                     current.push(c);
                 } else {
-                    let name = r.decode().map_err(|e| e.to_string())?;
+                    let name = r.xml10_content();
                     let resolved = quick_xml::escape::resolve_predefined_entity(&name)
                         .ok_or_else(|| format!("unknown entity `&{name};`"))?;
                     current.push_str(resolved);
@@ -263,7 +263,7 @@ fn xml_leaves(text: &str) -> Result<Vec<(String, String)>, String> {
             Ok(Event::Empty(e)) => {
                 let mut p = path.join("/");
                 p.push('/');
-                p.push_str(&String::from_utf8_lossy(e.local_name().as_ref()));
+                p.push_str(e.local_name().as_ref());
                 leaves.push((p, String::new()));
             }
             Ok(Event::Eof) => break,
