@@ -286,6 +286,32 @@ mod tests {
         }
     }
 
+    #[derive(Debug)]
+    struct NoHttp;
+    impl bedrock_transport::HttpClient for NoHttp {
+        fn send(&self, _: http::Request<bedrock_transport::RequestBody>) -> bedrock_transport::ResponseFuture {
+            Box::pin(async { Err("no network in unit tests".into()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn relative_uri_wins_over_full_uri() {
+        let ctx = crate::env::OsContext::new(
+            crate::env::MapEnv::from_pairs([
+                ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "v2/credentials/abc"),
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/x"),
+            ]),
+            crate::env::MapFs::default(),
+        );
+        let cfg = ProviderConfig::new(&ctx, std::sync::Arc::new(NoHttp));
+        let provider = ContainerProvider::new(&cfg);
+        assert!(provider.is_configured());
+        assert_eq!(
+            provider.uri().await.unwrap().to_string(),
+            "http://169.254.170.2/v2/credentials/abc"
+        );
+    }
+
     #[test]
     fn json_documents() {
         let ok = br#"{"AccessKeyId":"ASIAC","SecretAccessKey":"s","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#;

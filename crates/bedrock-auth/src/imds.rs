@@ -327,3 +327,73 @@ pub async fn resolve_region_with_imds(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::{MapEnv, MapFs, OsContext};
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct NoHttp;
+    impl bedrock_transport::HttpClient for NoHttp {
+        fn send(&self, _: http::Request<bedrock_transport::RequestBody>) -> bedrock_transport::ResponseFuture {
+            Box::pin(async { Err("no network in unit tests".into()) })
+        }
+    }
+
+    fn cfg(env: &[(&str, &str)], config: &str) -> ProviderConfig {
+        let mut pairs = vec![("HOME", "/h")];
+        pairs.extend_from_slice(env);
+        let ctx = OsContext::new(
+            MapEnv::from_pairs(pairs),
+            MapFs::from_files([("/h/.aws/config", config)]),
+        );
+        ProviderConfig::new(&ctx, Arc::new(NoHttp))
+    }
+
+    #[test]
+    fn endpoint_selection() {
+        assert_eq!(endpoint(&cfg(&[], "")).unwrap(), "http://169.254.169.254");
+        let v6 = cfg(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")], "");
+        assert_eq!(endpoint(&v6).unwrap(), "http://[fd00:ec2::254]");
+        let v6_profile = cfg(&[], "[default]\nec2_metadata_service_endpoint_mode = ipv6\n");
+        assert_eq!(endpoint(&v6_profile).unwrap(), "http://[fd00:ec2::254]");
+        // An explicit endpoint wins over the mode; the environment over the profile.
+        let both = cfg(
+            &[
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1234/"),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
+            ],
+            "[default]\nec2_metadata_service_endpoint = http://10.0.0.1\n",
+        );
+        assert_eq!(endpoint(&both).unwrap(), "http://127.0.0.1:1234");
+        assert!(endpoint(&cfg(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5")], "")).is_err());
+        assert!(endpoint(&cfg(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "not a url")], "")).is_err());
+    }
+
+    #[tokio::test]
+    async fn disabled_and_unreachable_are_not_configured() {
+        let disabled = cfg(&[("AWS_EC2_METADATA_DISABLED", "TRUE")], "");
+        assert!(ImdsCredentialsProvider::new(&disabled)
+            .provide_credentials()
+            .await
+            .unwrap_err()
+            .is_not_loaded());
+        // The HTTP client fails to connect: not on EC2.
+        let err = ImdsCredentialsProvider::new(&cfg(&[], ""))
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(
+            err.is_not_loaded() && err.to_string().contains("not reachable"),
+            "{err}"
+        );
+        let bad_mode = cfg(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5")], "");
+        let err = ImdsCredentialsProvider::new(&bad_mode)
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(!err.is_not_loaded() && err.to_string().contains("IPv5"), "{err}");
+    }
+}
