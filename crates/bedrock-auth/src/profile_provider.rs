@@ -167,6 +167,30 @@ pub fn resolve_chain(set: &ProfileSet) -> Result<ProfileChain, CredentialsError>
             profile: name.clone(),
             reason: reason.to_owned(),
         };
+        // Past the selected profile, static keys win over everything else in a
+        // source profile (as in the SDKs), so a role chain ends there.
+        if visited.len() > 1 {
+            if let Ok(Some(creds)) = static_keys(profile) {
+                return Ok(finish(BaseCredentials::Static(creds), roles));
+            }
+        }
+        match (profile.get("role_arn"), profile.get("web_identity_token_file")) {
+            // A web identity is a root: its role is its own, not one more AssumeRole,
+            // whatever `source_profile` says.
+            (Some(role_arn), Some(token_file)) => {
+                let own = role_params(profile, role_arn)?;
+                let base = BaseCredentials::WebIdentity {
+                    profile: name.clone(),
+                    role_arn: own.role_arn,
+                    token_file: token_file.to_owned(),
+                    session_name: own.role_session_name,
+                    region: own.region,
+                };
+                return Ok(finish(base, roles));
+            }
+            (None, Some(_)) => return Err(invalid("sets `web_identity_token_file` without `role_arn`")),
+            _ => {}
+        }
         if let Some(role_arn) = profile.get("role_arn") {
             roles.push(role_params(profile, role_arn)?);
             match (profile.get("source_profile"), profile.get("credential_source")) {
@@ -187,19 +211,6 @@ pub fn resolve_chain(set: &ProfileSet) -> Result<ProfileChain, CredentialsError>
                         "EcsContainer" => BaseCredentials::EcsContainer,
                         "Ec2InstanceMetadata" => BaseCredentials::Ec2InstanceMetadata,
                         other => return Err(invalid(&format!("unknown credential_source `{other}`"))),
-                    };
-                    return Ok(finish(base, roles));
-                }
-                (None, None) if profile.get("web_identity_token_file").is_some() => {
-                    // The role is the web identity's own, not one more AssumeRole.
-                    roles.pop();
-                    let own = role_params(profile, role_arn)?;
-                    let base = BaseCredentials::WebIdentity {
-                        profile: name.clone(),
-                        role_arn: own.role_arn,
-                        token_file: profile.get("web_identity_token_file").unwrap_or_default().to_owned(),
-                        session_name: own.role_session_name,
-                        region: own.region,
                     };
                     return Ok(finish(base, roles));
                 }
@@ -518,6 +529,23 @@ mod tests {
             "{chain:?}"
         );
         assert_eq!(chain.roles.len(), 1);
+        // Web identity wins over source_profile; a token file needs a role.
+        let web_root = "[profile w]\nrole_arn = arn:w\nweb_identity_token_file = /t\nsource_profile = x\n";
+        assert!(matches!(
+            chain_of(web_root, "w").unwrap().base,
+            BaseCredentials::WebIdentity { .. }
+        ));
+        let web_no_role = "[profile w]\nweb_identity_token_file = /t\n";
+        assert!(matches!(
+            chain_of(web_no_role, "w").unwrap_err(),
+            CredentialsError::InvalidProfile { .. }
+        ));
+        // A source profile's static keys end the chain even if it names a role too.
+        let keys_first = "[profile a]\nrole_arn = arn:a\nsource_profile = b\n\
+            [profile b]\nrole_arn = arn:b\nsource_profile = c\naws_access_key_id = B\naws_secret_access_key = S\n";
+        let chain = chain_of(keys_first, "a").unwrap();
+        assert_eq!(chain.roles.len(), 1);
+        assert!(matches!(&chain.base, BaseCredentials::Static(c) if c.access_key_id() == "B"));
         let ecs = "[profile a]\nrole_arn = arn:a\ncredential_source = EcsContainer\n";
         assert_eq!(chain_of(ecs, "a").unwrap().base, BaseCredentials::EcsContainer);
         let imds = "[profile a]\nrole_arn = arn:a\ncredential_source = Ec2InstanceMetadata\n";
