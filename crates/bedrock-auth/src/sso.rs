@@ -217,7 +217,12 @@ impl SsoProvider {
         };
         match self.create_token(&refresh_token, &client_id, &client_secret).await {
             Ok((new_token, expires_in, new_refresh)) => {
-                let new_expiry = now + Duration::from_secs(expires_in);
+                let new_expiry = now.checked_add(Duration::from_secs(expires_in)).ok_or_else(|| {
+                    CredentialsError::InvalidResponse {
+                        provider: Self::NAME,
+                        reason: "CreateToken: `expiresIn` is out of range".into(),
+                    }
+                })?;
                 doc.insert("accessToken".into(), new_token.expose().into());
                 doc.insert("expiresAt".into(), net::format_iso8601(new_expiry).into());
                 if let Some(r) = new_refresh {
