@@ -139,7 +139,7 @@ impl StsClient {
             ("WebIdentityToken", token),
         ]);
         let endpoint = resolve_endpoint(&self.cfg, region);
-        let request = post(&endpoint, form)?;
+        let request = post(&endpoint, form, Self::WEB_IDENTITY)?;
         self.call(request, "AssumeRoleWithWebIdentity", Self::WEB_IDENTITY)
             .await
     }
@@ -168,7 +168,7 @@ impl StsClient {
             fields.push(("DurationSeconds", duration));
         }
         let endpoint = resolve_endpoint(&self.cfg, params.region.as_deref());
-        let mut request = post(&endpoint, form(&fields))?;
+        let mut request = post(&endpoint, form(&fields), Self::ASSUME_ROLE)?;
         Signer::new(SigningName::Sts, endpoint.signing_region.clone())
             .sign(&mut request, source, self.cfg.now())
             .map_err(|e| CredentialsError::Provider {
@@ -222,12 +222,16 @@ fn form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn post(endpoint: &StsEndpoint, body: String) -> Result<http::Request<Bytes>, CredentialsError> {
+fn post(
+    endpoint: &StsEndpoint,
+    body: String,
+    provider: &'static str,
+) -> Result<http::Request<Bytes>, CredentialsError> {
     http::Request::post(format!("{}/", endpoint.url))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Bytes::from(body))
         .map_err(|_| CredentialsError::Provider {
-            provider: "Sts",
+            provider,
             message: format!("invalid STS endpoint `{}`", endpoint.url),
         })
 }
