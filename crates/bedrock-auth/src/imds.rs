@@ -12,7 +12,7 @@
 //! `ec2_metadata_service_endpoint_mode`) picks `IPv4` (`http://169.254.169.254`,
 //! the default) or `IPv6` (`http://[fd00:ec2::254]`).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -48,7 +48,8 @@ enum ImdsError {
 #[derive(Debug)]
 pub struct ImdsClient {
     cfg: ProviderConfig,
-    endpoint: Result<String, String>,
+    /// Resolved on first use, so building a chain reads no files.
+    endpoint: OnceLock<Result<String, String>>,
     timeout: Duration,
     token: Mutex<Option<(Secret, SystemTime)>>,
 }
@@ -60,7 +61,7 @@ impl ImdsClient {
     /// A client for the endpoint `cfg`'s environment and profile choose.
     pub fn new(cfg: &ProviderConfig) -> Self {
         ImdsClient {
-            endpoint: endpoint(cfg),
+            endpoint: OnceLock::new(),
             cfg: cfg.clone(),
             timeout: DEFAULT_IMDS_TIMEOUT,
             token: Mutex::new(None),
@@ -83,7 +84,8 @@ impl ImdsClient {
     }
 
     fn base(&self) -> Result<&str, CredentialsError> {
-        self.endpoint.as_deref().map_err(|reason| CredentialsError::Provider {
+        let endpoint = self.endpoint.get_or_init(|| endpoint(&self.cfg));
+        endpoint.as_deref().map_err(|reason| CredentialsError::Provider {
             provider: Self::NAME,
             message: reason.clone(),
         })
