@@ -164,7 +164,7 @@ impl ContainerProvider {
             .await
             .map_err(|e| e.into_credentials_error(Self::NAME))?;
         if !response.status.is_success() {
-            let (code, message) = json_error(&response.body);
+            let (code, message) = response.json_error();
             return Err(CredentialsError::Service {
                 provider: Self::NAME,
                 status: response.status.as_u16(),

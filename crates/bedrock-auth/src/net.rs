@@ -119,12 +119,28 @@ pub(crate) fn dns_suffix(region: &str) -> &'static str {
 #[derive(Debug)]
 pub(crate) struct Response {
     pub(crate) status: http::StatusCode,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Bytes,
 }
 
 impl Response {
     pub(crate) fn text(&self) -> &str {
         std::str::from_utf8(&self.body).unwrap_or("")
+    }
+
+    /// The error code and message of a JSON error answer: the code from
+    /// `x-amzn-ErrorType` (without its `:…` suffix) or the body's
+    /// `code`/`error`, the message from the body's `message`/`error_description`.
+    pub(crate) fn json_error(&self) -> (Option<String>, Option<String>) {
+        let (body_code, message) = crate::container::json_error(&self.body);
+        let header_code = self
+            .headers
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(':').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        (header_code.or(body_code), message)
     }
 }
 
@@ -176,6 +192,7 @@ pub(crate) async fn send(
         }
         Ok(Response {
             status: parts.status,
+            headers: parts.headers,
             body: buf.freeze(),
         })
     };

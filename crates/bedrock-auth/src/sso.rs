@@ -22,7 +22,6 @@ use std::time::{Duration, UNIX_EPOCH};
 use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
-use crate::container::json_error;
 use crate::error::CredentialsError;
 use crate::net::{self, ProviderConfig};
 use crate::profile::{ProfileSet, Section};
@@ -270,7 +269,7 @@ impl SsoProvider {
             .await
             .map_err(|e| e.into_credentials_error(Self::NAME))?;
         if !response.status.is_success() {
-            let (code, message) = json_error(&response.body);
+            let (code, message) = response.json_error();
             if matches!(
                 code.as_deref(),
                 Some("invalid_grant" | "InvalidGrantException" | "ExpiredTokenException")
@@ -332,7 +331,7 @@ impl SsoProvider {
             .await
             .map_err(|e| e.into_credentials_error(Self::NAME))?;
         if !response.status.is_success() {
-            let (code, message) = json_error(&response.body);
+            let (code, message) = response.json_error();
             return Err(CredentialsError::Service {
                 provider: Self::NAME,
                 status: response.status.as_u16(),

@@ -403,6 +403,43 @@ async fn sso_expired_token_without_refresh_asks_for_login() {
 }
 
 #[tokio::test]
+async fn sso_portal_error_names_the_code() {
+    let portal = serve(|_| {
+        Reply::With(
+            401,
+            vec![(
+                "x-amzn-ErrorType",
+                "UnauthorizedException:http://internal.amazon.com/".into(),
+            )],
+            r#"{"message":"Session token not found or invalid"}"#.into(),
+        )
+    })
+    .await;
+    let home = home_with(SSO_CONFIG);
+    std::fs::write(
+        token_cache_path(home.path(), "corp"),
+        r#"{"accessToken":"t","expiresAt":"2024-01-02T05:00:00Z"}"#,
+    )
+    .unwrap();
+    let err = profile_provider(&sso_cfg(home.path(), &portal, None, None))
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    match &err {
+        CredentialsError::Service {
+            provider: "Sso",
+            status: 401,
+            code: Some(code),
+            message: Some(message),
+        } => {
+            assert_eq!(code, "UnauthorizedException");
+            assert!(message.contains("Session token not found"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn sso_rejected_refresh_of_an_expired_token_asks_for_login() {
     let portal = serve(sso_portal()).await;
     let oidc = serve(|_| status(400, r#"{"error":"invalid_grant","error_description":"expired"}"#)).await;
