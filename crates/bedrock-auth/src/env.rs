@@ -59,6 +59,13 @@ impl Env for MapEnv {
 pub trait Fs: Send + Sync + fmt::Debug {
     /// The contents of `path` as UTF-8 text.
     fn read_to_string(&self, path: &Path) -> io::Result<String>;
+
+    /// Replaces the contents of `path` (used to write back a refreshed SSO
+    /// token). Read-only file systems refuse, which callers treat as a warning.
+    fn write(&self, path: &Path, contents: &str) -> io::Result<()> {
+        let _ = (path, contents);
+        Err(io::Error::new(io::ErrorKind::Unsupported, "read-only file system"))
+    }
 }
 
 /// The real file system (`std::fs`).
@@ -68,6 +75,32 @@ pub struct RealFs;
 impl Fs for RealFs {
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    /// Writes a sibling temporary file and renames it over `path`, so a reader
+    /// never sees half a file. On Unix the file is created readable by its
+    /// owner only: what is written here (SSO tokens) is secret.
+    fn write(&self, path: &Path, contents: &str) -> io::Result<()> {
+        use std::io::Write as _;
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".{}.tmp", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let result = options.open(&tmp).and_then(|mut file| {
+            file.write_all(contents.as_bytes())?;
+            file.sync_all()
+        });
+        match result.and_then(|()| std::fs::rename(&tmp, path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
     }
 }
 
@@ -164,6 +197,25 @@ impl Default for OsContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn real_fs_write_replaces_and_is_private() {
+        let dir = std::env::temp_dir().join(format!("bedrock-auth-fs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token.json");
+        std::fs::write(&path, "old").unwrap();
+        RealFs.write(&path, "new").unwrap();
+        assert_eq!(RealFs.read_to_string(&path).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left");
+        assert!(MapFs::default().write(&path, "x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn home_expansion() {

@@ -57,6 +57,32 @@ pub enum CredentialsError {
         /// What failed.
         message: String,
     },
+    /// A credentials service answered with an error (e.g. an STS
+    /// `<ErrorResponse>`, an HTTP error status from SSO, a container endpoint or IMDS).
+    Service {
+        /// The provider.
+        provider: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The service's error code, when it gave one (e.g. `AccessDenied`).
+        code: Option<String>,
+        /// The service's message, when it gave one.
+        message: Option<String>,
+    },
+    /// A credentials service answered with a body that is not what it should be.
+    InvalidResponse {
+        /// The provider.
+        provider: &'static str,
+        /// What is wrong (never the body itself, which may hold secrets).
+        reason: String,
+    },
+    /// The IAM Identity Center token has expired and cannot be refreshed.
+    SsoLoginRequired {
+        /// The `sso_session` name, or the start URL of a legacy profile.
+        session: String,
+        /// Why the cached token is unusable.
+        reason: String,
+    },
 }
 
 impl CredentialsError {
@@ -87,6 +113,27 @@ impl fmt::Display for CredentialsError {
             CredentialsError::Expired { provider } => write!(f, "{provider}: returned expired credentials"),
             CredentialsError::Timeout { provider, after } => write!(f, "{provider}: no answer within {after:?}"),
             CredentialsError::Provider { provider, message } => write!(f, "{provider}: {message}"),
+            CredentialsError::Service {
+                provider,
+                status,
+                code,
+                message,
+            } => {
+                write!(f, "{provider}: service error (HTTP {status})")?;
+                if let Some(code) = code {
+                    write!(f, " {code}")?;
+                }
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            CredentialsError::InvalidResponse { provider, reason } => {
+                write!(f, "{provider}: invalid response: {reason}")
+            }
+            CredentialsError::SsoLoginRequired { session, reason } => {
+                write!(f, "Sso: {reason}; run `aws sso login` for `{session}` to sign in again")
+            }
         }
     }
 }

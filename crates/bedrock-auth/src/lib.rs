@@ -1,12 +1,16 @@
 //! Credentials, SigV4 signing and Bedrock API keys.
 //!
-//! What is here needs no network:
 //! - [`Credentials`] and [`ApiKey`], whose `Debug`/`Display` never show secrets;
 //! - the shared config/credentials file parser ([`profile`]);
-//! - providers: static, environment, profile (static keys, `credential_process`,
-//!   `source_profile` role chains through a pluggable [`profile_provider::RoleAssumer`]),
-//!   a chain, and a single-flight [`cache::CredentialsCache`];
-//! - the region chain ([`region`]);
+//! - local providers: static, environment, profile (static keys,
+//!   `credential_process`, `source_profile` role chains through a pluggable
+//!   [`profile_provider::RoleAssumer`]), a chain, and a single-flight
+//!   [`cache::CredentialsCache`];
+//! - network providers over `bedrock-transport`'s `HttpClient` ([`net::ProviderConfig`]):
+//!   STS `AssumeRole` / `AssumeRoleWithWebIdentity` ([`sts`]), IAM Identity
+//!   Center ([`sso`]), container credentials ([`container`]) and IMDSv2 ([`imds`]);
+//! - the default chain in the AWS SDKs' order ([`default_chain`]);
+//! - the region chain ([`region`], plus IMDS in [`imds::resolve_region_with_imds`]);
 //! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
 //!   clock-skew correction ([`skew`]);
 //! - event-stream message signing for the bidirectional stream ([`event_stream_sign`]);
@@ -14,17 +18,20 @@
 //! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
 //!   credential providers (`aws_sdk`).
 //!
-//! The network providers (STS, SSO, container, IMDS) come later; see
-//! `docs/decisions/0007-auth.md`.
+//! See `docs/decisions/0007-auth.md`.
 #![deny(missing_docs)]
 
 pub mod api_key;
 #[cfg(feature = "aws-sdk-credentials")]
 pub mod aws_sdk;
 pub mod cache;
+pub mod container;
+pub mod default_chain;
 pub mod env;
 pub mod error;
 pub mod event_stream_sign;
+pub mod imds;
+pub mod net;
 pub mod process;
 pub mod profile;
 pub mod profile_provider;
@@ -33,6 +40,8 @@ pub mod region;
 pub mod secret;
 pub mod sign;
 pub mod skew;
+pub mod sso;
+pub mod sts;
 
 pub use api_key::{generate_short_term_api_key, select_auth_mode, AuthMode};
 pub use cache::CredentialsCache;
@@ -44,13 +53,5 @@ pub use secret::{ApiKey, Credentials};
 pub use sign::{Signer, SigningName};
 pub use skew::ClockSkew;
 
-/// The default credentials chain available so far, cached: environment
-/// variables, then the shared config and credentials files. (Web identity, SSO,
-/// container and instance-metadata providers will be added in their documented
-/// places once the transport exists.)
-pub fn default_credentials_provider(ctx: &OsContext) -> CredentialsCache {
-    let chain = provider::CredentialsChain::new()
-        .or_else("Environment", provider::EnvironmentProvider::new(ctx))
-        .or_else("Profile", profile_provider::ProfileProvider::new(ctx));
-    CredentialsCache::new(chain)
-}
+pub use default_chain::default_credentials_provider;
+pub use net::ProviderConfig;

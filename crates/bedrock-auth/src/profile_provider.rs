@@ -3,19 +3,26 @@
 //!
 //! The chain is first resolved into a [`ProfileChain`] (pure, no IO besides the
 //! files), then run: the base credentials are loaded and each role is assumed in
-//! turn through a [`RoleAssumer`]. The STS `AssumeRole` call itself needs the
-//! network and is supplied later by the STS provider; until then a profile that
-//! needs a role fails with a clear [`CredentialsError::InvalidProfile`].
+//! turn through a [`RoleAssumer`]. Bases and roles that need the network (STS
+//! `AssumeRole` and `AssumeRoleWithWebIdentity`, IAM Identity Center, container
+//! and instance-metadata `credential_source`s) use the HTTP client of
+//! [`ProfileProvider::with_provider_config`]; without one such a profile fails
+//! with a clear [`CredentialsError::InvalidProfile`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::container::ContainerProvider;
 use crate::env::OsContext;
 use crate::error::CredentialsError;
+use crate::imds::ImdsCredentialsProvider;
+use crate::net::ProviderConfig;
 use crate::process::{CredentialProcessProvider, DEFAULT_PROCESS_TIMEOUT};
 use crate::profile::{ProfileSet, Section};
 use crate::provider::{BoxFuture, Clock, EnvironmentProvider, ProvideCredentials, SystemClock};
 use crate::secret::Credentials;
+use crate::sso::{SsoParams, SsoProvider};
+use crate::sts::{StsClient, WebIdentitySource};
 
 /// One `role_arn` step of a profile chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +66,25 @@ pub enum BaseCredentials {
     },
     /// `credential_source = Environment`.
     Environment,
+    /// `credential_source = EcsContainer`.
+    EcsContainer,
+    /// `credential_source = Ec2InstanceMetadata`.
+    Ec2InstanceMetadata,
+    /// `role_arn` + `web_identity_token_file` (STS `AssumeRoleWithWebIdentity`).
+    WebIdentity {
+        /// The profile.
+        profile: String,
+        /// `role_arn`.
+        role_arn: String,
+        /// `web_identity_token_file`.
+        token_file: String,
+        /// `role_session_name`, if set.
+        session_name: Option<String>,
+        /// The profile's `region`, if set.
+        region: Option<String>,
+    },
+    /// IAM Identity Center (`sso_session` or the legacy `sso_*` keys).
+    Sso(SsoParams),
 }
 
 /// A resolved profile chain: base credentials, then roles to assume in order.
@@ -141,6 +167,30 @@ pub fn resolve_chain(set: &ProfileSet) -> Result<ProfileChain, CredentialsError>
             profile: name.clone(),
             reason: reason.to_owned(),
         };
+        // Past the selected profile, static keys win over everything else in a
+        // source profile (as in the SDKs), so a role chain ends there.
+        if visited.len() > 1 {
+            if let Ok(Some(creds)) = static_keys(profile) {
+                return Ok(finish(BaseCredentials::Static(creds), roles));
+            }
+        }
+        match (profile.get("role_arn"), profile.get("web_identity_token_file")) {
+            // A web identity is a root: its role is its own, not one more AssumeRole,
+            // whatever `source_profile` says.
+            (Some(role_arn), Some(token_file)) => {
+                let own = role_params(profile, role_arn)?;
+                let base = BaseCredentials::WebIdentity {
+                    profile: name.clone(),
+                    role_arn: own.role_arn,
+                    token_file: token_file.to_owned(),
+                    session_name: own.role_session_name,
+                    region: own.region,
+                };
+                return Ok(finish(base, roles));
+            }
+            (None, Some(_)) => return Err(invalid("sets `web_identity_token_file` without `role_arn`")),
+            _ => {}
+        }
         if let Some(role_arn) = profile.get("role_arn") {
             roles.push(role_params(profile, role_arn)?);
             match (profile.get("source_profile"), profile.get("credential_source")) {
@@ -158,15 +208,11 @@ pub fn resolve_chain(set: &ProfileSet) -> Result<ProfileChain, CredentialsError>
                 (None, Some(source)) => {
                     let base = match source {
                         "Environment" => BaseCredentials::Environment,
-                        "Ec2InstanceMetadata" | "EcsContainer" => {
-                            return Err(invalid(&format!("credential_source `{source}` is not supported yet")))
-                        }
+                        "EcsContainer" => BaseCredentials::EcsContainer,
+                        "Ec2InstanceMetadata" => BaseCredentials::Ec2InstanceMetadata,
                         other => return Err(invalid(&format!("unknown credential_source `{other}`"))),
                     };
                     return Ok(finish(base, roles));
-                }
-                (None, None) if profile.get("web_identity_token_file").is_some() => {
-                    return Err(invalid("web identity (`web_identity_token_file`) is not supported yet"));
                 }
                 (None, None) => {
                     return Err(invalid(
@@ -175,8 +221,8 @@ pub fn resolve_chain(set: &ProfileSet) -> Result<ProfileChain, CredentialsError>
                 }
             }
         }
-        if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
-            return Err(invalid("IAM Identity Center (SSO) credentials are not supported yet"));
+        if let Some(params) = crate::sso::sso_params(set, profile)? {
+            return Ok(finish(BaseCredentials::Sso(params), roles));
         }
         if let Some(creds) = static_keys(profile)? {
             return Ok(finish(BaseCredentials::Static(creds), roles));
@@ -209,6 +255,7 @@ pub struct ProfileProvider {
     ctx: OsContext,
     profile_override: Option<String>,
     role_assumer: Option<Arc<dyn RoleAssumer>>,
+    network: Option<ProviderConfig>,
     process_timeout: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -223,6 +270,7 @@ impl ProfileProvider {
             ctx: ctx.clone(),
             profile_override: None,
             role_assumer: None,
+            network: None,
             process_timeout: DEFAULT_PROCESS_TIMEOUT,
             clock: Arc::new(SystemClock),
         }
@@ -238,6 +286,29 @@ impl ProfileProvider {
     pub fn with_role_assumer(mut self, assumer: Arc<dyn RoleAssumer>) -> Self {
         self.role_assumer = Some(assumer);
         self
+    }
+
+    /// Sets the HTTP client, clock and endpoints for the network sources (STS
+    /// roles and web identity, SSO, container, IMDS). Roles are assumed through
+    /// [`StsClient`] unless [`ProfileProvider::with_role_assumer`] set another.
+    pub fn with_provider_config(mut self, cfg: ProviderConfig) -> Self {
+        self.clock = cfg.clock.clone();
+        self.network = Some(cfg);
+        self
+    }
+
+    fn network(&self, profile: &str, what: &str) -> Result<ProviderConfig, CredentialsError> {
+        let Some(cfg) = &self.network else {
+            return Err(CredentialsError::InvalidProfile {
+                profile: profile.to_owned(),
+                reason: format!("{what} needs an HTTP client (`ProfileProvider::with_provider_config`)"),
+            });
+        };
+        let mut cfg = cfg.clone();
+        if cfg.profile.is_none() {
+            cfg.profile = self.profile_override.clone();
+        }
+        Ok(cfg)
     }
 
     /// Sets the `credential_process` timeout.
@@ -272,18 +343,74 @@ impl ProfileProvider {
                         reason: format!("credential_source = Environment: {e}"),
                     })?
             }
+            BaseCredentials::EcsContainer => {
+                let cfg = self.network(set.selected_profile_name(), "credential_source = EcsContainer")?;
+                ContainerProvider::new(&cfg)
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| configured_source(set.selected_profile_name(), "EcsContainer", e))?
+            }
+            BaseCredentials::Ec2InstanceMetadata => {
+                let cfg = self.network(set.selected_profile_name(), "credential_source = Ec2InstanceMetadata")?;
+                ImdsCredentialsProvider::new(&cfg)
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| configured_source(set.selected_profile_name(), "Ec2InstanceMetadata", e))?
+            }
+            BaseCredentials::WebIdentity {
+                profile,
+                role_arn,
+                token_file,
+                session_name,
+                region,
+            } => {
+                let cfg = self.network(profile, "`web_identity_token_file`")?;
+                let source = WebIdentitySource {
+                    token_file: token_file.clone(),
+                    role_arn: role_arn.clone(),
+                    session_name: session_name.clone(),
+                };
+                source.load(&cfg, region.as_deref()).await?
+            }
+            BaseCredentials::Sso(params) => {
+                let cfg = self.network(&params.profile, "IAM Identity Center (SSO)")?;
+                SsoProvider::new(&cfg, params.clone()).provide_credentials().await?
+            }
         };
         for role in &chain.roles {
-            let Some(assumer) = &self.role_assumer else {
-                return Err(CredentialsError::InvalidProfile {
-                    profile: role.profile.clone(),
-                    reason: "assuming `role_arn` needs the STS provider, which is not available yet".into(),
-                });
+            let sts;
+            let assumer: &dyn RoleAssumer = match (&self.role_assumer, &self.network) {
+                (Some(assumer), _) => &**assumer,
+                (None, Some(_)) => {
+                    sts = StsClient::new(&self.network(&role.profile, "assuming `role_arn`")?);
+                    &sts
+                }
+                (None, None) => {
+                    return Err(CredentialsError::InvalidProfile {
+                        profile: role.profile.clone(),
+                        reason: "assuming `role_arn` calls STS, which needs an HTTP client \
+                                 (`ProfileProvider::with_provider_config`)"
+                            .into(),
+                    })
+                }
             };
             tracing::debug!(profile = %role.profile, role_arn = %role.role_arn, "assuming role");
             creds = assumer.assume_role(creds, role).await?;
         }
         Ok(creds)
+    }
+}
+
+/// A `credential_source` the profile names must deliver: "not configured" from
+/// it is an error of the profile, not a reason for a chain to move on.
+fn configured_source(profile: &str, source: &str, e: CredentialsError) -> CredentialsError {
+    if e.is_not_loaded() {
+        CredentialsError::InvalidProfile {
+            profile: profile.to_owned(),
+            reason: format!("credential_source = {source}: {e}"),
+        }
+    } else {
+        e
     }
 }
 
@@ -393,7 +520,36 @@ mod tests {
         assert!(chain_of(sso, "a")
             .unwrap_err()
             .to_string()
-            .contains("not supported yet"));
+            .contains("[sso-session corp]"));
+        let web = "[profile w]\nrole_arn = arn:w\nweb_identity_token_file = /t\n\
+            [profile top]\nrole_arn = arn:top\nsource_profile = w\n";
+        let chain = chain_of(web, "top").unwrap();
+        assert!(
+            matches!(&chain.base, BaseCredentials::WebIdentity { role_arn, token_file, .. } if role_arn == "arn:w" && token_file == "/t"),
+            "{chain:?}"
+        );
+        assert_eq!(chain.roles.len(), 1);
+        // Web identity wins over source_profile; a token file needs a role.
+        let web_root = "[profile w]\nrole_arn = arn:w\nweb_identity_token_file = /t\nsource_profile = x\n";
+        assert!(matches!(
+            chain_of(web_root, "w").unwrap().base,
+            BaseCredentials::WebIdentity { .. }
+        ));
+        let web_no_role = "[profile w]\nweb_identity_token_file = /t\n";
+        assert!(matches!(
+            chain_of(web_no_role, "w").unwrap_err(),
+            CredentialsError::InvalidProfile { .. }
+        ));
+        // A source profile's static keys end the chain even if it names a role too.
+        let keys_first = "[profile a]\nrole_arn = arn:a\nsource_profile = b\n\
+            [profile b]\nrole_arn = arn:b\nsource_profile = c\naws_access_key_id = B\naws_secret_access_key = S\n";
+        let chain = chain_of(keys_first, "a").unwrap();
+        assert_eq!(chain.roles.len(), 1);
+        assert!(matches!(&chain.base, BaseCredentials::Static(c) if c.access_key_id() == "B"));
+        let ecs = "[profile a]\nrole_arn = arn:a\ncredential_source = EcsContainer\n";
+        assert_eq!(chain_of(ecs, "a").unwrap().base, BaseCredentials::EcsContainer);
+        let imds = "[profile a]\nrole_arn = arn:a\ncredential_source = Ec2InstanceMetadata\n";
+        assert_eq!(chain_of(imds, "a").unwrap().base, BaseCredentials::Ec2InstanceMetadata);
         let half = "[profile a]\naws_access_key_id = A\n";
         assert!(chain_of(half, "a")
             .unwrap_err()

@@ -1,5 +1,5 @@
 //! The region chain: explicit > `AWS_REGION` > `AWS_DEFAULT_REGION` > profile
-//! `region` (instance metadata comes later, with the network providers).
+//! `region`; [`crate::imds::resolve_region_with_imds`] adds instance metadata last.
 
 use std::fmt;
 
@@ -18,6 +18,8 @@ pub enum RegionSource {
     AwsDefaultRegion,
     /// The selected profile's `region`.
     Profile,
+    /// EC2 instance metadata.
+    Imds,
 }
 
 /// A resolved region and its source.

@@ -19,6 +19,8 @@ pub enum SigningName {
     Bedrock,
     /// `bedrock-mantle`: the OpenAI-compatible mantle endpoints.
     BedrockMantle,
+    /// `sts`: STS `AssumeRole`, called by the credential providers.
+    Sts,
 }
 
 impl SigningName {
@@ -27,6 +29,7 @@ impl SigningName {
         match self {
             SigningName::Bedrock => "bedrock",
             SigningName::BedrockMantle => "bedrock-mantle",
+            SigningName::Sts => "sts",
         }
     }
 }
