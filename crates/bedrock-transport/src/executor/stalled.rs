@@ -31,9 +31,9 @@ pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(20);
 ///   the bytes the HTTP stack takes from the body, and only the time the stack
 ///   owes the body a poll (after taking a chunk, until it asks for the next).
 ///   Time the body spends waiting on the caller for its next chunk does not count,
-///   as in the AWS SDKs. The stack takes chunks into its send buffer before the
-///   network carries them (hyper: up to 1 MiB per HTTP/2 stream), so a dead
-///   connection is noticed once that buffer is full and the grace period has
+///   as in the AWS SDKs. The stack keeps taking chunks while the peer's HTTP/2
+///   flow-control window has room (and holds one more), so a peer that stops
+///   reading is noticed once that window is used up and the grace period has
 ///   passed. A stall is reported where the caller is listening: the
 ///   response (or, before its head, `send`) fails with
 ///   [`StalledUpload`](super::TransportErrorKind::StalledUpload); it is noticed
