@@ -175,6 +175,7 @@ impl StalledStreamProtection {
         }));
         let body = UploadBody {
             inner,
+            rest: Bytes::new(),
             shared: shared.clone(),
             clock: clock.clone(),
             options: *self,
@@ -301,8 +302,17 @@ fn lock(shared: &Mutex<UploadShared>) -> MutexGuard<'_, UploadShared> {
 }
 
 /// The request body as the HTTP stack sees it: the caller's stream, measured.
+/// The most the request body hands the HTTP stack at once. The stack takes the
+/// next chunk only once the last one has mostly drained, so a large chunk on a slow
+/// link would look like a stall; in slices the measurement sees it drain. 16 KiB is
+/// HTTP/2's default largest frame: h2 cuts chunks there anyway. Slicing `Bytes`
+/// copies nothing.
+const UPLOAD_SLICE: usize = 16 * 1024;
+
 struct UploadBody {
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>,
+    /// What is left of the caller's last chunk after the slices handed out.
+    rest: Bytes,
     shared: Arc<Mutex<UploadShared>>,
     clock: Arc<dyn Clock>,
     options: StalledStreamProtection,
@@ -329,7 +339,18 @@ impl Stream for UploadBody {
             this.done = true;
             return Poll::Ready(Some(Err(Box::new(this.stalled_error()))));
         }
-        let polled = this.inner.as_mut().poll_next(cx);
+        let polled = if this.rest.is_empty() {
+            this.inner.as_mut().poll_next(cx)
+        } else {
+            Poll::Ready(Some(Ok(std::mem::take(&mut this.rest))))
+        };
+        let polled = match polled {
+            Poll::Ready(Some(Ok(mut chunk))) if chunk.len() > UPLOAD_SLICE => {
+                this.rest = chunk.split_off(UPLOAD_SLICE);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        };
         let mut shared = lock(&this.shared);
         match &polled {
             Poll::Ready(Some(Ok(chunk))) => {
@@ -676,5 +697,25 @@ mod tests {
         let (_, watch) = off.protect_upload(RequestBody::Stream(Box::pin(Feed::default())), clock);
         assert!(watch.is_none());
         assert!(off.is_enabled() && off.download_enabled());
+    }
+
+    #[test]
+    fn large_chunks_go_out_in_slices_so_a_slow_link_is_not_a_stall() {
+        let clock = ManualClock::default();
+        let (feed, mut body, mut watch) = upload(StalledStreamProtection::default(), &clock);
+        let big: &'static [u8] = Box::leak(vec![7u8; 4 * UPLOAD_SLICE + 100].into_boxed_slice());
+        feed.push(Some(big));
+        // The link drains one slice every 15 s: slower than the chunk, faster than the floor.
+        let mut sizes = Vec::new();
+        for _ in 0..5 {
+            let Poll::Ready(Some(Ok(slice))) = poll(&mut body) else {
+                panic!("expected a slice")
+            };
+            sizes.push(slice.len());
+            clock.advance(Duration::from_secs(15));
+            assert!(check(&mut watch).is_pending());
+        }
+        assert_eq!(sizes, [UPLOAD_SLICE, UPLOAD_SLICE, UPLOAD_SLICE, UPLOAD_SLICE, 100]);
+        assert!(poll(&mut body).is_pending(), "then the caller's stream again");
     }
 }
