@@ -31,10 +31,10 @@ pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(20);
 ///   the bytes the HTTP stack takes from the body, and only the time the stack
 ///   owes the body a poll (after taking a chunk, until it asks for the next).
 ///   Time the body spends waiting on the caller for its next chunk does not count,
-///   as in the AWS SDKs. The stack keeps taking chunks while the peer's HTTP/2
-///   flow-control window has room (and holds one more), so a peer that stops
-///   reading is noticed once that window is used up and the grace period has
-///   passed. A stall is reported where the caller is listening: the
+///   as in the AWS SDKs. The body hands the stack at most 16 KiB at a time, and
+///   the stack keeps taking slices while the peer's HTTP/2 flow-control window
+///   has room (and holds one more), so a peer that stops reading is noticed once
+///   that window is used up and the grace period has passed. A stall is reported where the caller is listening: the
 ///   response (or, before its head, `send`) fails with
 ///   [`StalledUpload`](super::TransportErrorKind::StalledUpload); it is noticed
 ///   while the response is being polled.
