@@ -8,7 +8,8 @@
 //! | operation timeout | everything until `send` returns: all attempts, backoff, rate-limiter waits | [`TimeoutKind::Operation`] |
 //! | attempt timeout | one HTTP exchange until the response head (and its whole body for [`Executor::send_collected`] and for error responses) | [`TimeoutKind::Attempt`] |
 //! | first-byte timeout | from handing the request to the HTTP client until the response head | [`TimeoutKind::FirstByte`] |
-//! | stalled-stream protection | every response body, also after `send` returned a stream | [`TransportErrorKind::StalledStream`] |
+//! | stalled-stream protection, downloads | every response body, also after `send` returned a stream | [`TransportErrorKind::StalledStream`] |
+//! | stalled-stream protection, uploads | a streaming request body, checked while waiting for the response head and while its body is read | [`TransportErrorKind::StalledUpload`] |
 //!
 //! None of the timeouts is set by default (a model can think for minutes);
 //! stalled-stream protection is on. Connect and TLS-handshake timeouts belong to
@@ -345,7 +346,8 @@ impl ExecutorBuilder {
         self
     }
 
-    /// Stalled-stream protection for response bodies (default: on, 1 B/s for 20 s).
+    /// Stalled-stream protection for response bodies and streaming request bodies
+    /// (default: on for both, 1 B/s for 20 s).
     pub fn stalled_stream_protection(mut self, protection: StalledStreamProtection) -> Self {
         self.stalled = protection;
         self
@@ -683,14 +685,18 @@ impl Executor {
     async fn one_attempt(&self, request: http::Request<RequestBody>, mode: &Mode) -> Outcome {
         let inner = &*self.inner;
         let exchange = async {
-            let response =
-                match with_timeout(&*inner.clock, inner.timeouts.first_byte, inner.client.send(request)).await {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(error)) => return Outcome::Failed(TransportError::from_client(error)),
-                    Err(limit) => return Outcome::Failed(TransportError::timeout(TimeoutKind::FirstByte(limit))),
-                };
+            let (parts, body) = request.into_parts();
+            let (body, mut upload) = inner.stalled.protect_upload(body, inner.clock.clone());
+            let send = inner.client.send(http::Request::from_parts(parts, body));
+            let send = until_upload_stalls(send, upload.as_mut());
+            let response = match with_timeout(&*inner.clock, inner.timeouts.first_byte, send).await {
+                Ok(Ok(Ok(response))) => response,
+                Ok(Ok(Err(error))) => return Outcome::Failed(TransportError::from_client(error)),
+                Ok(Err(stalled)) => return Outcome::Failed(stalled),
+                Err(limit) => return Outcome::Failed(TransportError::timeout(TimeoutKind::FirstByte(limit))),
+            };
             let (parts, body) = response.into_parts();
-            let body = inner.stalled.protect(body, inner.clock.clone());
+            let body = inner.stalled.protect_response(body, inner.clock.clone(), upload);
             if matches!(mode, Mode::Stream) && parts.status.is_success() {
                 return Outcome::Streamed(http::Response::from_parts(parts, body));
             }
@@ -786,6 +792,25 @@ async fn with_timeout<F: Future>(clock: &dyn Clock, limit: Option<Duration>, fut
             return Poll::Ready(Ok(output));
         }
         sleep.as_mut().poll(cx).map(|()| Err(limit))
+    })
+    .await
+}
+
+/// Runs `future` (sending a request), or gives up once its streaming body's
+/// upload stalls.
+async fn until_upload_stalls<F: Future>(
+    future: F,
+    mut upload: Option<&mut stalled::UploadWatch>,
+) -> Result<F::Output, TransportError> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match upload.as_deref_mut() {
+            Some(watch) => watch.poll_stalled(cx).map(Err),
+            None => Poll::Pending,
+        }
     })
     .await
 }

@@ -7,12 +7,10 @@
 //!   the bidirectional stream, proxy, CA bundles, connect and TLS timeouts).
 //! - [`executor`]: the attempt loop: signing per attempt, retries with backoff,
 //!   retry quota and adaptive rate limiting, operation/attempt/first-byte
-//!   timeouts, stalled-stream protection, SDK headers, tracing spans.
+//!   timeouts, stalled-stream protection (response bodies and the bidirectional
+//!   stream's request body), SDK headers, tracing spans.
 //! - [`retry`] and [`clock`]: retry policy and classification; injectable time and randomness.
 //! - [`event_stream`] and [`sse`]: sans-IO decoders and `Stream` adapters.
-//!
-//! Not yet (issue #3): stalled-stream protection on the upload side of the
-//! bidirectional stream.
 #![deny(missing_docs)]
 
 pub mod body;

@@ -5,7 +5,11 @@
 //! `Cargo.toml`): `fips` (aws-lc-rs in FIPS mode) wins over `aws-lc-rs`, which wins
 //! over `ring` (the default, chosen because it builds fast and small). With none of
 //! them enabled, the process-wide default provider installed with
-//! `rustls::crypto::CryptoProvider::install_default` is used.
+//! `rustls::crypto::CryptoProvider::install_default` is used. `fips` needs cmake
+//! and Go at build time (for aws-lc-fips-sys); [`HyperClient::is_fips`] then
+//! reports rustls' `ClientConfig::fips()`.
+//!
+//! [`HyperClient::is_fips`]: crate::HyperClient::is_fips
 //!
 //! Trust roots are the Mozilla set compiled in from `webpki-roots` (feature
 //! `webpki-roots`, on by default) or the platform's store (feature `native-roots`,

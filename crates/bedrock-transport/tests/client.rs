@@ -402,6 +402,19 @@ async fn default_roots_reject_a_private_ca_with_a_hint() {
     assert_eq!(client.is_fips(), cfg!(feature = "fips"));
 }
 
+/// With `--features fips` this runs the handshake on the FIPS module: the client's
+/// rustls config must say so (`ClientConfig::fips()`) and still reach the server.
+#[tokio::test]
+async fn the_compiled_in_provider_reports_fips_and_completes_a_tls_request() {
+    let pki = Pki::new();
+    let server = Server::start(Some(pki.server_config(H2_H1))).await;
+    let client = client(&pki);
+    assert_eq!(client.is_fips(), cfg!(feature = "fips"));
+    assert!(format!("{client:?}").contains(&format!("fips: {}", cfg!(feature = "fips"))));
+    let (version, body) = roundtrip(&client, post(&server.url("https", "/"), "fips?")).await;
+    assert_eq!((version, body.as_slice()), (Version::HTTP_2, &b"fips?"[..]));
+}
+
 #[tokio::test]
 async fn aws_ca_bundle_from_the_environment_is_trusted() {
     let pki = Pki::new();

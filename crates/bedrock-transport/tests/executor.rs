@@ -372,6 +372,30 @@ async fn retries_stop_at_max_attempts_and_return_the_last_error_response() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn retry_settings_from_the_environment_and_profile_drive_the_executor() {
+    // AWS_MAX_ATTEMPTS from the environment, retry_mode from the profile.
+    let env = |name: &str| (name == "AWS_MAX_ATTEMPTS").then(|| "4".to_string());
+    let profile = |key: &str| match key {
+        "retry_mode" => Some("adaptive".to_string()),
+        "max_attempts" => Some("9".to_string()),
+        _ => None,
+    };
+    let retry = RetryConfig::from_lookups(&env, &profile).unwrap();
+    let client = FakeClient::new([status(503), status(503), status(503), status(503), ok("")]);
+    let clock = RecordingClock::default();
+    let executor = Executor::builder(Arc::new(client.clone()))
+        .clock(Arc::new(clock.clone()))
+        .random_source(Arc::new(Half))
+        .retry_config(retry)
+        .build();
+    assert!(executor.rate_limiter().is_some(), "adaptive mode has a rate limiter");
+    let response = executor.send_collected(&OP, request(), &NoSigning).await.unwrap();
+    assert_eq!((response.status().as_u16(), info(&response).attempts), (503, 4));
+    assert_eq!(client.count(), 4);
+    assert_eq!(client.header(3, "amz-sdk-request"), "attempt=4; max=4");
+}
+
+#[tokio::test(start_paused = true)]
 async fn final_errors_are_not_retried() {
     for step in [
         error(400, "ValidationException"),

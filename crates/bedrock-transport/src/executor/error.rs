@@ -40,6 +40,16 @@ pub enum TransportErrorKind {
         /// How long the throughput stayed below the floor.
         grace_period: Duration,
     },
+    /// The HTTP stack took less than `minimum_throughput` bytes per second of a
+    /// streaming request body for `grace_period` while it was ready for more from
+    /// the caller (the peer stopped reading, or the connection is stuck). Time the
+    /// body spent waiting on the caller does not count.
+    StalledUpload {
+        /// The configured floor, in bytes per second.
+        minimum_throughput: u64,
+        /// How long the throughput stayed below the floor.
+        grace_period: Duration,
+    },
     /// Reading the response body failed.
     Body,
     /// The signer refused to sign the request (for example, no credentials).
@@ -115,6 +125,16 @@ impl TransportError {
         )
     }
 
+    pub(crate) fn stalled_upload(minimum_throughput: u64, grace_period: Duration) -> Self {
+        TransportError::new(
+            TransportErrorKind::StalledUpload {
+                minimum_throughput,
+                grace_period,
+            },
+            None,
+        )
+    }
+
     pub(crate) fn quota_exhausted(last: TransportError) -> Self {
         let attempts = last.attempts;
         TransportError::new(TransportErrorKind::RetryQuotaExhausted, Some(Box::new(last))).with_attempts(attempts)
@@ -139,7 +159,9 @@ impl TransportError {
     pub fn is_timeout(&self) -> bool {
         matches!(
             self.kind,
-            TransportErrorKind::Timeout(_) | TransportErrorKind::StalledStream { .. }
+            TransportErrorKind::Timeout(_)
+                | TransportErrorKind::StalledStream { .. }
+                | TransportErrorKind::StalledUpload { .. }
         )
     }
 
@@ -200,6 +222,16 @@ impl fmt::Display for TransportError {
                 "the response stream stalled: less than {minimum_throughput} B/s arrived for {grace_period:?}; \
                  the connection is probably broken. If the service can legitimately pause that long, \
                  raise the grace period or turn stalled-stream protection off"
+            )?,
+            TransportErrorKind::StalledUpload {
+                minimum_throughput,
+                grace_period,
+            } => write!(
+                f,
+                "the request stream stalled: the connection took less than {minimum_throughput} B/s of it \
+                 for {grace_period:?} while more was ready to send; the service stopped reading or the \
+                 connection is broken. If the service can legitimately pause that long, raise the grace \
+                 period or turn upload stalled-stream protection off"
             )?,
             TransportErrorKind::Body => f.write_str("reading the response body failed")?,
             TransportErrorKind::Signing => f.write_str("the request could not be signed: check the credentials")?,

@@ -179,16 +179,34 @@ impl RetryConfig {
         env: &dyn Fn(&str) -> Option<String>,
         profile: Option<&HashMap<String, String>>,
     ) -> Result<Self, RetryConfigError> {
+        RetryConfig::from_lookups(env, &|key| profile.and_then(|p| p.get(key)).cloned())
+    }
+
+    /// Like [`from_env_and_profile`](Self::from_env_and_profile), with the profile's
+    /// keys looked up through `profile`, so a parsed config-file section plugs in
+    /// without being copied into a map.
+    ///
+    /// ```
+    /// use bedrock_transport::retry::{RetryConfig, RetryMode};
+    ///
+    /// let env = |_: &str| None;
+    /// let profile = |key: &str| (key == "max_attempts").then(|| "6".to_string());
+    /// let config = RetryConfig::from_lookups(&env, &profile).unwrap();
+    /// assert_eq!((config.mode(), config.max_attempts()), (RetryMode::Standard, 6));
+    /// ```
+    pub fn from_lookups(
+        env: &dyn Fn(&str) -> Option<String>,
+        profile: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, RetryConfigError> {
         let lookup = |env_name: &'static str, profile_key: &'static str| -> Option<(Source, String)> {
             let set = |v: &String| !v.trim().is_empty();
             env(env_name)
                 .filter(set)
                 .map(|v| (Source::Env(env_name), v))
                 .or_else(|| {
-                    profile
-                        .and_then(|p| p.get(profile_key))
-                        .filter(|v| set(v))
-                        .map(|v| (Source::Profile(profile_key), v.clone()))
+                    profile(profile_key)
+                        .filter(set)
+                        .map(|v| (Source::Profile(profile_key), v))
                 })
         };
         let mut config = RetryConfig::standard();
