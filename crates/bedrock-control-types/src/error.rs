@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
@@ -54,6 +55,29 @@ impl structure::Structure for AccessDeniedException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AccessDeniedException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AccessDeniedException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("AccessDeniedException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -134,6 +158,29 @@ impl structure::Structure for ConflictException {
     }
 }
 
+impl json::WriteJson for ConflictException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConflictException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ConflictException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConflictException {
     /// Creates a `ConflictException` with every member unset.
     pub fn new() -> Self {
@@ -210,6 +257,29 @@ impl structure::Structure for InternalServerException {
     }
 }
 
+impl json::WriteJson for InternalServerException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InternalServerException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("InternalServerException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InternalServerException {
     /// Creates a `InternalServerException` with every member unset.
     pub fn new() -> Self {
@@ -282,6 +352,29 @@ impl structure::Structure for ResourceInUseException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ResourceInUseException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ResourceInUseException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ResourceInUseException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -363,6 +456,29 @@ impl structure::Structure for ResourceNotFoundException {
     }
 }
 
+impl json::WriteJson for ResourceNotFoundException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ResourceNotFoundException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ResourceNotFoundException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ResourceNotFoundException {
     /// Creates a `ResourceNotFoundException` with every member unset.
     pub fn new() -> Self {
@@ -436,6 +552,29 @@ impl structure::Structure for ServiceQuotaExceededException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ServiceQuotaExceededException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ServiceQuotaExceededException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ServiceQuotaExceededException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -517,6 +656,29 @@ impl structure::Structure for ServiceUnavailableException {
     }
 }
 
+impl json::WriteJson for ServiceUnavailableException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ServiceUnavailableException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ServiceUnavailableException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ServiceUnavailableException {
     /// Creates a `ServiceUnavailableException` with every member unset.
     pub fn new() -> Self {
@@ -589,6 +751,29 @@ impl structure::Structure for ThrottlingException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ThrottlingException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ThrottlingException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ThrottlingException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -681,6 +866,34 @@ impl structure::Structure for TooManyTagsException {
     }
 }
 
+impl json::WriteJson for TooManyTagsException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.optional(&mut object, "resourceName", &self.resource_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TooManyTagsException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            message: None,
+            resource_name: None,
+        };
+        let mut object = reader.structure("TooManyTagsException")?;
+        while let Some(member) = reader.member(&mut object, &["message", "resourceName"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                1 => reader.optional(&mut value.resource_name),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TooManyTagsException {
     /// Creates a `TooManyTagsException` with every member unset.
     pub fn new() -> Self {
@@ -764,6 +977,29 @@ impl structure::Structure for ValidationException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ValidationException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidationException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ValidationException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }

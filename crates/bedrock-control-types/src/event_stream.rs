@@ -12,6 +12,7 @@ use bedrock_wire::event_stream::{
     decode_payload, encode_event, encode_exception, header_str, message_type, EventError, Message, MessageType,
     UnhandledEventError,
 };
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{

@@ -14,6 +14,7 @@ use bedrock_wire::__private::http::{
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
 use bedrock_wire::structure;
 use bedrock_wire::{
@@ -426,30 +427,19 @@ impl Operation for CreateAutomatedReasoningPolicyTestCase {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct CreateAutomatedReasoningPolicyTestCaseRequestBody<'a>(&'a CreateAutomatedReasoningPolicyTestCaseRequest);
-        impl serde::Serialize for CreateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "CreateAutomatedReasoningPolicyTestCaseRequest",
-                    2 + usize::from(self.0.query_content.is_some())
-                        + usize::from(self.0.client_request_token.is_some())
-                        + usize::from(self.0.confidence_threshold.is_some()),
-                )?;
-                state.serialize_field("guardContent", &self.0.guard_content)?;
-                if let Some(value) = &self.0.query_content {
-                    state.serialize_field("queryContent", value)?;
-                }
-                state.serialize_field(
+        impl json::WriteJson for CreateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "guardContent", &self.0.guard_content);
+                writer.optional(&mut object, "queryContent", &self.0.query_content);
+                writer.required(
+                    &mut object,
                     "expectedAggregatedFindingsResult",
                     &self.0.expected_aggregated_findings_result,
-                )?;
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                if let Some(value) = &self.0.confidence_threshold {
-                    state.serialize_field("confidenceThreshold", &Encoded::<Float, _>::new(value))?;
-                }
-                state.end()
+                );
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.0.confidence_threshold);
+                writer.end_object(object);
             }
         }
 
@@ -543,21 +533,17 @@ impl Operation for CreateAutomatedReasoningPolicyVersion {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct CreateAutomatedReasoningPolicyVersionRequestBody<'a>(&'a CreateAutomatedReasoningPolicyVersionRequest);
-        impl serde::Serialize for CreateAutomatedReasoningPolicyVersionRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "CreateAutomatedReasoningPolicyVersionRequest",
-                    1 + usize::from(self.0.client_request_token.is_some()) + usize::from(self.0.tags.is_some()),
-                )?;
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                state.serialize_field("lastUpdatedDefinitionHash", &self.0.last_updated_definition_hash)?;
-                if let Some(value) = &self.0.tags {
-                    state.serialize_field("tags", value)?;
-                }
-                state.end()
+        impl json::WriteJson for CreateAutomatedReasoningPolicyVersionRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.required(
+                    &mut object,
+                    "lastUpdatedDefinitionHash",
+                    &self.0.last_updated_definition_hash,
+                );
+                writer.optional(&mut object, "tags", &self.0.tags);
+                writer.end_object(object);
             }
         }
 
@@ -990,20 +976,12 @@ impl Operation for CreateGuardrailVersion {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct CreateGuardrailVersionRequestBody<'a>(&'a CreateGuardrailVersionRequest);
-        impl serde::Serialize for CreateGuardrailVersionRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "CreateGuardrailVersionRequest",
-                    usize::from(self.0.description.is_some()) + usize::from(self.0.client_request_token.is_some()),
-                )?;
-                if let Some(value) = &self.0.description {
-                    state.serialize_field("description", value)?;
-                }
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                state.end()
+        impl json::WriteJson for CreateGuardrailVersionRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(&mut object, "description", &self.0.description);
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.end_object(object);
             }
         }
 
@@ -6681,12 +6659,11 @@ impl Operation for RegisterMarketplaceModelEndpoint {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct RegisterMarketplaceModelEndpointRequestBody<'a>(&'a RegisterMarketplaceModelEndpointRequest);
-        impl serde::Serialize for RegisterMarketplaceModelEndpointRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct("RegisterMarketplaceModelEndpointRequest", 1)?;
-                state.serialize_field("modelSourceIdentifier", &self.0.model_source_identifier)?;
-                state.end()
+        impl json::WriteJson for RegisterMarketplaceModelEndpointRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "modelSourceIdentifier", &self.0.model_source_identifier);
+                writer.end_object(object);
             }
         }
 
@@ -6899,20 +6876,12 @@ impl Operation for StartAutomatedReasoningPolicyTestWorkflow {
         struct StartAutomatedReasoningPolicyTestWorkflowRequestBody<'a>(
             &'a StartAutomatedReasoningPolicyTestWorkflowRequest,
         );
-        impl serde::Serialize for StartAutomatedReasoningPolicyTestWorkflowRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "StartAutomatedReasoningPolicyTestWorkflowRequest",
-                    usize::from(self.0.test_case_ids.is_some()) + usize::from(self.0.client_request_token.is_some()),
-                )?;
-                if let Some(value) = &self.0.test_case_ids {
-                    state.serialize_field("testCaseIds", value)?;
-                }
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                state.end()
+        impl json::WriteJson for StartAutomatedReasoningPolicyTestWorkflowRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(&mut object, "testCaseIds", &self.0.test_case_ids);
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.end_object(object);
             }
         }
 
@@ -7370,21 +7339,13 @@ impl Operation for UpdateAutomatedReasoningPolicy {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateAutomatedReasoningPolicyRequestBody<'a>(&'a UpdateAutomatedReasoningPolicyRequest);
-        impl serde::Serialize for UpdateAutomatedReasoningPolicyRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "UpdateAutomatedReasoningPolicyRequest",
-                    1 + usize::from(self.0.name.is_some()) + usize::from(self.0.description.is_some()),
-                )?;
-                state.serialize_field("policyDefinition", &self.0.policy_definition)?;
-                if let Some(value) = &self.0.name {
-                    state.serialize_field("name", value)?;
-                }
-                if let Some(value) = &self.0.description {
-                    state.serialize_field("description", value)?;
-                }
-                state.end()
+        impl json::WriteJson for UpdateAutomatedReasoningPolicyRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "policyDefinition", &self.0.policy_definition);
+                writer.optional(&mut object, "name", &self.0.name);
+                writer.optional(&mut object, "description", &self.0.description);
+                writer.end_object(object);
             }
         }
 
@@ -7472,13 +7433,16 @@ impl Operation for UpdateAutomatedReasoningPolicyAnnotations {
         struct UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'a>(
             &'a UpdateAutomatedReasoningPolicyAnnotationsRequest,
         );
-        impl serde::Serialize for UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct("UpdateAutomatedReasoningPolicyAnnotationsRequest", 2)?;
-                state.serialize_field("annotations", &self.0.annotations)?;
-                state.serialize_field("lastUpdatedAnnotationSetHash", &self.0.last_updated_annotation_set_hash)?;
-                state.end()
+        impl json::WriteJson for UpdateAutomatedReasoningPolicyAnnotationsRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "annotations", &self.0.annotations);
+                writer.required(
+                    &mut object,
+                    "lastUpdatedAnnotationSetHash",
+                    &self.0.last_updated_annotation_set_hash,
+                );
+                writer.end_object(object);
             }
         }
 
@@ -7576,31 +7540,20 @@ impl Operation for UpdateAutomatedReasoningPolicyTestCase {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateAutomatedReasoningPolicyTestCaseRequestBody<'a>(&'a UpdateAutomatedReasoningPolicyTestCaseRequest);
-        impl serde::Serialize for UpdateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "UpdateAutomatedReasoningPolicyTestCaseRequest",
-                    3 + usize::from(self.0.query_content.is_some())
-                        + usize::from(self.0.confidence_threshold.is_some())
-                        + usize::from(self.0.client_request_token.is_some()),
-                )?;
-                state.serialize_field("guardContent", &self.0.guard_content)?;
-                if let Some(value) = &self.0.query_content {
-                    state.serialize_field("queryContent", value)?;
-                }
-                state.serialize_field("lastUpdatedAt", &Encoded::<Rfc3339, _>::new(&self.0.last_updated_at))?;
-                state.serialize_field(
+        impl json::WriteJson for UpdateAutomatedReasoningPolicyTestCaseRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "guardContent", &self.0.guard_content);
+                writer.optional(&mut object, "queryContent", &self.0.query_content);
+                writer.encode_required::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.0.last_updated_at);
+                writer.required(
+                    &mut object,
                     "expectedAggregatedFindingsResult",
                     &self.0.expected_aggregated_findings_result,
-                )?;
-                if let Some(value) = &self.0.confidence_threshold {
-                    state.serialize_field("confidenceThreshold", &Encoded::<Float, _>::new(value))?;
-                }
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                state.end()
+                );
+                writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.0.confidence_threshold);
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.end_object(object);
             }
         }
 
@@ -7682,12 +7635,11 @@ impl Operation for UpdateCustomModelDeployment {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateCustomModelDeploymentRequestBody<'a>(&'a UpdateCustomModelDeploymentRequest);
-        impl serde::Serialize for UpdateCustomModelDeploymentRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct("UpdateCustomModelDeploymentRequest", 1)?;
-                state.serialize_field("modelArn", &self.0.model_arn)?;
-                state.end()
+        impl json::WriteJson for UpdateCustomModelDeploymentRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "modelArn", &self.0.model_arn);
+                writer.end_object(object);
             }
         }
 
@@ -7756,52 +7708,38 @@ impl Operation for UpdateGuardrail {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateGuardrailRequestBody<'a>(&'a UpdateGuardrailRequest);
-        impl serde::Serialize for UpdateGuardrailRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "UpdateGuardrailRequest",
-                    3 + usize::from(self.0.description.is_some())
-                        + usize::from(self.0.topic_policy_config.is_some())
-                        + usize::from(self.0.content_policy_config.is_some())
-                        + usize::from(self.0.word_policy_config.is_some())
-                        + usize::from(self.0.sensitive_information_policy_config.is_some())
-                        + usize::from(self.0.contextual_grounding_policy_config.is_some())
-                        + usize::from(self.0.automated_reasoning_policy_config.is_some())
-                        + usize::from(self.0.cross_region_config.is_some())
-                        + usize::from(self.0.kms_key_id.is_some()),
-                )?;
-                state.serialize_field("name", &self.0.name)?;
-                if let Some(value) = &self.0.description {
-                    state.serialize_field("description", value)?;
-                }
-                if let Some(value) = &self.0.topic_policy_config {
-                    state.serialize_field("topicPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.content_policy_config {
-                    state.serialize_field("contentPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.word_policy_config {
-                    state.serialize_field("wordPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.sensitive_information_policy_config {
-                    state.serialize_field("sensitiveInformationPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.contextual_grounding_policy_config {
-                    state.serialize_field("contextualGroundingPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.automated_reasoning_policy_config {
-                    state.serialize_field("automatedReasoningPolicyConfig", value)?;
-                }
-                if let Some(value) = &self.0.cross_region_config {
-                    state.serialize_field("crossRegionConfig", value)?;
-                }
-                state.serialize_field("blockedInputMessaging", &self.0.blocked_input_messaging)?;
-                state.serialize_field("blockedOutputsMessaging", &self.0.blocked_outputs_messaging)?;
-                if let Some(value) = &self.0.kms_key_id {
-                    state.serialize_field("kmsKeyId", value)?;
-                }
-                state.end()
+        impl json::WriteJson for UpdateGuardrailRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "name", &self.0.name);
+                writer.optional(&mut object, "description", &self.0.description);
+                writer.optional(&mut object, "topicPolicyConfig", &self.0.topic_policy_config);
+                writer.optional(&mut object, "contentPolicyConfig", &self.0.content_policy_config);
+                writer.optional(&mut object, "wordPolicyConfig", &self.0.word_policy_config);
+                writer.optional(
+                    &mut object,
+                    "sensitiveInformationPolicyConfig",
+                    &self.0.sensitive_information_policy_config,
+                );
+                writer.optional(
+                    &mut object,
+                    "contextualGroundingPolicyConfig",
+                    &self.0.contextual_grounding_policy_config,
+                );
+                writer.optional(
+                    &mut object,
+                    "automatedReasoningPolicyConfig",
+                    &self.0.automated_reasoning_policy_config,
+                );
+                writer.optional(&mut object, "crossRegionConfig", &self.0.cross_region_config);
+                writer.required(&mut object, "blockedInputMessaging", &self.0.blocked_input_messaging);
+                writer.required(
+                    &mut object,
+                    "blockedOutputsMessaging",
+                    &self.0.blocked_outputs_messaging,
+                );
+                writer.optional(&mut object, "kmsKeyId", &self.0.kms_key_id);
+                writer.end_object(object);
             }
         }
 
@@ -7882,18 +7820,12 @@ impl Operation for UpdateMarketplaceModelEndpoint {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateMarketplaceModelEndpointRequestBody<'a>(&'a UpdateMarketplaceModelEndpointRequest);
-        impl serde::Serialize for UpdateMarketplaceModelEndpointRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "UpdateMarketplaceModelEndpointRequest",
-                    1 + usize::from(self.0.client_request_token.is_some()),
-                )?;
-                state.serialize_field("endpointConfig", &self.0.endpoint_config)?;
-                if let Some(value) = &self.0.client_request_token {
-                    state.serialize_field("clientRequestToken", value)?;
-                }
-                state.end()
+        impl json::WriteJson for UpdateMarketplaceModelEndpointRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "endpointConfig", &self.0.endpoint_config);
+                writer.optional(&mut object, "clientRequestToken", &self.0.client_request_token);
+                writer.end_object(object);
             }
         }
 
@@ -7970,21 +7902,16 @@ impl Operation for UpdateProvisionedModelThroughput {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct UpdateProvisionedModelThroughputRequestBody<'a>(&'a UpdateProvisionedModelThroughputRequest);
-        impl serde::Serialize for UpdateProvisionedModelThroughputRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "UpdateProvisionedModelThroughputRequest",
-                    usize::from(self.0.desired_provisioned_model_name.is_some())
-                        + usize::from(self.0.desired_model_id.is_some()),
-                )?;
-                if let Some(value) = &self.0.desired_provisioned_model_name {
-                    state.serialize_field("desiredProvisionedModelName", value)?;
-                }
-                if let Some(value) = &self.0.desired_model_id {
-                    state.serialize_field("desiredModelId", value)?;
-                }
-                state.end()
+        impl json::WriteJson for UpdateProvisionedModelThroughputRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(
+                    &mut object,
+                    "desiredProvisionedModelName",
+                    &self.0.desired_provisioned_model_name,
+                );
+                writer.optional(&mut object, "desiredModelId", &self.0.desired_model_id);
+                writer.end_object(object);
             }
         }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
@@ -85,6 +86,64 @@ impl structure::Structure for AccountEnforcedGuardrailInferenceInputConfiguratio
             selective_content_guarding: read.2,
             model_enforcement: read.3,
         })
+    }
+}
+
+impl json::WriteJson for AccountEnforcedGuardrailInferenceInputConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.required(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(
+            &mut object,
+            "selectiveContentGuarding",
+            &self.selective_content_guarding,
+        );
+        writer.optional(&mut object, "modelEnforcement", &self.model_enforcement);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AccountEnforcedGuardrailInferenceInputConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<SelectiveContentGuarding>,
+            Option<ModelEnforcement>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("AccountEnforcedGuardrailInferenceInputConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "guardrailIdentifier",
+                "guardrailVersion",
+                "selectiveContentGuarding",
+                "modelEnforcement",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            guardrail_version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailVersion")),
+            },
+            selective_content_guarding: read.2,
+            model_enforcement: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -278,6 +337,84 @@ impl structure::Structure for AccountEnforcedGuardrailOutputConfiguration {
     }
 }
 
+impl json::WriteJson for AccountEnforcedGuardrailOutputConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "configId", &self.config_id);
+        writer.optional(&mut object, "guardrailArn", &self.guardrail_arn);
+        writer.optional(&mut object, "guardrailId", &self.guardrail_id);
+        writer.optional(&mut object, "inputTags", &self.input_tags);
+        writer.optional(
+            &mut object,
+            "selectiveContentGuarding",
+            &self.selective_content_guarding,
+        );
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.optional(&mut object, "createdBy", &self.created_by);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.optional(&mut object, "updatedBy", &self.updated_by);
+        writer.optional(&mut object, "owner", &self.owner);
+        writer.optional(&mut object, "modelEnforcement", &self.model_enforcement);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AccountEnforcedGuardrailOutputConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            config_id: None,
+            guardrail_arn: None,
+            guardrail_id: None,
+            input_tags: None,
+            selective_content_guarding: None,
+            guardrail_version: None,
+            created_at: None,
+            created_by: None,
+            updated_at: None,
+            updated_by: None,
+            owner: None,
+            model_enforcement: None,
+        };
+        let mut object = reader.structure("AccountEnforcedGuardrailOutputConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "configId",
+                "guardrailArn",
+                "guardrailId",
+                "inputTags",
+                "selectiveContentGuarding",
+                "guardrailVersion",
+                "createdAt",
+                "createdBy",
+                "updatedAt",
+                "updatedBy",
+                "owner",
+                "modelEnforcement",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.config_id),
+                1 => reader.optional(&mut value.guardrail_arn),
+                2 => reader.optional(&mut value.guardrail_id),
+                3 => reader.optional(&mut value.input_tags),
+                4 => reader.optional(&mut value.selective_content_guarding),
+                5 => reader.optional(&mut value.guardrail_version),
+                6 => reader.decode_optional::<Rfc3339, _>(&mut value.created_at),
+                7 => reader.optional(&mut value.created_by),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut value.updated_at),
+                9 => reader.optional(&mut value.updated_by),
+                10 => reader.optional(&mut value.owner),
+                11 => reader.optional(&mut value.model_enforcement),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AccountEnforcedGuardrailOutputConfiguration {
     /// Creates a `AccountEnforcedGuardrailOutputConfiguration` with every member unset.
     pub fn new() -> Self {
@@ -431,6 +568,35 @@ impl structure::Structure for AdvancedPromptOptimizationInputConfig {
     }
 }
 
+impl json::WriteJson for AdvancedPromptOptimizationInputConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AdvancedPromptOptimizationInputConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AdvancedPromptOptimizationInputConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AdvancedPromptOptimizationInputConfig {
     /// Creates a `AdvancedPromptOptimizationInputConfig` from its required members; optional members start unset.
     pub fn new(s3_uri: impl Into<String>) -> Self {
@@ -537,6 +703,18 @@ impl<'de> serde::Deserialize<'de> for AdvancedPromptOptimizationJobStatus {
     }
 }
 
+impl json::WriteJson for AdvancedPromptOptimizationJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AdvancedPromptOptimizationJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AdvancedPromptOptimizationJobSummary` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AdvancedPromptOptimizationJobSummary.html)
@@ -618,6 +796,65 @@ impl structure::Structure for AdvancedPromptOptimizationJobSummary {
             },
             last_modified_time: read.4,
         })
+    }
+}
+
+impl json::WriteJson for AdvancedPromptOptimizationJobSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "jobStatus", &self.job_status);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AdvancedPromptOptimizationJobSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AdvancedPromptOptimizationJobStatus>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AdvancedPromptOptimizationJobSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["jobArn", "jobName", "jobStatus", "creationTime", "lastModifiedTime"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            job_status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("jobStatus")),
+            },
+            creation_time: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -709,6 +946,35 @@ impl structure::Structure for AdvancedPromptOptimizationOutputConfig {
     }
 }
 
+impl json::WriteJson for AdvancedPromptOptimizationOutputConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AdvancedPromptOptimizationOutputConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AdvancedPromptOptimizationOutputConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AdvancedPromptOptimizationOutputConfig {
     /// Creates a `AdvancedPromptOptimizationOutputConfig` from its required members; optional members start unset.
     pub fn new(s3_uri: impl Into<String>) -> Self {
@@ -775,6 +1041,38 @@ impl structure::Structure for AgreementAvailability {
             },
             error_message: read.1,
         })
+    }
+}
+
+impl json::WriteJson for AgreementAvailability {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "errorMessage", &self.error_message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AgreementAvailability {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AgreementStatus>, Option<String>) = (None, None);
+        let mut object = reader.structure("AgreementAvailability")?;
+        while let Some(member) = reader.member(&mut object, &["status", "errorMessage"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            status: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            error_message: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -867,6 +1165,18 @@ impl<'de> serde::Deserialize<'de> for AgreementStatus {
     }
 }
 
+impl json::WriteJson for AgreementStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AgreementStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ApplicationType` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -925,6 +1235,18 @@ impl serde::Serialize for ApplicationType {
 impl<'de> serde::Deserialize<'de> for ApplicationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ApplicationType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ApplicationType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -997,6 +1319,18 @@ impl<'de> serde::Deserialize<'de> for AttributeType {
     }
 }
 
+impl json::WriteJson for AttributeType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AttributeType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AuthorizationStatus` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1055,6 +1389,18 @@ impl serde::Serialize for AuthorizationStatus {
 impl<'de> serde::Deserialize<'de> for AuthorizationStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for AuthorizationStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AuthorizationStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -1120,6 +1466,48 @@ impl structure::Structure for AutomatedEvaluationConfig {
             evaluator_model_config: read.1,
             custom_metric_config: read.2,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedEvaluationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "datasetMetricConfigs", &self.dataset_metric_configs);
+        writer.optional(&mut object, "evaluatorModelConfig", &self.evaluator_model_config);
+        writer.optional(&mut object, "customMetricConfig", &self.custom_metric_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedEvaluationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<EvaluationDatasetMetricConfig>>,
+            Option<EvaluatorModelConfig>,
+            Option<AutomatedEvaluationCustomMetricConfig>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedEvaluationConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["datasetMetricConfigs", "evaluatorModelConfig", "customMetricConfig"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            dataset_metric_configs: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("datasetMetricConfigs")),
+            },
+            evaluator_model_config: read.1,
+            custom_metric_config: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -1225,6 +1613,44 @@ impl structure::Structure for AutomatedEvaluationCustomMetricConfig {
     }
 }
 
+impl json::WriteJson for AutomatedEvaluationCustomMetricConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "customMetrics", &self.custom_metrics);
+        writer.required(&mut object, "evaluatorModelConfig", &self.evaluator_model_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedEvaluationCustomMetricConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<AutomatedEvaluationCustomMetricSource>>,
+            Option<CustomMetricEvaluatorModelConfig>,
+        ) = (None, None);
+        let mut object = reader.structure("AutomatedEvaluationCustomMetricConfig")?;
+        while let Some(member) = reader.member(&mut object, &["customMetrics", "evaluatorModelConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_metrics: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customMetrics")),
+            },
+            evaluator_model_config: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("evaluatorModelConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedEvaluationCustomMetricConfig {
     /// Creates a `AutomatedEvaluationCustomMetricConfig` from its required members; optional members start unset.
     pub fn new(
@@ -1297,6 +1723,43 @@ impl UnionVariants for AutomatedEvaluationCustomMetricSource {
                 .map(Self::CustomMetricDefinition),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for AutomatedEvaluationCustomMetricSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::CustomMetricDefinition(value) => writer.required(&mut object, "customMetricDefinition", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedEvaluationCustomMetricSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedEvaluationCustomMetricSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["customMetricDefinition"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<CustomMetricDefinition>>()?
+                    .map(Self::CustomMetricDefinition),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedEvaluationCustomMetricSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedEvaluationCustomMetricSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -1402,6 +1865,78 @@ impl UnionVariants for AutomatedReasoningCheckFinding {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Valid(value) => writer.required(&mut object, "valid", value),
+            Self::Invalid(value) => writer.required(&mut object, "invalid", value),
+            Self::Satisfiable(value) => writer.required(&mut object, "satisfiable", value),
+            Self::Impossible(value) => writer.required(&mut object, "impossible", value),
+            Self::TranslationAmbiguous(value) => writer.required(&mut object, "translationAmbiguous", value),
+            Self::TooComplex(value) => writer.required(&mut object, "tooComplex", value),
+            Self::NoTranslations(value) => writer.required(&mut object, "noTranslations", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningCheckFinding")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "valid",
+                "invalid",
+                "satisfiable",
+                "impossible",
+                "translationAmbiguous",
+                "tooComplex",
+                "noTranslations",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningCheckValidFinding>>()?
+                    .map(Self::Valid),
+                1 => reader
+                    .read::<Option<AutomatedReasoningCheckInvalidFinding>>()?
+                    .map(Self::Invalid),
+                2 => reader
+                    .read::<Option<AutomatedReasoningCheckSatisfiableFinding>>()?
+                    .map(Self::Satisfiable),
+                3 => reader
+                    .read::<Option<AutomatedReasoningCheckImpossibleFinding>>()?
+                    .map(Self::Impossible),
+                4 => reader
+                    .read::<Option<AutomatedReasoningCheckTranslationAmbiguousFinding>>()?
+                    .map(Self::TranslationAmbiguous),
+                5 => reader
+                    .read::<Option<AutomatedReasoningCheckTooComplexFinding>>()?
+                    .map(Self::TooComplex),
+                6 => reader
+                    .read::<Option<AutomatedReasoningCheckNoTranslationsFinding>>()?
+                    .map(Self::NoTranslations),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningCheckFinding", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningCheckFinding", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningCheckFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -1488,6 +2023,37 @@ impl structure::Structure for AutomatedReasoningCheckImpossibleFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckImpossibleFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "contradictingRules", &self.contradicting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckImpossibleFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckImpossibleFinding")?;
+        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.contradicting_rules),
+                2 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -1584,6 +2150,29 @@ impl structure::Structure for AutomatedReasoningCheckInputTextReference {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckInputTextReference {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "text", &self.text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckInputTextReference {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { text: None };
+        let mut object = reader.structure("AutomatedReasoningCheckInputTextReference")?;
+        while let Some(member) = reader.member(&mut object, &["text"])? {
+            match member {
+                0 => reader.optional(&mut value.text),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningCheckInputTextReference {
     /// Creates a `AutomatedReasoningCheckInputTextReference` with every member unset.
     pub fn new() -> Self {
@@ -1672,6 +2261,37 @@ impl structure::Structure for AutomatedReasoningCheckInvalidFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckInvalidFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "contradictingRules", &self.contradicting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckInvalidFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckInvalidFinding")?;
+        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.contradicting_rules),
+                2 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -1786,6 +2406,37 @@ impl structure::Structure for AutomatedReasoningCheckLogicWarning {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckLogicWarning {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "premises", &self.premises);
+        writer.optional(&mut object, "claims", &self.claims);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckLogicWarning {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            r#type: None,
+            premises: None,
+            claims: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckLogicWarning")?;
+        while let Some(member) = reader.member(&mut object, &["type", "premises", "claims"])? {
+            match member {
+                0 => reader.optional(&mut value.r#type),
+                1 => reader.optional(&mut value.premises),
+                2 => reader.optional(&mut value.claims),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningCheckLogicWarning {
     /// Creates a `AutomatedReasoningCheckLogicWarning` with every member unset.
     pub fn new() -> Self {
@@ -1891,6 +2542,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningCheckLogicWarningType {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckLogicWarningType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckLogicWarningType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningCheckNoTranslationsFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningCheckNoTranslationsFinding.html)
@@ -1922,6 +2585,27 @@ impl structure::Structure for AutomatedReasoningCheckNoTranslationsFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckNoTranslationsFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckNoTranslationsFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("AutomatedReasoningCheckNoTranslationsFinding")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2026,6 +2710,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningCheckResult {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningCheckRule` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningCheckRule.html)
@@ -2075,6 +2771,34 @@ impl structure::Structure for AutomatedReasoningCheckRule {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckRule {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "id", &self.id);
+        writer.optional(&mut object, "policyVersionArn", &self.policy_version_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckRule {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            id: None,
+            policy_version_arn: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckRule")?;
+        while let Some(member) = reader.member(&mut object, &["id", "policyVersionArn"])? {
+            match member {
+                0 => reader.optional(&mut value.id),
+                1 => reader.optional(&mut value.policy_version_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2188,6 +2912,48 @@ impl structure::Structure for AutomatedReasoningCheckSatisfiableFinding {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckSatisfiableFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "claimsTrueScenario", &self.claims_true_scenario);
+        writer.optional(&mut object, "claimsFalseScenario", &self.claims_false_scenario);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckSatisfiableFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            claims_false_scenario: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckSatisfiableFinding")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "translation",
+                "claimsTrueScenario",
+                "claimsFalseScenario",
+                "logicWarning",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.claims_true_scenario),
+                2 => reader.optional(&mut value.claims_false_scenario),
+                3 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningCheckSatisfiableFinding {
     /// Creates a `AutomatedReasoningCheckSatisfiableFinding` with every member unset.
     pub fn new() -> Self {
@@ -2290,6 +3056,29 @@ impl structure::Structure for AutomatedReasoningCheckScenario {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckScenario {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "statements", &self.statements);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckScenario {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { statements: None };
+        let mut object = reader.structure("AutomatedReasoningCheckScenario")?;
+        while let Some(member) = reader.member(&mut object, &["statements"])? {
+            match member {
+                0 => reader.optional(&mut value.statements),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningCheckScenario {
     /// Creates a `AutomatedReasoningCheckScenario` with every member unset.
     pub fn new() -> Self {
@@ -2346,6 +3135,27 @@ impl structure::Structure for AutomatedReasoningCheckTooComplexFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckTooComplexFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckTooComplexFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("AutomatedReasoningCheckTooComplexFinding")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2442,6 +3252,65 @@ impl structure::Structure for AutomatedReasoningCheckTranslation {
                 None => return Err(structure::missing("confidence")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckTranslation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "premises", &self.premises);
+        writer.required(&mut object, "claims", &self.claims);
+        writer.optional(&mut object, "untranslatedPremises", &self.untranslated_premises);
+        writer.optional(&mut object, "untranslatedClaims", &self.untranslated_claims);
+        writer.encode_required::<Float, _>(&mut object, "confidence", &self.confidence);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckTranslation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<AutomatedReasoningLogicStatement>>,
+            Option<Vec<AutomatedReasoningLogicStatement>>,
+            Option<Vec<AutomatedReasoningCheckInputTextReference>>,
+            Option<Vec<AutomatedReasoningCheckInputTextReference>>,
+            Option<f64>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningCheckTranslation")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "premises",
+                "claims",
+                "untranslatedPremises",
+                "untranslatedClaims",
+                "confidence",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.decode_required::<Float, _>(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            premises: read.0,
+            claims: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("claims")),
+            },
+            untranslated_premises: read.2,
+            untranslated_claims: read.3,
+            confidence: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("confidence")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -2572,6 +3441,34 @@ impl structure::Structure for AutomatedReasoningCheckTranslationAmbiguousFinding
     }
 }
 
+impl json::WriteJson for AutomatedReasoningCheckTranslationAmbiguousFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "options", &self.options);
+        writer.optional(&mut object, "differenceScenarios", &self.difference_scenarios);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckTranslationAmbiguousFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            options: None,
+            difference_scenarios: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckTranslationAmbiguousFinding")?;
+        while let Some(member) = reader.member(&mut object, &["options", "differenceScenarios"])? {
+            match member {
+                0 => reader.optional(&mut value.options),
+                1 => reader.optional(&mut value.difference_scenarios),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningCheckTranslationAmbiguousFinding {
     /// Creates a `AutomatedReasoningCheckTranslationAmbiguousFinding` with every member unset.
     pub fn new() -> Self {
@@ -2655,6 +3552,29 @@ impl structure::Structure for AutomatedReasoningCheckTranslationOption {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckTranslationOption {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translations", &self.translations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckTranslationOption {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { translations: None };
+        let mut object = reader.structure("AutomatedReasoningCheckTranslationOption")?;
+        while let Some(member) = reader.member(&mut object, &["translations"])? {
+            match member {
+                0 => reader.optional(&mut value.translations),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2750,6 +3670,43 @@ impl structure::Structure for AutomatedReasoningCheckValidFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningCheckValidFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "claimsTrueScenario", &self.claims_true_scenario);
+        writer.optional(&mut object, "supportingRules", &self.supporting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningCheckValidFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            supporting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningCheckValidFinding")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["translation", "claimsTrueScenario", "supportingRules", "logicWarning"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.claims_true_scenario),
+                2 => reader.optional(&mut value.supporting_rules),
+                3 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2866,6 +3823,38 @@ impl structure::Structure for AutomatedReasoningLogicStatement {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningLogicStatement {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "logic", &self.logic);
+        writer.optional(&mut object, "naturalLanguage", &self.natural_language);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningLogicStatement {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningLogicStatement")?;
+        while let Some(member) = reader.member(&mut object, &["logic", "naturalLanguage"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            logic: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("logic")),
+            },
+            natural_language: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningLogicStatement {
     /// Creates a `AutomatedReasoningLogicStatement` from its required members; optional members start unset.
     pub fn new(logic: impl Into<String>) -> Self {
@@ -2948,6 +3937,35 @@ impl structure::Structure for AutomatedReasoningPolicyAddRuleAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAddRuleAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "expression", &self.expression);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddRuleAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["expression"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            expression: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("expression")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyAddRuleAnnotation {
     /// Creates a `AutomatedReasoningPolicyAddRuleAnnotation` from its required members; optional members start unset.
     pub fn new(expression: impl Into<String>) -> Self {
@@ -3022,6 +4040,35 @@ impl structure::Structure for AutomatedReasoningPolicyAddRuleFromNaturalLanguage
                 None => return Err(structure::missing("naturalLanguage")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "naturalLanguage", &self.natural_language);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["naturalLanguage"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            natural_language: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("naturalLanguage")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3107,6 +4154,35 @@ impl structure::Structure for AutomatedReasoningPolicyAddRuleMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAddRuleMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "rule", &self.rule);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddRuleMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionRule>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleMutation")?;
+        while let Some(member) = reader.member(&mut object, &["rule"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("rule")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyAddRuleMutation {
     /// Creates a `AutomatedReasoningPolicyAddRuleMutation` from its required members; optional members start unset.
     pub fn new(rule: impl Into<AutomatedReasoningPolicyDefinitionRule>) -> Self {
@@ -3184,6 +4260,51 @@ impl structure::Structure for AutomatedReasoningPolicyAddTypeAnnotation {
                 None => return Err(structure::missing("values")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAddTypeAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "description", &self.description);
+        writer.required(&mut object, "values", &self.values);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddTypeAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyDefinitionTypeValue>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name", "description", "values"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("description")),
+            },
+            values: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("values")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3289,6 +4410,35 @@ impl structure::Structure for AutomatedReasoningPolicyAddTypeMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAddTypeMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddTypeMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionType>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeMutation")?;
+        while let Some(member) = reader.member(&mut object, &["type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyAddTypeMutation {
     /// Creates a `AutomatedReasoningPolicyAddTypeMutation` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<AutomatedReasoningPolicyDefinitionType>) -> Self {
@@ -3356,6 +4506,38 @@ impl structure::Structure for AutomatedReasoningPolicyAddTypeValue {
             },
             description: read.1,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAddTypeValue {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "value", &self.value);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddTypeValue {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeValue")?;
+        while let Some(member) = reader.member(&mut object, &["value", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            value: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+            description: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3469,6 +4651,47 @@ impl structure::Structure for AutomatedReasoningPolicyAddVariableAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAddVariableAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddVariableAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddVariableAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name", "type", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            description: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("description")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyAddVariableAnnotation {
     /// Creates a `AutomatedReasoningPolicyAddVariableAnnotation` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>, r#type: impl Into<String>, description: impl Into<String>) -> Self {
@@ -3569,6 +4792,35 @@ impl structure::Structure for AutomatedReasoningPolicyAddVariableMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAddVariableMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "variable", &self.variable);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAddVariableMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionVariable>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyAddVariableMutation")?;
+        while let Some(member) = reader.member(&mut object, &["variable"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            variable: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("variable")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyAddVariableMutation {
     /// Creates a `AutomatedReasoningPolicyAddVariableMutation` from its required members; optional members start unset.
     pub fn new(variable: impl Into<AutomatedReasoningPolicyDefinitionVariable>) -> Self {
@@ -3638,6 +4890,38 @@ impl structure::Structure for AutomatedReasoningPolicyAnnotatedChunk {
                 None => return Err(structure::missing("content")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAnnotatedChunk {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "pageNumber", &self.page_number);
+        writer.required(&mut object, "content", &self.content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAnnotatedChunk {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>, Option<Vec<AutomatedReasoningPolicyAnnotatedContent>>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyAnnotatedChunk")?;
+        while let Some(member) = reader.member(&mut object, &["pageNumber", "content"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            page_number: read.0,
+            content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3714,6 +4998,43 @@ impl UnionVariants for AutomatedReasoningPolicyAnnotatedContent {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAnnotatedContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Line(value) => writer.required(&mut object, "line", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAnnotatedContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyAnnotatedContent")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["line"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyAnnotatedLine>>()?
+                    .map(Self::Line),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyAnnotatedContent", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyAnnotatedContent", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyAnnotatedContent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3775,6 +5096,34 @@ impl structure::Structure for AutomatedReasoningPolicyAnnotatedLine {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAnnotatedLine {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "lineNumber", &self.line_number);
+        writer.optional(&mut object, "lineText", &self.line_text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAnnotatedLine {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            line_number: None,
+            line_text: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningPolicyAnnotatedLine")?;
+        while let Some(member) = reader.member(&mut object, &["lineNumber", "lineText"])? {
+            match member {
+                0 => reader.optional(&mut value.line_number),
+                1 => reader.optional(&mut value.line_text),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -3933,6 +5282,112 @@ impl UnionVariants for AutomatedReasoningPolicyAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::AddType(value) => writer.required(&mut object, "addType", value),
+            Self::UpdateType(value) => writer.required(&mut object, "updateType", value),
+            Self::DeleteType(value) => writer.required(&mut object, "deleteType", value),
+            Self::AddVariable(value) => writer.required(&mut object, "addVariable", value),
+            Self::UpdateVariable(value) => writer.required(&mut object, "updateVariable", value),
+            Self::DeleteVariable(value) => writer.required(&mut object, "deleteVariable", value),
+            Self::AddRule(value) => writer.required(&mut object, "addRule", value),
+            Self::UpdateRule(value) => writer.required(&mut object, "updateRule", value),
+            Self::DeleteRule(value) => writer.required(&mut object, "deleteRule", value),
+            Self::AddRuleFromNaturalLanguage(value) => {
+                writer.required(&mut object, "addRuleFromNaturalLanguage", value)
+            }
+            Self::UpdateFromRulesFeedback(value) => writer.required(&mut object, "updateFromRulesFeedback", value),
+            Self::UpdateFromScenarioFeedback(value) => {
+                writer.required(&mut object, "updateFromScenarioFeedback", value)
+            }
+            Self::IngestContent(value) => writer.required(&mut object, "ingestContent", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyAnnotation")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "addType",
+                "updateType",
+                "deleteType",
+                "addVariable",
+                "updateVariable",
+                "deleteVariable",
+                "addRule",
+                "updateRule",
+                "deleteRule",
+                "addRuleFromNaturalLanguage",
+                "updateFromRulesFeedback",
+                "updateFromScenarioFeedback",
+                "ingestContent",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddTypeAnnotation>>()?
+                    .map(Self::AddType),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateTypeAnnotation>>()?
+                    .map(Self::UpdateType),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteTypeAnnotation>>()?
+                    .map(Self::DeleteType),
+                3 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddVariableAnnotation>>()?
+                    .map(Self::AddVariable),
+                4 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateVariableAnnotation>>()?
+                    .map(Self::UpdateVariable),
+                5 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteVariableAnnotation>>()?
+                    .map(Self::DeleteVariable),
+                6 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddRuleAnnotation>>()?
+                    .map(Self::AddRule),
+                7 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateRuleAnnotation>>()?
+                    .map(Self::UpdateRule),
+                8 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteRuleAnnotation>>()?
+                    .map(Self::DeleteRule),
+                9 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation>>()?
+                    .map(Self::AddRuleFromNaturalLanguage),
+                10 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation>>()?
+                    .map(Self::UpdateFromRulesFeedback),
+                11 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation>>()?
+                    .map(Self::UpdateFromScenarioFeedback),
+                12 => reader
+                    .read::<Option<AutomatedReasoningPolicyIngestContentAnnotation>>()?
+                    .map(Self::IngestContent),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyAnnotation", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyAnnotation", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyAnnotation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -4054,6 +5509,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyAnnotationStatus {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyAnnotationStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAnnotationStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyAtomicStatement` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyAtomicStatement.html)
@@ -4115,6 +5582,51 @@ impl structure::Structure for AutomatedReasoningPolicyAtomicStatement {
                 None => return Err(structure::missing("location")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyAtomicStatement {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "id", &self.id);
+        writer.required(&mut object, "text", &self.text);
+        writer.required(&mut object, "location", &self.location);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyAtomicStatement {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyStatementLocation>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyAtomicStatement")?;
+        while let Some(member) = reader.member(&mut object, &["id", "text", "location"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("id")),
+            },
+            text: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            location: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("location")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4218,6 +5730,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyBuildDocumentConte
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildDocumentContentType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildDocumentContentType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyBuildLog` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyBuildLog.html)
@@ -4259,6 +5783,35 @@ impl structure::Structure for AutomatedReasoningPolicyBuildLog {
                 None => return Err(structure::missing("entries")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildLog {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "entries", &self.entries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildLog {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyBuildLogEntry>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildLog")?;
+        while let Some(member) = reader.member(&mut object, &["entries"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            entries: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("entries")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4344,6 +5897,51 @@ impl structure::Structure for AutomatedReasoningPolicyBuildLogEntry {
                 None => return Err(structure::missing("buildSteps")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildLogEntry {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "annotation", &self.annotation);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "buildSteps", &self.build_steps);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildLogEntry {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<AutomatedReasoningPolicyAnnotation>,
+            Option<AutomatedReasoningPolicyAnnotationStatus>,
+            Option<Vec<AutomatedReasoningPolicyBuildStep>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildLogEntry")?;
+        while let Some(member) = reader.member(&mut object, &["annotation", "status", "buildSteps"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            annotation: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("annotation")),
+            },
+            status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            build_steps: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("buildSteps")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4443,6 +6041,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyBuildMessageType {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildMessageType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildMessageType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyBuildResultAssetManifest` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyBuildResultAssetManifest.html)
@@ -4484,6 +6094,35 @@ impl structure::Structure for AutomatedReasoningPolicyBuildResultAssetManifest {
                 None => return Err(structure::missing("entries")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssetManifest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "entries", &self.entries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssetManifest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyBuildResultAssetManifestEntry>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildResultAssetManifest")?;
+        while let Some(member) = reader.member(&mut object, &["entries"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            entries: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("entries")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4570,6 +6209,45 @@ impl structure::Structure for AutomatedReasoningPolicyBuildResultAssetManifestEn
             asset_name: read.1,
             asset_id: read.2,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssetManifestEntry {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "assetType", &self.asset_type);
+        writer.optional(&mut object, "assetName", &self.asset_name);
+        writer.optional(&mut object, "assetId", &self.asset_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssetManifestEntry {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<AutomatedReasoningPolicyBuildResultAssetType>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildResultAssetManifestEntry")?;
+        while let Some(member) = reader.member(&mut object, &["assetType", "assetName", "assetId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            asset_type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("assetType")),
+            },
+            asset_name: read.1,
+            asset_id: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4719,6 +6397,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyBuildResultAssetTy
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssetType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssetType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyBuildResultAssets` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyBuildResultAssets.html)
@@ -4803,6 +6493,83 @@ impl UnionVariants for AutomatedReasoningPolicyBuildResultAssets {
                 .map(Self::FidelityReport),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssets {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::PolicyDefinition(value) => writer.required(&mut object, "policyDefinition", value),
+            Self::QualityReport(value) => writer.required(&mut object, "qualityReport", value),
+            Self::BuildLog(value) => writer.required(&mut object, "buildLog", value),
+            Self::GeneratedTestCases(value) => writer.required(&mut object, "generatedTestCases", value),
+            Self::PolicyScenarios(value) => writer.required(&mut object, "policyScenarios", value),
+            Self::AssetManifest(value) => writer.required(&mut object, "assetManifest", value),
+            Self::Document(value) => writer.required(&mut object, "document", value),
+            Self::FidelityReport(value) => writer.required(&mut object, "fidelityReport", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssets {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyBuildResultAssets")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "policyDefinition",
+                "qualityReport",
+                "buildLog",
+                "generatedTestCases",
+                "policyScenarios",
+                "assetManifest",
+                "document",
+                "fidelityReport",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyDefinition>>()?
+                    .map(Self::PolicyDefinition),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyDefinitionQualityReport>>()?
+                    .map(Self::QualityReport),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyBuildLog>>()?
+                    .map(Self::BuildLog),
+                3 => reader
+                    .read::<Option<AutomatedReasoningPolicyGeneratedTestCases>>()?
+                    .map(Self::GeneratedTestCases),
+                4 => reader
+                    .read::<Option<AutomatedReasoningPolicyScenarios>>()?
+                    .map(Self::PolicyScenarios),
+                5 => reader
+                    .read::<Option<AutomatedReasoningPolicyBuildResultAssetManifest>>()?
+                    .map(Self::AssetManifest),
+                6 => reader
+                    .read::<Option<AutomatedReasoningPolicySourceDocument>>()?
+                    .map(Self::Document),
+                7 => reader
+                    .read::<Option<AutomatedReasoningPolicyFidelityReport>>()?
+                    .map(Self::FidelityReport),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyBuildResultAssets", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyBuildResultAssets", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4912,6 +6679,48 @@ impl structure::Structure for AutomatedReasoningPolicyBuildStep {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildStep {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "context", &self.context);
+        writer.optional(&mut object, "priorElement", &self.prior_element);
+        writer.required(&mut object, "messages", &self.messages);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildStep {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<AutomatedReasoningPolicyBuildStepContext>,
+            Option<AutomatedReasoningPolicyDefinitionElement>,
+            Option<Vec<AutomatedReasoningPolicyBuildStepMessage>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildStep")?;
+        while let Some(member) = reader.member(&mut object, &["context", "priorElement", "messages"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            context: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("context")),
+            },
+            prior_element: read.1,
+            messages: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("messages")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyBuildStep {
     /// Creates a `AutomatedReasoningPolicyBuildStep` from its required members; optional members start unset.
     pub fn new(
@@ -4996,6 +6805,47 @@ impl UnionVariants for AutomatedReasoningPolicyBuildStepContext {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildStepContext {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Planning(value) => writer.required(&mut object, "planning", value),
+            Self::Mutation(value) => writer.required(&mut object, "mutation", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildStepContext {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyBuildStepContext")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["planning", "mutation"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyPlanning>>()?
+                    .map(Self::Planning),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyMutation>>()?
+                    .map(Self::Mutation),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyBuildStepContext", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyBuildStepContext", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyBuildStepContext {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -5057,6 +6907,41 @@ impl structure::Structure for AutomatedReasoningPolicyBuildStepMessage {
                 None => return Err(structure::missing("messageType")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildStepMessage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "message", &self.message);
+        writer.required(&mut object, "messageType", &self.message_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildStepMessage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<AutomatedReasoningPolicyBuildMessageType>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildStepMessage")?;
+        while let Some(member) = reader.member(&mut object, &["message", "messageType"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            message: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("message")),
+            },
+            message_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("messageType")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5146,6 +7031,58 @@ impl structure::Structure for AutomatedReasoningPolicyBuildWorkflowDocument {
             },
             document_description: read.3,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowDocument {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "document", &self.document);
+        writer.required(&mut object, "documentContentType", &self.document_content_type);
+        writer.required(&mut object, "documentName", &self.document_name);
+        writer.optional(&mut object, "documentDescription", &self.document_description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowDocument {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Blob>,
+            Option<AutomatedReasoningPolicyBuildDocumentContentType>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowDocument")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["document", "documentContentType", "documentName", "documentDescription"],
+        )? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            document: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("document")),
+            },
+            document_content_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("documentContentType")),
+            },
+            document_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("documentName")),
+            },
+            document_description: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5246,6 +7183,35 @@ impl structure::Structure for AutomatedReasoningPolicyBuildWorkflowRepairContent
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowRepairContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "annotations", &self.annotations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowRepairContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyAnnotation>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowRepairContent")?;
+        while let Some(member) = reader.member(&mut object, &["annotations"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            annotations: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("annotations")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyBuildWorkflowRepairContent {
     /// Creates a `AutomatedReasoningPolicyBuildWorkflowRepairContent` from its required members; optional members start unset.
     pub fn new(annotations: impl Into<Vec<AutomatedReasoningPolicyAnnotation>>) -> Self {
@@ -5317,6 +7283,34 @@ impl structure::Structure for AutomatedReasoningPolicyBuildWorkflowSource {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "policyDefinition", &self.policy_definition);
+        writer.optional(&mut object, "workflowContent", &self.workflow_content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            policy_definition: None,
+            workflow_content: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowSource")?;
+        while let Some(member) = reader.member(&mut object, &["policyDefinition", "workflowContent"])? {
+            match member {
+                0 => reader.optional(&mut value.policy_definition),
+                1 => reader.optional(&mut value.workflow_content),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -5450,6 +7444,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyBuildWorkflowStatu
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyBuildWorkflowSummary` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyBuildWorkflowSummary.html)
@@ -5538,6 +7544,82 @@ impl structure::Structure for AutomatedReasoningPolicyBuildWorkflowSummary {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "buildWorkflowType", &self.build_workflow_type);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildWorkflowStatus>,
+            Option<AutomatedReasoningPolicyBuildWorkflowType>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "buildWorkflowId",
+                "status",
+                "buildWorkflowType",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            build_workflow_type: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowType")),
+            },
+            created_at: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5671,6 +7753,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyBuildWorkflowType 
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyDefinition` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyDefinition.html)
@@ -5737,6 +7831,40 @@ impl structure::Structure for AutomatedReasoningPolicyDefinition {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDefinition {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "version", &self.version);
+        writer.optional(&mut object, "types", &self.types);
+        writer.optional(&mut object, "rules", &self.rules);
+        writer.optional(&mut object, "variables", &self.variables);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinition {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            version: None,
+            types: None,
+            rules: None,
+            variables: None,
+        };
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinition")?;
+        while let Some(member) = reader.member(&mut object, &["version", "types", "rules", "variables"])? {
+            match member {
+                0 => reader.optional(&mut value.version),
+                1 => reader.optional(&mut value.types),
+                2 => reader.optional(&mut value.rules),
+                3 => reader.optional(&mut value.variables),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -5855,6 +7983,58 @@ impl UnionVariants for AutomatedReasoningPolicyDefinitionElement {
                 .map(Self::PolicyDefinitionRule),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionElement {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::PolicyDefinitionVariable(value) => writer.required(&mut object, "policyDefinitionVariable", value),
+            Self::PolicyDefinitionType(value) => writer.required(&mut object, "policyDefinitionType", value),
+            Self::PolicyDefinitionRule(value) => writer.required(&mut object, "policyDefinitionRule", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionElement {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyDefinitionElement")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "policyDefinitionVariable",
+                "policyDefinitionType",
+                "policyDefinitionRule",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyDefinitionVariable>>()?
+                    .map(Self::PolicyDefinitionVariable),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyDefinitionType>>()?
+                    .map(Self::PolicyDefinitionType),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyDefinitionRule>>()?
+                    .map(Self::PolicyDefinitionRule),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyDefinitionElement", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyDefinitionElement", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5984,6 +8164,98 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionQualityReport {
                 None => return Err(structure::missing("disjointRuleSets")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionQualityReport {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "typeCount", &self.type_count);
+        writer.required(&mut object, "variableCount", &self.variable_count);
+        writer.required(&mut object, "ruleCount", &self.rule_count);
+        writer.required(&mut object, "unusedTypes", &self.unused_types);
+        writer.required(&mut object, "unusedTypeValues", &self.unused_type_values);
+        writer.required(&mut object, "unusedVariables", &self.unused_variables);
+        writer.required(&mut object, "conflictingRules", &self.conflicting_rules);
+        writer.required(&mut object, "disjointRuleSets", &self.disjoint_rule_sets);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionQualityReport {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<Vec<String>>,
+            Option<Vec<AutomatedReasoningPolicyDefinitionTypeValuePair>>,
+            Option<Vec<String>>,
+            Option<Vec<String>>,
+            Option<Vec<AutomatedReasoningPolicyDisjointRuleSet>>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionQualityReport")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "typeCount",
+                "variableCount",
+                "ruleCount",
+                "unusedTypes",
+                "unusedTypeValues",
+                "unusedVariables",
+                "conflictingRules",
+                "disjointRuleSets",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            type_count: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("typeCount")),
+            },
+            variable_count: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("variableCount")),
+            },
+            rule_count: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("ruleCount")),
+            },
+            unused_types: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("unusedTypes")),
+            },
+            unused_type_values: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("unusedTypeValues")),
+            },
+            unused_variables: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("unusedVariables")),
+            },
+            conflicting_rules: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("conflictingRules")),
+            },
+            disjoint_rule_sets: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("disjointRuleSets")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -6136,6 +8408,44 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionRule {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionRule {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "id", &self.id);
+        writer.required(&mut object, "expression", &self.expression);
+        writer.optional(&mut object, "alternateExpression", &self.alternate_expression);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionRule {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionRule")?;
+        while let Some(member) = reader.member(&mut object, &["id", "expression", "alternateExpression"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("id")),
+            },
+            expression: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("expression")),
+            },
+            alternate_expression: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDefinitionRule {
     /// Creates a `AutomatedReasoningPolicyDefinitionRule` from its required members; optional members start unset.
     pub fn new(id: impl Into<String>, expression: impl Into<String>) -> Self {
@@ -6267,6 +8577,48 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionType {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "values", &self.values);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyDefinitionTypeValue>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionType")?;
+        while let Some(member) = reader.member(&mut object, &["name", "description", "values"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            values: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("values")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDefinitionType {
     /// Creates a `AutomatedReasoningPolicyDefinitionType` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>, values: impl Into<Vec<AutomatedReasoningPolicyDefinitionTypeValue>>) -> Self {
@@ -6381,6 +8733,38 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionTypeValue {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionTypeValue {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "value", &self.value);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionTypeValue {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionTypeValue")?;
+        while let Some(member) = reader.member(&mut object, &["value", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            value: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+            description: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDefinitionTypeValue {
     /// Creates a `AutomatedReasoningPolicyDefinitionTypeValue` from its required members; optional members start unset.
     pub fn new(value: impl Into<String>) -> Self {
@@ -6480,6 +8864,41 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionTypeValuePair {
                 None => return Err(structure::missing("valueName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionTypeValuePair {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "typeName", &self.type_name);
+        writer.required(&mut object, "valueName", &self.value_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionTypeValuePair {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionTypeValuePair")?;
+        while let Some(member) = reader.member(&mut object, &["typeName", "valueName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            type_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("typeName")),
+            },
+            value_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("valueName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -6587,6 +9006,47 @@ impl structure::Structure for AutomatedReasoningPolicyDefinitionVariable {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDefinitionVariable {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDefinitionVariable {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionVariable")?;
+        while let Some(member) = reader.member(&mut object, &["name", "type", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            description: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("description")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDefinitionVariable {
     /// Creates a `AutomatedReasoningPolicyDefinitionVariable` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>, r#type: impl Into<String>, description: impl Into<String>) -> Self {
@@ -6687,6 +9147,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteRuleAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDeleteRuleAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "ruleId", &self.rule_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteRuleAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteRuleAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["ruleId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("ruleId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDeleteRuleAnnotation {
     /// Creates a `AutomatedReasoningPolicyDeleteRuleAnnotation` from its required members; optional members start unset.
     pub fn new(rule_id: impl Into<String>) -> Self {
@@ -6755,6 +9244,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteRuleMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDeleteRuleMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "id", &self.id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteRuleMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteRuleMutation")?;
+        while let Some(member) = reader.member(&mut object, &["id"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("id")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDeleteRuleMutation {
     /// Creates a `AutomatedReasoningPolicyDeleteRuleMutation` from its required members; optional members start unset.
     pub fn new(id: impl Into<String>) -> Self {
@@ -6818,6 +9336,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteTypeAnnotation {
                 None => return Err(structure::missing("name")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -6895,6 +9442,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteTypeMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeMutation")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDeleteTypeMutation {
     /// Creates a `AutomatedReasoningPolicyDeleteTypeMutation` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>) -> Self {
@@ -6969,6 +9545,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteTypeValue {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeValue {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "value", &self.value);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeValue {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeValue")?;
+        while let Some(member) = reader.member(&mut object, &["value"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            value: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyDeleteTypeValue {
     /// Creates a `AutomatedReasoningPolicyDeleteTypeValue` from its required members; optional members start unset.
     pub fn new(value: impl Into<String>) -> Self {
@@ -7032,6 +9637,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteVariableAnnotation {
                 None => return Err(structure::missing("name")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDeleteVariableAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteVariableAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteVariableAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7106,6 +9740,35 @@ impl structure::Structure for AutomatedReasoningPolicyDeleteVariableMutation {
                 None => return Err(structure::missing("name")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDeleteVariableMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDeleteVariableMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyDeleteVariableMutation")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7188,6 +9851,41 @@ impl structure::Structure for AutomatedReasoningPolicyDisjointRuleSet {
                 None => return Err(structure::missing("rules")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyDisjointRuleSet {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "variables", &self.variables);
+        writer.required(&mut object, "rules", &self.rules);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyDisjointRuleSet {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyDisjointRuleSet")?;
+        while let Some(member) = reader.member(&mut object, &["variables", "rules"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            variables: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("variables")),
+            },
+            rules: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("rules")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7316,6 +10014,74 @@ impl structure::Structure for AutomatedReasoningPolicyFidelityReport {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyFidelityReport {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Float, _>(&mut object, "coverageScore", &self.coverage_score);
+        writer.encode_required::<Float, _>(&mut object, "accuracyScore", &self.accuracy_score);
+        writer.required(&mut object, "ruleReports", &self.rule_reports);
+        writer.required(&mut object, "variableReports", &self.variable_reports);
+        writer.required(&mut object, "documentSources", &self.document_sources);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyFidelityReport {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<f64>,
+            Option<f64>,
+            Option<HashMap<String, AutomatedReasoningPolicyRuleReport>>,
+            Option<HashMap<String, AutomatedReasoningPolicyVariableReport>>,
+            Option<Vec<AutomatedReasoningPolicyReportSourceDocument>>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyFidelityReport")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "coverageScore",
+                "accuracyScore",
+                "ruleReports",
+                "variableReports",
+                "documentSources",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_required::<Float, _>(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            coverage_score: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("coverageScore")),
+            },
+            accuracy_score: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("accuracyScore")),
+            },
+            rule_reports: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("ruleReports")),
+            },
+            variable_reports: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("variableReports")),
+            },
+            document_sources: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("documentSources")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyFidelityReport {
     /// Creates a `AutomatedReasoningPolicyFidelityReport` from its required members; optional members start unset.
     pub fn new(
@@ -7423,6 +10189,43 @@ impl UnionVariants for AutomatedReasoningPolicyGenerateFidelityReportContent {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyGenerateFidelityReportContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Documents(value) => writer.required(&mut object, "documents", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyGenerateFidelityReportContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyGenerateFidelityReportContent")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["documents"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>>()?
+                    .map(Self::Documents),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyGenerateFidelityReportContent", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyGenerateFidelityReportContent", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyGenerateFidelityReportContent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -7499,6 +10302,54 @@ impl structure::Structure for AutomatedReasoningPolicyGeneratedTestCase {
                 None => return Err(structure::missing("expectedAggregatedFindingsResult")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyGeneratedTestCase {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "queryContent", &self.query_content);
+        writer.required(&mut object, "guardContent", &self.guard_content);
+        writer.required(
+            &mut object,
+            "expectedAggregatedFindingsResult",
+            &self.expected_aggregated_findings_result,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyGeneratedTestCase {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<AutomatedReasoningCheckResult>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyGeneratedTestCase")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["queryContent", "guardContent", "expectedAggregatedFindingsResult"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            query_content: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("queryContent")),
+            },
+            guard_content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardContent")),
+            },
+            expected_aggregated_findings_result: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("expectedAggregatedFindingsResult")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7587,6 +10438,35 @@ impl structure::Structure for AutomatedReasoningPolicyGeneratedTestCases {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyGeneratedTestCases {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "generatedTestCases", &self.generated_test_cases);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyGeneratedTestCases {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyGeneratedTestCase>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyGeneratedTestCases")?;
+        while let Some(member) = reader.member(&mut object, &["generatedTestCases"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            generated_test_cases: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("generatedTestCases")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyGeneratedTestCases {
     /// Creates a `AutomatedReasoningPolicyGeneratedTestCases` from its required members; optional members start unset.
     pub fn new(generated_test_cases: impl Into<Vec<AutomatedReasoningPolicyGeneratedTestCase>>) -> Self {
@@ -7649,6 +10529,35 @@ impl structure::Structure for AutomatedReasoningPolicyIngestContentAnnotation {
                 None => return Err(structure::missing("content")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyIngestContentAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "content", &self.content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyIngestContentAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyIngestContentAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["content"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            content: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7738,6 +10647,41 @@ impl structure::Structure for AutomatedReasoningPolicyIterativeRefinementContent
             },
             feedback: read.1,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyIterativeRefinementContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "documents", &self.documents);
+        writer.optional(&mut object, "feedback", &self.feedback);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyIterativeRefinementContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>,
+            Option<String>,
+        ) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyIterativeRefinementContent")?;
+        while let Some(member) = reader.member(&mut object, &["documents", "feedback"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            documents: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("documents")),
+            },
+            feedback: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7876,6 +10820,88 @@ impl UnionVariants for AutomatedReasoningPolicyMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::AddType(value) => writer.required(&mut object, "addType", value),
+            Self::UpdateType(value) => writer.required(&mut object, "updateType", value),
+            Self::DeleteType(value) => writer.required(&mut object, "deleteType", value),
+            Self::AddVariable(value) => writer.required(&mut object, "addVariable", value),
+            Self::UpdateVariable(value) => writer.required(&mut object, "updateVariable", value),
+            Self::DeleteVariable(value) => writer.required(&mut object, "deleteVariable", value),
+            Self::AddRule(value) => writer.required(&mut object, "addRule", value),
+            Self::UpdateRule(value) => writer.required(&mut object, "updateRule", value),
+            Self::DeleteRule(value) => writer.required(&mut object, "deleteRule", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyMutation")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "addType",
+                "updateType",
+                "deleteType",
+                "addVariable",
+                "updateVariable",
+                "deleteVariable",
+                "addRule",
+                "updateRule",
+                "deleteRule",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddTypeMutation>>()?
+                    .map(Self::AddType),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateTypeMutation>>()?
+                    .map(Self::UpdateType),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteTypeMutation>>()?
+                    .map(Self::DeleteType),
+                3 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddVariableMutation>>()?
+                    .map(Self::AddVariable),
+                4 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateVariableMutation>>()?
+                    .map(Self::UpdateVariable),
+                5 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteVariableMutation>>()?
+                    .map(Self::DeleteVariable),
+                6 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddRuleMutation>>()?
+                    .map(Self::AddRule),
+                7 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateRuleMutation>>()?
+                    .map(Self::UpdateRule),
+                8 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteRuleMutation>>()?
+                    .map(Self::DeleteRule),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyMutation", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyMutation", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyMutation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -7951,6 +10977,27 @@ impl structure::Structure for AutomatedReasoningPolicyPlanning {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyPlanning {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyPlanning {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("AutomatedReasoningPolicyPlanning")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -8045,6 +11092,74 @@ impl structure::Structure for AutomatedReasoningPolicyReportSourceDocument {
                 None => return Err(structure::missing("documentContent")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyReportSourceDocument {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "documentName", &self.document_name);
+        writer.required(&mut object, "documentHash", &self.document_hash);
+        writer.required(&mut object, "documentId", &self.document_id);
+        writer.required(&mut object, "atomicStatements", &self.atomic_statements);
+        writer.required(&mut object, "documentContent", &self.document_content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyReportSourceDocument {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyAtomicStatement>>,
+            Option<Vec<AutomatedReasoningPolicyAnnotatedChunk>>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyReportSourceDocument")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "documentName",
+                "documentHash",
+                "documentId",
+                "atomicStatements",
+                "documentContent",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            document_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("documentName")),
+            },
+            document_hash: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("documentHash")),
+            },
+            document_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("documentId")),
+            },
+            atomic_statements: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("atomicStatements")),
+            },
+            document_content: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("documentContent")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8197,6 +11312,62 @@ impl structure::Structure for AutomatedReasoningPolicyRuleReport {
             accuracy_score: read.3,
             accuracy_justification: read.4,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyRuleReport {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "rule", &self.rule);
+        writer.optional(&mut object, "groundingStatements", &self.grounding_statements);
+        writer.optional(&mut object, "groundingJustifications", &self.grounding_justifications);
+        writer.encode_optional::<Float, _>(&mut object, "accuracyScore", &self.accuracy_score);
+        writer.optional(&mut object, "accuracyJustification", &self.accuracy_justification);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyRuleReport {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyStatementReference>>,
+            Option<Vec<String>>,
+            Option<f64>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyRuleReport")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "rule",
+                "groundingStatements",
+                "groundingJustifications",
+                "accuracyScore",
+                "accuracyJustification",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.decode_optional::<Float, _>(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("rule")),
+            },
+            grounding_statements: read.1,
+            grounding_justifications: read.2,
+            accuracy_score: read.3,
+            accuracy_justification: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8365,6 +11536,61 @@ impl structure::Structure for AutomatedReasoningPolicyScenario {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyScenario {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "expression", &self.expression);
+        writer.required(&mut object, "alternateExpression", &self.alternate_expression);
+        writer.required(&mut object, "expectedResult", &self.expected_result);
+        writer.required(&mut object, "ruleIds", &self.rule_ids);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyScenario {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningCheckResult>,
+            Option<Vec<String>>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyScenario")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["expression", "alternateExpression", "expectedResult", "ruleIds"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            expression: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("expression")),
+            },
+            alternate_expression: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("alternateExpression")),
+            },
+            expected_result: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("expectedResult")),
+            },
+            rule_ids: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("ruleIds")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyScenario {
     /// Creates a `AutomatedReasoningPolicyScenario` from its required members; optional members start unset.
     pub fn new(
@@ -8467,6 +11693,35 @@ impl structure::Structure for AutomatedReasoningPolicyScenarios {
                 None => return Err(structure::missing("policyScenarios")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyScenarios {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyScenarios", &self.policy_scenarios);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyScenarios {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyScenario>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyScenarios")?;
+        while let Some(member) = reader.member(&mut object, &["policyScenarios"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_scenarios: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyScenarios")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8575,6 +11830,71 @@ impl structure::Structure for AutomatedReasoningPolicySourceDocument {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicySourceDocument {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "document", &self.document);
+        writer.required(&mut object, "documentContentType", &self.document_content_type);
+        writer.required(&mut object, "documentName", &self.document_name);
+        writer.optional(&mut object, "documentDescription", &self.document_description);
+        writer.required(&mut object, "documentHash", &self.document_hash);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicySourceDocument {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Blob>,
+            Option<AutomatedReasoningPolicyBuildDocumentContentType>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicySourceDocument")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "document",
+                "documentContentType",
+                "documentName",
+                "documentDescription",
+                "documentHash",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            document: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("document")),
+            },
+            document_content_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("documentContentType")),
+            },
+            document_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("documentName")),
+            },
+            document_description: read.3,
+            document_hash: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("documentHash")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicySourceDocument {
     /// Creates a `AutomatedReasoningPolicySourceDocument` from its required members; optional members start unset.
     pub fn new(
@@ -8679,6 +11999,35 @@ impl structure::Structure for AutomatedReasoningPolicyStatementLocation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyStatementLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "lines", &self.lines);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyStatementLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<i32>>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyStatementLocation")?;
+        while let Some(member) = reader.member(&mut object, &["lines"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            lines: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("lines")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyStatementLocation {
     /// Creates a `AutomatedReasoningPolicyStatementLocation` from its required members; optional members start unset.
     pub fn new(lines: impl Into<Vec<i32>>) -> Self {
@@ -8739,6 +12088,41 @@ impl structure::Structure for AutomatedReasoningPolicyStatementReference {
                 None => return Err(structure::missing("statementId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyStatementReference {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "documentId", &self.document_id);
+        writer.required(&mut object, "statementId", &self.statement_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyStatementReference {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyStatementReference")?;
+        while let Some(member) = reader.member(&mut object, &["documentId", "statementId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            document_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("documentId")),
+            },
+            statement_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("statementId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8876,6 +12260,87 @@ impl structure::Structure for AutomatedReasoningPolicySummary {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicySummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "version", &self.version);
+        writer.required(&mut object, "policyId", &self.policy_id);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicySummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicySummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "name",
+                "description",
+                "version",
+                "policyId",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.2,
+            version: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            policy_id: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("policyId")),
+            },
+            created_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9050,6 +12515,85 @@ impl structure::Structure for AutomatedReasoningPolicyTestCase {
             },
             confidence_threshold: read.6,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyTestCase {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.required(&mut object, "guardContent", &self.guard_content);
+        writer.optional(&mut object, "queryContent", &self.query_content);
+        writer.optional(
+            &mut object,
+            "expectedAggregatedFindingsResult",
+            &self.expected_aggregated_findings_result,
+        );
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.confidence_threshold);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyTestCase {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningCheckResult>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<f64>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyTestCase")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "testCaseId",
+                "guardContent",
+                "queryContent",
+                "expectedAggregatedFindingsResult",
+                "createdAt",
+                "updatedAt",
+                "confidenceThreshold",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_optional::<Float, _>(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            test_case_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+            guard_content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardContent")),
+            },
+            query_content: read.2,
+            expected_aggregated_findings_result: read.3,
+            created_at: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+            confidence_threshold: read.6,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9240,6 +12784,85 @@ impl structure::Structure for AutomatedReasoningPolicyTestResult {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyTestResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "testCase", &self.test_case);
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testRunStatus", &self.test_run_status);
+        writer.optional(&mut object, "testFindings", &self.test_findings);
+        writer.optional(&mut object, "testRunResult", &self.test_run_result);
+        writer.optional(
+            &mut object,
+            "aggregatedTestFindingsResult",
+            &self.aggregated_test_findings_result,
+        );
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyTestResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<AutomatedReasoningPolicyTestCase>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyTestRunStatus>,
+            Option<Vec<AutomatedReasoningCheckFinding>>,
+            Option<AutomatedReasoningPolicyTestRunResult>,
+            Option<AutomatedReasoningCheckResult>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyTestResult")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "testCase",
+                "policyArn",
+                "testRunStatus",
+                "testFindings",
+                "testRunResult",
+                "aggregatedTestFindingsResult",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            test_case: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("testCase")),
+            },
+            policy_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_run_status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("testRunStatus")),
+            },
+            test_findings: read.3,
+            test_run_result: read.4,
+            aggregated_test_findings_result: read.5,
+            updated_at: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyTestResult {
     /// Creates a `AutomatedReasoningPolicyTestResult` from its required members; optional members start unset.
     pub fn new(
@@ -9364,6 +12987,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyTestRunResult {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyTestRunResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyTestRunResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyTestRunStatus` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9437,6 +13072,18 @@ impl<'de> serde::Deserialize<'de> for AutomatedReasoningPolicyTestRunStatus {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyTestRunStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyTestRunStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AutomatedReasoningPolicyTypeValueAnnotation` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_AutomatedReasoningPolicyTypeValueAnnotation.html)
@@ -9491,6 +13138,53 @@ impl UnionVariants for AutomatedReasoningPolicyTypeValueAnnotation {
                 .map(Self::DeleteTypeValue),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyTypeValueAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::AddTypeValue(value) => writer.required(&mut object, "addTypeValue", value),
+            Self::UpdateTypeValue(value) => writer.required(&mut object, "updateTypeValue", value),
+            Self::DeleteTypeValue(value) => writer.required(&mut object, "deleteTypeValue", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyTypeValueAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyTypeValueAnnotation")?;
+        while let Some((member, key)) =
+            reader.union_member(&mut object, &["addTypeValue", "updateTypeValue", "deleteTypeValue"])?
+        {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AutomatedReasoningPolicyAddTypeValue>>()?
+                    .map(Self::AddTypeValue),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyUpdateTypeValue>>()?
+                    .map(Self::UpdateTypeValue),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyDeleteTypeValue>>()?
+                    .map(Self::DeleteTypeValue),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyTypeValueAnnotation", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyTypeValueAnnotation", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9565,6 +13259,38 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateFromRuleFeedbackAnno
                 None => return Err(structure::missing("feedback")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "ruleIds", &self.rule_ids);
+        writer.required(&mut object, "feedback", &self.feedback);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["ruleIds", "feedback"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule_ids: read.0,
+            feedback: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("feedback")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9680,6 +13406,41 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateFromScenarioFeedback
             },
             feedback: read.2,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "ruleIds", &self.rule_ids);
+        writer.required(&mut object, "scenarioExpression", &self.scenario_expression);
+        writer.optional(&mut object, "feedback", &self.feedback);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["ruleIds", "scenarioExpression", "feedback"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule_ids: read.0,
+            scenario_expression: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("scenarioExpression")),
+            },
+            feedback: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9807,6 +13568,41 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateRuleAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyUpdateRuleAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "ruleId", &self.rule_id);
+        writer.required(&mut object, "expression", &self.expression);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateRuleAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateRuleAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["ruleId", "expression"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("ruleId")),
+            },
+            expression: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("expression")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyUpdateRuleAnnotation {
     /// Creates a `AutomatedReasoningPolicyUpdateRuleAnnotation` from its required members; optional members start unset.
     pub fn new(rule_id: impl Into<String>, expression: impl Into<String>) -> Self {
@@ -9892,6 +13688,35 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateRuleMutation {
                 None => return Err(structure::missing("rule")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyUpdateRuleMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "rule", &self.rule);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateRuleMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionRule>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateRuleMutation")?;
+        while let Some(member) = reader.member(&mut object, &["rule"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rule: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("rule")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9982,6 +13807,52 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateTypeAnnotation {
                 None => return Err(structure::missing("values")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyUpdateTypeAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "newName", &self.new_name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "values", &self.values);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyTypeValueAnnotation>>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name", "newName", "description", "values"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            new_name: read.1,
+            description: read.2,
+            values: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("values")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10107,6 +13978,35 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateTypeMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyUpdateTypeMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionType>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeMutation")?;
+        while let Some(member) = reader.member(&mut object, &["type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyUpdateTypeMutation {
     /// Creates a `AutomatedReasoningPolicyUpdateTypeMutation` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<AutomatedReasoningPolicyDefinitionType>) -> Self {
@@ -10181,6 +14081,41 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateTypeValue {
             new_value: read.1,
             description: read.2,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyUpdateTypeValue {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "value", &self.value);
+        writer.optional(&mut object, "newValue", &self.new_value);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeValue {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeValue")?;
+        while let Some(member) = reader.member(&mut object, &["value", "newValue", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            value: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+            new_value: read.1,
+            description: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10313,6 +14248,41 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateVariableAnnotation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyUpdateVariableAnnotation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "newName", &self.new_name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateVariableAnnotation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateVariableAnnotation")?;
+        while let Some(member) = reader.member(&mut object, &["name", "newName", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            new_name: read.1,
+            description: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyUpdateVariableAnnotation {
     /// Creates a `AutomatedReasoningPolicyUpdateVariableAnnotation` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>) -> Self {
@@ -10425,6 +14395,35 @@ impl structure::Structure for AutomatedReasoningPolicyUpdateVariableMutation {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyUpdateVariableMutation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "variable", &self.variable);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyUpdateVariableMutation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinitionVariable>,) = (None,);
+        let mut object = reader.structure("AutomatedReasoningPolicyUpdateVariableMutation")?;
+        while let Some(member) = reader.member(&mut object, &["variable"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            variable: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("variable")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutomatedReasoningPolicyUpdateVariableMutation {
     /// Creates a `AutomatedReasoningPolicyUpdateVariableMutation` from its required members; optional members start unset.
     pub fn new(variable: impl Into<AutomatedReasoningPolicyDefinitionVariable>) -> Self {
@@ -10524,6 +14523,62 @@ impl structure::Structure for AutomatedReasoningPolicyVariableReport {
             accuracy_score: read.3,
             accuracy_justification: read.4,
         })
+    }
+}
+
+impl json::WriteJson for AutomatedReasoningPolicyVariableReport {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyVariable", &self.policy_variable);
+        writer.optional(&mut object, "groundingStatements", &self.grounding_statements);
+        writer.optional(&mut object, "groundingJustifications", &self.grounding_justifications);
+        writer.encode_optional::<Float, _>(&mut object, "accuracyScore", &self.accuracy_score);
+        writer.optional(&mut object, "accuracyJustification", &self.accuracy_justification);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyVariableReport {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyStatementReference>>,
+            Option<Vec<String>>,
+            Option<f64>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("AutomatedReasoningPolicyVariableReport")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyVariable",
+                "groundingStatements",
+                "groundingJustifications",
+                "accuracyScore",
+                "accuracyJustification",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.decode_optional::<Float, _>(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_variable: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyVariable")),
+            },
+            grounding_statements: read.1,
+            grounding_justifications: read.2,
+            accuracy_score: read.3,
+            accuracy_justification: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10684,6 +14739,67 @@ impl UnionVariants for AutomatedReasoningPolicyWorkflowTypeContent {
     }
 }
 
+impl json::WriteJson for AutomatedReasoningPolicyWorkflowTypeContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Documents(value) => writer.required(&mut object, "documents", value),
+            Self::PolicyRepairAssets(value) => writer.required(&mut object, "policyRepairAssets", value),
+            Self::GenerateFidelityReportContent(value) => {
+                writer.required(&mut object, "generateFidelityReportContent", value)
+            }
+            Self::IterativeRefinementContent(value) => {
+                writer.required(&mut object, "iterativeRefinementContent", value)
+            }
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutomatedReasoningPolicyWorkflowTypeContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AutomatedReasoningPolicyWorkflowTypeContent")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "documents",
+                "policyRepairAssets",
+                "generateFidelityReportContent",
+                "iterativeRefinementContent",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>>()?
+                    .map(Self::Documents),
+                1 => reader
+                    .read::<Option<AutomatedReasoningPolicyBuildWorkflowRepairContent>>()?
+                    .map(Self::PolicyRepairAssets),
+                2 => reader
+                    .read::<Option<AutomatedReasoningPolicyGenerateFidelityReportContent>>()?
+                    .map(Self::GenerateFidelityReportContent),
+                3 => reader
+                    .read::<Option<AutomatedReasoningPolicyIterativeRefinementContent>>()?
+                    .map(Self::IterativeRefinementContent),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AutomatedReasoningPolicyWorkflowTypeContent", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AutomatedReasoningPolicyWorkflowTypeContent", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AutomatedReasoningPolicyWorkflowTypeContent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -10774,6 +14890,44 @@ impl structure::Structure for BatchDeleteAdvancedPromptOptimizationJobError {
     }
 }
 
+impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobError {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.required(&mut object, "code", &self.code);
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobError {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobError")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "code", "message"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+            code: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("code")),
+            },
+            message: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl BatchDeleteAdvancedPromptOptimizationJobError {
     /// Creates a `BatchDeleteAdvancedPromptOptimizationJobError` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>, code: impl Into<String>) -> Self {
@@ -10858,6 +15012,41 @@ impl structure::Structure for BatchDeleteAdvancedPromptOptimizationJobItem {
     }
 }
 
+impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobItem {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.required(&mut object, "jobStatus", &self.job_status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobItem {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<AdvancedPromptOptimizationJobStatus>) = (None, None);
+        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobItem")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "jobStatus"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+            job_status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobStatus")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl BatchDeleteAdvancedPromptOptimizationJobItem {
     /// Creates a `BatchDeleteAdvancedPromptOptimizationJobItem` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>, job_status: impl Into<AdvancedPromptOptimizationJobStatus>) -> Self {
@@ -10924,6 +15113,35 @@ impl structure::Structure for BatchDeleteAdvancedPromptOptimizationJobRequest {
                 None => return Err(structure::missing("jobIdentifiers")),
             },
         })
+    }
+}
+
+impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifiers", &self.job_identifiers);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>,) = (None,);
+        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifiers: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifiers")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11005,6 +15223,48 @@ impl structure::Structure for BatchDeleteAdvancedPromptOptimizationJobResponse {
                 None => return Err(structure::missing("advancedPromptOptimizationJobs")),
             },
         })
+    }
+}
+
+impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "errors", &self.errors);
+        writer.required(
+            &mut object,
+            "advancedPromptOptimizationJobs",
+            &self.advanced_prompt_optimization_jobs,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<BatchDeleteAdvancedPromptOptimizationJobError>>,
+            Option<Vec<BatchDeleteAdvancedPromptOptimizationJobItem>>,
+        ) = (None, None);
+        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["errors", "advancedPromptOptimizationJobs"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            errors: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("errors")),
+            },
+            advanced_prompt_optimization_jobs: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("advancedPromptOptimizationJobs")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11108,6 +15368,44 @@ impl structure::Structure for BatchDeleteEvaluationJobError {
     }
 }
 
+impl json::WriteJson for BatchDeleteEvaluationJobError {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.required(&mut object, "code", &self.code);
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteEvaluationJobError {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("BatchDeleteEvaluationJobError")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "code", "message"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+            code: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("code")),
+            },
+            message: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl BatchDeleteEvaluationJobError {
     /// Creates a `BatchDeleteEvaluationJobError` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>, code: impl Into<String>) -> Self {
@@ -11197,6 +15495,41 @@ impl structure::Structure for BatchDeleteEvaluationJobItem {
     }
 }
 
+impl json::WriteJson for BatchDeleteEvaluationJobItem {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.required(&mut object, "jobStatus", &self.job_status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteEvaluationJobItem {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<EvaluationJobStatus>) = (None, None);
+        let mut object = reader.structure("BatchDeleteEvaluationJobItem")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "jobStatus"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+            job_status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobStatus")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl BatchDeleteEvaluationJobItem {
     /// Creates a `BatchDeleteEvaluationJobItem` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>, job_status: impl Into<EvaluationJobStatus>) -> Self {
@@ -11267,6 +15600,35 @@ impl structure::Structure for BatchDeleteEvaluationJobRequest {
                 None => return Err(structure::missing("jobIdentifiers")),
             },
         })
+    }
+}
+
+impl json::WriteJson for BatchDeleteEvaluationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifiers", &self.job_identifiers);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteEvaluationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>,) = (None,);
+        let mut object = reader.structure("BatchDeleteEvaluationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifiers: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifiers")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11348,6 +15710,44 @@ impl structure::Structure for BatchDeleteEvaluationJobResponse {
     }
 }
 
+impl json::WriteJson for BatchDeleteEvaluationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "errors", &self.errors);
+        writer.required(&mut object, "evaluationJobs", &self.evaluation_jobs);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BatchDeleteEvaluationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<BatchDeleteEvaluationJobError>>,
+            Option<Vec<BatchDeleteEvaluationJobItem>>,
+        ) = (None, None);
+        let mut object = reader.structure("BatchDeleteEvaluationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["errors", "evaluationJobs"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            errors: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("errors")),
+            },
+            evaluation_jobs: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("evaluationJobs")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl BatchDeleteEvaluationJobResponse {
     /// Creates a `BatchDeleteEvaluationJobResponse` from its required members; optional members start unset.
     pub fn new(
@@ -11422,6 +15822,35 @@ impl structure::Structure for BedrockEvaluatorModel {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for BedrockEvaluatorModel {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BedrockEvaluatorModel {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("BedrockEvaluatorModel")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11507,6 +15936,47 @@ impl structure::Structure for ByteContentDoc {
                 None => return Err(structure::missing("data")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ByteContentDoc {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "identifier", &self.identifier);
+        writer.required(&mut object, "contentType", &self.content_type);
+        writer.encode_required::<Base64, _>(&mut object, "data", &self.data);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ByteContentDoc {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<Blob>) = (None, None, None);
+        let mut object = reader.structure("ByteContentDoc")?;
+        while let Some(member) = reader.member(&mut object, &["identifier", "contentType", "data"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Base64, _>(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("identifier")),
+            },
+            content_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("contentType")),
+            },
+            data: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("data")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11600,6 +16070,41 @@ impl structure::Structure for CancelAutomatedReasoningPolicyBuildWorkflowRequest
     }
 }
 
+impl json::WriteJson for CancelAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CancelAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("CancelAutomatedReasoningPolicyBuildWorkflowRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CancelAutomatedReasoningPolicyBuildWorkflowRequest {
     /// Creates a `CancelAutomatedReasoningPolicyBuildWorkflowRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, build_workflow_id: impl Into<String>) -> Self {
@@ -11661,6 +16166,27 @@ impl structure::Structure for CancelAutomatedReasoningPolicyBuildWorkflowRespons
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for CancelAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CancelAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("CancelAutomatedReasoningPolicyBuildWorkflowResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -11735,6 +16261,50 @@ impl structure::Structure for CloudWatchConfig {
             },
             large_data_delivery_s3_config: read.2,
         })
+    }
+}
+
+impl json::WriteJson for CloudWatchConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "logGroupName", &self.log_group_name);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(
+            &mut object,
+            "largeDataDeliveryS3Config",
+            &self.large_data_delivery_s3_config,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CloudWatchConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<S3Config>) = (None, None, None);
+        let mut object = reader.structure("CloudWatchConfig")?;
+        while let Some(member) =
+            reader.member(&mut object, &["logGroupName", "roleArn", "largeDataDeliveryS3Config"])?
+        {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            log_group_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("logGroupName")),
+            },
+            role_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            large_data_delivery_s3_config: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11834,6 +16404,18 @@ impl<'de> serde::Deserialize<'de> for CommitmentDuration {
     }
 }
 
+impl json::WriteJson for CommitmentDuration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CommitmentDuration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ConfigurationOwner` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11888,6 +16470,18 @@ impl serde::Serialize for ConfigurationOwner {
 impl<'de> serde::Deserialize<'de> for ConfigurationOwner {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ConfigurationOwner {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ConfigurationOwner {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -11999,6 +16593,86 @@ impl structure::Structure for CreateAdvancedPromptOptimizationJobRequest {
                 None => return Err(structure::missing("modelConfigurations")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateAdvancedPromptOptimizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "jobDescription", &self.job_description);
+        writer.optional(&mut object, "clientToken", &self.client_token);
+        writer.required(&mut object, "inputConfig", &self.input_config);
+        writer.required(&mut object, "outputConfig", &self.output_config);
+        writer.optional(&mut object, "encryptionKeyArn", &self.encryption_key_arn);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.required(&mut object, "modelConfigurations", &self.model_configurations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAdvancedPromptOptimizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AdvancedPromptOptimizationInputConfig>,
+            Option<AdvancedPromptOptimizationOutputConfig>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<Vec<ModelConfiguration>>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateAdvancedPromptOptimizationJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "jobDescription",
+                "clientToken",
+                "inputConfig",
+                "outputConfig",
+                "encryptionKeyArn",
+                "tags",
+                "modelConfigurations",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.required(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            job_description: read.1,
+            client_token: read.2,
+            input_config: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("inputConfig")),
+            },
+            output_config: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("outputConfig")),
+            },
+            encryption_key_arn: read.5,
+            tags: read.6,
+            model_configurations: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("modelConfigurations")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12144,6 +16818,35 @@ impl structure::Structure for CreateAdvancedPromptOptimizationJobResponse {
     }
 }
 
+impl json::WriteJson for CreateAdvancedPromptOptimizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAdvancedPromptOptimizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateAdvancedPromptOptimizationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateAdvancedPromptOptimizationJobResponse {
     /// Creates a `CreateAdvancedPromptOptimizationJobResponse` from its required members; optional members start unset.
     pub fn new(job_arn: impl Into<String>) -> Self {
@@ -12253,6 +16956,67 @@ impl structure::Structure for CreateAutomatedReasoningPolicyRequest {
             kms_key_id: read.4,
             tags: read.5,
         })
+    }
+}
+
+impl json::WriteJson for CreateAutomatedReasoningPolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.optional(&mut object, "policyDefinition", &self.policy_definition);
+        writer.optional(&mut object, "kmsKeyId", &self.kms_key_id);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyDefinition>,
+            Option<String>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "description",
+                "clientRequestToken",
+                "policyDefinition",
+                "kmsKeyId",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            client_request_token: read.2,
+            policy_definition: read.3,
+            kms_key_id: read.4,
+            tags: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12451,6 +17215,84 @@ impl structure::Structure for CreateAutomatedReasoningPolicyResponse {
     }
 }
 
+impl json::WriteJson for CreateAutomatedReasoningPolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "version", &self.version);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "definitionHash", &self.definition_hash);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "version",
+                "name",
+                "description",
+                "definitionHash",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.3,
+            definition_hash: read.4,
+            created_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateAutomatedReasoningPolicyResponse {
     /// Creates a `CreateAutomatedReasoningPolicyResponse` from its required members; optional members start unset.
     pub fn new(
@@ -12624,6 +17466,77 @@ impl structure::Structure for CreateAutomatedReasoningPolicyTestCaseRequest {
     }
 }
 
+impl json::WriteJson for CreateAutomatedReasoningPolicyTestCaseRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "guardContent", &self.guard_content);
+        writer.optional(&mut object, "queryContent", &self.query_content);
+        writer.required(
+            &mut object,
+            "expectedAggregatedFindingsResult",
+            &self.expected_aggregated_findings_result,
+        );
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.confidence_threshold);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyTestCaseRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningCheckResult>,
+            Option<String>,
+            Option<f64>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyTestCaseRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "guardContent",
+                "queryContent",
+                "expectedAggregatedFindingsResult",
+                "clientRequestToken",
+                "confidenceThreshold",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.decode_optional::<Float, _>(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            guard_content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardContent")),
+            },
+            query_content: read.2,
+            expected_aggregated_findings_result: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("expectedAggregatedFindingsResult")),
+            },
+            client_request_token: read.4,
+            confidence_threshold: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateAutomatedReasoningPolicyTestCaseRequest {
     /// Creates a `CreateAutomatedReasoningPolicyTestCaseRequest` from its required members; optional members start unset.
     pub fn new(
@@ -12755,6 +17668,41 @@ impl structure::Structure for CreateAutomatedReasoningPolicyTestCaseResponse {
     }
 }
 
+impl json::WriteJson for CreateAutomatedReasoningPolicyTestCaseResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyTestCaseResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyTestCaseResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateAutomatedReasoningPolicyTestCaseResponse {
     /// Creates a `CreateAutomatedReasoningPolicyTestCaseResponse` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, test_case_id: impl Into<String>) -> Self {
@@ -12851,6 +17799,54 @@ impl structure::Structure for CreateAutomatedReasoningPolicyVersionRequest {
             },
             tags: read.3,
         })
+    }
+}
+
+impl json::WriteJson for CreateAutomatedReasoningPolicyVersionRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(
+            &mut object,
+            "lastUpdatedDefinitionHash",
+            &self.last_updated_definition_hash,
+        );
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyVersionRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<Vec<Tag>>) = (None, None, None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyVersionRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["policyArn", "clientRequestToken", "lastUpdatedDefinitionHash", "tags"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            client_request_token: read.1,
+            last_updated_definition_hash: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("lastUpdatedDefinitionHash")),
+            },
+            tags: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13007,6 +18003,79 @@ impl structure::Structure for CreateAutomatedReasoningPolicyVersionResponse {
                 None => return Err(structure::missing("createdAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateAutomatedReasoningPolicyVersionResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "version", &self.version);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "definitionHash", &self.definition_hash);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateAutomatedReasoningPolicyVersionResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("CreateAutomatedReasoningPolicyVersionResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "version",
+                "name",
+                "description",
+                "definitionHash",
+                "createdAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.3,
+            definition_hash: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("definitionHash")),
+            },
+            created_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13174,6 +18243,65 @@ impl structure::Structure for CreateCustomModelDeploymentRequest {
     }
 }
 
+impl json::WriteJson for CreateCustomModelDeploymentRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelDeploymentName", &self.model_deployment_name);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateCustomModelDeploymentRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("CreateCustomModelDeploymentRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelDeploymentName",
+                "modelArn",
+                "description",
+                "tags",
+                "clientRequestToken",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_deployment_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelDeploymentName")),
+            },
+            model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            description: read.2,
+            tags: read.3,
+            client_request_token: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateCustomModelDeploymentRequest {
     /// Creates a `CreateCustomModelDeploymentRequest` from its required members; optional members start unset.
     pub fn new(model_deployment_name: impl Into<String>, model_arn: impl Into<String>) -> Self {
@@ -13285,6 +18413,39 @@ impl structure::Structure for CreateCustomModelDeploymentResponse {
                 None => return Err(structure::missing("customModelDeploymentArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateCustomModelDeploymentResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentArn",
+            &self.custom_model_deployment_arn,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateCustomModelDeploymentResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateCustomModelDeploymentResponse")?;
+        while let Some(member) = reader.member(&mut object, &["customModelDeploymentArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13417,6 +18578,72 @@ impl structure::Structure for CreateCustomModelRequest {
             model_tags: read.5,
             client_request_token: read.6,
         })
+    }
+}
+
+impl json::WriteJson for CreateCustomModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelName", &self.model_name);
+        writer.optional(&mut object, "modelSourceConfig", &self.model_source_config);
+        writer.optional(&mut object, "customModelDataSource", &self.custom_model_data_source);
+        writer.optional(&mut object, "modelKmsKeyArn", &self.model_kms_key_arn);
+        writer.optional(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "modelTags", &self.model_tags);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateCustomModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<ModelDataSource>,
+            Option<CustomModelDataSource>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateCustomModelRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelName",
+                "modelSourceConfig",
+                "customModelDataSource",
+                "modelKmsKeyArn",
+                "roleArn",
+                "modelTags",
+                "clientRequestToken",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelName")),
+            },
+            model_source_config: read.1,
+            custom_model_data_source: read.2,
+            model_kms_key_arn: read.3,
+            role_arn: read.4,
+            model_tags: read.5,
+            client_request_token: read.6,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13553,6 +18780,35 @@ impl structure::Structure for CreateCustomModelResponse {
                 None => return Err(structure::missing("modelArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateCustomModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateCustomModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateCustomModelResponse")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13701,6 +18957,99 @@ impl structure::Structure for CreateEvaluationJobRequest {
                 None => return Err(structure::missing("outputDataConfig")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateEvaluationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "jobDescription", &self.job_description);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "customerEncryptionKeyId", &self.customer_encryption_key_id);
+        writer.optional(&mut object, "jobTags", &self.job_tags);
+        writer.optional(&mut object, "applicationType", &self.application_type);
+        writer.required(&mut object, "evaluationConfig", &self.evaluation_config);
+        writer.required(&mut object, "inferenceConfig", &self.inference_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateEvaluationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<ApplicationType>,
+            Option<EvaluationConfig>,
+            Option<EvaluationInferenceConfig>,
+            Option<EvaluationOutputDataConfig>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateEvaluationJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "jobDescription",
+                "clientRequestToken",
+                "roleArn",
+                "customerEncryptionKeyId",
+                "jobTags",
+                "applicationType",
+                "evaluationConfig",
+                "inferenceConfig",
+                "outputDataConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.required(&mut read.8),
+                9 => reader.required(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            job_description: read.1,
+            client_request_token: read.2,
+            role_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            customer_encryption_key_id: read.4,
+            job_tags: read.5,
+            application_type: read.6,
+            evaluation_config: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("evaluationConfig")),
+            },
+            inference_config: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceConfig")),
+            },
+            output_data_config: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13869,6 +19218,35 @@ impl structure::Structure for CreateEvaluationJobResponse {
     }
 }
 
+impl json::WriteJson for CreateEvaluationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateEvaluationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateEvaluationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateEvaluationJobResponse {
     /// Creates a `CreateEvaluationJobResponse` from its required members; optional members start unset.
     pub fn new(job_arn: impl Into<String>) -> Self {
@@ -13940,6 +19318,41 @@ impl structure::Structure for CreateFoundationModelAgreementRequest {
     }
 }
 
+impl json::WriteJson for CreateFoundationModelAgreementRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "offerToken", &self.offer_token);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateFoundationModelAgreementRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("CreateFoundationModelAgreementRequest")?;
+        while let Some(member) = reader.member(&mut object, &["offerToken", "modelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            offer_token: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("offerToken")),
+            },
+            model_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateFoundationModelAgreementRequest {
     /// Creates a `CreateFoundationModelAgreementRequest` from its required members; optional members start unset.
     pub fn new(offer_token: impl Into<String>, model_id: impl Into<String>) -> Self {
@@ -14001,6 +19414,35 @@ impl structure::Structure for CreateFoundationModelAgreementResponse {
                 None => return Err(structure::missing("modelId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateFoundationModelAgreementResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateFoundationModelAgreementResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateFoundationModelAgreementResponse")?;
+        while let Some(member) = reader.member(&mut object, &["modelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14187,6 +19629,127 @@ impl structure::Structure for CreateGuardrailRequest {
             tags: read.12,
             client_request_token: read.13,
         })
+    }
+}
+
+impl json::WriteJson for CreateGuardrailRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "topicPolicyConfig", &self.topic_policy_config);
+        writer.optional(&mut object, "contentPolicyConfig", &self.content_policy_config);
+        writer.optional(&mut object, "wordPolicyConfig", &self.word_policy_config);
+        writer.optional(
+            &mut object,
+            "sensitiveInformationPolicyConfig",
+            &self.sensitive_information_policy_config,
+        );
+        writer.optional(
+            &mut object,
+            "contextualGroundingPolicyConfig",
+            &self.contextual_grounding_policy_config,
+        );
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicyConfig",
+            &self.automated_reasoning_policy_config,
+        );
+        writer.optional(&mut object, "crossRegionConfig", &self.cross_region_config);
+        writer.required(&mut object, "blockedInputMessaging", &self.blocked_input_messaging);
+        writer.required(&mut object, "blockedOutputsMessaging", &self.blocked_outputs_messaging);
+        writer.optional(&mut object, "kmsKeyId", &self.kms_key_id);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateGuardrailRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<GuardrailTopicPolicyConfig>,
+            Option<GuardrailContentPolicyConfig>,
+            Option<GuardrailWordPolicyConfig>,
+            Option<GuardrailSensitiveInformationPolicyConfig>,
+            Option<GuardrailContextualGroundingPolicyConfig>,
+            Option<GuardrailAutomatedReasoningPolicyConfig>,
+            Option<GuardrailCrossRegionConfig>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("CreateGuardrailRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "description",
+                "topicPolicyConfig",
+                "contentPolicyConfig",
+                "wordPolicyConfig",
+                "sensitiveInformationPolicyConfig",
+                "contextualGroundingPolicyConfig",
+                "automatedReasoningPolicyConfig",
+                "crossRegionConfig",
+                "blockedInputMessaging",
+                "blockedOutputsMessaging",
+                "kmsKeyId",
+                "tags",
+                "clientRequestToken",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.required(&mut read.9),
+                10 => reader.required(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            topic_policy_config: read.2,
+            content_policy_config: read.3,
+            word_policy_config: read.4,
+            sensitive_information_policy_config: read.5,
+            contextual_grounding_policy_config: read.6,
+            automated_reasoning_policy_config: read.7,
+            cross_region_config: read.8,
+            blocked_input_messaging: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedInputMessaging")),
+            },
+            blocked_outputs_messaging: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedOutputsMessaging")),
+            },
+            kms_key_id: read.11,
+            tags: read.12,
+            client_request_token: read.13,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14472,6 +20035,53 @@ impl structure::Structure for CreateGuardrailResponse {
     }
 }
 
+impl json::WriteJson for CreateGuardrailResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailId", &self.guardrail_id);
+        writer.required(&mut object, "guardrailArn", &self.guardrail_arn);
+        writer.required(&mut object, "version", &self.version);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateGuardrailResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
+        let mut object = reader.structure("CreateGuardrailResponse")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailArn", "version", "createdAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailId")),
+            },
+            guardrail_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailArn")),
+            },
+            version: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            created_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateGuardrailResponse {
     /// Creates a `CreateGuardrailResponse` from its required members; optional members start unset.
     pub fn new(
@@ -14567,6 +20177,44 @@ impl structure::Structure for CreateGuardrailVersionRequest {
             description: read.1,
             client_request_token: read.2,
         })
+    }
+}
+
+impl json::WriteJson for CreateGuardrailVersionRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateGuardrailVersionRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("CreateGuardrailVersionRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["guardrailIdentifier", "description", "clientRequestToken"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            description: read.1,
+            client_request_token: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14680,6 +20328,41 @@ impl structure::Structure for CreateGuardrailVersionResponse {
     }
 }
 
+impl json::WriteJson for CreateGuardrailVersionResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailId", &self.guardrail_id);
+        writer.required(&mut object, "version", &self.version);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateGuardrailVersionResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("CreateGuardrailVersionResponse")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailId", "version"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailId")),
+            },
+            version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateGuardrailVersionResponse {
     /// Creates a `CreateGuardrailVersionResponse` from its required members; optional members start unset.
     pub fn new(guardrail_id: impl Into<String>, version: impl Into<String>) -> Self {
@@ -14785,6 +20468,65 @@ impl structure::Structure for CreateInferenceProfileRequest {
             },
             tags: read.4,
         })
+    }
+}
+
+impl json::WriteJson for CreateInferenceProfileRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inferenceProfileName", &self.inference_profile_name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "modelSource", &self.model_source);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateInferenceProfileRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<InferenceProfileModelSource>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("CreateInferenceProfileRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "inferenceProfileName",
+                "description",
+                "clientRequestToken",
+                "modelSource",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileName")),
+            },
+            description: read.1,
+            client_request_token: read.2,
+            model_source: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelSource")),
+            },
+            tags: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14929,6 +20671,38 @@ impl structure::Structure for CreateInferenceProfileResponse {
     }
 }
 
+impl json::WriteJson for CreateInferenceProfileResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inferenceProfileArn", &self.inference_profile_arn);
+        writer.optional(&mut object, "status", &self.status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateInferenceProfileResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<InferenceProfileStatus>) = (None, None);
+        let mut object = reader.structure("CreateInferenceProfileResponse")?;
+        while let Some(member) = reader.member(&mut object, &["inferenceProfileArn", "status"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileArn")),
+            },
+            status: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateInferenceProfileResponse {
     /// Creates a `CreateInferenceProfileResponse` from its required members; optional members start unset.
     pub fn new(inference_profile_arn: impl Into<String>) -> Self {
@@ -15054,6 +20828,73 @@ impl structure::Structure for CreateMarketplaceModelEndpointRequest {
     }
 }
 
+impl json::WriteJson for CreateMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelSourceIdentifier", &self.model_source_identifier);
+        writer.required(&mut object, "endpointConfig", &self.endpoint_config);
+        writer.optional(&mut object, "acceptEula", &self.accept_eula);
+        writer.required(&mut object, "endpointName", &self.endpoint_name);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<EndpointConfig>,
+            Option<bool>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("CreateMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelSourceIdentifier",
+                "endpointConfig",
+                "acceptEula",
+                "endpointName",
+                "clientRequestToken",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_source_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelSourceIdentifier")),
+            },
+            endpoint_config: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointConfig")),
+            },
+            accept_eula: read.2,
+            endpoint_name: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointName")),
+            },
+            client_request_token: read.4,
+            tags: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateMarketplaceModelEndpointRequest {
     /// Creates a `CreateMarketplaceModelEndpointRequest` from its required members; optional members start unset.
     pub fn new(
@@ -15176,6 +21017,39 @@ impl structure::Structure for CreateMarketplaceModelEndpointResponse {
     }
 }
 
+impl json::WriteJson for CreateMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "marketplaceModelEndpoint",
+            &self.marketplace_model_endpoint,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
+        let mut object = reader.structure("CreateMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            marketplace_model_endpoint: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("marketplaceModelEndpoint")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateMarketplaceModelEndpointResponse {
     /// Creates a `CreateMarketplaceModelEndpointResponse` from its required members; optional members start unset.
     pub fn new(marketplace_model_endpoint: impl Into<MarketplaceModelEndpoint>) -> Self {
@@ -15275,6 +21149,65 @@ impl structure::Structure for CreateModelCopyJobRequest {
             target_model_tags: read.3,
             client_request_token: read.4,
         })
+    }
+}
+
+impl json::WriteJson for CreateModelCopyJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "sourceModelArn", &self.source_model_arn);
+        writer.required(&mut object, "targetModelName", &self.target_model_name);
+        writer.optional(&mut object, "modelKmsKeyId", &self.model_kms_key_id);
+        writer.optional(&mut object, "targetModelTags", &self.target_model_tags);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelCopyJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("CreateModelCopyJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "sourceModelArn",
+                "targetModelName",
+                "modelKmsKeyId",
+                "targetModelTags",
+                "clientRequestToken",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            source_model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceModelArn")),
+            },
+            target_model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("targetModelName")),
+            },
+            model_kms_key_id: read.2,
+            target_model_tags: read.3,
+            client_request_token: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15389,6 +21322,35 @@ impl structure::Structure for CreateModelCopyJobResponse {
                 None => return Err(structure::missing("jobArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CreateModelCopyJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelCopyJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateModelCopyJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15584,6 +21546,129 @@ impl structure::Structure for CreateModelCustomizationJobRequest {
             vpc_config: read.13,
             customization_config: read.14,
         })
+    }
+}
+
+impl json::WriteJson for CreateModelCustomizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "customModelName", &self.custom_model_name);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "baseModelIdentifier", &self.base_model_identifier);
+        writer.optional(&mut object, "customizationType", &self.customization_type);
+        writer.optional(&mut object, "customModelKmsKeyId", &self.custom_model_kms_key_id);
+        writer.optional(&mut object, "jobTags", &self.job_tags);
+        writer.optional(&mut object, "customModelTags", &self.custom_model_tags);
+        writer.required(&mut object, "trainingDataConfig", &self.training_data_config);
+        writer.optional(&mut object, "validationDataConfig", &self.validation_data_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "hyperParameters", &self.hyper_parameters);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "customizationConfig", &self.customization_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelCustomizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<CustomizationType>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<Vec<Tag>>,
+            Option<TrainingDataConfig>,
+            Option<ValidationDataConfig>,
+            Option<OutputDataConfig>,
+            Option<HashMap<String, String>>,
+            Option<VpcConfig>,
+            Option<CustomizationConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("CreateModelCustomizationJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "customModelName",
+                "roleArn",
+                "clientRequestToken",
+                "baseModelIdentifier",
+                "customizationType",
+                "customModelKmsKeyId",
+                "jobTags",
+                "customModelTags",
+                "trainingDataConfig",
+                "validationDataConfig",
+                "outputDataConfig",
+                "hyperParameters",
+                "vpcConfig",
+                "customizationConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.required(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.required(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                14 => reader.optional(&mut read.14),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            custom_model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelName")),
+            },
+            role_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            client_request_token: read.3,
+            base_model_identifier: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("baseModelIdentifier")),
+            },
+            customization_type: read.5,
+            custom_model_kms_key_id: read.6,
+            job_tags: read.7,
+            custom_model_tags: read.8,
+            training_data_config: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("trainingDataConfig")),
+            },
+            validation_data_config: read.10,
+            output_data_config: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            hyper_parameters: read.12,
+            vpc_config: read.13,
+            customization_config: read.14,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15792,6 +21877,35 @@ impl structure::Structure for CreateModelCustomizationJobResponse {
     }
 }
 
+impl json::WriteJson for CreateModelCustomizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelCustomizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateModelCustomizationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateModelCustomizationJobResponse {
     /// Creates a `CreateModelCustomizationJobResponse` from its required members; optional members start unset.
     pub fn new(job_arn: impl Into<String>) -> Self {
@@ -15928,6 +22042,91 @@ impl structure::Structure for CreateModelImportJobRequest {
             vpc_config: read.7,
             imported_model_kms_key_id: read.8,
         })
+    }
+}
+
+impl json::WriteJson for CreateModelImportJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "importedModelName", &self.imported_model_name);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.required(&mut object, "modelDataSource", &self.model_data_source);
+        writer.optional(&mut object, "jobTags", &self.job_tags);
+        writer.optional(&mut object, "importedModelTags", &self.imported_model_tags);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "importedModelKmsKeyId", &self.imported_model_kms_key_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelImportJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelDataSource>,
+            Option<Vec<Tag>>,
+            Option<Vec<Tag>>,
+            Option<String>,
+            Option<VpcConfig>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateModelImportJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "importedModelName",
+                "roleArn",
+                "modelDataSource",
+                "jobTags",
+                "importedModelTags",
+                "clientRequestToken",
+                "vpcConfig",
+                "importedModelKmsKeyId",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            imported_model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("importedModelName")),
+            },
+            role_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            model_data_source: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelDataSource")),
+            },
+            job_tags: read.4,
+            imported_model_tags: read.5,
+            client_request_token: read.6,
+            vpc_config: read.7,
+            imported_model_kms_key_id: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16087,6 +22286,35 @@ impl structure::Structure for CreateModelImportJobResponse {
     }
 }
 
+impl json::WriteJson for CreateModelImportJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelImportJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateModelImportJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateModelImportJobResponse {
     /// Creates a `CreateModelImportJobResponse` from its required members; optional members start unset.
     pub fn new(job_arn: impl Into<String>) -> Self {
@@ -16232,6 +22460,99 @@ impl structure::Structure for CreateModelInvocationJobRequest {
             tags: read.8,
             model_invocation_type: read.9,
         })
+    }
+}
+
+impl json::WriteJson for CreateModelInvocationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.required(&mut object, "inputDataConfig", &self.input_data_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "timeoutDurationInHours", &self.timeout_duration_in_hours);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.optional(&mut object, "modelInvocationType", &self.model_invocation_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelInvocationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelInvocationJobInputDataConfig>,
+            Option<ModelInvocationJobOutputDataConfig>,
+            Option<VpcConfig>,
+            Option<i32>,
+            Option<Vec<Tag>>,
+            Option<ModelInvocationType>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreateModelInvocationJobRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "roleArn",
+                "clientRequestToken",
+                "modelId",
+                "inputDataConfig",
+                "outputDataConfig",
+                "vpcConfig",
+                "timeoutDurationInHours",
+                "tags",
+                "modelInvocationType",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            role_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            client_request_token: read.2,
+            model_id: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            input_data_config: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("inputDataConfig")),
+            },
+            output_data_config: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            vpc_config: read.6,
+            timeout_duration_in_hours: read.7,
+            tags: read.8,
+            model_invocation_type: read.9,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16382,6 +22703,35 @@ impl structure::Structure for CreateModelInvocationJobResponse {
     }
 }
 
+impl json::WriteJson for CreateModelInvocationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateModelInvocationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateModelInvocationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateModelInvocationJobResponse {
     /// Creates a `CreateModelInvocationJobResponse` from its required members; optional members start unset.
     pub fn new(job_arn: impl Into<String>) -> Self {
@@ -16500,6 +22850,81 @@ impl structure::Structure for CreatePromptRouterRequest {
             },
             tags: read.6,
         })
+    }
+}
+
+impl json::WriteJson for CreatePromptRouterRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "promptRouterName", &self.prompt_router_name);
+        writer.required(&mut object, "models", &self.models);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "routingCriteria", &self.routing_criteria);
+        writer.required(&mut object, "fallbackModel", &self.fallback_model);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreatePromptRouterRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<PromptRouterTargetModel>>,
+            Option<String>,
+            Option<RoutingCriteria>,
+            Option<PromptRouterTargetModel>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("CreatePromptRouterRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "clientRequestToken",
+                "promptRouterName",
+                "models",
+                "description",
+                "routingCriteria",
+                "fallbackModel",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            client_request_token: read.0,
+            prompt_router_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterName")),
+            },
+            models: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("models")),
+            },
+            description: read.3,
+            routing_criteria: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("routingCriteria")),
+            },
+            fallback_model: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("fallbackModel")),
+            },
+            tags: read.6,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16650,6 +23075,31 @@ impl structure::Structure for CreatePromptRouterResponse {
     }
 }
 
+impl json::WriteJson for CreatePromptRouterResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "promptRouterArn", &self.prompt_router_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreatePromptRouterResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            prompt_router_arn: None,
+        };
+        let mut object = reader.structure("CreatePromptRouterResponse")?;
+        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
+            match member {
+                0 => reader.optional(&mut value.prompt_router_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreatePromptRouterResponse {
     /// Creates a `CreatePromptRouterResponse` with every member unset.
     pub fn new() -> Self {
@@ -16763,6 +23213,73 @@ impl structure::Structure for CreateProvisionedModelThroughputRequest {
             commitment_duration: read.4,
             tags: read.5,
         })
+    }
+}
+
+impl json::WriteJson for CreateProvisionedModelThroughputRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "modelUnits", &self.model_units);
+        writer.required(&mut object, "provisionedModelName", &self.provisioned_model_name);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "commitmentDuration", &self.commitment_duration);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateProvisionedModelThroughputRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<CommitmentDuration>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("CreateProvisionedModelThroughputRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "clientRequestToken",
+                "modelUnits",
+                "provisionedModelName",
+                "modelId",
+                "commitmentDuration",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            client_request_token: read.0,
+            model_units: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelUnits")),
+            },
+            provisioned_model_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelName")),
+            },
+            model_id: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            commitment_duration: read.4,
+            tags: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16885,6 +23402,35 @@ impl structure::Structure for CreateProvisionedModelThroughputResponse {
     }
 }
 
+impl json::WriteJson for CreateProvisionedModelThroughputResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "provisionedModelArn", &self.provisioned_model_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CreateProvisionedModelThroughputResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CreateProvisionedModelThroughputResponse")?;
+        while let Some(member) = reader.member(&mut object, &["provisionedModelArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            provisioned_model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CreateProvisionedModelThroughputResponse {
     /// Creates a `CreateProvisionedModelThroughputResponse` from its required members; optional members start unset.
     pub fn new(provisioned_model_arn: impl Into<String>) -> Self {
@@ -16944,6 +23490,35 @@ impl structure::Structure for CustomMetricBedrockEvaluatorModel {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CustomMetricBedrockEvaluatorModel {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomMetricBedrockEvaluatorModel {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("CustomMetricBedrockEvaluatorModel")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17031,6 +23606,44 @@ impl structure::Structure for CustomMetricDefinition {
             },
             rating_scale: read.2,
         })
+    }
+}
+
+impl json::WriteJson for CustomMetricDefinition {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "instructions", &self.instructions);
+        writer.optional(&mut object, "ratingScale", &self.rating_scale);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomMetricDefinition {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<Vec<RatingScaleItem>>) = (None, None, None);
+        let mut object = reader.structure("CustomMetricDefinition")?;
+        while let Some(member) = reader.member(&mut object, &["name", "instructions", "ratingScale"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            instructions: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("instructions")),
+            },
+            rating_scale: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17127,6 +23740,35 @@ impl structure::Structure for CustomMetricEvaluatorModelConfig {
     }
 }
 
+impl json::WriteJson for CustomMetricEvaluatorModelConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "bedrockEvaluatorModels", &self.bedrock_evaluator_models);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomMetricEvaluatorModelConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<CustomMetricBedrockEvaluatorModel>>,) = (None,);
+        let mut object = reader.structure("CustomMetricEvaluatorModelConfig")?;
+        while let Some(member) = reader.member(&mut object, &["bedrockEvaluatorModels"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            bedrock_evaluator_models: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("bedrockEvaluatorModels")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CustomMetricEvaluatorModelConfig {
     /// Creates a `CustomMetricEvaluatorModelConfig` from its required members; optional members start unset.
     pub fn new(bedrock_evaluator_models: impl Into<Vec<CustomMetricBedrockEvaluatorModel>>) -> Self {
@@ -17191,6 +23833,43 @@ impl UnionVariants for CustomModelDataSource {
                 .map(Self::ModelPackageArnDataSource),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for CustomModelDataSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::ModelPackageArnDataSource(value) => writer.required(&mut object, "modelPackageArnDataSource", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomModelDataSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CustomModelDataSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["modelPackageArnDataSource"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<ModelPackageArnDataSource>>()?
+                    .map(Self::ModelPackageArnDataSource),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CustomModelDataSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CustomModelDataSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17268,6 +23947,18 @@ impl serde::Serialize for CustomModelDeploymentStatus {
 impl<'de> serde::Deserialize<'de> for CustomModelDeploymentStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for CustomModelDeploymentStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CustomModelDeploymentStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -17369,6 +24060,92 @@ impl structure::Structure for CustomModelDeploymentSummary {
             last_updated_at: read.5,
             failure_message: read.6,
         })
+    }
+}
+
+impl json::WriteJson for CustomModelDeploymentSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentArn",
+            &self.custom_model_deployment_arn,
+        );
+        writer.required(
+            &mut object,
+            "customModelDeploymentName",
+            &self.custom_model_deployment_name,
+        );
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.last_updated_at);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomModelDeploymentSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<CustomModelDeploymentStatus>,
+            Option<DateTime>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None);
+        let mut object = reader.structure("CustomModelDeploymentSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "customModelDeploymentArn",
+                "customModelDeploymentName",
+                "modelArn",
+                "createdAt",
+                "status",
+                "lastUpdatedAt",
+                "failureMessage",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentArn")),
+            },
+            custom_model_deployment_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentName")),
+            },
+            model_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            created_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            status: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            last_updated_at: read.5,
+            failure_message: read.6,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17503,6 +24280,41 @@ impl structure::Structure for CustomModelDeploymentUpdateDetails {
     }
 }
 
+impl json::WriteJson for CustomModelDeploymentUpdateDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "updateStatus", &self.update_status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomModelDeploymentUpdateDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<CustomModelDeploymentUpdateStatus>) = (None, None);
+        let mut object = reader.structure("CustomModelDeploymentUpdateDetails")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn", "updateStatus"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            update_status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("updateStatus")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CustomModelDeploymentUpdateDetails {
     /// Creates a `CustomModelDeploymentUpdateDetails` from its required members; optional members start unset.
     pub fn new(model_arn: impl Into<String>, update_status: impl Into<CustomModelDeploymentUpdateStatus>) -> Self {
@@ -17585,6 +24397,18 @@ impl serde::Serialize for CustomModelDeploymentUpdateStatus {
 impl<'de> serde::Deserialize<'de> for CustomModelDeploymentUpdateStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for CustomModelDeploymentUpdateStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CustomModelDeploymentUpdateStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -17696,6 +24520,89 @@ impl structure::Structure for CustomModelSummary {
             owner_account_id: read.6,
             model_status: read.7,
         })
+    }
+}
+
+impl json::WriteJson for CustomModelSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "modelName", &self.model_name);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.required(&mut object, "baseModelArn", &self.base_model_arn);
+        writer.required(&mut object, "baseModelName", &self.base_model_name);
+        writer.optional(&mut object, "customizationType", &self.customization_type);
+        writer.optional(&mut object, "ownerAccountId", &self.owner_account_id);
+        writer.optional(&mut object, "modelStatus", &self.model_status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomModelSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<String>,
+            Option<String>,
+            Option<CustomizationType>,
+            Option<String>,
+            Option<ModelStatus>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("CustomModelSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelName",
+                "creationTime",
+                "baseModelArn",
+                "baseModelName",
+                "customizationType",
+                "ownerAccountId",
+                "modelStatus",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelName")),
+            },
+            creation_time: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            base_model_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("baseModelArn")),
+            },
+            base_model_name: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("baseModelName")),
+            },
+            customization_type: read.5,
+            owner_account_id: read.6,
+            model_status: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17822,6 +24729,41 @@ impl structure::Structure for CustomModelUnits {
     }
 }
 
+impl json::WriteJson for CustomModelUnits {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "customModelUnitsPerModelCopy",
+            &self.custom_model_units_per_model_copy,
+        );
+        writer.optional(&mut object, "customModelUnitsVersion", &self.custom_model_units_version);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomModelUnits {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            custom_model_units_per_model_copy: None,
+            custom_model_units_version: None,
+        };
+        let mut object = reader.structure("CustomModelUnits")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["customModelUnitsPerModelCopy", "customModelUnitsVersion"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.custom_model_units_per_model_copy),
+                1 => reader.optional(&mut value.custom_model_units_version),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CustomModelUnits {
     /// Creates a `CustomModelUnits` with every member unset.
     pub fn new() -> Self {
@@ -17896,6 +24838,45 @@ impl UnionVariants for CustomizationConfig {
             "rftConfig" => map.next_value::<Option<RFTConfig>>()?.map(Self::RftConfig),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for CustomizationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::DistillationConfig(value) => writer.required(&mut object, "distillationConfig", value),
+            Self::RftConfig(value) => writer.required(&mut object, "rftConfig", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CustomizationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CustomizationConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["distillationConfig", "rftConfig"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<DistillationConfig>>()?
+                    .map(Self::DistillationConfig),
+                1 => reader.read::<Option<RFTConfig>>()?.map(Self::RftConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CustomizationConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CustomizationConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17994,6 +24975,18 @@ impl<'de> serde::Deserialize<'de> for CustomizationType {
     }
 }
 
+impl json::WriteJson for CustomizationType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CustomizationType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `DataProcessingDetails` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_DataProcessingDetails.html)
@@ -18054,6 +25047,37 @@ impl structure::Structure for DataProcessingDetails {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DataProcessingDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DataProcessingDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            status: None,
+            creation_time: None,
+            last_modified_time: None,
+        };
+        let mut object = reader.structure("DataProcessingDetails")?;
+        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
+            match member {
+                0 => reader.optional(&mut value.status),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -18160,6 +25184,18 @@ impl<'de> serde::Deserialize<'de> for DataRetentionMode {
     }
 }
 
+impl json::WriteJson for DataRetentionMode {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for DataRetentionMode {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// Input of the `DeleteAutomatedReasoningPolicyBuildWorkflow` operation ([`DeleteAutomatedReasoningPolicyBuildWorkflow`](super::operation::DeleteAutomatedReasoningPolicyBuildWorkflow)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_DeleteAutomatedReasoningPolicyBuildWorkflow.html)
@@ -18217,6 +25253,47 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyBuildWorkflowRequest
                 None => return Err(structure::missing("lastUpdatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.encode_required::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.last_updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<DateTime>) = (None, None, None);
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyBuildWorkflowRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "lastUpdatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            last_updated_at: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("lastUpdatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18290,6 +25367,27 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyBuildWorkflowRespons
     }
 }
 
+impl json::WriteJson for DeleteAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyBuildWorkflowResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteAutomatedReasoningPolicyBuildWorkflowResponse {
     /// Creates a `DeleteAutomatedReasoningPolicyBuildWorkflowResponse` with every member unset.
     pub fn new() -> Self {
@@ -18355,6 +25453,38 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyRequest {
     }
 }
 
+impl json::WriteJson for DeleteAutomatedReasoningPolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "force", &self.force);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<bool>) = (None, None);
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "force"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            force: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteAutomatedReasoningPolicyRequest {
     /// Creates a `DeleteAutomatedReasoningPolicyRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>) -> Self {
@@ -18412,6 +25542,27 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeleteAutomatedReasoningPolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -18487,6 +25638,47 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyTestCaseRequest {
     }
 }
 
+impl json::WriteJson for DeleteAutomatedReasoningPolicyTestCaseRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.encode_required::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.last_updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyTestCaseRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<DateTime>) = (None, None, None);
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyTestCaseRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId", "lastUpdatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+            last_updated_at: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("lastUpdatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteAutomatedReasoningPolicyTestCaseRequest {
     /// Creates a `DeleteAutomatedReasoningPolicyTestCaseRequest` from its required members; optional members start unset.
     pub fn new(
@@ -18557,6 +25749,27 @@ impl structure::Structure for DeleteAutomatedReasoningPolicyTestCaseResponse {
     }
 }
 
+impl json::WriteJson for DeleteAutomatedReasoningPolicyTestCaseResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteAutomatedReasoningPolicyTestCaseResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteAutomatedReasoningPolicyTestCaseResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteAutomatedReasoningPolicyTestCaseResponse {
     /// Creates a `DeleteAutomatedReasoningPolicyTestCaseResponse` with every member unset.
     pub fn new() -> Self {
@@ -18612,6 +25825,39 @@ impl structure::Structure for DeleteCustomModelDeploymentRequest {
                 None => return Err(structure::missing("customModelDeploymentIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteCustomModelDeploymentRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentIdentifier",
+            &self.custom_model_deployment_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteCustomModelDeploymentRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteCustomModelDeploymentRequest")?;
+        while let Some(member) = reader.member(&mut object, &["customModelDeploymentIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18680,6 +25926,27 @@ impl structure::Structure for DeleteCustomModelDeploymentResponse {
     }
 }
 
+impl json::WriteJson for DeleteCustomModelDeploymentResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteCustomModelDeploymentResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteCustomModelDeploymentResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteCustomModelDeploymentResponse {
     /// Creates a `DeleteCustomModelDeploymentResponse` with every member unset.
     pub fn new() -> Self {
@@ -18732,6 +25999,35 @@ impl structure::Structure for DeleteCustomModelRequest {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteCustomModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteCustomModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteCustomModelRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18793,6 +26089,27 @@ impl structure::Structure for DeleteCustomModelResponse {
     }
 }
 
+impl json::WriteJson for DeleteCustomModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteCustomModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteCustomModelResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteCustomModelResponse {
     /// Creates a `DeleteCustomModelResponse` with every member unset.
     pub fn new() -> Self {
@@ -18845,6 +26162,35 @@ impl structure::Structure for DeleteEnforcedGuardrailConfigurationRequest {
                 None => return Err(structure::missing("configId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteEnforcedGuardrailConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "configId", &self.config_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteEnforcedGuardrailConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteEnforcedGuardrailConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &["configId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            config_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("configId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18906,6 +26252,27 @@ impl structure::Structure for DeleteEnforcedGuardrailConfigurationResponse {
     }
 }
 
+impl json::WriteJson for DeleteEnforcedGuardrailConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteEnforcedGuardrailConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteEnforcedGuardrailConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteEnforcedGuardrailConfigurationResponse {
     /// Creates a `DeleteEnforcedGuardrailConfigurationResponse` with every member unset.
     pub fn new() -> Self {
@@ -18961,6 +26328,35 @@ impl structure::Structure for DeleteFoundationModelAgreementRequest {
     }
 }
 
+impl json::WriteJson for DeleteFoundationModelAgreementRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteFoundationModelAgreementRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteFoundationModelAgreementRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteFoundationModelAgreementRequest {
     /// Creates a `DeleteFoundationModelAgreementRequest` from its required members; optional members start unset.
     pub fn new(model_id: impl Into<String>) -> Self {
@@ -19011,6 +26407,27 @@ impl structure::Structure for DeleteFoundationModelAgreementResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeleteFoundationModelAgreementResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteFoundationModelAgreementResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteFoundationModelAgreementResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -19077,6 +26494,38 @@ impl structure::Structure for DeleteGuardrailRequest {
             },
             guardrail_version: read.1,
         })
+    }
+}
+
+impl json::WriteJson for DeleteGuardrailRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteGuardrailRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("DeleteGuardrailRequest")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            guardrail_version: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19149,6 +26598,27 @@ impl structure::Structure for DeleteGuardrailResponse {
     }
 }
 
+impl json::WriteJson for DeleteGuardrailResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteGuardrailResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteGuardrailResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteGuardrailResponse {
     /// Creates a `DeleteGuardrailResponse` with every member unset.
     pub fn new() -> Self {
@@ -19201,6 +26671,35 @@ impl structure::Structure for DeleteImportedModelRequest {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteImportedModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteImportedModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteImportedModelRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19262,6 +26761,27 @@ impl structure::Structure for DeleteImportedModelResponse {
     }
 }
 
+impl json::WriteJson for DeleteImportedModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteImportedModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteImportedModelResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteImportedModelResponse {
     /// Creates a `DeleteImportedModelResponse` with every member unset.
     pub fn new() -> Self {
@@ -19314,6 +26834,39 @@ impl structure::Structure for DeleteInferenceProfileRequest {
                 None => return Err(structure::missing("inferenceProfileIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteInferenceProfileRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "inferenceProfileIdentifier",
+            &self.inference_profile_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteInferenceProfileRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteInferenceProfileRequest")?;
+        while let Some(member) = reader.member(&mut object, &["inferenceProfileIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19380,6 +26933,27 @@ impl structure::Structure for DeleteInferenceProfileResponse {
     }
 }
 
+impl json::WriteJson for DeleteInferenceProfileResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteInferenceProfileResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteInferenceProfileResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteInferenceProfileResponse {
     /// Creates a `DeleteInferenceProfileResponse` with every member unset.
     pub fn new() -> Self {
@@ -19432,6 +27006,35 @@ impl structure::Structure for DeleteMarketplaceModelEndpointRequest {
                 None => return Err(structure::missing("endpointArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeleteMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19488,6 +27091,27 @@ impl structure::Structure for DeleteMarketplaceModelEndpointResponse {
     }
 }
 
+impl json::WriteJson for DeleteMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteMarketplaceModelEndpointResponse {
     /// Creates a `DeleteMarketplaceModelEndpointResponse` with every member unset.
     pub fn new() -> Self {
@@ -19534,6 +27158,27 @@ impl structure::Structure for DeleteModelInvocationLoggingConfigurationRequest {
     }
 }
 
+impl json::WriteJson for DeleteModelInvocationLoggingConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteModelInvocationLoggingConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteModelInvocationLoggingConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteModelInvocationLoggingConfigurationRequest {
     /// Creates a `DeleteModelInvocationLoggingConfigurationRequest` with every member unset.
     pub fn new() -> Self {
@@ -19576,6 +27221,27 @@ impl structure::Structure for DeleteModelInvocationLoggingConfigurationResponse 
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeleteModelInvocationLoggingConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteModelInvocationLoggingConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteModelInvocationLoggingConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -19632,6 +27298,35 @@ impl structure::Structure for DeletePromptRouterRequest {
                 None => return Err(structure::missing("promptRouterArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for DeletePromptRouterRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "promptRouterArn", &self.prompt_router_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeletePromptRouterRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeletePromptRouterRequest")?;
+        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            prompt_router_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19693,6 +27388,27 @@ impl structure::Structure for DeletePromptRouterResponse {
     }
 }
 
+impl json::WriteJson for DeletePromptRouterResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeletePromptRouterResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeletePromptRouterResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeletePromptRouterResponse {
     /// Creates a `DeletePromptRouterResponse` with every member unset.
     pub fn new() -> Self {
@@ -19748,6 +27464,35 @@ impl structure::Structure for DeleteProvisionedModelThroughputRequest {
     }
 }
 
+impl json::WriteJson for DeleteProvisionedModelThroughputRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "provisionedModelId", &self.provisioned_model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteProvisionedModelThroughputRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteProvisionedModelThroughputRequest")?;
+        while let Some(member) = reader.member(&mut object, &["provisionedModelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            provisioned_model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteProvisionedModelThroughputRequest {
     /// Creates a `DeleteProvisionedModelThroughputRequest` from its required members; optional members start unset.
     pub fn new(provisioned_model_id: impl Into<String>) -> Self {
@@ -19797,6 +27542,27 @@ impl structure::Structure for DeleteProvisionedModelThroughputResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeleteProvisionedModelThroughputResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteProvisionedModelThroughputResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteProvisionedModelThroughputResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -19856,6 +27622,35 @@ impl structure::Structure for DeleteResourcePolicyRequest {
     }
 }
 
+impl json::WriteJson for DeleteResourcePolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceArn", &self.resource_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteResourcePolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeleteResourcePolicyRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeleteResourcePolicyRequest {
     /// Creates a `DeleteResourcePolicyRequest` from its required members; optional members start unset.
     pub fn new(resource_arn: impl Into<String>) -> Self {
@@ -19903,6 +27698,27 @@ impl structure::Structure for DeleteResourcePolicyResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeleteResourcePolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeleteResourcePolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeleteResourcePolicyResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -19962,6 +27778,35 @@ impl structure::Structure for DeregisterMarketplaceModelEndpointRequest {
     }
 }
 
+impl json::WriteJson for DeregisterMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeregisterMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("DeregisterMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DeregisterMarketplaceModelEndpointRequest {
     /// Creates a `DeregisterMarketplaceModelEndpointRequest` from its required members; optional members start unset.
     pub fn new(endpoint_arn: impl Into<String>) -> Self {
@@ -20011,6 +27856,27 @@ impl structure::Structure for DeregisterMarketplaceModelEndpointResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DeregisterMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DeregisterMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("DeregisterMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -20096,6 +27962,40 @@ impl structure::Structure for DimensionalPriceRate {
     }
 }
 
+impl json::WriteJson for DimensionalPriceRate {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "dimension", &self.dimension);
+        writer.optional(&mut object, "price", &self.price);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "unit", &self.unit);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DimensionalPriceRate {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            dimension: None,
+            price: None,
+            description: None,
+            unit: None,
+        };
+        let mut object = reader.structure("DimensionalPriceRate")?;
+        while let Some(member) = reader.member(&mut object, &["dimension", "price", "description", "unit"])? {
+            match member {
+                0 => reader.optional(&mut value.dimension),
+                1 => reader.optional(&mut value.price),
+                2 => reader.optional(&mut value.description),
+                3 => reader.optional(&mut value.unit),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DimensionalPriceRate {
     /// Creates a `DimensionalPriceRate` with every member unset.
     pub fn new() -> Self {
@@ -20175,6 +28075,35 @@ impl structure::Structure for DistillationConfig {
     }
 }
 
+impl json::WriteJson for DistillationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "teacherModelConfig", &self.teacher_model_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DistillationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<TeacherModelConfig>,) = (None,);
+        let mut object = reader.structure("DistillationConfig")?;
+        while let Some(member) = reader.member(&mut object, &["teacherModelConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            teacher_model_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("teacherModelConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DistillationConfig {
     /// Creates a `DistillationConfig` from its required members; optional members start unset.
     pub fn new(teacher_model_config: impl Into<TeacherModelConfig>) -> Self {
@@ -20233,6 +28162,41 @@ impl UnionVariants for EndpointConfig {
             "sageMaker" => map.next_value::<Option<SageMakerEndpoint>>()?.map(Self::SageMaker),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for EndpointConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::SageMaker(value) => writer.required(&mut object, "sageMaker", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EndpointConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EndpointConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["sageMaker"])? {
+            let value = match member {
+                0 => reader.read::<Option<SageMakerEndpoint>>()?.map(Self::SageMaker),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EndpointConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EndpointConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -20309,6 +28273,18 @@ impl<'de> serde::Deserialize<'de> for EntitlementAvailability {
     }
 }
 
+impl json::WriteJson for EntitlementAvailability {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for EntitlementAvailability {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `EvaluationBedrockModel` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_EvaluationBedrockModel.html)
@@ -20367,6 +28343,44 @@ impl structure::Structure for EvaluationBedrockModel {
             inference_params: read.1,
             performance_config: read.2,
         })
+    }
+}
+
+impl json::WriteJson for EvaluationBedrockModel {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.optional(&mut object, "inferenceParams", &self.inference_params);
+        writer.optional(&mut object, "performanceConfig", &self.performance_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationBedrockModel {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<PerformanceConfiguration>) = (None, None, None);
+        let mut object = reader.structure("EvaluationBedrockModel")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["modelIdentifier", "inferenceParams", "performanceConfig"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+            inference_params: read.1,
+            performance_config: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -20477,6 +28491,43 @@ impl UnionVariants for EvaluationConfig {
     }
 }
 
+impl json::WriteJson for EvaluationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Automated(value) => writer.required(&mut object, "automated", value),
+            Self::Human(value) => writer.required(&mut object, "human", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluationConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["automated", "human"])? {
+            let value = match member {
+                0 => reader.read::<Option<AutomatedEvaluationConfig>>()?.map(Self::Automated),
+                1 => reader.read::<Option<HumanEvaluationConfig>>()?.map(Self::Human),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluationConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluationConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for EvaluationConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -20542,6 +28593,38 @@ impl structure::Structure for EvaluationDataset {
             },
             dataset_location: read.1,
         })
+    }
+}
+
+impl json::WriteJson for EvaluationDataset {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "datasetLocation", &self.dataset_location);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationDataset {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<EvaluationDatasetLocation>) = (None, None);
+        let mut object = reader.structure("EvaluationDataset")?;
+        while let Some(member) = reader.member(&mut object, &["name", "datasetLocation"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            dataset_location: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -20627,6 +28710,41 @@ impl UnionVariants for EvaluationDatasetLocation {
     }
 }
 
+impl json::WriteJson for EvaluationDatasetLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3Uri(value) => writer.required(&mut object, "s3Uri", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationDatasetLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluationDatasetLocation")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3Uri"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::S3Uri),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluationDatasetLocation", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluationDatasetLocation", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for EvaluationDatasetLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -20701,6 +28819,51 @@ impl structure::Structure for EvaluationDatasetMetricConfig {
                 None => return Err(structure::missing("metricNames")),
             },
         })
+    }
+}
+
+impl json::WriteJson for EvaluationDatasetMetricConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "taskType", &self.task_type);
+        writer.required(&mut object, "dataset", &self.dataset);
+        writer.required(&mut object, "metricNames", &self.metric_names);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationDatasetMetricConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<EvaluationTaskType>,
+            Option<EvaluationDataset>,
+            Option<Vec<String>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("EvaluationDatasetMetricConfig")?;
+        while let Some(member) = reader.member(&mut object, &["taskType", "dataset", "metricNames"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            task_type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("taskType")),
+            },
+            dataset: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("dataset")),
+            },
+            metric_names: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("metricNames")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -20786,6 +28949,43 @@ impl UnionVariants for EvaluationInferenceConfig {
     }
 }
 
+impl json::WriteJson for EvaluationInferenceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Models(value) => writer.required(&mut object, "models", value),
+            Self::RagConfigs(value) => writer.required(&mut object, "ragConfigs", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationInferenceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluationInferenceConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["models", "ragConfigs"])? {
+            let value = match member {
+                0 => reader.read::<Option<Vec<EvaluationModelConfig>>>()?.map(Self::Models),
+                1 => reader.read::<Option<Vec<RAGConfig>>>()?.map(Self::RagConfigs),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluationInferenceConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluationInferenceConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for EvaluationInferenceConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -20859,6 +29059,34 @@ impl structure::Structure for EvaluationInferenceConfigSummary {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for EvaluationInferenceConfigSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelConfigSummary", &self.model_config_summary);
+        writer.optional(&mut object, "ragConfigSummary", &self.rag_config_summary);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationInferenceConfigSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            model_config_summary: None,
+            rag_config_summary: None,
+        };
+        let mut object = reader.structure("EvaluationInferenceConfigSummary")?;
+        while let Some(member) = reader.member(&mut object, &["modelConfigSummary", "ragConfigSummary"])? {
+            match member {
+                0 => reader.optional(&mut value.model_config_summary),
+                1 => reader.optional(&mut value.rag_config_summary),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -20973,6 +29201,18 @@ impl<'de> serde::Deserialize<'de> for EvaluationJobStatus {
     }
 }
 
+impl json::WriteJson for EvaluationJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for EvaluationJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `EvaluationJobType` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -21034,6 +29274,18 @@ impl<'de> serde::Deserialize<'de> for EvaluationJobType {
     }
 }
 
+impl json::WriteJson for EvaluationJobType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for EvaluationJobType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `EvaluationModelConfig` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_EvaluationModelConfig.html)
@@ -21082,6 +29334,49 @@ impl UnionVariants for EvaluationModelConfig {
                 .map(Self::PrecomputedInferenceSource),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for EvaluationModelConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::BedrockModel(value) => writer.required(&mut object, "bedrockModel", value),
+            Self::PrecomputedInferenceSource(value) => {
+                writer.required(&mut object, "precomputedInferenceSource", value)
+            }
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationModelConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluationModelConfig")?;
+        while let Some((member, key)) =
+            reader.union_member(&mut object, &["bedrockModel", "precomputedInferenceSource"])?
+        {
+            let value = match member {
+                0 => reader.read::<Option<EvaluationBedrockModel>>()?.map(Self::BedrockModel),
+                1 => reader
+                    .read::<Option<EvaluationPrecomputedInferenceSource>>()?
+                    .map(Self::PrecomputedInferenceSource),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluationModelConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluationModelConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -21153,6 +29448,41 @@ impl structure::Structure for EvaluationModelConfigSummary {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for EvaluationModelConfigSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "bedrockModelIdentifiers", &self.bedrock_model_identifiers);
+        writer.optional(
+            &mut object,
+            "precomputedInferenceSourceIdentifiers",
+            &self.precomputed_inference_source_identifiers,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationModelConfigSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            bedrock_model_identifiers: None,
+            precomputed_inference_source_identifiers: None,
+        };
+        let mut object = reader.structure("EvaluationModelConfigSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["bedrockModelIdentifiers", "precomputedInferenceSourceIdentifiers"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.bedrock_model_identifiers),
+                1 => reader.optional(&mut value.precomputed_inference_source_identifiers),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -21251,6 +29581,35 @@ impl structure::Structure for EvaluationOutputDataConfig {
     }
 }
 
+impl json::WriteJson for EvaluationOutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationOutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("EvaluationOutputDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl EvaluationOutputDataConfig {
     /// Creates a `EvaluationOutputDataConfig` from its required members; optional members start unset.
     pub fn new(s3_uri: impl Into<String>) -> Self {
@@ -21309,6 +29668,39 @@ impl structure::Structure for EvaluationPrecomputedInferenceSource {
                 None => return Err(structure::missing("inferenceSourceIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for EvaluationPrecomputedInferenceSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "inferenceSourceIdentifier",
+            &self.inference_source_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationPrecomputedInferenceSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("EvaluationPrecomputedInferenceSource")?;
+        while let Some(member) = reader.member(&mut object, &["inferenceSourceIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_source_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceSourceIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -21395,6 +29787,52 @@ impl UnionVariants for EvaluationPrecomputedRagSourceConfig {
     }
 }
 
+impl json::WriteJson for EvaluationPrecomputedRagSourceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::RetrieveSourceConfig(value) => writer.required(&mut object, "retrieveSourceConfig", value),
+            Self::RetrieveAndGenerateSourceConfig(value) => {
+                writer.required(&mut object, "retrieveAndGenerateSourceConfig", value)
+            }
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationPrecomputedRagSourceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluationPrecomputedRagSourceConfig")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &["retrieveSourceConfig", "retrieveAndGenerateSourceConfig"],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<EvaluationPrecomputedRetrieveSourceConfig>>()?
+                    .map(Self::RetrieveSourceConfig),
+                1 => reader
+                    .read::<Option<EvaluationPrecomputedRetrieveAndGenerateSourceConfig>>()?
+                    .map(Self::RetrieveAndGenerateSourceConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluationPrecomputedRagSourceConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluationPrecomputedRagSourceConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for EvaluationPrecomputedRagSourceConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -21452,6 +29890,35 @@ impl structure::Structure for EvaluationPrecomputedRetrieveAndGenerateSourceConf
                 None => return Err(structure::missing("ragSourceIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for EvaluationPrecomputedRetrieveAndGenerateSourceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "ragSourceIdentifier", &self.rag_source_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationPrecomputedRetrieveAndGenerateSourceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("EvaluationPrecomputedRetrieveAndGenerateSourceConfig")?;
+        while let Some(member) = reader.member(&mut object, &["ragSourceIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rag_source_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("ragSourceIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -21526,6 +29993,35 @@ impl structure::Structure for EvaluationPrecomputedRetrieveSourceConfig {
                 None => return Err(structure::missing("ragSourceIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for EvaluationPrecomputedRetrieveSourceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "ragSourceIdentifier", &self.rag_source_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationPrecomputedRetrieveSourceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("EvaluationPrecomputedRetrieveSourceConfig")?;
+        while let Some(member) = reader.member(&mut object, &["ragSourceIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rag_source_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("ragSourceIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -21609,6 +30105,45 @@ impl structure::Structure for EvaluationRagConfigSummary {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for EvaluationRagConfigSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "bedrockKnowledgeBaseIdentifiers",
+            &self.bedrock_knowledge_base_identifiers,
+        );
+        writer.optional(
+            &mut object,
+            "precomputedRagSourceIdentifiers",
+            &self.precomputed_rag_source_identifiers,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationRagConfigSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            bedrock_knowledge_base_identifiers: None,
+            precomputed_rag_source_identifiers: None,
+        };
+        let mut object = reader.structure("EvaluationRagConfigSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["bedrockKnowledgeBaseIdentifiers", "precomputedRagSourceIdentifiers"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.bedrock_knowledge_base_identifiers),
+                1 => reader.optional(&mut value.precomputed_rag_source_identifiers),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -21805,6 +30340,120 @@ impl structure::Structure for EvaluationSummary {
             inference_config_summary: read.10,
             application_type: read.11,
         })
+    }
+}
+
+impl json::WriteJson for EvaluationSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.required(&mut object, "jobType", &self.job_type);
+        writer.required(&mut object, "evaluationTaskTypes", &self.evaluation_task_types);
+        writer.optional(&mut object, "modelIdentifiers", &self.model_identifiers);
+        writer.optional(&mut object, "ragIdentifiers", &self.rag_identifiers);
+        writer.optional(
+            &mut object,
+            "evaluatorModelIdentifiers",
+            &self.evaluator_model_identifiers,
+        );
+        writer.optional(
+            &mut object,
+            "customMetricsEvaluatorModelIdentifiers",
+            &self.custom_metrics_evaluator_model_identifiers,
+        );
+        writer.optional(&mut object, "inferenceConfigSummary", &self.inference_config_summary);
+        writer.optional(&mut object, "applicationType", &self.application_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluationSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<EvaluationJobStatus>,
+            Option<DateTime>,
+            Option<EvaluationJobType>,
+            Option<Vec<EvaluationTaskType>>,
+            Option<Vec<String>>,
+            Option<Vec<String>>,
+            Option<Vec<String>>,
+            Option<Vec<String>>,
+            Option<EvaluationInferenceConfigSummary>,
+            Option<ApplicationType>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("EvaluationSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "status",
+                "creationTime",
+                "jobType",
+                "evaluationTaskTypes",
+                "modelIdentifiers",
+                "ragIdentifiers",
+                "evaluatorModelIdentifiers",
+                "customMetricsEvaluatorModelIdentifiers",
+                "inferenceConfigSummary",
+                "applicationType",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            creation_time: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            job_type: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("jobType")),
+            },
+            evaluation_task_types: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("evaluationTaskTypes")),
+            },
+            model_identifiers: read.6,
+            rag_identifiers: read.7,
+            evaluator_model_identifiers: read.8,
+            custom_metrics_evaluator_model_identifiers: read.9,
+            inference_config_summary: read.10,
+            application_type: read.11,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -22015,6 +30664,18 @@ impl<'de> serde::Deserialize<'de> for EvaluationTaskType {
     }
 }
 
+impl json::WriteJson for EvaluationTaskType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for EvaluationTaskType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `EvaluatorModelConfig` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_EvaluatorModelConfig.html)
@@ -22057,6 +30718,43 @@ impl UnionVariants for EvaluatorModelConfig {
                 .map(Self::BedrockEvaluatorModels),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for EvaluatorModelConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::BedrockEvaluatorModels(value) => writer.required(&mut object, "bedrockEvaluatorModels", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for EvaluatorModelConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("EvaluatorModelConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bedrockEvaluatorModels"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<Vec<BedrockEvaluatorModel>>>()?
+                    .map(Self::BedrockEvaluatorModels),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("EvaluatorModelConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("EvaluatorModelConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -22120,6 +30818,35 @@ impl structure::Structure for ExportAutomatedReasoningPolicyVersionRequest {
     }
 }
 
+impl json::WriteJson for ExportAutomatedReasoningPolicyVersionRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ExportAutomatedReasoningPolicyVersionRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("ExportAutomatedReasoningPolicyVersionRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ExportAutomatedReasoningPolicyVersionRequest {
     /// Creates a `ExportAutomatedReasoningPolicyVersionRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>) -> Self {
@@ -22180,6 +30907,35 @@ impl structure::Structure for ExportAutomatedReasoningPolicyVersionResponse {
                 None => return Err(structure::missing("policyDefinition")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ExportAutomatedReasoningPolicyVersionResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyDefinition", &self.policy_definition);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ExportAutomatedReasoningPolicyVersionResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyDefinition>,) = (None,);
+        let mut object = reader.structure("ExportAutomatedReasoningPolicyVersionResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyDefinition"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_definition: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyDefinition")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -22259,6 +31015,41 @@ impl structure::Structure for ExternalSource {
             s3_location: read.1,
             byte_content: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ExternalSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "sourceType", &self.source_type);
+        writer.optional(&mut object, "s3Location", &self.s3_location);
+        writer.optional(&mut object, "byteContent", &self.byte_content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ExternalSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ExternalSourceType>, Option<S3ObjectDoc>, Option<ByteContentDoc>) = (None, None, None);
+        let mut object = reader.structure("ExternalSource")?;
+        while let Some(member) = reader.member(&mut object, &["sourceType", "s3Location", "byteContent"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            source_type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceType")),
+            },
+            s3_location: read.1,
+            byte_content: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -22359,6 +31150,18 @@ impl<'de> serde::Deserialize<'de> for ExternalSourceType {
     }
 }
 
+impl json::WriteJson for ExternalSourceType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ExternalSourceType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ExternalSourcesGenerationConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ExternalSourcesGenerationConfiguration.html)
@@ -22425,6 +31228,52 @@ impl structure::Structure for ExternalSourcesGenerationConfiguration {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ExternalSourcesGenerationConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "promptTemplate", &self.prompt_template);
+        writer.optional(&mut object, "guardrailConfiguration", &self.guardrail_configuration);
+        writer.optional(&mut object, "kbInferenceConfig", &self.kb_inference_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ExternalSourcesGenerationConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            prompt_template: None,
+            guardrail_configuration: None,
+            kb_inference_config: None,
+            additional_model_request_fields: None,
+        };
+        let mut object = reader.structure("ExternalSourcesGenerationConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "promptTemplate",
+                "guardrailConfiguration",
+                "kbInferenceConfig",
+                "additionalModelRequestFields",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.prompt_template),
+                1 => reader.optional(&mut value.guardrail_configuration),
+                2 => reader.optional(&mut value.kb_inference_config),
+                3 => reader.optional(&mut value.additional_model_request_fields),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -22553,6 +31402,48 @@ impl structure::Structure for ExternalSourcesRetrieveAndGenerateConfiguration {
     }
 }
 
+impl json::WriteJson for ExternalSourcesRetrieveAndGenerateConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "sources", &self.sources);
+        writer.optional(&mut object, "generationConfiguration", &self.generation_configuration);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ExternalSourcesRetrieveAndGenerateConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<ExternalSource>>,
+            Option<ExternalSourcesGenerationConfiguration>,
+        ) = (None, None, None);
+        let mut object = reader.structure("ExternalSourcesRetrieveAndGenerateConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn", "sources", "generationConfiguration"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            sources: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("sources")),
+            },
+            generation_configuration: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ExternalSourcesRetrieveAndGenerateConfiguration {
     /// Creates a `ExternalSourcesRetrieveAndGenerateConfiguration` from its required members; optional members start unset.
     pub fn new(model_arn: impl Into<String>, sources: impl Into<Vec<ExternalSource>>) -> Self {
@@ -22639,6 +31530,35 @@ impl structure::Structure for FieldForReranking {
     }
 }
 
+impl json::WriteJson for FieldForReranking {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "fieldName", &self.field_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for FieldForReranking {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("FieldForReranking")?;
+        while let Some(member) = reader.member(&mut object, &["fieldName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            field_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("fieldName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl FieldForReranking {
     /// Creates a `FieldForReranking` from its required members; optional members start unset.
     pub fn new(field_name: impl Into<String>) -> Self {
@@ -22706,6 +31626,41 @@ impl structure::Structure for FilterAttribute {
                 None => return Err(structure::missing("value")),
             },
         })
+    }
+}
+
+impl json::WriteJson for FilterAttribute {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "key", &self.key);
+        writer.required(&mut object, "value", &self.value);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for FilterAttribute {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Document>) = (None, None);
+        let mut object = reader.structure("FilterAttribute")?;
+        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            key: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("key")),
+            },
+            value: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -22798,6 +31753,18 @@ impl serde::Serialize for FineTuningJobStatus {
 impl<'de> serde::Deserialize<'de> for FineTuningJobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for FineTuningJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for FineTuningJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -22927,6 +31894,94 @@ impl structure::Structure for FoundationModelDetails {
             inference_types_supported: read.8,
             model_lifecycle: read.9,
         })
+    }
+}
+
+impl json::WriteJson for FoundationModelDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "modelName", &self.model_name);
+        writer.optional(&mut object, "providerName", &self.provider_name);
+        writer.optional(&mut object, "inputModalities", &self.input_modalities);
+        writer.optional(&mut object, "outputModalities", &self.output_modalities);
+        writer.optional(
+            &mut object,
+            "responseStreamingSupported",
+            &self.response_streaming_supported,
+        );
+        writer.optional(&mut object, "customizationsSupported", &self.customizations_supported);
+        writer.optional(&mut object, "inferenceTypesSupported", &self.inference_types_supported);
+        writer.optional(&mut object, "modelLifecycle", &self.model_lifecycle);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for FoundationModelDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<ModelModality>>,
+            Option<Vec<ModelModality>>,
+            Option<bool>,
+            Option<Vec<ModelCustomization>>,
+            Option<Vec<InferenceType>>,
+            Option<FoundationModelLifecycle>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("FoundationModelDetails")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelId",
+                "modelName",
+                "providerName",
+                "inputModalities",
+                "outputModalities",
+                "responseStreamingSupported",
+                "customizationsSupported",
+                "inferenceTypesSupported",
+                "modelLifecycle",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            model_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            model_name: read.2,
+            provider_name: read.3,
+            input_modalities: read.4,
+            output_modalities: read.5,
+            response_streaming_supported: read.6,
+            customizations_supported: read.7,
+            inference_types_supported: read.8,
+            model_lifecycle: read.9,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -23107,6 +32162,66 @@ impl structure::Structure for FoundationModelLifecycle {
     }
 }
 
+impl json::WriteJson for FoundationModelLifecycle {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "startOfLifeTime", &self.start_of_life_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endOfLifeTime", &self.end_of_life_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "legacyTime", &self.legacy_time);
+        writer.encode_optional::<Rfc3339, _>(
+            &mut object,
+            "publicExtendedAccessTime",
+            &self.public_extended_access_time,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for FoundationModelLifecycle {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<FoundationModelLifecycleStatus>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("FoundationModelLifecycle")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "status",
+                "startOfLifeTime",
+                "endOfLifeTime",
+                "legacyTime",
+                "publicExtendedAccessTime",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            status: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            start_of_life_time: read.1,
+            end_of_life_time: read.2,
+            legacy_time: read.3,
+            public_extended_access_time: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl FoundationModelLifecycle {
     /// Creates a `FoundationModelLifecycle` from its required members; optional members start unset.
     pub fn new(status: impl Into<FoundationModelLifecycleStatus>) -> Self {
@@ -23206,6 +32321,18 @@ impl serde::Serialize for FoundationModelLifecycleStatus {
 impl<'de> serde::Deserialize<'de> for FoundationModelLifecycleStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for FoundationModelLifecycleStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for FoundationModelLifecycleStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -23335,6 +32462,94 @@ impl structure::Structure for FoundationModelSummary {
             inference_types_supported: read.8,
             model_lifecycle: read.9,
         })
+    }
+}
+
+impl json::WriteJson for FoundationModelSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "modelName", &self.model_name);
+        writer.optional(&mut object, "providerName", &self.provider_name);
+        writer.optional(&mut object, "inputModalities", &self.input_modalities);
+        writer.optional(&mut object, "outputModalities", &self.output_modalities);
+        writer.optional(
+            &mut object,
+            "responseStreamingSupported",
+            &self.response_streaming_supported,
+        );
+        writer.optional(&mut object, "customizationsSupported", &self.customizations_supported);
+        writer.optional(&mut object, "inferenceTypesSupported", &self.inference_types_supported);
+        writer.optional(&mut object, "modelLifecycle", &self.model_lifecycle);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for FoundationModelSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<ModelModality>>,
+            Option<Vec<ModelModality>>,
+            Option<bool>,
+            Option<Vec<ModelCustomization>>,
+            Option<Vec<InferenceType>>,
+            Option<FoundationModelLifecycle>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("FoundationModelSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelId",
+                "modelName",
+                "providerName",
+                "inputModalities",
+                "outputModalities",
+                "responseStreamingSupported",
+                "customizationsSupported",
+                "inferenceTypesSupported",
+                "modelLifecycle",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            model_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            model_name: read.2,
+            provider_name: read.3,
+            input_modalities: read.4,
+            output_modalities: read.5,
+            response_streaming_supported: read.6,
+            customizations_supported: read.7,
+            inference_types_supported: read.8,
+            model_lifecycle: read.9,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -23501,6 +32716,52 @@ impl structure::Structure for GenerationConfiguration {
     }
 }
 
+impl json::WriteJson for GenerationConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "promptTemplate", &self.prompt_template);
+        writer.optional(&mut object, "guardrailConfiguration", &self.guardrail_configuration);
+        writer.optional(&mut object, "kbInferenceConfig", &self.kb_inference_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GenerationConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            prompt_template: None,
+            guardrail_configuration: None,
+            kb_inference_config: None,
+            additional_model_request_fields: None,
+        };
+        let mut object = reader.structure("GenerationConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "promptTemplate",
+                "guardrailConfiguration",
+                "kbInferenceConfig",
+                "additionalModelRequestFields",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.prompt_template),
+                1 => reader.optional(&mut value.guardrail_configuration),
+                2 => reader.optional(&mut value.kb_inference_config),
+                3 => reader.optional(&mut value.additional_model_request_fields),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GenerationConfiguration {
     /// Creates a `GenerationConfiguration` with every member unset.
     pub fn new() -> Self {
@@ -23592,6 +32853,27 @@ impl structure::Structure for GetAccountDataRetentionRequest {
     }
 }
 
+impl json::WriteJson for GetAccountDataRetentionRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAccountDataRetentionRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("GetAccountDataRetentionRequest")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAccountDataRetentionRequest {
     /// Creates a `GetAccountDataRetentionRequest` with every member unset.
     pub fn new() -> Self {
@@ -23657,6 +32939,38 @@ impl structure::Structure for GetAccountDataRetentionResponse {
     }
 }
 
+impl json::WriteJson for GetAccountDataRetentionResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "mode", &self.mode);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAccountDataRetentionResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<DataRetentionMode>, Option<DateTime>) = (None, None);
+        let mut object = reader.structure("GetAccountDataRetentionResponse")?;
+        while let Some(member) = reader.member(&mut object, &["mode", "updatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            mode: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("mode")),
+            },
+            updated_at: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAccountDataRetentionResponse {
     /// Creates a `GetAccountDataRetentionResponse` from its required members; optional members start unset.
     pub fn new(mode: impl Into<DataRetentionMode>) -> Self {
@@ -23718,6 +33032,35 @@ impl structure::Structure for GetAdvancedPromptOptimizationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAdvancedPromptOptimizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAdvancedPromptOptimizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetAdvancedPromptOptimizationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -23883,6 +33226,110 @@ impl structure::Structure for GetAdvancedPromptOptimizationJobResponse {
     }
 }
 
+impl json::WriteJson for GetAdvancedPromptOptimizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "jobDescription", &self.job_description);
+        writer.required(&mut object, "jobStatus", &self.job_status);
+        writer.required(&mut object, "inputConfig", &self.input_config);
+        writer.required(&mut object, "outputConfig", &self.output_config);
+        writer.optional(&mut object, "encryptionKeyArn", &self.encryption_key_arn);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.required(&mut object, "modelConfigurations", &self.model_configurations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAdvancedPromptOptimizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AdvancedPromptOptimizationJobStatus>,
+            Option<AdvancedPromptOptimizationInputConfig>,
+            Option<AdvancedPromptOptimizationOutputConfig>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<Vec<ModelConfiguration>>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetAdvancedPromptOptimizationJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "jobDescription",
+                "jobStatus",
+                "inputConfig",
+                "outputConfig",
+                "encryptionKeyArn",
+                "creationTime",
+                "lastModifiedTime",
+                "failureMessage",
+                "modelConfigurations",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.required(&mut read.10),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            job_description: read.2,
+            job_status: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("jobStatus")),
+            },
+            input_config: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("inputConfig")),
+            },
+            output_config: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("outputConfig")),
+            },
+            encryption_key_arn: read.6,
+            creation_time: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: read.8,
+            failure_message: read.9,
+            model_configurations: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("modelConfigurations")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAdvancedPromptOptimizationJobResponse {
     /// Creates a `GetAdvancedPromptOptimizationJobResponse` from its required members; optional members start unset.
     pub fn new(
@@ -24035,6 +33482,41 @@ impl structure::Structure for GetAutomatedReasoningPolicyAnnotationsRequest {
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyAnnotationsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyAnnotationsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyAnnotationsRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyAnnotationsRequest {
     /// Creates a `GetAutomatedReasoningPolicyAnnotationsRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, build_workflow_id: impl Into<String>) -> Self {
@@ -24153,6 +33635,82 @@ impl structure::Structure for GetAutomatedReasoningPolicyAnnotationsResponse {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyAnnotationsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "annotations", &self.annotations);
+        writer.required(&mut object, "annotationSetHash", &self.annotation_set_hash);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyAnnotationsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyAnnotation>>,
+            Option<String>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyAnnotationsResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "name",
+                "buildWorkflowId",
+                "annotations",
+                "annotationSetHash",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            build_workflow_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            annotations: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("annotations")),
+            },
+            annotation_set_hash: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("annotationSetHash")),
+            },
+            updated_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -24288,6 +33846,41 @@ impl structure::Structure for GetAutomatedReasoningPolicyBuildWorkflowRequest {
                 None => return Err(structure::missing("buildWorkflowId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -24438,6 +34031,97 @@ impl structure::Structure for GetAutomatedReasoningPolicyBuildWorkflowResponse {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "buildWorkflowType", &self.build_workflow_type);
+        writer.optional(&mut object, "documentName", &self.document_name);
+        writer.optional(&mut object, "documentContentType", &self.document_content_type);
+        writer.optional(&mut object, "documentDescription", &self.document_description);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildWorkflowStatus>,
+            Option<AutomatedReasoningPolicyBuildWorkflowType>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildDocumentContentType>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "buildWorkflowId",
+                "status",
+                "buildWorkflowType",
+                "documentName",
+                "documentContentType",
+                "documentDescription",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
+                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            build_workflow_type: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowType")),
+            },
+            document_name: read.4,
+            document_content_type: read.5,
+            document_description: read.6,
+            created_at: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -24608,6 +34292,57 @@ impl structure::Structure for GetAutomatedReasoningPolicyBuildWorkflowResultAsse
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "assetType", &self.asset_type);
+        writer.optional(&mut object, "assetId", &self.asset_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildResultAssetType>,
+            Option<String>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest")?;
+        while let Some(member) =
+            reader.member(&mut object, &["policyArn", "buildWorkflowId", "assetType", "assetId"])?
+        {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            asset_type: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("assetType")),
+            },
+            asset_id: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest {
     /// Creates a `GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest` from its required members; optional members start unset.
     pub fn new(
@@ -24726,6 +34461,48 @@ impl structure::Structure for GetAutomatedReasoningPolicyBuildWorkflowResultAsse
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.optional(&mut object, "buildWorkflowAssets", &self.build_workflow_assets);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildResultAssets>,
+        ) = (None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "buildWorkflowAssets"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            build_workflow_assets: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse {
     /// Creates a `GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, build_workflow_id: impl Into<String>) -> Self {
@@ -24822,6 +34599,41 @@ impl structure::Structure for GetAutomatedReasoningPolicyNextScenarioRequest {
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyNextScenarioRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyNextScenarioRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyNextScenarioRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyNextScenarioRequest {
     /// Creates a `GetAutomatedReasoningPolicyNextScenarioRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, build_workflow_id: impl Into<String>) -> Self {
@@ -24906,6 +34718,38 @@ impl structure::Structure for GetAutomatedReasoningPolicyNextScenarioResponse {
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyNextScenarioResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "scenario", &self.scenario);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyNextScenarioResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<AutomatedReasoningPolicyScenario>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyNextScenarioResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "scenario"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            scenario: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyNextScenarioResponse {
     /// Creates a `GetAutomatedReasoningPolicyNextScenarioResponse` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>) -> Self {
@@ -24977,6 +34821,35 @@ impl structure::Structure for GetAutomatedReasoningPolicyRequest {
                 None => return Err(structure::missing("policyArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -25116,6 +34989,97 @@ impl structure::Structure for GetAutomatedReasoningPolicyResponse {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "version", &self.version);
+        writer.required(&mut object, "policyId", &self.policy_id);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "definitionHash", &self.definition_hash);
+        writer.optional(&mut object, "kmsKeyArn", &self.kms_key_arn);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "name",
+                "version",
+                "policyId",
+                "description",
+                "definitionHash",
+                "kmsKeyArn",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
+                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            version: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            policy_id: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("policyId")),
+            },
+            description: read.4,
+            definition_hash: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("definitionHash")),
+            },
+            kms_key_arn: read.6,
+            created_at: read.7,
+            updated_at: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -25280,6 +35244,41 @@ impl structure::Structure for GetAutomatedReasoningPolicyTestCaseRequest {
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyTestCaseRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyTestCaseRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyTestCaseRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyTestCaseRequest {
     /// Creates a `GetAutomatedReasoningPolicyTestCaseRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, test_case_id: impl Into<String>) -> Self {
@@ -25359,6 +35358,41 @@ impl structure::Structure for GetAutomatedReasoningPolicyTestCaseResponse {
                 None => return Err(structure::missing("testCase")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyTestCaseResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCase", &self.test_case);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyTestCaseResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<AutomatedReasoningPolicyTestCase>) = (None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyTestCaseResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "testCase"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCase")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -25443,6 +35477,47 @@ impl structure::Structure for GetAutomatedReasoningPolicyTestResultRequest {
                 None => return Err(structure::missing("testCaseId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAutomatedReasoningPolicyTestResultRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyTestResultRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyTestResultRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "testCaseId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            test_case_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -25535,6 +35610,35 @@ impl structure::Structure for GetAutomatedReasoningPolicyTestResultResponse {
     }
 }
 
+impl json::WriteJson for GetAutomatedReasoningPolicyTestResultResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "testResult", &self.test_result);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAutomatedReasoningPolicyTestResultResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AutomatedReasoningPolicyTestResult>,) = (None,);
+        let mut object = reader.structure("GetAutomatedReasoningPolicyTestResultResponse")?;
+        while let Some(member) = reader.member(&mut object, &["testResult"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            test_result: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("testResult")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetAutomatedReasoningPolicyTestResultResponse {
     /// Creates a `GetAutomatedReasoningPolicyTestResultResponse` from its required members; optional members start unset.
     pub fn new(test_result: impl Into<AutomatedReasoningPolicyTestResult>) -> Self {
@@ -25597,6 +35701,39 @@ impl structure::Structure for GetCustomModelDeploymentRequest {
                 None => return Err(structure::missing("customModelDeploymentIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetCustomModelDeploymentRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentIdentifier",
+            &self.custom_model_deployment_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetCustomModelDeploymentRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetCustomModelDeploymentRequest")?;
+        while let Some(member) = reader.member(&mut object, &["customModelDeploymentIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -25750,6 +35887,98 @@ impl structure::Structure for GetCustomModelDeploymentResponse {
     }
 }
 
+impl json::WriteJson for GetCustomModelDeploymentResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentArn",
+            &self.custom_model_deployment_arn,
+        );
+        writer.required(&mut object, "modelDeploymentName", &self.model_deployment_name);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "updateDetails", &self.update_details);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.last_updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetCustomModelDeploymentResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<CustomModelDeploymentStatus>,
+            Option<String>,
+            Option<CustomModelDeploymentUpdateDetails>,
+            Option<String>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetCustomModelDeploymentResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "customModelDeploymentArn",
+                "modelDeploymentName",
+                "modelArn",
+                "createdAt",
+                "status",
+                "description",
+                "updateDetails",
+                "failureMessage",
+                "lastUpdatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentArn")),
+            },
+            model_deployment_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelDeploymentName")),
+            },
+            model_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            created_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            status: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            description: read.5,
+            update_details: read.6,
+            failure_message: read.7,
+            last_updated_at: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetCustomModelDeploymentResponse {
     /// Creates a `GetCustomModelDeploymentResponse` from its required members; optional members start unset.
     pub fn new(
@@ -25888,6 +36117,35 @@ impl structure::Structure for GetCustomModelRequest {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetCustomModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetCustomModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetCustomModelRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -26110,6 +36368,130 @@ impl structure::Structure for GetCustomModelResponse {
     }
 }
 
+impl json::WriteJson for GetCustomModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "modelName", &self.model_name);
+        writer.optional(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "jobArn", &self.job_arn);
+        writer.optional(&mut object, "baseModelArn", &self.base_model_arn);
+        writer.optional(&mut object, "customizationType", &self.customization_type);
+        writer.optional(&mut object, "modelKmsKeyArn", &self.model_kms_key_arn);
+        writer.optional(&mut object, "hyperParameters", &self.hyper_parameters);
+        writer.optional(&mut object, "trainingDataConfig", &self.training_data_config);
+        writer.optional(&mut object, "validationDataConfig", &self.validation_data_config);
+        writer.optional(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "trainingMetrics", &self.training_metrics);
+        writer.optional(&mut object, "validationMetrics", &self.validation_metrics);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.optional(&mut object, "customizationConfig", &self.customization_config);
+        writer.optional(&mut object, "modelStatus", &self.model_status);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetCustomModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<CustomizationType>,
+            Option<String>,
+            Option<HashMap<String, String>>,
+            Option<TrainingDataConfig>,
+            Option<ValidationDataConfig>,
+            Option<OutputDataConfig>,
+            Option<TrainingMetrics>,
+            Option<Vec<ValidatorMetric>>,
+            Option<DateTime>,
+            Option<CustomizationConfig>,
+            Option<ModelStatus>,
+            Option<String>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("GetCustomModelResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelName",
+                "jobName",
+                "jobArn",
+                "baseModelArn",
+                "customizationType",
+                "modelKmsKeyArn",
+                "hyperParameters",
+                "trainingDataConfig",
+                "validationDataConfig",
+                "outputDataConfig",
+                "trainingMetrics",
+                "validationMetrics",
+                "creationTime",
+                "customizationConfig",
+                "modelStatus",
+                "failureMessage",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.decode_required::<Rfc3339, _>(&mut read.13),
+                14 => reader.optional(&mut read.14),
+                15 => reader.optional(&mut read.15),
+                16 => reader.optional(&mut read.16),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelName")),
+            },
+            job_name: read.2,
+            job_arn: read.3,
+            base_model_arn: read.4,
+            customization_type: read.5,
+            model_kms_key_arn: read.6,
+            hyper_parameters: read.7,
+            training_data_config: read.8,
+            validation_data_config: read.9,
+            output_data_config: read.10,
+            training_metrics: read.11,
+            validation_metrics: read.12,
+            creation_time: match read.13 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            customization_config: read.14,
+            model_status: read.15,
+            failure_message: read.16,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetCustomModelResponse {
     /// Creates a `GetCustomModelResponse` from its required members; optional members start unset.
     pub fn new(
@@ -26322,6 +36704,35 @@ impl structure::Structure for GetEvaluationJobRequest {
     }
 }
 
+impl json::WriteJson for GetEvaluationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetEvaluationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetEvaluationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetEvaluationJobRequest {
     /// Creates a `GetEvaluationJobRequest` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>) -> Self {
@@ -26516,6 +36927,133 @@ impl structure::Structure for GetEvaluationJobResponse {
     }
 }
 
+impl json::WriteJson for GetEvaluationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.optional(&mut object, "jobDescription", &self.job_description);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "customerEncryptionKeyId", &self.customer_encryption_key_id);
+        writer.required(&mut object, "jobType", &self.job_type);
+        writer.optional(&mut object, "applicationType", &self.application_type);
+        writer.required(&mut object, "evaluationConfig", &self.evaluation_config);
+        writer.required(&mut object, "inferenceConfig", &self.inference_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.optional(&mut object, "failureMessages", &self.failure_messages);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetEvaluationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<EvaluationJobStatus>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<EvaluationJobType>,
+            Option<ApplicationType>,
+            Option<EvaluationConfig>,
+            Option<EvaluationInferenceConfig>,
+            Option<EvaluationOutputDataConfig>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<Vec<String>>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("GetEvaluationJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobName",
+                "status",
+                "jobArn",
+                "jobDescription",
+                "roleArn",
+                "customerEncryptionKeyId",
+                "jobType",
+                "applicationType",
+                "evaluationConfig",
+                "inferenceConfig",
+                "outputDataConfig",
+                "creationTime",
+                "lastModifiedTime",
+                "failureMessages",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.required(&mut read.8),
+                9 => reader.required(&mut read.9),
+                10 => reader.required(&mut read.10),
+                11 => reader.decode_required::<Rfc3339, _>(&mut read.11),
+                12 => reader.decode_optional::<Rfc3339, _>(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            job_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_description: read.3,
+            role_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            customer_encryption_key_id: read.5,
+            job_type: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("jobType")),
+            },
+            application_type: read.7,
+            evaluation_config: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("evaluationConfig")),
+            },
+            inference_config: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceConfig")),
+            },
+            output_data_config: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            creation_time: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: read.12,
+            failure_messages: read.13,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetEvaluationJobResponse {
     /// Creates a `GetEvaluationJobResponse` from its required members; optional members start unset.
     pub fn new(
@@ -26693,6 +37231,35 @@ impl structure::Structure for GetFoundationModelAvailabilityRequest {
     }
 }
 
+impl json::WriteJson for GetFoundationModelAvailabilityRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetFoundationModelAvailabilityRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetFoundationModelAvailabilityRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetFoundationModelAvailabilityRequest {
     /// Creates a `GetFoundationModelAvailabilityRequest` from its required members; optional members start unset.
     pub fn new(model_id: impl Into<String>) -> Self {
@@ -26794,6 +37361,74 @@ impl structure::Structure for GetFoundationModelAvailabilityResponse {
     }
 }
 
+impl json::WriteJson for GetFoundationModelAvailabilityResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.required(&mut object, "agreementAvailability", &self.agreement_availability);
+        writer.required(&mut object, "authorizationStatus", &self.authorization_status);
+        writer.required(&mut object, "entitlementAvailability", &self.entitlement_availability);
+        writer.required(&mut object, "regionAvailability", &self.region_availability);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetFoundationModelAvailabilityResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<AgreementAvailability>,
+            Option<AuthorizationStatus>,
+            Option<EntitlementAvailability>,
+            Option<RegionAvailability>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GetFoundationModelAvailabilityResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelId",
+                "agreementAvailability",
+                "authorizationStatus",
+                "entitlementAvailability",
+                "regionAvailability",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            agreement_availability: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("agreementAvailability")),
+            },
+            authorization_status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("authorizationStatus")),
+            },
+            entitlement_availability: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("entitlementAvailability")),
+            },
+            region_availability: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("regionAvailability")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetFoundationModelAvailabilityResponse {
     /// Creates a `GetFoundationModelAvailabilityResponse` from its required members; optional members start unset.
     pub fn new(
@@ -26864,6 +37499,35 @@ impl structure::Structure for GetFoundationModelRequest {
                 None => return Err(structure::missing("modelIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetFoundationModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetFoundationModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetFoundationModelRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -26939,6 +37603,29 @@ impl structure::Structure for GetFoundationModelResponse {
     }
 }
 
+impl json::WriteJson for GetFoundationModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelDetails", &self.model_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetFoundationModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { model_details: None };
+        let mut object = reader.structure("GetFoundationModelResponse")?;
+        while let Some(member) = reader.member(&mut object, &["modelDetails"])? {
+            match member {
+                0 => reader.optional(&mut value.model_details),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetFoundationModelResponse {
     /// Creates a `GetFoundationModelResponse` with every member unset.
     pub fn new() -> Self {
@@ -27010,6 +37697,38 @@ impl structure::Structure for GetGuardrailRequest {
             },
             guardrail_version: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GetGuardrailRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetGuardrailRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GetGuardrailRequest")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            guardrail_version: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -27268,6 +37987,176 @@ impl structure::Structure for GetGuardrailResponse {
             },
             kms_key_arn: read.19,
         })
+    }
+}
+
+impl json::WriteJson for GetGuardrailResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "guardrailId", &self.guardrail_id);
+        writer.required(&mut object, "guardrailArn", &self.guardrail_arn);
+        writer.required(&mut object, "version", &self.version);
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "topicPolicy", &self.topic_policy);
+        writer.optional(&mut object, "contentPolicy", &self.content_policy);
+        writer.optional(&mut object, "wordPolicy", &self.word_policy);
+        writer.optional(
+            &mut object,
+            "sensitiveInformationPolicy",
+            &self.sensitive_information_policy,
+        );
+        writer.optional(
+            &mut object,
+            "contextualGroundingPolicy",
+            &self.contextual_grounding_policy,
+        );
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicy",
+            &self.automated_reasoning_policy,
+        );
+        writer.optional(&mut object, "crossRegionDetails", &self.cross_region_details);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.optional(&mut object, "statusReasons", &self.status_reasons);
+        writer.optional(&mut object, "failureRecommendations", &self.failure_recommendations);
+        writer.required(&mut object, "blockedInputMessaging", &self.blocked_input_messaging);
+        writer.required(&mut object, "blockedOutputsMessaging", &self.blocked_outputs_messaging);
+        writer.optional(&mut object, "kmsKeyArn", &self.kms_key_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetGuardrailResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailStatus>,
+            Option<GuardrailTopicPolicy>,
+            Option<GuardrailContentPolicy>,
+            Option<GuardrailWordPolicy>,
+            Option<GuardrailSensitiveInformationPolicy>,
+            Option<GuardrailContextualGroundingPolicy>,
+            Option<GuardrailAutomatedReasoningPolicy>,
+            Option<GuardrailCrossRegionDetails>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<Vec<String>>,
+            Option<Vec<String>>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
+        let mut object = reader.structure("GetGuardrailResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "description",
+                "guardrailId",
+                "guardrailArn",
+                "version",
+                "status",
+                "topicPolicy",
+                "contentPolicy",
+                "wordPolicy",
+                "sensitiveInformationPolicy",
+                "contextualGroundingPolicy",
+                "automatedReasoningPolicy",
+                "crossRegionDetails",
+                "createdAt",
+                "updatedAt",
+                "statusReasons",
+                "failureRecommendations",
+                "blockedInputMessaging",
+                "blockedOutputsMessaging",
+                "kmsKeyArn",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.decode_required::<Rfc3339, _>(&mut read.13),
+                14 => reader.decode_required::<Rfc3339, _>(&mut read.14),
+                15 => reader.optional(&mut read.15),
+                16 => reader.optional(&mut read.16),
+                17 => reader.required(&mut read.17),
+                18 => reader.required(&mut read.18),
+                19 => reader.optional(&mut read.19),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            guardrail_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailId")),
+            },
+            guardrail_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailArn")),
+            },
+            version: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            status: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            topic_policy: read.6,
+            content_policy: read.7,
+            word_policy: read.8,
+            sensitive_information_policy: read.9,
+            contextual_grounding_policy: read.10,
+            automated_reasoning_policy: read.11,
+            cross_region_details: read.12,
+            created_at: match read.13 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.14 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+            status_reasons: read.15,
+            failure_recommendations: read.16,
+            blocked_input_messaging: match read.17 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedInputMessaging")),
+            },
+            blocked_outputs_messaging: match read.18 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedOutputsMessaging")),
+            },
+            kms_key_arn: read.19,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -27552,6 +38441,35 @@ impl structure::Structure for GetImportedModelRequest {
     }
 }
 
+impl json::WriteJson for GetImportedModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelIdentifier", &self.model_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetImportedModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetImportedModelRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetImportedModelRequest {
     /// Creates a `GetImportedModelRequest` from its required members; optional members start unset.
     pub fn new(model_identifier: impl Into<String>) -> Self {
@@ -27691,6 +38609,72 @@ impl structure::Structure for GetImportedModelResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GetImportedModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelArn", &self.model_arn);
+        writer.optional(&mut object, "modelName", &self.model_name);
+        writer.optional(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "jobArn", &self.job_arn);
+        writer.optional(&mut object, "modelDataSource", &self.model_data_source);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.optional(&mut object, "modelArchitecture", &self.model_architecture);
+        writer.optional(&mut object, "modelKmsKeyArn", &self.model_kms_key_arn);
+        writer.optional(&mut object, "instructSupported", &self.instruct_supported);
+        writer.optional(&mut object, "customModelUnits", &self.custom_model_units);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetImportedModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            model_arn: None,
+            model_name: None,
+            job_name: None,
+            job_arn: None,
+            model_data_source: None,
+            creation_time: None,
+            model_architecture: None,
+            model_kms_key_arn: None,
+            instruct_supported: None,
+            custom_model_units: None,
+        };
+        let mut object = reader.structure("GetImportedModelResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelName",
+                "jobName",
+                "jobArn",
+                "modelDataSource",
+                "creationTime",
+                "modelArchitecture",
+                "modelKmsKeyArn",
+                "instructSupported",
+                "customModelUnits",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.model_arn),
+                1 => reader.optional(&mut value.model_name),
+                2 => reader.optional(&mut value.job_name),
+                3 => reader.optional(&mut value.job_arn),
+                4 => reader.optional(&mut value.model_data_source),
+                5 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
+                6 => reader.optional(&mut value.model_architecture),
+                7 => reader.optional(&mut value.model_kms_key_arn),
+                8 => reader.optional(&mut value.instruct_supported),
+                9 => reader.optional(&mut value.custom_model_units),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -27844,6 +38828,39 @@ impl structure::Structure for GetInferenceProfileRequest {
     }
 }
 
+impl json::WriteJson for GetInferenceProfileRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "inferenceProfileIdentifier",
+            &self.inference_profile_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetInferenceProfileRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetInferenceProfileRequest")?;
+        while let Some(member) = reader.member(&mut object, &["inferenceProfileIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetInferenceProfileRequest {
     /// Creates a `GetInferenceProfileRequest` from its required members; optional members start unset.
     pub fn new(inference_profile_identifier: impl Into<String>) -> Self {
@@ -27991,6 +39008,97 @@ impl structure::Structure for GetInferenceProfileResponse {
                 None => return Err(structure::missing("type")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetInferenceProfileResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inferenceProfileName", &self.inference_profile_name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.required(&mut object, "inferenceProfileArn", &self.inference_profile_arn);
+        writer.required(&mut object, "models", &self.models);
+        writer.required(&mut object, "inferenceProfileId", &self.inference_profile_id);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetInferenceProfileResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<Vec<InferenceProfileModel>>,
+            Option<String>,
+            Option<InferenceProfileStatus>,
+            Option<InferenceProfileType>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetInferenceProfileResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "inferenceProfileName",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "inferenceProfileArn",
+                "models",
+                "inferenceProfileId",
+                "status",
+                "type",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.required(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileName")),
+            },
+            description: read.1,
+            created_at: read.2,
+            updated_at: read.3,
+            inference_profile_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileArn")),
+            },
+            models: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("models")),
+            },
+            inference_profile_id: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileId")),
+            },
+            status: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            r#type: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -28152,6 +39260,35 @@ impl structure::Structure for GetMarketplaceModelEndpointRequest {
     }
 }
 
+impl json::WriteJson for GetMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetMarketplaceModelEndpointRequest {
     /// Creates a `GetMarketplaceModelEndpointRequest` from its required members; optional members start unset.
     pub fn new(endpoint_arn: impl Into<String>) -> Self {
@@ -28212,6 +39349,35 @@ impl structure::Structure for GetMarketplaceModelEndpointResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GetMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "marketplaceModelEndpoint",
+            &self.marketplace_model_endpoint,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            marketplace_model_endpoint: None,
+        };
+        let mut object = reader.structure("GetMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
+            match member {
+                0 => reader.optional(&mut value.marketplace_model_endpoint),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -28282,6 +39448,35 @@ impl structure::Structure for GetModelCopyJobRequest {
                 None => return Err(structure::missing("jobArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetModelCopyJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelCopyJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetModelCopyJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -28439,6 +39634,107 @@ impl structure::Structure for GetModelCopyJobResponse {
             failure_message: read.9,
             source_model_name: read.10,
         })
+    }
+}
+
+impl json::WriteJson for GetModelCopyJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.required(&mut object, "targetModelArn", &self.target_model_arn);
+        writer.optional(&mut object, "targetModelName", &self.target_model_name);
+        writer.required(&mut object, "sourceAccountId", &self.source_account_id);
+        writer.required(&mut object, "sourceModelArn", &self.source_model_arn);
+        writer.optional(&mut object, "targetModelKmsKeyArn", &self.target_model_kms_key_arn);
+        writer.optional(&mut object, "targetModelTags", &self.target_model_tags);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.optional(&mut object, "sourceModelName", &self.source_model_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelCopyJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<ModelCopyJobStatus>,
+            Option<DateTime>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetModelCopyJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "status",
+                "creationTime",
+                "targetModelArn",
+                "targetModelName",
+                "sourceAccountId",
+                "sourceModelArn",
+                "targetModelKmsKeyArn",
+                "targetModelTags",
+                "failureMessage",
+                "sourceModelName",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            creation_time: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            target_model_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("targetModelArn")),
+            },
+            target_model_name: read.4,
+            source_account_id: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceAccountId")),
+            },
+            source_model_arn: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceModelArn")),
+            },
+            target_model_kms_key_arn: read.7,
+            target_model_tags: read.8,
+            failure_message: read.9,
+            source_model_name: read.10,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -28602,6 +39898,35 @@ impl structure::Structure for GetModelCustomizationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetModelCustomizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelCustomizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetModelCustomizationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -28878,6 +40203,179 @@ impl structure::Structure for GetModelCustomizationJobResponse {
     }
 }
 
+impl json::WriteJson for GetModelCustomizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "outputModelName", &self.output_model_name);
+        writer.optional(&mut object, "outputModelArn", &self.output_model_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "statusDetails", &self.status_details);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.required(&mut object, "baseModelArn", &self.base_model_arn);
+        writer.optional(&mut object, "hyperParameters", &self.hyper_parameters);
+        writer.required(&mut object, "trainingDataConfig", &self.training_data_config);
+        writer.required(&mut object, "validationDataConfig", &self.validation_data_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "customizationType", &self.customization_type);
+        writer.optional(&mut object, "outputModelKmsKeyArn", &self.output_model_kms_key_arn);
+        writer.optional(&mut object, "trainingMetrics", &self.training_metrics);
+        writer.optional(&mut object, "validationMetrics", &self.validation_metrics);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "customizationConfig", &self.customization_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelCustomizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelCustomizationJobStatus>,
+            Option<StatusDetails>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<HashMap<String, String>>,
+            Option<TrainingDataConfig>,
+            Option<ValidationDataConfig>,
+            Option<OutputDataConfig>,
+            Option<CustomizationType>,
+            Option<String>,
+            Option<TrainingMetrics>,
+            Option<Vec<ValidatorMetric>>,
+            Option<VpcConfig>,
+            Option<CustomizationConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
+        let mut object = reader.structure("GetModelCustomizationJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "outputModelName",
+                "outputModelArn",
+                "clientRequestToken",
+                "roleArn",
+                "status",
+                "statusDetails",
+                "failureMessage",
+                "creationTime",
+                "lastModifiedTime",
+                "endTime",
+                "baseModelArn",
+                "hyperParameters",
+                "trainingDataConfig",
+                "validationDataConfig",
+                "outputDataConfig",
+                "customizationType",
+                "outputModelKmsKeyArn",
+                "trainingMetrics",
+                "validationMetrics",
+                "vpcConfig",
+                "customizationConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.decode_required::<Rfc3339, _>(&mut read.9),
+                10 => reader.decode_optional::<Rfc3339, _>(&mut read.10),
+                11 => reader.decode_optional::<Rfc3339, _>(&mut read.11),
+                12 => reader.required(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                14 => reader.required(&mut read.14),
+                15 => reader.required(&mut read.15),
+                16 => reader.required(&mut read.16),
+                17 => reader.optional(&mut read.17),
+                18 => reader.optional(&mut read.18),
+                19 => reader.optional(&mut read.19),
+                20 => reader.optional(&mut read.20),
+                21 => reader.optional(&mut read.21),
+                22 => reader.optional(&mut read.22),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            output_model_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("outputModelName")),
+            },
+            output_model_arn: read.3,
+            client_request_token: read.4,
+            role_arn: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            status: read.6,
+            status_details: read.7,
+            failure_message: read.8,
+            creation_time: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: read.10,
+            end_time: read.11,
+            base_model_arn: match read.12 {
+                Some(value) => value,
+                None => return Err(json::missing("baseModelArn")),
+            },
+            hyper_parameters: read.13,
+            training_data_config: match read.14 {
+                Some(value) => value,
+                None => return Err(json::missing("trainingDataConfig")),
+            },
+            validation_data_config: match read.15 {
+                Some(value) => value,
+                None => return Err(json::missing("validationDataConfig")),
+            },
+            output_data_config: match read.16 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            customization_type: read.17,
+            output_model_kms_key_arn: read.18,
+            training_metrics: read.19,
+            validation_metrics: read.20,
+            vpc_config: read.21,
+            customization_config: read.22,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetModelCustomizationJobResponse {
     /// Creates a `GetModelCustomizationJobResponse` from its required members; optional members start unset.
     pub fn new(
@@ -29115,6 +40613,35 @@ impl structure::Structure for GetModelImportJobRequest {
     }
 }
 
+impl json::WriteJson for GetModelImportJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelImportJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetModelImportJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetModelImportJobRequest {
     /// Creates a `GetModelImportJobRequest` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>) -> Self {
@@ -29274,6 +40801,84 @@ impl structure::Structure for GetModelImportJobResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GetModelImportJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "jobArn", &self.job_arn);
+        writer.optional(&mut object, "jobName", &self.job_name);
+        writer.optional(&mut object, "importedModelName", &self.imported_model_name);
+        writer.optional(&mut object, "importedModelArn", &self.imported_model_arn);
+        writer.optional(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "modelDataSource", &self.model_data_source);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "importedModelKmsKeyArn", &self.imported_model_kms_key_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelImportJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            job_arn: None,
+            job_name: None,
+            imported_model_name: None,
+            imported_model_arn: None,
+            role_arn: None,
+            model_data_source: None,
+            status: None,
+            failure_message: None,
+            creation_time: None,
+            last_modified_time: None,
+            end_time: None,
+            vpc_config: None,
+            imported_model_kms_key_arn: None,
+        };
+        let mut object = reader.structure("GetModelImportJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "importedModelName",
+                "importedModelArn",
+                "roleArn",
+                "modelDataSource",
+                "status",
+                "failureMessage",
+                "creationTime",
+                "lastModifiedTime",
+                "endTime",
+                "vpcConfig",
+                "importedModelKmsKeyArn",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.job_arn),
+                1 => reader.optional(&mut value.job_name),
+                2 => reader.optional(&mut value.imported_model_name),
+                3 => reader.optional(&mut value.imported_model_arn),
+                4 => reader.optional(&mut value.role_arn),
+                5 => reader.optional(&mut value.model_data_source),
+                6 => reader.optional(&mut value.status),
+                7 => reader.optional(&mut value.failure_message),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
+                9 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
+                10 => reader.decode_optional::<Rfc3339, _>(&mut value.end_time),
+                11 => reader.optional(&mut value.vpc_config),
+                12 => reader.optional(&mut value.imported_model_kms_key_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -29451,6 +41056,35 @@ impl structure::Structure for GetModelInvocationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetModelInvocationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelInvocationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetModelInvocationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -29697,6 +41331,155 @@ impl structure::Structure for GetModelInvocationJobResponse {
             success_record_count: read.18,
             error_record_count: read.19,
         })
+    }
+}
+
+impl json::WriteJson for GetModelInvocationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.optional(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "message", &self.message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "submitTime", &self.submit_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.required(&mut object, "inputDataConfig", &self.input_data_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "timeoutDurationInHours", &self.timeout_duration_in_hours);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "jobExpirationTime", &self.job_expiration_time);
+        writer.optional(&mut object, "modelInvocationType", &self.model_invocation_type);
+        writer.optional(&mut object, "totalRecordCount", &self.total_record_count);
+        writer.optional(&mut object, "processedRecordCount", &self.processed_record_count);
+        writer.optional(&mut object, "successRecordCount", &self.success_record_count);
+        writer.optional(&mut object, "errorRecordCount", &self.error_record_count);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelInvocationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelInvocationJobStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<ModelInvocationJobInputDataConfig>,
+            Option<ModelInvocationJobOutputDataConfig>,
+            Option<VpcConfig>,
+            Option<i32>,
+            Option<DateTime>,
+            Option<ModelInvocationType>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
+        let mut object = reader.structure("GetModelInvocationJobResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "modelId",
+                "clientRequestToken",
+                "roleArn",
+                "status",
+                "message",
+                "submitTime",
+                "lastModifiedTime",
+                "endTime",
+                "inputDataConfig",
+                "outputDataConfig",
+                "vpcConfig",
+                "timeoutDurationInHours",
+                "jobExpirationTime",
+                "modelInvocationType",
+                "totalRecordCount",
+                "processedRecordCount",
+                "successRecordCount",
+                "errorRecordCount",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
+                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
+                10 => reader.required(&mut read.10),
+                11 => reader.required(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                14 => reader.decode_optional::<Rfc3339, _>(&mut read.14),
+                15 => reader.optional(&mut read.15),
+                16 => reader.optional(&mut read.16),
+                17 => reader.optional(&mut read.17),
+                18 => reader.optional(&mut read.18),
+                19 => reader.optional(&mut read.19),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: read.1,
+            model_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            client_request_token: read.3,
+            role_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            status: read.5,
+            message: read.6,
+            submit_time: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("submitTime")),
+            },
+            last_modified_time: read.8,
+            end_time: read.9,
+            input_data_config: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("inputDataConfig")),
+            },
+            output_data_config: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            vpc_config: read.12,
+            timeout_duration_in_hours: read.13,
+            job_expiration_time: read.14,
+            model_invocation_type: read.15,
+            total_record_count: read.16,
+            processed_record_count: read.17,
+            success_record_count: read.18,
+            error_record_count: read.19,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -29947,6 +41730,27 @@ impl structure::Structure for GetModelInvocationLoggingConfigurationRequest {
     }
 }
 
+impl json::WriteJson for GetModelInvocationLoggingConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelInvocationLoggingConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("GetModelInvocationLoggingConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetModelInvocationLoggingConfigurationRequest {
     /// Creates a `GetModelInvocationLoggingConfigurationRequest` with every member unset.
     pub fn new() -> Self {
@@ -29998,6 +41802,29 @@ impl structure::Structure for GetModelInvocationLoggingConfigurationResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GetModelInvocationLoggingConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "loggingConfig", &self.logging_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetModelInvocationLoggingConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { logging_config: None };
+        let mut object = reader.structure("GetModelInvocationLoggingConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &["loggingConfig"])? {
+            match member {
+                0 => reader.optional(&mut value.logging_config),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -30065,6 +41892,35 @@ impl structure::Structure for GetPromptRouterRequest {
                 None => return Err(structure::missing("promptRouterArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetPromptRouterRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "promptRouterArn", &self.prompt_router_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetPromptRouterRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetPromptRouterRequest")?;
+        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            prompt_router_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -30222,6 +42078,105 @@ impl structure::Structure for GetPromptRouterResponse {
     }
 }
 
+impl json::WriteJson for GetPromptRouterResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "promptRouterName", &self.prompt_router_name);
+        writer.required(&mut object, "routingCriteria", &self.routing_criteria);
+        writer.optional(&mut object, "description", &self.description);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.required(&mut object, "promptRouterArn", &self.prompt_router_arn);
+        writer.required(&mut object, "models", &self.models);
+        writer.required(&mut object, "fallbackModel", &self.fallback_model);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetPromptRouterResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<RoutingCriteria>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<Vec<PromptRouterTargetModel>>,
+            Option<PromptRouterTargetModel>,
+            Option<PromptRouterStatus>,
+            Option<PromptRouterType>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetPromptRouterResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "promptRouterName",
+                "routingCriteria",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "promptRouterArn",
+                "models",
+                "fallbackModel",
+                "status",
+                "type",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.required(&mut read.8),
+                9 => reader.required(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            prompt_router_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterName")),
+            },
+            routing_criteria: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("routingCriteria")),
+            },
+            description: read.2,
+            created_at: read.3,
+            updated_at: read.4,
+            prompt_router_arn: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterArn")),
+            },
+            models: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("models")),
+            },
+            fallback_model: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("fallbackModel")),
+            },
+            status: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            r#type: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetPromptRouterResponse {
     /// Creates a `GetPromptRouterResponse` from its required members; optional members start unset.
     pub fn new(
@@ -30371,6 +42326,35 @@ impl structure::Structure for GetProvisionedModelThroughputRequest {
                 None => return Err(structure::missing("provisionedModelId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetProvisionedModelThroughputRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "provisionedModelId", &self.provisioned_model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetProvisionedModelThroughputRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetProvisionedModelThroughputRequest")?;
+        while let Some(member) = reader.member(&mut object, &["provisionedModelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            provisioned_model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -30553,6 +42537,135 @@ impl structure::Structure for GetProvisionedModelThroughputResponse {
     }
 }
 
+impl json::WriteJson for GetProvisionedModelThroughputResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelUnits", &self.model_units);
+        writer.required(&mut object, "desiredModelUnits", &self.desired_model_units);
+        writer.required(&mut object, "provisionedModelName", &self.provisioned_model_name);
+        writer.required(&mut object, "provisionedModelArn", &self.provisioned_model_arn);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "desiredModelArn", &self.desired_model_arn);
+        writer.required(&mut object, "foundationModelArn", &self.foundation_model_arn);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_required::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.optional(&mut object, "commitmentDuration", &self.commitment_duration);
+        writer.encode_optional::<Rfc3339, _>(
+            &mut object,
+            "commitmentExpirationTime",
+            &self.commitment_expiration_time,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetProvisionedModelThroughputResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ProvisionedModelStatus>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<CommitmentDuration>,
+            Option<DateTime>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("GetProvisionedModelThroughputResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelUnits",
+                "desiredModelUnits",
+                "provisionedModelName",
+                "provisionedModelArn",
+                "modelArn",
+                "desiredModelArn",
+                "foundationModelArn",
+                "status",
+                "creationTime",
+                "lastModifiedTime",
+                "failureMessage",
+                "commitmentDuration",
+                "commitmentExpirationTime",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
+                9 => reader.decode_required::<Rfc3339, _>(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.decode_optional::<Rfc3339, _>(&mut read.12),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_units: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelUnits")),
+            },
+            desired_model_units: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("desiredModelUnits")),
+            },
+            provisioned_model_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelName")),
+            },
+            provisioned_model_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelArn")),
+            },
+            model_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            desired_model_arn: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("desiredModelArn")),
+            },
+            foundation_model_arn: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("foundationModelArn")),
+            },
+            status: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            creation_time: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("lastModifiedTime")),
+            },
+            failure_message: read.10,
+            commitment_duration: read.11,
+            commitment_expiration_time: read.12,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetProvisionedModelThroughputResponse {
     /// Creates a `GetProvisionedModelThroughputResponse` from its required members; optional members start unset.
     pub fn new(
@@ -30704,6 +42817,35 @@ impl structure::Structure for GetResourcePolicyRequest {
     }
 }
 
+impl json::WriteJson for GetResourcePolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceArn", &self.resource_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetResourcePolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetResourcePolicyRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetResourcePolicyRequest {
     /// Creates a `GetResourcePolicyRequest` from its required members; optional members start unset.
     pub fn new(resource_arn: impl Into<String>) -> Self {
@@ -30764,6 +42906,29 @@ impl structure::Structure for GetResourcePolicyResponse {
     }
 }
 
+impl json::WriteJson for GetResourcePolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "resourcePolicy", &self.resource_policy);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetResourcePolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { resource_policy: None };
+        let mut object = reader.structure("GetResourcePolicyResponse")?;
+        while let Some(member) = reader.member(&mut object, &["resourcePolicy"])? {
+            match member {
+                0 => reader.optional(&mut value.resource_policy),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetResourcePolicyResponse {
     /// Creates a `GetResourcePolicyResponse` with every member unset.
     pub fn new() -> Self {
@@ -30820,6 +42985,27 @@ impl structure::Structure for GetUseCaseForModelAccessRequest {
     }
 }
 
+impl json::WriteJson for GetUseCaseForModelAccessRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetUseCaseForModelAccessRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("GetUseCaseForModelAccessRequest")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GetUseCaseForModelAccessRequest {
     /// Creates a `GetUseCaseForModelAccessRequest` with every member unset.
     pub fn new() -> Self {
@@ -30872,6 +43058,35 @@ impl structure::Structure for GetUseCaseForModelAccessResponse {
                 None => return Err(structure::missing("formData")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetUseCaseForModelAccessResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "formData", &self.form_data);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetUseCaseForModelAccessResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Blob>,) = (None,);
+        let mut object = reader.structure("GetUseCaseForModelAccessResponse")?;
+        while let Some(member) = reader.member(&mut object, &["formData"])? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            form_data: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("formData")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -30933,6 +43148,41 @@ impl UnionVariants for GraderConfig {
             "lambdaGrader" => map.next_value::<Option<LambdaGraderConfig>>()?.map(Self::LambdaGrader),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GraderConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::LambdaGrader(value) => writer.required(&mut object, "lambdaGrader", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GraderConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GraderConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["lambdaGrader"])? {
+            let value = match member {
+                0 => reader.read::<Option<LambdaGraderConfig>>()?.map(Self::LambdaGrader),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GraderConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GraderConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -30999,6 +43249,38 @@ impl structure::Structure for GuardrailAutomatedReasoningPolicy {
             },
             confidence_threshold: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policies", &self.policies);
+        writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.confidence_threshold);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<f64>) = (None, None);
+        let mut object = reader.structure("GuardrailAutomatedReasoningPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["policies", "confidenceThreshold"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_optional::<Float, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policies: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policies")),
+            },
+            confidence_threshold: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -31090,6 +43372,38 @@ impl structure::Structure for GuardrailAutomatedReasoningPolicyConfig {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policies", &self.policies);
+        writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.confidence_threshold);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<f64>) = (None, None);
+        let mut object = reader.structure("GuardrailAutomatedReasoningPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["policies", "confidenceThreshold"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_optional::<Float, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policies: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policies")),
+            },
+            confidence_threshold: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningPolicyConfig {
     /// Creates a `GuardrailAutomatedReasoningPolicyConfig` from its required members; optional members start unset.
     pub fn new(policies: impl Into<Vec<String>>) -> Self {
@@ -31173,6 +43487,41 @@ impl structure::Structure for GuardrailConfiguration {
                 None => return Err(structure::missing("guardrailVersion")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailId", &self.guardrail_id);
+        writer.required(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("GuardrailConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailVersion"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailId")),
+            },
+            guardrail_version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailVersion")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -31331,6 +43680,88 @@ impl structure::Structure for GuardrailContentFilter {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "inputStrength", &self.input_strength);
+        writer.required(&mut object, "outputStrength", &self.output_strength);
+        writer.optional(&mut object, "inputModalities", &self.input_modalities);
+        writer.optional(&mut object, "outputModalities", &self.output_modalities);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContentFilterType>,
+            Option<GuardrailFilterStrength>,
+            Option<GuardrailFilterStrength>,
+            Option<Vec<GuardrailModality>>,
+            Option<Vec<GuardrailModality>>,
+            Option<GuardrailContentFilterAction>,
+            Option<GuardrailContentFilterAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailContentFilter")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "type",
+                "inputStrength",
+                "outputStrength",
+                "inputModalities",
+                "outputModalities",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            input_strength: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("inputStrength")),
+            },
+            output_strength: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("outputStrength")),
+            },
+            input_modalities: read.3,
+            output_modalities: read.4,
+            input_action: read.5,
+            output_action: read.6,
+            input_enabled: read.7,
+            output_enabled: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContentFilter {
     /// Creates a `GuardrailContentFilter` from its required members; optional members start unset.
     pub fn new(
@@ -31478,6 +43909,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFilterAction {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilterAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentFilterConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailContentFilterConfig.html)
@@ -31595,6 +44038,88 @@ impl structure::Structure for GuardrailContentFilterConfig {
             input_enabled: read.7,
             output_enabled: read.8,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContentFilterConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "inputStrength", &self.input_strength);
+        writer.required(&mut object, "outputStrength", &self.output_strength);
+        writer.optional(&mut object, "inputModalities", &self.input_modalities);
+        writer.optional(&mut object, "outputModalities", &self.output_modalities);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContentFilterType>,
+            Option<GuardrailFilterStrength>,
+            Option<GuardrailFilterStrength>,
+            Option<Vec<GuardrailModality>>,
+            Option<Vec<GuardrailModality>>,
+            Option<GuardrailContentFilterAction>,
+            Option<GuardrailContentFilterAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailContentFilterConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "type",
+                "inputStrength",
+                "outputStrength",
+                "inputModalities",
+                "outputModalities",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            input_strength: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("inputStrength")),
+            },
+            output_strength: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("outputStrength")),
+            },
+            input_modalities: read.3,
+            output_modalities: read.4,
+            input_action: read.5,
+            output_action: read.6,
+            input_enabled: read.7,
+            output_enabled: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -31762,6 +44287,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFilterType {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilterType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentFiltersTier` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailContentFiltersTier.html)
@@ -31803,6 +44340,35 @@ impl structure::Structure for GuardrailContentFiltersTier {
                 None => return Err(structure::missing("tierName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContentFiltersTier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentFiltersTier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailContentFiltersTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailContentFiltersTier")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -31868,6 +44434,35 @@ impl structure::Structure for GuardrailContentFiltersTierConfig {
                 None => return Err(structure::missing("tierName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContentFiltersTierConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentFiltersTierConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailContentFiltersTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailContentFiltersTierConfig")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -31953,6 +44548,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFiltersTierName {
     }
 }
 
+impl json::WriteJson for GuardrailContentFiltersTierName {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFiltersTierName {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentPolicy` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailContentPolicy.html)
@@ -32002,6 +44609,34 @@ impl structure::Structure for GuardrailContentPolicy {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailContentPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "filters", &self.filters);
+        writer.optional(&mut object, "tier", &self.tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            filters: None,
+            tier: None,
+        };
+        let mut object = reader.structure("GuardrailContentPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["filters", "tier"])? {
+            match member {
+                0 => reader.optional(&mut value.filters),
+                1 => reader.optional(&mut value.tier),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -32095,6 +44730,41 @@ impl structure::Structure for GuardrailContentPolicyConfig {
     }
 }
 
+impl json::WriteJson for GuardrailContentPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "filtersConfig", &self.filters_config);
+        writer.optional(&mut object, "tierConfig", &self.tier_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<GuardrailContentFilterConfig>>,
+            Option<GuardrailContentFiltersTierConfig>,
+        ) = (None, None);
+        let mut object = reader.structure("GuardrailContentPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["filtersConfig", "tierConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            filters_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("filtersConfig")),
+            },
+            tier_config: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContentPolicyConfig {
     /// Creates a `GuardrailContentPolicyConfig` from its required members; optional members start unset.
     pub fn new(filters_config: impl Into<Vec<GuardrailContentFilterConfig>>) -> Self {
@@ -32185,6 +44855,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingAction {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContextualGroundingFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailContextualGroundingFilter.html)
@@ -32256,6 +44938,52 @@ impl structure::Structure for GuardrailContextualGroundingFilter {
             action: read.2,
             enabled: read.3,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContextualGroundingFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.encode_required::<Float, _>(&mut object, "threshold", &self.threshold);
+        writer.optional(&mut object, "action", &self.action);
+        writer.optional(&mut object, "enabled", &self.enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContextualGroundingFilterType>,
+            Option<f64>,
+            Option<GuardrailContextualGroundingAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GuardrailContextualGroundingFilter")?;
+        while let Some(member) = reader.member(&mut object, &["type", "threshold", "action", "enabled"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            threshold: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("threshold")),
+            },
+            action: read.2,
+            enabled: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -32377,6 +45105,52 @@ impl structure::Structure for GuardrailContextualGroundingFilterConfig {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingFilterConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.encode_required::<Float, _>(&mut object, "threshold", &self.threshold);
+        writer.optional(&mut object, "action", &self.action);
+        writer.optional(&mut object, "enabled", &self.enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingFilterConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContextualGroundingFilterType>,
+            Option<f64>,
+            Option<GuardrailContextualGroundingAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GuardrailContextualGroundingFilterConfig")?;
+        while let Some(member) = reader.member(&mut object, &["type", "threshold", "action", "enabled"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            threshold: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("threshold")),
+            },
+            action: read.2,
+            enabled: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContextualGroundingFilterConfig {
     /// Creates a `GuardrailContextualGroundingFilterConfig` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<GuardrailContextualGroundingFilterType>, threshold: f64) -> Self {
@@ -32482,6 +45256,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilterType {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingFilterType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingFilterType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContextualGroundingPolicy` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailContextualGroundingPolicy.html)
@@ -32536,6 +45322,41 @@ impl structure::Structure for GuardrailContextualGroundingPolicy {
             },
             tier: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContextualGroundingPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "filters", &self.filters);
+        writer.optional(&mut object, "tier", &self.tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<GuardrailContextualGroundingFilter>>,
+            Option<GuardrailContextualGroundingTier>,
+        ) = (None, None);
+        let mut object = reader.structure("GuardrailContextualGroundingPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["filters", "tier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            filters: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("filters")),
+            },
+            tier: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -32625,6 +45446,41 @@ impl structure::Structure for GuardrailContextualGroundingPolicyConfig {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "filtersConfig", &self.filters_config);
+        writer.optional(&mut object, "tierConfig", &self.tier_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<GuardrailContextualGroundingFilterConfig>>,
+            Option<GuardrailContextualGroundingTierConfig>,
+        ) = (None, None);
+        let mut object = reader.structure("GuardrailContextualGroundingPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["filtersConfig", "tierConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            filters_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("filtersConfig")),
+            },
+            tier_config: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContextualGroundingPolicyConfig {
     /// Creates a `GuardrailContextualGroundingPolicyConfig` from its required members; optional members start unset.
     pub fn new(filters_config: impl Into<Vec<GuardrailContextualGroundingFilterConfig>>) -> Self {
@@ -32698,6 +45554,35 @@ impl structure::Structure for GuardrailContextualGroundingTier {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingTier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingTier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailContextualGroundingTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailContextualGroundingTier")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContextualGroundingTier {
     /// Creates a `GuardrailContextualGroundingTier` from its required members; optional members start unset.
     pub fn new(tier_name: impl Into<GuardrailContextualGroundingTierName>) -> Self {
@@ -32760,6 +45645,35 @@ impl structure::Structure for GuardrailContextualGroundingTierConfig {
                 None => return Err(structure::missing("tierName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContextualGroundingTierConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingTierConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailContextualGroundingTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailContextualGroundingTierConfig")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -32845,6 +45759,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingTierName {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingTierName {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingTierName {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailCrossRegionConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailCrossRegionConfig.html)
@@ -32886,6 +45812,39 @@ impl structure::Structure for GuardrailCrossRegionConfig {
                 None => return Err(structure::missing("guardrailProfileIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailCrossRegionConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "guardrailProfileIdentifier",
+            &self.guardrail_profile_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailCrossRegionConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GuardrailCrossRegionConfig")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailProfileIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_profile_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailProfileIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -32968,6 +45927,34 @@ impl structure::Structure for GuardrailCrossRegionDetails {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailCrossRegionDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrailProfileId", &self.guardrail_profile_id);
+        writer.optional(&mut object, "guardrailProfileArn", &self.guardrail_profile_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailCrossRegionDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_profile_id: None,
+            guardrail_profile_arn: None,
+        };
+        let mut object = reader.structure("GuardrailCrossRegionDetails")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailProfileId", "guardrailProfileArn"])? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_profile_id),
+                1 => reader.optional(&mut value.guardrail_profile_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -33075,6 +46062,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailFilterStrength {
     }
 }
 
+impl json::WriteJson for GuardrailFilterStrength {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailFilterStrength {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailManagedWords` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailManagedWords.html)
@@ -33156,6 +46155,56 @@ impl structure::Structure for GuardrailManagedWords {
             input_enabled: read.3,
             output_enabled: read.4,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailManagedWords {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailManagedWords {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailManagedWordsType>,
+            Option<GuardrailWordAction>,
+            Option<GuardrailWordAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailManagedWords")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["type", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            input_action: read.1,
+            output_action: read.2,
+            input_enabled: read.3,
+            output_enabled: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -33296,6 +46345,56 @@ impl structure::Structure for GuardrailManagedWordsConfig {
     }
 }
 
+impl json::WriteJson for GuardrailManagedWordsConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailManagedWordsConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailManagedWordsType>,
+            Option<GuardrailWordAction>,
+            Option<GuardrailWordAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailManagedWordsConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["type", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            input_action: read.1,
+            output_action: read.2,
+            input_enabled: read.3,
+            output_enabled: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailManagedWordsConfig {
     /// Creates a `GuardrailManagedWordsConfig` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<GuardrailManagedWordsType>) -> Self {
@@ -33406,6 +46505,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailManagedWordsType {
     }
 }
 
+impl json::WriteJson for GuardrailManagedWordsType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailManagedWordsType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailModality` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -33464,6 +46575,18 @@ impl serde::Serialize for GuardrailModality {
 impl<'de> serde::Deserialize<'de> for GuardrailModality {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailModality {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailModality {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -33557,6 +46680,70 @@ impl structure::Structure for GuardrailPiiEntity {
             input_enabled: read.4,
             output_enabled: read.5,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailPiiEntity {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailPiiEntity {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailPiiEntityType>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailPiiEntity")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "type",
+                "action",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            action: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            input_action: read.2,
+            output_action: read.3,
+            input_enabled: read.4,
+            output_enabled: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -33695,6 +46882,70 @@ impl structure::Structure for GuardrailPiiEntityConfig {
             input_enabled: read.4,
             output_enabled: read.5,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailPiiEntityConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailPiiEntityConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailPiiEntityType>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailPiiEntityConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "type",
+                "action",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            action: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            input_action: read.2,
+            output_action: read.3,
+            input_enabled: read.4,
+            output_enabled: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -33952,6 +47203,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityType {
     }
 }
 
+impl json::WriteJson for GuardrailPiiEntityType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailPiiEntityType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailRegex` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailRegex.html)
@@ -34060,6 +47323,83 @@ impl structure::Structure for GuardrailRegex {
             input_enabled: read.6,
             output_enabled: read.7,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailRegex {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "pattern", &self.pattern);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailRegex {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailRegex")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "description",
+                "pattern",
+                "action",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            pattern: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("pattern")),
+            },
+            action: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            input_action: read.4,
+            output_action: read.5,
+            input_enabled: read.6,
+            output_enabled: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -34241,6 +47581,83 @@ impl structure::Structure for GuardrailRegexConfig {
     }
 }
 
+impl json::WriteJson for GuardrailRegexConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "pattern", &self.pattern);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailRegexConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<GuardrailSensitiveInformationAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailRegexConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "description",
+                "pattern",
+                "action",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            pattern: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("pattern")),
+            },
+            action: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            input_action: read.4,
+            output_action: read.5,
+            input_enabled: read.6,
+            output_enabled: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailRegexConfig {
     /// Creates a `GuardrailRegexConfig` from its required members; optional members start unset.
     pub fn new(
@@ -34373,6 +47790,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationAction {
     }
 }
 
+impl json::WriteJson for GuardrailSensitiveInformationAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailSensitiveInformationAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailSensitiveInformationPolicy` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailSensitiveInformationPolicy.html)
@@ -34422,6 +47851,34 @@ impl structure::Structure for GuardrailSensitiveInformationPolicy {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailSensitiveInformationPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "piiEntities", &self.pii_entities);
+        writer.optional(&mut object, "regexes", &self.regexes);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailSensitiveInformationPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            pii_entities: None,
+            regexes: None,
+        };
+        let mut object = reader.structure("GuardrailSensitiveInformationPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["piiEntities", "regexes"])? {
+            match member {
+                0 => reader.optional(&mut value.pii_entities),
+                1 => reader.optional(&mut value.regexes),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -34510,6 +47967,34 @@ impl structure::Structure for GuardrailSensitiveInformationPolicyConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailSensitiveInformationPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "piiEntitiesConfig", &self.pii_entities_config);
+        writer.optional(&mut object, "regexesConfig", &self.regexes_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailSensitiveInformationPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            pii_entities_config: None,
+            regexes_config: None,
+        };
+        let mut object = reader.structure("GuardrailSensitiveInformationPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["piiEntitiesConfig", "regexesConfig"])? {
+            match member {
+                0 => reader.optional(&mut value.pii_entities_config),
+                1 => reader.optional(&mut value.regexes_config),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -34624,6 +48109,18 @@ impl serde::Serialize for GuardrailStatus {
 impl<'de> serde::Deserialize<'de> for GuardrailStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -34743,6 +48240,100 @@ impl structure::Structure for GuardrailSummary {
             },
             cross_region_details: read.8,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "id", &self.id);
+        writer.required(&mut object, "arn", &self.arn);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "version", &self.version);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.optional(&mut object, "crossRegionDetails", &self.cross_region_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<GuardrailStatus>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<GuardrailCrossRegionDetails>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "id",
+                "arn",
+                "status",
+                "name",
+                "description",
+                "version",
+                "createdAt",
+                "updatedAt",
+                "crossRegionDetails",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
+                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("id")),
+            },
+            arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("arn")),
+            },
+            status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            name: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.4,
+            version: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            created_at: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+            cross_region_details: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -34942,6 +48533,80 @@ impl structure::Structure for GuardrailTopic {
     }
 }
 
+impl json::WriteJson for GuardrailTopic {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "definition", &self.definition);
+        writer.optional(&mut object, "examples", &self.examples);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopic {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<String>>,
+            Option<GuardrailTopicType>,
+            Option<GuardrailTopicAction>,
+            Option<GuardrailTopicAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailTopic")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "definition",
+                "examples",
+                "type",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            definition: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("definition")),
+            },
+            examples: read.2,
+            r#type: read.3,
+            input_action: read.4,
+            output_action: read.5,
+            input_enabled: read.6,
+            output_enabled: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailTopic {
     /// Creates a `GuardrailTopic` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>, definition: impl Into<String>) -> Self {
@@ -35092,6 +48757,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicAction {
     }
 }
 
+impl json::WriteJson for GuardrailTopicAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTopicAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailTopicConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailTopicConfig.html)
@@ -35200,6 +48877,83 @@ impl structure::Structure for GuardrailTopicConfig {
             input_enabled: read.6,
             output_enabled: read.7,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTopicConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "definition", &self.definition);
+        writer.optional(&mut object, "examples", &self.examples);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<String>>,
+            Option<GuardrailTopicType>,
+            Option<GuardrailTopicAction>,
+            Option<GuardrailTopicAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailTopicConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "name",
+                "definition",
+                "examples",
+                "type",
+                "inputAction",
+                "outputAction",
+                "inputEnabled",
+                "outputEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            definition: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("definition")),
+            },
+            examples: read.2,
+            r#type: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            input_action: read.4,
+            output_action: read.5,
+            input_enabled: read.6,
+            output_enabled: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -35337,6 +49091,38 @@ impl structure::Structure for GuardrailTopicPolicy {
     }
 }
 
+impl json::WriteJson for GuardrailTopicPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "topics", &self.topics);
+        writer.optional(&mut object, "tier", &self.tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailTopic>>, Option<GuardrailTopicsTier>) = (None, None);
+        let mut object = reader.structure("GuardrailTopicPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["topics", "tier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            topics: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("topics")),
+            },
+            tier: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailTopicPolicy {
     /// Creates a `GuardrailTopicPolicy` from its required members; optional members start unset.
     pub fn new(topics: impl Into<Vec<GuardrailTopic>>) -> Self {
@@ -35417,6 +49203,38 @@ impl structure::Structure for GuardrailTopicPolicyConfig {
             },
             tier_config: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTopicPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "topicsConfig", &self.topics_config);
+        writer.optional(&mut object, "tierConfig", &self.tier_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailTopicConfig>>, Option<GuardrailTopicsTierConfig>) = (None, None);
+        let mut object = reader.structure("GuardrailTopicPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["topicsConfig", "tierConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            topics_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("topicsConfig")),
+            },
+            tier_config: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -35506,6 +49324,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicType {
     }
 }
 
+impl json::WriteJson for GuardrailTopicType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTopicType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailTopicsTier` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailTopicsTier.html)
@@ -35547,6 +49377,35 @@ impl structure::Structure for GuardrailTopicsTier {
                 None => return Err(structure::missing("tierName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTopicsTier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicsTier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailTopicsTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailTopicsTier")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -35612,6 +49471,35 @@ impl structure::Structure for GuardrailTopicsTierConfig {
                 None => return Err(structure::missing("tierName")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTopicsTierConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tierName", &self.tier_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicsTierConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailTopicsTierName>,) = (None,);
+        let mut object = reader.structure("GuardrailTopicsTierConfig")?;
+        while let Some(member) = reader.member(&mut object, &["tierName"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tier_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tierName")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -35697,6 +49585,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicsTierName {
     }
 }
 
+impl json::WriteJson for GuardrailTopicsTierName {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTopicsTierName {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailWord` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailWord.html)
@@ -35778,6 +49678,56 @@ impl structure::Structure for GuardrailWord {
             input_enabled: read.3,
             output_enabled: read.4,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailWord {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailWord {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<GuardrailWordAction>,
+            Option<GuardrailWordAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailWord")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["text", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            input_action: read.1,
+            output_action: read.2,
+            input_enabled: read.3,
+            output_enabled: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -35900,6 +49850,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailWordAction {
     }
 }
 
+impl json::WriteJson for GuardrailWordAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailWordAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailWordConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_GuardrailWordConfig.html)
@@ -35981,6 +49943,56 @@ impl structure::Structure for GuardrailWordConfig {
             input_enabled: read.3,
             output_enabled: read.4,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailWordConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.optional(&mut object, "inputAction", &self.input_action);
+        writer.optional(&mut object, "outputAction", &self.output_action);
+        writer.optional(&mut object, "inputEnabled", &self.input_enabled);
+        writer.optional(&mut object, "outputEnabled", &self.output_enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailWordConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<GuardrailWordAction>,
+            Option<GuardrailWordAction>,
+            Option<bool>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailWordConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["text", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            input_action: read.1,
+            output_action: read.2,
+            input_enabled: read.3,
+            output_enabled: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -36095,6 +50107,34 @@ impl structure::Structure for GuardrailWordPolicy {
     }
 }
 
+impl json::WriteJson for GuardrailWordPolicy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "words", &self.words);
+        writer.optional(&mut object, "managedWordLists", &self.managed_word_lists);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailWordPolicy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            words: None,
+            managed_word_lists: None,
+        };
+        let mut object = reader.structure("GuardrailWordPolicy")?;
+        while let Some(member) = reader.member(&mut object, &["words", "managedWordLists"])? {
+            match member {
+                0 => reader.optional(&mut value.words),
+                1 => reader.optional(&mut value.managed_word_lists),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailWordPolicy {
     /// Creates a `GuardrailWordPolicy` with every member unset.
     pub fn new() -> Self {
@@ -36176,6 +50216,34 @@ impl structure::Structure for GuardrailWordPolicyConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailWordPolicyConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "wordsConfig", &self.words_config);
+        writer.optional(&mut object, "managedWordListsConfig", &self.managed_word_lists_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailWordPolicyConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            words_config: None,
+            managed_word_lists_config: None,
+        };
+        let mut object = reader.structure("GuardrailWordPolicyConfig")?;
+        while let Some(member) = reader.member(&mut object, &["wordsConfig", "managedWordListsConfig"])? {
+            match member {
+                0 => reader.optional(&mut value.words_config),
+                1 => reader.optional(&mut value.managed_word_lists_config),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -36277,6 +50345,48 @@ impl structure::Structure for HumanEvaluationConfig {
                 None => return Err(structure::missing("datasetMetricConfigs")),
             },
         })
+    }
+}
+
+impl json::WriteJson for HumanEvaluationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "humanWorkflowConfig", &self.human_workflow_config);
+        writer.optional(&mut object, "customMetrics", &self.custom_metrics);
+        writer.required(&mut object, "datasetMetricConfigs", &self.dataset_metric_configs);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for HumanEvaluationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<HumanWorkflowConfig>,
+            Option<Vec<HumanEvaluationCustomMetric>>,
+            Option<Vec<EvaluationDatasetMetricConfig>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("HumanEvaluationConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["humanWorkflowConfig", "customMetrics", "datasetMetricConfigs"],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            human_workflow_config: read.0,
+            custom_metrics: read.1,
+            dataset_metric_configs: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("datasetMetricConfigs")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -36390,6 +50500,44 @@ impl structure::Structure for HumanEvaluationCustomMetric {
     }
 }
 
+impl json::WriteJson for HumanEvaluationCustomMetric {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "ratingMethod", &self.rating_method);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for HumanEvaluationCustomMetric {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("HumanEvaluationCustomMetric")?;
+        while let Some(member) = reader.member(&mut object, &["name", "description", "ratingMethod"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            rating_method: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("ratingMethod")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl HumanEvaluationCustomMetric {
     /// Creates a `HumanEvaluationCustomMetric` from its required members; optional members start unset.
     pub fn new(name: impl Into<String>, rating_method: impl Into<String>) -> Self {
@@ -36486,6 +50634,38 @@ impl structure::Structure for HumanWorkflowConfig {
             },
             instructions: read.1,
         })
+    }
+}
+
+impl json::WriteJson for HumanWorkflowConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "flowDefinitionArn", &self.flow_definition_arn);
+        writer.optional(&mut object, "instructions", &self.instructions);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for HumanWorkflowConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("HumanWorkflowConfig")?;
+        while let Some(member) = reader.member(&mut object, &["flowDefinitionArn", "instructions"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            flow_definition_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("flowDefinitionArn")),
+            },
+            instructions: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -36589,6 +50769,41 @@ impl structure::Structure for ImplicitFilterConfiguration {
                 None => return Err(structure::missing("modelArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ImplicitFilterConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "metadataAttributes", &self.metadata_attributes);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImplicitFilterConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<MetadataAttributeSchema>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ImplicitFilterConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["metadataAttributes", "modelArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            metadata_attributes: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("metadataAttributes")),
+            },
+            model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -36700,6 +50915,68 @@ impl structure::Structure for ImportedModelSummary {
             instruct_supported: read.3,
             model_architecture: read.4,
         })
+    }
+}
+
+impl json::WriteJson for ImportedModelSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "modelName", &self.model_name);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.optional(&mut object, "instructSupported", &self.instruct_supported);
+        writer.optional(&mut object, "modelArchitecture", &self.model_architecture);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImportedModelSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<bool>,
+            Option<String>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("ImportedModelSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelArn",
+                "modelName",
+                "creationTime",
+                "instructSupported",
+                "modelArchitecture",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            model_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelName")),
+            },
+            creation_time: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            instruct_supported: read.3,
+            model_architecture: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -36817,6 +51094,40 @@ impl structure::Structure for InferenceConfiguration {
     }
 }
 
+impl json::WriteJson for InferenceConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxTokens", &self.max_tokens);
+        writer.encode_optional::<Float, _>(&mut object, "temperature", &self.temperature);
+        writer.encode_optional::<Float, _>(&mut object, "topP", &self.top_p);
+        writer.optional(&mut object, "stopSequences", &self.stop_sequences);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InferenceConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            stop_sequences: None,
+        };
+        let mut object = reader.structure("InferenceConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["maxTokens", "temperature", "topP", "stopSequences"])? {
+            match member {
+                0 => reader.optional(&mut value.max_tokens),
+                1 => reader.decode_optional::<Float, _>(&mut value.temperature),
+                2 => reader.decode_optional::<Float, _>(&mut value.top_p),
+                3 => reader.optional(&mut value.stop_sequences),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InferenceConfiguration {
     /// Creates a `InferenceConfiguration` with every member unset.
     pub fn new() -> Self {
@@ -36914,6 +51225,29 @@ impl structure::Structure for InferenceProfileModel {
     }
 }
 
+impl json::WriteJson for InferenceProfileModel {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelArn", &self.model_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InferenceProfileModel {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { model_arn: None };
+        let mut object = reader.structure("InferenceProfileModel")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
+            match member {
+                0 => reader.optional(&mut value.model_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InferenceProfileModel {
     /// Creates a `InferenceProfileModel` with every member unset.
     pub fn new() -> Self {
@@ -36976,6 +51310,41 @@ impl UnionVariants for InferenceProfileModelSource {
             "copyFrom" => map.next_value::<Option<String>>()?.map(Self::CopyFrom),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for InferenceProfileModelSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::CopyFrom(value) => writer.required(&mut object, "copyFrom", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InferenceProfileModelSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("InferenceProfileModelSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["copyFrom"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::CopyFrom),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("InferenceProfileModelSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("InferenceProfileModelSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -37046,6 +51415,18 @@ impl serde::Serialize for InferenceProfileStatus {
 impl<'de> serde::Deserialize<'de> for InferenceProfileStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for InferenceProfileStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for InferenceProfileStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -37166,6 +51547,97 @@ impl structure::Structure for InferenceProfileSummary {
                 None => return Err(structure::missing("type")),
             },
         })
+    }
+}
+
+impl json::WriteJson for InferenceProfileSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inferenceProfileName", &self.inference_profile_name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.required(&mut object, "inferenceProfileArn", &self.inference_profile_arn);
+        writer.required(&mut object, "models", &self.models);
+        writer.required(&mut object, "inferenceProfileId", &self.inference_profile_id);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InferenceProfileSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<Vec<InferenceProfileModel>>,
+            Option<String>,
+            Option<InferenceProfileStatus>,
+            Option<InferenceProfileType>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("InferenceProfileSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "inferenceProfileName",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "inferenceProfileArn",
+                "models",
+                "inferenceProfileId",
+                "status",
+                "type",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.required(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            inference_profile_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileName")),
+            },
+            description: read.1,
+            created_at: read.2,
+            updated_at: read.3,
+            inference_profile_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileArn")),
+            },
+            models: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("models")),
+            },
+            inference_profile_id: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("inferenceProfileId")),
+            },
+            status: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            r#type: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -37344,6 +51816,18 @@ impl<'de> serde::Deserialize<'de> for InferenceProfileType {
     }
 }
 
+impl json::WriteJson for InferenceProfileType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for InferenceProfileType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `InferenceType` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -37402,6 +51886,18 @@ impl serde::Serialize for InferenceType {
 impl<'de> serde::Deserialize<'de> for InferenceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for InferenceType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for InferenceType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -37466,6 +51962,18 @@ impl<'de> serde::Deserialize<'de> for InputTags {
     }
 }
 
+impl json::WriteJson for InputTags {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for InputTags {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `InvocationLogSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_InvocationLogSource.html)
@@ -37506,6 +52014,41 @@ impl UnionVariants for InvocationLogSource {
             "s3Uri" => map.next_value::<Option<String>>()?.map(Self::S3Uri),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for InvocationLogSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3Uri(value) => writer.required(&mut object, "s3Uri", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvocationLogSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("InvocationLogSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3Uri"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::S3Uri),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("InvocationLogSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("InvocationLogSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -37584,6 +52127,48 @@ impl structure::Structure for InvocationLogsConfig {
             },
             request_metadata_filters: read.2,
         })
+    }
+}
+
+impl json::WriteJson for InvocationLogsConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "usePromptResponse", &self.use_prompt_response);
+        writer.required(&mut object, "invocationLogSource", &self.invocation_log_source);
+        writer.optional(&mut object, "requestMetadataFilters", &self.request_metadata_filters);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvocationLogsConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<bool>,
+            Option<InvocationLogSource>,
+            Option<RequestMetadataFilters>,
+        ) = (None, None, None);
+        let mut object = reader.structure("InvocationLogsConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["usePromptResponse", "invocationLogSource", "requestMetadataFilters"],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            use_prompt_response: read.0,
+            invocation_log_source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("invocationLogSource")),
+            },
+            request_metadata_filters: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -37704,6 +52289,18 @@ impl<'de> serde::Deserialize<'de> for JobStatusDetails {
     }
 }
 
+impl json::WriteJson for JobStatusDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for JobStatusDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `KbInferenceConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_KbInferenceConfig.html)
@@ -37744,6 +52341,31 @@ impl structure::Structure for KbInferenceConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for KbInferenceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "textInferenceConfig", &self.text_inference_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for KbInferenceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            text_inference_config: None,
+        };
+        let mut object = reader.structure("KbInferenceConfig")?;
+        while let Some(member) = reader.member(&mut object, &["textInferenceConfig"])? {
+            match member {
+                0 => reader.optional(&mut value.text_inference_config),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -37819,6 +52441,47 @@ impl UnionVariants for KnowledgeBaseConfig {
     }
 }
 
+impl json::WriteJson for KnowledgeBaseConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::RetrieveConfig(value) => writer.required(&mut object, "retrieveConfig", value),
+            Self::RetrieveAndGenerateConfig(value) => writer.required(&mut object, "retrieveAndGenerateConfig", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for KnowledgeBaseConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("KnowledgeBaseConfig")?;
+        while let Some((member, key)) =
+            reader.union_member(&mut object, &["retrieveConfig", "retrieveAndGenerateConfig"])?
+        {
+            let value = match member {
+                0 => reader.read::<Option<RetrieveConfig>>()?.map(Self::RetrieveConfig),
+                1 => reader
+                    .read::<Option<RetrieveAndGenerateConfiguration>>()?
+                    .map(Self::RetrieveAndGenerateConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("KnowledgeBaseConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("KnowledgeBaseConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for KnowledgeBaseConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -37876,6 +52539,39 @@ impl structure::Structure for KnowledgeBaseRetrievalConfiguration {
                 None => return Err(structure::missing("vectorSearchConfiguration")),
             },
         })
+    }
+}
+
+impl json::WriteJson for KnowledgeBaseRetrievalConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "vectorSearchConfiguration",
+            &self.vector_search_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for KnowledgeBaseRetrievalConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<KnowledgeBaseVectorSearchConfiguration>,) = (None,);
+        let mut object = reader.structure("KnowledgeBaseRetrievalConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["vectorSearchConfiguration"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            vector_search_configuration: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("vectorSearchConfiguration")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -37978,6 +52674,69 @@ impl structure::Structure for KnowledgeBaseRetrieveAndGenerateConfiguration {
             generation_configuration: read.3,
             orchestration_configuration: read.4,
         })
+    }
+}
+
+impl json::WriteJson for KnowledgeBaseRetrieveAndGenerateConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "knowledgeBaseId", &self.knowledge_base_id);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.optional(&mut object, "retrievalConfiguration", &self.retrieval_configuration);
+        writer.optional(&mut object, "generationConfiguration", &self.generation_configuration);
+        writer.optional(
+            &mut object,
+            "orchestrationConfiguration",
+            &self.orchestration_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for KnowledgeBaseRetrieveAndGenerateConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<KnowledgeBaseRetrievalConfiguration>,
+            Option<GenerationConfiguration>,
+            Option<OrchestrationConfiguration>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("KnowledgeBaseRetrieveAndGenerateConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "knowledgeBaseId",
+                "modelArn",
+                "retrievalConfiguration",
+                "generationConfiguration",
+                "orchestrationConfiguration",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            knowledge_base_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("knowledgeBaseId")),
+            },
+            model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            retrieval_configuration: read.2,
+            generation_configuration: read.3,
+            orchestration_configuration: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -38122,6 +52881,56 @@ impl structure::Structure for KnowledgeBaseVectorSearchConfiguration {
     }
 }
 
+impl json::WriteJson for KnowledgeBaseVectorSearchConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "numberOfResults", &self.number_of_results);
+        writer.optional(&mut object, "overrideSearchType", &self.override_search_type);
+        writer.optional(&mut object, "filter", &self.filter);
+        writer.optional(
+            &mut object,
+            "implicitFilterConfiguration",
+            &self.implicit_filter_configuration,
+        );
+        writer.optional(&mut object, "rerankingConfiguration", &self.reranking_configuration);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for KnowledgeBaseVectorSearchConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            number_of_results: None,
+            override_search_type: None,
+            filter: None,
+            implicit_filter_configuration: None,
+            reranking_configuration: None,
+        };
+        let mut object = reader.structure("KnowledgeBaseVectorSearchConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "numberOfResults",
+                "overrideSearchType",
+                "filter",
+                "implicitFilterConfiguration",
+                "rerankingConfiguration",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.number_of_results),
+                1 => reader.optional(&mut value.override_search_type),
+                2 => reader.optional(&mut value.filter),
+                3 => reader.optional(&mut value.implicit_filter_configuration),
+                4 => reader.optional(&mut value.reranking_configuration),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl KnowledgeBaseVectorSearchConfiguration {
     /// Creates a `KnowledgeBaseVectorSearchConfiguration` with every member unset.
     pub fn new() -> Self {
@@ -38242,6 +53051,35 @@ impl structure::Structure for LambdaGraderConfig {
     }
 }
 
+impl json::WriteJson for LambdaGraderConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "lambdaArn", &self.lambda_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for LambdaGraderConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("LambdaGraderConfig")?;
+        while let Some(member) = reader.member(&mut object, &["lambdaArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            lambda_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("lambdaArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl LambdaGraderConfig {
     /// Creates a `LambdaGraderConfig` from its required members; optional members start unset.
     pub fn new(lambda_arn: impl Into<String>) -> Self {
@@ -38298,6 +53136,29 @@ impl structure::Structure for LegalTerm {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for LegalTerm {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "url", &self.url);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for LegalTerm {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { url: None };
+        let mut object = reader.structure("LegalTerm")?;
+        while let Some(member) = reader.member(&mut object, &["url"])? {
+            match member {
+                0 => reader.optional(&mut value.url),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -38385,6 +53246,40 @@ impl structure::Structure for ListAdvancedPromptOptimizationJobsRequest {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListAdvancedPromptOptimizationJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAdvancedPromptOptimizationJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListAdvancedPromptOptimizationJobsRequest")?;
+        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "sortBy", "sortOrder"])? {
+            match member {
+                0 => reader.optional(&mut value.max_results),
+                1 => reader.optional(&mut value.next_token),
+                2 => reader.optional(&mut value.sort_by),
+                3 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -38487,6 +53382,34 @@ impl structure::Structure for ListAdvancedPromptOptimizationJobsResponse {
     }
 }
 
+impl json::WriteJson for ListAdvancedPromptOptimizationJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "jobSummaries", &self.job_summaries);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAdvancedPromptOptimizationJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            job_summaries: None,
+            next_token: None,
+        };
+        let mut object = reader.structure("ListAdvancedPromptOptimizationJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["jobSummaries", "nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.job_summaries),
+                1 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListAdvancedPromptOptimizationJobsResponse {
     /// Creates a `ListAdvancedPromptOptimizationJobsResponse` with every member unset.
     pub fn new() -> Self {
@@ -38581,6 +53504,37 @@ impl structure::Structure for ListAutomatedReasoningPoliciesRequest {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPoliciesRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPoliciesRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            policy_arn: None,
+            next_token: None,
+            max_results: None,
+        };
+        let mut object = reader.structure("ListAutomatedReasoningPoliciesRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
+            match member {
+                0 => reader.optional(&mut value.policy_arn),
+                1 => reader.optional(&mut value.next_token),
+                2 => reader.optional(&mut value.max_results),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -38686,6 +53640,42 @@ impl structure::Structure for ListAutomatedReasoningPoliciesResponse {
     }
 }
 
+impl json::WriteJson for ListAutomatedReasoningPoliciesResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "automatedReasoningPolicySummaries",
+            &self.automated_reasoning_policy_summaries,
+        );
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPoliciesResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicySummary>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPoliciesResponse")?;
+        while let Some(member) = reader.member(&mut object, &["automatedReasoningPolicySummaries", "nextToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            automated_reasoning_policy_summaries: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("automatedReasoningPolicySummaries")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListAutomatedReasoningPoliciesResponse {
     /// Creates a `ListAutomatedReasoningPoliciesResponse` from its required members; optional members start unset.
     pub fn new(automated_reasoning_policy_summaries: impl Into<Vec<AutomatedReasoningPolicySummary>>) -> Self {
@@ -38784,6 +53774,41 @@ impl structure::Structure for ListAutomatedReasoningPolicyBuildWorkflowsRequest 
             next_token: read.1,
             max_results: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPolicyBuildWorkflowsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyBuildWorkflowsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<i32>) = (None, None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyBuildWorkflowsRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            next_token: read.1,
+            max_results: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -38886,6 +53911,48 @@ impl structure::Structure for ListAutomatedReasoningPolicyBuildWorkflowsResponse
             },
             next_token: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPolicyBuildWorkflowsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "automatedReasoningPolicyBuildWorkflowSummaries",
+            &self.automated_reasoning_policy_build_workflow_summaries,
+        );
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyBuildWorkflowsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<AutomatedReasoningPolicyBuildWorkflowSummary>>,
+            Option<String>,
+        ) = (None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyBuildWorkflowsResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["automatedReasoningPolicyBuildWorkflowSummaries", "nextToken"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            automated_reasoning_policy_build_workflow_summaries: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("automatedReasoningPolicyBuildWorkflowSummaries")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -38996,6 +54063,41 @@ impl structure::Structure for ListAutomatedReasoningPolicyTestCasesRequest {
     }
 }
 
+impl json::WriteJson for ListAutomatedReasoningPolicyTestCasesRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyTestCasesRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<i32>) = (None, None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyTestCasesRequest")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            next_token: read.1,
+            max_results: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListAutomatedReasoningPolicyTestCasesRequest {
     /// Creates a `ListAutomatedReasoningPolicyTestCasesRequest` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>) -> Self {
@@ -39089,6 +54191,38 @@ impl structure::Structure for ListAutomatedReasoningPolicyTestCasesResponse {
             },
             next_token: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPolicyTestCasesResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "testCases", &self.test_cases);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyTestCasesResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyTestCase>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyTestCasesResponse")?;
+        while let Some(member) = reader.member(&mut object, &["testCases", "nextToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            test_cases: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("testCases")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -39192,6 +54326,50 @@ impl structure::Structure for ListAutomatedReasoningPolicyTestResultsRequest {
             next_token: read.2,
             max_results: read.3,
         })
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPolicyTestResultsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyTestResultsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<i32>) = (None, None, None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyTestResultsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["policyArn", "buildWorkflowId", "nextToken", "maxResults"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            next_token: read.2,
+            max_results: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -39299,6 +54477,38 @@ impl structure::Structure for ListAutomatedReasoningPolicyTestResultsResponse {
             },
             next_token: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ListAutomatedReasoningPolicyTestResultsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "testResults", &self.test_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAutomatedReasoningPolicyTestResultsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AutomatedReasoningPolicyTestResult>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ListAutomatedReasoningPolicyTestResultsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["testResults", "nextToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            test_results: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("testResults")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -39446,6 +54656,68 @@ impl structure::Structure for ListCustomModelDeploymentsRequest {
     }
 }
 
+impl json::WriteJson for ListCustomModelDeploymentsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdBefore", &self.created_before);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAfter", &self.created_after);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "modelArnEquals", &self.model_arn_equals);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListCustomModelDeploymentsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            created_before: None,
+            created_after: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+            status_equals: None,
+            model_arn_equals: None,
+        };
+        let mut object = reader.structure("ListCustomModelDeploymentsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "createdBefore",
+                "createdAfter",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+                "statusEquals",
+                "modelArnEquals",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.created_before),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.created_after),
+                2 => reader.optional(&mut value.name_contains),
+                3 => reader.optional(&mut value.max_results),
+                4 => reader.optional(&mut value.next_token),
+                5 => reader.optional(&mut value.sort_by),
+                6 => reader.optional(&mut value.sort_order),
+                7 => reader.optional(&mut value.status_equals),
+                8 => reader.optional(&mut value.model_arn_equals),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListCustomModelDeploymentsRequest {
     /// Creates a `ListCustomModelDeploymentsRequest` with every member unset.
     pub fn new() -> Self {
@@ -39580,6 +54852,38 @@ impl structure::Structure for ListCustomModelDeploymentsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListCustomModelDeploymentsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(
+            &mut object,
+            "modelDeploymentSummaries",
+            &self.model_deployment_summaries,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListCustomModelDeploymentsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_deployment_summaries: None,
+        };
+        let mut object = reader.structure("ListCustomModelDeploymentsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelDeploymentSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_deployment_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -39753,6 +55057,80 @@ impl structure::Structure for ListCustomModelsRequest {
     }
 }
 
+impl json::WriteJson for ListCustomModelsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "baseModelArnEquals", &self.base_model_arn_equals);
+        writer.optional(
+            &mut object,
+            "foundationModelArnEquals",
+            &self.foundation_model_arn_equals,
+        );
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.optional(&mut object, "isOwned", &self.is_owned);
+        writer.optional(&mut object, "modelStatus", &self.model_status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListCustomModelsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_before: None,
+            creation_time_after: None,
+            name_contains: None,
+            base_model_arn_equals: None,
+            foundation_model_arn_equals: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+            is_owned: None,
+            model_status: None,
+        };
+        let mut object = reader.structure("ListCustomModelsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeBefore",
+                "creationTimeAfter",
+                "nameContains",
+                "baseModelArnEquals",
+                "foundationModelArnEquals",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+                "isOwned",
+                "modelStatus",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                2 => reader.optional(&mut value.name_contains),
+                3 => reader.optional(&mut value.base_model_arn_equals),
+                4 => reader.optional(&mut value.foundation_model_arn_equals),
+                5 => reader.optional(&mut value.max_results),
+                6 => reader.optional(&mut value.next_token),
+                7 => reader.optional(&mut value.sort_by),
+                8 => reader.optional(&mut value.sort_order),
+                9 => reader.optional(&mut value.is_owned),
+                10 => reader.optional(&mut value.model_status),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListCustomModelsRequest {
     /// Creates a `ListCustomModelsRequest` with every member unset.
     pub fn new() -> Self {
@@ -39907,6 +55285,34 @@ impl structure::Structure for ListCustomModelsResponse {
     }
 }
 
+impl json::WriteJson for ListCustomModelsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "modelSummaries", &self.model_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListCustomModelsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_summaries: None,
+        };
+        let mut object = reader.structure("ListCustomModelsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListCustomModelsResponse {
     /// Creates a `ListCustomModelsResponse` with every member unset.
     pub fn new() -> Self {
@@ -39987,6 +55393,29 @@ impl structure::Structure for ListEnforcedGuardrailsConfigurationRequest {
     }
 }
 
+impl json::WriteJson for ListEnforcedGuardrailsConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListEnforcedGuardrailsConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { next_token: None };
+        let mut object = reader.structure("ListEnforcedGuardrailsConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListEnforcedGuardrailsConfigurationRequest {
     /// Creates a `ListEnforcedGuardrailsConfigurationRequest` with every member unset.
     pub fn new() -> Self {
@@ -40061,6 +55490,38 @@ impl structure::Structure for ListEnforcedGuardrailsConfigurationResponse {
             },
             next_token: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ListEnforcedGuardrailsConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailsConfig", &self.guardrails_config);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListEnforcedGuardrailsConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<AccountEnforcedGuardrailOutputConfiguration>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ListEnforcedGuardrailsConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailsConfig", "nextToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrails_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailsConfig")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -40212,6 +55673,68 @@ impl structure::Structure for ListEvaluationJobsRequest {
     }
 }
 
+impl json::WriteJson for ListEvaluationJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "applicationTypeEquals", &self.application_type_equals);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListEvaluationJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_after: None,
+            creation_time_before: None,
+            status_equals: None,
+            application_type_equals: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListEvaluationJobsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeAfter",
+                "creationTimeBefore",
+                "statusEquals",
+                "applicationTypeEquals",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.application_type_equals),
+                4 => reader.optional(&mut value.name_contains),
+                5 => reader.optional(&mut value.max_results),
+                6 => reader.optional(&mut value.next_token),
+                7 => reader.optional(&mut value.sort_by),
+                8 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListEvaluationJobsRequest {
     /// Creates a `ListEvaluationJobsRequest` with every member unset.
     pub fn new() -> Self {
@@ -40345,6 +55868,34 @@ impl structure::Structure for ListEvaluationJobsResponse {
     }
 }
 
+impl json::WriteJson for ListEvaluationJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "jobSummaries", &self.job_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListEvaluationJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            job_summaries: None,
+        };
+        let mut object = reader.structure("ListEvaluationJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "jobSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.job_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListEvaluationJobsResponse {
     /// Creates a `ListEvaluationJobsResponse` with every member unset.
     pub fn new() -> Self {
@@ -40436,6 +55987,38 @@ impl structure::Structure for ListFoundationModelAgreementOffersRequest {
     }
 }
 
+impl json::WriteJson for ListFoundationModelAgreementOffersRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "offerType", &self.offer_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListFoundationModelAgreementOffersRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<OfferType>) = (None, None);
+        let mut object = reader.structure("ListFoundationModelAgreementOffersRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelId", "offerType"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            offer_type: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListFoundationModelAgreementOffersRequest {
     /// Creates a `ListFoundationModelAgreementOffersRequest` from its required members; optional members start unset.
     pub fn new(model_id: impl Into<String>) -> Self {
@@ -40511,6 +56094,41 @@ impl structure::Structure for ListFoundationModelAgreementOffersResponse {
                 None => return Err(structure::missing("offers")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ListFoundationModelAgreementOffersResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.required(&mut object, "offers", &self.offers);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListFoundationModelAgreementOffersResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Vec<Offer>>) = (None, None);
+        let mut object = reader.structure("ListFoundationModelAgreementOffersResponse")?;
+        while let Some(member) = reader.member(&mut object, &["modelId", "offers"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            offers: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("offers")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -40604,6 +56222,48 @@ impl structure::Structure for ListFoundationModelsRequest {
     }
 }
 
+impl json::WriteJson for ListFoundationModelsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "byProvider", &self.by_provider);
+        writer.optional(&mut object, "byCustomizationType", &self.by_customization_type);
+        writer.optional(&mut object, "byOutputModality", &self.by_output_modality);
+        writer.optional(&mut object, "byInferenceType", &self.by_inference_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListFoundationModelsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            by_provider: None,
+            by_customization_type: None,
+            by_output_modality: None,
+            by_inference_type: None,
+        };
+        let mut object = reader.structure("ListFoundationModelsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "byProvider",
+                "byCustomizationType",
+                "byOutputModality",
+                "byInferenceType",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.by_provider),
+                1 => reader.optional(&mut value.by_customization_type),
+                2 => reader.optional(&mut value.by_output_modality),
+                3 => reader.optional(&mut value.by_inference_type),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListFoundationModelsRequest {
     /// Creates a `ListFoundationModelsRequest` with every member unset.
     pub fn new() -> Self {
@@ -40684,6 +56344,29 @@ impl structure::Structure for ListFoundationModelsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListFoundationModelsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelSummaries", &self.model_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListFoundationModelsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { model_summaries: None };
+        let mut object = reader.structure("ListFoundationModelsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["modelSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.model_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -40771,6 +56454,37 @@ impl structure::Structure for ListGuardrailsRequest {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListGuardrailsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListGuardrailsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_identifier: None,
+            max_results: None,
+            next_token: None,
+        };
+        let mut object = reader.structure("ListGuardrailsRequest")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "maxResults", "nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_identifier),
+                1 => reader.optional(&mut value.max_results),
+                2 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -40868,6 +56582,38 @@ impl structure::Structure for ListGuardrailsResponse {
             },
             next_token: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ListGuardrailsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrails", &self.guardrails);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListGuardrailsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailSummary>>, Option<String>) = (None, None);
+        let mut object = reader.structure("ListGuardrailsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["guardrails", "nextToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrails: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrails")),
+            },
+            next_token: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -41003,6 +56749,60 @@ impl structure::Structure for ListImportedModelsRequest {
     }
 }
 
+impl json::WriteJson for ListImportedModelsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListImportedModelsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_before: None,
+            creation_time_after: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListImportedModelsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeBefore",
+                "creationTimeAfter",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                2 => reader.optional(&mut value.name_contains),
+                3 => reader.optional(&mut value.max_results),
+                4 => reader.optional(&mut value.next_token),
+                5 => reader.optional(&mut value.sort_by),
+                6 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListImportedModelsRequest {
     /// Creates a `ListImportedModelsRequest` with every member unset.
     pub fn new() -> Self {
@@ -41124,6 +56924,34 @@ impl structure::Structure for ListImportedModelsResponse {
     }
 }
 
+impl json::WriteJson for ListImportedModelsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "modelSummaries", &self.model_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListImportedModelsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_summaries: None,
+        };
+        let mut object = reader.structure("ListImportedModelsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListImportedModelsResponse {
     /// Creates a `ListImportedModelsResponse` with every member unset.
     pub fn new() -> Self {
@@ -41222,6 +57050,37 @@ impl structure::Structure for ListInferenceProfilesRequest {
     }
 }
 
+impl json::WriteJson for ListInferenceProfilesRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "typeEquals", &self.type_equals);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListInferenceProfilesRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_results: None,
+            next_token: None,
+            type_equals: None,
+        };
+        let mut object = reader.structure("ListInferenceProfilesRequest")?;
+        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "typeEquals"])? {
+            match member {
+                0 => reader.optional(&mut value.max_results),
+                1 => reader.optional(&mut value.next_token),
+                2 => reader.optional(&mut value.type_equals),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListInferenceProfilesRequest {
     /// Creates a `ListInferenceProfilesRequest` with every member unset.
     pub fn new() -> Self {
@@ -41310,6 +57169,38 @@ impl structure::Structure for ListInferenceProfilesResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListInferenceProfilesResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "inferenceProfileSummaries",
+            &self.inference_profile_summaries,
+        );
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListInferenceProfilesResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            inference_profile_summaries: None,
+            next_token: None,
+        };
+        let mut object = reader.structure("ListInferenceProfilesResponse")?;
+        while let Some(member) = reader.member(&mut object, &["inferenceProfileSummaries", "nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.inference_profile_summaries),
+                1 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -41415,6 +57306,37 @@ impl structure::Structure for ListMarketplaceModelEndpointsRequest {
     }
 }
 
+impl json::WriteJson for ListMarketplaceModelEndpointsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "modelSourceEquals", &self.model_source_equals);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListMarketplaceModelEndpointsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_results: None,
+            next_token: None,
+            model_source_equals: None,
+        };
+        let mut object = reader.structure("ListMarketplaceModelEndpointsRequest")?;
+        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "modelSourceEquals"])? {
+            match member {
+                0 => reader.optional(&mut value.max_results),
+                1 => reader.optional(&mut value.next_token),
+                2 => reader.optional(&mut value.model_source_equals),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListMarketplaceModelEndpointsRequest {
     /// Creates a `ListMarketplaceModelEndpointsRequest` with every member unset.
     pub fn new() -> Self {
@@ -41508,6 +57430,38 @@ impl structure::Structure for ListMarketplaceModelEndpointsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListMarketplaceModelEndpointsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "marketplaceModelEndpoints",
+            &self.marketplace_model_endpoints,
+        );
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListMarketplaceModelEndpointsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            marketplace_model_endpoints: None,
+            next_token: None,
+        };
+        let mut object = reader.structure("ListMarketplaceModelEndpointsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoints", "nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.marketplace_model_endpoints),
+                1 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -41674,6 +57628,72 @@ impl structure::Structure for ListModelCopyJobsRequest {
     }
 }
 
+impl json::WriteJson for ListModelCopyJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "sourceAccountEquals", &self.source_account_equals);
+        writer.optional(&mut object, "sourceModelArnEquals", &self.source_model_arn_equals);
+        writer.optional(&mut object, "targetModelNameContains", &self.target_model_name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelCopyJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_after: None,
+            creation_time_before: None,
+            status_equals: None,
+            source_account_equals: None,
+            source_model_arn_equals: None,
+            target_model_name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListModelCopyJobsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeAfter",
+                "creationTimeBefore",
+                "statusEquals",
+                "sourceAccountEquals",
+                "sourceModelArnEquals",
+                "targetModelNameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.source_account_equals),
+                4 => reader.optional(&mut value.source_model_arn_equals),
+                5 => reader.optional(&mut value.target_model_name_contains),
+                6 => reader.optional(&mut value.max_results),
+                7 => reader.optional(&mut value.next_token),
+                8 => reader.optional(&mut value.sort_by),
+                9 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListModelCopyJobsRequest {
     /// Creates a `ListModelCopyJobsRequest` with every member unset.
     pub fn new() -> Self {
@@ -41818,6 +57838,34 @@ impl structure::Structure for ListModelCopyJobsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListModelCopyJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "modelCopyJobSummaries", &self.model_copy_job_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelCopyJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_copy_job_summaries: None,
+        };
+        let mut object = reader.structure("ListModelCopyJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelCopyJobSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_copy_job_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -41967,6 +58015,64 @@ impl structure::Structure for ListModelCustomizationJobsRequest {
     }
 }
 
+impl json::WriteJson for ListModelCustomizationJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelCustomizationJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_after: None,
+            creation_time_before: None,
+            status_equals: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListModelCustomizationJobsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeAfter",
+                "creationTimeBefore",
+                "statusEquals",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.name_contains),
+                4 => reader.optional(&mut value.max_results),
+                5 => reader.optional(&mut value.next_token),
+                6 => reader.optional(&mut value.sort_by),
+                7 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListModelCustomizationJobsRequest {
     /// Creates a `ListModelCustomizationJobsRequest` with every member unset.
     pub fn new() -> Self {
@@ -42090,6 +58196,38 @@ impl structure::Structure for ListModelCustomizationJobsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListModelCustomizationJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(
+            &mut object,
+            "modelCustomizationJobSummaries",
+            &self.model_customization_job_summaries,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelCustomizationJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_customization_job_summaries: None,
+        };
+        let mut object = reader.structure("ListModelCustomizationJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelCustomizationJobSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_customization_job_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -42239,6 +58377,64 @@ impl structure::Structure for ListModelImportJobsRequest {
     }
 }
 
+impl json::WriteJson for ListModelImportJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelImportJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_after: None,
+            creation_time_before: None,
+            status_equals: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListModelImportJobsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeAfter",
+                "creationTimeBefore",
+                "statusEquals",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.name_contains),
+                4 => reader.optional(&mut value.max_results),
+                5 => reader.optional(&mut value.next_token),
+                6 => reader.optional(&mut value.sort_by),
+                7 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListModelImportJobsRequest {
     /// Creates a `ListModelImportJobsRequest` with every member unset.
     pub fn new() -> Self {
@@ -42362,6 +58558,34 @@ impl structure::Structure for ListModelImportJobsResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListModelImportJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "modelImportJobSummaries", &self.model_import_job_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelImportJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            model_import_job_summaries: None,
+        };
+        let mut object = reader.structure("ListModelImportJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "modelImportJobSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.model_import_job_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -42511,6 +58735,64 @@ impl structure::Structure for ListModelInvocationJobsRequest {
     }
 }
 
+impl json::WriteJson for ListModelInvocationJobsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "submitTimeAfter", &self.submit_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "submitTimeBefore", &self.submit_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelInvocationJobsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            submit_time_after: None,
+            submit_time_before: None,
+            status_equals: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListModelInvocationJobsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "submitTimeAfter",
+                "submitTimeBefore",
+                "statusEquals",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.name_contains),
+                4 => reader.optional(&mut value.max_results),
+                5 => reader.optional(&mut value.next_token),
+                6 => reader.optional(&mut value.sort_by),
+                7 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListModelInvocationJobsRequest {
     /// Creates a `ListModelInvocationJobsRequest` with every member unset.
     pub fn new() -> Self {
@@ -42638,6 +58920,34 @@ impl structure::Structure for ListModelInvocationJobsResponse {
     }
 }
 
+impl json::WriteJson for ListModelInvocationJobsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "invocationJobSummaries", &self.invocation_job_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListModelInvocationJobsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            invocation_job_summaries: None,
+        };
+        let mut object = reader.structure("ListModelInvocationJobsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "invocationJobSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.invocation_job_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListModelInvocationJobsResponse {
     /// Creates a `ListModelInvocationJobsResponse` with every member unset.
     pub fn new() -> Self {
@@ -42739,6 +59049,37 @@ impl structure::Structure for ListPromptRoutersRequest {
     }
 }
 
+impl json::WriteJson for ListPromptRoutersRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListPromptRoutersRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_results: None,
+            next_token: None,
+            r#type: None,
+        };
+        let mut object = reader.structure("ListPromptRoutersRequest")?;
+        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "type"])? {
+            match member {
+                0 => reader.optional(&mut value.max_results),
+                1 => reader.optional(&mut value.next_token),
+                2 => reader.optional(&mut value.r#type),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListPromptRoutersRequest {
     /// Creates a `ListPromptRoutersRequest` with every member unset.
     pub fn new() -> Self {
@@ -42827,6 +59168,34 @@ impl structure::Structure for ListPromptRoutersResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListPromptRoutersResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "promptRouterSummaries", &self.prompt_router_summaries);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListPromptRoutersResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            prompt_router_summaries: None,
+            next_token: None,
+        };
+        let mut object = reader.structure("ListPromptRoutersResponse")?;
+        while let Some(member) = reader.member(&mut object, &["promptRouterSummaries", "nextToken"])? {
+            match member {
+                0 => reader.optional(&mut value.prompt_router_summaries),
+                1 => reader.optional(&mut value.next_token),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -42984,6 +59353,68 @@ impl structure::Structure for ListProvisionedModelThroughputsRequest {
     }
 }
 
+impl json::WriteJson for ListProvisionedModelThroughputsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeAfter", &self.creation_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTimeBefore", &self.creation_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "modelArnEquals", &self.model_arn_equals);
+        writer.optional(&mut object, "nameContains", &self.name_contains);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListProvisionedModelThroughputsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            creation_time_after: None,
+            creation_time_before: None,
+            status_equals: None,
+            model_arn_equals: None,
+            name_contains: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListProvisionedModelThroughputsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "creationTimeAfter",
+                "creationTimeBefore",
+                "statusEquals",
+                "modelArnEquals",
+                "nameContains",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.model_arn_equals),
+                4 => reader.optional(&mut value.name_contains),
+                5 => reader.optional(&mut value.max_results),
+                6 => reader.optional(&mut value.next_token),
+                7 => reader.optional(&mut value.sort_by),
+                8 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListProvisionedModelThroughputsRequest {
     /// Creates a `ListProvisionedModelThroughputsRequest` with every member unset.
     pub fn new() -> Self {
@@ -43122,6 +59553,38 @@ impl structure::Structure for ListProvisionedModelThroughputsResponse {
     }
 }
 
+impl json::WriteJson for ListProvisionedModelThroughputsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(
+            &mut object,
+            "provisionedModelSummaries",
+            &self.provisioned_model_summaries,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListProvisionedModelThroughputsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            provisioned_model_summaries: None,
+        };
+        let mut object = reader.structure("ListProvisionedModelThroughputsResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "provisionedModelSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.provisioned_model_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListProvisionedModelThroughputsResponse {
     /// Creates a `ListProvisionedModelThroughputsResponse` with every member unset.
     pub fn new() -> Self {
@@ -43205,6 +59668,35 @@ impl structure::Structure for ListTagsForResourceRequest {
     }
 }
 
+impl json::WriteJson for ListTagsForResourceRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceARN", &self.resource_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListTagsForResourceRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("ListTagsForResourceRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceARN"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceARN")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListTagsForResourceRequest {
     /// Creates a `ListTagsForResourceRequest` from its required members; optional members start unset.
     pub fn new(resource_arn: impl Into<String>) -> Self {
@@ -43261,6 +59753,29 @@ impl structure::Structure for ListTagsForResourceResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ListTagsForResourceResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListTagsForResourceResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { tags: None };
+        let mut object = reader.structure("ListTagsForResourceResponse")?;
+        while let Some(member) = reader.member(&mut object, &["tags"])? {
+            match member {
+                0 => reader.optional(&mut value.tags),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -43381,6 +59896,76 @@ impl structure::Structure for LoggingConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for LoggingConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "cloudWatchConfig", &self.cloud_watch_config);
+        writer.optional(&mut object, "s3Config", &self.s3_config);
+        writer.optional(&mut object, "textDataDeliveryEnabled", &self.text_data_delivery_enabled);
+        writer.optional(
+            &mut object,
+            "imageDataDeliveryEnabled",
+            &self.image_data_delivery_enabled,
+        );
+        writer.optional(
+            &mut object,
+            "embeddingDataDeliveryEnabled",
+            &self.embedding_data_delivery_enabled,
+        );
+        writer.optional(
+            &mut object,
+            "videoDataDeliveryEnabled",
+            &self.video_data_delivery_enabled,
+        );
+        writer.optional(
+            &mut object,
+            "audioDataDeliveryEnabled",
+            &self.audio_data_delivery_enabled,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for LoggingConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            cloud_watch_config: None,
+            s3_config: None,
+            text_data_delivery_enabled: None,
+            image_data_delivery_enabled: None,
+            embedding_data_delivery_enabled: None,
+            video_data_delivery_enabled: None,
+            audio_data_delivery_enabled: None,
+        };
+        let mut object = reader.structure("LoggingConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "cloudWatchConfig",
+                "s3Config",
+                "textDataDeliveryEnabled",
+                "imageDataDeliveryEnabled",
+                "embeddingDataDeliveryEnabled",
+                "videoDataDeliveryEnabled",
+                "audioDataDeliveryEnabled",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.cloud_watch_config),
+                1 => reader.optional(&mut value.s3_config),
+                2 => reader.optional(&mut value.text_data_delivery_enabled),
+                3 => reader.optional(&mut value.image_data_delivery_enabled),
+                4 => reader.optional(&mut value.embedding_data_delivery_enabled),
+                5 => reader.optional(&mut value.video_data_delivery_enabled),
+                6 => reader.optional(&mut value.audio_data_delivery_enabled),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -43567,6 +60152,97 @@ impl structure::Structure for MarketplaceModelEndpoint {
     }
 }
 
+impl json::WriteJson for MarketplaceModelEndpoint {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.required(&mut object, "modelSourceIdentifier", &self.model_source_identifier);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "statusMessage", &self.status_message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.required(&mut object, "endpointConfig", &self.endpoint_config);
+        writer.required(&mut object, "endpointStatus", &self.endpoint_status);
+        writer.optional(&mut object, "endpointStatusMessage", &self.endpoint_status_message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MarketplaceModelEndpoint {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Status>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<EndpointConfig>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("MarketplaceModelEndpoint")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "endpointArn",
+                "modelSourceIdentifier",
+                "status",
+                "statusMessage",
+                "createdAt",
+                "updatedAt",
+                "endpointConfig",
+                "endpointStatus",
+                "endpointStatusMessage",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+            model_source_identifier: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelSourceIdentifier")),
+            },
+            status: read.2,
+            status_message: read.3,
+            created_at: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+            endpoint_config: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointConfig")),
+            },
+            endpoint_status: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointStatus")),
+            },
+            endpoint_status_message: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl MarketplaceModelEndpoint {
     /// Creates a `MarketplaceModelEndpoint` from its required members; optional members start unset.
     pub fn new(
@@ -43730,6 +60406,76 @@ impl structure::Structure for MarketplaceModelEndpointSummary {
     }
 }
 
+impl json::WriteJson for MarketplaceModelEndpointSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.required(&mut object, "modelSourceIdentifier", &self.model_source_identifier);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "statusMessage", &self.status_message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MarketplaceModelEndpointSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Status>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("MarketplaceModelEndpointSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "endpointArn",
+                "modelSourceIdentifier",
+                "status",
+                "statusMessage",
+                "createdAt",
+                "updatedAt",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+            model_source_identifier: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelSourceIdentifier")),
+            },
+            status: read.2,
+            status_message: read.3,
+            created_at: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("createdAt")),
+            },
+            updated_at: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl MarketplaceModelEndpointSummary {
     /// Creates a `MarketplaceModelEndpointSummary` from its required members; optional members start unset.
     pub fn new(
@@ -43848,6 +60594,47 @@ impl structure::Structure for MetadataAttributeSchema {
     }
 }
 
+impl json::WriteJson for MetadataAttributeSchema {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "key", &self.key);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MetadataAttributeSchema {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<AttributeType>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("MetadataAttributeSchema")?;
+        while let Some(member) = reader.member(&mut object, &["key", "type", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            key: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("key")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            description: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("description")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl MetadataAttributeSchema {
     /// Creates a `MetadataAttributeSchema` from its required members; optional members start unset.
     pub fn new(key: impl Into<String>, r#type: impl Into<AttributeType>, description: impl Into<String>) -> Self {
@@ -43946,6 +60733,45 @@ impl structure::Structure for MetadataConfigurationForReranking {
     }
 }
 
+impl json::WriteJson for MetadataConfigurationForReranking {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "selectionMode", &self.selection_mode);
+        writer.optional(
+            &mut object,
+            "selectiveModeConfiguration",
+            &self.selective_mode_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MetadataConfigurationForReranking {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<RerankingMetadataSelectionMode>,
+            Option<RerankingMetadataSelectiveModeConfiguration>,
+        ) = (None, None);
+        let mut object = reader.structure("MetadataConfigurationForReranking")?;
+        while let Some(member) = reader.member(&mut object, &["selectionMode", "selectiveModeConfiguration"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            selection_mode: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("selectionMode")),
+            },
+            selective_mode_configuration: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl MetadataConfigurationForReranking {
     /// Creates a `MetadataConfigurationForReranking` from its required members; optional members start unset.
     pub fn new(selection_mode: impl Into<RerankingMetadataSelectionMode>) -> Self {
@@ -44037,6 +60863,52 @@ impl structure::Structure for ModelConfiguration {
             inference_config: read.1,
             additional_model_request_fields: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ModelConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "inferenceConfig", &self.inference_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<InferenceConfiguration>,
+            Option<HashMap<String, Document>>,
+        ) = (None, None, None);
+        let mut object = reader.structure("ModelConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["modelId", "inferenceConfig", "additionalModelRequestFields"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            inference_config: read.1,
+            additional_model_request_fields: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -44154,6 +61026,18 @@ impl serde::Serialize for ModelCopyJobStatus {
 impl<'de> serde::Deserialize<'de> for ModelCopyJobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ModelCopyJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelCopyJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -44292,6 +61176,107 @@ impl structure::Structure for ModelCopyJobSummary {
             failure_message: read.9,
             source_model_name: read.10,
         })
+    }
+}
+
+impl json::WriteJson for ModelCopyJobSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.required(&mut object, "targetModelArn", &self.target_model_arn);
+        writer.optional(&mut object, "targetModelName", &self.target_model_name);
+        writer.required(&mut object, "sourceAccountId", &self.source_account_id);
+        writer.required(&mut object, "sourceModelArn", &self.source_model_arn);
+        writer.optional(&mut object, "targetModelKmsKeyArn", &self.target_model_kms_key_arn);
+        writer.optional(&mut object, "targetModelTags", &self.target_model_tags);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.optional(&mut object, "sourceModelName", &self.source_model_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelCopyJobSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<ModelCopyJobStatus>,
+            Option<DateTime>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<Tag>>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("ModelCopyJobSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "status",
+                "creationTime",
+                "targetModelArn",
+                "targetModelName",
+                "sourceAccountId",
+                "sourceModelArn",
+                "targetModelKmsKeyArn",
+                "targetModelTags",
+                "failureMessage",
+                "sourceModelName",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            status: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            creation_time: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            target_model_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("targetModelArn")),
+            },
+            target_model_name: read.4,
+            source_account_id: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceAccountId")),
+            },
+            source_model_arn: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceModelArn")),
+            },
+            target_model_kms_key_arn: read.7,
+            target_model_tags: read.8,
+            failure_message: read.9,
+            source_model_name: read.10,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -44479,6 +61464,18 @@ impl<'de> serde::Deserialize<'de> for ModelCustomization {
     }
 }
 
+impl json::WriteJson for ModelCustomization {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelCustomization {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ModelCustomizationJobStatus` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -44549,6 +61546,18 @@ impl serde::Serialize for ModelCustomizationJobStatus {
 impl<'de> serde::Deserialize<'de> for ModelCustomizationJobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ModelCustomizationJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelCustomizationJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -44690,6 +61699,104 @@ impl structure::Structure for ModelCustomizationJobSummary {
     }
 }
 
+impl json::WriteJson for ModelCustomizationJobSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "baseModelArn", &self.base_model_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "statusDetails", &self.status_details);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.optional(&mut object, "customModelArn", &self.custom_model_arn);
+        writer.optional(&mut object, "customModelName", &self.custom_model_name);
+        writer.optional(&mut object, "customizationType", &self.customization_type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelCustomizationJobSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelCustomizationJobStatus>,
+            Option<StatusDetails>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<String>,
+            Option<CustomizationType>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("ModelCustomizationJobSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "baseModelArn",
+                "jobName",
+                "status",
+                "statusDetails",
+                "lastModifiedTime",
+                "creationTime",
+                "endTime",
+                "customModelArn",
+                "customModelName",
+                "customizationType",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
+                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            base_model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("baseModelArn")),
+            },
+            job_name: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            status: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            status_details: read.4,
+            last_modified_time: read.5,
+            creation_time: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            end_time: read.7,
+            custom_model_arn: read.8,
+            custom_model_name: read.9,
+            customization_type: read.10,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ModelCustomizationJobSummary {
     /// Creates a `ModelCustomizationJobSummary` from its required members; optional members start unset.
     pub fn new(
@@ -44824,6 +61931,41 @@ impl UnionVariants for ModelDataSource {
     }
 }
 
+impl json::WriteJson for ModelDataSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3DataSource(value) => writer.required(&mut object, "s3DataSource", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelDataSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ModelDataSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3DataSource"])? {
+            let value = match member {
+                0 => reader.read::<Option<S3DataSource>>()?.map(Self::S3DataSource),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ModelDataSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ModelDataSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ModelDataSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -44885,6 +62027,41 @@ impl structure::Structure for ModelEnforcement {
                 None => return Err(structure::missing("excludedModels")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ModelEnforcement {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "includedModels", &self.included_models);
+        writer.required(&mut object, "excludedModels", &self.excluded_models);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelEnforcement {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
+        let mut object = reader.structure("ModelEnforcement")?;
+        while let Some(member) = reader.member(&mut object, &["includedModels", "excludedModels"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            included_models: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("includedModels")),
+            },
+            excluded_models: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("excludedModels")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -44981,6 +62158,18 @@ impl serde::Serialize for ModelImportJobStatus {
 impl<'de> serde::Deserialize<'de> for ModelImportJobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ModelImportJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelImportJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -45092,6 +62281,86 @@ impl structure::Structure for ModelImportJobSummary {
             imported_model_arn: read.6,
             imported_model_name: read.7,
         })
+    }
+}
+
+impl json::WriteJson for ModelImportJobSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.optional(&mut object, "importedModelArn", &self.imported_model_arn);
+        writer.optional(&mut object, "importedModelName", &self.imported_model_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelImportJobSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<ModelImportJobStatus>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("ModelImportJobSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "status",
+                "lastModifiedTime",
+                "creationTime",
+                "endTime",
+                "importedModelArn",
+                "importedModelName",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            status: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            last_modified_time: read.3,
+            creation_time: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            end_time: read.5,
+            imported_model_arn: read.6,
+            imported_model_name: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -45210,6 +62479,43 @@ impl UnionVariants for ModelInvocationJobInputDataConfig {
     }
 }
 
+impl json::WriteJson for ModelInvocationJobInputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3InputDataConfig(value) => writer.required(&mut object, "s3InputDataConfig", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobInputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ModelInvocationJobInputDataConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3InputDataConfig"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<ModelInvocationJobS3InputDataConfig>>()?
+                    .map(Self::S3InputDataConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ModelInvocationJobInputDataConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ModelInvocationJobInputDataConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ModelInvocationJobInputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -45264,6 +62570,43 @@ impl UnionVariants for ModelInvocationJobOutputDataConfig {
                 .map(Self::S3OutputDataConfig),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ModelInvocationJobOutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3OutputDataConfig(value) => writer.required(&mut object, "s3OutputDataConfig", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobOutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ModelInvocationJobOutputDataConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3OutputDataConfig"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<ModelInvocationJobS3OutputDataConfig>>()?
+                    .map(Self::S3OutputDataConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ModelInvocationJobOutputDataConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ModelInvocationJobOutputDataConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -45337,6 +62680,41 @@ impl structure::Structure for ModelInvocationJobS3InputDataConfig {
             },
             s3_bucket_owner: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ModelInvocationJobS3InputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "s3InputFormat", &self.s3_input_format);
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.optional(&mut object, "s3BucketOwner", &self.s3_bucket_owner);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobS3InputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<S3InputFormat>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("ModelInvocationJobS3InputDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3InputFormat", "s3Uri", "s3BucketOwner"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_input_format: read.0,
+            s3_uri: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+            s3_bucket_owner: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -45435,6 +62813,41 @@ impl structure::Structure for ModelInvocationJobS3OutputDataConfig {
             s3_encryption_key_id: read.1,
             s3_bucket_owner: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ModelInvocationJobS3OutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.optional(&mut object, "s3EncryptionKeyId", &self.s3_encryption_key_id);
+        writer.optional(&mut object, "s3BucketOwner", &self.s3_bucket_owner);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobS3OutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("ModelInvocationJobS3OutputDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri", "s3EncryptionKeyId", "s3BucketOwner"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+            s3_encryption_key_id: read.1,
+            s3_bucket_owner: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -45581,6 +62994,18 @@ impl serde::Serialize for ModelInvocationJobStatus {
 impl<'de> serde::Deserialize<'de> for ModelInvocationJobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ModelInvocationJobStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -45803,6 +63228,158 @@ impl structure::Structure for ModelInvocationJobSummary {
             success_record_count: read.18,
             error_record_count: read.19,
         })
+    }
+}
+
+impl json::WriteJson for ModelInvocationJobSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobArn", &self.job_arn);
+        writer.required(&mut object, "jobName", &self.job_name);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "roleArn", &self.role_arn);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "message", &self.message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "submitTime", &self.submit_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.required(&mut object, "inputDataConfig", &self.input_data_config);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "vpcConfig", &self.vpc_config);
+        writer.optional(&mut object, "timeoutDurationInHours", &self.timeout_duration_in_hours);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "jobExpirationTime", &self.job_expiration_time);
+        writer.optional(&mut object, "modelInvocationType", &self.model_invocation_type);
+        writer.optional(&mut object, "totalRecordCount", &self.total_record_count);
+        writer.optional(&mut object, "processedRecordCount", &self.processed_record_count);
+        writer.optional(&mut object, "successRecordCount", &self.success_record_count);
+        writer.optional(&mut object, "errorRecordCount", &self.error_record_count);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelInvocationJobSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<ModelInvocationJobStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<ModelInvocationJobInputDataConfig>,
+            Option<ModelInvocationJobOutputDataConfig>,
+            Option<VpcConfig>,
+            Option<i32>,
+            Option<DateTime>,
+            Option<ModelInvocationType>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
+        let mut object = reader.structure("ModelInvocationJobSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "jobArn",
+                "jobName",
+                "modelId",
+                "clientRequestToken",
+                "roleArn",
+                "status",
+                "message",
+                "submitTime",
+                "lastModifiedTime",
+                "endTime",
+                "inputDataConfig",
+                "outputDataConfig",
+                "vpcConfig",
+                "timeoutDurationInHours",
+                "jobExpirationTime",
+                "modelInvocationType",
+                "totalRecordCount",
+                "processedRecordCount",
+                "successRecordCount",
+                "errorRecordCount",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
+                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
+                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
+                10 => reader.required(&mut read.10),
+                11 => reader.required(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                13 => reader.optional(&mut read.13),
+                14 => reader.decode_optional::<Rfc3339, _>(&mut read.14),
+                15 => reader.optional(&mut read.15),
+                16 => reader.optional(&mut read.16),
+                17 => reader.optional(&mut read.17),
+                18 => reader.optional(&mut read.18),
+                19 => reader.optional(&mut read.19),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobArn")),
+            },
+            job_name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("jobName")),
+            },
+            model_id: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            client_request_token: read.3,
+            role_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("roleArn")),
+            },
+            status: read.5,
+            message: read.6,
+            submit_time: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("submitTime")),
+            },
+            last_modified_time: read.8,
+            end_time: read.9,
+            input_data_config: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("inputDataConfig")),
+            },
+            output_data_config: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            vpc_config: read.12,
+            timeout_duration_in_hours: read.13,
+            job_expiration_time: read.14,
+            model_invocation_type: read.15,
+            total_record_count: read.16,
+            processed_record_count: read.17,
+            success_record_count: read.18,
+            error_record_count: read.19,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46074,6 +63651,18 @@ impl<'de> serde::Deserialize<'de> for ModelInvocationType {
     }
 }
 
+impl json::WriteJson for ModelInvocationType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelInvocationType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ModelModality` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46139,6 +63728,18 @@ impl<'de> serde::Deserialize<'de> for ModelModality {
     }
 }
 
+impl json::WriteJson for ModelModality {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelModality {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ModelPackageArnDataSource` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ModelPackageArnDataSource.html)
@@ -46180,6 +63781,35 @@ impl structure::Structure for ModelPackageArnDataSource {
                 None => return Err(structure::missing("modelPackageArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ModelPackageArnDataSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelPackageArn", &self.model_package_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelPackageArnDataSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("ModelPackageArnDataSource")?;
+        while let Some(member) = reader.member(&mut object, &["modelPackageArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_package_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelPackageArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46266,6 +63896,18 @@ impl<'de> serde::Deserialize<'de> for ModelStatus {
     }
 }
 
+impl json::WriteJson for ModelStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ModelStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `Offer` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_Offer.html)
@@ -46322,6 +63964,44 @@ impl structure::Structure for Offer {
                 None => return Err(structure::missing("termDetails")),
             },
         })
+    }
+}
+
+impl json::WriteJson for Offer {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "offerId", &self.offer_id);
+        writer.required(&mut object, "offerToken", &self.offer_token);
+        writer.required(&mut object, "termDetails", &self.term_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Offer {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<TermDetails>) = (None, None, None);
+        let mut object = reader.structure("Offer")?;
+        while let Some(member) = reader.member(&mut object, &["offerId", "offerToken", "termDetails"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            offer_id: read.0,
+            offer_token: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("offerToken")),
+            },
+            term_details: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("termDetails")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46407,6 +64087,18 @@ impl<'de> serde::Deserialize<'de> for OfferType {
     }
 }
 
+impl json::WriteJson for OfferType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for OfferType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `OrchestrationConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_OrchestrationConfiguration.html)
@@ -46451,6 +64143,39 @@ impl structure::Structure for OrchestrationConfiguration {
                 None => return Err(structure::missing("queryTransformationConfiguration")),
             },
         })
+    }
+}
+
+impl json::WriteJson for OrchestrationConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "queryTransformationConfiguration",
+            &self.query_transformation_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for OrchestrationConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<QueryTransformationConfiguration>,) = (None,);
+        let mut object = reader.structure("OrchestrationConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["queryTransformationConfiguration"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            query_transformation_configuration: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("queryTransformationConfiguration")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46508,6 +64233,35 @@ impl structure::Structure for OutputDataConfig {
                 None => return Err(structure::missing("s3Uri")),
             },
         })
+    }
+}
+
+impl json::WriteJson for OutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for OutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("OutputDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46589,6 +64343,18 @@ impl<'de> serde::Deserialize<'de> for PerformanceConfigLatency {
     }
 }
 
+impl json::WriteJson for PerformanceConfigLatency {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for PerformanceConfigLatency {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `PerformanceConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_PerformanceConfiguration.html)
@@ -46626,6 +64392,29 @@ impl structure::Structure for PerformanceConfiguration {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PerformanceConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "latency", &self.latency);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PerformanceConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { latency: None };
+        let mut object = reader.structure("PerformanceConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["latency"])? {
+            match member {
+                0 => reader.optional(&mut value.latency),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -46688,6 +64477,35 @@ impl structure::Structure for PricingTerm {
                 None => return Err(structure::missing("rateCard")),
             },
         })
+    }
+}
+
+impl json::WriteJson for PricingTerm {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "rateCard", &self.rate_card);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PricingTerm {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<DimensionalPriceRate>>,) = (None,);
+        let mut object = reader.structure("PricingTerm")?;
+        while let Some(member) = reader.member(&mut object, &["rateCard"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            rate_card: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("rateCard")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -46758,6 +64576,18 @@ impl serde::Serialize for PromptRouterStatus {
 impl<'de> serde::Deserialize<'de> for PromptRouterStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for PromptRouterStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for PromptRouterStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -46887,6 +64717,105 @@ impl structure::Structure for PromptRouterSummary {
                 None => return Err(structure::missing("type")),
             },
         })
+    }
+}
+
+impl json::WriteJson for PromptRouterSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "promptRouterName", &self.prompt_router_name);
+        writer.required(&mut object, "routingCriteria", &self.routing_criteria);
+        writer.optional(&mut object, "description", &self.description);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "createdAt", &self.created_at);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.required(&mut object, "promptRouterArn", &self.prompt_router_arn);
+        writer.required(&mut object, "models", &self.models);
+        writer.required(&mut object, "fallbackModel", &self.fallback_model);
+        writer.required(&mut object, "status", &self.status);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PromptRouterSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<RoutingCriteria>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<String>,
+            Option<Vec<PromptRouterTargetModel>>,
+            Option<PromptRouterTargetModel>,
+            Option<PromptRouterStatus>,
+            Option<PromptRouterType>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("PromptRouterSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "promptRouterName",
+                "routingCriteria",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "promptRouterArn",
+                "models",
+                "fallbackModel",
+                "status",
+                "type",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
+                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.required(&mut read.8),
+                9 => reader.required(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            prompt_router_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterName")),
+            },
+            routing_criteria: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("routingCriteria")),
+            },
+            description: read.2,
+            created_at: read.3,
+            updated_at: read.4,
+            prompt_router_arn: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("promptRouterArn")),
+            },
+            models: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("models")),
+            },
+            fallback_model: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("fallbackModel")),
+            },
+            status: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            r#type: match read.9 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -47042,6 +64971,35 @@ impl structure::Structure for PromptRouterTargetModel {
     }
 }
 
+impl json::WriteJson for PromptRouterTargetModel {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PromptRouterTargetModel {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("PromptRouterTargetModel")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PromptRouterTargetModel {
     /// Creates a `PromptRouterTargetModel` from its required members; optional members start unset.
     pub fn new(model_arn: impl Into<String>) -> Self {
@@ -47122,6 +65080,18 @@ impl<'de> serde::Deserialize<'de> for PromptRouterType {
     }
 }
 
+impl json::WriteJson for PromptRouterType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for PromptRouterType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `PromptTemplate` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_PromptTemplate.html)
@@ -47162,6 +65132,31 @@ impl structure::Structure for PromptTemplate {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PromptTemplate {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "textPromptTemplate", &self.text_prompt_template);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PromptTemplate {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            text_prompt_template: None,
+        };
+        let mut object = reader.structure("PromptTemplate")?;
+        while let Some(member) = reader.member(&mut object, &["textPromptTemplate"])? {
+            match member {
+                0 => reader.optional(&mut value.text_prompt_template),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -47265,6 +65260,18 @@ impl serde::Serialize for ProvisionedModelStatus {
 impl<'de> serde::Deserialize<'de> for ProvisionedModelStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ProvisionedModelStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ProvisionedModelStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -47418,6 +65425,128 @@ impl structure::Structure for ProvisionedModelSummary {
     }
 }
 
+impl json::WriteJson for ProvisionedModelSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "provisionedModelName", &self.provisioned_model_name);
+        writer.required(&mut object, "provisionedModelArn", &self.provisioned_model_arn);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(&mut object, "desiredModelArn", &self.desired_model_arn);
+        writer.required(&mut object, "foundationModelArn", &self.foundation_model_arn);
+        writer.required(&mut object, "modelUnits", &self.model_units);
+        writer.required(&mut object, "desiredModelUnits", &self.desired_model_units);
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "commitmentDuration", &self.commitment_duration);
+        writer.encode_optional::<Rfc3339, _>(
+            &mut object,
+            "commitmentExpirationTime",
+            &self.commitment_expiration_time,
+        );
+        writer.encode_required::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_required::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ProvisionedModelSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i32>,
+            Option<i32>,
+            Option<ProvisionedModelStatus>,
+            Option<CommitmentDuration>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+        ) = (None, None, None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("ProvisionedModelSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "provisionedModelName",
+                "provisionedModelArn",
+                "modelArn",
+                "desiredModelArn",
+                "foundationModelArn",
+                "modelUnits",
+                "desiredModelUnits",
+                "status",
+                "commitmentDuration",
+                "commitmentExpirationTime",
+                "creationTime",
+                "lastModifiedTime",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.required(&mut read.6),
+                7 => reader.required(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
+                10 => reader.decode_required::<Rfc3339, _>(&mut read.10),
+                11 => reader.decode_required::<Rfc3339, _>(&mut read.11),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            provisioned_model_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelName")),
+            },
+            provisioned_model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelArn")),
+            },
+            model_arn: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            desired_model_arn: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("desiredModelArn")),
+            },
+            foundation_model_arn: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("foundationModelArn")),
+            },
+            model_units: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("modelUnits")),
+            },
+            desired_model_units: match read.6 {
+                Some(value) => value,
+                None => return Err(json::missing("desiredModelUnits")),
+            },
+            status: match read.7 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            commitment_duration: read.8,
+            commitment_expiration_time: read.9,
+            creation_time: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("creationTime")),
+            },
+            last_modified_time: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("lastModifiedTime")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ProvisionedModelSummary {
     /// Creates a `ProvisionedModelSummary` from its required members; optional members start unset.
     pub fn new(
@@ -47558,6 +65687,35 @@ impl structure::Structure for PutAccountDataRetentionRequest {
     }
 }
 
+impl json::WriteJson for PutAccountDataRetentionRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "mode", &self.mode);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutAccountDataRetentionRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<DataRetentionMode>,) = (None,);
+        let mut object = reader.structure("PutAccountDataRetentionRequest")?;
+        while let Some(member) = reader.member(&mut object, &["mode"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            mode: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("mode")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PutAccountDataRetentionRequest {
     /// Creates a `PutAccountDataRetentionRequest` from its required members; optional members start unset.
     pub fn new(mode: impl Into<DataRetentionMode>) -> Self {
@@ -47620,6 +65778,38 @@ impl structure::Structure for PutAccountDataRetentionResponse {
             },
             updated_at: read.1,
         })
+    }
+}
+
+impl json::WriteJson for PutAccountDataRetentionResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "mode", &self.mode);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutAccountDataRetentionResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<DataRetentionMode>, Option<DateTime>) = (None, None);
+        let mut object = reader.structure("PutAccountDataRetentionResponse")?;
+        while let Some(member) = reader.member(&mut object, &["mode", "updatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            mode: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("mode")),
+            },
+            updated_at: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -47697,6 +65887,45 @@ impl structure::Structure for PutEnforcedGuardrailConfigurationRequest {
                 None => return Err(structure::missing("guardrailInferenceConfig")),
             },
         })
+    }
+}
+
+impl json::WriteJson for PutEnforcedGuardrailConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "configId", &self.config_id);
+        writer.required(
+            &mut object,
+            "guardrailInferenceConfig",
+            &self.guardrail_inference_config,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutEnforcedGuardrailConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<AccountEnforcedGuardrailInferenceInputConfiguration>,
+        ) = (None, None);
+        let mut object = reader.structure("PutEnforcedGuardrailConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &["configId", "guardrailInferenceConfig"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            config_id: read.0,
+            guardrail_inference_config: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailInferenceConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -47791,6 +66020,37 @@ impl structure::Structure for PutEnforcedGuardrailConfigurationResponse {
     }
 }
 
+impl json::WriteJson for PutEnforcedGuardrailConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "configId", &self.config_id);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.optional(&mut object, "updatedBy", &self.updated_by);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutEnforcedGuardrailConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            config_id: None,
+            updated_at: None,
+            updated_by: None,
+        };
+        let mut object = reader.structure("PutEnforcedGuardrailConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &["configId", "updatedAt", "updatedBy"])? {
+            match member {
+                0 => reader.optional(&mut value.config_id),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.updated_at),
+                2 => reader.optional(&mut value.updated_by),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PutEnforcedGuardrailConfigurationResponse {
     /// Creates a `PutEnforcedGuardrailConfigurationResponse` with every member unset.
     pub fn new() -> Self {
@@ -47869,6 +66129,35 @@ impl structure::Structure for PutModelInvocationLoggingConfigurationRequest {
     }
 }
 
+impl json::WriteJson for PutModelInvocationLoggingConfigurationRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "loggingConfig", &self.logging_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutModelInvocationLoggingConfigurationRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<LoggingConfig>,) = (None,);
+        let mut object = reader.structure("PutModelInvocationLoggingConfigurationRequest")?;
+        while let Some(member) = reader.member(&mut object, &["loggingConfig"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            logging_config: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("loggingConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PutModelInvocationLoggingConfigurationRequest {
     /// Creates a `PutModelInvocationLoggingConfigurationRequest` from its required members; optional members start unset.
     pub fn new(logging_config: impl Into<LoggingConfig>) -> Self {
@@ -47918,6 +66207,27 @@ impl structure::Structure for PutModelInvocationLoggingConfigurationResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PutModelInvocationLoggingConfigurationResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutModelInvocationLoggingConfigurationResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("PutModelInvocationLoggingConfigurationResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -47982,6 +66292,41 @@ impl structure::Structure for PutResourcePolicyRequest {
                 None => return Err(structure::missing("resourcePolicy")),
             },
         })
+    }
+}
+
+impl json::WriteJson for PutResourcePolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceArn", &self.resource_arn);
+        writer.required(&mut object, "resourcePolicy", &self.resource_policy);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutResourcePolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("PutResourcePolicyRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceArn", "resourcePolicy"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceArn")),
+            },
+            resource_policy: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("resourcePolicy")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -48057,6 +66402,29 @@ impl structure::Structure for PutResourcePolicyResponse {
     }
 }
 
+impl json::WriteJson for PutResourcePolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "resourceArn", &self.resource_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutResourcePolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { resource_arn: None };
+        let mut object = reader.structure("PutResourcePolicyResponse")?;
+        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
+            match member {
+                0 => reader.optional(&mut value.resource_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PutResourcePolicyResponse {
     /// Creates a `PutResourcePolicyResponse` with every member unset.
     pub fn new() -> Self {
@@ -48123,6 +66491,35 @@ impl structure::Structure for PutUseCaseForModelAccessRequest {
     }
 }
 
+impl json::WriteJson for PutUseCaseForModelAccessRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "formData", &self.form_data);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutUseCaseForModelAccessRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Blob>,) = (None,);
+        let mut object = reader.structure("PutUseCaseForModelAccessRequest")?;
+        while let Some(member) = reader.member(&mut object, &["formData"])? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            form_data: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("formData")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl PutUseCaseForModelAccessRequest {
     /// Creates a `PutUseCaseForModelAccessRequest` from its required members; optional members start unset.
     pub fn new(form_data: impl Into<Blob>) -> Self {
@@ -48172,6 +66569,27 @@ impl structure::Structure for PutUseCaseForModelAccessResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PutUseCaseForModelAccessResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PutUseCaseForModelAccessResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("PutUseCaseForModelAccessResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -48228,6 +66646,35 @@ impl structure::Structure for QueryTransformationConfiguration {
                 None => return Err(structure::missing("type")),
             },
         })
+    }
+}
+
+impl json::WriteJson for QueryTransformationConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for QueryTransformationConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<QueryTransformationType>,) = (None,);
+        let mut object = reader.structure("QueryTransformationConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -48299,6 +66746,18 @@ impl<'de> serde::Deserialize<'de> for QueryTransformationType {
     }
 }
 
+impl json::WriteJson for QueryTransformationType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for QueryTransformationType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `RAGConfig` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RAGConfig.html)
@@ -48347,6 +66806,51 @@ impl UnionVariants for RAGConfig {
                 .map(Self::PrecomputedRagSourceConfig),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for RAGConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::KnowledgeBaseConfig(value) => writer.required(&mut object, "knowledgeBaseConfig", value),
+            Self::PrecomputedRagSourceConfig(value) => {
+                writer.required(&mut object, "precomputedRagSourceConfig", value)
+            }
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RAGConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("RAGConfig")?;
+        while let Some((member, key)) =
+            reader.union_member(&mut object, &["knowledgeBaseConfig", "precomputedRagSourceConfig"])?
+        {
+            let value = match member {
+                0 => reader
+                    .read::<Option<KnowledgeBaseConfig>>()?
+                    .map(Self::KnowledgeBaseConfig),
+                1 => reader
+                    .read::<Option<EvaluationPrecomputedRagSourceConfig>>()?
+                    .map(Self::PrecomputedRagSourceConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("RAGConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("RAGConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -48415,6 +66919,34 @@ impl structure::Structure for RFTConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for RFTConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "graderConfig", &self.grader_config);
+        writer.optional(&mut object, "hyperParameters", &self.hyper_parameters);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RFTConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            grader_config: None,
+            hyper_parameters: None,
+        };
+        let mut object = reader.structure("RFTConfig")?;
+        while let Some(member) = reader.member(&mut object, &["graderConfig", "hyperParameters"])? {
+            match member {
+                0 => reader.optional(&mut value.grader_config),
+                1 => reader.optional(&mut value.hyper_parameters),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -48553,6 +67085,64 @@ impl structure::Structure for RFTHyperParameters {
     }
 }
 
+impl json::WriteJson for RFTHyperParameters {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "epochCount", &self.epoch_count);
+        writer.optional(&mut object, "batchSize", &self.batch_size);
+        writer.encode_optional::<Float, _>(&mut object, "learningRate", &self.learning_rate);
+        writer.optional(&mut object, "maxPromptLength", &self.max_prompt_length);
+        writer.optional(&mut object, "trainingSamplePerPrompt", &self.training_sample_per_prompt);
+        writer.optional(&mut object, "inferenceMaxTokens", &self.inference_max_tokens);
+        writer.optional(&mut object, "reasoningEffort", &self.reasoning_effort);
+        writer.optional(&mut object, "evalInterval", &self.eval_interval);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RFTHyperParameters {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            epoch_count: None,
+            batch_size: None,
+            learning_rate: None,
+            max_prompt_length: None,
+            training_sample_per_prompt: None,
+            inference_max_tokens: None,
+            reasoning_effort: None,
+            eval_interval: None,
+        };
+        let mut object = reader.structure("RFTHyperParameters")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "epochCount",
+                "batchSize",
+                "learningRate",
+                "maxPromptLength",
+                "trainingSamplePerPrompt",
+                "inferenceMaxTokens",
+                "reasoningEffort",
+                "evalInterval",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.epoch_count),
+                1 => reader.optional(&mut value.batch_size),
+                2 => reader.decode_optional::<Float, _>(&mut value.learning_rate),
+                3 => reader.optional(&mut value.max_prompt_length),
+                4 => reader.optional(&mut value.training_sample_per_prompt),
+                5 => reader.optional(&mut value.inference_max_tokens),
+                6 => reader.optional(&mut value.reasoning_effort),
+                7 => reader.optional(&mut value.eval_interval),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl RFTHyperParameters {
     /// Creates a `RFTHyperParameters` with every member unset.
     pub fn new() -> Self {
@@ -48685,6 +67275,41 @@ impl structure::Structure for RatingScaleItem {
     }
 }
 
+impl json::WriteJson for RatingScaleItem {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "definition", &self.definition);
+        writer.required(&mut object, "value", &self.value);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RatingScaleItem {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<RatingScaleItemValue>) = (None, None);
+        let mut object = reader.structure("RatingScaleItem")?;
+        while let Some(member) = reader.member(&mut object, &["definition", "value"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            definition: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("definition")),
+            },
+            value: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl RatingScaleItem {
     /// Creates a `RatingScaleItem` from its required members; optional members start unset.
     pub fn new(definition: impl Into<String>, value: impl Into<RatingScaleItemValue>) -> Self {
@@ -48754,6 +67379,43 @@ impl UnionVariants for RatingScaleItemValue {
                 .map(|value| Self::FloatValue(value.0)),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for RatingScaleItemValue {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::StringValue(value) => writer.required(&mut object, "stringValue", value),
+            Self::FloatValue(value) => writer.encode_required::<Float, _>(&mut object, "floatValue", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RatingScaleItemValue {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("RatingScaleItemValue")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["stringValue", "floatValue"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::StringValue),
+                1 => reader.decode::<Float, Option<f32>>()?.map(Self::FloatValue),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("RatingScaleItemValue", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("RatingScaleItemValue", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -48834,6 +67496,18 @@ impl<'de> serde::Deserialize<'de> for ReasoningEffort {
     }
 }
 
+impl json::WriteJson for ReasoningEffort {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ReasoningEffort {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `RegionAvailability` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -48895,6 +67569,18 @@ impl<'de> serde::Deserialize<'de> for RegionAvailability {
     }
 }
 
+impl json::WriteJson for RegionAvailability {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for RegionAvailability {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// Input of the `RegisterMarketplaceModelEndpoint` operation ([`RegisterMarketplaceModelEndpoint`](super::operation::RegisterMarketplaceModelEndpoint)).
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RegisterMarketplaceModelEndpoint.html)
@@ -48944,6 +67630,41 @@ impl structure::Structure for RegisterMarketplaceModelEndpointRequest {
                 None => return Err(structure::missing("modelSourceIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for RegisterMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointIdentifier", &self.endpoint_identifier);
+        writer.required(&mut object, "modelSourceIdentifier", &self.model_source_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RegisterMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("RegisterMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(&mut object, &["endpointIdentifier", "modelSourceIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointIdentifier")),
+            },
+            model_source_identifier: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelSourceIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49032,6 +67753,39 @@ impl structure::Structure for RegisterMarketplaceModelEndpointResponse {
     }
 }
 
+impl json::WriteJson for RegisterMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "marketplaceModelEndpoint",
+            &self.marketplace_model_endpoint,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RegisterMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
+        let mut object = reader.structure("RegisterMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            marketplace_model_endpoint: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("marketplaceModelEndpoint")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl RegisterMarketplaceModelEndpointResponse {
     /// Creates a `RegisterMarketplaceModelEndpointResponse` from its required members; optional members start unset.
     pub fn new(marketplace_model_endpoint: impl Into<MarketplaceModelEndpoint>) -> Self {
@@ -49099,6 +67853,34 @@ impl structure::Structure for RequestMetadataBaseFilters {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for RequestMetadataBaseFilters {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "equals", &self.equals);
+        writer.optional(&mut object, "notEquals", &self.not_equals);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RequestMetadataBaseFilters {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            equals: None,
+            not_equals: None,
+        };
+        let mut object = reader.structure("RequestMetadataBaseFilters")?;
+        while let Some(member) = reader.member(&mut object, &["equals", "notEquals"])? {
+            match member {
+                0 => reader.optional(&mut value.equals),
+                1 => reader.optional(&mut value.not_equals),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -49216,6 +67998,51 @@ impl UnionVariants for RequestMetadataFilters {
                 .map(Self::OrAll),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for RequestMetadataFilters {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Equals(value) => writer.required(&mut object, "equals", value),
+            Self::NotEquals(value) => writer.required(&mut object, "notEquals", value),
+            Self::AndAll(value) => writer.required(&mut object, "andAll", value),
+            Self::OrAll(value) => writer.required(&mut object, "orAll", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RequestMetadataFilters {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("RequestMetadataFilters")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["equals", "notEquals", "andAll", "orAll"])? {
+            let value = match member {
+                0 => reader.read::<Option<HashMap<String, String>>>()?.map(Self::Equals),
+                1 => reader.read::<Option<HashMap<String, String>>>()?.map(Self::NotEquals),
+                2 => reader
+                    .read::<Option<Vec<RequestMetadataBaseFilters>>>()?
+                    .map(Self::AndAll),
+                3 => reader
+                    .read::<Option<Vec<RequestMetadataBaseFilters>>>()?
+                    .map(Self::OrAll),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("RequestMetadataFilters", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("RequestMetadataFilters", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49338,6 +68165,18 @@ impl<'de> serde::Deserialize<'de> for RerankingMetadataSelectionMode {
     }
 }
 
+impl json::WriteJson for RerankingMetadataSelectionMode {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for RerankingMetadataSelectionMode {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `RerankingMetadataSelectiveModeConfiguration` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RerankingMetadataSelectiveModeConfiguration.html)
@@ -49386,6 +68225,47 @@ impl UnionVariants for RerankingMetadataSelectiveModeConfiguration {
                 .map(Self::FieldsToExclude),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for RerankingMetadataSelectiveModeConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::FieldsToInclude(value) => writer.required(&mut object, "fieldsToInclude", value),
+            Self::FieldsToExclude(value) => writer.required(&mut object, "fieldsToExclude", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RerankingMetadataSelectiveModeConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("RerankingMetadataSelectiveModeConfiguration")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["fieldsToInclude", "fieldsToExclude"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<Vec<FieldForReranking>>>()?
+                    .map(Self::FieldsToInclude),
+                1 => reader
+                    .read::<Option<Vec<FieldForReranking>>>()?
+                    .map(Self::FieldsToExclude),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("RerankingMetadataSelectiveModeConfiguration", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("RerankingMetadataSelectiveModeConfiguration", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49513,6 +68393,82 @@ impl UnionVariants for RetrievalFilter {
             "orAll" => map.next_value::<Option<Vec<RetrievalFilter>>>()?.map(Self::OrAll),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for RetrievalFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Equals(value) => writer.required(&mut object, "equals", value),
+            Self::NotEquals(value) => writer.required(&mut object, "notEquals", value),
+            Self::GreaterThan(value) => writer.required(&mut object, "greaterThan", value),
+            Self::GreaterThanOrEquals(value) => writer.required(&mut object, "greaterThanOrEquals", value),
+            Self::LessThan(value) => writer.required(&mut object, "lessThan", value),
+            Self::LessThanOrEquals(value) => writer.required(&mut object, "lessThanOrEquals", value),
+            Self::In(value) => writer.required(&mut object, "in", value),
+            Self::NotIn(value) => writer.required(&mut object, "notIn", value),
+            Self::StartsWith(value) => writer.required(&mut object, "startsWith", value),
+            Self::ListContains(value) => writer.required(&mut object, "listContains", value),
+            Self::StringContains(value) => writer.required(&mut object, "stringContains", value),
+            Self::AndAll(value) => writer.required(&mut object, "andAll", value),
+            Self::OrAll(value) => writer.required(&mut object, "orAll", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RetrievalFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("RetrievalFilter")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "equals",
+                "notEquals",
+                "greaterThan",
+                "greaterThanOrEquals",
+                "lessThan",
+                "lessThanOrEquals",
+                "in",
+                "notIn",
+                "startsWith",
+                "listContains",
+                "stringContains",
+                "andAll",
+                "orAll",
+            ],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<FilterAttribute>>()?.map(Self::Equals),
+                1 => reader.read::<Option<FilterAttribute>>()?.map(Self::NotEquals),
+                2 => reader.read::<Option<FilterAttribute>>()?.map(Self::GreaterThan),
+                3 => reader.read::<Option<FilterAttribute>>()?.map(Self::GreaterThanOrEquals),
+                4 => reader.read::<Option<FilterAttribute>>()?.map(Self::LessThan),
+                5 => reader.read::<Option<FilterAttribute>>()?.map(Self::LessThanOrEquals),
+                6 => reader.read::<Option<FilterAttribute>>()?.map(Self::In),
+                7 => reader.read::<Option<FilterAttribute>>()?.map(Self::NotIn),
+                8 => reader.read::<Option<FilterAttribute>>()?.map(Self::StartsWith),
+                9 => reader.read::<Option<FilterAttribute>>()?.map(Self::ListContains),
+                10 => reader.read::<Option<FilterAttribute>>()?.map(Self::StringContains),
+                11 => reader.read::<Option<Vec<RetrievalFilter>>>()?.map(Self::AndAll),
+                12 => reader.read::<Option<Vec<RetrievalFilter>>>()?.map(Self::OrAll),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("RetrievalFilter", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("RetrievalFilter", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49671,6 +68627,56 @@ impl structure::Structure for RetrieveAndGenerateConfiguration {
     }
 }
 
+impl json::WriteJson for RetrieveAndGenerateConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(
+            &mut object,
+            "knowledgeBaseConfiguration",
+            &self.knowledge_base_configuration,
+        );
+        writer.optional(
+            &mut object,
+            "externalSourcesConfiguration",
+            &self.external_sources_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RetrieveAndGenerateConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<RetrieveAndGenerateType>,
+            Option<KnowledgeBaseRetrieveAndGenerateConfiguration>,
+            Option<ExternalSourcesRetrieveAndGenerateConfiguration>,
+        ) = (None, None, None);
+        let mut object = reader.structure("RetrieveAndGenerateConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["type", "knowledgeBaseConfiguration", "externalSourcesConfiguration"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            knowledge_base_configuration: read.1,
+            external_sources_configuration: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl RetrieveAndGenerateConfiguration {
     /// Creates a `RetrieveAndGenerateConfiguration` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<RetrieveAndGenerateType>) -> Self {
@@ -49774,6 +68780,18 @@ impl<'de> serde::Deserialize<'de> for RetrieveAndGenerateType {
     }
 }
 
+impl json::WriteJson for RetrieveAndGenerateType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for RetrieveAndGenerateType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `RetrieveConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RetrieveConfig.html)
@@ -49826,6 +68844,47 @@ impl structure::Structure for RetrieveConfig {
                 None => return Err(structure::missing("knowledgeBaseRetrievalConfiguration")),
             },
         })
+    }
+}
+
+impl json::WriteJson for RetrieveConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "knowledgeBaseId", &self.knowledge_base_id);
+        writer.required(
+            &mut object,
+            "knowledgeBaseRetrievalConfiguration",
+            &self.knowledge_base_retrieval_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RetrieveConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<KnowledgeBaseRetrievalConfiguration>) = (None, None);
+        let mut object = reader.structure("RetrieveConfig")?;
+        while let Some(member) =
+            reader.member(&mut object, &["knowledgeBaseId", "knowledgeBaseRetrievalConfiguration"])?
+        {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            knowledge_base_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("knowledgeBaseId")),
+            },
+            knowledge_base_retrieval_configuration: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("knowledgeBaseRetrievalConfiguration")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49900,6 +68959,39 @@ impl structure::Structure for RoutingCriteria {
                 None => return Err(structure::missing("responseQualityDifference")),
             },
         })
+    }
+}
+
+impl json::WriteJson for RoutingCriteria {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Float, _>(
+            &mut object,
+            "responseQualityDifference",
+            &self.response_quality_difference,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for RoutingCriteria {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<f64>,) = (None,);
+        let mut object = reader.structure("RoutingCriteria")?;
+        while let Some(member) = reader.member(&mut object, &["responseQualityDifference"])? {
+            match member {
+                0 => reader.decode_required::<Float, _>(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            response_quality_difference: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("responseQualityDifference")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -49978,6 +69070,38 @@ impl structure::Structure for S3Config {
     }
 }
 
+impl json::WriteJson for S3Config {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "bucketName", &self.bucket_name);
+        writer.optional(&mut object, "keyPrefix", &self.key_prefix);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for S3Config {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("S3Config")?;
+        while let Some(member) = reader.member(&mut object, &["bucketName", "keyPrefix"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            bucket_name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("bucketName")),
+            },
+            key_prefix: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl S3Config {
     /// Creates a `S3Config` from its required members; optional members start unset.
     pub fn new(bucket_name: impl Into<String>) -> Self {
@@ -50048,6 +69172,35 @@ impl structure::Structure for S3DataSource {
                 None => return Err(structure::missing("s3Uri")),
             },
         })
+    }
+}
+
+impl json::WriteJson for S3DataSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for S3DataSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("S3DataSource")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -50125,6 +69278,18 @@ impl<'de> serde::Deserialize<'de> for S3InputFormat {
     }
 }
 
+impl json::WriteJson for S3InputFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for S3InputFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `S3ObjectDoc` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_S3ObjectDoc.html)
@@ -50166,6 +69331,35 @@ impl structure::Structure for S3ObjectDoc {
                 None => return Err(structure::missing("uri")),
             },
         })
+    }
+}
+
+impl json::WriteJson for S3ObjectDoc {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "uri", &self.uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for S3ObjectDoc {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("S3ObjectDoc")?;
+        while let Some(member) = reader.member(&mut object, &["uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -50266,6 +69460,68 @@ impl structure::Structure for SageMakerEndpoint {
             kms_encryption_key: read.3,
             vpc: read.4,
         })
+    }
+}
+
+impl json::WriteJson for SageMakerEndpoint {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "initialInstanceCount", &self.initial_instance_count);
+        writer.required(&mut object, "instanceType", &self.instance_type);
+        writer.required(&mut object, "executionRole", &self.execution_role);
+        writer.optional(&mut object, "kmsEncryptionKey", &self.kms_encryption_key);
+        writer.optional(&mut object, "vpc", &self.vpc);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SageMakerEndpoint {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<VpcConfig>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("SageMakerEndpoint")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "initialInstanceCount",
+                "instanceType",
+                "executionRole",
+                "kmsEncryptionKey",
+                "vpc",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            initial_instance_count: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("initialInstanceCount")),
+            },
+            instance_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("instanceType")),
+            },
+            execution_role: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("executionRole")),
+            },
+            kms_encryption_key: read.3,
+            vpc: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -50386,6 +69642,18 @@ impl<'de> serde::Deserialize<'de> for SearchType {
     }
 }
 
+impl json::WriteJson for SearchType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SearchType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SelectiveContentGuarding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_SelectiveContentGuarding.html)
@@ -50435,6 +69703,34 @@ impl structure::Structure for SelectiveContentGuarding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for SelectiveContentGuarding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "system", &self.system);
+        writer.optional(&mut object, "messages", &self.messages);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SelectiveContentGuarding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            system: None,
+            messages: None,
+        };
+        let mut object = reader.structure("SelectiveContentGuarding")?;
+        while let Some(member) = reader.member(&mut object, &["system", "messages"])? {
+            match member {
+                0 => reader.optional(&mut value.system),
+                1 => reader.optional(&mut value.messages),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -50523,6 +69819,18 @@ impl<'de> serde::Deserialize<'de> for SelectiveGuardingMode {
     }
 }
 
+impl json::WriteJson for SelectiveGuardingMode {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SelectiveGuardingMode {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SortByProvisionedModels` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -50577,6 +69885,18 @@ impl serde::Serialize for SortByProvisionedModels {
 impl<'de> serde::Deserialize<'de> for SortByProvisionedModels {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for SortByProvisionedModels {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortByProvisionedModels {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -50637,6 +69957,18 @@ impl<'de> serde::Deserialize<'de> for SortJobsBy {
     }
 }
 
+impl json::WriteJson for SortJobsBy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortJobsBy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SortModelsBy` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -50691,6 +70023,18 @@ impl serde::Serialize for SortModelsBy {
 impl<'de> serde::Deserialize<'de> for SortModelsBy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for SortModelsBy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortModelsBy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -50752,6 +70096,18 @@ impl serde::Serialize for SortOrder {
 impl<'de> serde::Deserialize<'de> for SortOrder {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for SortOrder {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortOrder {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -50827,6 +70183,58 @@ impl structure::Structure for StartAutomatedReasoningPolicyBuildWorkflowRequest 
                 None => return Err(structure::missing("sourceContent")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StartAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowType", &self.build_workflow_type);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "sourceContent", &self.source_content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAutomatedReasoningPolicyBuildWorkflowRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildWorkflowType>,
+            Option<String>,
+            Option<AutomatedReasoningPolicyBuildWorkflowSource>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("StartAutomatedReasoningPolicyBuildWorkflowRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["policyArn", "buildWorkflowType", "clientRequestToken", "sourceContent"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowType")),
+            },
+            client_request_token: read.2,
+            source_content: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("sourceContent")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -50920,6 +70328,41 @@ impl structure::Structure for StartAutomatedReasoningPolicyBuildWorkflowResponse
                 None => return Err(structure::missing("buildWorkflowId")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StartAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAutomatedReasoningPolicyBuildWorkflowResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("StartAutomatedReasoningPolicyBuildWorkflowResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51019,6 +70462,50 @@ impl structure::Structure for StartAutomatedReasoningPolicyTestWorkflowRequest {
             test_case_ids: read.2,
             client_request_token: read.3,
         })
+    }
+}
+
+impl json::WriteJson for StartAutomatedReasoningPolicyTestWorkflowRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.optional(&mut object, "testCaseIds", &self.test_case_ids);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAutomatedReasoningPolicyTestWorkflowRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<Vec<String>>, Option<String>) = (None, None, None, None);
+        let mut object = reader.structure("StartAutomatedReasoningPolicyTestWorkflowRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["policyArn", "buildWorkflowId", "testCaseIds", "clientRequestToken"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            test_case_ids: read.2,
+            client_request_token: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51124,6 +70611,35 @@ impl structure::Structure for StartAutomatedReasoningPolicyTestWorkflowResponse 
     }
 }
 
+impl json::WriteJson for StartAutomatedReasoningPolicyTestWorkflowResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAutomatedReasoningPolicyTestWorkflowResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StartAutomatedReasoningPolicyTestWorkflowResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StartAutomatedReasoningPolicyTestWorkflowResponse {
     /// Creates a `StartAutomatedReasoningPolicyTestWorkflowResponse` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>) -> Self {
@@ -51204,6 +70720,18 @@ impl<'de> serde::Deserialize<'de> for Status {
     }
 }
 
+impl json::WriteJson for Status {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for Status {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `StatusDetails` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_StatusDetails.html)
@@ -51262,6 +70790,40 @@ impl structure::Structure for StatusDetails {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for StatusDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "validationDetails", &self.validation_details);
+        writer.optional(&mut object, "dataProcessingDetails", &self.data_processing_details);
+        writer.optional(&mut object, "trainingDetails", &self.training_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StatusDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            validation_details: None,
+            data_processing_details: None,
+            training_details: None,
+        };
+        let mut object = reader.structure("StatusDetails")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["validationDetails", "dataProcessingDetails", "trainingDetails"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.validation_details),
+                1 => reader.optional(&mut value.data_processing_details),
+                2 => reader.optional(&mut value.training_details),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -51339,6 +70901,35 @@ impl structure::Structure for StopAdvancedPromptOptimizationJobRequest {
     }
 }
 
+impl json::WriteJson for StopAdvancedPromptOptimizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopAdvancedPromptOptimizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StopAdvancedPromptOptimizationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StopAdvancedPromptOptimizationJobRequest {
     /// Creates a `StopAdvancedPromptOptimizationJobRequest` from its required members; optional members start unset.
     pub fn new(job_identifier: impl Into<String>) -> Self {
@@ -51398,6 +70989,27 @@ impl structure::Structure for StopAdvancedPromptOptimizationJobResponse {
     }
 }
 
+impl json::WriteJson for StopAdvancedPromptOptimizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopAdvancedPromptOptimizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("StopAdvancedPromptOptimizationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StopAdvancedPromptOptimizationJobResponse {
     /// Creates a `StopAdvancedPromptOptimizationJobResponse` with every member unset.
     pub fn new() -> Self {
@@ -51450,6 +71062,35 @@ impl structure::Structure for StopEvaluationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StopEvaluationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopEvaluationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StopEvaluationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51513,6 +71154,27 @@ impl structure::Structure for StopEvaluationJobResponse {
     }
 }
 
+impl json::WriteJson for StopEvaluationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopEvaluationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("StopEvaluationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StopEvaluationJobResponse {
     /// Creates a `StopEvaluationJobResponse` with every member unset.
     pub fn new() -> Self {
@@ -51565,6 +71227,35 @@ impl structure::Structure for StopModelCustomizationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StopModelCustomizationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopModelCustomizationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StopModelCustomizationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51627,6 +71318,27 @@ impl structure::Structure for StopModelCustomizationJobResponse {
     }
 }
 
+impl json::WriteJson for StopModelCustomizationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopModelCustomizationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("StopModelCustomizationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StopModelCustomizationJobResponse {
     /// Creates a `StopModelCustomizationJobResponse` with every member unset.
     pub fn new() -> Self {
@@ -51679,6 +71391,35 @@ impl structure::Structure for StopModelInvocationJobRequest {
                 None => return Err(structure::missing("jobIdentifier")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StopModelInvocationJobRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "jobIdentifier", &self.job_identifier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopModelInvocationJobRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StopModelInvocationJobRequest")?;
+        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            job_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("jobIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51739,6 +71480,27 @@ impl structure::Structure for StopModelInvocationJobResponse {
     }
 }
 
+impl json::WriteJson for StopModelInvocationJobResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StopModelInvocationJobResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("StopModelInvocationJobResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl StopModelInvocationJobResponse {
     /// Creates a `StopModelInvocationJobResponse` with every member unset.
     pub fn new() -> Self {
@@ -51790,6 +71552,31 @@ impl structure::Structure for SupportTerm {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for SupportTerm {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "refundPolicyDescription", &self.refund_policy_description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SupportTerm {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            refund_policy_description: None,
+        };
+        let mut object = reader.structure("SupportTerm")?;
+        while let Some(member) = reader.member(&mut object, &["refundPolicyDescription"])? {
+            match member {
+                0 => reader.optional(&mut value.refund_policy_description),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -51860,6 +71647,41 @@ impl structure::Structure for Tag {
                 None => return Err(structure::missing("value")),
             },
         })
+    }
+}
+
+impl json::WriteJson for Tag {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "key", &self.key);
+        writer.required(&mut object, "value", &self.value);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Tag {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("Tag")?;
+        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            key: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("key")),
+            },
+            value: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -51940,6 +71762,41 @@ impl structure::Structure for TagResourceRequest {
     }
 }
 
+impl json::WriteJson for TagResourceRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceARN", &self.resource_arn);
+        writer.required(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TagResourceRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Vec<Tag>>) = (None, None);
+        let mut object = reader.structure("TagResourceRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceARN", "tags"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceARN")),
+            },
+            tags: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("tags")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TagResourceRequest {
     /// Creates a `TagResourceRequest` from its required members; optional members start unset.
     pub fn new(resource_arn: impl Into<String>, tags: impl Into<Vec<Tag>>) -> Self {
@@ -51997,6 +71854,27 @@ impl structure::Structure for TagResourceResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for TagResourceResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TagResourceResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("TagResourceResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -52063,6 +71941,45 @@ impl structure::Structure for TeacherModelConfig {
             },
             max_response_length_for_inference: read.1,
         })
+    }
+}
+
+impl json::WriteJson for TeacherModelConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "teacherModelIdentifier", &self.teacher_model_identifier);
+        writer.optional(
+            &mut object,
+            "maxResponseLengthForInference",
+            &self.max_response_length_for_inference,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TeacherModelConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<i32>) = (None, None);
+        let mut object = reader.structure("TeacherModelConfig")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["teacherModelIdentifier", "maxResponseLengthForInference"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            teacher_model_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("teacherModelIdentifier")),
+            },
+            max_response_length_for_inference: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -52168,6 +72085,58 @@ impl structure::Structure for TermDetails {
     }
 }
 
+impl json::WriteJson for TermDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "usageBasedPricingTerm", &self.usage_based_pricing_term);
+        writer.required(&mut object, "legalTerm", &self.legal_term);
+        writer.required(&mut object, "supportTerm", &self.support_term);
+        writer.optional(&mut object, "validityTerm", &self.validity_term);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TermDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<PricingTerm>,
+            Option<LegalTerm>,
+            Option<SupportTerm>,
+            Option<ValidityTerm>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("TermDetails")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["usageBasedPricingTerm", "legalTerm", "supportTerm", "validityTerm"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            usage_based_pricing_term: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("usageBasedPricingTerm")),
+            },
+            legal_term: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("legalTerm")),
+            },
+            support_term: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("supportTerm")),
+            },
+            validity_term: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TermDetails {
     /// Creates a `TermDetails` from its required members; optional members start unset.
     pub fn new(
@@ -52260,6 +72229,40 @@ impl structure::Structure for TextInferenceConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for TextInferenceConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Float, _>(&mut object, "temperature", &self.temperature);
+        writer.encode_optional::<Float, _>(&mut object, "topP", &self.top_p);
+        writer.optional(&mut object, "maxTokens", &self.max_tokens);
+        writer.optional(&mut object, "stopSequences", &self.stop_sequences);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TextInferenceConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            temperature: None,
+            top_p: None,
+            max_tokens: None,
+            stop_sequences: None,
+        };
+        let mut object = reader.structure("TextInferenceConfig")?;
+        while let Some(member) = reader.member(&mut object, &["temperature", "topP", "maxTokens", "stopSequences"])? {
+            match member {
+                0 => reader.decode_optional::<Float, _>(&mut value.temperature),
+                1 => reader.decode_optional::<Float, _>(&mut value.top_p),
+                2 => reader.optional(&mut value.max_tokens),
+                3 => reader.optional(&mut value.stop_sequences),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -52373,6 +72376,34 @@ impl structure::Structure for TrainingDataConfig {
     }
 }
 
+impl json::WriteJson for TrainingDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "s3Uri", &self.s3_uri);
+        writer.optional(&mut object, "invocationLogsConfig", &self.invocation_logs_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TrainingDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            s3_uri: None,
+            invocation_logs_config: None,
+        };
+        let mut object = reader.structure("TrainingDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri", "invocationLogsConfig"])? {
+            match member {
+                0 => reader.optional(&mut value.s3_uri),
+                1 => reader.optional(&mut value.invocation_logs_config),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TrainingDataConfig {
     /// Creates a `TrainingDataConfig` with every member unset.
     pub fn new() -> Self {
@@ -52470,6 +72501,37 @@ impl structure::Structure for TrainingDetails {
     }
 }
 
+impl json::WriteJson for TrainingDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TrainingDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            status: None,
+            creation_time: None,
+            last_modified_time: None,
+        };
+        let mut object = reader.structure("TrainingDetails")?;
+        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
+            match member {
+                0 => reader.optional(&mut value.status),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TrainingDetails {
     /// Creates a `TrainingDetails` with every member unset.
     pub fn new() -> Self {
@@ -52536,6 +72598,29 @@ impl structure::Structure for TrainingMetrics {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for TrainingMetrics {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Float, _>(&mut object, "trainingLoss", &self.training_loss);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TrainingMetrics {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { training_loss: None };
+        let mut object = reader.structure("TrainingMetrics")?;
+        while let Some(member) = reader.member(&mut object, &["trainingLoss"])? {
+            match member {
+                0 => reader.decode_optional::<Float, _>(&mut value.training_loss),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -52609,6 +72694,41 @@ impl structure::Structure for UntagResourceRequest {
     }
 }
 
+impl json::WriteJson for UntagResourceRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "resourceARN", &self.resource_arn);
+        writer.required(&mut object, "tagKeys", &self.tag_keys);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UntagResourceRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Vec<String>>) = (None, None);
+        let mut object = reader.structure("UntagResourceRequest")?;
+        while let Some(member) = reader.member(&mut object, &["resourceARN", "tagKeys"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            resource_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("resourceARN")),
+            },
+            tag_keys: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("tagKeys")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UntagResourceRequest {
     /// Creates a `UntagResourceRequest` from its required members; optional members start unset.
     pub fn new(resource_arn: impl Into<String>, tag_keys: impl Into<Vec<String>>) -> Self {
@@ -52667,6 +72787,27 @@ impl structure::Structure for UntagResourceResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for UntagResourceResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UntagResourceResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("UntagResourceResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -52752,6 +72893,70 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyAnnotationsRequest {
                 None => return Err(structure::missing("lastUpdatedAnnotationSetHash")),
             },
         })
+    }
+}
+
+impl json::WriteJson for UpdateAutomatedReasoningPolicyAnnotationsRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "annotations", &self.annotations);
+        writer.required(
+            &mut object,
+            "lastUpdatedAnnotationSetHash",
+            &self.last_updated_annotation_set_hash,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyAnnotationsRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<AutomatedReasoningPolicyAnnotation>>,
+            Option<String>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyAnnotationsRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "buildWorkflowId",
+                "annotations",
+                "lastUpdatedAnnotationSetHash",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            annotations: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("annotations")),
+            },
+            last_updated_annotation_set_hash: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("lastUpdatedAnnotationSetHash")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -52884,6 +73089,56 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyAnnotationsResponse 
     }
 }
 
+impl json::WriteJson for UpdateAutomatedReasoningPolicyAnnotationsResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "buildWorkflowId", &self.build_workflow_id);
+        writer.required(&mut object, "annotationSetHash", &self.annotation_set_hash);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyAnnotationsResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyAnnotationsResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["policyArn", "buildWorkflowId", "annotationSetHash", "updatedAt"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            build_workflow_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("buildWorkflowId")),
+            },
+            annotation_set_hash: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("annotationSetHash")),
+            },
+            updated_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateAutomatedReasoningPolicyAnnotationsResponse {
     /// Creates a `UpdateAutomatedReasoningPolicyAnnotationsResponse` from its required members; optional members start unset.
     pub fn new(
@@ -53008,6 +73263,54 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyRequest {
             name: read.2,
             description: read.3,
         })
+    }
+}
+
+impl json::WriteJson for UpdateAutomatedReasoningPolicyRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "policyDefinition", &self.policy_definition);
+        writer.optional(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<AutomatedReasoningPolicyDefinition>,
+            Option<String>,
+            Option<String>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyRequest")?;
+        while let Some(member) =
+            reader.member(&mut object, &["policyArn", "policyDefinition", "name", "description"])?
+        {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            policy_definition: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("policyDefinition")),
+            },
+            name: read.2,
+            description: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -53138,6 +73441,53 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyResponse {
                 None => return Err(structure::missing("updatedAt")),
             },
         })
+    }
+}
+
+impl json::WriteJson for UpdateAutomatedReasoningPolicyResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "definitionHash", &self.definition_hash);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "name", "definitionHash", "updatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            definition_hash: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("definitionHash")),
+            },
+            updated_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -53314,6 +73664,93 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyTestCaseRequest {
     }
 }
 
+impl json::WriteJson for UpdateAutomatedReasoningPolicyTestCaseRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.required(&mut object, "guardContent", &self.guard_content);
+        writer.optional(&mut object, "queryContent", &self.query_content);
+        writer.encode_required::<Rfc3339, _>(&mut object, "lastUpdatedAt", &self.last_updated_at);
+        writer.required(
+            &mut object,
+            "expectedAggregatedFindingsResult",
+            &self.expected_aggregated_findings_result,
+        );
+        writer.encode_optional::<Float, _>(&mut object, "confidenceThreshold", &self.confidence_threshold);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyTestCaseRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime>,
+            Option<AutomatedReasoningCheckResult>,
+            Option<f64>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyTestCaseRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "policyArn",
+                "testCaseId",
+                "guardContent",
+                "queryContent",
+                "lastUpdatedAt",
+                "expectedAggregatedFindingsResult",
+                "confidenceThreshold",
+                "clientRequestToken",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.decode_optional::<Float, _>(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+            guard_content: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("guardContent")),
+            },
+            query_content: read.3,
+            last_updated_at: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("lastUpdatedAt")),
+            },
+            expected_aggregated_findings_result: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("expectedAggregatedFindingsResult")),
+            },
+            confidence_threshold: read.6,
+            client_request_token: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateAutomatedReasoningPolicyTestCaseRequest {
     /// Creates a `UpdateAutomatedReasoningPolicyTestCaseRequest` from its required members; optional members start unset.
     pub fn new(
@@ -53461,6 +73898,41 @@ impl structure::Structure for UpdateAutomatedReasoningPolicyTestCaseResponse {
     }
 }
 
+impl json::WriteJson for UpdateAutomatedReasoningPolicyTestCaseResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "policyArn", &self.policy_arn);
+        writer.required(&mut object, "testCaseId", &self.test_case_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateAutomatedReasoningPolicyTestCaseResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("UpdateAutomatedReasoningPolicyTestCaseResponse")?;
+        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            policy_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("policyArn")),
+            },
+            test_case_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("testCaseId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateAutomatedReasoningPolicyTestCaseResponse {
     /// Creates a `UpdateAutomatedReasoningPolicyTestCaseResponse` from its required members; optional members start unset.
     pub fn new(policy_arn: impl Into<String>, test_case_id: impl Into<String>) -> Self {
@@ -53546,6 +74018,45 @@ impl structure::Structure for UpdateCustomModelDeploymentRequest {
     }
 }
 
+impl json::WriteJson for UpdateCustomModelDeploymentRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.required(
+            &mut object,
+            "customModelDeploymentIdentifier",
+            &self.custom_model_deployment_identifier,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateCustomModelDeploymentRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("UpdateCustomModelDeploymentRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn", "customModelDeploymentIdentifier"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            custom_model_deployment_identifier: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentIdentifier")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateCustomModelDeploymentRequest {
     /// Creates a `UpdateCustomModelDeploymentRequest` from its required members; optional members start unset.
     pub fn new(model_arn: impl Into<String>, custom_model_deployment_identifier: impl Into<String>) -> Self {
@@ -53623,6 +74134,39 @@ impl structure::Structure for UpdateCustomModelDeploymentResponse {
                 None => return Err(structure::missing("customModelDeploymentArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for UpdateCustomModelDeploymentResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "customModelDeploymentArn",
+            &self.custom_model_deployment_arn,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateCustomModelDeploymentResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("UpdateCustomModelDeploymentResponse")?;
+        while let Some(member) = reader.member(&mut object, &["customModelDeploymentArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_model_deployment_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customModelDeploymentArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -53811,6 +74355,125 @@ impl structure::Structure for UpdateGuardrailRequest {
             },
             kms_key_id: read.12,
         })
+    }
+}
+
+impl json::WriteJson for UpdateGuardrailRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.optional(&mut object, "topicPolicyConfig", &self.topic_policy_config);
+        writer.optional(&mut object, "contentPolicyConfig", &self.content_policy_config);
+        writer.optional(&mut object, "wordPolicyConfig", &self.word_policy_config);
+        writer.optional(
+            &mut object,
+            "sensitiveInformationPolicyConfig",
+            &self.sensitive_information_policy_config,
+        );
+        writer.optional(
+            &mut object,
+            "contextualGroundingPolicyConfig",
+            &self.contextual_grounding_policy_config,
+        );
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicyConfig",
+            &self.automated_reasoning_policy_config,
+        );
+        writer.optional(&mut object, "crossRegionConfig", &self.cross_region_config);
+        writer.required(&mut object, "blockedInputMessaging", &self.blocked_input_messaging);
+        writer.required(&mut object, "blockedOutputsMessaging", &self.blocked_outputs_messaging);
+        writer.optional(&mut object, "kmsKeyId", &self.kms_key_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateGuardrailRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailTopicPolicyConfig>,
+            Option<GuardrailContentPolicyConfig>,
+            Option<GuardrailWordPolicyConfig>,
+            Option<GuardrailSensitiveInformationPolicyConfig>,
+            Option<GuardrailContextualGroundingPolicyConfig>,
+            Option<GuardrailAutomatedReasoningPolicyConfig>,
+            Option<GuardrailCrossRegionConfig>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("UpdateGuardrailRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "guardrailIdentifier",
+                "name",
+                "description",
+                "topicPolicyConfig",
+                "contentPolicyConfig",
+                "wordPolicyConfig",
+                "sensitiveInformationPolicyConfig",
+                "contextualGroundingPolicyConfig",
+                "automatedReasoningPolicyConfig",
+                "crossRegionConfig",
+                "blockedInputMessaging",
+                "blockedOutputsMessaging",
+                "kmsKeyId",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.required(&mut read.10),
+                11 => reader.required(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.2,
+            topic_policy_config: read.3,
+            content_policy_config: read.4,
+            word_policy_config: read.5,
+            sensitive_information_policy_config: read.6,
+            contextual_grounding_policy_config: read.7,
+            automated_reasoning_policy_config: read.8,
+            cross_region_config: read.9,
+            blocked_input_messaging: match read.10 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedInputMessaging")),
+            },
+            blocked_outputs_messaging: match read.11 {
+                Some(value) => value,
+                None => return Err(json::missing("blockedOutputsMessaging")),
+            },
+            kms_key_id: read.12,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -54081,6 +74744,53 @@ impl structure::Structure for UpdateGuardrailResponse {
     }
 }
 
+impl json::WriteJson for UpdateGuardrailResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailId", &self.guardrail_id);
+        writer.required(&mut object, "guardrailArn", &self.guardrail_arn);
+        writer.required(&mut object, "version", &self.version);
+        writer.encode_required::<Rfc3339, _>(&mut object, "updatedAt", &self.updated_at);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateGuardrailResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
+        let mut object = reader.structure("UpdateGuardrailResponse")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailArn", "version", "updatedAt"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailId")),
+            },
+            guardrail_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailArn")),
+            },
+            version: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("version")),
+            },
+            updated_at: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("updatedAt")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateGuardrailResponse {
     /// Creates a `UpdateGuardrailResponse` from its required members; optional members start unset.
     pub fn new(
@@ -54180,6 +74890,44 @@ impl structure::Structure for UpdateMarketplaceModelEndpointRequest {
     }
 }
 
+impl json::WriteJson for UpdateMarketplaceModelEndpointRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "endpointArn", &self.endpoint_arn);
+        writer.required(&mut object, "endpointConfig", &self.endpoint_config);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateMarketplaceModelEndpointRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<EndpointConfig>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("UpdateMarketplaceModelEndpointRequest")?;
+        while let Some(member) = reader.member(&mut object, &["endpointArn", "endpointConfig", "clientRequestToken"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            endpoint_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointArn")),
+            },
+            endpoint_config: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("endpointConfig")),
+            },
+            client_request_token: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateMarketplaceModelEndpointRequest {
     /// Creates a `UpdateMarketplaceModelEndpointRequest` from its required members; optional members start unset.
     pub fn new(endpoint_arn: impl Into<String>, endpoint_config: impl Into<EndpointConfig>) -> Self {
@@ -54256,6 +75004,39 @@ impl structure::Structure for UpdateMarketplaceModelEndpointResponse {
                 None => return Err(structure::missing("marketplaceModelEndpoint")),
             },
         })
+    }
+}
+
+impl json::WriteJson for UpdateMarketplaceModelEndpointResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(
+            &mut object,
+            "marketplaceModelEndpoint",
+            &self.marketplace_model_endpoint,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateMarketplaceModelEndpointResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
+        let mut object = reader.structure("UpdateMarketplaceModelEndpointResponse")?;
+        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            marketplace_model_endpoint: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("marketplaceModelEndpoint")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -54339,6 +75120,48 @@ impl structure::Structure for UpdateProvisionedModelThroughputRequest {
     }
 }
 
+impl json::WriteJson for UpdateProvisionedModelThroughputRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "provisionedModelId", &self.provisioned_model_id);
+        writer.optional(
+            &mut object,
+            "desiredProvisionedModelName",
+            &self.desired_provisioned_model_name,
+        );
+        writer.optional(&mut object, "desiredModelId", &self.desired_model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateProvisionedModelThroughputRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("UpdateProvisionedModelThroughputRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["provisionedModelId", "desiredProvisionedModelName", "desiredModelId"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            provisioned_model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("provisionedModelId")),
+            },
+            desired_provisioned_model_name: read.1,
+            desired_model_id: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateProvisionedModelThroughputRequest {
     /// Creates a `UpdateProvisionedModelThroughputRequest` from its required members; optional members start unset.
     pub fn new(provisioned_model_id: impl Into<String>) -> Self {
@@ -54416,6 +75239,27 @@ impl structure::Structure for UpdateProvisionedModelThroughputResponse {
     }
 }
 
+impl json::WriteJson for UpdateProvisionedModelThroughputResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for UpdateProvisionedModelThroughputResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("UpdateProvisionedModelThroughputResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl UpdateProvisionedModelThroughputResponse {
     /// Creates a `UpdateProvisionedModelThroughputResponse` with every member unset.
     pub fn new() -> Self {
@@ -54468,6 +75312,35 @@ impl structure::Structure for ValidationDataConfig {
                 None => return Err(structure::missing("validators")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ValidationDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "validators", &self.validators);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidationDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<Validator>>,) = (None,);
+        let mut object = reader.structure("ValidationDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["validators"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            validators: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("validators")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -54557,6 +75430,37 @@ impl structure::Structure for ValidationDetails {
     }
 }
 
+impl json::WriteJson for ValidationDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "status", &self.status);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "creationTime", &self.creation_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidationDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            status: None,
+            creation_time: None,
+            last_modified_time: None,
+        };
+        let mut object = reader.structure("ValidationDetails")?;
+        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
+            match member {
+                0 => reader.optional(&mut value.status),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
+                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ValidationDetails {
     /// Creates a `ValidationDetails` with every member unset.
     pub fn new() -> Self {
@@ -54630,6 +75534,35 @@ impl structure::Structure for Validator {
     }
 }
 
+impl json::WriteJson for Validator {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Validator {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("Validator")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validator {
     /// Creates a `Validator` from its required members; optional members start unset.
     pub fn new(s3_uri: impl Into<String>) -> Self {
@@ -54684,6 +75617,29 @@ impl structure::Structure for ValidatorMetric {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ValidatorMetric {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Float, _>(&mut object, "validationLoss", &self.validation_loss);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidatorMetric {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { validation_loss: None };
+        let mut object = reader.structure("ValidatorMetric")?;
+        while let Some(member) = reader.member(&mut object, &["validationLoss"])? {
+            match member {
+                0 => reader.decode_optional::<Float, _>(&mut value.validation_loss),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -54744,6 +75700,31 @@ impl structure::Structure for ValidityTerm {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ValidityTerm {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "agreementDuration", &self.agreement_duration);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidityTerm {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            agreement_duration: None,
+        };
+        let mut object = reader.structure("ValidityTerm")?;
+        while let Some(member) = reader.member(&mut object, &["agreementDuration"])? {
+            match member {
+                0 => reader.optional(&mut value.agreement_duration),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -54828,6 +75809,48 @@ impl structure::Structure for VectorSearchBedrockRerankingConfiguration {
             number_of_reranked_results: read.1,
             metadata_configuration: read.2,
         })
+    }
+}
+
+impl json::WriteJson for VectorSearchBedrockRerankingConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelConfiguration", &self.model_configuration);
+        writer.optional(&mut object, "numberOfRerankedResults", &self.number_of_reranked_results);
+        writer.optional(&mut object, "metadataConfiguration", &self.metadata_configuration);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VectorSearchBedrockRerankingConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<VectorSearchBedrockRerankingModelConfiguration>,
+            Option<i32>,
+            Option<MetadataConfigurationForReranking>,
+        ) = (None, None, None);
+        let mut object = reader.structure("VectorSearchBedrockRerankingConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["modelConfiguration", "numberOfRerankedResults", "metadataConfiguration"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_configuration: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelConfiguration")),
+            },
+            number_of_reranked_results: read.1,
+            metadata_configuration: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -54928,6 +75951,42 @@ impl structure::Structure for VectorSearchBedrockRerankingModelConfiguration {
     }
 }
 
+impl json::WriteJson for VectorSearchBedrockRerankingModelConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VectorSearchBedrockRerankingModelConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<HashMap<String, Document>>) = (None, None);
+        let mut object = reader.structure("VectorSearchBedrockRerankingModelConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["modelArn", "additionalModelRequestFields"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            additional_model_request_fields: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl VectorSearchBedrockRerankingModelConfiguration {
     /// Creates a `VectorSearchBedrockRerankingModelConfiguration` from its required members; optional members start unset.
     pub fn new(model_arn: impl Into<String>) -> Self {
@@ -55021,6 +76080,45 @@ impl structure::Structure for VectorSearchRerankingConfiguration {
     }
 }
 
+impl json::WriteJson for VectorSearchRerankingConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(
+            &mut object,
+            "bedrockRerankingConfiguration",
+            &self.bedrock_reranking_configuration,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VectorSearchRerankingConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<VectorSearchRerankingConfigurationType>,
+            Option<VectorSearchBedrockRerankingConfiguration>,
+        ) = (None, None);
+        let mut object = reader.structure("VectorSearchRerankingConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["type", "bedrockRerankingConfiguration"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            bedrock_reranking_configuration: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl VectorSearchRerankingConfiguration {
     /// Creates a `VectorSearchRerankingConfiguration` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<VectorSearchRerankingConfigurationType>) -> Self {
@@ -55106,6 +76204,18 @@ impl<'de> serde::Deserialize<'de> for VectorSearchRerankingConfigurationType {
     }
 }
 
+impl json::WriteJson for VectorSearchRerankingConfigurationType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for VectorSearchRerankingConfigurationType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `VpcConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_VpcConfig.html)
@@ -55155,6 +76265,41 @@ impl structure::Structure for VpcConfig {
                 None => return Err(structure::missing("securityGroupIds")),
             },
         })
+    }
+}
+
+impl json::WriteJson for VpcConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "subnetIds", &self.subnet_ids);
+        writer.required(&mut object, "securityGroupIds", &self.security_group_ids);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VpcConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
+        let mut object = reader.structure("VpcConfig")?;
+        while let Some(member) = reader.member(&mut object, &["subnetIds", "securityGroupIds"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            subnet_ids: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("subnetIds")),
+            },
+            security_group_ids: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("securityGroupIds")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
@@ -54,6 +55,29 @@ impl structure::Structure for AccessDeniedException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AccessDeniedException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AccessDeniedException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("AccessDeniedException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -134,6 +158,29 @@ impl structure::Structure for ConflictException {
     }
 }
 
+impl json::WriteJson for ConflictException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConflictException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ConflictException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConflictException {
     /// Creates a `ConflictException` with every member unset.
     pub fn new() -> Self {
@@ -206,6 +253,29 @@ impl structure::Structure for InternalServerException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for InternalServerException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InternalServerException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("InternalServerException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -307,6 +377,37 @@ impl structure::Structure for ModelErrorException {
     }
 }
 
+impl json::WriteJson for ModelErrorException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.optional(&mut object, "originalStatusCode", &self.original_status_code);
+        writer.optional(&mut object, "resourceName", &self.resource_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelErrorException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            message: None,
+            original_status_code: None,
+            resource_name: None,
+        };
+        let mut object = reader.structure("ModelErrorException")?;
+        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "resourceName"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                1 => reader.optional(&mut value.original_status_code),
+                2 => reader.optional(&mut value.resource_name),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ModelErrorException {
     /// Creates a `ModelErrorException` with every member unset.
     pub fn new() -> Self {
@@ -399,6 +500,29 @@ impl structure::Structure for ModelNotReadyException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ModelNotReadyException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelNotReadyException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ModelNotReadyException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -500,6 +624,37 @@ impl structure::Structure for ModelStreamErrorException {
     }
 }
 
+impl json::WriteJson for ModelStreamErrorException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.optional(&mut object, "originalStatusCode", &self.original_status_code);
+        writer.optional(&mut object, "originalMessage", &self.original_message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelStreamErrorException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            message: None,
+            original_status_code: None,
+            original_message: None,
+        };
+        let mut object = reader.structure("ModelStreamErrorException")?;
+        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "originalMessage"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                1 => reader.optional(&mut value.original_status_code),
+                2 => reader.optional(&mut value.original_message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ModelStreamErrorException {
     /// Creates a `ModelStreamErrorException` with every member unset.
     pub fn new() -> Self {
@@ -596,6 +751,29 @@ impl structure::Structure for ModelTimeoutException {
     }
 }
 
+impl json::WriteJson for ModelTimeoutException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ModelTimeoutException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ModelTimeoutException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ModelTimeoutException {
     /// Creates a `ModelTimeoutException` with every member unset.
     pub fn new() -> Self {
@@ -669,6 +847,29 @@ impl structure::Structure for ResourceNotFoundException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ResourceNotFoundException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ResourceNotFoundException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ResourceNotFoundException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -750,6 +951,29 @@ impl structure::Structure for ServiceQuotaExceededException {
     }
 }
 
+impl json::WriteJson for ServiceQuotaExceededException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ServiceQuotaExceededException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ServiceQuotaExceededException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ServiceQuotaExceededException {
     /// Creates a `ServiceQuotaExceededException` with every member unset.
     pub fn new() -> Self {
@@ -823,6 +1047,29 @@ impl structure::Structure for ServiceUnavailableException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ServiceUnavailableException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ServiceUnavailableException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ServiceUnavailableException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -903,6 +1150,29 @@ impl structure::Structure for ThrottlingException {
     }
 }
 
+impl json::WriteJson for ThrottlingException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ThrottlingException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ThrottlingException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ThrottlingException {
     /// Creates a `ThrottlingException` with every member unset.
     pub fn new() -> Self {
@@ -975,6 +1245,29 @@ impl structure::Structure for ValidationException {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ValidationException {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ValidationException {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ValidationException")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }

@@ -12,6 +12,7 @@ use bedrock_wire::event_stream::{
     decode_payload, encode_event, encode_exception, header_str, message_type, EventError, Message, MessageType,
     UnhandledEventError,
 };
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
@@ -91,6 +92,69 @@ impl UnionVariants for ConverseStreamOutput {
                 .map(Self::Metadata),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ConverseStreamOutput {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::MessageStart(value) => writer.required(&mut object, "messageStart", value),
+            Self::ContentBlockStart(value) => writer.required(&mut object, "contentBlockStart", value),
+            Self::ContentBlockDelta(value) => writer.required(&mut object, "contentBlockDelta", value),
+            Self::ContentBlockStop(value) => writer.required(&mut object, "contentBlockStop", value),
+            Self::MessageStop(value) => writer.required(&mut object, "messageStop", value),
+            Self::Metadata(value) => writer.required(&mut object, "metadata", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamOutput {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ConverseStreamOutput")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "messageStart",
+                "contentBlockStart",
+                "contentBlockDelta",
+                "contentBlockStop",
+                "messageStop",
+                "metadata",
+            ],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<MessageStartEvent>>()?.map(Self::MessageStart),
+                1 => reader
+                    .read::<Option<ContentBlockStartEvent>>()?
+                    .map(Self::ContentBlockStart),
+                2 => reader
+                    .read::<Option<ContentBlockDeltaEvent>>()?
+                    .map(Self::ContentBlockDelta),
+                3 => reader
+                    .read::<Option<ContentBlockStopEvent>>()?
+                    .map(Self::ContentBlockStop),
+                4 => reader.read::<Option<MessageStopEvent>>()?.map(Self::MessageStop),
+                5 => reader
+                    .read::<Option<ConverseStreamMetadataEvent>>()?
+                    .map(Self::Metadata),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ConverseStreamOutput", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ConverseStreamOutput", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -284,6 +348,41 @@ impl UnionVariants for InvokeModelWithBidirectionalStreamInput {
     }
 }
 
+impl json::WriteJson for InvokeModelWithBidirectionalStreamInput {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Chunk(value) => writer.required(&mut object, "chunk", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithBidirectionalStreamInput {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("InvokeModelWithBidirectionalStreamInput")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
+            let value = match member {
+                0 => reader.read::<Option<BidirectionalInputPayloadPart>>()?.map(Self::Chunk),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("InvokeModelWithBidirectionalStreamInput", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("InvokeModelWithBidirectionalStreamInput", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl std::fmt::Debug for InvokeModelWithBidirectionalStreamInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -424,6 +523,43 @@ impl UnionVariants for InvokeModelWithBidirectionalStreamOutput {
                 .map(Self::Chunk),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for InvokeModelWithBidirectionalStreamOutput {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Chunk(value) => writer.required(&mut object, "chunk", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithBidirectionalStreamOutput {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("InvokeModelWithBidirectionalStreamOutput")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<BidirectionalOutputPayloadPart>>()?
+                    .map(Self::Chunk),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("InvokeModelWithBidirectionalStreamOutput", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("InvokeModelWithBidirectionalStreamOutput", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -616,6 +752,41 @@ impl UnionVariants for ResponseStream {
             "chunk" => map.next_value::<Option<PayloadPart>>()?.map(Self::Chunk),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ResponseStream {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Chunk(value) => writer.required(&mut object, "chunk", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ResponseStream {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ResponseStream")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
+            let value = match member {
+                0 => reader.read::<Option<PayloadPart>>()?.map(Self::Chunk),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ResponseStream", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ResponseStream", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 

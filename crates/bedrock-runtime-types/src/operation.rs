@@ -14,6 +14,7 @@ use bedrock_wire::__private::http::{
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
 use bedrock_wire::structure;
 use bedrock_wire::{
@@ -62,17 +63,13 @@ impl Operation for ApplyGuardrail {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct ApplyGuardrailRequestBody<'a>(&'a ApplyGuardrailRequest);
-        impl serde::Serialize for ApplyGuardrailRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer
-                    .serialize_struct("ApplyGuardrailRequest", 2 + usize::from(self.0.output_scope.is_some()))?;
-                state.serialize_field("source", &self.0.source)?;
-                state.serialize_field("content", &self.0.content)?;
-                if let Some(value) = &self.0.output_scope {
-                    state.serialize_field("outputScope", value)?;
-                }
-                state.end()
+        impl json::WriteJson for ApplyGuardrailRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "source", &self.0.source);
+                writer.required(&mut object, "content", &self.0.content);
+                writer.optional(&mut object, "outputScope", &self.0.output_scope);
+                writer.end_object(object);
             }
         }
 
@@ -148,61 +145,30 @@ impl Operation for Converse {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct ConverseRequestBody<'a>(&'a ConverseRequest);
-        impl serde::Serialize for ConverseRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "ConverseRequest",
-                    usize::from(self.0.messages.is_some())
-                        + usize::from(self.0.system.is_some())
-                        + usize::from(self.0.inference_config.is_some())
-                        + usize::from(self.0.tool_config.is_some())
-                        + usize::from(self.0.guardrail_config.is_some())
-                        + usize::from(self.0.additional_model_request_fields.is_some())
-                        + usize::from(self.0.prompt_variables.is_some())
-                        + usize::from(self.0.additional_model_response_field_paths.is_some())
-                        + usize::from(self.0.request_metadata.is_some())
-                        + usize::from(self.0.performance_config.is_some())
-                        + usize::from(self.0.service_tier.is_some())
-                        + usize::from(self.0.output_config.is_some()),
-                )?;
-                if let Some(value) = &self.0.messages {
-                    state.serialize_field("messages", value)?;
-                }
-                if let Some(value) = &self.0.system {
-                    state.serialize_field("system", value)?;
-                }
-                if let Some(value) = &self.0.inference_config {
-                    state.serialize_field("inferenceConfig", value)?;
-                }
-                if let Some(value) = &self.0.tool_config {
-                    state.serialize_field("toolConfig", value)?;
-                }
-                if let Some(value) = &self.0.guardrail_config {
-                    state.serialize_field("guardrailConfig", value)?;
-                }
-                if let Some(value) = &self.0.additional_model_request_fields {
-                    state.serialize_field("additionalModelRequestFields", value)?;
-                }
-                if let Some(value) = &self.0.prompt_variables {
-                    state.serialize_field("promptVariables", value)?;
-                }
-                if let Some(value) = &self.0.additional_model_response_field_paths {
-                    state.serialize_field("additionalModelResponseFieldPaths", value)?;
-                }
-                if let Some(value) = &self.0.request_metadata {
-                    state.serialize_field("requestMetadata", value)?;
-                }
-                if let Some(value) = &self.0.performance_config {
-                    state.serialize_field("performanceConfig", value)?;
-                }
-                if let Some(value) = &self.0.service_tier {
-                    state.serialize_field("serviceTier", value)?;
-                }
-                if let Some(value) = &self.0.output_config {
-                    state.serialize_field("outputConfig", value)?;
-                }
-                state.end()
+        impl json::WriteJson for ConverseRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(&mut object, "messages", &self.0.messages);
+                writer.optional(&mut object, "system", &self.0.system);
+                writer.optional(&mut object, "inferenceConfig", &self.0.inference_config);
+                writer.optional(&mut object, "toolConfig", &self.0.tool_config);
+                writer.optional(&mut object, "guardrailConfig", &self.0.guardrail_config);
+                writer.optional(
+                    &mut object,
+                    "additionalModelRequestFields",
+                    &self.0.additional_model_request_fields,
+                );
+                writer.optional(&mut object, "promptVariables", &self.0.prompt_variables);
+                writer.optional(
+                    &mut object,
+                    "additionalModelResponseFieldPaths",
+                    &self.0.additional_model_response_field_paths,
+                );
+                writer.optional(&mut object, "requestMetadata", &self.0.request_metadata);
+                writer.optional(&mut object, "performanceConfig", &self.0.performance_config);
+                writer.optional(&mut object, "serviceTier", &self.0.service_tier);
+                writer.optional(&mut object, "outputConfig", &self.0.output_config);
+                writer.end_object(object);
             }
         }
 
@@ -282,61 +248,30 @@ impl Operation for ConverseStream {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct ConverseStreamRequestBody<'a>(&'a ConverseStreamRequest);
-        impl serde::Serialize for ConverseStreamRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(
-                    "ConverseStreamRequest",
-                    usize::from(self.0.messages.is_some())
-                        + usize::from(self.0.system.is_some())
-                        + usize::from(self.0.inference_config.is_some())
-                        + usize::from(self.0.tool_config.is_some())
-                        + usize::from(self.0.guardrail_config.is_some())
-                        + usize::from(self.0.additional_model_request_fields.is_some())
-                        + usize::from(self.0.prompt_variables.is_some())
-                        + usize::from(self.0.additional_model_response_field_paths.is_some())
-                        + usize::from(self.0.request_metadata.is_some())
-                        + usize::from(self.0.performance_config.is_some())
-                        + usize::from(self.0.service_tier.is_some())
-                        + usize::from(self.0.output_config.is_some()),
-                )?;
-                if let Some(value) = &self.0.messages {
-                    state.serialize_field("messages", value)?;
-                }
-                if let Some(value) = &self.0.system {
-                    state.serialize_field("system", value)?;
-                }
-                if let Some(value) = &self.0.inference_config {
-                    state.serialize_field("inferenceConfig", value)?;
-                }
-                if let Some(value) = &self.0.tool_config {
-                    state.serialize_field("toolConfig", value)?;
-                }
-                if let Some(value) = &self.0.guardrail_config {
-                    state.serialize_field("guardrailConfig", value)?;
-                }
-                if let Some(value) = &self.0.additional_model_request_fields {
-                    state.serialize_field("additionalModelRequestFields", value)?;
-                }
-                if let Some(value) = &self.0.prompt_variables {
-                    state.serialize_field("promptVariables", value)?;
-                }
-                if let Some(value) = &self.0.additional_model_response_field_paths {
-                    state.serialize_field("additionalModelResponseFieldPaths", value)?;
-                }
-                if let Some(value) = &self.0.request_metadata {
-                    state.serialize_field("requestMetadata", value)?;
-                }
-                if let Some(value) = &self.0.performance_config {
-                    state.serialize_field("performanceConfig", value)?;
-                }
-                if let Some(value) = &self.0.service_tier {
-                    state.serialize_field("serviceTier", value)?;
-                }
-                if let Some(value) = &self.0.output_config {
-                    state.serialize_field("outputConfig", value)?;
-                }
-                state.end()
+        impl json::WriteJson for ConverseStreamRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.optional(&mut object, "messages", &self.0.messages);
+                writer.optional(&mut object, "system", &self.0.system);
+                writer.optional(&mut object, "inferenceConfig", &self.0.inference_config);
+                writer.optional(&mut object, "toolConfig", &self.0.tool_config);
+                writer.optional(&mut object, "guardrailConfig", &self.0.guardrail_config);
+                writer.optional(
+                    &mut object,
+                    "additionalModelRequestFields",
+                    &self.0.additional_model_request_fields,
+                );
+                writer.optional(&mut object, "promptVariables", &self.0.prompt_variables);
+                writer.optional(
+                    &mut object,
+                    "additionalModelResponseFieldPaths",
+                    &self.0.additional_model_response_field_paths,
+                );
+                writer.optional(&mut object, "requestMetadata", &self.0.request_metadata);
+                writer.optional(&mut object, "performanceConfig", &self.0.performance_config);
+                writer.optional(&mut object, "serviceTier", &self.0.service_tier);
+                writer.optional(&mut object, "outputConfig", &self.0.output_config);
+                writer.end_object(object);
             }
         }
 
@@ -418,12 +353,11 @@ impl Operation for CountTokens {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }
         struct CountTokensRequestBody<'a>(&'a CountTokensRequest);
-        impl serde::Serialize for CountTokensRequestBody<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct("CountTokensRequest", 1)?;
-                state.serialize_field("input", &self.0.input)?;
-                state.end()
+        impl json::WriteJson for CountTokensRequestBody<'_> {
+            fn write_json(&self, writer: &mut json::Writer) {
+                let mut object = writer.begin_object();
+                writer.required(&mut object, "input", &self.0.input);
+                writer.end_object(object);
             }
         }
 

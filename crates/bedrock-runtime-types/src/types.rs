@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{
@@ -43,6 +44,27 @@ impl structure::Structure for AnyToolChoice {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AnyToolChoice {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AnyToolChoice {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("AnyToolChoice")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -132,6 +154,52 @@ impl structure::Structure for AppliedGuardrailDetails {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for AppliedGuardrailDetails {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrailId", &self.guardrail_id);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(&mut object, "guardrailArn", &self.guardrail_arn);
+        writer.optional(&mut object, "guardrailOrigin", &self.guardrail_origin);
+        writer.optional(&mut object, "guardrailOwnership", &self.guardrail_ownership);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AppliedGuardrailDetails {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_id: None,
+            guardrail_version: None,
+            guardrail_arn: None,
+            guardrail_origin: None,
+            guardrail_ownership: None,
+        };
+        let mut object = reader.structure("AppliedGuardrailDetails")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "guardrailId",
+                "guardrailVersion",
+                "guardrailArn",
+                "guardrailOrigin",
+                "guardrailOwnership",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_id),
+                1 => reader.optional(&mut value.guardrail_version),
+                2 => reader.optional(&mut value.guardrail_arn),
+                3 => reader.optional(&mut value.guardrail_origin),
+                4 => reader.optional(&mut value.guardrail_ownership),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -271,6 +339,71 @@ impl structure::Structure for ApplyGuardrailRequest {
             },
             output_scope: read.4,
         })
+    }
+}
+
+impl json::WriteJson for ApplyGuardrailRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.required(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.required(&mut object, "source", &self.source);
+        writer.required(&mut object, "content", &self.content);
+        writer.optional(&mut object, "outputScope", &self.output_scope);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ApplyGuardrailRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<GuardrailContentSource>,
+            Option<Vec<GuardrailContentBlock>>,
+            Option<GuardrailOutputScope>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("ApplyGuardrailRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "guardrailIdentifier",
+                "guardrailVersion",
+                "source",
+                "content",
+                "outputScope",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            guardrail_identifier: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailIdentifier")),
+            },
+            guardrail_version: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("guardrailVersion")),
+            },
+            source: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+            content: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+            output_scope: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -417,6 +550,76 @@ impl structure::Structure for ApplyGuardrailResponse {
     }
 }
 
+impl json::WriteJson for ApplyGuardrailResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "usage", &self.usage);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "actionReason", &self.action_reason);
+        writer.required(&mut object, "outputs", &self.outputs);
+        writer.required(&mut object, "assessments", &self.assessments);
+        writer.optional(&mut object, "guardrailCoverage", &self.guardrail_coverage);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ApplyGuardrailResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailUsage>,
+            Option<GuardrailAction>,
+            Option<String>,
+            Option<Vec<GuardrailOutputContent>>,
+            Option<Vec<GuardrailAssessment>>,
+            Option<GuardrailCoverage>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("ApplyGuardrailResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "usage",
+                "action",
+                "actionReason",
+                "outputs",
+                "assessments",
+                "guardrailCoverage",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            usage: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("usage")),
+            },
+            action: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            action_reason: read.2,
+            outputs: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("outputs")),
+            },
+            assessments: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("assessments")),
+            },
+            guardrail_coverage: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ApplyGuardrailResponse {
     /// Creates a `ApplyGuardrailResponse` from its required members; optional members start unset.
     pub fn new(
@@ -505,6 +708,43 @@ impl UnionVariants for AsyncInvokeOutputDataConfig {
     }
 }
 
+impl json::WriteJson for AsyncInvokeOutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::S3OutputDataConfig(value) => writer.required(&mut object, "s3OutputDataConfig", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AsyncInvokeOutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AsyncInvokeOutputDataConfig")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["s3OutputDataConfig"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<AsyncInvokeS3OutputDataConfig>>()?
+                    .map(Self::S3OutputDataConfig),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AsyncInvokeOutputDataConfig", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AsyncInvokeOutputDataConfig", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for AsyncInvokeOutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -575,6 +815,41 @@ impl structure::Structure for AsyncInvokeS3OutputDataConfig {
             kms_key_id: read.1,
             bucket_owner: read.2,
         })
+    }
+}
+
+impl json::WriteJson for AsyncInvokeS3OutputDataConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "s3Uri", &self.s3_uri);
+        writer.optional(&mut object, "kmsKeyId", &self.kms_key_id);
+        writer.optional(&mut object, "bucketOwner", &self.bucket_owner);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AsyncInvokeS3OutputDataConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("AsyncInvokeS3OutputDataConfig")?;
+        while let Some(member) = reader.member(&mut object, &["s3Uri", "kmsKeyId", "bucketOwner"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            s3_uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("s3Uri")),
+            },
+            kms_key_id: read.1,
+            bucket_owner: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -682,6 +957,18 @@ impl serde::Serialize for AsyncInvokeStatus {
 impl<'de> serde::Deserialize<'de> for AsyncInvokeStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for AsyncInvokeStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AsyncInvokeStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -802,6 +1089,91 @@ impl structure::Structure for AsyncInvokeSummary {
                 None => return Err(structure::missing("outputDataConfig")),
             },
         })
+    }
+}
+
+impl json::WriteJson for AsyncInvokeSummary {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "invocationArn", &self.invocation_arn);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "submitTime", &self.submit_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AsyncInvokeSummary {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AsyncInvokeStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<AsyncInvokeOutputDataConfig>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("AsyncInvokeSummary")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "invocationArn",
+                "modelArn",
+                "clientRequestToken",
+                "status",
+                "failureMessage",
+                "submitTime",
+                "lastModifiedTime",
+                "endTime",
+                "outputDataConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
+                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
+                8 => reader.required(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            invocation_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("invocationArn")),
+            },
+            model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            client_request_token: read.2,
+            status: read.3,
+            failure_message: read.4,
+            submit_time: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("submitTime")),
+            },
+            last_modified_time: read.6,
+            end_time: read.7,
+            output_data_config: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -960,6 +1332,44 @@ impl structure::Structure for AudioBlock {
     }
 }
 
+impl json::WriteJson for AudioBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.required(&mut object, "source", &self.source);
+        writer.optional(&mut object, "error", &self.error);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AudioBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
+        let mut object = reader.structure("AudioBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+            source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+            error: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AudioBlock {
     /// Creates a `AudioBlock` from its required members; optional members start unset.
     pub fn new(format: impl Into<AudioFormat>, source: impl Into<AudioSource>) -> Self {
@@ -1111,6 +1521,18 @@ impl<'de> serde::Deserialize<'de> for AudioFormat {
     }
 }
 
+impl json::WriteJson for AudioFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for AudioFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `AudioSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_AudioSource.html)
@@ -1157,6 +1579,43 @@ impl UnionVariants for AudioSource {
             "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for AudioSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::S3Location(value) => writer.required(&mut object, "s3Location", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AudioSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("AudioSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("AudioSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("AudioSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -1219,6 +1678,27 @@ impl structure::Structure for AutoToolChoice {
     }
 }
 
+impl json::WriteJson for AutoToolChoice {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for AutoToolChoice {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("AutoToolChoice")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl AutoToolChoice {
     /// Creates a `AutoToolChoice` with every member unset.
     pub fn new() -> Self {
@@ -1270,6 +1750,29 @@ impl structure::Structure for BidirectionalInputPayloadPart {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for BidirectionalInputPayloadPart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Base64, _>(&mut object, "bytes", &self.bytes);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BidirectionalInputPayloadPart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { bytes: None };
+        let mut object = reader.structure("BidirectionalInputPayloadPart")?;
+        while let Some(member) = reader.member(&mut object, &["bytes"])? {
+            match member {
+                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -1344,6 +1847,29 @@ impl structure::Structure for BidirectionalOutputPayloadPart {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for BidirectionalOutputPayloadPart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Base64, _>(&mut object, "bytes", &self.bytes);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for BidirectionalOutputPayloadPart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { bytes: None };
+        let mut object = reader.structure("BidirectionalOutputPayloadPart")?;
+        while let Some(member) = reader.member(&mut object, &["bytes"])? {
+            match member {
+                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -1430,6 +1956,41 @@ impl structure::Structure for CacheDetail {
     }
 }
 
+impl json::WriteJson for CacheDetail {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "ttl", &self.ttl);
+        writer.required(&mut object, "inputTokens", &self.input_tokens);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CacheDetail {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
+        let mut object = reader.structure("CacheDetail")?;
+        while let Some(member) = reader.member(&mut object, &["ttl", "inputTokens"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            ttl: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("ttl")),
+            },
+            input_tokens: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("inputTokens")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CacheDetail {
     /// Creates a `CacheDetail` from its required members; optional members start unset.
     pub fn new(ttl: impl Into<CacheTTL>, input_tokens: i32) -> Self {
@@ -1497,6 +2058,38 @@ impl structure::Structure for CachePointBlock {
             },
             ttl: read.1,
         })
+    }
+}
+
+impl json::WriteJson for CachePointBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "ttl", &self.ttl);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CachePointBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
+        let mut object = reader.structure("CachePointBlock")?;
+        while let Some(member) = reader.member(&mut object, &["type", "ttl"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            ttl: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -1577,6 +2170,18 @@ impl<'de> serde::Deserialize<'de> for CachePointType {
     }
 }
 
+impl json::WriteJson for CachePointType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CachePointType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `CacheTTL` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1635,6 +2240,18 @@ impl serde::Serialize for CacheTTL {
 impl<'de> serde::Deserialize<'de> for CacheTTL {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for CacheTTL {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for CacheTTL {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -1704,6 +2321,40 @@ impl structure::Structure for Citation {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for Citation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "title", &self.title);
+        writer.optional(&mut object, "source", &self.source);
+        writer.optional(&mut object, "sourceContent", &self.source_content);
+        writer.optional(&mut object, "location", &self.location);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Citation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            title: None,
+            source: None,
+            source_content: None,
+            location: None,
+        };
+        let mut object = reader.structure("Citation")?;
+        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
+            match member {
+                0 => reader.optional(&mut value.title),
+                1 => reader.optional(&mut value.source),
+                2 => reader.optional(&mut value.source_content),
+                3 => reader.optional(&mut value.location),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -1791,6 +2442,41 @@ impl UnionVariants for CitationGeneratedContent {
     }
 }
 
+impl json::WriteJson for CitationGeneratedContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationGeneratedContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CitationGeneratedContent")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CitationGeneratedContent", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CitationGeneratedContent", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for CitationGeneratedContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -1862,6 +2548,60 @@ impl UnionVariants for CitationLocation {
     }
 }
 
+impl json::WriteJson for CitationLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Web(value) => writer.required(&mut object, "web", value),
+            Self::DocumentChar(value) => writer.required(&mut object, "documentChar", value),
+            Self::DocumentPage(value) => writer.required(&mut object, "documentPage", value),
+            Self::DocumentChunk(value) => writer.required(&mut object, "documentChunk", value),
+            Self::SearchResultLocation(value) => writer.required(&mut object, "searchResultLocation", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CitationLocation")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "web",
+                "documentChar",
+                "documentPage",
+                "documentChunk",
+                "searchResultLocation",
+            ],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<WebLocation>>()?.map(Self::Web),
+                1 => reader.read::<Option<DocumentCharLocation>>()?.map(Self::DocumentChar),
+                2 => reader.read::<Option<DocumentPageLocation>>()?.map(Self::DocumentPage),
+                3 => reader.read::<Option<DocumentChunkLocation>>()?.map(Self::DocumentChunk),
+                4 => reader
+                    .read::<Option<SearchResultLocation>>()?
+                    .map(Self::SearchResultLocation),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CitationLocation", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CitationLocation", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for CitationLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -1929,6 +2669,41 @@ impl UnionVariants for CitationSourceContent {
     }
 }
 
+impl json::WriteJson for CitationSourceContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationSourceContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CitationSourceContent")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CitationSourceContent", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CitationSourceContent", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for CitationSourceContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -1970,6 +2745,29 @@ impl structure::Structure for CitationSourceContentDelta {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for CitationSourceContentDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "text", &self.text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationSourceContentDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { text: None };
+        let mut object = reader.structure("CitationSourceContentDelta")?;
+        while let Some(member) = reader.member(&mut object, &["text"])? {
+            match member {
+                0 => reader.optional(&mut value.text),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2035,6 +2833,35 @@ impl structure::Structure for CitationsConfig {
     }
 }
 
+impl json::WriteJson for CitationsConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "enabled", &self.enabled);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationsConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<bool>,) = (None,);
+        let mut object = reader.structure("CitationsConfig")?;
+        while let Some(member) = reader.member(&mut object, &["enabled"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            enabled: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("enabled")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CitationsConfig {
     /// Creates a `CitationsConfig` from its required members; optional members start unset.
     pub fn new(enabled: bool) -> Self {
@@ -2095,6 +2922,34 @@ impl structure::Structure for CitationsContentBlock {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for CitationsContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "content", &self.content);
+        writer.optional(&mut object, "citations", &self.citations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationsContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            content: None,
+            citations: None,
+        };
+        let mut object = reader.structure("CitationsContentBlock")?;
+        while let Some(member) = reader.member(&mut object, &["content", "citations"])? {
+            match member {
+                0 => reader.optional(&mut value.content),
+                1 => reader.optional(&mut value.citations),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2196,6 +3051,40 @@ impl structure::Structure for CitationsDelta {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for CitationsDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "title", &self.title);
+        writer.optional(&mut object, "source", &self.source);
+        writer.optional(&mut object, "sourceContent", &self.source_content);
+        writer.optional(&mut object, "location", &self.location);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CitationsDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            title: None,
+            source: None,
+            source_content: None,
+            location: None,
+        };
+        let mut object = reader.structure("CitationsDelta")?;
+        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
+            match member {
+                0 => reader.optional(&mut value.title),
+                1 => reader.optional(&mut value.source),
+                2 => reader.optional(&mut value.source_content),
+                3 => reader.optional(&mut value.location),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -2341,6 +3230,91 @@ impl UnionVariants for ContentBlock {
     }
 }
 
+impl json::WriteJson for ContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Document(value) => writer.required(&mut object, "document", value),
+            Self::Video(value) => writer.required(&mut object, "video", value),
+            Self::Audio(value) => writer.required(&mut object, "audio", value),
+            Self::ToolUse(value) => writer.required(&mut object, "toolUse", value),
+            Self::ToolResult(value) => writer.required(&mut object, "toolResult", value),
+            Self::GuardContent(value) => writer.required(&mut object, "guardContent", value),
+            Self::CachePoint(value) => writer.required(&mut object, "cachePoint", value),
+            Self::ReasoningContent(value) => writer.required(&mut object, "reasoningContent", value),
+            Self::CitationsContent(value) => writer.required(&mut object, "citationsContent", value),
+            Self::SearchResult(value) => writer.required(&mut object, "searchResult", value),
+            Self::ToolAddition(value) => writer.required(&mut object, "toolAddition", value),
+            Self::ToolRemoval(value) => writer.required(&mut object, "toolRemoval", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ContentBlock")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "text",
+                "image",
+                "document",
+                "video",
+                "audio",
+                "toolUse",
+                "toolResult",
+                "guardContent",
+                "cachePoint",
+                "reasoningContent",
+                "citationsContent",
+                "searchResult",
+                "toolAddition",
+                "toolRemoval",
+            ],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                1 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
+                2 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
+                3 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
+                4 => reader.read::<Option<AudioBlock>>()?.map(Self::Audio),
+                5 => reader.read::<Option<ToolUseBlock>>()?.map(Self::ToolUse),
+                6 => reader.read::<Option<ToolResultBlock>>()?.map(Self::ToolResult),
+                7 => reader
+                    .read::<Option<GuardrailConverseContentBlock>>()?
+                    .map(Self::GuardContent),
+                8 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
+                9 => reader
+                    .read::<Option<ReasoningContentBlock>>()?
+                    .map(Self::ReasoningContent),
+                10 => reader
+                    .read::<Option<CitationsContentBlock>>()?
+                    .map(Self::CitationsContent),
+                11 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
+                12 => reader.read::<Option<ToolAdditionBlock>>()?.map(Self::ToolAddition),
+                13 => reader.read::<Option<ToolRemovalBlock>>()?.map(Self::ToolRemoval),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl std::fmt::Debug for ContentBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2478,6 +3452,58 @@ impl UnionVariants for ContentBlockDelta {
     }
 }
 
+impl json::WriteJson for ContentBlockDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::ToolUse(value) => writer.required(&mut object, "toolUse", value),
+            Self::ToolResult(value) => writer.required(&mut object, "toolResult", value),
+            Self::ReasoningContent(value) => writer.required(&mut object, "reasoningContent", value),
+            Self::Citation(value) => writer.required(&mut object, "citation", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlockDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ContentBlockDelta")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &["text", "toolUse", "toolResult", "reasoningContent", "citation", "image"],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                1 => reader.read::<Option<ToolUseBlockDelta>>()?.map(Self::ToolUse),
+                2 => reader
+                    .read::<Option<Vec<ToolResultBlockDelta>>>()?
+                    .map(Self::ToolResult),
+                3 => reader
+                    .read::<Option<ReasoningContentBlockDelta>>()?
+                    .map(Self::ReasoningContent),
+                4 => reader.read::<Option<CitationsDelta>>()?.map(Self::Citation),
+                5 => reader.read::<Option<ImageBlockDelta>>()?.map(Self::Image),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ContentBlockDelta", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ContentBlockDelta", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl std::fmt::Debug for ContentBlockDelta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2560,6 +3586,41 @@ impl structure::Structure for ContentBlockDeltaEvent {
     }
 }
 
+impl json::WriteJson for ContentBlockDeltaEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "delta", &self.delta);
+        writer.required(&mut object, "contentBlockIndex", &self.content_block_index);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlockDeltaEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
+        let mut object = reader.structure("ContentBlockDeltaEvent")?;
+        while let Some(member) = reader.member(&mut object, &["delta", "contentBlockIndex"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            delta: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("delta")),
+            },
+            content_block_index: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("contentBlockIndex")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ContentBlockDeltaEvent {
     /// Creates a `ContentBlockDeltaEvent` from its required members; optional members start unset.
     pub fn new(delta: impl Into<ContentBlockDelta>, content_block_index: i32) -> Self {
@@ -2634,6 +3695,45 @@ impl UnionVariants for ContentBlockStart {
     }
 }
 
+impl json::WriteJson for ContentBlockStart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::ToolUse(value) => writer.required(&mut object, "toolUse", value),
+            Self::ToolResult(value) => writer.required(&mut object, "toolResult", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlockStart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ContentBlockStart")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["toolUse", "toolResult", "image"])? {
+            let value = match member {
+                0 => reader.read::<Option<ToolUseBlockStart>>()?.map(Self::ToolUse),
+                1 => reader.read::<Option<ToolResultBlockStart>>()?.map(Self::ToolResult),
+                2 => reader.read::<Option<ImageBlockStart>>()?.map(Self::Image),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ContentBlockStart", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ContentBlockStart", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ContentBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -2702,6 +3802,41 @@ impl structure::Structure for ContentBlockStartEvent {
     }
 }
 
+impl json::WriteJson for ContentBlockStartEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "start", &self.start);
+        writer.required(&mut object, "contentBlockIndex", &self.content_block_index);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlockStartEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
+        let mut object = reader.structure("ContentBlockStartEvent")?;
+        while let Some(member) = reader.member(&mut object, &["start", "contentBlockIndex"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            start: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("start")),
+            },
+            content_block_index: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("contentBlockIndex")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ContentBlockStartEvent {
     /// Creates a `ContentBlockStartEvent` from its required members; optional members start unset.
     pub fn new(start: impl Into<ContentBlockStart>, content_block_index: i32) -> Self {
@@ -2766,6 +3901,35 @@ impl structure::Structure for ContentBlockStopEvent {
                 None => return Err(structure::missing("contentBlockIndex")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ContentBlockStopEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "contentBlockIndex", &self.content_block_index);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ContentBlockStopEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>,) = (None,);
+        let mut object = reader.structure("ContentBlockStopEvent")?;
+        while let Some(member) = reader.member(&mut object, &["contentBlockIndex"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            content_block_index: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("contentBlockIndex")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -2852,6 +4016,18 @@ impl<'de> serde::Deserialize<'de> for ConversationRole {
     }
 }
 
+impl json::WriteJson for ConversationRole {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ConversationRole {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ConverseMetrics` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseMetrics.html)
@@ -2893,6 +4069,35 @@ impl structure::Structure for ConverseMetrics {
                 None => return Err(structure::missing("latencyMs")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ConverseMetrics {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "latencyMs", &self.latency_ms);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseMetrics {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i64>,) = (None,);
+        let mut object = reader.structure("ConverseMetrics")?;
+        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            latency_ms: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("latencyMs")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -2947,6 +4152,41 @@ impl UnionVariants for ConverseOutput {
             "message" => map.next_value::<Option<Message>>()?.map(Self::Message),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ConverseOutput {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Message(value) => writer.required(&mut object, "message", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseOutput {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ConverseOutput")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["message"])? {
+            let value = match member {
+                0 => reader.read::<Option<Message>>()?.map(Self::Message),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ConverseOutput", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ConverseOutput", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3117,6 +4357,112 @@ impl structure::Structure for ConverseRequest {
             service_tier: read.11,
             output_config: read.12,
         })
+    }
+}
+
+impl json::WriteJson for ConverseRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "messages", &self.messages);
+        writer.optional(&mut object, "system", &self.system);
+        writer.optional(&mut object, "inferenceConfig", &self.inference_config);
+        writer.optional(&mut object, "toolConfig", &self.tool_config);
+        writer.optional(&mut object, "guardrailConfig", &self.guardrail_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.optional(&mut object, "promptVariables", &self.prompt_variables);
+        writer.optional(
+            &mut object,
+            "additionalModelResponseFieldPaths",
+            &self.additional_model_response_field_paths,
+        );
+        writer.optional(&mut object, "requestMetadata", &self.request_metadata);
+        writer.optional(&mut object, "performanceConfig", &self.performance_config);
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.optional(&mut object, "outputConfig", &self.output_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<Message>>,
+            Option<Vec<SystemContentBlock>>,
+            Option<InferenceConfiguration>,
+            Option<ToolConfiguration>,
+            Option<GuardrailConfiguration>,
+            Option<Document>,
+            Option<HashMap<String, PromptVariableValues>>,
+            Option<Vec<String>>,
+            Option<HashMap<String, String>>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+            Option<OutputConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("ConverseRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelId",
+                "messages",
+                "system",
+                "inferenceConfig",
+                "toolConfig",
+                "guardrailConfig",
+                "additionalModelRequestFields",
+                "promptVariables",
+                "additionalModelResponseFieldPaths",
+                "requestMetadata",
+                "performanceConfig",
+                "serviceTier",
+                "outputConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            messages: read.1,
+            system: read.2,
+            inference_config: read.3,
+            tool_config: read.4,
+            guardrail_config: read.5,
+            additional_model_request_fields: read.6,
+            prompt_variables: read.7,
+            additional_model_response_field_paths: read.8,
+            request_metadata: read.9,
+            performance_config: read.10,
+            service_tier: read.11,
+            output_config: read.12,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3412,6 +4758,90 @@ impl structure::Structure for ConverseResponse {
     }
 }
 
+impl json::WriteJson for ConverseResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "output", &self.output);
+        writer.required(&mut object, "stopReason", &self.stop_reason);
+        writer.required(&mut object, "usage", &self.usage);
+        writer.required(&mut object, "metrics", &self.metrics);
+        writer.optional(
+            &mut object,
+            "additionalModelResponseFields",
+            &self.additional_model_response_fields,
+        );
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.optional(&mut object, "performanceConfig", &self.performance_config);
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<ConverseOutput>,
+            Option<StopReason>,
+            Option<TokenUsage>,
+            Option<ConverseMetrics>,
+            Option<Document>,
+            Option<ConverseTrace>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+        ) = (None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("ConverseResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "output",
+                "stopReason",
+                "usage",
+                "metrics",
+                "additionalModelResponseFields",
+                "trace",
+                "performanceConfig",
+                "serviceTier",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            output: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("output")),
+            },
+            stop_reason: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("stopReason")),
+            },
+            usage: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("usage")),
+            },
+            metrics: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("metrics")),
+            },
+            additional_model_response_fields: read.4,
+            trace: read.5,
+            performance_config: read.6,
+            service_tier: read.7,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConverseResponse {
     /// Creates a `ConverseResponse` from its required members; optional members start unset.
     pub fn new(
@@ -3561,6 +4991,59 @@ impl structure::Structure for ConverseStreamMetadataEvent {
     }
 }
 
+impl json::WriteJson for ConverseStreamMetadataEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "usage", &self.usage);
+        writer.required(&mut object, "metrics", &self.metrics);
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.optional(&mut object, "performanceConfig", &self.performance_config);
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamMetadataEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<TokenUsage>,
+            Option<ConverseStreamMetrics>,
+            Option<ConverseStreamTrace>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("ConverseStreamMetadataEvent")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["usage", "metrics", "trace", "performanceConfig", "serviceTier"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            usage: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("usage")),
+            },
+            metrics: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("metrics")),
+            },
+            trace: read.2,
+            performance_config: read.3,
+            service_tier: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConverseStreamMetadataEvent {
     /// Creates a `ConverseStreamMetadataEvent` from its required members; optional members start unset.
     pub fn new(usage: impl Into<TokenUsage>, metrics: impl Into<ConverseStreamMetrics>) -> Self {
@@ -3646,6 +5129,35 @@ impl structure::Structure for ConverseStreamMetrics {
                 None => return Err(structure::missing("latencyMs")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ConverseStreamMetrics {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "latencyMs", &self.latency_ms);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamMetrics {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i64>,) = (None,);
+        let mut object = reader.structure("ConverseStreamMetrics")?;
+        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            latency_ms: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("latencyMs")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -3815,6 +5327,112 @@ impl structure::Structure for ConverseStreamRequest {
             service_tier: read.11,
             output_config: read.12,
         })
+    }
+}
+
+impl json::WriteJson for ConverseStreamRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "messages", &self.messages);
+        writer.optional(&mut object, "system", &self.system);
+        writer.optional(&mut object, "inferenceConfig", &self.inference_config);
+        writer.optional(&mut object, "toolConfig", &self.tool_config);
+        writer.optional(&mut object, "guardrailConfig", &self.guardrail_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.optional(&mut object, "promptVariables", &self.prompt_variables);
+        writer.optional(
+            &mut object,
+            "additionalModelResponseFieldPaths",
+            &self.additional_model_response_field_paths,
+        );
+        writer.optional(&mut object, "requestMetadata", &self.request_metadata);
+        writer.optional(&mut object, "performanceConfig", &self.performance_config);
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.optional(&mut object, "outputConfig", &self.output_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<Message>>,
+            Option<Vec<SystemContentBlock>>,
+            Option<InferenceConfiguration>,
+            Option<ToolConfiguration>,
+            Option<GuardrailStreamConfiguration>,
+            Option<Document>,
+            Option<HashMap<String, PromptVariableValues>>,
+            Option<Vec<String>>,
+            Option<HashMap<String, String>>,
+            Option<PerformanceConfiguration>,
+            Option<ServiceTier>,
+            Option<OutputConfig>,
+        ) = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
+        let mut object = reader.structure("ConverseStreamRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "modelId",
+                "messages",
+                "system",
+                "inferenceConfig",
+                "toolConfig",
+                "guardrailConfig",
+                "additionalModelRequestFields",
+                "promptVariables",
+                "additionalModelResponseFieldPaths",
+                "requestMetadata",
+                "performanceConfig",
+                "serviceTier",
+                "outputConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                10 => reader.optional(&mut read.10),
+                11 => reader.optional(&mut read.11),
+                12 => reader.optional(&mut read.12),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            messages: read.1,
+            system: read.2,
+            inference_config: read.3,
+            tool_config: read.4,
+            guardrail_config: read.5,
+            additional_model_request_fields: read.6,
+            prompt_variables: read.7,
+            additional_model_response_field_paths: read.8,
+            request_metadata: read.9,
+            performance_config: read.10,
+            service_tier: read.11,
+            output_config: read.12,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4032,6 +5650,27 @@ impl structure::Structure for ConverseStreamResponse {
     }
 }
 
+impl json::WriteJson for ConverseStreamResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("ConverseStreamResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConverseStreamResponse {
     /// Creates a `ConverseStreamResponse` with every member unset.
     pub fn new() -> Self {
@@ -4092,6 +5731,34 @@ impl structure::Structure for ConverseStreamTrace {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ConverseStreamTrace {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrail", &self.guardrail);
+        writer.optional(&mut object, "promptRouter", &self.prompt_router);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseStreamTrace {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail: None,
+            prompt_router: None,
+        };
+        let mut object = reader.structure("ConverseStreamTrace")?;
+        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
+            match member {
+                0 => reader.optional(&mut value.guardrail),
+                1 => reader.optional(&mut value.prompt_router),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -4194,6 +5861,47 @@ impl structure::Structure for ConverseTokensRequest {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ConverseTokensRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "messages", &self.messages);
+        writer.optional(&mut object, "system", &self.system);
+        writer.optional(&mut object, "toolConfig", &self.tool_config);
+        writer.optional(
+            &mut object,
+            "additionalModelRequestFields",
+            &self.additional_model_request_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseTokensRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            messages: None,
+            system: None,
+            tool_config: None,
+            additional_model_request_fields: None,
+        };
+        let mut object = reader.structure("ConverseTokensRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["messages", "system", "toolConfig", "additionalModelRequestFields"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.messages),
+                1 => reader.optional(&mut value.system),
+                2 => reader.optional(&mut value.tool_config),
+                3 => reader.optional(&mut value.additional_model_request_fields),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -4308,6 +6016,34 @@ impl structure::Structure for ConverseTrace {
     }
 }
 
+impl json::WriteJson for ConverseTrace {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrail", &self.guardrail);
+        writer.optional(&mut object, "promptRouter", &self.prompt_router);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ConverseTrace {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail: None,
+            prompt_router: None,
+        };
+        let mut object = reader.structure("ConverseTrace")?;
+        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
+            match member {
+                0 => reader.optional(&mut value.guardrail),
+                1 => reader.optional(&mut value.prompt_router),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ConverseTrace {
     /// Creates a `ConverseTrace` with every member unset.
     pub fn new() -> Self {
@@ -4389,6 +6125,45 @@ impl UnionVariants for CountTokensInput {
     }
 }
 
+impl json::WriteJson for CountTokensInput {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::InvokeModel(value) => writer.required(&mut object, "invokeModel", value),
+            Self::Converse(value) => writer.required(&mut object, "converse", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CountTokensInput {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("CountTokensInput")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["invokeModel", "converse"])? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<InvokeModelTokensRequest>>()?
+                    .map(Self::InvokeModel),
+                1 => reader.read::<Option<ConverseTokensRequest>>()?.map(Self::Converse),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("CountTokensInput", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("CountTokensInput", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for CountTokensInput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -4457,6 +6232,41 @@ impl structure::Structure for CountTokensRequest {
     }
 }
 
+impl json::WriteJson for CountTokensRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.required(&mut object, "input", &self.input);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CountTokensRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
+        let mut object = reader.structure("CountTokensRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelId", "input"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            input: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("input")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl CountTokensRequest {
     /// Creates a `CountTokensRequest` from its required members; optional members start unset.
     pub fn new(model_id: impl Into<String>, input: impl Into<CountTokensInput>) -> Self {
@@ -4522,6 +6332,35 @@ impl structure::Structure for CountTokensResponse {
                 None => return Err(structure::missing("inputTokens")),
             },
         })
+    }
+}
+
+impl json::WriteJson for CountTokensResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inputTokens", &self.input_tokens);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for CountTokensResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>,) = (None,);
+        let mut object = reader.structure("CountTokensResponse")?;
+        while let Some(member) = reader.member(&mut object, &["inputTokens"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            input_tokens: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inputTokens")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4619,6 +6458,56 @@ impl structure::Structure for DocumentBlock {
             context: read.3,
             citations: read.4,
         })
+    }
+}
+
+impl json::WriteJson for DocumentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "format", &self.format);
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "source", &self.source);
+        writer.optional(&mut object, "context", &self.context);
+        writer.optional(&mut object, "citations", &self.citations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<DocumentFormat>,
+            Option<String>,
+            Option<DocumentSource>,
+            Option<String>,
+            Option<CitationsConfig>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("DocumentBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "name", "source", "context", "citations"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: read.0,
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            source: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+            context: read.3,
+            citations: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -4728,6 +6617,37 @@ impl structure::Structure for DocumentCharLocation {
     }
 }
 
+impl json::WriteJson for DocumentCharLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "documentIndex", &self.document_index);
+        writer.optional(&mut object, "start", &self.start);
+        writer.optional(&mut object, "end", &self.end);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentCharLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
+        let mut object = reader.structure("DocumentCharLocation")?;
+        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
+            match member {
+                0 => reader.optional(&mut value.document_index),
+                1 => reader.optional(&mut value.start),
+                2 => reader.optional(&mut value.end),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DocumentCharLocation {
     /// Creates a `DocumentCharLocation` with every member unset.
     pub fn new() -> Self {
@@ -4832,6 +6752,37 @@ impl structure::Structure for DocumentChunkLocation {
     }
 }
 
+impl json::WriteJson for DocumentChunkLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "documentIndex", &self.document_index);
+        writer.optional(&mut object, "start", &self.start);
+        writer.optional(&mut object, "end", &self.end);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentChunkLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
+        let mut object = reader.structure("DocumentChunkLocation")?;
+        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
+            match member {
+                0 => reader.optional(&mut value.document_index),
+                1 => reader.optional(&mut value.start),
+                2 => reader.optional(&mut value.end),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl DocumentChunkLocation {
     /// Creates a `DocumentChunkLocation` with every member unset.
     pub fn new() -> Self {
@@ -4914,6 +6865,41 @@ impl UnionVariants for DocumentContentBlock {
             "text" => map.next_value::<Option<String>>()?.map(Self::Text),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for DocumentContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("DocumentContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("DocumentContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("DocumentContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5010,6 +6996,18 @@ impl<'de> serde::Deserialize<'de> for DocumentFormat {
     }
 }
 
+impl json::WriteJson for DocumentFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for DocumentFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `DocumentPageLocation` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentPageLocation.html)
@@ -5068,6 +7066,37 @@ impl structure::Structure for DocumentPageLocation {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for DocumentPageLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "documentIndex", &self.document_index);
+        writer.optional(&mut object, "start", &self.start);
+        writer.optional(&mut object, "end", &self.end);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentPageLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            document_index: None,
+            start: None,
+            end: None,
+        };
+        let mut object = reader.structure("DocumentPageLocation")?;
+        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
+            match member {
+                0 => reader.optional(&mut value.document_index),
+                1 => reader.optional(&mut value.start),
+                2 => reader.optional(&mut value.end),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -5173,6 +7202,47 @@ impl UnionVariants for DocumentSource {
     }
 }
 
+impl json::WriteJson for DocumentSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::S3Location(value) => writer.required(&mut object, "s3Location", value),
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Content(value) => writer.required(&mut object, "content", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for DocumentSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("DocumentSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location", "text", "content"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
+                2 => reader.read::<Option<String>>()?.map(Self::Text),
+                3 => reader.read::<Option<Vec<DocumentContentBlock>>>()?.map(Self::Content),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("DocumentSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("DocumentSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for DocumentSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -5228,6 +7298,29 @@ impl structure::Structure for ErrorBlock {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ErrorBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "message", &self.message);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ErrorBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { message: None };
+        let mut object = reader.structure("ErrorBlock")?;
+        while let Some(member) = reader.member(&mut object, &["message"])? {
+            match member {
+                0 => reader.optional(&mut value.message),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -5298,6 +7391,35 @@ impl structure::Structure for GetAsyncInvokeRequest {
                 None => return Err(structure::missing("invocationArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAsyncInvokeRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "invocationArn", &self.invocation_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAsyncInvokeRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("GetAsyncInvokeRequest")?;
+        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            invocation_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("invocationArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5437,6 +7559,94 @@ impl structure::Structure for GetAsyncInvokeResponse {
                 None => return Err(structure::missing("outputDataConfig")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GetAsyncInvokeResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "invocationArn", &self.invocation_arn);
+        writer.required(&mut object, "modelArn", &self.model_arn);
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "status", &self.status);
+        writer.optional(&mut object, "failureMessage", &self.failure_message);
+        writer.encode_required::<Rfc3339, _>(&mut object, "submitTime", &self.submit_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "lastModifiedTime", &self.last_modified_time);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "endTime", &self.end_time);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GetAsyncInvokeResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<AsyncInvokeStatus>,
+            Option<String>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<DateTime>,
+            Option<AsyncInvokeOutputDataConfig>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GetAsyncInvokeResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "invocationArn",
+                "modelArn",
+                "clientRequestToken",
+                "status",
+                "failureMessage",
+                "submitTime",
+                "lastModifiedTime",
+                "endTime",
+                "outputDataConfig",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
+                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
+                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
+                8 => reader.required(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            invocation_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("invocationArn")),
+            },
+            model_arn: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelArn")),
+            },
+            client_request_token: read.2,
+            status: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("status")),
+            },
+            failure_message: read.4,
+            submit_time: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("submitTime")),
+            },
+            last_modified_time: read.6,
+            end_time: read.7,
+            output_data_config: match read.8 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -5592,6 +7802,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailAction {
     }
 }
 
+impl json::WriteJson for GuardrailAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAssessment.html)
@@ -5690,6 +7912,76 @@ impl structure::Structure for GuardrailAssessment {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "topicPolicy", &self.topic_policy);
+        writer.optional(&mut object, "contentPolicy", &self.content_policy);
+        writer.optional(&mut object, "wordPolicy", &self.word_policy);
+        writer.optional(
+            &mut object,
+            "sensitiveInformationPolicy",
+            &self.sensitive_information_policy,
+        );
+        writer.optional(
+            &mut object,
+            "contextualGroundingPolicy",
+            &self.contextual_grounding_policy,
+        );
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicy",
+            &self.automated_reasoning_policy,
+        );
+        writer.optional(&mut object, "invocationMetrics", &self.invocation_metrics);
+        writer.optional(&mut object, "appliedGuardrailDetails", &self.applied_guardrail_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            topic_policy: None,
+            content_policy: None,
+            word_policy: None,
+            sensitive_information_policy: None,
+            contextual_grounding_policy: None,
+            automated_reasoning_policy: None,
+            invocation_metrics: None,
+            applied_guardrail_details: None,
+        };
+        let mut object = reader.structure("GuardrailAssessment")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "topicPolicy",
+                "contentPolicy",
+                "wordPolicy",
+                "sensitiveInformationPolicy",
+                "contextualGroundingPolicy",
+                "automatedReasoningPolicy",
+                "invocationMetrics",
+                "appliedGuardrailDetails",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.topic_policy),
+                1 => reader.optional(&mut value.content_policy),
+                2 => reader.optional(&mut value.word_policy),
+                3 => reader.optional(&mut value.sensitive_information_policy),
+                4 => reader.optional(&mut value.contextual_grounding_policy),
+                5 => reader.optional(&mut value.automated_reasoning_policy),
+                6 => reader.optional(&mut value.invocation_metrics),
+                7 => reader.optional(&mut value.applied_guardrail_details),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -5859,6 +8151,78 @@ impl UnionVariants for GuardrailAutomatedReasoningFinding {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Valid(value) => writer.required(&mut object, "valid", value),
+            Self::Invalid(value) => writer.required(&mut object, "invalid", value),
+            Self::Satisfiable(value) => writer.required(&mut object, "satisfiable", value),
+            Self::Impossible(value) => writer.required(&mut object, "impossible", value),
+            Self::TranslationAmbiguous(value) => writer.required(&mut object, "translationAmbiguous", value),
+            Self::TooComplex(value) => writer.required(&mut object, "tooComplex", value),
+            Self::NoTranslations(value) => writer.required(&mut object, "noTranslations", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailAutomatedReasoningFinding")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &[
+                "valid",
+                "invalid",
+                "satisfiable",
+                "impossible",
+                "translationAmbiguous",
+                "tooComplex",
+                "noTranslations",
+            ],
+        )? {
+            let value = match member {
+                0 => reader
+                    .read::<Option<GuardrailAutomatedReasoningValidFinding>>()?
+                    .map(Self::Valid),
+                1 => reader
+                    .read::<Option<GuardrailAutomatedReasoningInvalidFinding>>()?
+                    .map(Self::Invalid),
+                2 => reader
+                    .read::<Option<GuardrailAutomatedReasoningSatisfiableFinding>>()?
+                    .map(Self::Satisfiable),
+                3 => reader
+                    .read::<Option<GuardrailAutomatedReasoningImpossibleFinding>>()?
+                    .map(Self::Impossible),
+                4 => reader
+                    .read::<Option<GuardrailAutomatedReasoningTranslationAmbiguousFinding>>()?
+                    .map(Self::TranslationAmbiguous),
+                5 => reader
+                    .read::<Option<GuardrailAutomatedReasoningTooComplexFinding>>()?
+                    .map(Self::TooComplex),
+                6 => reader
+                    .read::<Option<GuardrailAutomatedReasoningNoTranslationsFinding>>()?
+                    .map(Self::NoTranslations),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailAutomatedReasoningFinding", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailAutomatedReasoningFinding", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for GuardrailAutomatedReasoningFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -5945,6 +8309,37 @@ impl structure::Structure for GuardrailAutomatedReasoningImpossibleFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningImpossibleFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "contradictingRules", &self.contradicting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningImpossibleFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningImpossibleFinding")?;
+        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.contradicting_rules),
+                2 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6041,6 +8436,29 @@ impl structure::Structure for GuardrailAutomatedReasoningInputTextReference {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningInputTextReference {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "text", &self.text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningInputTextReference {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { text: None };
+        let mut object = reader.structure("GuardrailAutomatedReasoningInputTextReference")?;
+        while let Some(member) = reader.member(&mut object, &["text"])? {
+            match member {
+                0 => reader.optional(&mut value.text),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningInputTextReference {
     /// Creates a `GuardrailAutomatedReasoningInputTextReference` with every member unset.
     pub fn new() -> Self {
@@ -6129,6 +8547,37 @@ impl structure::Structure for GuardrailAutomatedReasoningInvalidFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningInvalidFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "contradictingRules", &self.contradicting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningInvalidFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            contradicting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningInvalidFinding")?;
+        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.contradicting_rules),
+                2 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6243,6 +8692,37 @@ impl structure::Structure for GuardrailAutomatedReasoningLogicWarning {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningLogicWarning {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "premises", &self.premises);
+        writer.optional(&mut object, "claims", &self.claims);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningLogicWarning {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            r#type: None,
+            premises: None,
+            claims: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningLogicWarning")?;
+        while let Some(member) = reader.member(&mut object, &["type", "premises", "claims"])? {
+            match member {
+                0 => reader.optional(&mut value.r#type),
+                1 => reader.optional(&mut value.premises),
+                2 => reader.optional(&mut value.claims),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningLogicWarning {
     /// Creates a `GuardrailAutomatedReasoningLogicWarning` with every member unset.
     pub fn new() -> Self {
@@ -6348,6 +8828,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarningTyp
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningLogicWarningType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningLogicWarningType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailAutomatedReasoningNoTranslationsFinding` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailAutomatedReasoningNoTranslationsFinding.html)
@@ -6379,6 +8871,27 @@ impl structure::Structure for GuardrailAutomatedReasoningNoTranslationsFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningNoTranslationsFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningNoTranslationsFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("GuardrailAutomatedReasoningNoTranslationsFinding")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6434,6 +8947,29 @@ impl structure::Structure for GuardrailAutomatedReasoningPolicyAssessment {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "findings", &self.findings);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { findings: None };
+        let mut object = reader.structure("GuardrailAutomatedReasoningPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["findings"])? {
+            match member {
+                0 => reader.optional(&mut value.findings),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6512,6 +9048,34 @@ impl structure::Structure for GuardrailAutomatedReasoningRule {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningRule {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "identifier", &self.identifier);
+        writer.optional(&mut object, "policyVersionArn", &self.policy_version_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningRule {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            identifier: None,
+            policy_version_arn: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningRule")?;
+        while let Some(member) = reader.member(&mut object, &["identifier", "policyVersionArn"])? {
+            match member {
+                0 => reader.optional(&mut value.identifier),
+                1 => reader.optional(&mut value.policy_version_arn),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6625,6 +9189,48 @@ impl structure::Structure for GuardrailAutomatedReasoningSatisfiableFinding {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningSatisfiableFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "claimsTrueScenario", &self.claims_true_scenario);
+        writer.optional(&mut object, "claimsFalseScenario", &self.claims_false_scenario);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningSatisfiableFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            claims_false_scenario: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningSatisfiableFinding")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "translation",
+                "claimsTrueScenario",
+                "claimsFalseScenario",
+                "logicWarning",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.claims_true_scenario),
+                2 => reader.optional(&mut value.claims_false_scenario),
+                3 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningSatisfiableFinding {
     /// Creates a `GuardrailAutomatedReasoningSatisfiableFinding` with every member unset.
     pub fn new() -> Self {
@@ -6727,6 +9333,29 @@ impl structure::Structure for GuardrailAutomatedReasoningScenario {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningScenario {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "statements", &self.statements);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningScenario {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { statements: None };
+        let mut object = reader.structure("GuardrailAutomatedReasoningScenario")?;
+        while let Some(member) = reader.member(&mut object, &["statements"])? {
+            match member {
+                0 => reader.optional(&mut value.statements),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningScenario {
     /// Creates a `GuardrailAutomatedReasoningScenario` with every member unset.
     pub fn new() -> Self {
@@ -6805,6 +9434,34 @@ impl structure::Structure for GuardrailAutomatedReasoningStatement {
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningStatement {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "logic", &self.logic);
+        writer.optional(&mut object, "naturalLanguage", &self.natural_language);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningStatement {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            logic: None,
+            natural_language: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningStatement")?;
+        while let Some(member) = reader.member(&mut object, &["logic", "naturalLanguage"])? {
+            match member {
+                0 => reader.optional(&mut value.logic),
+                1 => reader.optional(&mut value.natural_language),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningStatement {
     /// Creates a `GuardrailAutomatedReasoningStatement` with every member unset.
     pub fn new() -> Self {
@@ -6877,6 +9534,27 @@ impl structure::Structure for GuardrailAutomatedReasoningTooComplexFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningTooComplexFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningTooComplexFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("GuardrailAutomatedReasoningTooComplexFinding")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -6966,6 +9644,52 @@ impl structure::Structure for GuardrailAutomatedReasoningTranslation {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningTranslation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "premises", &self.premises);
+        writer.optional(&mut object, "claims", &self.claims);
+        writer.optional(&mut object, "untranslatedPremises", &self.untranslated_premises);
+        writer.optional(&mut object, "untranslatedClaims", &self.untranslated_claims);
+        writer.encode_optional::<Float, _>(&mut object, "confidence", &self.confidence);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningTranslation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            premises: None,
+            claims: None,
+            untranslated_premises: None,
+            untranslated_claims: None,
+            confidence: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningTranslation")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "premises",
+                "claims",
+                "untranslatedPremises",
+                "untranslatedClaims",
+                "confidence",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.premises),
+                1 => reader.optional(&mut value.claims),
+                2 => reader.optional(&mut value.untranslated_premises),
+                3 => reader.optional(&mut value.untranslated_claims),
+                4 => reader.decode_optional::<Float, _>(&mut value.confidence),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -7103,6 +9827,34 @@ impl structure::Structure for GuardrailAutomatedReasoningTranslationAmbiguousFin
     }
 }
 
+impl json::WriteJson for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "options", &self.options);
+        writer.optional(&mut object, "differenceScenarios", &self.difference_scenarios);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            options: None,
+            difference_scenarios: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationAmbiguousFinding")?;
+        while let Some(member) = reader.member(&mut object, &["options", "differenceScenarios"])? {
+            match member {
+                0 => reader.optional(&mut value.options),
+                1 => reader.optional(&mut value.difference_scenarios),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     /// Creates a `GuardrailAutomatedReasoningTranslationAmbiguousFinding` with every member unset.
     pub fn new() -> Self {
@@ -7186,6 +9938,29 @@ impl structure::Structure for GuardrailAutomatedReasoningTranslationOption {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningTranslationOption {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translations", &self.translations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningTranslationOption {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { translations: None };
+        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationOption")?;
+        while let Some(member) = reader.member(&mut object, &["translations"])? {
+            match member {
+                0 => reader.optional(&mut value.translations),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -7281,6 +10056,43 @@ impl structure::Structure for GuardrailAutomatedReasoningValidFinding {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailAutomatedReasoningValidFinding {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "translation", &self.translation);
+        writer.optional(&mut object, "claimsTrueScenario", &self.claims_true_scenario);
+        writer.optional(&mut object, "supportingRules", &self.supporting_rules);
+        writer.optional(&mut object, "logicWarning", &self.logic_warning);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailAutomatedReasoningValidFinding {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            translation: None,
+            claims_true_scenario: None,
+            supporting_rules: None,
+            logic_warning: None,
+        };
+        let mut object = reader.structure("GuardrailAutomatedReasoningValidFinding")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["translation", "claimsTrueScenario", "supportingRules", "logicWarning"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.translation),
+                1 => reader.optional(&mut value.claims_true_scenario),
+                2 => reader.optional(&mut value.supporting_rules),
+                3 => reader.optional(&mut value.logic_warning),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -7405,6 +10217,39 @@ impl structure::Structure for GuardrailChecksConfig {
     }
 }
 
+impl json::WriteJson for GuardrailChecksConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "contentFilter", &self.content_filter);
+        writer.optional(&mut object, "promptAttack", &self.prompt_attack);
+        writer.optional(&mut object, "sensitiveInformation", &self.sensitive_information);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
+        let mut object = reader.structure("GuardrailChecksConfig")?;
+        while let Some(member) =
+            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
+        {
+            match member {
+                0 => reader.optional(&mut value.content_filter),
+                1 => reader.optional(&mut value.prompt_attack),
+                2 => reader.optional(&mut value.sensitive_information),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksConfig {
     /// Creates a `GuardrailChecksConfig` with every member unset.
     pub fn new() -> Self {
@@ -7490,6 +10335,41 @@ impl UnionVariants for GuardrailChecksContentBlock {
             "text" => map.next_value::<Option<String>>()?.map(Self::Text),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailChecksContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailChecksContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailChecksContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7587,6 +10467,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategory {
     }
 }
 
+impl json::WriteJson for GuardrailChecksContentFilterCategory {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterCategory {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailChecksContentFilterCategoryConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksContentFilterCategoryConfig.html)
@@ -7628,6 +10520,35 @@ impl structure::Structure for GuardrailChecksContentFilterCategoryConfig {
                 None => return Err(structure::missing("category")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksContentFilterCategoryConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "category", &self.category);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterCategoryConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksContentFilterCategoryConfig")?;
+        while let Some(member) = reader.member(&mut object, &["category"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            category: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("category")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7685,6 +10606,35 @@ impl structure::Structure for GuardrailChecksContentFilterConfig {
                 None => return Err(structure::missing("categories")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksContentFilterConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "categories", &self.categories);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksContentFilterConfig")?;
+        while let Some(member) = reader.member(&mut object, &["categories"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            categories: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("categories")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7747,6 +10697,35 @@ impl structure::Structure for GuardrailChecksContentFilterResult {
                 None => return Err(structure::missing("results")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksContentFilterResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "results", &self.results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksContentFilterResult")?;
+        while let Some(member) = reader.member(&mut object, &["results"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            results: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("results")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -7823,6 +10802,41 @@ impl structure::Structure for GuardrailChecksContentFilterResultEntry {
     }
 }
 
+impl json::WriteJson for GuardrailChecksContentFilterResultEntry {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "category", &self.category);
+        writer.encode_required::<Float, _>(&mut object, "severityScore", &self.severity_score);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterResultEntry {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
+        let mut object = reader.structure("GuardrailChecksContentFilterResultEntry")?;
+        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            category: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("category")),
+            },
+            severity_score: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("severityScore")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksContentFilterResultEntry {
     /// Creates a `GuardrailChecksContentFilterResultEntry` from its required members; optional members start unset.
     pub fn new(category: impl Into<GuardrailChecksContentFilterCategory>, severity_score: f64) -> Self {
@@ -7886,6 +10900,35 @@ impl structure::Structure for GuardrailChecksContentFilterUsage {
     }
 }
 
+impl json::WriteJson for GuardrailChecksContentFilterUsage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "textUnits", &self.text_units);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksContentFilterUsage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksContentFilterUsage")?;
+        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text_units: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("textUnits")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksContentFilterUsage {
     /// Creates a `GuardrailChecksContentFilterUsage` from its required members; optional members start unset.
     pub fn new(text_units: i32) -> Self {
@@ -7946,6 +10989,41 @@ impl structure::Structure for GuardrailChecksMessage {
                 None => return Err(structure::missing("content")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksMessage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "role", &self.role);
+        writer.required(&mut object, "content", &self.content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksMessage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
+        let mut object = reader.structure("GuardrailChecksMessage")?;
+        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            role: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("role")),
+            },
+            content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8037,6 +11115,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategory {
     }
 }
 
+impl json::WriteJson for GuardrailChecksPromptAttackCategory {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackCategory {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailChecksPromptAttackCategoryConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksPromptAttackCategoryConfig.html)
@@ -8078,6 +11168,35 @@ impl structure::Structure for GuardrailChecksPromptAttackCategoryConfig {
                 None => return Err(structure::missing("category")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksPromptAttackCategoryConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "category", &self.category);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackCategoryConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksPromptAttackCategoryConfig")?;
+        while let Some(member) = reader.member(&mut object, &["category"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            category: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("category")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8135,6 +11254,35 @@ impl structure::Structure for GuardrailChecksPromptAttackConfig {
                 None => return Err(structure::missing("categories")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksPromptAttackConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "categories", &self.categories);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksPromptAttackConfig")?;
+        while let Some(member) = reader.member(&mut object, &["categories"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            categories: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("categories")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8197,6 +11345,35 @@ impl structure::Structure for GuardrailChecksPromptAttackResult {
                 None => return Err(structure::missing("results")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksPromptAttackResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "results", &self.results);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksPromptAttackResult")?;
+        while let Some(member) = reader.member(&mut object, &["results"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            results: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("results")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8273,6 +11450,41 @@ impl structure::Structure for GuardrailChecksPromptAttackResultEntry {
     }
 }
 
+impl json::WriteJson for GuardrailChecksPromptAttackResultEntry {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "category", &self.category);
+        writer.encode_required::<Float, _>(&mut object, "severityScore", &self.severity_score);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackResultEntry {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
+        let mut object = reader.structure("GuardrailChecksPromptAttackResultEntry")?;
+        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            category: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("category")),
+            },
+            severity_score: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("severityScore")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksPromptAttackResultEntry {
     /// Creates a `GuardrailChecksPromptAttackResultEntry` from its required members; optional members start unset.
     pub fn new(category: impl Into<GuardrailChecksPromptAttackCategory>, severity_score: f64) -> Self {
@@ -8333,6 +11545,35 @@ impl structure::Structure for GuardrailChecksPromptAttackUsage {
                 None => return Err(structure::missing("textUnits")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksPromptAttackUsage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "textUnits", &self.text_units);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksPromptAttackUsage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksPromptAttackUsage")?;
+        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text_units: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("textUnits")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8405,6 +11646,39 @@ impl structure::Structure for GuardrailChecksResults {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailChecksResults {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "contentFilter", &self.content_filter);
+        writer.optional(&mut object, "promptAttack", &self.prompt_attack);
+        writer.optional(&mut object, "sensitiveInformation", &self.sensitive_information);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksResults {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
+        let mut object = reader.structure("GuardrailChecksResults")?;
+        while let Some(member) =
+            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
+        {
+            match member {
+                0 => reader.optional(&mut value.content_filter),
+                1 => reader.optional(&mut value.prompt_attack),
+                2 => reader.optional(&mut value.sensitive_information),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -8519,6 +11793,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksRole {
     }
 }
 
+impl json::WriteJson for GuardrailChecksRole {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailChecksRole {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailChecksSensitiveInformationConfig` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationConfig.html)
@@ -8560,6 +11846,35 @@ impl structure::Structure for GuardrailChecksSensitiveInformationConfig {
                 None => return Err(structure::missing("entities")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksSensitiveInformationConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "entities", &self.entities);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksSensitiveInformationConfig")?;
+        while let Some(member) = reader.member(&mut object, &["entities"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            entities: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("entities")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8622,6 +11937,35 @@ impl structure::Structure for GuardrailChecksSensitiveInformationEntityConfig {
                 None => return Err(structure::missing("type")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksSensitiveInformationEntityConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationEntityConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksSensitiveInformationEntityConfig")?;
+        while let Some(member) = reader.member(&mut object, &["type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -8845,6 +12189,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityT
     }
 }
 
+impl json::WriteJson for GuardrailChecksSensitiveInformationEntityType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationEntityType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailChecksSensitiveInformationResult` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailChecksSensitiveInformationResult.html)
@@ -8899,6 +12255,41 @@ impl structure::Structure for GuardrailChecksSensitiveInformationResult {
             },
             truncated: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailChecksSensitiveInformationResult {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "results", &self.results);
+        writer.optional(&mut object, "truncated", &self.truncated);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationResult {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
+            Option<bool>,
+        ) = (None, None);
+        let mut object = reader.structure("GuardrailChecksSensitiveInformationResult")?;
+        while let Some(member) = reader.member(&mut object, &["results", "truncated"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            results: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("results")),
+            },
+            truncated: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9021,6 +12412,82 @@ impl structure::Structure for GuardrailChecksSensitiveInformationResultEntry {
     }
 }
 
+impl json::WriteJson for GuardrailChecksSensitiveInformationResultEntry {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.encode_required::<Float, _>(&mut object, "confidenceScore", &self.confidence_score);
+        writer.required(&mut object, "beginOffset", &self.begin_offset);
+        writer.required(&mut object, "endOffset", &self.end_offset);
+        writer.required(&mut object, "messageIndex", &self.message_index);
+        writer.required(&mut object, "contentIndex", &self.content_index);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationResultEntry {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailChecksSensitiveInformationEntityType>,
+            Option<f64>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailChecksSensitiveInformationResultEntry")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "type",
+                "confidenceScore",
+                "beginOffset",
+                "endOffset",
+                "messageIndex",
+                "contentIndex",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            confidence_score: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("confidenceScore")),
+            },
+            begin_offset: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("beginOffset")),
+            },
+            end_offset: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("endOffset")),
+            },
+            message_index: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("messageIndex")),
+            },
+            content_index: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("contentIndex")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksSensitiveInformationResultEntry {
     /// Creates a `GuardrailChecksSensitiveInformationResultEntry` from its required members; optional members start unset.
     pub fn new(
@@ -9111,6 +12578,35 @@ impl structure::Structure for GuardrailChecksSensitiveInformationUsage {
     }
 }
 
+impl json::WriteJson for GuardrailChecksSensitiveInformationUsage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "textUnits", &self.text_units);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksSensitiveInformationUsage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<i32>,) = (None,);
+        let mut object = reader.structure("GuardrailChecksSensitiveInformationUsage")?;
+        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text_units: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("textUnits")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailChecksSensitiveInformationUsage {
     /// Creates a `GuardrailChecksSensitiveInformationUsage` from its required members; optional members start unset.
     pub fn new(text_units: i32) -> Self {
@@ -9180,6 +12676,39 @@ impl structure::Structure for GuardrailChecksUsageResults {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailChecksUsageResults {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "contentFilter", &self.content_filter);
+        writer.optional(&mut object, "promptAttack", &self.prompt_attack);
+        writer.optional(&mut object, "sensitiveInformation", &self.sensitive_information);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailChecksUsageResults {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            content_filter: None,
+            prompt_attack: None,
+            sensitive_information: None,
+        };
+        let mut object = reader.structure("GuardrailChecksUsageResults")?;
+        while let Some(member) =
+            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
+        {
+            match member {
+                0 => reader.optional(&mut value.content_filter),
+                1 => reader.optional(&mut value.prompt_attack),
+                2 => reader.optional(&mut value.sensitive_information),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -9278,6 +12807,37 @@ impl structure::Structure for GuardrailConfiguration {
     }
 }
 
+impl json::WriteJson for GuardrailConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_identifier: None,
+            guardrail_version: None,
+            trace: None,
+        };
+        let mut object = reader.structure("GuardrailConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion", "trace"])? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_identifier),
+                1 => reader.optional(&mut value.guardrail_version),
+                2 => reader.optional(&mut value.trace),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailConfiguration {
     /// Creates a `GuardrailConfiguration` with every member unset.
     pub fn new() -> Self {
@@ -9361,6 +12921,43 @@ impl UnionVariants for GuardrailContentBlock {
             "image" => map.next_value::<Option<GuardrailImageBlock>>()?.map(Self::Image),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
+            let value = match member {
+                0 => reader.read::<Option<GuardrailTextBlock>>()?.map(Self::Text),
+                1 => reader.read::<Option<GuardrailImageBlock>>()?.map(Self::Image),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9469,6 +13066,62 @@ impl structure::Structure for GuardrailContentFilter {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "confidence", &self.confidence);
+        writer.optional(&mut object, "filterStrength", &self.filter_strength);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContentFilterType>,
+            Option<GuardrailContentFilterConfidence>,
+            Option<GuardrailContentFilterStrength>,
+            Option<GuardrailContentPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailContentFilter")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["type", "confidence", "filterStrength", "action", "detected"],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            confidence: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("confidence")),
+            },
+            filter_strength: read.2,
+            action: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailContentFilter {
     /// Creates a `GuardrailContentFilter` from its required members; optional members start unset.
     pub fn new(
@@ -9571,6 +13224,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFilterConfidence {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilterConfidence {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterConfidence {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentFilterStrength` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9637,6 +13302,18 @@ impl serde::Serialize for GuardrailContentFilterStrength {
 impl<'de> serde::Deserialize<'de> for GuardrailContentFilterStrength {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailContentFilterStrength {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterStrength {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -9718,6 +13395,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentFilterType {
     }
 }
 
+impl json::WriteJson for GuardrailContentFilterType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentFilterType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentPolicyAction` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9779,6 +13468,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAction {
     }
 }
 
+impl json::WriteJson for GuardrailContentPolicyAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentPolicyAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContentPolicyAssessment.html)
@@ -9820,6 +13521,35 @@ impl structure::Structure for GuardrailContentPolicyAssessment {
                 None => return Err(structure::missing("filters")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContentPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "filters", &self.filters);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContentPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
+        let mut object = reader.structure("GuardrailContentPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["filters"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            filters: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("filters")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -9901,6 +13631,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContentQualifier {
     }
 }
 
+impl json::WriteJson for GuardrailContentQualifier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentQualifier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContentSource` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -9959,6 +13701,18 @@ impl serde::Serialize for GuardrailContentSource {
 impl<'de> serde::Deserialize<'de> for GuardrailContentSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailContentSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContentSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -10043,6 +13797,62 @@ impl structure::Structure for GuardrailContextualGroundingFilter {
             },
             detected: read.4,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailContextualGroundingFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.encode_required::<Float, _>(&mut object, "threshold", &self.threshold);
+        writer.encode_required::<Float, _>(&mut object, "score", &self.score);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailContextualGroundingFilterType>,
+            Option<f64>,
+            Option<f64>,
+            Option<GuardrailContextualGroundingPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailContextualGroundingFilter")?;
+        while let Some(member) = reader.member(&mut object, &["type", "threshold", "score", "action", "detected"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.decode_required::<Float, _>(&mut read.1),
+                2 => reader.decode_required::<Float, _>(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            threshold: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("threshold")),
+            },
+            score: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("score")),
+            },
+            action: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10144,6 +13954,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilterType {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingFilterType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingFilterType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContextualGroundingPolicyAction` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -10205,6 +14027,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAction {
     }
 }
 
+impl json::WriteJson for GuardrailContextualGroundingPolicyAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingPolicyAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailContextualGroundingPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContextualGroundingPolicyAssessment.html)
@@ -10245,6 +14079,29 @@ impl structure::Structure for GuardrailContextualGroundingPolicyAssessment {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailContextualGroundingPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "filters", &self.filters);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailContextualGroundingPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { filters: None };
+        let mut object = reader.structure("GuardrailContextualGroundingPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["filters"])? {
+            match member {
+                0 => reader.optional(&mut value.filters),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -10320,6 +14177,43 @@ impl UnionVariants for GuardrailConverseContentBlock {
                 .map(Self::Image),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GuardrailConverseContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConverseContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailConverseContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
+            let value = match member {
+                0 => reader.read::<Option<GuardrailConverseTextBlock>>()?.map(Self::Text),
+                1 => reader.read::<Option<GuardrailConverseImageBlock>>()?.map(Self::Image),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailConverseContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailConverseContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10410,6 +14304,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailConverseContentQualifier {
     }
 }
 
+impl json::WriteJson for GuardrailConverseContentQualifier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailConverseContentQualifier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailConverseImageBlock` structure.
 ///
 /// Sensitive: redacted in `Debug`.
@@ -10464,6 +14370,44 @@ impl structure::Structure for GuardrailConverseImageBlock {
                 None => return Err(structure::missing("source")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailConverseImageBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.required(&mut object, "source", &self.source);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConverseImageBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<GuardrailConverseImageFormat>,
+            Option<GuardrailConverseImageSource>,
+        ) = (None, None);
+        let mut object = reader.structure("GuardrailConverseImageBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+            source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10559,6 +14503,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailConverseImageFormat {
     }
 }
 
+impl json::WriteJson for GuardrailConverseImageFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailConverseImageFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailConverseImageSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailConverseImageSource.html)
@@ -10601,6 +14557,41 @@ impl UnionVariants for GuardrailConverseImageSource {
                 .map(|value| Self::Bytes(value.0)),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GuardrailConverseImageSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConverseImageSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailConverseImageSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailConverseImageSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailConverseImageSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10677,6 +14668,38 @@ impl structure::Structure for GuardrailConverseTextBlock {
     }
 }
 
+impl json::WriteJson for GuardrailConverseTextBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.optional(&mut object, "qualifiers", &self.qualifiers);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailConverseTextBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
+        let mut object = reader.structure("GuardrailConverseTextBlock")?;
+        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            qualifiers: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailConverseTextBlock {
     /// Creates a `GuardrailConverseTextBlock` from its required members; optional members start unset.
     pub fn new(text: impl Into<String>) -> Self {
@@ -10746,6 +14769,34 @@ impl structure::Structure for GuardrailCoverage {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailCoverage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "textCharacters", &self.text_characters);
+        writer.optional(&mut object, "images", &self.images);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailCoverage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            text_characters: None,
+            images: None,
+        };
+        let mut object = reader.structure("GuardrailCoverage")?;
+        while let Some(member) = reader.member(&mut object, &["textCharacters", "images"])? {
+            match member {
+                0 => reader.optional(&mut value.text_characters),
+                1 => reader.optional(&mut value.images),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -10832,6 +14883,44 @@ impl structure::Structure for GuardrailCustomWord {
     }
 }
 
+impl json::WriteJson for GuardrailCustomWord {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "match", &self.r#match);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailCustomWord {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
+        let mut object = reader.structure("GuardrailCustomWord")?;
+        while let Some(member) = reader.member(&mut object, &["match", "action", "detected"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#match: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("match")),
+            },
+            action: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailCustomWord {
     /// Creates a `GuardrailCustomWord` from its required members; optional members start unset.
     pub fn new(r#match: impl Into<String>, action: impl Into<GuardrailWordPolicyAction>) -> Self {
@@ -10904,6 +14993,41 @@ impl structure::Structure for GuardrailImageBlock {
                 None => return Err(structure::missing("source")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailImageBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.required(&mut object, "source", &self.source);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailImageBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
+        let mut object = reader.structure("GuardrailImageBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+            source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -10984,6 +15108,34 @@ impl structure::Structure for GuardrailImageCoverage {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailImageCoverage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guarded", &self.guarded);
+        writer.optional(&mut object, "total", &self.total);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailImageCoverage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guarded: None,
+            total: None,
+        };
+        let mut object = reader.structure("GuardrailImageCoverage")?;
+        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
+            match member {
+                0 => reader.optional(&mut value.guarded),
+                1 => reader.optional(&mut value.total),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -11072,6 +15224,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailImageFormat {
     }
 }
 
+impl json::WriteJson for GuardrailImageFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailImageFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailImageSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailImageSource.html)
@@ -11114,6 +15278,41 @@ impl UnionVariants for GuardrailImageSource {
                 .map(|value| Self::Bytes(value.0)),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for GuardrailImageSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailImageSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("GuardrailImageSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("GuardrailImageSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("GuardrailImageSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11196,6 +15395,44 @@ impl structure::Structure for GuardrailInvocationMetrics {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailInvocationMetrics {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(
+            &mut object,
+            "guardrailProcessingLatency",
+            &self.guardrail_processing_latency,
+        );
+        writer.optional(&mut object, "usage", &self.usage);
+        writer.optional(&mut object, "guardrailCoverage", &self.guardrail_coverage);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailInvocationMetrics {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_processing_latency: None,
+            usage: None,
+            guardrail_coverage: None,
+        };
+        let mut object = reader.structure("GuardrailInvocationMetrics")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["guardrailProcessingLatency", "usage", "guardrailCoverage"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_processing_latency),
+                1 => reader.optional(&mut value.usage),
+                2 => reader.optional(&mut value.guardrail_coverage),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -11302,6 +15539,55 @@ impl structure::Structure for GuardrailManagedWord {
     }
 }
 
+impl json::WriteJson for GuardrailManagedWord {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "match", &self.r#match);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailManagedWord {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<GuardrailManagedWordType>,
+            Option<GuardrailWordPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GuardrailManagedWord")?;
+        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#match: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("match")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            action: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailManagedWord {
     /// Creates a `GuardrailManagedWord` from its required members; optional members start unset.
     pub fn new(
@@ -11385,6 +15671,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailManagedWordType {
     }
 }
 
+impl json::WriteJson for GuardrailManagedWordType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailManagedWordType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailOrigin` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11450,6 +15748,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailOrigin {
     }
 }
 
+impl json::WriteJson for GuardrailOrigin {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailOrigin {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailOutputContent` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailOutputContent.html)
@@ -11487,6 +15797,29 @@ impl structure::Structure for GuardrailOutputContent {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailOutputContent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "text", &self.text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailOutputContent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { text: None };
+        let mut object = reader.structure("GuardrailOutputContent")?;
+        while let Some(member) = reader.member(&mut object, &["text"])? {
+            match member {
+                0 => reader.optional(&mut value.text),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -11569,6 +15902,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailOutputScope {
     }
 }
 
+impl json::WriteJson for GuardrailOutputScope {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailOutputScope {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailOwnership` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11627,6 +15972,18 @@ impl serde::Serialize for GuardrailOwnership {
 impl<'de> serde::Deserialize<'de> for GuardrailOwnership {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailOwnership {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailOwnership {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -11700,6 +16057,55 @@ impl structure::Structure for GuardrailPiiEntityFilter {
             },
             detected: read.3,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailPiiEntityFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "match", &self.r#match);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailPiiEntityFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<GuardrailPiiEntityType>,
+            Option<GuardrailSensitiveInformationPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GuardrailPiiEntityFilter")?;
+        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#match: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("match")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            action: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -11938,6 +16344,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityType {
     }
 }
 
+impl json::WriteJson for GuardrailPiiEntityType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailPiiEntityType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailRegexFilter` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailRegexFilter.html)
@@ -12019,6 +16437,53 @@ impl structure::Structure for GuardrailRegexFilter {
             },
             detected: read.4,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailRegexFilter {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "name", &self.name);
+        writer.optional(&mut object, "match", &self.r#match);
+        writer.optional(&mut object, "regex", &self.regex);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailRegexFilter {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<GuardrailSensitiveInformationPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("GuardrailRegexFilter")?;
+        while let Some(member) = reader.member(&mut object, &["name", "match", "regex", "action", "detected"])? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: read.0,
+            r#match: read.1,
+            regex: read.2,
+            action: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12128,6 +16593,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAction 
     }
 }
 
+impl json::WriteJson for GuardrailSensitiveInformationPolicyAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailSensitiveInformationPolicyAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailSensitiveInformationPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailSensitiveInformationPolicyAssessment.html)
@@ -12177,6 +16654,41 @@ impl structure::Structure for GuardrailSensitiveInformationPolicyAssessment {
                 None => return Err(structure::missing("regexes")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailSensitiveInformationPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "piiEntities", &self.pii_entities);
+        writer.required(&mut object, "regexes", &self.regexes);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailSensitiveInformationPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
+        let mut object = reader.structure("GuardrailSensitiveInformationPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["piiEntities", "regexes"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            pii_entities: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("piiEntities")),
+            },
+            regexes: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("regexes")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12263,6 +16775,48 @@ impl structure::Structure for GuardrailStreamConfiguration {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailStreamConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.optional(&mut object, "streamProcessingMode", &self.stream_processing_mode);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailStreamConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guardrail_identifier: None,
+            guardrail_version: None,
+            trace: None,
+            stream_processing_mode: None,
+        };
+        let mut object = reader.structure("GuardrailStreamConfiguration")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "guardrailIdentifier",
+                "guardrailVersion",
+                "trace",
+                "streamProcessingMode",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.guardrail_identifier),
+                1 => reader.optional(&mut value.guardrail_version),
+                2 => reader.optional(&mut value.trace),
+                3 => reader.optional(&mut value.stream_processing_mode),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -12376,6 +16930,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailStreamProcessingMode {
     }
 }
 
+impl json::WriteJson for GuardrailStreamProcessingMode {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailStreamProcessingMode {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailTextBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTextBlock.html)
@@ -12425,6 +16991,38 @@ impl structure::Structure for GuardrailTextBlock {
             },
             qualifiers: read.1,
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTextBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.optional(&mut object, "qualifiers", &self.qualifiers);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTextBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
+        let mut object = reader.structure("GuardrailTextBlock")?;
+        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            qualifiers: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12497,6 +17095,34 @@ impl structure::Structure for GuardrailTextCharactersCoverage {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailTextCharactersCoverage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "guarded", &self.guarded);
+        writer.optional(&mut object, "total", &self.total);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTextCharactersCoverage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            guarded: None,
+            total: None,
+        };
+        let mut object = reader.structure("GuardrailTextCharactersCoverage")?;
+        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
+            match member {
+                0 => reader.optional(&mut value.guarded),
+                1 => reader.optional(&mut value.total),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -12596,6 +17222,55 @@ impl structure::Structure for GuardrailTopic {
     }
 }
 
+impl json::WriteJson for GuardrailTopic {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "action", &self.action);
+        writer.optional(&mut object, "detected", &self.detected);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopic {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<GuardrailTopicType>,
+            Option<GuardrailTopicPolicyAction>,
+            Option<bool>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("GuardrailTopic")?;
+        while let Some(member) = reader.member(&mut object, &["name", "type", "action", "detected"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            r#type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            action: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("action")),
+            },
+            detected: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailTopic {
     /// Creates a `GuardrailTopic` from its required members; optional members start unset.
     pub fn new(
@@ -12683,6 +17358,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAction {
     }
 }
 
+impl json::WriteJson for GuardrailTopicPolicyAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTopicPolicyAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailTopicPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailTopicPolicyAssessment.html)
@@ -12724,6 +17411,35 @@ impl structure::Structure for GuardrailTopicPolicyAssessment {
                 None => return Err(structure::missing("topics")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailTopicPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "topics", &self.topics);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTopicPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
+        let mut object = reader.structure("GuardrailTopicPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["topics"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            topics: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("topics")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -12795,6 +17511,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailTopicType {
     }
 }
 
+impl json::WriteJson for GuardrailTopicType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTopicType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailTrace` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -12857,6 +17585,18 @@ impl serde::Serialize for GuardrailTrace {
 impl<'de> serde::Deserialize<'de> for GuardrailTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for GuardrailTrace {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailTrace {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -12926,6 +17666,43 @@ impl structure::Structure for GuardrailTraceAssessment {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for GuardrailTraceAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "modelOutput", &self.model_output);
+        writer.optional(&mut object, "inputAssessment", &self.input_assessment);
+        writer.optional(&mut object, "outputAssessments", &self.output_assessments);
+        writer.optional(&mut object, "actionReason", &self.action_reason);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailTraceAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            model_output: None,
+            input_assessment: None,
+            output_assessments: None,
+            action_reason: None,
+        };
+        let mut object = reader.structure("GuardrailTraceAssessment")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["modelOutput", "inputAssessment", "outputAssessments", "actionReason"],
+        )? {
+            match member {
+                0 => reader.optional(&mut value.model_output),
+                1 => reader.optional(&mut value.input_assessment),
+                2 => reader.optional(&mut value.output_assessments),
+                3 => reader.optional(&mut value.action_reason),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -13115,6 +17892,117 @@ impl structure::Structure for GuardrailUsage {
     }
 }
 
+impl json::WriteJson for GuardrailUsage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "topicPolicyUnits", &self.topic_policy_units);
+        writer.required(&mut object, "contentPolicyUnits", &self.content_policy_units);
+        writer.required(&mut object, "wordPolicyUnits", &self.word_policy_units);
+        writer.required(
+            &mut object,
+            "sensitiveInformationPolicyUnits",
+            &self.sensitive_information_policy_units,
+        );
+        writer.required(
+            &mut object,
+            "sensitiveInformationPolicyFreeUnits",
+            &self.sensitive_information_policy_free_units,
+        );
+        writer.required(
+            &mut object,
+            "contextualGroundingPolicyUnits",
+            &self.contextual_grounding_policy_units,
+        );
+        writer.optional(&mut object, "contentPolicyImageUnits", &self.content_policy_image_units);
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicyUnits",
+            &self.automated_reasoning_policy_units,
+        );
+        writer.optional(
+            &mut object,
+            "automatedReasoningPolicies",
+            &self.automated_reasoning_policies,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailUsage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+        ) = (None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("GuardrailUsage")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "topicPolicyUnits",
+                "contentPolicyUnits",
+                "wordPolicyUnits",
+                "sensitiveInformationPolicyUnits",
+                "sensitiveInformationPolicyFreeUnits",
+                "contextualGroundingPolicyUnits",
+                "contentPolicyImageUnits",
+                "automatedReasoningPolicyUnits",
+                "automatedReasoningPolicies",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.required(&mut read.4),
+                5 => reader.required(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            topic_policy_units: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("topicPolicyUnits")),
+            },
+            content_policy_units: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("contentPolicyUnits")),
+            },
+            word_policy_units: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("wordPolicyUnits")),
+            },
+            sensitive_information_policy_units: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("sensitiveInformationPolicyUnits")),
+            },
+            sensitive_information_policy_free_units: match read.4 {
+                Some(value) => value,
+                None => return Err(json::missing("sensitiveInformationPolicyFreeUnits")),
+            },
+            contextual_grounding_policy_units: match read.5 {
+                Some(value) => value,
+                None => return Err(json::missing("contextualGroundingPolicyUnits")),
+            },
+            content_policy_image_units: read.6,
+            automated_reasoning_policy_units: read.7,
+            automated_reasoning_policies: read.8,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl GuardrailUsage {
     /// Creates a `GuardrailUsage` from its required members; optional members start unset.
     pub fn new(
@@ -13222,6 +18110,18 @@ impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAction {
     }
 }
 
+impl json::WriteJson for GuardrailWordPolicyAction {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for GuardrailWordPolicyAction {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `GuardrailWordPolicyAssessment` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailWordPolicyAssessment.html)
@@ -13271,6 +18171,41 @@ impl structure::Structure for GuardrailWordPolicyAssessment {
                 None => return Err(structure::missing("managedWordLists")),
             },
         })
+    }
+}
+
+impl json::WriteJson for GuardrailWordPolicyAssessment {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "customWords", &self.custom_words);
+        writer.required(&mut object, "managedWordLists", &self.managed_word_lists);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for GuardrailWordPolicyAssessment {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
+        let mut object = reader.structure("GuardrailWordPolicyAssessment")?;
+        while let Some(member) = reader.member(&mut object, &["customWords", "managedWordLists"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            custom_words: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("customWords")),
+            },
+            managed_word_lists: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("managedWordLists")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13347,6 +18282,44 @@ impl structure::Structure for ImageBlock {
             },
             error: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ImageBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.required(&mut object, "source", &self.source);
+        writer.optional(&mut object, "error", &self.error);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImageBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
+        let mut object = reader.structure("ImageBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+            source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+            error: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13439,6 +18412,34 @@ impl structure::Structure for ImageBlockDelta {
     }
 }
 
+impl json::WriteJson for ImageBlockDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "source", &self.source);
+        writer.optional(&mut object, "error", &self.error);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImageBlockDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            source: None,
+            error: None,
+        };
+        let mut object = reader.structure("ImageBlockDelta")?;
+        while let Some(member) = reader.member(&mut object, &["source", "error"])? {
+            match member {
+                0 => reader.optional(&mut value.source),
+                1 => reader.optional(&mut value.error),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ImageBlockDelta {
     /// Creates a `ImageBlockDelta` with every member unset.
     pub fn new() -> Self {
@@ -13517,6 +18518,35 @@ impl structure::Structure for ImageBlockStart {
                 None => return Err(structure::missing("format")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ImageBlockStart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImageBlockStart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ImageFormat>,) = (None,);
+        let mut object = reader.structure("ImageBlockStart")?;
+        while let Some(member) = reader.member(&mut object, &["format"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13600,6 +18630,18 @@ impl<'de> serde::Deserialize<'de> for ImageFormat {
     }
 }
 
+impl json::WriteJson for ImageFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ImageFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ImageSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageSource.html)
@@ -13646,6 +18688,43 @@ impl UnionVariants for ImageSource {
             "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ImageSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::S3Location(value) => writer.required(&mut object, "s3Location", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ImageSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ImageSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ImageSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ImageSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -13741,6 +18820,40 @@ impl structure::Structure for InferenceConfiguration {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for InferenceConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "maxTokens", &self.max_tokens);
+        writer.encode_optional::<Float, _>(&mut object, "temperature", &self.temperature);
+        writer.encode_optional::<Float, _>(&mut object, "topP", &self.top_p);
+        writer.optional(&mut object, "stopSequences", &self.stop_sequences);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InferenceConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            stop_sequences: None,
+        };
+        let mut object = reader.structure("InferenceConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["maxTokens", "temperature", "topP", "stopSequences"])? {
+            match member {
+                0 => reader.optional(&mut value.max_tokens),
+                1 => reader.decode_optional::<Float, _>(&mut value.temperature),
+                2 => reader.decode_optional::<Float, _>(&mut value.top_p),
+                3 => reader.optional(&mut value.stop_sequences),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -13853,6 +18966,41 @@ impl structure::Structure for InvokeGuardrailChecksRequest {
     }
 }
 
+impl json::WriteJson for InvokeGuardrailChecksRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "messages", &self.messages);
+        writer.required(&mut object, "checks", &self.checks);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeGuardrailChecksRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
+        let mut object = reader.structure("InvokeGuardrailChecksRequest")?;
+        while let Some(member) = reader.member(&mut object, &["messages", "checks"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            messages: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("messages")),
+            },
+            checks: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("checks")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InvokeGuardrailChecksRequest {
     /// Creates a `InvokeGuardrailChecksRequest` from its required members; optional members start unset.
     pub fn new(messages: impl Into<Vec<GuardrailChecksMessage>>, checks: impl Into<GuardrailChecksConfig>) -> Self {
@@ -13929,6 +19077,41 @@ impl structure::Structure for InvokeGuardrailChecksResponse {
                 None => return Err(structure::missing("usage")),
             },
         })
+    }
+}
+
+impl json::WriteJson for InvokeGuardrailChecksResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "results", &self.results);
+        writer.required(&mut object, "usage", &self.usage);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeGuardrailChecksResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
+        let mut object = reader.structure("InvokeGuardrailChecksResponse")?;
+        while let Some(member) = reader.member(&mut object, &["results", "usage"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            results: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("results")),
+            },
+            usage: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("usage")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14077,6 +19260,91 @@ impl structure::Structure for InvokeModelRequest {
             service_tier: read.8,
             request_metadata: read.9,
         })
+    }
+}
+
+impl json::WriteJson for InvokeModelRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Base64, _>(&mut object, "body", &self.body);
+        writer.optional(&mut object, "contentType", &self.content_type);
+        writer.optional(&mut object, "accept", &self.accept);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.optional(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(
+            &mut object,
+            "performanceConfigLatency",
+            &self.performance_config_latency,
+        );
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.optional(&mut object, "requestMetadata", &self.request_metadata);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Trace>,
+            Option<String>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("InvokeModelRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "body",
+                "contentType",
+                "accept",
+                "modelId",
+                "trace",
+                "guardrailIdentifier",
+                "guardrailVersion",
+                "performanceConfigLatency",
+                "serviceTier",
+                "requestMetadata",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Base64, _>(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            body: read.0,
+            content_type: read.1,
+            accept: read.2,
+            model_id: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            trace: read.4,
+            guardrail_identifier: read.5,
+            guardrail_version: read.6,
+            performance_config_latency: read.7,
+            service_tier: read.8,
+            request_metadata: read.9,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14273,6 +19541,59 @@ impl structure::Structure for InvokeModelResponse {
     }
 }
 
+impl json::WriteJson for InvokeModelResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "body", &self.body);
+        writer.required(&mut object, "contentType", &self.content_type);
+        writer.optional(
+            &mut object,
+            "performanceConfigLatency",
+            &self.performance_config_latency,
+        );
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("InvokeModelResponse")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &["body", "contentType", "performanceConfigLatency", "serviceTier"],
+        )? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            body: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("body")),
+            },
+            content_type: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("contentType")),
+            },
+            performance_config_latency: read.2,
+            service_tier: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InvokeModelResponse {
     /// Creates a `InvokeModelResponse` from its required members; optional members start unset.
     pub fn new(body: impl Into<Blob>, content_type: impl Into<String>) -> Self {
@@ -14364,6 +19685,35 @@ impl structure::Structure for InvokeModelTokensRequest {
     }
 }
 
+impl json::WriteJson for InvokeModelTokensRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_required::<Base64, _>(&mut object, "body", &self.body);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelTokensRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Blob>,) = (None,);
+        let mut object = reader.structure("InvokeModelTokensRequest")?;
+        while let Some(member) = reader.member(&mut object, &["body"])? {
+            match member {
+                0 => reader.decode_required::<Base64, _>(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            body: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("body")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InvokeModelTokensRequest {
     /// Creates a `InvokeModelTokensRequest` from its required members; optional members start unset.
     pub fn new(body: impl Into<Blob>) -> Self {
@@ -14432,6 +19782,35 @@ impl structure::Structure for InvokeModelWithBidirectionalStreamRequest {
     }
 }
 
+impl json::WriteJson for InvokeModelWithBidirectionalStreamRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithBidirectionalStreamRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("InvokeModelWithBidirectionalStreamRequest")?;
+        while let Some(member) = reader.member(&mut object, &["modelId"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            model_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InvokeModelWithBidirectionalStreamRequest {
     /// Creates a `InvokeModelWithBidirectionalStreamRequest` from its required members; optional members start unset.
     pub fn new(model_id: impl Into<String>) -> Self {
@@ -14482,6 +19861,27 @@ impl structure::Structure for InvokeModelWithBidirectionalStreamResponse {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for InvokeModelWithBidirectionalStreamResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let object = writer.begin_object();
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithBidirectionalStreamResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let value = Self {};
+        let mut object = reader.structure("InvokeModelWithBidirectionalStreamResponse")?;
+        while let Some(member) = reader.member(&mut object, &[])? {
+            match member {
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -14623,6 +20023,91 @@ impl structure::Structure for InvokeModelWithResponseStreamRequest {
             service_tier: read.8,
             request_metadata: read.9,
         })
+    }
+}
+
+impl json::WriteJson for InvokeModelWithResponseStreamRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Base64, _>(&mut object, "body", &self.body);
+        writer.optional(&mut object, "contentType", &self.content_type);
+        writer.optional(&mut object, "accept", &self.accept);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.optional(&mut object, "trace", &self.trace);
+        writer.optional(&mut object, "guardrailIdentifier", &self.guardrail_identifier);
+        writer.optional(&mut object, "guardrailVersion", &self.guardrail_version);
+        writer.optional(
+            &mut object,
+            "performanceConfigLatency",
+            &self.performance_config_latency,
+        );
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.optional(&mut object, "requestMetadata", &self.request_metadata);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithResponseStreamRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<Blob>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<Trace>,
+            Option<String>,
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+            Option<String>,
+        ) = (None, None, None, None, None, None, None, None, None, None);
+        let mut object = reader.structure("InvokeModelWithResponseStreamRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "body",
+                "contentType",
+                "accept",
+                "modelId",
+                "trace",
+                "guardrailIdentifier",
+                "guardrailVersion",
+                "performanceConfigLatency",
+                "serviceTier",
+                "requestMetadata",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Base64, _>(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                6 => reader.optional(&mut read.6),
+                7 => reader.optional(&mut read.7),
+                8 => reader.optional(&mut read.8),
+                9 => reader.optional(&mut read.9),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            body: read.0,
+            content_type: read.1,
+            accept: read.2,
+            model_id: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            trace: read.4,
+            guardrail_identifier: read.5,
+            guardrail_version: read.6,
+            performance_config_latency: read.7,
+            service_tier: read.8,
+            request_metadata: read.9,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -14810,6 +20295,51 @@ impl structure::Structure for InvokeModelWithResponseStreamResponse {
     }
 }
 
+impl json::WriteJson for InvokeModelWithResponseStreamResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "contentType", &self.content_type);
+        writer.optional(
+            &mut object,
+            "performanceConfigLatency",
+            &self.performance_config_latency,
+        );
+        writer.optional(&mut object, "serviceTier", &self.service_tier);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for InvokeModelWithResponseStreamResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<PerformanceConfigLatency>,
+            Option<ServiceTierType>,
+        ) = (None, None, None);
+        let mut object = reader.structure("InvokeModelWithResponseStreamResponse")?;
+        while let Some(member) =
+            reader.member(&mut object, &["contentType", "performanceConfigLatency", "serviceTier"])?
+        {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            content_type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("contentType")),
+            },
+            performance_config_latency: read.1,
+            service_tier: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl InvokeModelWithResponseStreamResponse {
     /// Creates a `InvokeModelWithResponseStreamResponse` from its required members; optional members start unset.
     pub fn new(content_type: impl Into<String>) -> Self {
@@ -14898,6 +20428,41 @@ impl structure::Structure for JsonSchemaDefinition {
             name: read.1,
             description: read.2,
         })
+    }
+}
+
+impl json::WriteJson for JsonSchemaDefinition {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "schema", &self.schema);
+        writer.optional(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for JsonSchemaDefinition {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut object = reader.structure("JsonSchemaDefinition")?;
+        while let Some(member) = reader.member(&mut object, &["schema", "name", "description"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            schema: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("schema")),
+            },
+            name: read.1,
+            description: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15026,6 +20591,60 @@ impl structure::Structure for ListAsyncInvokesRequest {
     }
 }
 
+impl json::WriteJson for ListAsyncInvokesRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Rfc3339, _>(&mut object, "submitTimeAfter", &self.submit_time_after);
+        writer.encode_optional::<Rfc3339, _>(&mut object, "submitTimeBefore", &self.submit_time_before);
+        writer.optional(&mut object, "statusEquals", &self.status_equals);
+        writer.optional(&mut object, "maxResults", &self.max_results);
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "sortBy", &self.sort_by);
+        writer.optional(&mut object, "sortOrder", &self.sort_order);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAsyncInvokesRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            submit_time_after: None,
+            submit_time_before: None,
+            status_equals: None,
+            max_results: None,
+            next_token: None,
+            sort_by: None,
+            sort_order: None,
+        };
+        let mut object = reader.structure("ListAsyncInvokesRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "submitTimeAfter",
+                "submitTimeBefore",
+                "statusEquals",
+                "maxResults",
+                "nextToken",
+                "sortBy",
+                "sortOrder",
+            ],
+        )? {
+            match member {
+                0 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_after),
+                1 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_before),
+                2 => reader.optional(&mut value.status_equals),
+                3 => reader.optional(&mut value.max_results),
+                4 => reader.optional(&mut value.next_token),
+                5 => reader.optional(&mut value.sort_by),
+                6 => reader.optional(&mut value.sort_order),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListAsyncInvokesRequest {
     /// Creates a `ListAsyncInvokesRequest` with every member unset.
     pub fn new() -> Self {
@@ -15142,6 +20761,34 @@ impl structure::Structure for ListAsyncInvokesResponse {
     }
 }
 
+impl json::WriteJson for ListAsyncInvokesResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "nextToken", &self.next_token);
+        writer.optional(&mut object, "asyncInvokeSummaries", &self.async_invoke_summaries);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ListAsyncInvokesResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            next_token: None,
+            async_invoke_summaries: None,
+        };
+        let mut object = reader.structure("ListAsyncInvokesResponse")?;
+        while let Some(member) = reader.member(&mut object, &["nextToken", "asyncInvokeSummaries"])? {
+            match member {
+                0 => reader.optional(&mut value.next_token),
+                1 => reader.optional(&mut value.async_invoke_summaries),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ListAsyncInvokesResponse {
     /// Creates a `ListAsyncInvokesResponse` with every member unset.
     pub fn new() -> Self {
@@ -15230,6 +20877,41 @@ impl structure::Structure for Message {
     }
 }
 
+impl json::WriteJson for Message {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "role", &self.role);
+        writer.required(&mut object, "content", &self.content);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Message {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
+        let mut object = reader.structure("Message")?;
+        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            role: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("role")),
+            },
+            content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Message {
     /// Creates a `Message` from its required members; optional members start unset.
     pub fn new(role: impl Into<ConversationRole>, content: impl Into<Vec<ContentBlock>>) -> Self {
@@ -15296,6 +20978,35 @@ impl structure::Structure for MessageStartEvent {
     }
 }
 
+impl json::WriteJson for MessageStartEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "role", &self.role);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MessageStartEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ConversationRole>,) = (None,);
+        let mut object = reader.structure("MessageStartEvent")?;
+        while let Some(member) = reader.member(&mut object, &["role"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            role: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("role")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl MessageStartEvent {
     /// Creates a `MessageStartEvent` from its required members; optional members start unset.
     pub fn new(role: impl Into<ConversationRole>) -> Self {
@@ -15358,6 +21069,42 @@ impl structure::Structure for MessageStopEvent {
             },
             additional_model_response_fields: read.1,
         })
+    }
+}
+
+impl json::WriteJson for MessageStopEvent {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "stopReason", &self.stop_reason);
+        writer.optional(
+            &mut object,
+            "additionalModelResponseFields",
+            &self.additional_model_response_fields,
+        );
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for MessageStopEvent {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<StopReason>, Option<Document>) = (None, None);
+        let mut object = reader.structure("MessageStopEvent")?;
+        while let Some(member) = reader.member(&mut object, &["stopReason", "additionalModelResponseFields"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            stop_reason: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("stopReason")),
+            },
+            additional_model_response_fields: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15433,6 +21180,34 @@ impl structure::Structure for OutputConfig {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for OutputConfig {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "textFormat", &self.text_format);
+        writer.optional(&mut object, "effort", &self.effort);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for OutputConfig {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            text_format: None,
+            effort: None,
+        };
+        let mut object = reader.structure("OutputConfig")?;
+        while let Some(member) = reader.member(&mut object, &["textFormat", "effort"])? {
+            match member {
+                0 => reader.optional(&mut value.text_format),
+                1 => reader.optional(&mut value.effort),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -15517,6 +21292,41 @@ impl structure::Structure for OutputFormat {
     }
 }
 
+impl json::WriteJson for OutputFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.required(&mut object, "structure", &self.structure);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for OutputFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
+        let mut object = reader.structure("OutputFormat")?;
+        while let Some(member) = reader.member(&mut object, &["type", "structure"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+            structure: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("structure")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl OutputFormat {
     /// Creates a `OutputFormat` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<OutputFormatType>, structure: impl Into<OutputFormatStructure>) -> Self {
@@ -15580,6 +21390,41 @@ impl UnionVariants for OutputFormatStructure {
             "jsonSchema" => map.next_value::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for OutputFormatStructure {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::JsonSchema(value) => writer.required(&mut object, "jsonSchema", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for OutputFormatStructure {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("OutputFormatStructure")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["jsonSchema"])? {
+            let value = match member {
+                0 => reader.read::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("OutputFormatStructure", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("OutputFormatStructure", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -15653,6 +21498,18 @@ impl<'de> serde::Deserialize<'de> for OutputFormatType {
     }
 }
 
+impl json::WriteJson for OutputFormatType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for OutputFormatType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `PayloadPart` event.
 ///
 /// Sensitive: redacted in `Debug`.
@@ -15692,6 +21549,29 @@ impl structure::Structure for PayloadPart {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PayloadPart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.encode_optional::<Base64, _>(&mut object, "bytes", &self.bytes);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PayloadPart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { bytes: None };
+        let mut object = reader.structure("PayloadPart")?;
+        while let Some(member) = reader.member(&mut object, &["bytes"])? {
+            match member {
+                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -15787,6 +21667,18 @@ impl<'de> serde::Deserialize<'de> for PerformanceConfigLatency {
     }
 }
 
+impl json::WriteJson for PerformanceConfigLatency {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for PerformanceConfigLatency {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `PerformanceConfiguration` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_PerformanceConfiguration.html)
@@ -15824,6 +21716,29 @@ impl structure::Structure for PerformanceConfiguration {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PerformanceConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "latency", &self.latency);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PerformanceConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { latency: None };
+        let mut object = reader.structure("PerformanceConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["latency"])? {
+            match member {
+                0 => reader.optional(&mut value.latency),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -15883,6 +21798,29 @@ impl structure::Structure for PromptRouterTrace {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for PromptRouterTrace {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "invokedModelId", &self.invoked_model_id);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PromptRouterTrace {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self { invoked_model_id: None };
+        let mut object = reader.structure("PromptRouterTrace")?;
+        while let Some(member) = reader.member(&mut object, &["invokedModelId"])? {
+            match member {
+                0 => reader.optional(&mut value.invoked_model_id),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -15952,6 +21890,41 @@ impl UnionVariants for PromptVariableValues {
     }
 }
 
+impl json::WriteJson for PromptVariableValues {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for PromptVariableValues {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("PromptVariableValues")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("PromptVariableValues", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("PromptVariableValues", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for PromptVariableValues {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16004,6 +21977,43 @@ impl UnionVariants for ReasoningContentBlock {
                 .map(|value| Self::RedactedContent(value.0)),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for ReasoningContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::ReasoningText(value) => writer.required(&mut object, "reasoningText", value),
+            Self::RedactedContent(value) => writer.encode_required::<Base64, _>(&mut object, "redactedContent", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ReasoningContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ReasoningContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["reasoningText", "redactedContent"])? {
+            let value = match member {
+                0 => reader.read::<Option<ReasoningTextBlock>>()?.map(Self::ReasoningText),
+                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ReasoningContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ReasoningContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16076,6 +22086,45 @@ impl UnionVariants for ReasoningContentBlockDelta {
     }
 }
 
+impl json::WriteJson for ReasoningContentBlockDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::RedactedContent(value) => writer.encode_required::<Base64, _>(&mut object, "redactedContent", value),
+            Self::Signature(value) => writer.required(&mut object, "signature", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ReasoningContentBlockDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ReasoningContentBlockDelta")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text", "redactedContent", "signature"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
+                2 => reader.read::<Option<String>>()?.map(Self::Signature),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ReasoningContentBlockDelta", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ReasoningContentBlockDelta", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl std::fmt::Debug for ReasoningContentBlockDelta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -16141,6 +22190,38 @@ impl structure::Structure for ReasoningTextBlock {
             },
             signature: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ReasoningTextBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.optional(&mut object, "signature", &self.signature);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ReasoningTextBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("ReasoningTextBlock")?;
+        while let Some(member) = reader.member(&mut object, &["text", "signature"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+            signature: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16221,6 +22302,38 @@ impl structure::Structure for S3Location {
             },
             bucket_owner: read.1,
         })
+    }
+}
+
+impl json::WriteJson for S3Location {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "uri", &self.uri);
+        writer.optional(&mut object, "bucketOwner", &self.bucket_owner);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for S3Location {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("S3Location")?;
+        while let Some(member) = reader.member(&mut object, &["uri", "bucketOwner"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            uri: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("uri")),
+            },
+            bucket_owner: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16326,6 +22439,55 @@ impl structure::Structure for SearchResultBlock {
     }
 }
 
+impl json::WriteJson for SearchResultBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "source", &self.source);
+        writer.required(&mut object, "title", &self.title);
+        writer.required(&mut object, "content", &self.content);
+        writer.optional(&mut object, "citations", &self.citations);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SearchResultBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Vec<SearchResultContentBlock>>,
+            Option<CitationsConfig>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("SearchResultBlock")?;
+        while let Some(member) = reader.member(&mut object, &["source", "title", "content", "citations"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            source: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+            title: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("title")),
+            },
+            content: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+            citations: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl SearchResultBlock {
     /// Creates a `SearchResultBlock` from its required members; optional members start unset.
     pub fn new(
@@ -16393,6 +22555,35 @@ impl structure::Structure for SearchResultContentBlock {
                 None => return Err(structure::missing("text")),
             },
         })
+    }
+}
+
+impl json::WriteJson for SearchResultContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "text", &self.text);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SearchResultContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("SearchResultContentBlock")?;
+        while let Some(member) = reader.member(&mut object, &["text"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            text: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("text")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16465,6 +22656,37 @@ impl structure::Structure for SearchResultLocation {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for SearchResultLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "searchResultIndex", &self.search_result_index);
+        writer.optional(&mut object, "start", &self.start);
+        writer.optional(&mut object, "end", &self.end);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SearchResultLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            search_result_index: None,
+            start: None,
+            end: None,
+        };
+        let mut object = reader.structure("SearchResultLocation")?;
+        while let Some(member) = reader.member(&mut object, &["searchResultIndex", "start", "end"])? {
+            match member {
+                0 => reader.optional(&mut value.search_result_index),
+                1 => reader.optional(&mut value.start),
+                2 => reader.optional(&mut value.end),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -16555,6 +22777,35 @@ impl structure::Structure for ServiceTier {
     }
 }
 
+impl json::WriteJson for ServiceTier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ServiceTier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ServiceTierType>,) = (None,);
+        let mut object = reader.structure("ServiceTier")?;
+        while let Some(member) = reader.member(&mut object, &["type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            r#type: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("type")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ServiceTier {
     /// Creates a `ServiceTier` from its required members; optional members start unset.
     pub fn new(r#type: impl Into<ServiceTierType>) -> Self {
@@ -16635,6 +22886,18 @@ impl<'de> serde::Deserialize<'de> for ServiceTierType {
     }
 }
 
+impl json::WriteJson for ServiceTierType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ServiceTierType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SortAsyncInvocationBy` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -16689,6 +22952,18 @@ impl serde::Serialize for SortAsyncInvocationBy {
 impl<'de> serde::Deserialize<'de> for SortAsyncInvocationBy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for SortAsyncInvocationBy {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortAsyncInvocationBy {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
@@ -16753,6 +23028,18 @@ impl<'de> serde::Deserialize<'de> for SortOrder {
     }
 }
 
+impl json::WriteJson for SortOrder {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for SortOrder {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SpecificToolChoice` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SpecificToolChoice.html)
@@ -16794,6 +23081,35 @@ impl structure::Structure for SpecificToolChoice {
                 None => return Err(structure::missing("name")),
             },
         })
+    }
+}
+
+impl json::WriteJson for SpecificToolChoice {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SpecificToolChoice {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("SpecificToolChoice")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -16894,6 +23210,68 @@ impl structure::Structure for StartAsyncInvokeRequest {
             },
             tags: read.4,
         })
+    }
+}
+
+impl json::WriteJson for StartAsyncInvokeRequest {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "clientRequestToken", &self.client_request_token);
+        writer.required(&mut object, "modelId", &self.model_id);
+        writer.required(&mut object, "modelInput", &self.model_input);
+        writer.required(&mut object, "outputDataConfig", &self.output_data_config);
+        writer.optional(&mut object, "tags", &self.tags);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAsyncInvokeRequest {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<String>,
+            Option<Document>,
+            Option<AsyncInvokeOutputDataConfig>,
+            Option<Vec<Tag>>,
+        ) = (None, None, None, None, None);
+        let mut object = reader.structure("StartAsyncInvokeRequest")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "clientRequestToken",
+                "modelId",
+                "modelInput",
+                "outputDataConfig",
+                "tags",
+            ],
+        )? {
+            match member {
+                0 => reader.optional(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.required(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            client_request_token: read.0,
+            model_id: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("modelId")),
+            },
+            model_input: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("modelInput")),
+            },
+            output_data_config: match read.3 {
+                Some(value) => value,
+                None => return Err(json::missing("outputDataConfig")),
+            },
+            tags: read.4,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17006,6 +23384,35 @@ impl structure::Structure for StartAsyncInvokeResponse {
                 None => return Err(structure::missing("invocationArn")),
             },
         })
+    }
+}
+
+impl json::WriteJson for StartAsyncInvokeResponse {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "invocationArn", &self.invocation_arn);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for StartAsyncInvokeResponse {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("StartAsyncInvokeResponse")?;
+        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            invocation_arn: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("invocationArn")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17127,6 +23534,18 @@ impl<'de> serde::Deserialize<'de> for StopReason {
     }
 }
 
+impl json::WriteJson for StopReason {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for StopReason {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `SystemContentBlock` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_SystemContentBlock.html)
@@ -17177,6 +23596,47 @@ impl UnionVariants for SystemContentBlock {
             "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for SystemContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::GuardContent(value) => writer.required(&mut object, "guardContent", value),
+            Self::CachePoint(value) => writer.required(&mut object, "cachePoint", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SystemContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("SystemContentBlock")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text", "guardContent", "cachePoint"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                1 => reader
+                    .read::<Option<GuardrailConverseContentBlock>>()?
+                    .map(Self::GuardContent),
+                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("SystemContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("SystemContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17237,6 +23697,35 @@ impl structure::Structure for SystemTool {
                 None => return Err(structure::missing("name")),
             },
         })
+    }
+}
+
+impl json::WriteJson for SystemTool {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for SystemTool {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("SystemTool")?;
+        while let Some(member) = reader.member(&mut object, &["name"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17306,6 +23795,41 @@ impl structure::Structure for Tag {
                 None => return Err(structure::missing("value")),
             },
         })
+    }
+}
+
+impl json::WriteJson for Tag {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "key", &self.key);
+        writer.required(&mut object, "value", &self.value);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Tag {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>) = (None, None);
+        let mut object = reader.structure("Tag")?;
+        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            key: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("key")),
+            },
+            value: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("value")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17427,6 +23951,73 @@ impl structure::Structure for TokenUsage {
     }
 }
 
+impl json::WriteJson for TokenUsage {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "inputTokens", &self.input_tokens);
+        writer.required(&mut object, "outputTokens", &self.output_tokens);
+        writer.required(&mut object, "totalTokens", &self.total_tokens);
+        writer.optional(&mut object, "cacheReadInputTokens", &self.cache_read_input_tokens);
+        writer.optional(&mut object, "cacheWriteInputTokens", &self.cache_write_input_tokens);
+        writer.optional(&mut object, "cacheDetails", &self.cache_details);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for TokenUsage {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<Vec<CacheDetail>>,
+        ) = (None, None, None, None, None, None);
+        let mut object = reader.structure("TokenUsage")?;
+        while let Some(member) = reader.member(
+            &mut object,
+            &[
+                "inputTokens",
+                "outputTokens",
+                "totalTokens",
+                "cacheReadInputTokens",
+                "cacheWriteInputTokens",
+                "cacheDetails",
+            ],
+        )? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                4 => reader.optional(&mut read.4),
+                5 => reader.optional(&mut read.5),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            input_tokens: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("inputTokens")),
+            },
+            output_tokens: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("outputTokens")),
+            },
+            total_tokens: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("totalTokens")),
+            },
+            cache_read_input_tokens: read.3,
+            cache_write_input_tokens: read.4,
+            cache_details: read.5,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl TokenUsage {
     /// Creates a `TokenUsage` from its required members; optional members start unset.
     pub fn new(input_tokens: i32, output_tokens: i32, total_tokens: i32) -> Self {
@@ -17542,6 +24133,45 @@ impl UnionVariants for Tool {
     }
 }
 
+impl json::WriteJson for Tool {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::ToolSpec(value) => writer.required(&mut object, "toolSpec", value),
+            Self::SystemTool(value) => writer.required(&mut object, "systemTool", value),
+            Self::CachePoint(value) => writer.required(&mut object, "cachePoint", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for Tool {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("Tool")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["toolSpec", "systemTool", "cachePoint"])? {
+            let value = match member {
+                0 => reader.read::<Option<ToolSpecification>>()?.map(Self::ToolSpec),
+                1 => reader.read::<Option<SystemTool>>()?.map(Self::SystemTool),
+                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("Tool", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("Tool", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for Tool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -17599,6 +24229,35 @@ impl structure::Structure for ToolAdditionBlock {
                 None => return Err(structure::missing("tool")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ToolAdditionBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tool", &self.tool);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolAdditionBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ToolReference>,) = (None,);
+        let mut object = reader.structure("ToolAdditionBlock")?;
+        while let Some(member) = reader.member(&mut object, &["tool"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tool")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17669,6 +24328,45 @@ impl UnionVariants for ToolChoice {
     }
 }
 
+impl json::WriteJson for ToolChoice {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Auto(value) => writer.required(&mut object, "auto", value),
+            Self::Any(value) => writer.required(&mut object, "any", value),
+            Self::Tool(value) => writer.required(&mut object, "tool", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolChoice {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ToolChoice")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["auto", "any", "tool"])? {
+            let value = match member {
+                0 => reader.read::<Option<AutoToolChoice>>()?.map(Self::Auto),
+                1 => reader.read::<Option<AnyToolChoice>>()?.map(Self::Any),
+                2 => reader.read::<Option<SpecificToolChoice>>()?.map(Self::Tool),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ToolChoice", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ToolChoice", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -17730,6 +24428,38 @@ impl structure::Structure for ToolConfiguration {
             },
             tool_choice: read.1,
         })
+    }
+}
+
+impl json::WriteJson for ToolConfiguration {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tools", &self.tools);
+        writer.optional(&mut object, "toolChoice", &self.tool_choice);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolConfiguration {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
+        let mut object = reader.structure("ToolConfiguration")?;
+        while let Some(member) = reader.member(&mut object, &["tools", "toolChoice"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tools: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tools")),
+            },
+            tool_choice: read.1,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -17809,6 +24539,41 @@ impl UnionVariants for ToolInputSchema {
     }
 }
 
+impl json::WriteJson for ToolInputSchema {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Json(value) => writer.required(&mut object, "json", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolInputSchema {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ToolInputSchema")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["json"])? {
+            let value = match member {
+                0 => reader.read::<Option<Document>>()?.map(Self::Json),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ToolInputSchema", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ToolInputSchema", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ToolInputSchema {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17871,6 +24636,37 @@ impl structure::Structure for ToolReference {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for ToolReference {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "name", &self.name);
+        writer.optional(&mut object, "serverName", &self.server_name);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolReference {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            r#type: None,
+            name: None,
+            server_name: None,
+        };
+        let mut object = reader.structure("ToolReference")?;
+        while let Some(member) = reader.member(&mut object, &["type", "name", "serverName"])? {
+            match member {
+                0 => reader.optional(&mut value.r#type),
+                1 => reader.optional(&mut value.name),
+                2 => reader.optional(&mut value.server_name),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }
@@ -17958,6 +24754,35 @@ impl structure::Structure for ToolRemovalBlock {
                 None => return Err(structure::missing("tool")),
             },
         })
+    }
+}
+
+impl json::WriteJson for ToolRemovalBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "tool", &self.tool);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolRemovalBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<ToolReference>,) = (None,);
+        let mut object = reader.structure("ToolRemovalBlock")?;
+        while let Some(member) = reader.member(&mut object, &["tool"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("tool")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18051,6 +24876,52 @@ impl structure::Structure for ToolResultBlock {
     }
 }
 
+impl json::WriteJson for ToolResultBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "toolUseId", &self.tool_use_id);
+        writer.required(&mut object, "content", &self.content);
+        writer.optional(&mut object, "status", &self.status);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolResultBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (
+            Option<String>,
+            Option<Vec<ToolResultContentBlock>>,
+            Option<ToolResultStatus>,
+            Option<String>,
+        ) = (None, None, None, None);
+        let mut object = reader.structure("ToolResultBlock")?;
+        while let Some(member) = reader.member(&mut object, &["toolUseId", "content", "status", "type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool_use_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("toolUseId")),
+            },
+            content: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("content")),
+            },
+            status: read.2,
+            r#type: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ToolResultBlock {
     /// Creates a `ToolResultBlock` from its required members; optional members start unset.
     pub fn new(tool_use_id: impl Into<String>, content: impl Into<Vec<ToolResultContentBlock>>) -> Self {
@@ -18139,6 +25010,43 @@ impl UnionVariants for ToolResultBlockDelta {
     }
 }
 
+impl json::WriteJson for ToolResultBlockDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Json(value) => writer.required(&mut object, "json", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolResultBlockDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ToolResultBlockDelta")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["text", "json"])? {
+            let value = match member {
+                0 => reader.read::<Option<String>>()?.map(Self::Text),
+                1 => reader.read::<Option<Document>>()?.map(Self::Json),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ToolResultBlockDelta", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ToolResultBlockDelta", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ToolResultBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -18201,6 +25109,41 @@ impl structure::Structure for ToolResultBlockStart {
             r#type: read.1,
             status: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ToolResultBlockStart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "toolUseId", &self.tool_use_id);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.optional(&mut object, "status", &self.status);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolResultBlockStart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
+        let mut object = reader.structure("ToolResultBlockStart")?;
+        while let Some(member) = reader.member(&mut object, &["toolUseId", "type", "status"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool_use_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("toolUseId")),
+            },
+            r#type: read.1,
+            status: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18300,6 +25243,54 @@ impl UnionVariants for ToolResultContentBlock {
     }
 }
 
+impl json::WriteJson for ToolResultContentBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Json(value) => writer.required(&mut object, "json", value),
+            Self::Text(value) => writer.required(&mut object, "text", value),
+            Self::Image(value) => writer.required(&mut object, "image", value),
+            Self::Document(value) => writer.required(&mut object, "document", value),
+            Self::Video(value) => writer.required(&mut object, "video", value),
+            Self::SearchResult(value) => writer.required(&mut object, "searchResult", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolResultContentBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("ToolResultContentBlock")?;
+        while let Some((member, key)) = reader.union_member(
+            &mut object,
+            &["json", "text", "image", "document", "video", "searchResult"],
+        )? {
+            let value = match member {
+                0 => reader.read::<Option<Document>>()?.map(Self::Json),
+                1 => reader.read::<Option<String>>()?.map(Self::Text),
+                2 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
+                3 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
+                4 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
+                5 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("ToolResultContentBlock", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("ToolResultContentBlock", found)?;
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl Validate for ToolResultContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -18381,6 +25372,18 @@ impl<'de> serde::Deserialize<'de> for ToolResultStatus {
     }
 }
 
+impl json::WriteJson for ToolResultStatus {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ToolResultStatus {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `ToolSpecification` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolSpecification.html)
@@ -18448,6 +25451,48 @@ impl structure::Structure for ToolSpecification {
             },
             strict: read.3,
         })
+    }
+}
+
+impl json::WriteJson for ToolSpecification {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "description", &self.description);
+        writer.required(&mut object, "inputSchema", &self.input_schema);
+        writer.optional(&mut object, "strict", &self.strict);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolSpecification {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
+            (None, None, None, None);
+        let mut object = reader.structure("ToolSpecification")?;
+        while let Some(member) = reader.member(&mut object, &["name", "description", "inputSchema", "strict"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.optional(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            name: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            description: read.1,
+            input_schema: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("inputSchema")),
+            },
+            strict: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18557,6 +25602,51 @@ impl structure::Structure for ToolUseBlock {
     }
 }
 
+impl json::WriteJson for ToolUseBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "toolUseId", &self.tool_use_id);
+        writer.required(&mut object, "name", &self.name);
+        writer.required(&mut object, "input", &self.input);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolUseBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
+            (None, None, None, None);
+        let mut object = reader.structure("ToolUseBlock")?;
+        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "input", "type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.required(&mut read.2),
+                3 => reader.optional(&mut read.3),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool_use_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("toolUseId")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            input: match read.2 {
+                Some(value) => value,
+                None => return Err(json::missing("input")),
+            },
+            r#type: read.3,
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ToolUseBlock {
     /// Creates a `ToolUseBlock` from its required members; optional members start unset.
     pub fn new(tool_use_id: impl Into<String>, name: impl Into<String>, input: impl Into<Document>) -> Self {
@@ -18634,6 +25724,35 @@ impl structure::Structure for ToolUseBlockDelta {
     }
 }
 
+impl json::WriteJson for ToolUseBlockDelta {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "input", &self.input);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolUseBlockDelta {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>,) = (None,);
+        let mut object = reader.structure("ToolUseBlockDelta")?;
+        while let Some(member) = reader.member(&mut object, &["input"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            input: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("input")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
+    }
+}
+
 impl ToolUseBlockDelta {
     /// Creates a `ToolUseBlockDelta` from its required members; optional members start unset.
     pub fn new(input: impl Into<String>) -> Self {
@@ -18701,6 +25820,44 @@ impl structure::Structure for ToolUseBlockStart {
             },
             r#type: read.2,
         })
+    }
+}
+
+impl json::WriteJson for ToolUseBlockStart {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "toolUseId", &self.tool_use_id);
+        writer.required(&mut object, "name", &self.name);
+        writer.optional(&mut object, "type", &self.r#type);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for ToolUseBlockStart {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
+        let mut object = reader.structure("ToolUseBlockStart")?;
+        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "type"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                2 => reader.optional(&mut read.2),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            tool_use_id: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("toolUseId")),
+            },
+            name: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("name")),
+            },
+            r#type: read.2,
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -18793,6 +25950,18 @@ impl<'de> serde::Deserialize<'de> for ToolUseType {
     }
 }
 
+impl json::WriteJson for ToolUseType {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ToolUseType {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `Trace` enum; values the models do not know parse as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -18858,6 +26027,18 @@ impl<'de> serde::Deserialize<'de> for Trace {
     }
 }
 
+impl json::WriteJson for Trace {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for Trace {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `VideoBlock` structure.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_VideoBlock.html)
@@ -18907,6 +26088,41 @@ impl structure::Structure for VideoBlock {
                 None => return Err(structure::missing("source")),
             },
         })
+    }
+}
+
+impl json::WriteJson for VideoBlock {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.required(&mut object, "format", &self.format);
+        writer.required(&mut object, "source", &self.source);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VideoBlock {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
+        let mut object = reader.structure("VideoBlock")?;
+        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
+            match member {
+                0 => reader.required(&mut read.0),
+                1 => reader.required(&mut read.1),
+                _ => reader.skip(),
+            }?;
+        }
+        let value = Self {
+            format: match read.0 {
+                Some(value) => value,
+                None => return Err(json::missing("format")),
+            },
+            source: match read.1 {
+                Some(value) => value,
+                None => return Err(json::missing("source")),
+            },
+        };
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19018,6 +26234,18 @@ impl<'de> serde::Deserialize<'de> for VideoFormat {
     }
 }
 
+impl json::WriteJson for VideoFormat {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for VideoFormat {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
+    }
+}
+
 /// The `VideoSource` union: exactly one member is set.
 ///
 /// [API reference](https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_VideoSource.html)
@@ -19064,6 +26292,43 @@ impl UnionVariants for VideoSource {
             "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
             _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
         })
+    }
+}
+
+impl json::WriteJson for VideoSource {
+    fn write_json(&self, writer: &mut json::Writer) {
+        if let Self::Unknown(unknown) = self {
+            return unknown.write_json(writer);
+        }
+        let mut object = writer.begin_object();
+        match self {
+            Self::Bytes(value) => writer.encode_required::<Base64, _>(&mut object, "bytes", value),
+            Self::S3Location(value) => writer.required(&mut object, "s3Location", value),
+            Self::Unknown(_) => {}
+        }
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for VideoSource {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut found = None;
+        let mut first = None;
+        let mut object = reader.union("VideoSource")?;
+        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
+            let value = match member {
+                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
+                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
+                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
+            };
+            if value.is_some() {
+                reader.union_set("VideoSource", &mut first, key)?;
+                found = value;
+            }
+        }
+        let value = json::union_value("VideoSource", found)?;
+        reader.end_object(object)?;
+        Ok(value)
     }
 }
 
@@ -19132,6 +26397,34 @@ impl structure::Structure for WebLocation {
                 _ => structure::skip_value(&mut map)?,
             }
         }
+        Ok(value)
+    }
+}
+
+impl json::WriteJson for WebLocation {
+    fn write_json(&self, writer: &mut json::Writer) {
+        let mut object = writer.begin_object();
+        writer.optional(&mut object, "url", &self.url);
+        writer.optional(&mut object, "domain", &self.domain);
+        writer.end_object(object);
+    }
+}
+
+impl json::ReadJson for WebLocation {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        let mut value = Self {
+            url: None,
+            domain: None,
+        };
+        let mut object = reader.structure("WebLocation")?;
+        while let Some(member) = reader.member(&mut object, &["url", "domain"])? {
+            match member {
+                0 => reader.optional(&mut value.url),
+                1 => reader.optional(&mut value.domain),
+                _ => reader.skip(),
+            }?;
+        }
+        reader.end_object(object)?;
         Ok(value)
     }
 }

@@ -602,3 +602,62 @@ fn start_async_invoke_fills_its_idempotency_token() {
     StartAsyncInvoke::fill_idempotency_tokens(&mut input, &FixedToken("other".into()));
     assert_eq!(input.client_request_token.as_deref(), Some("token-123"));
 }
+
+// The operations' own JSON path (`ReadJson`) and the serde path fail alike on bad input.
+
+fn same_error<T>(input: &str)
+where
+    T: bedrock_wire::json::ReadJson + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let direct = bedrock_wire::json::read::<T>(input.as_bytes()).expect_err(input);
+    let serde = bedrock_wire::json::from_slice::<T>(input.as_bytes()).expect_err(input);
+    assert_eq!(direct.to_string(), serde.to_string(), "input: {input}");
+    assert_eq!(direct.position(), serde.position(), "input: {input}");
+}
+
+#[test]
+fn direct_reader_fails_like_the_serde_path() {
+    // Structures: wrong kinds, missing and null required members, bad JSON, trailing text.
+    for input in [
+        r#"[]"#,
+        r#""text""#,
+        r#"{"role":"user"}"#,
+        r#"{"role":"user","content":null}"#,
+        r#"{"role":7,"content":[]}"#,
+        r#"{"role":"user","content":{}}"#,
+        r#"{"role":"user","content":[{"text":1}]}"#,
+        r#"{"role":"user","content":[]"#,
+        r#"{"role":"user","content":[]} x"#,
+        r#"{"role":"user",,"content":[]}"#,
+        r#"{"role":"user","content":[{"text":"a","image":null,"text":"b"}]}"#,
+    ] {
+        same_error::<Message>(input);
+    }
+    // Unions: none set, two set, wrong kinds.
+    for input in [
+        r#"{}"#,
+        r#"{"text":"a","reasoningContent":{}}"#,
+        r#"{"text":null}"#,
+        r#"[1]"#,
+    ] {
+        same_error::<ContentBlock>(input);
+    }
+    // Numbers out of range, timestamps of the wrong kind.
+    same_error::<AsyncInvokeSummary>(
+        r#"{"invocationArn":"a","modelArn":"m","submitTime":"yesterday","outputDataConfig":{}}"#,
+    );
+    same_error::<ConverseResponse>(
+        r#"{"output":{},"stopReason":"end_turn","usage":{"inputTokens":3000000000,"outputTokens":1,"totalTokens":1},"metrics":{"latencyMs":1}}"#,
+    );
+}
+
+#[test]
+fn direct_reader_reads_what_the_serde_path_reads() {
+    // Escaped keys, unknown members of every kind, duplicate members (the last wins), `__type`.
+    let input = r#"{"r\u006fle":"user","x":{"deep":[1,{"a":null}]},"content":[{"__type":"t","text":"a"}],"content":[{"text":"b"},{"future":{"k":1}}]}"#;
+    let direct: Message = bedrock_wire::json::read(input.as_bytes()).unwrap();
+    let serde: Message = bedrock_wire::json::from_slice(input.as_bytes()).unwrap();
+    assert_eq!(direct, serde);
+    assert_eq!(direct.content.len(), 2);
+    assert!(matches!(&direct.content[1], ContentBlock::Unknown(u) if u.name() == "future"));
+}

@@ -121,14 +121,14 @@ impl<E: std::error::Error + 'static> std::error::Error for EventError<E> {
 }
 
 /// Reads a message's JSON payload as `T`; `what` names the event for the error.
-pub fn decode_payload<'a, T: serde::Deserialize<'a>>(message: &'a Message, what: &str) -> Result<T, MalformedResponse> {
+pub fn decode_payload<T: json::ReadJson>(message: &Message, what: &str) -> Result<T, MalformedResponse> {
     let payload = message.payload();
     let payload = if payload.is_empty() {
         b"{}".as_slice()
     } else {
         payload.as_ref()
     };
-    match json::from_slice(payload) {
+    match json::read(payload) {
         Ok(value) => Ok(value),
         Err(error) => Err(malformed_payload(what, error)),
     }
@@ -139,17 +139,17 @@ fn malformed_payload(what: &str, error: json::Error) -> MalformedResponse {
 }
 
 /// Builds an event message with a JSON payload.
-pub fn encode_event<T: serde::Serialize>(event_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
-    let payload = json::to_vec(value).map_err(|e| crate::BuildError::serialize("an event payload", e))?;
+pub fn encode_event<T: json::WriteJson>(event_type: &'static str, value: &T) -> Result<Message, crate::BuildError> {
+    let payload = json::write(value).map_err(|e| crate::BuildError::serialize("an event payload", e))?;
     Ok(event_message(event_type, "application/json", payload))
 }
 
 /// Builds an exception message with a JSON payload.
-pub fn encode_exception<T: serde::Serialize>(
+pub fn encode_exception<T: json::WriteJson>(
     exception_type: &'static str,
     value: &T,
 ) -> Result<Message, crate::BuildError> {
-    let payload = json::to_vec(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
+    let payload = json::write(value).map_err(|e| crate::BuildError::serialize("an exception payload", e))?;
     Ok(Message::new(payload)
         .add_header(Header::new(":message-type", HeaderValue::String("exception".into())))
         .add_header(Header::new(

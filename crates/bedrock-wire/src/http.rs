@@ -251,16 +251,16 @@ pub fn split_header_list(name: &str, value: &str, http_dates: bool) -> Result<Ve
 }
 
 /// Reads a JSON body; an empty body reads as `{}`.
-pub fn parse_json_body<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<T, MalformedResponse> {
-    json::from_slice(or_empty_object(body)).map_err(malformed_body)
+pub fn parse_json_body<T: json::ReadJson>(body: &[u8]) -> Result<T, MalformedResponse> {
+    json::read(or_empty_object(body)).map_err(malformed_body)
 }
 
 /// Reads a JSON payload member; `None` for an empty body.
-pub fn parse_json_payload<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Result<Option<T>, MalformedResponse> {
+pub fn parse_json_payload<T: json::ReadJson>(body: &[u8]) -> Result<Option<T>, MalformedResponse> {
     if is_blank(body) {
         return Ok(None);
     }
-    json::from_slice(body).map(Some).map_err(malformed_payload)
+    json::read(body).map(Some).map_err(malformed_payload)
 }
 
 fn is_blank(body: &[u8]) -> bool {
@@ -296,8 +296,8 @@ pub fn parse_text_payload(body: &[u8]) -> Result<Option<String>, MalformedRespon
 }
 
 /// Writes a JSON body.
-pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> Result<bytes::Bytes, BuildError> {
-    json::to_vec(value).map(bytes::Bytes::from).map_err(unwritable_body)
+pub fn json_body<T: json::WriteJson + ?Sized>(value: &T) -> Result<bytes::Bytes, BuildError> {
+    json::write(value).map(bytes::Bytes::from).map_err(unwritable_body)
 }
 
 fn unwritable_body(error: json::Error) -> BuildError {

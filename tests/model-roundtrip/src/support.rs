@@ -2,6 +2,7 @@
 //! values in wire form, the [`Case`] table entry, the round trip itself and a
 //! JSON comparison that ignores representation details.
 
+use bedrock_wire::json::{ReadJson, WriteJson};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -90,9 +91,10 @@ impl std::fmt::Debug for Case {
 }
 
 /// Reads `value` as a `T` and writes it back, through JSON text and through `serde_json::Value`,
-/// and through the wire codec the operations use (`bedrock_wire::json`); the results must agree,
-/// and the wire codec must write exactly the bytes `serde_json` writes.
-pub fn round_trip<T: Serialize + DeserializeOwned>(value: &Value) -> Result<Value, String> {
+/// through the wire codec (`bedrock_wire::json`'s serde reader and writer) and through the
+/// operations' own `ReadJson`/`WriteJson` impls; the results must agree, and both writers must
+/// write exactly the bytes `serde_json` writes.
+pub fn round_trip<T: Serialize + DeserializeOwned + ReadJson + WriteJson>(value: &Value) -> Result<Value, String> {
     let text = serde_json::to_string(value).map_err(|e| format!("cannot write the input: {e}"))?;
     let typed: T = serde_json::from_str(&text).map_err(|e| format!("deserializing the JSON text failed: {e}"))?;
     let back_text = serde_json::to_string(&typed).map_err(|e| format!("serializing failed: {e}"))?;
@@ -103,6 +105,14 @@ pub fn round_trip<T: Serialize + DeserializeOwned>(value: &Value) -> Result<Valu
         return Err(format!(
             "the wire codec and serde_json write different bytes:\n  serde_json: {back_text}\n  wire codec: {}",
             String::from_utf8_lossy(&wire_text)
+        ));
+    }
+    // So does the operations' own writer (`WriteJson`).
+    let direct_text = bedrock_wire::json::write(&typed).map_err(|e| format!("WriteJson cannot write: {e}"))?;
+    if direct_text != back_text.as_bytes() {
+        return Err(format!(
+            "WriteJson and serde_json write different bytes:\n  serde_json: {back_text}\n  WriteJson:  {}",
+            String::from_utf8_lossy(&direct_text)
         ));
     }
     let back: Value = serde_json::from_str(&back_text).map_err(|e| format!("serialized text is not JSON: {e}"))?;
@@ -123,6 +133,15 @@ pub fn round_trip<T: Serialize + DeserializeOwned>(value: &Value) -> Result<Valu
     if let Some(difference) = first_difference(&back, &wire_back) {
         return Err(format!(
             "serde_json and the wire codec read different values, at {difference}:\n  serde_json: {back}\n  wire codec: {wire_back}"
+        ));
+    }
+    // The operations' own reader (`ReadJson`) reads the same value.
+    let direct_typed: T =
+        bedrock_wire::json::read(text.as_bytes()).map_err(|e| format!("ReadJson cannot read the JSON text: {e}"))?;
+    let direct_back = serde_json::to_value(&direct_typed).map_err(|e| format!("serializing to a value failed: {e}"))?;
+    if let Some(difference) = first_difference(&back, &direct_back) {
+        return Err(format!(
+            "serde_json and ReadJson read different values, at {difference}:\n  serde_json: {back}\n  ReadJson:   {direct_back}"
         ));
     }
     Ok(back)

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::emit_serde::{emit_deserialize, emit_serialize, SerdeMember};
+use crate::emit_serde::{emit_read_json, emit_write_json, SerdeMember};
 use crate::emit_types::{fields, Field};
 use crate::model::{Member, Operation, Shape};
 use crate::writer::{doc, file_header, lit, w};
@@ -16,6 +16,7 @@ use bedrock_wire::__private::http::{self, header::{CONTENT_LENGTH, CONTENT_TYPE}
 use bedrock_wire::__private::{serde_json, Bytes};
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::*;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
 use bedrock_wire::structure;
 use bedrock_wire::{Blob, BuildError, DateTime, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError, ServiceError};
@@ -490,7 +491,7 @@ fn emit_build_request(
             let view = format!("{}Body", ctx.type_name(name));
             w!(out, "struct {view}<'a>(&'a {});", ctx.type_name(name));
             let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
-            emit_serialize(out, &format!("{view}<'_>"), name, "self.0", &members);
+            emit_write_json(out, &format!("{view}<'_>"), "self.0", &members);
             w!(out, "let body = json_body(&{view}(input))?;");
         } else {
             w!(out, "let body = json_body(input)?;");
@@ -566,7 +567,7 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
         }
         w!(out, "}}");
         let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
-        emit_deserialize(out, "Body", name, &members);
+        emit_read_json(out, "Body", name, &members);
         w!(out, "let body: Body = parse_json_body(response.body())?;");
     }
     let mut inits = Vec::new();

@@ -172,3 +172,98 @@ pub(crate) fn emit_deserialize(out: &mut String, rust: &str, name: &str, members
     w!(out, "}}");
     w!(out, "}}\n");
 }
+
+/// `impl json::WriteJson for {target}`: the operations' writer, the same JSON as [`emit_serialize`].
+pub(crate) fn emit_write_json(out: &mut String, target: &str, base: &str, members: &[SerdeMember<'_>]) {
+    w!(out, "impl json::WriteJson for {target} {{");
+    w!(out, "fn write_json(&self, writer: &mut json::Writer) {{");
+    w!(
+        out,
+        "let {}object = writer.begin_object();",
+        if members.is_empty() { "" } else { "mut " }
+    );
+    for m in members {
+        let how = if m.required { "required" } else { "optional" };
+        let value = format!("&{base}.{}", m.ident);
+        match m.codec {
+            Some(codec) => w!(
+                out,
+                "writer.encode_{how}::<{}, _>(&mut object, {}, {value});",
+                codec_marker(codec),
+                lit(m.key)
+            ),
+            None => w!(out, "writer.{how}(&mut object, {}, {value});", lit(m.key)),
+        }
+    }
+    w!(out, "writer.end_object(object);");
+    w!(out, "}}");
+    w!(out, "}}\n");
+}
+
+/// `impl json::ReadJson for {rust}`: the operations' reader, the same JSON as [`emit_deserialize`].
+///
+/// Members are matched by index in a table of names, and every arm yields a `Result<(), _>`
+/// so that one `?` serves them all (see `bedrock_wire::json`).
+pub(crate) fn emit_read_json(out: &mut String, rust: &str, name: &str, members: &[SerdeMember<'_>]) {
+    w!(out, "impl json::ReadJson for {rust} {{");
+    w!(
+        out,
+        "fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {{"
+    );
+    let all_optional = members.iter().all(|m| !m.required);
+    let slot = |i: usize, m: &SerdeMember<'_>| {
+        if all_optional {
+            format!("value.{}", m.ident)
+        } else {
+            format!("read.{i}")
+        }
+    };
+    if all_optional {
+        let unset: Vec<String> = members.iter().map(|m| format!("{}: None", m.ident)).collect();
+        let mutable = if members.is_empty() { "" } else { "mut " };
+        w!(out, "let {mutable}value = Self {{ {} }};", unset.join(", "));
+    } else {
+        let types: Vec<String> = members.iter().map(|m| format!("Option<{}>,", m.ty)).collect();
+        let unset: Vec<&str> = members.iter().map(|_| "None,").collect();
+        w!(out, "let mut read: ({}) = ({});", types.join(" "), unset.join(" "));
+    }
+    w!(out, "let mut object = reader.structure({})?;", lit(name));
+    let names: Vec<String> = members.iter().map(|m| lit(m.key)).collect();
+    w!(
+        out,
+        "while let Some(member) = reader.member(&mut object, &[{}])? {{",
+        names.join(", ")
+    );
+    w!(out, "match member {{");
+    for (i, m) in members.iter().enumerate() {
+        let how = if m.required { "required" } else { "optional" };
+        let read = match m.codec {
+            None => format!("reader.{how}(&mut {})", slot(i, m)),
+            Some(codec) => format!("reader.decode_{how}::<{}, _>(&mut {})", codec_marker(codec), slot(i, m)),
+        };
+        w!(out, "{i} => {read},");
+    }
+    w!(out, "_ => reader.skip(),");
+    w!(out, "}}?;");
+    w!(out, "}}");
+    if !all_optional {
+        w!(out, "let value = Self {{");
+        for (i, m) in members.iter().enumerate() {
+            if m.required {
+                w!(
+                    out,
+                    "{}: match read.{i} {{ Some(value) => value, None => return Err(json::missing({})) }},",
+                    m.ident,
+                    lit(m.key)
+                );
+            } else {
+                w!(out, "{}: read.{i},", m.ident);
+            }
+        }
+        w!(out, "}};");
+    }
+    w!(out, "reader.end_object(object)?;");
+    w!(out, "Ok(value)");
+    w!(out, "}}");
+    w!(out, "}}\n");
+}

@@ -1,6 +1,6 @@
 //! `types.rs` and `error.rs`: structures, unions, enums and exceptions.
 
-use crate::emit_serde::{emit_deserialize, emit_serialize, SerdeMember};
+use crate::emit_serde::{emit_deserialize, emit_read_json, emit_serialize, emit_write_json, SerdeMember};
 use crate::model::{Member, Shape};
 use crate::writer::{bounds_text, codec_marker, doc, file_header, lit, w};
 use crate::{names, Binding, CodegenError, Context, StructKind};
@@ -342,6 +342,8 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     let members: Vec<SerdeMember<'_>> = fields.iter().map(SerdeMember::of_field).collect();
     emit_serialize(out, &rust, name, "self", &members);
     emit_deserialize(out, &rust, name, &members);
+    emit_write_json(out, &rust, "self", &members);
+    emit_read_json(out, &rust, name, &members);
 
     // Constructor and setters.
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
@@ -548,6 +550,75 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
     w!(out, "}}");
     w!(out, "}}\n");
 
+    w!(out, "impl json::WriteJson for {rust} {{");
+    w!(out, "fn write_json(&self, writer: &mut json::Writer) {{");
+    w!(
+        out,
+        "if let Self::Unknown(unknown) = self {{ return unknown.write_json(writer); }}"
+    );
+    w!(out, "let mut object = writer.begin_object();");
+    w!(out, "match self {{");
+    for (f, v) in fields.iter().zip(&variants) {
+        match f.codec {
+            Some(codec) => w!(
+                out,
+                "Self::{v}(value) => writer.encode_required::<{}, _>(&mut object, {}, value),",
+                codec_marker(codec),
+                lit(f.wire)
+            ),
+            None => w!(
+                out,
+                "Self::{v}(value) => writer.required(&mut object, {}, value),",
+                lit(f.wire)
+            ),
+        }
+    }
+    w!(out, "Self::Unknown(_) => {{}}");
+    w!(out, "}}");
+    w!(out, "writer.end_object(object);");
+    w!(out, "}}");
+    w!(out, "}}\n");
+
+    w!(out, "impl json::ReadJson for {rust} {{");
+    w!(
+        out,
+        "fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {{"
+    );
+    w!(out, "let mut found = None;");
+    w!(out, "let mut first = None;");
+    w!(out, "let mut object = reader.union({})?;", lit(name));
+    let names: Vec<String> = fields.iter().map(|f| lit(f.wire)).collect();
+    w!(
+        out,
+        "while let Some((member, key)) = reader.union_member(&mut object, &[{}])? {{",
+        names.join(", ")
+    );
+    w!(out, "let value = match member {{");
+    for (i, (f, v)) in fields.iter().zip(&variants).enumerate() {
+        match f.codec {
+            Some(codec) => w!(
+                out,
+                "{i} => reader.decode::<{}, Option<{}>>()?.map(Self::{v}),",
+                codec_marker(codec),
+                f.ty
+            ),
+            None => w!(out, "{i} => reader.read::<Option<{}>>()?.map(Self::{v}),", f.ty),
+        }
+    }
+    w!(out, "_ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),");
+    w!(out, "}};");
+    w!(
+        out,
+        "if value.is_some() {{ reader.union_set({}, &mut first, key)?; found = value; }}",
+        lit(name)
+    );
+    w!(out, "}}");
+    w!(out, "let value = json::union_value({}, found)?;", lit(name));
+    w!(out, "reader.end_object(object)?;");
+    w!(out, "Ok(value)");
+    w!(out, "}}");
+    w!(out, "}}\n");
+
     if redact {
         w!(out, "impl std::fmt::Debug for {rust} {{");
         w!(
@@ -678,6 +749,18 @@ fn emit_enum(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
     w!(out, "impl<'de> serde::Deserialize<'de> for {rust} {{");
     w!(out, "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{ bedrock_wire::enums::deserialize(deserializer) }}");
     w!(out, "}}\n");
+    w!(out, "impl json::WriteJson for {rust} {{");
+    w!(
+        out,
+        "fn write_json(&self, writer: &mut json::Writer) {{ writer.text(self.as_str()) }}"
+    );
+    w!(out, "}}\n");
+    w!(out, "impl json::ReadJson for {rust} {{");
+    w!(
+        out,
+        "fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {{ reader.string_enum() }}"
+    );
+    w!(out, "}}\n");
 }
 
 pub(crate) const TYPES_PRELUDE: &str = "#![allow(clippy::all, unused_imports)]
@@ -686,6 +769,7 @@ use std::collections::HashMap;
 
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
+use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::structure;
 use bedrock_wire::union::{UnionVariants, UnknownMember};
 use bedrock_wire::validate::{check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation};

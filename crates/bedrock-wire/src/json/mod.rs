@@ -16,6 +16,7 @@
 //! [`Document`](crate::Document) values; users serialize the models with it as
 //! usual.
 
+mod direct;
 mod read;
 mod write;
 
@@ -23,7 +24,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use read::from_slice;
+pub use direct::{missing, read, union_value, write, Object, OpenObject, ReadJson, WriteJson};
+pub use read::{from_slice, Reader};
+pub use write::Writer;
 
 /// The deepest nesting of arrays and objects [`from_slice`] reads, as in `serde_json`.
 pub const MAX_DEPTH: usize = 127;

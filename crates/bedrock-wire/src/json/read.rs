@@ -13,19 +13,13 @@ use super::{Error, MAX_DEPTH};
 
 /// Reads a value of `T` from JSON text, borrowing strings from `input` where `T` allows it.
 pub fn from_slice<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Result<T, Error> {
-    let mut reader = Reader {
-        input,
-        pos: 0,
-        depth: 0,
-    };
+    let mut reader = Reader::new(input);
     let value = match T::deserialize(&mut reader) {
         Ok(value) => value,
         Err(error) => return Err(reader.locate(error)),
     };
-    match reader.peek() {
-        None => Ok(value),
-        Some(_) => Err(reader.error("trailing characters")),
-    }
+    reader.end()?;
+    Ok(value)
 }
 
 /// The bytes that end a run of plain string text: `"`, `\` and the control characters.
@@ -41,8 +35,11 @@ static SPECIAL_IN_STRING: [bool; 256] = {
     table
 };
 
-/// The input and how far it has been read.
-struct Reader<'de> {
+/// JSON text and how far it has been read.
+///
+/// A `serde::Deserializer` (through `&mut Reader`), and the reader that
+/// generated [`ReadJson`](super::ReadJson) impls call directly.
+pub struct Reader<'de> {
     input: &'de [u8],
     pos: usize,
     /// Arrays and objects open around the current position.
@@ -76,12 +73,42 @@ enum Token<'de> {
 }
 
 impl<'de> Reader<'de> {
+    pub(super) fn new(input: &'de [u8]) -> Self {
+        Reader {
+            input,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// Checks that nothing but whitespace follows the value read.
+    pub(super) fn end(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters")),
+        }
+    }
+
+    /// Consumes `bracket` (`[` or `{`), or fails naming what was `expected` instead.
+    pub(super) fn expect_open(&mut self, bracket: u8, expected: &dyn Expected) -> Result<(), Error> {
+        if self.peek_value()? == bracket {
+            self.open()
+        } else {
+            Err(self.invalid_type(expected))
+        }
+    }
+
+    /// Consumes `[`; the flag to pass to [`next_element`](Self::next_element).
+    pub(super) fn open_array(&mut self, expected: &dyn Expected) -> Result<bool, Error> {
+        self.expect_open(b'[', expected).map(|()| true)
+    }
+
     fn error(&self, message: &str) -> Error {
         self.locate(Error::new(message))
     }
 
     /// Adds the current position to an error that has none (errors made by visitors).
-    fn locate(&self, mut error: Error) -> Error {
+    pub(super) fn locate(&self, mut error: Error) -> Error {
         if error.position.is_none() {
             let read = &self.input[..self.pos.min(self.input.len())];
             let line_start = read.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -103,7 +130,7 @@ impl<'de> Reader<'de> {
     }
 
     /// The first byte of a value.
-    fn peek_value(&mut self) -> Result<u8, Error> {
+    pub(super) fn peek_value(&mut self) -> Result<u8, Error> {
         match self.peek() {
             Some(byte) => Ok(byte),
             None => Err(self.error("EOF while parsing a value")),
@@ -123,7 +150,7 @@ impl<'de> Reader<'de> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+    pub(super) fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
         if self.input[self.pos..].starts_with(word) {
             self.pos += word.len();
             Ok(())
@@ -146,7 +173,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Consumes the `]` or `}` that ends what [`open`](Self::open) opened.
-    fn close(&mut self, bracket: u8) -> Result<(), Error> {
+    pub(super) fn close(&mut self, bracket: u8) -> Result<(), Error> {
         match self.peek() {
             Some(byte) if byte == bracket => {
                 self.pos += 1;
@@ -160,7 +187,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Moves to the next array element; `false` at the closing `]` (not consumed).
-    fn next_element(&mut self, first: &mut bool) -> Result<bool, Error> {
+    pub(super) fn next_element(&mut self, first: &mut bool) -> Result<bool, Error> {
         let mut byte = match self.peek() {
             Some(byte) => byte,
             None => return Err(self.error("EOF while parsing a list")),
@@ -183,7 +210,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Moves to the next object member's name (the opening `"`, not consumed); `false` at the closing `}`.
-    fn next_member(&mut self, first: &mut bool) -> Result<bool, Error> {
+    pub(super) fn next_member(&mut self, first: &mut bool) -> Result<bool, Error> {
         let mut byte = match self.peek() {
             Some(byte) => byte,
             None => return Err(self.error("EOF while parsing an object")),
@@ -212,7 +239,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Consumes the `:` after a member name.
-    fn colon(&mut self) -> Result<(), Error> {
+    pub(super) fn colon(&mut self) -> Result<(), Error> {
         match self.peek() {
             Some(b':') => {
                 self.pos += 1;
@@ -224,7 +251,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads a string starting at its opening `"`; borrowed unless it has escapes.
-    fn string(&mut self) -> Result<Cow<'de, str>, Error> {
+    pub(super) fn string(&mut self) -> Result<Cow<'de, str>, Error> {
         self.pos += 1;
         let mut owned: Option<String> = None;
         let mut chunk_start = self.pos;
@@ -456,7 +483,7 @@ impl<'de> Reader<'de> {
     ///
     /// Iterative, so any nesting is skipped without recursion; like `serde_json`,
     /// the depth limit applies to values that are read, not to skipped ones.
-    fn skip_value(&mut self) -> Result<(), Error> {
+    pub(super) fn skip_value(&mut self) -> Result<(), Error> {
         // The closing bracket of every container around the current position.
         let mut closers: Vec<u8> = Vec::new();
         'value: loop {
@@ -501,7 +528,7 @@ impl<'de> Reader<'de> {
     }
 
     /// The error for a value of the wrong kind; reads the value to describe it.
-    fn invalid_type(&mut self, expected: &dyn Expected) -> Error {
+    pub(super) fn invalid_type(&mut self, expected: &dyn Expected) -> Error {
         let start = self.pos;
         let unexpected = match self.next_token() {
             Ok(Token::Null) => Unexpected::Unit,

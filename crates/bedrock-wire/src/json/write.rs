@@ -10,8 +10,13 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use super::Error;
 
 /// The output buffer.
-pub(super) struct Writer {
+///
+/// A `serde::Serializer` (through `&mut Writer`), and the writer that
+/// generated [`WriteJson`](super::WriteJson) impls call directly.
+pub struct Writer {
     out: Vec<u8>,
+    /// The first error of a [`WriteJson`](super::WriteJson) impl; writing goes on, the result is discarded.
+    pub(super) failed: Option<Error>,
 }
 
 impl Default for Writer {
@@ -19,6 +24,7 @@ impl Default for Writer {
         // As serde_json's `to_vec` starts.
         Writer {
             out: Vec::with_capacity(128),
+            failed: None,
         }
     }
 }
@@ -48,7 +54,7 @@ impl Writer {
         self.out
     }
 
-    fn string(&mut self, text: &str) {
+    pub(super) fn string(&mut self, text: &str) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = text.as_bytes();
         self.out.reserve(bytes.len() + 2);
@@ -77,18 +83,18 @@ impl Writer {
         self.out.push(b'"');
     }
 
-    fn raw(&mut self, text: &[u8]) {
+    pub(super) fn raw(&mut self, text: &[u8]) {
         self.out.extend_from_slice(text);
     }
 
     /// The `,` before every element or member but the first.
-    fn separator(&mut self, first: &mut bool) {
+    pub(super) fn separator(&mut self, first: &mut bool) {
         if !std::mem::take(first) {
             self.out.push(b',');
         }
     }
 
-    fn member_name(&mut self, first: &mut bool, name: &str) {
+    pub(super) fn member_name(&mut self, first: &mut bool, name: &str) {
         self.separator(first);
         self.string(name);
         self.out.push(b':');
@@ -128,9 +134,9 @@ impl Writer {
         }
     }
 
-    fn compound(&mut self, open: &'static [u8], close: &'static [u8]) -> Compound<'_> {
+    fn compound(&mut self, open: &'static [u8], close: &'static [u8]) -> SerdeCompound<'_> {
         self.raw(open);
-        Compound {
+        SerdeCompound {
             writer: self,
             first: true,
             close,
@@ -138,7 +144,7 @@ impl Writer {
     }
 
     /// `{"variant":` with `open` after it; the compound's `close` ends both.
-    fn variant_compound(&mut self, variant: &str, open: &'static [u8], close: &'static [u8]) -> Compound<'_> {
+    fn variant_compound(&mut self, variant: &str, open: &'static [u8], close: &'static [u8]) -> SerdeCompound<'_> {
         self.out.push(b'{');
         self.string(variant);
         self.out.push(b':');
@@ -146,14 +152,14 @@ impl Writer {
     }
 }
 
-/// An array or object being written.
-pub(super) struct Compound<'a> {
+/// An array or object being written through serde.
+pub struct SerdeCompound<'a> {
     writer: &'a mut Writer,
     first: bool,
     close: &'static [u8],
 }
 
-impl Compound<'_> {
+impl SerdeCompound<'_> {
     fn end(self) -> Result<(), Error> {
         self.writer.raw(self.close);
         Ok(())
@@ -173,13 +179,13 @@ impl Compound<'_> {
 impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Compound<'a>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Compound<'a>;
+    type SerializeSeq = SerdeCompound<'a>;
+    type SerializeTuple = SerdeCompound<'a>;
+    type SerializeTupleStruct = SerdeCompound<'a>;
+    type SerializeTupleVariant = SerdeCompound<'a>;
+    type SerializeMap = SerdeCompound<'a>;
+    type SerializeStruct = SerdeCompound<'a>;
+    type SerializeStructVariant = SerdeCompound<'a>;
 
     fn serialize_bool(self, value: bool) -> Result<(), Error> {
         self.raw(if value { b"true" } else { b"false" });
@@ -282,13 +288,13 @@ impl<'a> ser::Serializer for &'a mut Writer {
         object.member(variant, value)?;
         object.end()
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.compound(b"[", b"]"))
     }
-    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_tuple(self, _len: usize) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.compound(b"[", b"]"))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.compound(b"[", b"]"))
     }
     fn serialize_tuple_variant(
@@ -297,13 +303,13 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.variant_compound(variant, b"[", b"]}"))
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+    fn serialize_map(self, _len: Option<usize>) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.compound(b"{", b"}"))
     }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.compound(b"{", b"}"))
     }
     fn serialize_struct_variant(
@@ -312,56 +318,56 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<SerdeCompound<'a>, Error> {
         Ok(self.variant_compound(variant, b"{", b"}}"))
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
+impl ser::SerializeSeq for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.element(value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeTuple for Compound<'_> {
+impl ser::SerializeTuple for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.element(value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
+impl ser::SerializeTupleStruct for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.element(value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeTupleVariant for Compound<'_> {
+impl ser::SerializeTupleVariant for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.element(value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeMap for Compound<'_> {
+impl ser::SerializeMap for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
@@ -374,29 +380,29 @@ impl ser::SerializeMap for Compound<'_> {
         value.serialize(&mut *self.writer)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
+impl ser::SerializeStruct for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), Error> {
         self.member(name, value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
+impl ser::SerializeStructVariant for SerdeCompound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), Error> {
         self.member(name, value)
     }
     fn end(self) -> Result<(), Error> {
-        Compound::end(self)
+        SerdeCompound::end(self)
     }
 }
 

@@ -1,0 +1,476 @@
+//! The operations' own JSON path: [`ReadJson`] and [`WriteJson`], written out per type.
+//!
+//! Every generated type implements serde's traits for users, and these two
+//! traits for the generated operations. The serde impls are generic over the
+//! (de)serializer, so a model crate that only defines them compiles none of
+//! their code; the code is compiled where a user instantiates it. What the
+//! operations need is compiled in the model crate, once per type, and through
+//! serde that meant a chain of generic layers per type (the `Deserialize`
+//! impl, the reader's `deserialize_map` for its visitor, the map access, a
+//! seed per member type, ...). A `read_json` is one plain function per type
+//! that calls the [`Reader`] directly, and a `write_json` one that calls the
+//! [`Writer`]; the generic code left is one small copy of the `Option`, `Vec`
+//! and `HashMap` impls and of the member helpers per member type, shared by
+//! every structure with a member of that type.
+//!
+//! Two choices keep the per-type functions small, because a `?` or a string
+//! `match` per member is most of their machine code otherwise: members are
+//! found by their index in a table of names ([`Reader::member`] compares the
+//! names), and each arm of the member `match` yields a `Result<(), Error>` so
+//! that one `?` serves them all. Writing cannot fail in a way the caller
+//! could act on member by member, so a [`WriteJson`] impl returns nothing and
+//! the [`Writer`] keeps the first error (see [`write`]).
+//!
+//! The JSON is the same as through serde, byte for byte when writing and
+//! value for value when reading (the model round-trip tests compare both
+//! paths for every generated type), and so are the error messages.
+//! Leaf values (strings, numbers, booleans, documents and the
+//! [`codec`](crate::codec) forms) go through their serde impls on the same
+//! reader and writer; those copies are compiled once, here or per codec.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{Deserialize, Expected};
+use serde::Serialize;
+
+use super::read::Reader;
+use super::write::Writer;
+use super::Error;
+use crate::codec::{Decode, Encode, Encoded};
+use crate::union::UnknownMember;
+
+/// A value the generated operations read from JSON text without going through serde.
+pub trait ReadJson: Sized {
+    /// Reads one value at the reader's position.
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error>;
+}
+
+/// A value the generated operations write as JSON text without going through serde.
+pub trait WriteJson {
+    /// Writes the value at the writer's position; a failure is kept by the writer ([`Writer::fail`]).
+    fn write_json(&self, writer: &mut Writer);
+}
+
+/// Reads a `T` from JSON text; the whole input must be that one value.
+pub fn read<T: ReadJson>(input: &[u8]) -> Result<T, Error> {
+    let mut reader = Reader::new(input);
+    let value = T::read_json(&mut reader);
+    reader.finish(value)
+}
+
+/// Writes `value` as compact JSON text.
+pub fn write<T: WriteJson + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut writer = Writer::default();
+    value.write_json(&mut writer);
+    writer.finish()
+}
+
+/// An object being read: pass it to [`Reader::member`] until that returns `None`.
+pub struct Object {
+    first: bool,
+}
+
+/// An object being written: pass it to [`Writer::member`] for each member.
+pub struct OpenObject {
+    first: bool,
+}
+
+/// What a reader expected, for error messages: the same words as the serde impls use.
+enum Expecting {
+    Structure(&'static str),
+    Union(&'static str),
+    Text(&'static str),
+}
+
+impl Expected for Expecting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expecting::Structure(name) => crate::structure::expecting(f, "structure", name, "a JSON object"),
+            Expecting::Union(name) => {
+                crate::structure::expecting(f, "union", name, "an object with exactly one member set")
+            }
+            Expecting::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl<'de> Reader<'de> {
+    /// The end of [`read`]: the error located, or trailing text refused.
+    fn finish<T>(&mut self, value: Result<T, Error>) -> Result<T, Error> {
+        match value {
+            Ok(value) => self.end().map(|()| value),
+            Err(error) => Err(self.locate(error)),
+        }
+    }
+
+    /// Opens the object of structure `name`.
+    pub fn structure(&mut self, name: &'static str) -> Result<Object, Error> {
+        self.open_object(&Expecting::Structure(name))
+    }
+
+    /// Opens the object of union `name`.
+    pub fn union(&mut self, name: &'static str) -> Result<Object, Error> {
+        self.open_object(&Expecting::Union(name))
+    }
+
+    fn open_object(&mut self, expected: &Expecting) -> Result<Object, Error> {
+        self.expect_open(b'{', expected)?;
+        Ok(Object { first: true })
+    }
+
+    /// The next member name of `object` (the reader is then at its value), or `None` at the
+    /// closing `}`, which [`end_object`](Self::end_object) consumes.
+    pub fn next_key(&mut self, object: &mut Object) -> Result<Option<Cow<'de, str>>, Error> {
+        if !self.next_member(&mut object.first)? {
+            return Ok(None);
+        }
+        let name = self.string()?;
+        self.colon()?;
+        Ok(Some(name))
+    }
+
+    /// Consumes the `}` of `object` once [`next_key`](Self::next_key) or [`member`](Self::member)
+    /// returned `None`. (Checks of the members read come first, so that their errors point
+    /// where the serde path's do.)
+    pub fn end_object(&mut self, object: Object) -> Result<(), Error> {
+        let Object { first: _ } = object;
+        self.close(b'}')
+    }
+
+    /// The index in `names` of the next member of `object` (`names.len()` for a name not
+    /// there), or `None` at the closing `}`. The reader is then at the member's value.
+    pub fn member(&mut self, object: &mut Object, names: &[&str]) -> Result<Option<usize>, Error> {
+        Ok(self
+            .next_key(object)?
+            .map(|key| names.iter().position(|name| *name == key).unwrap_or(names.len())))
+    }
+
+    /// Reads a `T`.
+    pub fn read<T: ReadJson>(&mut self) -> Result<T, Error> {
+        T::read_json(self)
+    }
+
+    /// Reads an optional member: `null` leaves it unset.
+    pub fn optional<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
+        *slot = Option::<T>::read_json(self)?;
+        Ok(())
+    }
+
+    /// Reads a required member: `null` is an error.
+    pub fn required<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
+        *slot = Some(T::read_json(self)?);
+        Ok(())
+    }
+
+    /// Reads an optional member in codec `F`'s form (see [`crate::codec`]).
+    pub fn decode_optional<F, T>(&mut self, slot: &mut Option<T>) -> Result<(), Error>
+    where
+        Option<T>: Decode<F>,
+    {
+        *slot = Option::<T>::decode(self)?;
+        Ok(())
+    }
+
+    /// Reads a required member in codec `F`'s form.
+    pub fn decode_required<F, T: Decode<F>>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
+        *slot = Some(T::decode(self)?);
+        Ok(())
+    }
+
+    /// Reads a `T` in codec `F`'s form.
+    pub fn decode<F, T: Decode<F>>(&mut self) -> Result<T, Error> {
+        T::decode(self)
+    }
+
+    /// Reads a string enum through its `From<&str>`.
+    pub fn string_enum<T: for<'a> From<&'a str>>(&mut self) -> Result<T, Error> {
+        let text = self.text()?;
+        Ok(T::from(&text))
+    }
+
+    /// A string, for string enums: anything else is an error expecting "a string".
+    fn text(&mut self) -> Result<Cow<'de, str>, Error> {
+        match self.peek_value()? {
+            b'"' => self.string(),
+            _ => Err(self.invalid_type(&Expecting::Text("a string"))),
+        }
+    }
+
+    /// Skips the value of a member nobody reads.
+    pub fn skip(&mut self) -> Result<(), Error> {
+        self.skip_value()
+    }
+
+    /// Consumes a `null` if there is one.
+    fn null(&mut self) -> Result<bool, Error> {
+        if self.peek_value()? == b'n' {
+            self.literal(b"null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// The next member of a union's object, as [`member`](Self::member) finds it, with its
+    /// name; the `__type` marker some services add is skipped.
+    pub fn union_member(
+        &mut self,
+        object: &mut Object,
+        names: &[&str],
+    ) -> Result<Option<(usize, Cow<'de, str>)>, Error> {
+        while let Some(key) = self.next_key(object)? {
+            if key == "__type" {
+                self.skip_value()?;
+                continue;
+            }
+            let index = names.iter().position(|name| *name == key).unwrap_or(names.len());
+            return Ok(Some((index, key)));
+        }
+        Ok(None)
+    }
+
+    /// Records that member `key` of union `union` was set; an error if one already was.
+    pub fn union_set(
+        &mut self,
+        union: &'static str,
+        first: &mut Option<Cow<'de, str>>,
+        key: Cow<'de, str>,
+    ) -> Result<(), Error> {
+        if let Some(first) = first {
+            return Err(<Error as serde::de::Error>::custom(format_args!(
+                "union {union} has more than one member set (`{first}` and `{key}`)"
+            )));
+        }
+        *first = Some(key);
+        Ok(())
+    }
+}
+
+/// The value of a union once its members are read, or the error for a union with no member set.
+pub fn union_value<U>(union: &'static str, value: Option<U>) -> Result<U, Error> {
+    match value {
+        Some(value) => Ok(value),
+        None => Err(union_unset(union)),
+    }
+}
+
+fn union_unset(union: &str) -> Error {
+    <Error as serde::de::Error>::custom(format_args!("union {union} has no member set"))
+}
+
+/// The error for a required member that the object did not have.
+pub fn missing(member: &'static str) -> Error {
+    <Error as serde::de::Error>::missing_field(member)
+}
+
+impl Writer {
+    /// The end of [`write`]: the text, or the first error a value reported.
+    fn finish(self) -> Result<Vec<u8>, Error> {
+        match self.failed {
+            None => Ok(self.into_bytes()),
+            Some(error) => Err(error),
+        }
+    }
+
+    /// Keeps `error` if it is the first; the text written is then discarded.
+    pub fn fail(&mut self, error: Error) {
+        self.failed.get_or_insert(error);
+    }
+
+    /// Writes `{` and returns the object to pass to [`member`](Self::member).
+    pub fn begin_object(&mut self) -> OpenObject {
+        self.raw(b"{");
+        OpenObject { first: true }
+    }
+
+    /// Writes a member name (and the `,` before it when needed); its value comes next.
+    pub fn member(&mut self, object: &mut OpenObject, name: &str) {
+        self.member_name(&mut object.first, name);
+    }
+
+    /// Writes member `name` with `value`.
+    pub fn required<T: WriteJson + ?Sized>(&mut self, object: &mut OpenObject, name: &str, value: &T) {
+        self.member_name(&mut object.first, name);
+        value.write_json(self);
+    }
+
+    /// Writes member `name` if `value` is set; an unset member is left out.
+    pub fn optional<T: WriteJson>(&mut self, object: &mut OpenObject, name: &str, value: &Option<T>) {
+        if let Some(value) = value {
+            self.member_name(&mut object.first, name);
+            value.write_json(self);
+        }
+    }
+
+    /// Writes member `name` with `value` in codec `F`'s form (see [`crate::codec`]).
+    pub fn encode_required<F, T: Encode<F> + ?Sized>(&mut self, object: &mut OpenObject, name: &str, value: &T) {
+        self.member_name(&mut object.first, name);
+        self.encode::<F, T>(value);
+    }
+
+    /// Writes member `name` in codec `F`'s form if `value` is set.
+    pub fn encode_optional<F, T: Encode<F>>(&mut self, object: &mut OpenObject, name: &str, value: &Option<T>) {
+        if let Some(value) = value {
+            self.member_name(&mut object.first, name);
+            self.encode::<F, T>(value);
+        }
+    }
+
+    /// Writes `}`.
+    pub fn end_object(&mut self, _object: OpenObject) {
+        self.raw(b"}");
+    }
+
+    /// Writes `value` in codec `F`'s form.
+    pub fn encode<F, T: Encode<F> + ?Sized>(&mut self, value: &T) {
+        self.serialize(&Encoded::<F, T>::new(value));
+    }
+
+    /// Writes a value through its serde impl.
+    fn serialize<T: Serialize + ?Sized>(&mut self, value: &T) {
+        if let Err(error) = value.serialize(&mut *self) {
+            self.fail(error);
+        }
+    }
+
+    /// Writes a string.
+    pub fn text(&mut self, text: &str) {
+        self.string(text);
+    }
+}
+
+// Leaves: through their serde impls, compiled once here.
+macro_rules! through_serde {
+    ($($t:ty),*) => {$(
+        impl ReadJson for $t {
+            fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+                Self::deserialize(reader)
+            }
+        }
+        impl WriteJson for $t {
+            fn write_json(&self, writer: &mut Writer) {
+                writer.serialize(self);
+            }
+        }
+    )*};
+}
+
+through_serde!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, serde_json::Value);
+
+impl ReadJson for String {
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+        Self::deserialize(reader)
+    }
+}
+
+impl WriteJson for String {
+    fn write_json(&self, writer: &mut Writer) {
+        writer.string(self);
+    }
+}
+
+impl WriteJson for str {
+    fn write_json(&self, writer: &mut Writer) {
+        writer.string(self);
+    }
+}
+
+impl<T: ReadJson> ReadJson for Option<T> {
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+        if reader.null()? {
+            Ok(None)
+        } else {
+            T::read_json(reader).map(Some)
+        }
+    }
+}
+
+impl<T: WriteJson> WriteJson for Option<T> {
+    fn write_json(&self, writer: &mut Writer) {
+        match self {
+            Some(value) => value.write_json(writer),
+            None => writer.raw(b"null"),
+        }
+    }
+}
+
+impl<T: ReadJson> ReadJson for Box<T> {
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+        T::read_json(reader).map(Box::new)
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for Box<T> {
+    fn write_json(&self, writer: &mut Writer) {
+        (**self).write_json(writer);
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    fn write_json(&self, writer: &mut Writer) {
+        (**self).write_json(writer);
+    }
+}
+
+impl<T: ReadJson> ReadJson for Vec<T> {
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut first = reader.open_array(&Expecting::Text("a sequence"))?;
+        let mut items = Vec::new();
+        while reader.next_element(&mut first)? {
+            items.push(T::read_json(reader)?);
+        }
+        reader.close(b']')?;
+        Ok(items)
+    }
+}
+
+impl<T: WriteJson> WriteJson for Vec<T> {
+    fn write_json(&self, writer: &mut Writer) {
+        writer.raw(b"[");
+        let mut first = true;
+        for item in self {
+            writer.separator(&mut first);
+            item.write_json(writer);
+        }
+        writer.raw(b"]");
+    }
+}
+
+impl<T: ReadJson> ReadJson for HashMap<String, T> {
+    fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut object = reader.open_object(&Expecting::Text("a map"))?;
+        let mut map = HashMap::new();
+        while let Some(key) = reader.next_key(&mut object)? {
+            let value = T::read_json(reader)?;
+            map.insert(key.into_owned(), value);
+        }
+        reader.end_object(object)?;
+        Ok(map)
+    }
+}
+
+impl<T: WriteJson> WriteJson for HashMap<String, T> {
+    fn write_json(&self, writer: &mut Writer) {
+        let mut object = writer.begin_object();
+        for (key, value) in self {
+            writer.required(&mut object, key, value);
+        }
+        writer.end_object(object);
+    }
+}
+
+impl UnknownMember {
+    /// Reads the value of member `name` of a union; `None` when it is `null`.
+    pub fn read_json(name: &str, reader: &mut Reader<'_>) -> Result<Option<Self>, Error> {
+        let value: Option<serde_json::Value> = reader.read()?;
+        Ok(value.map(|value| UnknownMember::new(name, value)))
+    }
+}
+
+impl WriteJson for UnknownMember {
+    fn write_json(&self, writer: &mut Writer) {
+        writer.serialize(self);
+    }
+}
