@@ -12,7 +12,9 @@
 //! - the default chain in the AWS SDKs' order ([`default_chain`]);
 //! - the region chain ([`region`], plus IMDS in [`imds::resolve_region_with_imds`]);
 //! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
-//!   clock-skew correction ([`skew`]);
+//!   clock-skew correction ([`skew`]), and [`SigV4Signing`], the transport
+//!   executor's per-attempt signing hook that feeds responses back to it
+//!   ([`sigv4_signing`]);
 //! - event-stream message signing for the bidirectional stream ([`event_stream_sign`]);
 //! - the auth-mode choice and short-term API key generation ([`api_key`]);
 //! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
@@ -39,6 +41,7 @@ pub mod provider;
 pub mod region;
 pub mod secret;
 pub mod sign;
+pub mod sigv4_signing;
 pub mod skew;
 pub mod sso;
 pub mod sts;
@@ -50,7 +53,8 @@ pub use error::{CredentialsError, ProcessError};
 pub use event_stream_sign::{EventStreamSigner, Signature};
 pub use provider::{Clock, ProvideCredentials, SharedCredentialsProvider, SystemClock};
 pub use secret::{ApiKey, Credentials};
-pub use sign::{Signer, SigningName};
+pub use sign::{Signer, SigningError, SigningName};
+pub use sigv4_signing::SigV4Signing;
 pub use skew::ClockSkew;
 
 pub use default_chain::default_credentials_provider;

@@ -45,6 +45,10 @@ pub enum SigningError {
     },
     /// `aws-sigv4` refused the request (e.g. an unparsable URI).
     Sigv4(String),
+    /// The request's body is a stream, which [`SigV4Signing`](crate::SigV4Signing)
+    /// cannot hash; the bidirectional stream is signed with
+    /// [`Signer::sign_event_stream_request`] instead.
+    StreamingBody,
 }
 
 impl fmt::Display for SigningError {
@@ -54,6 +58,9 @@ impl fmt::Display for SigningError {
                 write!(f, "cannot sign header `{name}`: value is not visible ASCII")
             }
             SigningError::Sigv4(message) => write!(f, "SigV4 signing failed: {message}"),
+            SigningError::StreamingBody => {
+                f.write_str("cannot sign a streaming request body per attempt; sign it as an event stream")
+            }
         }
     }
 }

@@ -5,8 +5,10 @@
 //! few minutes off. A machine whose clock is wrong would fail every call, so,
 //! like the AWS SDKs, we learn the offset from the `Date` header of the
 //! rejecting response and add it to the local clock from then on. It is
-//! sans-IO: the transport reports responses with [`ClockSkew::observe_response`]
-//! and a [`Signer`](crate::Signer) (or an
+//! sans-IO: responses are reported with [`ClockSkew::observe_response`] (for the
+//! transport's executor, [`SigV4Signing`](crate::SigV4Signing) does it after
+//! every attempt and has a corrected rejection retried) and a
+//! [`Signer`](crate::Signer) (or an
 //! [`EventStreamSigner`](crate::EventStreamSigner)) holding a clone of the same
 //! [`ClockSkew`] reads the offset when it signs.
 

@@ -18,8 +18,12 @@
 //! Each attempt gets a fresh copy of the request (bodies are replayable bytes),
 //! the headers `amz-sdk-invocation-id` (one per operation), `amz-sdk-request:
 //! attempt=N; max=M` and a `user-agent` naming this SDK, and only then goes to the
-//! [`Signer`], so every attempt is signed again. A request with a streaming body
-//! ([`RequestBody::Stream`]) cannot be replayed and gets one attempt.
+//! [`Signer`], so every attempt is signed again. The signer also sees the head of
+//! each response ([`Signer::observe_response`]); when it answers that it corrected
+//! itself (a SigV4 signer learning the service's clock from a clock-skew
+//! rejection), that error response is retried like a transient error. A request
+//! with a streaming body ([`RequestBody::Stream`]) cannot be replayed and gets
+//! one attempt.
 //!
 //! A response is handed to the caller only once it is final: a streaming response
 //! whose events reached the caller is never retried behind its back.
@@ -183,10 +187,57 @@ pub struct AttemptInfo {
     pub system_time: SystemTime,
 }
 
+impl AttemptInfo {
+    /// Describes attempt `attempt` of at most `max_attempts`, to be dated
+    /// `system_time` (for tests of a signer; the executor makes its own).
+    pub fn new(attempt: u32, max_attempts: u32, system_time: SystemTime) -> Self {
+        AttemptInfo {
+            attempt,
+            max_attempts,
+            system_time,
+        }
+    }
+}
+
 /// The future a [`Signer`] returns.
 pub type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
 
-/// Signs each attempt (SigV4, a bearer token, ...), right before it is sent.
+/// What a [`Signer`] is shown of a response, through [`Signer::observe_response`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct AttemptResponse<'a> {
+    /// The response's status.
+    pub status: http::StatusCode,
+    /// The response's headers (e.g. `Date`).
+    pub headers: &'a http::HeaderMap,
+    /// The error code the executor read from an error response (`x-amzn-errortype`,
+    /// else the body's `code` or `__type`, without namespace or URI); `None` for a
+    /// success or an error without a code.
+    pub error_code: Option<&'a str>,
+    /// The executor clock's wall-clock time once the response was in (for an error,
+    /// its whole body): the local "now" to compare a `Date` header with.
+    pub system_time: SystemTime,
+}
+
+impl<'a> AttemptResponse<'a> {
+    /// A response as the executor would describe it (for tests of a signer).
+    pub fn new(
+        status: http::StatusCode,
+        headers: &'a http::HeaderMap,
+        error_code: Option<&'a str>,
+        system_time: SystemTime,
+    ) -> Self {
+        AttemptResponse {
+            status,
+            headers,
+            error_code,
+            system_time,
+        }
+    }
+}
+
+/// Signs each attempt (SigV4, a bearer token, ...), right before it is sent, and
+/// may look at what came back.
 ///
 /// Any `Fn(&mut http::Request<RequestBody>, AttemptInfo) -> Result<(), BoxError>`
 /// is a signer; an async one (that may refresh credentials) implements the trait.
@@ -194,6 +245,24 @@ pub type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Se
 pub trait Signer: Send + Sync {
     /// Adds the signature to `request`.
     fn sign<'a>(&'a self, request: &'a mut http::Request<RequestBody>, attempt: AttemptInfo) -> SignFuture<'a>;
+
+    /// Called with the head of every response an attempt gets (successes and
+    /// errors; not failures that produced no response), before the executor
+    /// decides whether to retry.
+    ///
+    /// Returning `true` says "I corrected myself because of this response; the
+    /// same request, signed again, should now be accepted": a SigV4 signer whose
+    /// clock the service has just shown to be off does so. The executor then
+    /// retries an error response it would otherwise have returned, as a transient
+    /// error: the retry is an attempt like any other, so it needs an attempt left
+    /// under the maximum and takes its cost from the retry quota, and it waits the
+    /// usual backoff. The answer is ignored for successful responses.
+    ///
+    /// The default looks at nothing and returns `false`.
+    fn observe_response(&self, response: &AttemptResponse<'_>) -> bool {
+        let _ = response;
+        false
+    }
 }
 
 impl<F> Signer for F
@@ -637,11 +706,30 @@ impl Executor {
             let (kind, retry_after) = match &outcome {
                 Outcome::Streamed(response) => {
                     record_response(&span, response.status(), response.headers());
+                    let head =
+                        AttemptResponse::new(response.status(), response.headers(), None, inner.clock.system_time());
+                    span.in_scope(|| signer.observe_response(&head));
                     (None, None)
                 }
                 Outcome::Collected(response) => {
                     record_response(&span, response.status(), response.headers());
-                    (classify_collected(op, response), retry_after(response.headers()))
+                    let code = error_code(response);
+                    let mut kind = classify_collected(op, response.status(), code.as_deref());
+                    let head = AttemptResponse::new(
+                        response.status(),
+                        response.headers(),
+                        code.as_deref(),
+                        inner.clock.system_time(),
+                    );
+                    let corrected = span.in_scope(|| signer.observe_response(&head));
+                    if corrected && kind == Some(RetryKind::NotRetryable) {
+                        tracing::debug!(
+                            parent: &span,
+                            "the signer corrected itself after this rejection; the attempt is retried"
+                        );
+                        kind = Some(RetryKind::Transient);
+                    }
+                    (kind, retry_after(response.headers()))
                 }
                 Outcome::Failed(error) => {
                     span.record("status", tracing::field::debug(error.kind()));
@@ -712,14 +800,20 @@ impl Executor {
     }
 }
 
-/// `None` for a success, else what kind of failure the error response is.
-fn classify_collected(op: &OperationInfo, response: &http::Response<Bytes>) -> Option<RetryKind> {
+/// The error code of an error response; `None` for a success.
+fn error_code(response: &http::Response<Bytes>) -> Option<String> {
     let status = response.status();
     if status.is_success() {
         return None;
     }
-    let meta = ErrorMetadata::from_response(status.as_u16(), response.headers(), response.body());
-    let code = meta.code.as_deref();
+    ErrorMetadata::from_response(status.as_u16(), response.headers(), response.body()).code
+}
+
+/// `None` for a success, else what kind of failure the error response is.
+fn classify_collected(op: &OperationInfo, status: http::StatusCode, code: Option<&str>) -> Option<RetryKind> {
+    if status.is_success() {
+        return None;
+    }
     let modeled = code.map(op.modeled_retry).unwrap_or_default();
     Some(classify_response(status.as_u16(), code, modeled))
 }

@@ -30,8 +30,8 @@ pub use client::{
 };
 pub use clock::{Clock, RandomSource, TokioClock};
 pub use executor::{
-    Executor, ExecutorBuilder, NoSigning, OperationInfo, Signer, StalledStreamProtection, TimeoutConfig, TimeoutKind,
-    TransportError, TransportErrorKind,
+    AttemptResponse, Executor, ExecutorBuilder, NoSigning, OperationInfo, Signer, StalledStreamProtection,
+    TimeoutConfig, TimeoutKind, TransportError, TransportErrorKind,
 };
 pub use proxy::{NoProxy, ProxyConfig};
 pub use retry::{RetryConfig, RetryMode};

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use bedrock_transport::clock::{Clock, RandomSource, SeededRandom, Sleep, TokioClock};
-use bedrock_transport::executor::{AttemptInfo, RetryInfo};
+use bedrock_transport::executor::{AttemptInfo, AttemptResponse, RetryInfo, SignFuture, Signer};
 use bedrock_transport::retry::{ModeledRetry, RetryConfig, RetryQuota};
 use bedrock_transport::{
     BoxError, Executor, HttpClient, NoSigning, OperationInfo, RequestBody, ResponseBody, ResponseFuture,
@@ -520,6 +520,167 @@ async fn signing_errors_are_final() {
     let error = executor.send_collected(&OP, request(), &signer).await.unwrap_err();
     assert_eq!(error.kind(), &TransportErrorKind::Signing);
     assert_eq!(client.count(), 0);
+}
+
+// ---------------------------------------------------------------- signer feedback
+
+/// A signer that records every response head it is shown and answers "corrected"
+/// for the first `corrections` error responses.
+#[derive(Default)]
+struct Correcting {
+    corrections: Mutex<u32>,
+    observed: Mutex<Vec<(u16, Option<String>, SystemTime)>>,
+}
+
+impl Correcting {
+    fn new(corrections: u32) -> Self {
+        Correcting {
+            corrections: Mutex::new(corrections),
+            observed: Mutex::default(),
+        }
+    }
+
+    fn observed(&self) -> Vec<(u16, Option<String>)> {
+        let observed = self.observed.lock().unwrap();
+        observed.iter().map(|(s, c, _)| (*s, c.clone())).collect()
+    }
+}
+
+impl Signer for Correcting {
+    fn sign<'a>(&'a self, request: &'a mut Request<RequestBody>, attempt: AttemptInfo) -> SignFuture<'a> {
+        request
+            .headers_mut()
+            .insert("authorization", format!("sig-{}", attempt.attempt).parse().unwrap());
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn observe_response(&self, response: &AttemptResponse<'_>) -> bool {
+        self.observed.lock().unwrap().push((
+            response.status.as_u16(),
+            response.error_code.map(str::to_owned),
+            response.system_time,
+        ));
+        let mut left = self.corrections.lock().unwrap();
+        if response.status.is_client_error() && *left > 0 {
+            *left -= 1;
+            return true;
+        }
+        false
+    }
+}
+
+fn skew_rejection() -> Step {
+    Step::Respond {
+        status: 403,
+        headers: vec![
+            ("x-amzn-requestid", "req-skew"),
+            (
+                "x-amzn-errortype",
+                "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+            ),
+        ],
+        chunks: vec![Ok(Bytes::from_static(b"{\"message\":\"Signature expired\"}"))],
+        then_hang: false,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejection_the_signer_corrected_is_retried_as_transient() {
+    let client = FakeClient::new([skew_rejection(), ok("done")]);
+    let clock = RecordingClock::default();
+    let executor = executor(&client, &clock);
+    let signer = Correcting::new(1);
+    let pending = executor.send_collected(&OP, request(), &signer);
+    tokio::pin!(pending);
+    // While the retry waits for its backoff, it holds a transient retry's 5 tokens.
+    tokio::select! {
+        _ = &mut pending => panic!("the retry waits for its backoff"),
+        _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+    }
+    assert_eq!(executor.retry_quota().available(), 495);
+    let response = pending.await.unwrap();
+
+    assert_eq!(response.body(), "done");
+    assert_eq!(info(&response).attempts, 2);
+    assert_eq!(client.header(1, "authorization"), "sig-2", "the retry is signed again");
+    assert_eq!(client.header(1, "amz-sdk-request"), "attempt=2; max=3");
+    // The code comes without its URI suffix; the success is shown too.
+    assert_eq!(
+        signer.observed(),
+        [(403, Some("InvalidSignatureException".to_owned())), (200, None)]
+    );
+    assert_eq!(signer.observed.lock().unwrap()[0].2, clock.system_time());
+    assert_eq!(clock.sleeps(), [Duration::from_millis(500)], "the usual backoff");
+    assert_eq!(executor.retry_quota().available(), 500, "the success refunds the retry");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_code_may_come_from_the_body_and_a_correction_is_retried_once_per_answer() {
+    // Each rejection is retried only because the signer says it corrected itself;
+    // once it stops saying so, the rejection is final.
+    let client = FakeClient::new([
+        error(400, "RequestTimeTooSkewed"),
+        error(400, "RequestTimeTooSkewed"),
+        ok(""),
+    ]);
+    let executor = executor(&client, &RecordingClock::default());
+    let signer = Correcting::new(1);
+    let response = executor.send_collected(&OP, request(), &signer).await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(info(&response).attempts, 2);
+    assert_eq!(client.count(), 2);
+    assert_eq!(
+        signer.observed(),
+        [
+            (400, Some("RequestTimeTooSkewed".to_owned())),
+            (400, Some("RequestTimeTooSkewed".to_owned()))
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_correction_needs_an_attempt_left_and_quota() {
+    // Retries disabled: one attempt, the rejection is returned.
+    let client = FakeClient::new([skew_rejection()]);
+    let executor = Executor::builder(Arc::new(client.clone()))
+        .random_source(Arc::new(Half))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    let signer = Correcting::new(1);
+    let response = executor.send_collected(&OP, request(), &signer).await.unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!((info(&response).attempts, info(&response).quota_exhausted), (1, false));
+    assert_eq!(client.count(), 1);
+
+    // Less quota than a retry costs: not retried, and marked.
+    let client = FakeClient::new([skew_rejection()]);
+    let executor = Executor::builder(Arc::new(client.clone()))
+        .random_source(Arc::new(Half))
+        .retry_quota(RetryQuota::new(4))
+        .build();
+    let response = executor
+        .send_collected(&OP, request(), &Correcting::new(1))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!((info(&response).attempts, info(&response).quota_exhausted), (1, true));
+    assert_eq!(client.count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn signers_that_correct_nothing_change_nothing() {
+    // A plain signer (and the default `observe_response`) leaves a 403 final.
+    let client = FakeClient::new([skew_rejection()]);
+    let executor = executor(&client, &RecordingClock::default());
+    let response = executor.send_collected(&OP, request(), &NoSigning).await.unwrap();
+    assert_eq!((response.status().as_u16(), info(&response).attempts), (403, 1));
+
+    // Streamed successes are shown to the signer as well, without a code.
+    client.script.lock().unwrap().push_back(ok("{}"));
+    let signer = Correcting::new(0);
+    let response = executor.send(&OP, streaming_request(), &signer).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(signer.observed(), [(200, None)]);
 }
 
 // ---------------------------------------------------------------- the retry quota
