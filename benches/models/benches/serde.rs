@@ -1,6 +1,7 @@
-//! serde JSON throughput of a large Converse request and response, through `serde_json` and
-//! through the wire codec the operations use (`bedrock_wire::json`), and of the sans-IO
-//! `Operation` path around them. Run with `cargo bench -p bench-models`.
+//! JSON throughput of a large Converse request and response: through `serde_json`, through
+//! `bedrock_wire::json`'s serde reader and writer, through the generated `ReadJson`/`WriteJson`
+//! impls the operations use (`json::read`/`json::write`), and of the sans-IO `Operation` path
+//! around them. Run with `cargo bench -p bench-models`.
 
 use std::hint::black_box;
 
@@ -29,6 +30,12 @@ fn request(c: &mut Criterion) {
     group.bench_function("bedrock_wire::json::from_slice", |b| {
         b.iter(|| bedrock_wire::json::from_slice::<ConverseRequest>(black_box(&json)).expect("deserializes"))
     });
+    group.bench_function("json::write (WriteJson)", |b| {
+        b.iter(|| bedrock_wire::json::write(black_box(&request)).expect("serializes"))
+    });
+    group.bench_function("json::read (ReadJson)", |b| {
+        b.iter(|| bedrock_wire::json::read::<ConverseRequest>(black_box(&json)).expect("deserializes"))
+    });
     group.throughput(Throughput::Bytes(body_len as u64));
     group.bench_function("Converse::build_request", |b| {
         b.iter(|| Converse::build_request(black_box(&request)).expect("builds"))
@@ -54,6 +61,12 @@ fn response(c: &mut Criterion) {
     });
     group.bench_function("bedrock_wire::json::to_vec", |b| {
         b.iter(|| bedrock_wire::json::to_vec(black_box(&response)).expect("serializes"))
+    });
+    group.bench_function("json::read (ReadJson)", |b| {
+        b.iter(|| bedrock_wire::json::read::<ConverseResponse>(black_box(&json)).expect("deserializes"))
+    });
+    group.bench_function("json::write (WriteJson)", |b| {
+        b.iter(|| bedrock_wire::json::write(black_box(&response)).expect("serializes"))
     });
     group.bench_function("Converse::parse_response", |b| {
         b.iter(|| Converse::parse_response(black_box(&http)).expect("parses"))
