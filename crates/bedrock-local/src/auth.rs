@@ -114,7 +114,10 @@ impl fmt::Display for Identity {
             Identity::Anonymous => f.write_str("anonymous"),
             Identity::SigV4 { access_key_id } => write!(f, "sigv4:{access_key_id}"),
             Identity::ApiKey { short_term: true, hint } => write!(f, "short-term-api-key:...{hint}"),
-            Identity::ApiKey { short_term: false, hint } => write!(f, "api-key:...{hint}"),
+            Identity::ApiKey {
+                short_term: false,
+                hint,
+            } => write!(f, "api-key:...{hint}"),
         }
     }
 }
@@ -128,7 +131,8 @@ pub struct AuthFailure {
     pub detail: String,
 }
 
-const INVALID_SIGNATURE_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. \
+const INVALID_SIGNATURE_MESSAGE: &str =
+    "The request signature we calculated does not match the signature you provided. \
      Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
 impl AuthFailure {
@@ -230,7 +234,10 @@ pub fn authenticate(
         return match mode {
             AuthMode::Off | AuthMode::Permissive => Ok(identity),
             AuthMode::Verify { credentials, api_keys } => {
-                if api_keys.iter().any(|k| constant_time_eq(k.as_bytes(), token.as_bytes())) {
+                if api_keys
+                    .iter()
+                    .any(|k| constant_time_eq(k.as_bytes(), token.as_bytes()))
+                {
                     Ok(identity)
                 } else if let Some(encoded) = token.strip_prefix(SHORT_TERM_PREFIX) {
                     verify_short_term_key(encoded, credentials, region, now).map(|_| identity)
@@ -246,8 +253,9 @@ pub fn authenticate(
     let identity = Identity::SigV4 {
         access_key_id: parsed.scope.access_key_id.to_owned(),
     };
-    let date = header_str(&request.parts.headers, "x-amz-date")
-        .ok_or_else(|| AuthFailure::malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
+    let date = header_str(&request.parts.headers, "x-amz-date").ok_or_else(|| {
+        AuthFailure::malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    })?;
     let time = parse_amz_date(date).ok_or_else(|| AuthFailure::malformed(format!("invalid X-Amz-Date: {date}")))?;
     match mode {
         AuthMode::Off | AuthMode::Permissive => Ok(identity),
@@ -363,7 +371,9 @@ fn parse_sigv4_header(header: &str) -> Result<SigV4Header<'_>, AuthFailure> {
         .collect();
     let signature = signature.ok_or_else(|| missing("Signature"))?;
     if signed_headers.is_empty() || signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AuthFailure::malformed("Authorization header has malformed SignedHeaders or Signature."));
+        return Err(AuthFailure::malformed(
+            "Authorization header has malformed SignedHeaders or Signature.",
+        ));
     }
     Ok(SigV4Header {
         scope,
@@ -460,10 +470,19 @@ fn canonical_query(query: &str, skip: &[&str]) -> String {
             (k, v)
         })
         .filter(|(k, _)| !skip.contains(&k.as_str()))
-        .map(|(k, v)| (utf8_percent_encode(&k, UNRESERVED).to_string(), utf8_percent_encode(&v, UNRESERVED).to_string()))
+        .map(|(k, v)| {
+            (
+                utf8_percent_encode(&k, UNRESERVED).to_string(),
+                utf8_percent_encode(&v, UNRESERVED).to_string(),
+            )
+        })
         .collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn canonical_request(
@@ -553,7 +572,11 @@ fn verify_short_term_key(
             "POST\n{path}\n{unsigned_query}\n{}\n{}\n{payload_hash}",
             signed_headers
                 .iter()
-                .map(|h| if *h == "host" { format!("host:{host}\n") } else { format!("{h}:\n") })
+                .map(|h| if *h == "host" {
+                    format!("host:{host}\n")
+                } else {
+                    format!("{h}:\n")
+                })
                 .collect::<String>(),
             signed
         );
@@ -635,6 +658,9 @@ mod tests {
         let mode = AuthMode::verify("AKID", "SECRETVALUE").with_api_key("ABSKsecretkey");
         let text = format!("{mode:?}");
         assert!(text.contains("AKID"));
-        assert!(!text.contains("SECRETVALUE") && !text.contains("ABSKsecretkey"), "{text}");
+        assert!(
+            !text.contains("SECRETVALUE") && !text.contains("ABSKsecretkey"),
+            "{text}"
+        );
     }
 }

@@ -126,9 +126,10 @@ impl Fault {
         match &self.kind {
             FaultKind::Throttle => Some(ServiceError::throttling()),
             FaultKind::Status(status) => Some(ServiceError::for_status(*status)),
-            FaultKind::Error(name) => {
-                Some(ServiceError::for_type(name).unwrap_or_else(|| ServiceError::new(StatusCode::BAD_REQUEST, name.clone(), "Injected error.")))
-            }
+            FaultKind::Error(name) => Some(
+                ServiceError::for_type(name)
+                    .unwrap_or_else(|| ServiceError::new(StatusCode::BAD_REQUEST, name.clone(), "Injected error.")),
+            ),
             _ => None,
         }
     }
@@ -140,7 +141,9 @@ impl Fault {
         if let Some(first) = upper.get_mut(..1) {
             first.make_ascii_uppercase();
         }
-        ServiceError::for_type(&upper).unwrap_or_else(|| ServiceError::new(StatusCode::INTERNAL_SERVER_ERROR, upper, "Injected stream exception."))
+        ServiceError::for_type(&upper).unwrap_or_else(|| {
+            ServiceError::new(StatusCode::INTERNAL_SERVER_ERROR, upper, "Injected stream exception.")
+        })
     }
 }
 
@@ -199,7 +202,9 @@ impl FromStr for Fault {
                 FaultKind::Status(status)
             }
             "error" => match value {
-                Some(v) if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric()) => FaultKind::Error(v.to_owned()),
+                Some(v) if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                    FaultKind::Error(v.to_owned())
+                }
                 _ => return Err(FaultParseError("`error` needs an error type name".into())),
             },
             "latency-ms" => FaultKind::Latency(Duration::from_millis(number(name, value)?)),
@@ -318,11 +323,28 @@ mod tests {
         assert_eq!(f.stream_exception().error_type, "ThrottlingException");
         assert_eq!("corrupt-crc".parse::<Fault>().unwrap().kind, FaultKind::CorruptCrc(0));
         assert_eq!(
-            "error=ModelNotReadyException".parse::<Fault>().unwrap().error().unwrap().status,
+            "error=ModelNotReadyException"
+                .parse::<Fault>()
+                .unwrap()
+                .error()
+                .unwrap()
+                .status,
             429
         );
-        for bad in ["", "nope", "status=200", "status=x", "throttle:first", "throttle:rate=2", "latency-ms", "error=a b"] {
-            assert!(parse_faults(bad).is_err() || parse_faults(bad).unwrap().is_empty(), "{bad}");
+        for bad in [
+            "",
+            "nope",
+            "status=200",
+            "status=x",
+            "throttle:first",
+            "throttle:rate=2",
+            "latency-ms",
+            "error=a b",
+        ] {
+            assert!(
+                parse_faults(bad).is_err() || parse_faults(bad).unwrap().is_empty(),
+                "{bad}"
+            );
         }
         assert!(parse_faults("nope").is_err());
     }

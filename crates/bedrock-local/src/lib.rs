@@ -1,7 +1,33 @@
 //! bedrock-local: a wire-faithful Bedrock emulator for tests and offline work.
+//!
+//! A real HTTP server on loopback (HTTP/1.1 and prior-knowledge HTTP/2 on one port) that answers
+//! as Bedrock does on the wire: request ids, error headers and bodies, event streams, SigV4 and
+//! API-key authentication, plus fault injection for testing clients (throttling, errors,
+//! latency, resets, broken and stalled streams).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = bedrock_local::start(bedrock_local::Config::new().seed(7)).await?;
+//! println!("{}", server.base_url()); // http://127.0.0.1:PORT
+//! // ... point a client at it ...
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The model behaviour plugs in as a [`Service`] (usually a [`Router`] of handlers by operation
+//! name). See `docs/bedrock-local.md`.
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod clock;
 pub mod fault;
+pub mod server;
 pub mod wire;
+
+pub use auth::{AuthMode, Identity};
+pub use fault::{Fault, FaultKind, FAULT_HEADER};
+pub use server::{
+    event_channel, start, BoxError, BoxFuture, Config, ConfigError, EventReceiver, EventSender, Handle, LogEntry,
+    Request, RequestBody, RequestContext, Response, ResponseBody, Router, Service, StartError, Stats,
+};
+pub use wire::ServiceError;

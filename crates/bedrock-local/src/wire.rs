@@ -223,7 +223,10 @@ pub fn json_response(status: StatusCode, body: impl Into<Bytes>) -> http::Respon
 pub fn event_message(event_type: &str, payload: impl Into<Bytes>) -> Message {
     Message::new(payload.into())
         .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
-        .add_header(Header::new(":event-type", HeaderValue::String(event_type.to_owned().into())))
+        .add_header(Header::new(
+            ":event-type",
+            HeaderValue::String(event_type.to_owned().into()),
+        ))
         .add_header(Header::new(":content-type", HeaderValue::String(JSON.into())))
 }
 
