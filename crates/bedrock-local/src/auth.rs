@@ -391,7 +391,7 @@ fn check_scope(scope: &Scope<'_>, amz_date: &str, region: &str) -> Result<(), Au
     }
     if scope.region != region {
         return Err(AuthFailure::signature(
-            format!("Credential should be scoped to a valid region. "),
+            "Credential should be scoped to a valid region. ",
             format!("credential scope region {} is not {region}", scope.region),
         ));
     }
