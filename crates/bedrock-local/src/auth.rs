@@ -413,8 +413,8 @@ fn check_skew(amz_date: &str, time: SystemTime, now: SystemTime) -> Result<(), A
             "signature date in the future",
         ));
     }
-    if time + MAX_SKEW < now {
-        let limit = format_amz_date(now - MAX_SKEW);
+    if time.checked_add(MAX_SKEW).is_some_and(|t| t < now) {
+        let limit = format_amz_date(now.checked_sub(MAX_SKEW).unwrap_or(UNIX_EPOCH));
         return Err(AuthFailure::signature(
             format!("Signature expired: {amz_date} is now earlier than {limit} ({now_text} - 5 min.)"),
             "signature date in the past",
@@ -558,7 +558,8 @@ fn verify_short_term_key(
     if scope.service != "bedrock" || scope.region != region {
         return Err(invalid("scope is not bedrock in this region"));
     }
-    if time > now + MAX_SKEW || time + Duration::from_secs(expires) < now {
+    let expiry = time.checked_add(Duration::from_secs(expires));
+    if time > now + MAX_SKEW || expiry.is_none_or(|expiry| expiry < now) {
         return Err(invalid("expired or not yet valid"));
     }
     let secret = credentials
@@ -651,6 +652,60 @@ mod tests {
         assert_eq!(parse_amz_date("20240102T030405Z"), Some(t));
         assert_eq!(parse_amz_date("2024-01-02T03:04:05Z"), None);
         assert_eq!(parse_amz_date("20241302T030405Z"), None);
+    }
+
+    #[test]
+    fn malformed_auth_is_refused_without_panicking() {
+        let mode = AuthMode::verify("AKID", "SECRET").with_api_key("ABSKgood");
+        let now = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
+        let b64 = |s: &str| aws_smithy_types::base64::encode(s.as_bytes());
+        let short_term = [
+            b64("garbage"),
+            b64("bedrock.amazonaws.com/?Action=CallWithBearerToken"),
+            b64("h/?Action=CallWithBearerToken&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240102%2Fus-east-1%2Fbedrock%2Faws4_request&X-Amz-Date=20240102T030405Z&X-Amz-Expires=18446744073709551615&X-Amz-SignedHeaders=host&X-Amz-Signature=00"),
+            "!!!".into(),
+        ];
+        let mut headers: Vec<(String, Option<&str>)> = vec![
+            ("AWS4-HMAC-SHA256".into(), None),
+            ("AWS4-HMAC-SHA256 Credential=".into(), None),
+            ("AWS4-HMAC-SHA256 Credential=AKID/20240102/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=zz".into(), None),
+            (
+                format!("AWS4-HMAC-SHA256 Credential=AKID/20240102/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature={}", "0".repeat(64)),
+                Some("99991231T235959Z"),
+            ),
+            (
+                format!("AWS4-HMAC-SHA256 Credential=AKID/2024/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature={}", "0".repeat(64)),
+                Some("20240102T030405Z"),
+            ),
+            ("Bearer ".into(), None),
+            ("bearer x".into(), None),
+            ("Basic abc".into(), None),
+            ("é".into(), None),
+        ];
+        for token in &short_term {
+            headers.push((format!("Bearer bedrock-api-key-{token}"), None));
+        }
+        for (value, date) in headers {
+            let mut builder = http::Request::post("http://h/model/x/converse");
+            if let Ok(v) = http::HeaderValue::from_bytes(value.as_bytes()) {
+                builder = builder.header("authorization", v);
+            }
+            if let Some(date) = date {
+                builder = builder.header("x-amz-date", date);
+            }
+            let (parts, ()) = builder.body(()).unwrap().into_parts();
+            let result = authenticate(
+                &mode,
+                "us-east-1",
+                now,
+                &AuthRequest {
+                    parts: &parts,
+                    body: None,
+                },
+            );
+            let failure = result.expect_err(&value);
+            assert_eq!(failure.error.status, 403, "{value}");
+        }
     }
 
     #[test]

@@ -173,6 +173,17 @@ fn number<T: FromStr>(what: &str, value: Option<&str>) -> Result<T, FaultParseEr
         .map_err(|_| FaultParseError(format!("`{what}={value}`: not a valid number")))
 }
 
+/// The longest delay a fault may ask for (one hour).
+pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+fn millis(what: &str, value: Option<&str>) -> Result<Duration, FaultParseError> {
+    let delay = Duration::from_millis(number(what, value)?);
+    if delay > MAX_DELAY {
+        return Err(FaultParseError(format!("`{what}`: more than an hour")));
+    }
+    Ok(delay)
+}
+
 fn index(what: &str, value: Option<&str>) -> Result<usize, FaultParseError> {
     match value {
         None => Ok(0),
@@ -207,8 +218,8 @@ impl FromStr for Fault {
                 }
                 _ => return Err(FaultParseError("`error` needs an error type name".into())),
             },
-            "latency-ms" => FaultKind::Latency(Duration::from_millis(number(name, value)?)),
-            "ttfb-ms" => FaultKind::Ttfb(Duration::from_millis(number(name, value)?)),
+            "latency-ms" => FaultKind::Latency(millis(name, value)?),
+            "ttfb-ms" => FaultKind::Ttfb(millis(name, value)?),
             "reset" => FaultKind::Reset,
             "truncate" => FaultKind::Truncate(index(name, value)?),
             "corrupt-crc" => FaultKind::CorruptCrc(index(name, value)?),
