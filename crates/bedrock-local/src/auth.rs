@@ -9,7 +9,8 @@
 //! signature verifies against the configured credentials and has not expired.
 //! [`AuthMode::Off`] accepts everything, even no auth at all.
 //!
-//! Failures answer what the service answers (all 403): no auth →
+//! Failures answer what the service answers (403, but 400 for a malformed signature header,
+//! `IncompleteSignatureException`): no auth →
 //! `MissingAuthenticationTokenException`; an unknown access key → `UnrecognizedClientException`;
 //! a wrong signature, scope or date → `InvalidSignatureException`; a bearer token that is not a
 //! key → `AccessDeniedException` "Invalid API Key format..."; a key that does not verify →
@@ -154,9 +155,12 @@ impl AuthFailure {
         )
     }
 
+    /// A malformed signature: `IncompleteSignatureException`, the one auth failure that is a 400.
     fn malformed(detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        Self::new("IncompleteSignatureException", detail.clone(), false, detail)
+        let mut failure = Self::new("IncompleteSignatureException", detail.clone(), false, detail);
+        failure.error.status = StatusCode::BAD_REQUEST;
+        failure
     }
 
     fn unrecognized(detail: impl Into<String>) -> Self {
@@ -704,7 +708,7 @@ mod tests {
                 },
             );
             let failure = result.expect_err(&value);
-            assert_eq!(failure.error.status, 403, "{value}");
+            assert!(matches!(failure.error.status.as_u16(), 400 | 403), "{value}");
         }
     }
 

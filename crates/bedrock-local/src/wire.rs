@@ -160,6 +160,21 @@ impl ServiceError {
             "ModelErrorException" => Self::model_error("The model returned an error."),
             "ServiceQuotaExceededException" => Self::service_quota_exceeded("Your request exceeds the service quota."),
             "ConflictException" => Self::conflict("The request conflicts with the resource's state."),
+            "ModelStreamErrorException" => Self::new(
+                StatusCode::FAILED_DEPENDENCY,
+                "ModelStreamErrorException",
+                "An error occurred while streaming the response. Retry your request.",
+            ),
+            "ResourceInUseException" => Self::new(
+                StatusCode::BAD_REQUEST,
+                "ResourceInUseException",
+                "The resource is in use.",
+            ),
+            "TooManyTagsException" => Self::new(
+                StatusCode::BAD_REQUEST,
+                "TooManyTagsException",
+                "The request contains more tags than can be associated with a resource.",
+            ),
             _ => return None,
         })
     }
