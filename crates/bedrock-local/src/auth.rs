@@ -269,9 +269,21 @@ pub fn authenticate(
             let secret = credentials
                 .get(parsed.scope.access_key_id)
                 .ok_or_else(|| AuthFailure::unrecognized("unknown access key id"))?;
+            let body_hash = request.body.map(|body| hex(&Sha256::digest(body)));
             let payload_hash = match header_str(&request.parts.headers, "x-amz-content-sha256") {
-                Some(hash) => hash.to_owned(),
-                None => hex(&Sha256::digest(request.body.map(|b| &b[..]).unwrap_or_default())),
+                Some(hash) => {
+                    // A declared hash of a collected body must be the body's.
+                    if let Some(actual) = &body_hash {
+                        if hash.len() == 64 && !hash.eq_ignore_ascii_case(actual) {
+                            return Err(AuthFailure::signature(
+                                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                                "x-amz-content-sha256 does not match the body",
+                            ));
+                        }
+                    }
+                    hash.to_owned()
+                }
+                None => body_hash.unwrap_or_else(|| hex(&Sha256::digest(b""))),
             };
             let canonical = canonical_request(
                 request.parts.method.as_str(),

@@ -232,6 +232,14 @@ async fn sigv4_is_verified() {
     let (parts, _) = body_of(send_h1(addr, tampered).await.unwrap()).await;
     assert_eq!(error_type(&parts), "InvalidSignatureException");
 
+    // A declared payload hash that is not the body's.
+    let mut mismatched = signed(addr, SECRET, fixed_time());
+    mismatched
+        .headers_mut()
+        .insert("x-amz-content-sha256", "0".repeat(64).parse().unwrap());
+    let (parts, _) = body_of(send_h1(addr, mismatched).await.unwrap()).await;
+    assert_eq!(error_type(&parts), "InvalidSignatureException");
+
     // Ten minutes late: outside the ±5 min window.
     let (parts, body) = body_of(
         send_h1(addr, signed(addr, SECRET, fixed_time() - Duration::from_secs(600)))
@@ -271,7 +279,7 @@ async fn sigv4_is_verified() {
     assert_eq!(log[0].identity.as_deref(), Some("sigv4:AKIDEXAMPLE"));
     assert_eq!(log[2].auth_failure.as_deref(), Some("signature mismatch"));
     assert!(!format!("{log:?}").contains(SECRET));
-    assert_eq!(server.stats().auth_failures, 5);
+    assert_eq!(server.stats().auth_failures, 6);
 }
 
 #[tokio::test]
