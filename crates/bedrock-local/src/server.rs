@@ -635,6 +635,120 @@ pub const RUNTIME_OPERATIONS: &[(&str, &str, &str)] = &[
     ("StartAsyncInvoke", "POST", "/async-invoke"),
 ];
 
+/// The Bedrock control-plane operations (`bedrock` 2023-04-20): name, method, path pattern.
+/// Copied from botocore's service model (see `specs/specs.lock`); a test compares it with the
+/// model when `specs/cache` is present.
+pub const CONTROL_OPERATIONS: &[(&str, &str, &str)] = &[
+    ("BatchDeleteAdvancedPromptOptimizationJob", "POST", "/advanced-prompt-optimization-job/batch-delete"),
+    ("BatchDeleteEvaluationJob", "POST", "/evaluation-jobs/batch-delete"),
+    ("CancelAutomatedReasoningPolicyBuildWorkflow", "POST", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/cancel"),
+    ("CreateAdvancedPromptOptimizationJob", "POST", "/advanced-prompt-optimization-jobs"),
+    ("CreateAutomatedReasoningPolicy", "POST", "/automated-reasoning-policies"),
+    ("CreateAutomatedReasoningPolicyTestCase", "POST", "/automated-reasoning-policies/{policyArn}/test-cases"),
+    ("CreateAutomatedReasoningPolicyVersion", "POST", "/automated-reasoning-policies/{policyArn}/versions"),
+    ("CreateCustomModel", "POST", "/custom-models/create-custom-model"),
+    ("CreateCustomModelDeployment", "POST", "/model-customization/custom-model-deployments"),
+    ("CreateEvaluationJob", "POST", "/evaluation-jobs"),
+    ("CreateFoundationModelAgreement", "POST", "/create-foundation-model-agreement"),
+    ("CreateGuardrail", "POST", "/guardrails"),
+    ("CreateGuardrailVersion", "POST", "/guardrails/{guardrailIdentifier}"),
+    ("CreateInferenceProfile", "POST", "/inference-profiles"),
+    ("CreateMarketplaceModelEndpoint", "POST", "/marketplace-model/endpoints"),
+    ("CreateModelCopyJob", "POST", "/model-copy-jobs"),
+    ("CreateModelCustomizationJob", "POST", "/model-customization-jobs"),
+    ("CreateModelImportJob", "POST", "/model-import-jobs"),
+    ("CreateModelInvocationJob", "POST", "/model-invocation-job"),
+    ("CreatePromptRouter", "POST", "/prompt-routers"),
+    ("CreateProvisionedModelThroughput", "POST", "/provisioned-model-throughput"),
+    ("DeleteAutomatedReasoningPolicy", "DELETE", "/automated-reasoning-policies/{policyArn}"),
+    ("DeleteAutomatedReasoningPolicyBuildWorkflow", "DELETE", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}"),
+    ("DeleteAutomatedReasoningPolicyTestCase", "DELETE", "/automated-reasoning-policies/{policyArn}/test-cases/{testCaseId}"),
+    ("DeleteCustomModel", "DELETE", "/custom-models/{modelIdentifier}"),
+    ("DeleteCustomModelDeployment", "DELETE", "/model-customization/custom-model-deployments/{customModelDeploymentIdentifier}"),
+    ("DeleteEnforcedGuardrailConfiguration", "DELETE", "/enforcedGuardrailsConfiguration/{configId}"),
+    ("DeleteFoundationModelAgreement", "POST", "/delete-foundation-model-agreement"),
+    ("DeleteGuardrail", "DELETE", "/guardrails/{guardrailIdentifier}"),
+    ("DeleteImportedModel", "DELETE", "/imported-models/{modelIdentifier}"),
+    ("DeleteInferenceProfile", "DELETE", "/inference-profiles/{inferenceProfileIdentifier}"),
+    ("DeleteMarketplaceModelEndpoint", "DELETE", "/marketplace-model/endpoints/{endpointArn}"),
+    ("DeleteModelInvocationLoggingConfiguration", "DELETE", "/logging/modelinvocations"),
+    ("DeletePromptRouter", "DELETE", "/prompt-routers/{promptRouterArn}"),
+    ("DeleteProvisionedModelThroughput", "DELETE", "/provisioned-model-throughput/{provisionedModelId}"),
+    ("DeleteResourcePolicy", "DELETE", "/resource-policy/{resourceArn}"),
+    ("DeregisterMarketplaceModelEndpoint", "DELETE", "/marketplace-model/endpoints/{endpointArn}/registration"),
+    ("ExportAutomatedReasoningPolicyVersion", "GET", "/automated-reasoning-policies/{policyArn}/export"),
+    ("GetAccountDataRetention", "GET", "/data-retention"),
+    ("GetAdvancedPromptOptimizationJob", "GET", "/advanced-prompt-optimization-jobs/{jobIdentifier}"),
+    ("GetAutomatedReasoningPolicy", "GET", "/automated-reasoning-policies/{policyArn}"),
+    ("GetAutomatedReasoningPolicyAnnotations", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/annotations"),
+    ("GetAutomatedReasoningPolicyBuildWorkflow", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}"),
+    ("GetAutomatedReasoningPolicyBuildWorkflowResultAssets", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/result-assets"),
+    ("GetAutomatedReasoningPolicyNextScenario", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/scenarios"),
+    ("GetAutomatedReasoningPolicyTestCase", "GET", "/automated-reasoning-policies/{policyArn}/test-cases/{testCaseId}"),
+    ("GetAutomatedReasoningPolicyTestResult", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/test-cases/{testCaseId}/test-results"),
+    ("GetCustomModel", "GET", "/custom-models/{modelIdentifier}"),
+    ("GetCustomModelDeployment", "GET", "/model-customization/custom-model-deployments/{customModelDeploymentIdentifier}"),
+    ("GetEvaluationJob", "GET", "/evaluation-jobs/{jobIdentifier}"),
+    ("GetFoundationModel", "GET", "/foundation-models/{modelIdentifier}"),
+    ("GetFoundationModelAvailability", "GET", "/foundation-model-availability/{modelId}"),
+    ("GetGuardrail", "GET", "/guardrails/{guardrailIdentifier}"),
+    ("GetImportedModel", "GET", "/imported-models/{modelIdentifier}"),
+    ("GetInferenceProfile", "GET", "/inference-profiles/{inferenceProfileIdentifier}"),
+    ("GetMarketplaceModelEndpoint", "GET", "/marketplace-model/endpoints/{endpointArn}"),
+    ("GetModelCopyJob", "GET", "/model-copy-jobs/{jobArn}"),
+    ("GetModelCustomizationJob", "GET", "/model-customization-jobs/{jobIdentifier}"),
+    ("GetModelImportJob", "GET", "/model-import-jobs/{jobIdentifier}"),
+    ("GetModelInvocationJob", "GET", "/model-invocation-job/{jobIdentifier}"),
+    ("GetModelInvocationLoggingConfiguration", "GET", "/logging/modelinvocations"),
+    ("GetPromptRouter", "GET", "/prompt-routers/{promptRouterArn}"),
+    ("GetProvisionedModelThroughput", "GET", "/provisioned-model-throughput/{provisionedModelId}"),
+    ("GetResourcePolicy", "GET", "/resource-policy/{resourceArn}"),
+    ("GetUseCaseForModelAccess", "GET", "/use-case-for-model-access"),
+    ("ListAdvancedPromptOptimizationJobs", "GET", "/advanced-prompt-optimization-jobs"),
+    ("ListAutomatedReasoningPolicies", "GET", "/automated-reasoning-policies"),
+    ("ListAutomatedReasoningPolicyBuildWorkflows", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows"),
+    ("ListAutomatedReasoningPolicyTestCases", "GET", "/automated-reasoning-policies/{policyArn}/test-cases"),
+    ("ListAutomatedReasoningPolicyTestResults", "GET", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/test-results"),
+    ("ListCustomModelDeployments", "GET", "/model-customization/custom-model-deployments"),
+    ("ListCustomModels", "GET", "/custom-models"),
+    ("ListEnforcedGuardrailsConfiguration", "GET", "/enforcedGuardrailsConfiguration"),
+    ("ListEvaluationJobs", "GET", "/evaluation-jobs"),
+    ("ListFoundationModelAgreementOffers", "GET", "/list-foundation-model-agreement-offers/{modelId}"),
+    ("ListFoundationModels", "GET", "/foundation-models"),
+    ("ListGuardrails", "GET", "/guardrails"),
+    ("ListImportedModels", "GET", "/imported-models"),
+    ("ListInferenceProfiles", "GET", "/inference-profiles"),
+    ("ListMarketplaceModelEndpoints", "GET", "/marketplace-model/endpoints"),
+    ("ListModelCopyJobs", "GET", "/model-copy-jobs"),
+    ("ListModelCustomizationJobs", "GET", "/model-customization-jobs"),
+    ("ListModelImportJobs", "GET", "/model-import-jobs"),
+    ("ListModelInvocationJobs", "GET", "/model-invocation-jobs"),
+    ("ListPromptRouters", "GET", "/prompt-routers"),
+    ("ListProvisionedModelThroughputs", "GET", "/provisioned-model-throughputs"),
+    ("ListTagsForResource", "POST", "/listTagsForResource"),
+    ("PutAccountDataRetention", "PUT", "/data-retention"),
+    ("PutEnforcedGuardrailConfiguration", "PUT", "/enforcedGuardrailsConfiguration"),
+    ("PutModelInvocationLoggingConfiguration", "PUT", "/logging/modelinvocations"),
+    ("PutResourcePolicy", "POST", "/resource-policy"),
+    ("PutUseCaseForModelAccess", "POST", "/use-case-for-model-access"),
+    ("RegisterMarketplaceModelEndpoint", "POST", "/marketplace-model/endpoints/{endpointIdentifier}/registration"),
+    ("StartAutomatedReasoningPolicyBuildWorkflow", "POST", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowType}/start"),
+    ("StartAutomatedReasoningPolicyTestWorkflow", "POST", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/test-workflows"),
+    ("StopAdvancedPromptOptimizationJob", "POST", "/advanced-prompt-optimization-jobs/{jobIdentifier}/stop"),
+    ("StopEvaluationJob", "POST", "/evaluation-job/{jobIdentifier}/stop"),
+    ("StopModelCustomizationJob", "POST", "/model-customization-jobs/{jobIdentifier}/stop"),
+    ("StopModelInvocationJob", "POST", "/model-invocation-job/{jobIdentifier}/stop"),
+    ("TagResource", "POST", "/tagResource"),
+    ("UntagResource", "POST", "/untagResource"),
+    ("UpdateAutomatedReasoningPolicy", "PATCH", "/automated-reasoning-policies/{policyArn}"),
+    ("UpdateAutomatedReasoningPolicyAnnotations", "PATCH", "/automated-reasoning-policies/{policyArn}/build-workflows/{buildWorkflowId}/annotations"),
+    ("UpdateAutomatedReasoningPolicyTestCase", "PATCH", "/automated-reasoning-policies/{policyArn}/test-cases/{testCaseId}"),
+    ("UpdateCustomModelDeployment", "PATCH", "/model-customization/custom-model-deployments/{customModelDeploymentIdentifier}"),
+    ("UpdateGuardrail", "PUT", "/guardrails/{guardrailIdentifier}"),
+    ("UpdateMarketplaceModelEndpoint", "PATCH", "/marketplace-model/endpoints/{endpointArn}"),
+    ("UpdateProvisionedModelThroughput", "PATCH", "/provisioned-model-throughput/{provisionedModelId}"),
+];
+
 /// A route's pattern or operation name is not valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteError(pub String);
@@ -697,10 +811,12 @@ impl Router {
         Ok(self)
     }
 
-    /// Registers `service` for a Bedrock Runtime operation by name (see [`RUNTIME_OPERATIONS`]).
+    /// Registers `service` for a Bedrock operation by name: a runtime operation
+    /// ([`RUNTIME_OPERATIONS`]) or a control-plane one ([`CONTROL_OPERATIONS`]); no name is in both.
     pub fn operation(self, name: &str, service: impl Service) -> Result<Self, RouteError> {
         let (_, method, pattern) = RUNTIME_OPERATIONS
             .iter()
+            .chain(CONTROL_OPERATIONS)
             .find(|(n, _, _)| *n == name)
             .ok_or_else(|| RouteError(format!("unknown operation {name}")))?;
         let method = Method::from_bytes(method.as_bytes()).map_err(|e| RouteError(e.to_string()))?;
@@ -1414,6 +1530,47 @@ mod tests {
         assert_eq!(params[0].1, "a/b/c");
         assert!(Router::new().operation("Nope", noop).is_err());
         assert!(Router::new().route(Method::GET, "no-slash", "X", noop).is_err());
+    }
+
+    /// The operation tables match botocore's models, when `cargo xtask specs` has fetched them.
+    #[test]
+    fn operation_tables_match_the_service_models() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/cache/extracted");
+        for (service, version, table) in [
+            ("bedrock-runtime", "2023-09-30", RUNTIME_OPERATIONS),
+            ("bedrock", "2023-04-20", CONTROL_OPERATIONS),
+        ] {
+            let path = root.join(service).join(version).join("service-2.json");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                eprintln!("skipped: {} not present (run `cargo xtask specs`)", path.display());
+                continue;
+            };
+            let model: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let operations = model["operations"].as_object().unwrap();
+            assert_eq!(operations.len(), table.len(), "{service}");
+            for (name, method, uri) in table {
+                let http = &operations[*name]["http"];
+                assert_eq!(http["method"], *method, "{name}");
+                assert_eq!(http["requestUri"], *uri, "{name}");
+            }
+        }
+        // Every pattern parses and no name is in both tables.
+        for (name, _, pattern) in RUNTIME_OPERATIONS.iter().chain(CONTROL_OPERATIONS) {
+            parse_pattern(pattern).unwrap();
+            assert_eq!(
+                RUNTIME_OPERATIONS
+                    .iter()
+                    .chain(CONTROL_OPERATIONS)
+                    .filter(|(n, ..)| n == name)
+                    .count(),
+                1,
+                "{name}"
+            );
+        }
+        let noop = |_r: Request| async { Response::json(StatusCode::OK, "{}") };
+        let router = Router::new().operation("GetGuardrail", noop).unwrap();
+        let (op, params) = router.match_path(&Method::GET, "/guardrails/gr-1").unwrap();
+        assert_eq!((op, params[0].1.as_str()), ("GetGuardrail", "gr-1"));
     }
 
     #[test]
