@@ -13,7 +13,8 @@
 //!    `STREAMING-...` payload hash), which the handler reads as it arrives;
 //! 4. authentication ([`crate::auth`]); a failure answers the service's 403;
 //! 5. error faults (`throttle`, `status=`, `error=`) answer their error;
-//! 6. the [`Service`] (by default a [`Router`]) answers;
+//! 6. the [`Service`] (by default a [`Router`]) answers; a handler that panics answers
+//!    `InternalServerException` (logged as `handler-panic`);
 //! 7. the body is sent with the stream faults applied (`ttfb-ms`, `truncate`, `corrupt-crc`,
 //!    `stall`, `stream-exception-after`), with back-pressure: a stream is polled only as fast as
 //!    the client reads.
@@ -1313,7 +1314,15 @@ async fn handle_request(
             path_params: Vec::new(),
         },
     };
-    let mut response = shared.service.call(request).await;
+    // A handler that panics answers InternalServerException instead of killing the connection.
+    let call = std::panic::AssertUnwindSafe(shared.service.call(request));
+    let mut response = match futures_util::FutureExt::catch_unwind(call).await {
+        Ok(response) => response,
+        Err(_) => {
+            entry.faults.push("handler-panic".into());
+            ServiceError::internal().into()
+        }
+    };
 
     // 7. Stream faults.
     let mut stream_faults = StreamFaults::default();

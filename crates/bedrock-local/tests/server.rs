@@ -580,6 +580,69 @@ async fn h2_request_bodies_stream_both_ways() {
     );
 }
 
+/// The bidirectional operation's initial request is signed with the fixed streaming payload hash.
+#[tokio::test]
+async fn signed_event_stream_upload_is_verified() {
+    let echo = |request: Request| async move {
+        let count = request.body.into_messages().count().await;
+        Response::json(StatusCode::OK, format!(r#"{{"frames":{count}}}"#))
+    };
+    let router = Router::new()
+        .operation("InvokeModelWithBidirectionalStream", echo)
+        .unwrap();
+    let server = bedrock_local::start(verify_config().service(router)).await.unwrap();
+    let addr = server.local_addr();
+    let frames = [
+        encode(&event_message("chunk", "a")).unwrap(),
+        encode(&event_message("chunk", "b")).unwrap(),
+    ]
+    .concat();
+    let send = |secret: &'static str| {
+        let frames = frames.clone();
+        async move {
+            let mut request = http::Request::post(format!(
+                "http://{addr}/model/amazon.nova-sonic-v1%3A0/invoke-with-bidirectional-stream"
+            ))
+            .header("content-type", EVENT_STREAM)
+            .body(Bytes::from(frames))
+            .unwrap();
+            Signer::new(SigningName::Bedrock, "us-east-1")
+                .sign_event_stream_request(
+                    &mut request,
+                    &Credentials::new(AKID, secret, None, None, "test"),
+                    fixed_time(),
+                )
+                .unwrap();
+            body_of(send_h2(addr, request).await.unwrap()).await
+        }
+    };
+    let (parts, body) = send(SECRET).await;
+    assert_eq!(parts.status, StatusCode::OK);
+    assert_eq!(&body[..], br#"{"frames":2}"#);
+    let (parts, _) = send("wrong").await;
+    assert_eq!(error_type(&parts), "InvalidSignatureException");
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_internal_server_error() {
+    let router = Router::new()
+        .operation("Converse", |_request: Request| async move {
+            if true {
+                panic!("handler bug");
+            }
+            Response::json(StatusCode::OK, "{}")
+        })
+        .unwrap();
+    let server = bedrock_local::start(Config::new().service(router)).await.unwrap();
+    let addr = server.local_addr();
+    for _ in 0..2 {
+        let req = with_bearer(request(addr, Method::POST, MODEL_PATH, b"{}"), "ABSKk");
+        let (parts, _) = body_of(send_h1(addr, req).await.unwrap()).await;
+        assert_eq!(parts.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error_type(&parts), "InternalServerException");
+    }
+}
+
 #[tokio::test]
 async fn shutdown_stops_listening() {
     let server = server(Config::new()).await;
