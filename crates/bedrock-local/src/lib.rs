@@ -15,7 +15,39 @@
 //! ```
 //!
 //! The model behaviour plugs in as a [`Service`] (usually a [`Router`] of handlers by operation
-//! name). See `docs/bedrock-local.md`.
+//! name). A handler that streams events hands the core a stream of messages; the core frames
+//! them, sends each when the client is ready, and applies the stream faults:
+//!
+//! ```no_run
+//! use bedrock_local::wire::event_message;
+//! use bedrock_local::{event_channel, Config, Fault, FaultKind, Request, Response, Router};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let router = Router::new().operation("ConverseStream", |request: Request| async move {
+//!     let (tx, rx) = event_channel(1);
+//!     tokio::spawn(async move {
+//!         for text in ["Hel", "lo"] {
+//!             let delta = format!(r#"{{"contentBlockIndex":0,"delta":{{"text":"{text}"}}}}"#);
+//!             if tx.send(event_message("contentBlockDelta", delta)).await.is_err() {
+//!                 return; // the client went away
+//!             }
+//!         }
+//!     });
+//!     let response = Response::events(rx);
+//!     // A handler may ask for a stream fault of its own, e.g. a model failing mid-answer.
+//!     if request.headers().contains_key("x-demo-fail") {
+//!         let mut fault = Fault::new(FaultKind::StreamExceptionAfter(1));
+//!         fault.error_type = Some("modelStreamErrorException".into());
+//!         return response.with_fault(fault);
+//!     }
+//!     response
+//! })?;
+//! let server = bedrock_local::start(Config::new().service(router)).await?;
+//! # server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! See `docs/bedrock-local.md`.
 #![deny(missing_docs)]
 
 pub mod auth;

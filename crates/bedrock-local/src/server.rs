@@ -1094,6 +1094,11 @@ impl Handle {
         lock(&self.shared.log).iter().cloned().collect()
     }
 
+    /// Forgets how many requests each `first=N` fault has hit, so they fire again.
+    pub fn reset_fault_counters(&self) {
+        lock(&self.shared.counters).clear();
+    }
+
     /// Empties the log (the stats are kept).
     pub fn clear_log(&self) {
         lock(&self.shared.log).clear();
