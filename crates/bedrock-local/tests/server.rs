@@ -644,6 +644,64 @@ async fn a_panicking_handler_answers_internal_server_error() {
 }
 
 #[tokio::test]
+async fn rate_faults_follow_the_seed() {
+    async fn statuses(seed: u64) -> Vec<u16> {
+        let server = server(Config::new().seed(seed).faults_str("throttle:rate=0.5").unwrap()).await;
+        let addr = server.local_addr();
+        let mut out = Vec::new();
+        for _ in 0..16 {
+            let req = with_bearer(request(addr, Method::POST, MODEL_PATH, b"{}"), "ABSKk");
+            out.push(send_h1(addr, req).await.unwrap().status().as_u16());
+        }
+        out
+    }
+    let first = statuses(3).await;
+    assert_eq!(first, statuses(3).await);
+    assert!(first.contains(&429) && first.contains(&200), "{first:?}");
+}
+
+/// An endless event stream is polled only as fast as the client reads.
+#[tokio::test(start_paused = true)]
+async fn event_streams_have_back_pressure() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let counter = produced.clone();
+    let router = Router::new()
+        .operation("ConverseStream", move |_request: Request| {
+            let counter = counter.clone();
+            async move {
+                let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+                Response::events(futures_util::stream::repeat_with(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    Ok(event_message("chunk", payload.clone()))
+                }))
+            }
+        })
+        .unwrap();
+    let server = bedrock_local::start(Config::new().service(router)).await.unwrap();
+    let addr = server.local_addr();
+    let response = send_h1(
+        addr,
+        with_bearer(request(addr, Method::POST, STREAM_PATH, b"{}"), "ABSKk"),
+    )
+    .await
+    .unwrap();
+    // Let everything run until idle (paused time advances only when nothing else can).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stalled_at = produced.load(Ordering::SeqCst);
+    assert!(
+        stalled_at < 1000,
+        "produced {stalled_at} frames (64 KiB each) with nobody reading"
+    );
+    let mut stream = messages(response);
+    for _ in 0..stalled_at + 10 {
+        stream.next().await.unwrap().unwrap();
+    }
+    assert!(produced.load(Ordering::SeqCst) > stalled_at);
+}
+
+#[tokio::test]
 async fn shutdown_stops_listening() {
     let server = server(Config::new()).await;
     let addr = server.local_addr();
