@@ -2,8 +2,8 @@
 //! status codes Bedrock uses, and event-stream messages (events and stream exceptions).
 //!
 //! Every response carries `x-amzn-requestid`. An error carries `x-amzn-errortype`
-//! (`Name:http://internal.amazon.com/coral/com.amazon.bedrock/`, the form the service sends; a
-//! client strips the URI), `content-type: application/json` and the body `{"message":"..."}`.
+//! (`Name:http://internal.amazon.com/coral/com.amazon.bedrock/`, the form AWS's JSON services
+//! send; clients strip everything from the `:`, so this also checks that they do), `content-type: application/json` and the body `{"message":"..."}`.
 //! The errors of the front door (authentication) use `{"Message":"..."}`, capitalised, as the
 //! service's does.
 
