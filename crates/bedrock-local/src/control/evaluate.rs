@@ -286,7 +286,10 @@ impl Findings {
 
 fn runtime_error(fault: Fault) -> ApplyGuardrailError {
     match fault {
-        Fault::NotFound(m) => ApplyGuardrailError::ResourceNotFoundException(RuntimeNotFound::new().with_message(m)),
+        Fault::NotFound(_) => ApplyGuardrailError::ResourceNotFoundException(
+            RuntimeNotFound::new()
+                .with_message("The guardrail identifier or version provided in the request does not exist."),
+        ),
         other => ApplyGuardrailError::ValidationException(RuntimeValidation::new().with_message(other.message())),
     }
 }

@@ -17,7 +17,7 @@ use bedrock_control_types::types::{
 };
 
 use super::error::{check, Fault};
-use super::{datetime, paginate, ControlPlane, State};
+use super::{datetime, paginate, same_token, ControlPlane, State};
 
 /// The version name of a guardrail's working copy.
 pub(crate) const DRAFT: &str = "DRAFT";
@@ -33,6 +33,7 @@ pub(crate) struct Guardrail {
     pub(crate) draft_updated_ms: i64,
     pub(crate) versions: BTreeMap<u32, Version>,
     pub(crate) next_version: u32,
+    pub(crate) client_request_token: Option<String>,
 }
 
 /// Everything a guardrail version holds, in the shapes `GetGuardrail` returns.
@@ -189,6 +190,16 @@ impl ControlPlane {
         })?;
         let now = self.now_ms();
         let mut state = self.lock();
+        if let Some(g) = same_token(state.guardrails.values(), &input.client_request_token, |g| {
+            &g.client_request_token
+        }) {
+            return Ok(CreateGuardrailResponse::new(
+                g.id.clone(),
+                g.arn.clone(),
+                DRAFT,
+                datetime(g.created_ms),
+            ));
+        }
         if state.guardrails.values().any(|g| g.draft.name == input.name) {
             return Err(Fault::Conflict(format!("A guardrail named '{}' already exists.", input.name)).into());
         }
@@ -207,6 +218,7 @@ impl ControlPlane {
                 draft_updated_ms: now,
                 versions: BTreeMap::new(),
                 next_version: 1,
+                client_request_token: input.client_request_token.clone(),
             },
         );
         Ok(CreateGuardrailResponse::new(id, arn, DRAFT, datetime(now)))

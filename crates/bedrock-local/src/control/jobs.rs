@@ -109,6 +109,11 @@ impl ControlPlane {
         }
         let now = self.now_ms();
         let mut state = self.lock();
+        if let Some(j) = super::same_token(state.jobs.values(), &input.client_request_token, |j| {
+            &j.client_request_token
+        }) {
+            return Ok(CreateModelInvocationJobResponse::new(j.arn.clone()));
+        }
         if state.jobs.values().any(|j| j.name == input.job_name) {
             return Err(Fault::Conflict(format!(
                 "A model invocation job named '{}' already exists.",

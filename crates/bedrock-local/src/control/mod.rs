@@ -365,6 +365,17 @@ fn id_from_identifier<'a>(identifier: &'a str, resource_type: &str) -> &'a str {
     }
 }
 
+/// The resource created earlier with the same `clientRequestToken`, so a
+/// retried create returns it instead of making a second one.
+fn same_token<'a, T: 'a>(
+    mut items: impl Iterator<Item = &'a T>,
+    token: &Option<String>,
+    token_of: impl Fn(&T) -> &Option<String>,
+) -> Option<&'a T> {
+    let token = token.as_ref()?;
+    items.find(|item| token_of(item).as_ref() == Some(token))
+}
+
 /// A page of `items` (already in list order, each with its position key).
 ///
 /// The token handed back is opaque to clients: the key of the first item of

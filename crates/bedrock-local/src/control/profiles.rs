@@ -25,6 +25,7 @@ pub(crate) struct AppProfile {
     pub(crate) description: Option<String>,
     pub(crate) models: Vec<String>,
     pub(crate) created_ms: i64,
+    pub(crate) client_request_token: Option<String>,
 }
 
 /// One profile, system-defined or not, as the list and get operations show it.
@@ -131,14 +132,16 @@ impl ControlPlane {
         self.lock().profiles.get(id).map(|p| p.models.clone())
     }
 
-    /// `ListInferenceProfiles`: system-defined profiles first, then
-    /// application profiles in creation order; `typeEquals` filters.
+    /// `ListInferenceProfiles`: the system-defined profiles, or with
+    /// `typeEquals: APPLICATION` the application profiles in creation order.
+    /// Like the service, no `typeEquals` means `SYSTEM_DEFINED`.
     pub fn list_inference_profiles(
         &self,
         input: &ListInferenceProfilesRequest,
     ) -> Result<ListInferenceProfilesResponse, ListInferenceProfilesError> {
         check(input)?;
-        let want = |kind: &InferenceProfileType| input.type_equals.as_ref().is_none_or(|t| t == kind);
+        let wanted = input.type_equals.clone().unwrap_or(InferenceProfileType::SystemDefined);
+        let want = |kind: &InferenceProfileType| wanted == *kind;
         let mut items: Vec<(u64, ProfileView)> = Vec::new();
         if want(&InferenceProfileType::SystemDefined) {
             items.extend(
@@ -205,6 +208,13 @@ impl ControlPlane {
         };
         let now = self.now_ms();
         let mut state = self.lock();
+        if let Some(p) = super::same_token(state.profiles.values(), &input.client_request_token, |p| {
+            &p.client_request_token
+        }) {
+            let mut response = CreateInferenceProfileResponse::new(p.arn.clone());
+            response.status = Some(InferenceProfileStatus::Active);
+            return Ok(response);
+        }
         if state.profiles.values().any(|p| p.name == input.inference_profile_name) {
             return Err(Fault::Conflict(format!(
                 "An inference profile named '{}' already exists.",
@@ -226,6 +236,7 @@ impl ControlPlane {
                 description: input.description.clone(),
                 models,
                 created_ms: now,
+                client_request_token: input.client_request_token.clone(),
             },
         );
         let mut response = CreateInferenceProfileResponse::new(arn);

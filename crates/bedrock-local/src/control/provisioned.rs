@@ -39,6 +39,7 @@ pub(crate) struct Provisioned {
     /// When the current `Creating` or `Updating` phase ends.
     pub(crate) ready_ms: i64,
     pub(crate) updating: bool,
+    pub(crate) client_request_token: Option<String>,
 }
 
 impl Provisioned {
@@ -123,6 +124,11 @@ impl ControlPlane {
             .ok_or_else(|| Fault::NotFound(format!("The model '{}' was not found.", input.model_id)))?;
         let now = self.now_ms();
         let mut state = self.lock();
+        if let Some(p) = super::same_token(state.provisioned.values(), &input.client_request_token, |p| {
+            &p.client_request_token
+        }) {
+            return Ok(CreateProvisionedModelThroughputResponse::new(p.arn.clone()));
+        }
         if state
             .provisioned
             .values()
@@ -155,6 +161,7 @@ impl ControlPlane {
                 modified_ms: now,
                 ready_ms: now + PROVISIONING_MS,
                 updating: false,
+                client_request_token: input.client_request_token.clone(),
             },
         );
         Ok(CreateProvisionedModelThroughputResponse::new(arn))

@@ -299,6 +299,15 @@ mod profiles {
             .inference_profile_summaries
             .unwrap();
         assert_eq!(listed.len(), 1);
+        // Like the service, no typeEquals lists only the system-defined ones.
+        let mut default = ListInferenceProfilesRequest::new();
+        default.max_results = Some(1000);
+        let listed = plane
+            .list_inference_profiles(&default)
+            .unwrap()
+            .inference_profile_summaries
+            .unwrap();
+        assert!(listed.iter().all(|p| p.r#type == InferenceProfileType::SystemDefined));
 
         let tags = plane
             .list_tags_for_resource(&ListTagsForResourceRequest::new(arn.clone()))
@@ -417,6 +426,29 @@ mod guardrails {
             Err(ce::UpdateGuardrailError::ConflictException(_)) => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn client_request_tokens_make_creates_idempotent() {
+        let (plane, _) = plane();
+        let mut request = CreateGuardrailRequest::new("once", "x", "y");
+        request.client_request_token = Some("token-1".into());
+        let first = plane.create_guardrail(&request).unwrap();
+        let again = plane.create_guardrail(&request).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(
+            plane
+                .list_guardrails(&ListGuardrailsRequest::new())
+                .unwrap()
+                .guardrails
+                .len(),
+            1
+        );
+        request.client_request_token = Some("token-2".into());
+        assert!(matches!(
+            plane.create_guardrail(&request),
+            Err(ce::CreateGuardrailError::ConflictException(_))
+        ));
     }
 
     #[test]
@@ -801,7 +833,10 @@ mod evaluation {
         let (plane, _) = plane();
         let id = guarded(&plane);
         match plane.apply_guardrail("zzzzzzzzzzzz", "DRAFT", &rt::GuardrailContentSource::Input, &text("x")) {
-            Err(ApplyGuardrailError::ResourceNotFoundException(_)) => {}
+            Err(ApplyGuardrailError::ResourceNotFoundException(e)) => assert_eq!(
+                e.message.as_deref(),
+                Some("The guardrail identifier or version provided in the request does not exist.")
+            ),
             other => panic!("{other:?}"),
         }
         match plane.apply_guardrail(&id, "9", &rt::GuardrailContentSource::Input, &text("x")) {
