@@ -42,6 +42,46 @@ mod ids_and_errors {
     }
 
     #[test]
+    fn same_seed_same_resources() {
+        let (a, _) = plane();
+        let (b, _) = plane();
+        for name in ["one", "two"] {
+            let request = CreateGuardrailRequest::new(name, "x", "y");
+            assert_eq!(
+                a.create_guardrail(&request).unwrap(),
+                b.create_guardrail(&request).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        let (plane, _) = plane();
+        let plane = Arc::new(plane);
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let plane = Arc::clone(&plane);
+                std::thread::spawn(move || {
+                    (0..5)
+                        .map(|j| {
+                            let request = CreateGuardrailRequest::new(format!("t{i}-{j}"), "x", "y");
+                            plane
+                                .create_guardrail(&request)
+                                .map(|r| r.guardrail_id)
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut ids: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+        assert!(ids.iter().all(|id| is_id(id)));
+    }
+
+    #[test]
     fn plane_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<ControlPlane>();
