@@ -206,10 +206,14 @@ impl std::error::Error for NotEmulated {}
 macro_rules! fault_into {
     ($($error:ident { $($variant:ident),* })*) => {$(
         impl From<Fault> for ce::$error {
-            #[allow(unreachable_patterns)]
+            #[allow(unreachable_patterns, unused_variables)]
             fn from(fault: Fault) -> Self {
+                let resource = match &fault {
+                    Fault::TooManyTags(_, resource) => Some(resource.clone()),
+                    _ => None,
+                };
                 match fault {
-                    $(fault_into!(@pattern $variant, message) => fault_into!(@build $error, $variant, message),)*
+                    $(fault_into!(@pattern $variant, message) => fault_into!(@build $error, $variant, message, resource),)*
                     other => ce::$error::ValidationException(
                         ce::ValidationException::new().with_message(other.message()),
                     ),
@@ -221,16 +225,18 @@ macro_rules! fault_into {
     (@pattern Conflict, $m:ident) => { Fault::Conflict($m) };
     (@pattern TooManyTags, $m:ident) => { Fault::TooManyTags($m, _) };
     (@pattern Validation, $m:ident) => { Fault::Validation($m) };
-    (@build $error:ident, NotFound, $m:ident) => {
+    (@build $error:ident, NotFound, $m:ident, $r:ident) => {
         ce::$error::ResourceNotFoundException(ce::ResourceNotFoundException::new().with_message($m))
     };
-    (@build $error:ident, Conflict, $m:ident) => {
+    (@build $error:ident, Conflict, $m:ident, $r:ident) => {
         ce::$error::ConflictException(ce::ConflictException::new().with_message($m))
     };
-    (@build $error:ident, TooManyTags, $m:ident) => {
-        ce::$error::TooManyTagsException(ce::TooManyTagsException::new().with_message($m))
-    };
-    (@build $error:ident, Validation, $m:ident) => {
+    (@build $error:ident, TooManyTags, $m:ident, $r:ident) => {{
+        let mut exception = ce::TooManyTagsException::new().with_message($m);
+        exception.resource_name = $r;
+        ce::$error::TooManyTagsException(exception)
+    }};
+    (@build $error:ident, Validation, $m:ident, $r:ident) => {
         ce::$error::ValidationException(ce::ValidationException::new().with_message($m))
     };
 }

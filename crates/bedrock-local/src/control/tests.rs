@@ -1186,7 +1186,10 @@ mod tags {
         plane.tag_resource(&TagResourceRequest::new(arn.clone(), tags)).unwrap();
         let more: Vec<Tag> = (150..201).map(|i| Tag::new(format!("k{i}"), "v")).collect();
         match plane.tag_resource(&TagResourceRequest::new(arn.clone(), more)) {
-            Err(ce::TagResourceError::TooManyTagsException(e)) => assert!(e.message.unwrap().contains("201")),
+            Err(ce::TagResourceError::TooManyTagsException(e)) => {
+                assert!(e.message.unwrap().contains("201"));
+                assert_eq!(e.resource_name.as_deref(), Some(arn.as_str()));
+            }
             other => panic!("{other:?}"),
         }
         let kept = plane
