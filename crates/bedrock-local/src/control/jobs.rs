@@ -42,8 +42,8 @@ pub(crate) struct Job {
 impl Job {
     /// Status, time of the last change and end time, at `now`.
     fn status(&self, now: i64) -> (ModelInvocationJobStatus, i64, Option<i64>) {
-        let started = self.submit_ms + JOB_SUBMITTED_MS;
-        let completed = started + JOB_RUNNING_MS;
+        let started = self.submit_ms.saturating_add(JOB_SUBMITTED_MS);
+        let completed = started.saturating_add(JOB_RUNNING_MS);
         if let Some(stopped) = self.stopped_ms {
             if stopped < completed {
                 return (ModelInvocationJobStatus::Stopped, stopped, Some(stopped));

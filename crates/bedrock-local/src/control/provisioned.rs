@@ -67,7 +67,7 @@ impl Provisioned {
             "SixMonths" => 182,
             _ => return None,
         };
-        Some(self.created_ms + days * DAY_MS)
+        Some(self.created_ms.saturating_add(days * DAY_MS))
     }
 
     fn summary(&self, now: i64) -> ProvisionedModelSummary {
@@ -159,7 +159,7 @@ impl ControlPlane {
                 commitment: input.commitment_duration.clone(),
                 created_ms: now,
                 modified_ms: now,
-                ready_ms: now + PROVISIONING_MS,
+                ready_ms: now.saturating_add(PROVISIONING_MS),
                 updating: false,
                 client_request_token: input.client_request_token.clone(),
             },
@@ -279,7 +279,7 @@ impl ControlPlane {
         if let Some(desired) = desired {
             p.desired_model_arn = desired;
             p.updating = true;
-            p.ready_ms = now + PROVISIONING_MS;
+            p.ready_ms = now.saturating_add(PROVISIONING_MS);
         }
         p.modified_ms = now;
         Ok(UpdateProvisionedModelThroughputResponse::new())

@@ -82,6 +82,41 @@ mod ids_and_errors {
     }
 
     #[test]
+    fn far_future_clock_does_not_overflow() {
+        // As far as the platform's SystemTime reaches (i64::MAX seconds on Unix).
+        let far = [u64::MAX / 2, 1 << 40]
+            .iter()
+            .find_map(|secs| std::time::UNIX_EPOCH.checked_add(Duration::from_secs(*secs)))
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let clock = ManualClock::new(far);
+        let plane = ControlPlane::new(ControlPlaneConfig::new().with_clock(Arc::new(clock)));
+        let mut request = CreateProvisionedModelThroughputRequest::new(1, "far", "amazon.nova-lite-v1:0");
+        request.commitment_duration = Some(CommitmentDuration::SixMonths);
+        let arn = plane
+            .create_provisioned_model_throughput(&request)
+            .unwrap()
+            .provisioned_model_arn;
+        plane
+            .get_provisioned_model_throughput(&GetProvisionedModelThroughputRequest::new(arn))
+            .unwrap();
+        let job = CreateModelInvocationJobRequest::new(
+            "far",
+            "arn:aws:iam::123456789012:role/batch",
+            "amazon.nova-lite-v1:0",
+            ModelInvocationJobInputDataConfig::S3InputDataConfig(ModelInvocationJobS3InputDataConfig::new(
+                "s3://batch-input/records.jsonl",
+            )),
+            ModelInvocationJobOutputDataConfig::S3OutputDataConfig(ModelInvocationJobS3OutputDataConfig::new(
+                "s3://batch-output/",
+            )),
+        );
+        let arn = plane.create_model_invocation_job(&job).unwrap().job_arn;
+        plane
+            .get_model_invocation_job(&GetModelInvocationJobRequest::new(arn))
+            .unwrap();
+    }
+
+    #[test]
     fn plane_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<ControlPlane>();
