@@ -122,10 +122,13 @@ impl ManualClock {
         Self::new(UNIX_EPOCH + Duration::from_secs(secs))
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by` (it stays put if that would pass the
+    /// latest time the platform can represent).
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *now += by;
+        if let Some(later) = now.checked_add(by) {
+            *now = later;
+        }
     }
 
     /// Sets the clock to `to`.
