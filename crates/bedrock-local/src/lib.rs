@@ -52,6 +52,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod control;
 pub mod fault;
 pub mod server;
 pub mod wire;
