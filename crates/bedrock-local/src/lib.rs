@@ -2,3 +2,4 @@
 //!
 //! Skeleton: nothing is implemented yet; the work is tracked in issue #6.
 #![deny(missing_docs)]
+pub mod runtime;
