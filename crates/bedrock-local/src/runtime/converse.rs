@@ -1,6 +1,7 @@
 //! Converse and ConverseStream.
 
 use bedrock_runtime_types::event_stream::ConverseStreamOutput;
+use bedrock_runtime_types::types::{AudioSource, ImageSource, VideoSource};
 use bedrock_runtime_types::types::{
     ContentBlock, ContentBlockDelta, ContentBlockDeltaEvent, ContentBlockStart, ContentBlockStartEvent,
     ContentBlockStopEvent, ConversationRole, ConverseMetrics, ConverseOutput, ConverseRequest, ConverseResponse,
@@ -11,7 +12,6 @@ use bedrock_runtime_types::types::{
     Tool, ToolConfiguration, ToolInputSchema, ToolResultContentBlock, ToolUseBlock, ToolUseBlockDelta,
     ToolUseBlockStart,
 };
-use bedrock_runtime_types::types::{AudioSource, ImageSource, VideoSource};
 
 use super::engine::{self, OutBlock, Pacing, Prompt, PromptMessage, Stop, Turn, TOOL_INPUT_FRAGMENT_CHARS};
 use super::error::{RuntimeError, UNSUPPORTED_CONVERSE_MODEL};
@@ -42,8 +42,16 @@ pub fn converse(
         guardrail: request.guardrail_config.clone(),
     };
     let (turn, trace) = run(registry, &input, guardrails)?;
-    let message = Message::new(ConversationRole::Assistant, turn.blocks.iter().map(content_block).collect::<Vec<_>>());
-    let mut response = ConverseResponse::new(ConverseOutput::Message(message), stop_reason(turn.stop), usage(&turn), ConverseMetrics::new(turn.latency_ms()));
+    let message = Message::new(
+        ConversationRole::Assistant,
+        turn.blocks.iter().map(content_block).collect::<Vec<_>>(),
+    );
+    let mut response = ConverseResponse::new(
+        ConverseOutput::Message(message),
+        stop_reason(turn.stop),
+        usage(&turn),
+        ConverseMetrics::new(turn.latency_ms()),
+    );
     if let Some(trace) = trace {
         response = response.with_trace(ConverseTrace::new().with_guardrail(trace));
     }
@@ -91,7 +99,11 @@ pub fn count_converse_tokens(
     system: Option<&[SystemContentBlock]>,
     tool_config: Option<&ToolConfiguration>,
 ) -> u32 {
-    let system_tokens: u32 = system.unwrap_or_default().iter().map(count_system_block).fold(0, u32::saturating_add);
+    let system_tokens: u32 = system
+        .unwrap_or_default()
+        .iter()
+        .map(count_system_block)
+        .fold(0, u32::saturating_add);
     let message_tokens: u32 = messages
         .iter()
         .flat_map(|message| message.content.iter())
@@ -129,7 +141,9 @@ fn run(
     let evaluator = guardrails.zip(input.guardrail.as_ref());
     if let Some((evaluator, config)) = evaluator {
         let texts = input_texts(messages, input.system);
-        if let GuardrailVerdict::Intervene { message, trace } = evaluator.evaluate(config, GuardrailSource::Input, &texts) {
+        if let GuardrailVerdict::Intervene { message, trace } =
+            evaluator.evaluate(config, GuardrailSource::Input, &texts)
+        {
             return Ok((intervened(message, prompt.input_tokens, registry), trace));
         }
     }
@@ -144,7 +158,9 @@ fn run(
             })
             .collect();
         if !texts.is_empty() {
-            if let GuardrailVerdict::Intervene { message, trace } = evaluator.evaluate(config, GuardrailSource::Output, &texts) {
+            if let GuardrailVerdict::Intervene { message, trace } =
+                evaluator.evaluate(config, GuardrailSource::Output, &texts)
+            {
                 turn = intervened(message, turn.input_tokens, registry);
                 return Ok((turn, trace));
             }
@@ -222,13 +238,18 @@ pub(crate) fn converse_prompt(
             })
             .unwrap_or_default(),
         max_tokens,
-        stop_sequences: inference.and_then(|config| config.stop_sequences.clone()).unwrap_or_default(),
+        stop_sequences: inference
+            .and_then(|config| config.stop_sequences.clone())
+            .unwrap_or_default(),
         input_tokens: count_converse_tokens(messages, system, tool_config),
     })
 }
 
 fn prompt_message(message: &Message) -> PromptMessage {
-    let mut out = PromptMessage { assistant: message.role == ConversationRole::Assistant, ..PromptMessage::default() };
+    let mut out = PromptMessage {
+        assistant: message.role == ConversationRole::Assistant,
+        ..PromptMessage::default()
+    };
     for block in &message.content {
         match block {
             ContentBlock::Text(text) => out.texts.push(text.clone()),
@@ -318,9 +339,11 @@ pub(crate) fn count_content_block(block: &ContentBlock) -> u32 {
                     tokens::count_text(&document.name).saturating_add(count_document(&document.source))
                 }
                 ToolResultContentBlock::Video(_) => tokens::count_binary(0),
-                ToolResultContentBlock::SearchResult(result) => {
-                    result.content.iter().map(|part| tokens::count_text(&part.text)).fold(0, u32::saturating_add)
-                }
+                ToolResultContentBlock::SearchResult(result) => result
+                    .content
+                    .iter()
+                    .map(|part| tokens::count_text(&part.text))
+                    .fold(0, u32::saturating_add),
                 _ => 0,
             })
             .fold(0, u32::saturating_add),
@@ -328,9 +351,11 @@ pub(crate) fn count_content_block(block: &ContentBlock) -> u32 {
         ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(reasoning)) => {
             tokens::count_text(&reasoning.text)
         }
-        ContentBlock::SearchResult(result) => {
-            result.content.iter().map(|part| tokens::count_text(&part.text)).fold(0, u32::saturating_add)
-        }
+        ContentBlock::SearchResult(result) => result
+            .content
+            .iter()
+            .map(|part| tokens::count_text(&part.text))
+            .fold(0, u32::saturating_add),
         _ => 0,
     }
 }
@@ -354,7 +379,7 @@ fn stop_reason(stop: Stop) -> StopReason {
     StopReason::from(stop.as_str())
 }
 
-fn usage(turn: &Turn) -> TokenUsage {
+pub(crate) fn usage(turn: &Turn) -> TokenUsage {
     TokenUsage::new(
         to_i32(turn.input_tokens),
         to_i32(turn.output_tokens),
@@ -362,7 +387,7 @@ fn usage(turn: &Turn) -> TokenUsage {
     )
 }
 
-fn content_block(block: &OutBlock) -> ContentBlock {
+pub(crate) fn content_block(block: &OutBlock) -> ContentBlock {
     match block {
         OutBlock::Text(text) => ContentBlock::Text(text.clone()),
         OutBlock::ToolUse { id, name, input } => ContentBlock::ToolUse(ToolUseBlock::new(id, name, input.clone())),
@@ -376,8 +401,10 @@ fn content_block(block: &OutBlock) -> ContentBlock {
     }
 }
 
-fn stream_events(turn: &Turn, trace: Option<GuardrailTraceAssessment>) -> Vec<Timed<ConverseStreamOutput>> {
-    let mut events = vec![Timed::now(ConverseStreamOutput::MessageStart(MessageStartEvent::new(ConversationRole::Assistant)))];
+pub(crate) fn stream_events(turn: &Turn, trace: Option<GuardrailTraceAssessment>) -> Vec<Timed<ConverseStreamOutput>> {
+    let mut events = vec![Timed::now(ConverseStreamOutput::MessageStart(MessageStartEvent::new(
+        ConversationRole::Assistant,
+    )))];
     let mut pacer = turn.pacer();
     for (index, block) in turn.blocks.iter().enumerate() {
         let index = i32::try_from(index).unwrap_or(i32::MAX);
@@ -398,17 +425,22 @@ fn stream_events(turn: &Turn, trace: Option<GuardrailTraceAssessment>) -> Vec<Ti
                 }
             }
             OutBlock::ToolUse { id, name, input } => {
-                events.push(Timed::now(ConverseStreamOutput::ContentBlockStart(ContentBlockStartEvent::new(
-                    ContentBlockStart::ToolUse(ToolUseBlockStart::new(id, name)),
-                    index,
-                ))));
+                events.push(Timed::now(ConverseStreamOutput::ContentBlockStart(
+                    ContentBlockStartEvent::new(ContentBlockStart::ToolUse(ToolUseBlockStart::new(id, name)), index),
+                )));
                 for fragment in tokens::split_chars(&input.to_string(), TOOL_INPUT_FRAGMENT_CHARS) {
-                    delta(ContentBlockDelta::ToolUse(ToolUseBlockDelta::new(fragment)), &mut events);
+                    delta(
+                        ContentBlockDelta::ToolUse(ToolUseBlockDelta::new(fragment)),
+                        &mut events,
+                    );
                 }
             }
             OutBlock::Reasoning { text, signature } => {
                 for chunk in turn.chunks(text) {
-                    delta(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(chunk)), &mut events);
+                    delta(
+                        ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(chunk)),
+                        &mut events,
+                    );
                 }
                 if let Some(signature) = signature {
                     delta(
@@ -418,9 +450,13 @@ fn stream_events(turn: &Turn, trace: Option<GuardrailTraceAssessment>) -> Vec<Ti
                 }
             }
         }
-        events.push(Timed::now(ConverseStreamOutput::ContentBlockStop(ContentBlockStopEvent::new(index))));
+        events.push(Timed::now(ConverseStreamOutput::ContentBlockStop(
+            ContentBlockStopEvent::new(index),
+        )));
     }
-    events.push(Timed::now(ConverseStreamOutput::MessageStop(MessageStopEvent::new(stop_reason(turn.stop)))));
+    events.push(Timed::now(ConverseStreamOutput::MessageStop(MessageStopEvent::new(
+        stop_reason(turn.stop),
+    ))));
     let mut metadata = ConverseStreamMetadataEvent::new(usage(turn), ConverseStreamMetrics::new(turn.latency_ms()));
     if let Some(trace) = trace {
         metadata = metadata.with_trace(ConverseStreamTrace::new().with_guardrail(trace));

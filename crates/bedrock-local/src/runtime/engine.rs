@@ -68,8 +68,15 @@ pub(crate) struct Prompt {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum OutBlock {
     Text(String),
-    ToolUse { id: String, name: String, input: serde_json::Value },
-    Reasoning { text: String, signature: Option<String> },
+    ToolUse {
+        id: String,
+        name: String,
+        input: serde_json::Value,
+    },
+    Reasoning {
+        text: String,
+        signature: Option<String>,
+    },
 }
 
 impl OutBlock {
@@ -144,7 +151,10 @@ impl Turn {
 
     /// A pacer handing out the pause before each content delta.
     pub fn pacer(&self) -> Pacer {
-        Pacer { pacing: self.pacing, started: false }
+        Pacer {
+            pacing: self.pacing,
+            started: false,
+        }
     }
 
     /// The answer's text blocks, concatenated.
@@ -202,8 +212,11 @@ pub(crate) struct RawTurn {
 }
 
 fn echo(registry: &ModelRegistry, prompt: &Prompt) -> RawTurn {
-    let pacing =
-        Pacing { chunk_tokens: registry.echo_chunk_tokens(), first_chunk_delay: Duration::ZERO, chunk_delay: Duration::ZERO };
+    let pacing = Pacing {
+        chunk_tokens: registry.echo_chunk_tokens(),
+        first_chunk_delay: Duration::ZERO,
+        chunk_delay: Duration::ZERO,
+    };
     let last_user = prompt.messages.iter().rev().find(|message| !message.assistant);
     let (text, tool_results) = match last_user {
         Some(message) => (message.texts.join("\n"), message.tool_results.join("\n")),
@@ -211,8 +224,19 @@ fn echo(registry: &ModelRegistry, prompt: &Prompt) -> RawTurn {
     };
     if let Some(call) = parse_tool_call(&text, &prompt.tool_names) {
         let id = tool_use_id(&[&call.0, &call.1.to_string(), &prompt.messages.len().to_string()]);
-        let blocks = vec![OutBlock::ToolUse { id, name: call.0, input: call.1 }];
-        return RawTurn { blocks, stop: Some(Stop::ToolUse), input_tokens: None, output_tokens: None, latency_ms: None, pacing };
+        let blocks = vec![OutBlock::ToolUse {
+            id,
+            name: call.0,
+            input: call.1,
+        }];
+        return RawTurn {
+            blocks,
+            stop: Some(Stop::ToolUse),
+            input_tokens: None,
+            output_tokens: None,
+            latency_ms: None,
+            pacing,
+        };
     }
     let answer = if text.is_empty() { tool_results } else { text };
     RawTurn {
@@ -269,7 +293,11 @@ pub(crate) fn splitmix64(state: u64) -> u64 {
 fn scripted(registry: &ModelRegistry, name: &str, prompt: &Prompt) -> Result<RawTurn, RuntimeError> {
     let script = registry.script(name).ok_or_else(RuntimeError::invalid_model)?;
     let assistant_turns = prompt.messages.iter().filter(|message| message.assistant).count();
-    let index = if script.cycle && !script.turns.is_empty() { assistant_turns % script.turns.len() } else { assistant_turns };
+    let index = if script.cycle && !script.turns.is_empty() {
+        assistant_turns % script.turns.len()
+    } else {
+        assistant_turns
+    };
     let turn: &ScriptTurn = script.turns.get(index).ok_or_else(|| {
         RuntimeError::validation(format!(
             "The script of model scripted/{name} has {} turn(s); this conversation asks for turn {}.",
@@ -277,26 +305,30 @@ fn scripted(registry: &ModelRegistry, name: &str, prompt: &Prompt) -> Result<Raw
             index + 1
         ))
     })?;
-    let blocks: Vec<OutBlock> = turn
-        .content
-        .iter()
-        .enumerate()
-        .map(|(block_index, block)| match block {
-            ScriptBlock::Text(text) => OutBlock::Text(text.clone()),
-            ScriptBlock::Reasoning(reasoning) => {
-                OutBlock::Reasoning { text: reasoning.text.clone(), signature: reasoning.signature.clone() }
-            }
-            ScriptBlock::ToolUse(tool) => OutBlock::ToolUse {
-                id: tool.tool_use_id.clone().unwrap_or_else(|| {
-                    tool_use_id(&[name, &index.to_string(), &block_index.to_string(), &tool.name])
-                }),
-                name: tool.name.clone(),
-                input: tool.input.clone(),
-            },
-        })
-        .collect();
+    let blocks: Vec<OutBlock> =
+        turn.content
+            .iter()
+            .enumerate()
+            .map(|(block_index, block)| match block {
+                ScriptBlock::Text(text) => OutBlock::Text(text.clone()),
+                ScriptBlock::Reasoning(reasoning) => OutBlock::Reasoning {
+                    text: reasoning.text.clone(),
+                    signature: reasoning.signature.clone(),
+                },
+                ScriptBlock::ToolUse(tool) => OutBlock::ToolUse {
+                    id: tool.tool_use_id.clone().unwrap_or_else(|| {
+                        tool_use_id(&[name, &index.to_string(), &block_index.to_string(), &tool.name])
+                    }),
+                    name: tool.name.clone(),
+                    input: tool.input.clone(),
+                },
+            })
+            .collect();
     let stop = turn.stop_reason.or_else(|| {
-        blocks.iter().any(|block| matches!(block, OutBlock::ToolUse { .. })).then_some(Stop::ToolUse)
+        blocks
+            .iter()
+            .any(|block| matches!(block, OutBlock::ToolUse { .. }))
+            .then_some(Stop::ToolUse)
     });
     Ok(RawTurn {
         blocks,
@@ -313,8 +345,8 @@ fn scripted(registry: &ModelRegistry, name: &str, prompt: &Prompt) -> Result<Raw
 }
 
 const GENERATOR_WORDS: [&str; 16] = [
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike",
-    "november", "oscar", "papa",
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima",
+    "mike", "november", "oscar", "papa",
 ];
 
 /// `n` deterministic one-token words separated by spaces.
@@ -377,7 +409,10 @@ pub(crate) fn apply_limits(raw: RawTurn, prompt: &Prompt) -> Turn {
                 let used = tokens::count_text(kept);
                 budget = budget.map(|b| b - used.min(b));
                 if truncated {
-                    blocks.push(OutBlock::Reasoning { text: kept.to_owned(), signature: None });
+                    blocks.push(OutBlock::Reasoning {
+                        text: kept.to_owned(),
+                        signature: None,
+                    });
                     cut = Some((Stop::MaxTokens, None));
                 } else {
                     blocks.push(OutBlock::Reasoning { text, signature });
@@ -424,11 +459,19 @@ mod tests {
     use crate::runtime::script::Script;
 
     fn user(text: &str) -> PromptMessage {
-        PromptMessage { assistant: false, texts: vec![text.into()], tool_results: vec![] }
+        PromptMessage {
+            assistant: false,
+            texts: vec![text.into()],
+            tool_results: vec![],
+        }
     }
 
     fn assistant() -> PromptMessage {
-        PromptMessage { assistant: true, texts: vec!["ok".into()], tool_results: vec![] }
+        PromptMessage {
+            assistant: true,
+            texts: vec!["ok".into()],
+            tool_results: vec![],
+        }
     }
 
     fn run(model: &str, prompt: Prompt) -> Result<Turn, RuntimeError> {
@@ -447,7 +490,10 @@ mod tests {
 
     #[test]
     fn echo_answers_the_last_user_text() {
-        let prompt = Prompt { messages: vec![user("first"), assistant(), user("Hello there!")], ..Prompt::default() };
+        let prompt = Prompt {
+            messages: vec![user("first"), assistant(), user("Hello there!")],
+            ..Prompt::default()
+        };
         let turn = run("echo", prompt).unwrap();
         assert_eq!(turn.blocks, vec![OutBlock::Text("Hello there!".into())]);
         assert_eq!((turn.stop, turn.output_tokens), (Stop::EndTurn, 3));
@@ -462,47 +508,123 @@ mod tests {
         };
         let turn = run("echo", prompt.clone()).unwrap();
         assert_eq!(turn.stop, Stop::ToolUse);
-        let OutBlock::ToolUse { id, name, input } = &turn.blocks[0] else { panic!("{:?}", turn.blocks) };
-        assert_eq!((name.as_str(), input), ("get_weather", &serde_json::json!({"city": "Paris"})));
+        let OutBlock::ToolUse { id, name, input } = &turn.blocks[0] else {
+            panic!("{:?}", turn.blocks)
+        };
+        assert_eq!(
+            (name.as_str(), input),
+            ("get_weather", &serde_json::json!({"city": "Paris"}))
+        );
         assert!(id.starts_with("tooluse_") && id.len() == 30, "{id}");
         assert_eq!(run("echo", prompt.clone()).unwrap(), turn, "deterministic");
         // Not a configured tool, or not a JSON object: plain echo.
-        let other = Prompt { tool_names: vec!["other".into()], ..prompt.clone() };
+        let other = Prompt {
+            tool_names: vec!["other".into()],
+            ..prompt.clone()
+        };
         assert_eq!(run("echo", other).unwrap().stop, Stop::EndTurn);
-        let bad = Prompt { messages: vec![user("call get_weather [1]")], ..prompt };
+        let bad = Prompt {
+            messages: vec![user("call get_weather [1]")],
+            ..prompt
+        };
         assert_eq!(run("echo", bad).unwrap().stop, Stop::EndTurn);
     }
 
     #[test]
     fn limits_cut_text() {
-        let base = Prompt { messages: vec![user("one two three. four five")], ..Prompt::default() };
-        let max = run("echo", Prompt { max_tokens: Some(2), ..base.clone() }).unwrap();
-        assert_eq!((max.text(), max.stop, max.output_tokens), ("one two".into(), Stop::MaxTokens, 2));
-        let stop = run("echo", Prompt { stop_sequences: vec!["four".into(), ".".into()], ..base.clone() }).unwrap();
-        assert_eq!((stop.text(), stop.stop, stop.stop_sequence.as_deref()), ("one two three".into(), Stop::StopSequence, Some(".")));
+        let base = Prompt {
+            messages: vec![user("one two three. four five")],
+            ..Prompt::default()
+        };
+        let max = run(
+            "echo",
+            Prompt {
+                max_tokens: Some(2),
+                ..base.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (max.text(), max.stop, max.output_tokens),
+            ("one two".into(), Stop::MaxTokens, 2)
+        );
+        let stop = run(
+            "echo",
+            Prompt {
+                stop_sequences: vec!["four".into(), ".".into()],
+                ..base.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (stop.text(), stop.stop, stop.stop_sequence.as_deref()),
+            ("one two three".into(), Stop::StopSequence, Some("."))
+        );
         // maxTokens before the stop sequence wins.
-        let both = run("echo", Prompt { stop_sequences: vec!["five".into()], max_tokens: Some(1), ..base.clone() }).unwrap();
+        let both = run(
+            "echo",
+            Prompt {
+                stop_sequences: vec!["five".into()],
+                max_tokens: Some(1),
+                ..base.clone()
+            },
+        )
+        .unwrap();
         assert_eq!((both.text(), both.stop), ("one".into(), Stop::MaxTokens));
-        let exact = run("echo", Prompt { max_tokens: Some(6), ..base }).unwrap();
+        let exact = run(
+            "echo",
+            Prompt {
+                max_tokens: Some(6),
+                ..base
+            },
+        )
+        .unwrap();
         assert_eq!(exact.stop, Stop::EndTurn);
     }
 
     #[test]
     fn scripted_turns_follow_the_conversation() {
-        let first = run("scripted/two", Prompt { messages: vec![user("hi")], ..Prompt::default() }).unwrap();
+        let first = run(
+            "scripted/two",
+            Prompt {
+                messages: vec![user("hi")],
+                ..Prompt::default()
+            },
+        )
+        .unwrap();
         assert_eq!(first.stop, Stop::ToolUse);
         assert_eq!(first.blocks.len(), 2);
-        let second =
-            run("scripted/two", Prompt { messages: vec![user("hi"), assistant(), user("x")], ..Prompt::default() }).unwrap();
-        assert_eq!((second.text(), second.output_tokens, second.stop), ("done".into(), 99, Stop::EndTurn));
+        let second = run(
+            "scripted/two",
+            Prompt {
+                messages: vec![user("hi"), assistant(), user("x")],
+                ..Prompt::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (second.text(), second.output_tokens, second.stop),
+            ("done".into(), 99, Stop::EndTurn)
+        );
         let past = run(
             "scripted/two",
-            Prompt { messages: vec![user("hi"), assistant(), user("x"), assistant(), user("y")], ..Prompt::default() },
+            Prompt {
+                messages: vec![user("hi"), assistant(), user("x"), assistant(), user("y")],
+                ..Prompt::default()
+            },
         )
         .unwrap_err();
         assert!(past.message().contains("asks for turn 3"), "{past}");
         // A tool call that does not fit is dropped.
-        let tight = run("scripted/two", Prompt { messages: vec![user("hi")], max_tokens: Some(2), ..Prompt::default() }).unwrap();
+        let tight = run(
+            "scripted/two",
+            Prompt {
+                messages: vec![user("hi")],
+                max_tokens: Some(2),
+                ..Prompt::default()
+            },
+        )
+        .unwrap();
         assert_eq!((tight.blocks.len(), tight.stop), (1, Stop::MaxTokens));
     }
 
@@ -512,7 +634,14 @@ mod tests {
         assert_eq!(turn.output_tokens, 50);
         assert_eq!(tokens::count_text(&turn.text()), 50);
         assert_eq!(generator_text(3), generator_text(3));
-        let cut = run("generator/50", Prompt { max_tokens: Some(10), ..Prompt::default() }).unwrap();
+        let cut = run(
+            "generator/50",
+            Prompt {
+                max_tokens: Some(10),
+                ..Prompt::default()
+            },
+        )
+        .unwrap();
         assert_eq!((cut.output_tokens, cut.stop), (10, Stop::MaxTokens));
     }
 }

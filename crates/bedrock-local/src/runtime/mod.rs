@@ -32,14 +32,14 @@ pub mod tokens;
 
 use std::time::Duration;
 
-
+pub use async_invoke::{AsyncInvokeConfig, AsyncInvokeStore, Clock, ManualClock, SystemClock};
 pub use converse::{converse, converse_stream, count_converse_tokens, FIRST_MESSAGE_NOT_USER};
-
-
+pub use count::count_tokens;
+pub use duplex::DuplexSession;
 pub use engine::Stop;
 pub use error::{RuntimeError, INVALID_MODEL_IDENTIFIER, UNSUPPORTED_CONVERSE_MODEL};
 pub use guardrail::{GuardrailEvaluator, GuardrailSource, GuardrailVerdict};
-
+pub use native::{count_native_tokens, invoke_model, invoke_model_stream, NativeFormat, STREAMING_UNSUPPORTED};
 pub use registry::{Family, GeneratorConfig, ModelRegistry, Provider, ResolvedModel};
 pub use script::{Script, ScriptError};
 
@@ -55,6 +55,9 @@ pub struct Timed<T> {
 impl<T> Timed<T> {
     /// An event sent without a pause.
     pub fn now(event: T) -> Self {
-        Self { delay: Duration::ZERO, event }
+        Self {
+            delay: Duration::ZERO,
+            event,
+        }
     }
 }

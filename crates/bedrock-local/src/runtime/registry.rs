@@ -68,7 +68,12 @@ pub struct GeneratorConfig {
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
-        Self { output_tokens: 256, chunk_tokens: 16, first_chunk_delay: Duration::ZERO, chunk_delay: Duration::ZERO }
+        Self {
+            output_tokens: 256,
+            chunk_tokens: 16,
+            first_chunk_delay: Duration::ZERO,
+            chunk_delay: Duration::ZERO,
+        }
     }
 }
 
@@ -202,7 +207,12 @@ impl ModelRegistry {
             None if provider.is_embedding() => Family::Embedding,
             None => self.routed(&base_id, model_id),
         };
-        Ok(ResolvedModel { requested_id: model_id.to_owned(), base_id, provider, family })
+        Ok(ResolvedModel {
+            requested_id: model_id.to_owned(),
+            base_id,
+            provider,
+            family,
+        })
     }
 
     fn routed(&self, base_id: &str, requested: &str) -> Family {
@@ -221,7 +231,10 @@ impl ModelRegistry {
         }
         if let Some(count) = id.strip_prefix("generator/") {
             let output_tokens: u32 = count.parse().map_err(|_| RuntimeError::invalid_model())?;
-            let config = GeneratorConfig { output_tokens, ..self.generator };
+            let config = GeneratorConfig {
+                output_tokens,
+                ..self.generator
+            };
             return Ok((id.to_owned(), Provider::Local, Some(Family::Generator(config))));
         }
         if let Some(name) = id.strip_prefix("scripted/") {
@@ -234,7 +247,9 @@ impl ModelRegistry {
             return self.classify_arn(id);
         }
         let base = strip_geography(id);
-        vendor(base).map(|provider| (base.to_owned(), provider, None)).ok_or_else(RuntimeError::invalid_model)
+        vendor(base)
+            .map(|provider| (base.to_owned(), provider, None))
+            .ok_or_else(RuntimeError::invalid_model)
     }
 
     fn classify_arn(&self, arn: &str) -> Result<(String, Provider, Option<Family>), RuntimeError> {
@@ -255,7 +270,9 @@ impl ModelRegistry {
         match kind {
             "foundation-model" | "inference-profile" => {
                 let base = strip_geography(name);
-                vendor(base).map(|provider| (base.to_owned(), provider, None)).ok_or_else(RuntimeError::invalid_model)
+                vendor(base)
+                    .map(|provider| (base.to_owned(), provider, None))
+                    .ok_or_else(RuntimeError::invalid_model)
             }
             "application-inference-profile" | "provisioned-model" | "custom-model-deployment" => {
                 Ok((arn.to_owned(), Provider::Local, None))
@@ -302,16 +319,30 @@ mod tests {
             format!("arn:aws:bedrock:us-east-1::foundation-model/{haiku}"),
             format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{haiku}"),
         ] {
-            assert_eq!(resolve(&registry, &id), (haiku.to_owned(), Provider::Anthropic, Family::Echo), "{id}");
+            assert_eq!(
+                resolve(&registry, &id),
+                (haiku.to_owned(), Provider::Anthropic, Family::Echo),
+                "{id}"
+            );
         }
         assert_eq!(resolve(&registry, "amazon.nova-lite-v1:0").1, Provider::Nova);
-        assert_eq!(resolve(&registry, "amazon.titan-text-express-v1").1, Provider::TitanText);
+        assert_eq!(
+            resolve(&registry, "amazon.titan-text-express-v1").1,
+            Provider::TitanText
+        );
         assert_eq!(
             resolve(&registry, "amazon.titan-embed-text-v2:0"),
-            ("amazon.titan-embed-text-v2:0".to_owned(), Provider::TitanEmbed, Family::Embedding)
+            (
+                "amazon.titan-embed-text-v2:0".to_owned(),
+                Provider::TitanEmbed,
+                Family::Embedding
+            )
         );
         assert_eq!(resolve(&registry, "cohere.embed-english-v3").2, Family::Embedding);
-        assert_eq!(resolve(&registry, "us.meta.llama3-1-8b-instruct-v1:0").1, Provider::MetaLlama);
+        assert_eq!(
+            resolve(&registry, "us.meta.llama3-1-8b-instruct-v1:0").1,
+            Provider::MetaLlama
+        );
         let app = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdef123456";
         assert_eq!(resolve(&registry, app), (app.to_owned(), Provider::Local, Family::Echo));
         let provisioned = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcdef123456";
@@ -321,11 +352,22 @@ mod tests {
     #[test]
     fn local_ids_resolve() {
         let mut registry = ModelRegistry::new();
-        registry.add_script("weather", Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap());
+        registry.add_script(
+            "weather",
+            Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap(),
+        );
         assert_eq!(resolve(&registry, "echo").2, Family::Echo);
-        assert_eq!(resolve(&registry, "scripted/weather").2, Family::Scripted("weather".into()));
-        assert_eq!(resolve(&registry, "generator").2, Family::Generator(GeneratorConfig::default()));
-        let Family::Generator(config) = resolve(&registry, "generator/1000").2 else { panic!() };
+        assert_eq!(
+            resolve(&registry, "scripted/weather").2,
+            Family::Scripted("weather".into())
+        );
+        assert_eq!(
+            resolve(&registry, "generator").2,
+            Family::Generator(GeneratorConfig::default())
+        );
+        let Family::Generator(config) = resolve(&registry, "generator/1000").2 else {
+            panic!()
+        };
         assert_eq!(config.output_tokens, 1000);
     }
 
@@ -345,23 +387,47 @@ mod tests {
             "arn:aws:bedrock",
         ] {
             let error = registry.resolve(id).unwrap_err();
-            assert_eq!(error, RuntimeError::Validation("The provided model identifier is invalid.".into()), "{id}");
+            assert_eq!(
+                error,
+                RuntimeError::Validation("The provided model identifier is invalid.".into()),
+                "{id}"
+            );
         }
     }
 
     #[test]
     fn routes_and_aliases() {
         let mut registry = ModelRegistry::new();
-        registry.add_script("s", Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap());
+        registry.add_script(
+            "s",
+            Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap(),
+        );
         registry.route("anthropic.", Family::Generator(GeneratorConfig::default()));
         registry.route("anthropic.claude-3-haiku", Family::Scripted("s".into()));
-        registry.alias("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc", "amazon.nova-pro-v1:0");
-        assert_eq!(resolve(&registry, "us.anthropic.claude-3-haiku-20240307-v1:0").2, Family::Scripted("s".into()));
-        assert!(matches!(resolve(&registry, "anthropic.claude-3-opus").2, Family::Generator(_)));
-        let aliased = registry.resolve("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc").unwrap();
+        registry.alias(
+            "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc",
+            "amazon.nova-pro-v1:0",
+        );
+        assert_eq!(
+            resolve(&registry, "us.anthropic.claude-3-haiku-20240307-v1:0").2,
+            Family::Scripted("s".into())
+        );
+        assert!(matches!(
+            resolve(&registry, "anthropic.claude-3-opus").2,
+            Family::Generator(_)
+        ));
+        let aliased = registry
+            .resolve("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc")
+            .unwrap();
         assert_eq!(aliased.provider, Provider::Nova);
-        assert_eq!(aliased.requested_id, "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc");
+        assert_eq!(
+            aliased.requested_id,
+            "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc"
+        );
         registry.set_default_family(Family::Generator(GeneratorConfig::default()));
-        assert!(matches!(resolve(&registry, "meta.llama3-8b-instruct-v1:0").2, Family::Generator(_)));
+        assert!(matches!(
+            resolve(&registry, "meta.llama3-8b-instruct-v1:0").2,
+            Family::Generator(_)
+        ));
     }
 }

@@ -150,7 +150,9 @@ impl std::error::Error for ScriptError {}
 impl Script {
     /// Parses and checks a script from its JSON text.
     pub fn from_json(text: &str) -> Result<Self, ScriptError> {
-        let script: Script = serde_json::from_str(text).map_err(|error| ScriptError { message: error.to_string() })?;
+        let script: Script = serde_json::from_str(text).map_err(|error| ScriptError {
+            message: error.to_string(),
+        })?;
         script.check()?;
         Ok(script)
     }
@@ -158,7 +160,9 @@ impl Script {
     /// Checks what the JSON schema cannot: at least one turn, tool names and ids of valid shape.
     pub fn check(&self) -> Result<(), ScriptError> {
         if self.turns.is_empty() {
-            return Err(ScriptError { message: "`turns` must hold at least one turn".to_owned() });
+            return Err(ScriptError {
+                message: "`turns` must hold at least one turn".to_owned(),
+            });
         }
         for (turn_index, turn) in self.turns.iter().enumerate() {
             for (block_index, block) in turn.content.iter().enumerate() {
@@ -166,13 +170,18 @@ impl Script {
                 let at = format!("turns[{turn_index}].content[{block_index}].toolUse");
                 if !valid_name(&tool.name, false) {
                     return Err(ScriptError {
-                        message: format!("{at}.name must be 1 to 64 characters of [a-zA-Z0-9_-], got {:?}", tool.name),
+                        message: format!(
+                            "{at}.name must be 1 to 64 characters of [a-zA-Z0-9_-], got {:?}",
+                            tool.name
+                        ),
                     });
                 }
                 if let Some(id) = &tool.tool_use_id {
                     if !valid_name(id, true) {
                         return Err(ScriptError {
-                            message: format!("{at}.toolUseId must be 1 to 64 characters of [a-zA-Z0-9_.:-], got {id:?}"),
+                            message: format!(
+                                "{at}.toolUseId must be 1 to 64 characters of [a-zA-Z0-9_.:-], got {id:?}"
+                            ),
                         });
                     }
                 }
@@ -205,7 +214,13 @@ mod tests {
         assert_eq!(script.turns.len(), 2);
         assert!(script.cycle);
         assert_eq!(script.turns[0].stop_reason, Some(Stop::ToolUse));
-        assert_eq!(script.turns[0].usage, Some(ScriptUsage { input_tokens: Some(12), output_tokens: None }));
+        assert_eq!(
+            script.turns[0].usage,
+            Some(ScriptUsage {
+                input_tokens: Some(12),
+                output_tokens: None
+            })
+        );
         assert_eq!(
             script.turns[0].content[2],
             ScriptBlock::ToolUse(ScriptToolUse {
@@ -222,9 +237,12 @@ mod tests {
         assert!(typo.message.contains("contents"), "{typo}");
         let empty = Script::from_json(r#"{"turns":[]}"#).unwrap_err();
         assert!(empty.message.contains("at least one turn"));
-        let bad_name = Script::from_json(r#"{"turns":[{"content":[{"toolUse":{"name":"no spaces","input":{}}}]}]}"#)
-            .unwrap_err();
-        assert!(bad_name.message.contains("turns[0].content[0].toolUse.name"), "{bad_name}");
+        let bad_name =
+            Script::from_json(r#"{"turns":[{"content":[{"toolUse":{"name":"no spaces","input":{}}}]}]}"#).unwrap_err();
+        assert!(
+            bad_name.message.contains("turns[0].content[0].toolUse.name"),
+            "{bad_name}"
+        );
         let bad_stop = Script::from_json(r#"{"turns":[{"content":[],"stopReason":"done"}]}"#).unwrap_err();
         assert!(bad_stop.message.contains("done"), "{bad_stop}");
         assert!(Script::from_json("not json").is_err());

@@ -80,7 +80,11 @@ pub fn chunk_text(text: &str, tokens_per_chunk: u32) -> Vec<String> {
     let per_chunk = tokens_per_chunk.max(1) as usize;
     let spans = token_spans(text);
     if spans.is_empty() {
-        return if text.is_empty() { Vec::new() } else { vec![text.to_owned()] };
+        return if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![text.to_owned()]
+        };
     }
     let mut chunks = Vec::new();
     let mut start = 0;
