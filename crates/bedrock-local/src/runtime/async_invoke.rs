@@ -284,8 +284,8 @@ impl AsyncInvokeStore {
             })
             .collect();
         let mut response = ListAsyncInvokesResponse::new().with_async_invoke_summaries(summaries);
-        if offset + page_size < jobs.len() {
-            response = response.with_next_token(encode_token(offset + page_size));
+        if offset.saturating_add(page_size) < jobs.len() {
+            response = response.with_next_token(encode_token(offset.saturating_add(page_size)));
         }
         Ok(response)
     }
@@ -346,4 +346,29 @@ fn encode_token(offset: usize) -> String {
 
 fn decode_token(token: &str) -> Option<usize> {
     token.strip_prefix("page-")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks() {
+        let clock = ManualClock::new(1_000);
+        clock.advance(Duration::from_millis(250));
+        assert_eq!(clock.now_millis(), 1_250);
+        clock.set(5);
+        assert_eq!(clock.now_millis(), 5);
+        // 2020-01-01 lies in the past of any machine running these tests.
+        assert!(SystemClock.now_millis() > 1_577_836_800_000);
+    }
+
+    #[test]
+    fn ids_and_tokens() {
+        assert_eq!(base36_id(7), base36_id(7));
+        assert_ne!(base36_id(7), base36_id(8));
+        assert_eq!(decode_token(&encode_token(42)), Some(42));
+        assert_eq!(decode_token("page-x"), None);
+        assert_eq!(decode_token("42"), None);
+    }
 }

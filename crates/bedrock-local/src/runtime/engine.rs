@@ -194,8 +194,6 @@ pub(crate) fn generate(registry: &ModelRegistry, model: &ResolvedModel, prompt: 
         Family::Scripted(name) => scripted(registry, name, prompt)?,
         Family::Generator(config) => generator(config),
         Family::Embedding => return Err(RuntimeError::validation(super::error::UNSUPPORTED_CONVERSE_MODEL)),
-        #[allow(unreachable_patterns)]
-        _ => return Err(RuntimeError::invalid_model()),
     };
     Ok(apply_limits(raw, prompt))
 }

@@ -130,3 +130,73 @@ macro_rules! into_operation_error_without_not_found {
 }
 
 into_operation_error_without_not_found!(GetAsyncInvokeError, ListAsyncInvokesError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_statuses_and_messages() {
+        let invalid = RuntimeError::invalid_model();
+        assert_eq!(
+            (invalid.code(), invalid.http_status(), invalid.message()),
+            ("ValidationException", 400, INVALID_MODEL_IDENTIFIER)
+        );
+        assert_eq!(
+            invalid.to_string(),
+            "ValidationException: The provided model identifier is invalid."
+        );
+        let missing = RuntimeError::ResourceNotFound("gone".into());
+        assert_eq!(
+            (missing.code(), missing.http_status()),
+            ("ResourceNotFoundException", 404)
+        );
+        assert_eq!(
+            RuntimeError::malformed(&["#: a".into(), "#/b: c".into()]).message(),
+            "Malformed input request: #: a, #/b: c, please reformat your input and try again."
+        );
+    }
+
+    #[test]
+    fn converts_into_each_operation_error() {
+        let not_found = RuntimeError::ResourceNotFound("gone".into());
+        let ConverseError::ResourceNotFoundException(exception) = ConverseError::from(not_found.clone()) else {
+            panic!("wrong variant")
+        };
+        assert_eq!(exception.message.as_deref(), Some("gone"));
+        assert!(matches!(
+            InvokeModelError::from(not_found.clone()),
+            InvokeModelError::ResourceNotFoundException(_)
+        ));
+        // Operations without a modeled ResourceNotFoundException get a ValidationException.
+        assert!(matches!(
+            GetAsyncInvokeError::from(not_found.clone()),
+            GetAsyncInvokeError::ValidationException(_)
+        ));
+        assert!(matches!(
+            ListAsyncInvokesError::from(not_found),
+            ListAsyncInvokesError::ValidationException(_)
+        ));
+        let invalid = RuntimeError::invalid_model();
+        assert!(matches!(
+            ConverseStreamError::from(invalid.clone()),
+            ConverseStreamError::ValidationException(_)
+        ));
+        assert!(matches!(
+            CountTokensError::from(invalid.clone()),
+            CountTokensError::ValidationException(_)
+        ));
+        assert!(matches!(
+            InvokeModelWithResponseStreamError::from(invalid.clone()),
+            InvokeModelWithResponseStreamError::ValidationException(_)
+        ));
+        assert!(matches!(
+            InvokeModelWithBidirectionalStreamError::from(invalid.clone()),
+            InvokeModelWithBidirectionalStreamError::ValidationException(_)
+        ));
+        assert!(matches!(
+            StartAsyncInvokeError::from(invalid),
+            StartAsyncInvokeError::ValidationException(_)
+        ));
+    }
+}

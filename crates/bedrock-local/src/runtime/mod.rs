@@ -40,7 +40,7 @@ pub use engine::Stop;
 pub use error::{RuntimeError, INVALID_MODEL_IDENTIFIER, UNSUPPORTED_CONVERSE_MODEL};
 pub use guardrail::{GuardrailEvaluator, GuardrailSource, GuardrailVerdict};
 pub use native::{count_native_tokens, invoke_model, invoke_model_stream, NativeFormat, STREAMING_UNSUPPORTED};
-pub use registry::{Family, GeneratorConfig, ModelRegistry, Provider, ResolvedModel};
+pub use registry::{Family, GeneratorConfig, ModelRegistry, Provider, ResolvedModel, MAX_GENERATOR_TOKENS};
 pub use script::{Script, ScriptError};
 
 /// A stream event and the pause the server makes before sending it.

@@ -949,6 +949,13 @@ fn cohere_input(body: &Map<String, Value>) -> Result<Vec<String>, RuntimeError> 
                 .push(format!("#/input_type: {kind} is not a valid enum value"));
         }
     }
+    if let Some(n) = check.integer("output_dimension", 1) {
+        if ![256, 512, 1024, 1536].contains(&n) {
+            check
+                .violations
+                .push(format!("#/output_dimension: {n} is not a valid enum value"));
+        }
+    }
     if texts.len() > 96 {
         check.violations.push(format!(
             "#/texts: expected maximum item count: 96, found: {}",

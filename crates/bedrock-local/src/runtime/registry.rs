@@ -121,6 +121,9 @@ impl Default for ModelRegistry {
     }
 }
 
+/// The largest answer `generator/<n>` writes, in tokens.
+pub const MAX_GENERATOR_TOKENS: u32 = 1_000_000;
+
 const GEOGRAPHIES: [&str; 8] = ["us", "eu", "apac", "global", "us-gov", "ca", "jp", "au"];
 
 const VENDORS: [(&str, Provider); 6] = [
@@ -231,6 +234,11 @@ impl ModelRegistry {
         }
         if let Some(count) = id.strip_prefix("generator/") {
             let output_tokens: u32 = count.parse().map_err(|_| RuntimeError::invalid_model())?;
+            if output_tokens > MAX_GENERATOR_TOKENS {
+                return Err(RuntimeError::validation(format!(
+                    "The generator writes at most {MAX_GENERATOR_TOKENS} tokens per answer; {id} asks for {output_tokens}."
+                )));
+            }
             let config = GeneratorConfig {
                 output_tokens,
                 ..self.generator
@@ -369,6 +377,8 @@ mod tests {
             panic!()
         };
         assert_eq!(config.output_tokens, 1000);
+        let too_long = registry.resolve("generator/1000001").unwrap_err();
+        assert!(too_long.message().contains("at most 1000000 tokens"), "{too_long}");
     }
 
     #[test]
@@ -381,6 +391,7 @@ mod tests {
             "us.mistral.large",
             "scripted/missing",
             "generator/many",
+            "generator/-1",
             "arn:aws:bedrock:us-east-1::foundation-model/unknown.model-v1",
             "arn:aws:s3:::bucket/key",
             "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc",

@@ -1,7 +1,8 @@
 use std::time::Duration;
 
 use bedrock_local::runtime::{
-    converse, converse_stream, GuardrailEvaluator, GuardrailSource, GuardrailVerdict, RuntimeError, Timed,
+    converse, converse_stream, GeneratorConfig, GuardrailEvaluator, GuardrailSource, GuardrailVerdict, RuntimeError,
+    Timed,
 };
 use bedrock_runtime_types::error::ConverseError;
 use bedrock_runtime_types::event_stream::ConverseStreamOutput;
@@ -354,4 +355,58 @@ fn guardrails_plug_in() {
         .with_guardrail_config(GuardrailStreamConfiguration::new().with_guardrail_identifier("gr1"));
     let events = converse_stream(&registry(), &stream, Some(&BlockWord("secret"))).unwrap();
     assert_eq!(event_names(&events)[3], "messageStop:guardrail_intervened");
+}
+
+#[test]
+fn generator_stream_paces_its_chunks() {
+    let mut registry = registry();
+    registry.set_generator(GeneratorConfig {
+        output_tokens: 100,
+        chunk_tokens: 10,
+        first_chunk_delay: Duration::from_millis(50),
+        chunk_delay: Duration::from_millis(5),
+    });
+    let request = ConverseStreamRequest::new("generator").with_messages(vec![user("go")]);
+    let events = converse_stream(&registry, &request, None).unwrap();
+    let deltas: Vec<&Timed<ConverseStreamOutput>> = events
+        .iter()
+        .filter(|timed| matches!(timed.event, ConverseStreamOutput::ContentBlockDelta(_)))
+        .collect();
+    assert_eq!(deltas.len(), 10);
+    assert_eq!(deltas[0].delay, Duration::from_millis(50));
+    assert!(deltas[1..].iter().all(|timed| timed.delay == Duration::from_millis(5)));
+    let ConverseStreamOutput::Metadata(metadata) = &events.last().unwrap().event else {
+        panic!("metadata comes last")
+    };
+    assert_eq!((metadata.usage.output_tokens, metadata.metrics.latency_ms), (100, 95));
+
+    // The streamed text is the text Converse answers.
+    let plain = converse(
+        &registry,
+        &ConverseRequest::new("generator").with_messages(vec![user("go")]),
+        None,
+    )
+    .unwrap();
+    let streamed: String = deltas
+        .iter()
+        .map(|timed| match &timed.event {
+            ConverseStreamOutput::ContentBlockDelta(delta) => match &delta.delta {
+                ContentBlockDelta::Text(text) => text.clone(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        })
+        .collect();
+    let value = serde_json::to_value(&plain).unwrap();
+    assert_eq!(value["output"]["message"]["content"][0]["text"], streamed);
+
+    // maxTokens cuts the stream too.
+    let short = ConverseStreamRequest::new("generator")
+        .with_messages(vec![user("go")])
+        .with_inference_config(InferenceConfiguration::new().with_max_tokens(15));
+    let events = converse_stream(&registry, &short, None).unwrap();
+    assert_eq!(
+        serde_json::to_value(&events[events.len() - 2].event).unwrap(),
+        json!({"messageStop": {"stopReason": "max_tokens"}})
+    );
 }
