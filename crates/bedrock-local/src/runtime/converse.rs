@@ -13,9 +13,9 @@ use bedrock_runtime_types::types::{
     ToolUseBlockStart,
 };
 
-use super::engine::{self, OutBlock, Pacing, Prompt, PromptMessage, Stop, Turn, TOOL_INPUT_FRAGMENT_CHARS};
+use super::engine::{OutBlock, Prompt, PromptMessage, Stop, Turn, TOOL_INPUT_FRAGMENT_CHARS};
 use super::error::{RuntimeError, UNSUPPORTED_CONVERSE_MODEL};
-use super::guardrail::{GuardrailEvaluator, GuardrailSource, GuardrailVerdict};
+use super::guardrail::{generate_guarded, GuardrailEvaluator};
 use super::registry::ModelRegistry;
 use super::tokens::{self, to_i32};
 use super::Timed;
@@ -138,52 +138,15 @@ fn run(
         return Err(RuntimeError::validation(FIRST_MESSAGE_NOT_USER));
     }
     let prompt = converse_prompt(messages, input.system, input.tool_config, input.inference_config)?;
-    let evaluator = guardrails.zip(input.guardrail.as_ref());
-    if let Some((evaluator, config)) = evaluator {
-        let texts = input_texts(messages, input.system);
-        if let GuardrailVerdict::Intervene { message, trace } =
-            evaluator.evaluate(config, GuardrailSource::Input, &texts)
-        {
-            return Ok((intervened(message, prompt.input_tokens, registry), trace));
-        }
-    }
-    let mut turn = engine::generate(registry, &model, &prompt)?;
-    if let Some((evaluator, config)) = evaluator {
-        let texts: Vec<String> = turn
-            .blocks
-            .iter()
-            .filter_map(|block| match block {
-                OutBlock::Text(text) => Some(text.clone()),
-                _ => None,
-            })
-            .collect();
-        if !texts.is_empty() {
-            if let GuardrailVerdict::Intervene { message, trace } =
-                evaluator.evaluate(config, GuardrailSource::Output, &texts)
-            {
-                turn = intervened(message, turn.input_tokens, registry);
-                return Ok((turn, trace));
-            }
-        }
-    }
-    Ok((turn, None))
-}
-
-fn intervened(message: String, input_tokens: u32, registry: &ModelRegistry) -> Turn {
-    let output_tokens = tokens::count_text(&message);
-    Turn {
-        blocks: vec![OutBlock::Text(message)],
-        stop: Stop::GuardrailIntervened,
-        stop_sequence: None,
-        input_tokens,
-        output_tokens,
-        latency_ms: None,
-        pacing: Pacing {
-            chunk_tokens: registry.echo_chunk_tokens(),
-            first_chunk_delay: std::time::Duration::ZERO,
-            chunk_delay: std::time::Duration::ZERO,
-        },
-    }
+    let guardrail = guardrails.zip(input.guardrail.as_ref());
+    let guarded = generate_guarded(
+        registry,
+        &model,
+        &prompt,
+        &input_texts(messages, input.system),
+        guardrail,
+    )?;
+    Ok((guarded.turn, guarded.trace))
 }
 
 fn input_texts(messages: &[Message], system: Option<&[SystemContentBlock]>) -> Vec<String> {
@@ -224,6 +187,14 @@ pub(crate) fn converse_prompt(
         None => None,
     };
     Ok(Prompt {
+        system: system
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|block| match block {
+                SystemContentBlock::Text(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect(),
         messages: messages.iter().map(prompt_message).collect(),
         tool_names: tool_config
             .map(|config| {

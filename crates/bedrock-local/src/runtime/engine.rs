@@ -57,6 +57,8 @@ pub(crate) struct PromptMessage {
 /// A request reduced to what the families need.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Prompt {
+    /// The system prompt's texts (seen by guardrails only).
+    pub system: Vec<String>,
     pub messages: Vec<PromptMessage>,
     pub tool_names: Vec<String>,
     pub max_tokens: Option<u32>,

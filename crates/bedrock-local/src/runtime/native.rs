@@ -19,15 +19,16 @@
 
 use bedrock_runtime_types::event_stream::{ConverseStreamOutput, ResponseStream};
 use bedrock_runtime_types::types::{
-    InvokeModelRequest, InvokeModelResponse, InvokeModelWithResponseStreamRequest, Message, PayloadPart,
-    SystemContentBlock, ToolConfiguration,
+    GuardrailConfiguration, InvokeModelRequest, InvokeModelResponse, InvokeModelWithResponseStreamRequest, Message,
+    PayloadPart, SystemContentBlock, ToolConfiguration,
 };
 use bedrock_runtime_types::Blob;
 use serde_json::{json, Map, Value};
 
 use super::converse::{content_block, count_converse_tokens, stream_events};
-use super::engine::{self, fnv1a, splitmix64, OutBlock, Prompt, PromptMessage, Stop, Turn, TOOL_INPUT_FRAGMENT_CHARS};
+use super::engine::{fnv1a, splitmix64, OutBlock, Prompt, PromptMessage, Stop, Turn, TOOL_INPUT_FRAGMENT_CHARS};
 use super::error::RuntimeError;
+use super::guardrail::{generate_guarded, Guarded, GuardrailEvaluator};
 use super::registry::{ModelRegistry, Provider, ResolvedModel};
 use super::tokens::{self, saturate};
 use super::Timed;
@@ -82,9 +83,14 @@ impl NativeFormat {
 pub const STREAMING_UNSUPPORTED: &str = "The model is unsupported for streaming.";
 
 /// Answers an InvokeModel request with the model's native JSON response body.
+///
+/// `guardrails` is consulted only when the request names a guardrail
+/// (`X-Amzn-Bedrock-GuardrailIdentifier`); see [`guardrail`](super::guardrail) for what an
+/// intervention does. Embedding models are never guarded.
 pub fn invoke_model(
     registry: &ModelRegistry,
     request: &InvokeModelRequest,
+    guardrails: Option<&dyn GuardrailEvaluator>,
 ) -> Result<InvokeModelResponse, RuntimeError> {
     let model = registry.resolve(&request.model_id)?;
     let body = parse_body(request.body.as_ref())?;
@@ -93,9 +99,16 @@ pub fn invoke_model(
         NativeFormat::TitanEmbed => titan_embed(&model, &body)?,
         NativeFormat::CohereEmbed => cohere_embed(&body)?,
         _ => {
-            let prompt = text_prompt(format, &body)?;
-            let turn = engine::generate(registry, &model, &prompt)?;
-            text_response(format, &model, &body, &turn)
+            let config = guardrail_config(
+                request.guardrail_identifier.as_deref(),
+                request.guardrail_version.as_deref(),
+            );
+            let guarded = guarded_turn(registry, &model, format, &body, config.as_ref(), guardrails)?;
+            let mut response = text_response(format, &model, &body, &guarded.turn);
+            if let (Some(_), Value::Object(object)) = (&config, &mut response) {
+                object.insert(GUARDRAIL_ACTION.to_owned(), guardrail_action(guarded.intervened));
+            }
+            response
         }
     };
     Ok(InvokeModelResponse::new(
@@ -105,10 +118,12 @@ pub fn invoke_model(
 }
 
 /// Answers an InvokeModelWithResponseStream request with its `chunk` events in order, each with
-/// the pause to make before sending it.
+/// the pause to make before sending it. Guardrails work as in [`invoke_model`]; the guardrail
+/// action rides on the last chunk.
 pub fn invoke_model_stream(
     registry: &ModelRegistry,
     request: &InvokeModelWithResponseStreamRequest,
+    guardrails: Option<&dyn GuardrailEvaluator>,
 ) -> Result<Vec<Timed<ResponseStream>>, RuntimeError> {
     let model = registry.resolve(&request.model_id)?;
     let body = parse_body(request.body.as_ref())?;
@@ -116,17 +131,24 @@ pub fn invoke_model_stream(
     if format.is_embedding() || model.provider.is_embedding() {
         return Err(RuntimeError::validation(STREAMING_UNSUPPORTED));
     }
-    let prompt = text_prompt(format, &body)?;
-    let turn = engine::generate(registry, &model, &prompt)?;
+    let config = guardrail_config(
+        request.guardrail_identifier.as_deref(),
+        request.guardrail_version.as_deref(),
+    );
+    let guarded = guarded_turn(registry, &model, format, &body, config.as_ref(), guardrails)?;
+    let turn = &guarded.turn;
     let mut chunks = match format {
-        NativeFormat::AnthropicMessages => anthropic_stream(&model, &body, &turn),
-        NativeFormat::Nova => nova_stream(&turn),
-        NativeFormat::TitanText => titan_text_stream(&turn),
-        _ => llama_stream(&turn),
+        NativeFormat::AnthropicMessages => anthropic_stream(&model, &body, turn),
+        NativeFormat::Nova => nova_stream(turn),
+        NativeFormat::TitanText => titan_text_stream(turn),
+        _ => llama_stream(turn),
     };
     if let Some(last) = chunks.last_mut() {
         if let Value::Object(object) = &mut last.event {
-            object.insert("amazon-bedrock-invocationMetrics".to_owned(), invocation_metrics(&turn));
+            object.insert("amazon-bedrock-invocationMetrics".to_owned(), invocation_metrics(turn));
+            if config.is_some() {
+                object.insert(GUARDRAIL_ACTION.to_owned(), guardrail_action(guarded.intervened));
+            }
         }
     }
     Ok(chunks
@@ -138,6 +160,46 @@ pub fn invoke_model_stream(
             ),
         })
         .collect())
+}
+
+const GUARDRAIL_ACTION: &str = "amazon-bedrock-guardrailAction";
+
+fn guardrail_action(intervened: bool) -> Value {
+    Value::from(if intervened { "INTERVENED" } else { "NONE" })
+}
+
+/// The guardrail the InvokeModel headers name, if any.
+fn guardrail_config(identifier: Option<&str>, version: Option<&str>) -> Option<GuardrailConfiguration> {
+    let identifier = identifier.filter(|identifier| !identifier.is_empty())?;
+    let mut config = GuardrailConfiguration::new().with_guardrail_identifier(identifier);
+    if let Some(version) = version.filter(|version| !version.is_empty()) {
+        config = config.with_guardrail_version(version);
+    }
+    Some(config)
+}
+
+fn guarded_turn(
+    registry: &ModelRegistry,
+    model: &ResolvedModel,
+    format: NativeFormat,
+    body: &Map<String, Value>,
+    config: Option<&GuardrailConfiguration>,
+    guardrails: Option<&dyn GuardrailEvaluator>,
+) -> Result<Guarded, RuntimeError> {
+    let prompt = text_prompt(format, body)?;
+    let input_texts: Vec<String> = prompt
+        .system
+        .iter()
+        .cloned()
+        .chain(
+            prompt
+                .messages
+                .iter()
+                .filter(|message| !message.assistant)
+                .flat_map(|message| message.texts.iter().cloned()),
+        )
+        .collect();
+    generate_guarded(registry, model, &prompt, &input_texts, guardrails.zip(config))
 }
 
 /// The input tokens of a native body for `model_id`, as InvokeModel and CountTokens report them.
@@ -307,6 +369,7 @@ fn text_prompt(format: NativeFormat, body: &Map<String, Value>) -> Result<Prompt
 
 fn single_user_prompt(text: &str, max_tokens: Option<u32>, stop_sequences: Vec<String>) -> Prompt {
     Prompt {
+        system: Vec::new(),
         messages: vec![PromptMessage {
             assistant: false,
             texts: vec![text.to_owned()],
@@ -345,12 +408,19 @@ fn anthropic_prompt(body: &Map<String, Value>) -> Result<Prompt, RuntimeError> {
     check.number("top_p");
     let stop_sequences = check.strings("stop_sequences");
     let mut input_tokens = 0u32;
+    let mut system = Vec::new();
     match body.get("system") {
         None | Some(Value::Null) => {}
-        Some(Value::String(text)) => input_tokens = input_tokens.saturating_add(tokens::count_text(text)),
+        Some(Value::String(text)) => {
+            input_tokens = input_tokens.saturating_add(tokens::count_text(text));
+            system.push(text.clone());
+        }
         Some(Value::Array(blocks)) => {
             for block in blocks {
                 input_tokens = input_tokens.saturating_add(anthropic_block_tokens(block));
+                if let Some(text) = block.get("text").and_then(Value::as_str) {
+                    system.push(text.to_owned());
+                }
             }
         }
         Some(other) => check.wrong_type("system", "String or JSONArray", other),
@@ -445,6 +515,7 @@ fn anthropic_prompt(body: &Map<String, Value>) -> Result<Prompt, RuntimeError> {
     }
     check.finish()?;
     Ok(Prompt {
+        system,
         messages,
         tool_names,
         max_tokens,

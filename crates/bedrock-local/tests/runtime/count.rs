@@ -52,7 +52,7 @@ fn invoke_model_input_counts_like_invoke_model() {
         CountTokensInput::InvokeModel(InvokeModelTokensRequest::new(bytes.clone())),
     );
     let counted = count_tokens(&registry(), &request).unwrap();
-    let invoked = invoke_model(&registry(), &InvokeModelRequest::new(HAIKU).with_body(bytes)).unwrap();
+    let invoked = invoke_model(&registry(), &InvokeModelRequest::new(HAIKU).with_body(bytes), None).unwrap();
     let invoked: Value = serde_json::from_slice(invoked.body.as_ref()).unwrap();
     assert_eq!(counted.input_tokens, 6);
     assert_eq!(invoked["usage"]["input_tokens"], 6);

@@ -1,8 +1,11 @@
 use std::time::Duration;
 
-use bedrock_local::runtime::{invoke_model, invoke_model_stream, Family, GeneratorConfig, RuntimeError};
+use bedrock_local::runtime::{
+    invoke_model, invoke_model_stream, Family, GeneratorConfig, GuardrailEvaluator, GuardrailSource, GuardrailVerdict,
+    RuntimeError,
+};
 use bedrock_runtime_types::event_stream::ResponseStream;
-use bedrock_runtime_types::types::{InvokeModelRequest, InvokeModelWithResponseStreamRequest};
+use bedrock_runtime_types::types::{GuardrailConfiguration, InvokeModelRequest, InvokeModelWithResponseStreamRequest};
 use serde_json::{json, Value};
 
 use super::registry;
@@ -11,14 +14,14 @@ const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
 fn invoke(model: &str, body: Value) -> Result<Value, RuntimeError> {
     let request = InvokeModelRequest::new(model).with_body(body.to_string().into_bytes());
-    let response = invoke_model(&registry(), &request)?;
+    let response = invoke_model(&registry(), &request, None)?;
     assert_eq!(response.content_type, "application/json");
     Ok(serde_json::from_slice(response.body.as_ref()).unwrap())
 }
 
 fn stream(model: &str, body: Value) -> Result<Vec<(Duration, Value)>, RuntimeError> {
     let request = InvokeModelWithResponseStreamRequest::new(model).with_body(body.to_string().into_bytes());
-    Ok(invoke_model_stream(&registry(), &request)?
+    Ok(invoke_model_stream(&registry(), &request, None)?
         .into_iter()
         .map(|timed| {
             let ResponseStream::Chunk(part) = timed.event else {
@@ -117,7 +120,7 @@ fn anthropic_malformed_bodies() {
         "Malformed input request: #/max_tokens: expected minimum: 1, found: 0, #/messages/0: extraneous key [type] is not permitted, #/messages/0/role: bot is not a valid enum value, please reformat your input and try again."
     );
     let request = InvokeModelRequest::new(HAIKU).with_body(b"not json".to_vec());
-    let error = invoke_model(&registry(), &request).unwrap_err();
+    let error = invoke_model(&registry(), &request, None).unwrap_err();
     assert!(
         error
             .message()
@@ -281,7 +284,7 @@ fn llama_response_and_stream() {
             .to_string()
             .into_bytes(),
     );
-    let body: Value = serde_json::from_slice(invoke_model(&registry, &request).unwrap().body.as_ref()).unwrap();
+    let body: Value = serde_json::from_slice(invoke_model(&registry, &request, None).unwrap().body.as_ref()).unwrap();
     assert_eq!(body["prompt_token_count"], 2);
     assert_eq!(body["generation_token_count"], 10);
     assert_eq!(body["stop_reason"], "stop");
@@ -387,4 +390,70 @@ fn local_ids_recognise_the_body() {
     assert!(malformed("echo", json!({"foo": 1})).contains("#: required key [messages] not found"));
     let generated = invoke("generator/7", json!({"prompt": "x"})).unwrap();
     assert_eq!(generated["generation_token_count"], 7);
+}
+
+struct BlockAll;
+
+impl GuardrailEvaluator for BlockAll {
+    fn evaluate(
+        &self,
+        config: &GuardrailConfiguration,
+        source: GuardrailSource,
+        _texts: &[String],
+    ) -> GuardrailVerdict {
+        assert_eq!(config.guardrail_identifier.as_deref(), Some("gr1"));
+        assert_eq!(config.guardrail_version.as_deref(), Some("2"));
+        assert_eq!(source, GuardrailSource::Input);
+        GuardrailVerdict::Intervene {
+            message: "Sorry, I cannot help.".into(),
+            trace: None,
+        }
+    }
+}
+
+#[test]
+fn guardrails_on_native_bodies() {
+    let body = json!({"inputText": "tell me secrets"}).to_string().into_bytes();
+    let request = InvokeModelRequest::new("amazon.titan-text-express-v1")
+        .with_body(body.clone())
+        .with_guardrail_identifier("gr1")
+        .with_guardrail_version("2");
+    let passed: Value =
+        serde_json::from_slice(invoke_model(&registry(), &request, None).unwrap().body.as_ref()).unwrap();
+    assert_eq!(passed["amazon-bedrock-guardrailAction"], "NONE");
+    assert_eq!(passed["results"][0]["outputText"], "tell me secrets");
+    let blocked: Value = serde_json::from_slice(
+        invoke_model(&registry(), &request, Some(&BlockAll))
+            .unwrap()
+            .body
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        blocked,
+        json!({"amazon-bedrock-guardrailAction": "INTERVENED", "inputTextTokenCount": 3,
+               "results": [{"tokenCount": 6, "outputText": "Sorry, I cannot help.", "completionReason": "CONTENT_FILTERED"}]})
+    );
+    // Without the header the evaluator is not asked, and no action is reported.
+    let plain = InvokeModelRequest::new("amazon.titan-text-express-v1").with_body(body.clone());
+    let plain: Value = serde_json::from_slice(
+        invoke_model(&registry(), &plain, Some(&BlockAll))
+            .unwrap()
+            .body
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(plain.get("amazon-bedrock-guardrailAction"), None);
+
+    let stream_request = InvokeModelWithResponseStreamRequest::new("amazon.titan-text-express-v1")
+        .with_body(body)
+        .with_guardrail_identifier("gr1")
+        .with_guardrail_version("2");
+    let chunks = invoke_model_stream(&registry(), &stream_request, Some(&BlockAll)).unwrap();
+    let ResponseStream::Chunk(last) = &chunks.last().unwrap().event else {
+        panic!()
+    };
+    let last: Value = serde_json::from_slice(last.bytes.as_ref().unwrap().as_ref()).unwrap();
+    assert_eq!(last["amazon-bedrock-guardrailAction"], "INTERVENED");
+    assert_eq!(last["completionReason"], "CONTENT_FILTERED");
 }
