@@ -1,15 +1,4 @@
 //! StartAsyncInvoke, GetAsyncInvoke and ListAsyncInvokes over an in-memory job store.
-//!
-//! A job is `InProgress` from its submission until [`AsyncInvokeConfig::complete_after`] has
-//! passed on the store's [`Clock`], and `Completed` from then on (its `endTime` is the moment it
-//! completed); [`AsyncInvokeStore::fail`] turns a job `Failed` instead. Nothing runs in the
-//! background: the status is computed from the clock whenever a job is read, so tests drive it
-//! with a [`ManualClock`].
-//!
-//! StartAsyncInvoke is idempotent on `clientRequestToken`: a token seen before answers the ARN
-//! of the job it created. ListAsyncInvokes filters on `submitTimeAfter` / `submitTimeBefore`
-//! (both exclusive) and `statusEquals`, sorts by submission time (descending unless asked
-//! otherwise) and pages with `maxResults` (default 1000) and an opaque `nextToken`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -107,6 +96,17 @@ struct Job {
 }
 
 /// The in-memory store behind the async invoke operations.
+///
+/// A job is `InProgress` from its submission until [`AsyncInvokeConfig::complete_after`] has
+/// passed on the store's [`Clock`], and `Completed` from then on (its `endTime` is the moment it
+/// completed); [`AsyncInvokeStore::fail`] turns a job `Failed` instead. Nothing runs in the
+/// background: the status is computed from the clock whenever a job is read, so tests drive it
+/// with a [`ManualClock`].
+///
+/// StartAsyncInvoke is idempotent on `clientRequestToken`: a token seen before answers the ARN
+/// of the job it created. ListAsyncInvokes filters on `submitTimeAfter` / `submitTimeBefore`
+/// (both exclusive) and `statusEquals`, sorts by submission time (descending unless asked
+/// otherwise) and pages with `maxResults` (default 1000) and an opaque `nextToken`.
 pub struct AsyncInvokeStore {
     config: AsyncInvokeConfig,
     clock: Arc<dyn Clock>,

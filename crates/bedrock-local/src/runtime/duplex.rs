@@ -1,21 +1,4 @@
 //! InvokeModelWithBidirectionalStream: an echo-style duplex model.
-//!
-//! The chunks follow the shape of Nova Sonic's events: each chunk's bytes hold one JSON object
-//! `{"event": {"<name>": {...}}}`. A [`DuplexSession`] is fed the input chunks one at a time and
-//! answers the output chunks each one causes:
-//!
-//! | input event | output events |
-//! |---|---|
-//! | `sessionStart`, `promptStart`, `contentStart` | none (the session remembers names and roles) |
-//! | `textInput` of a `USER` content | `completionStart` (first output of a prompt), `contentStart`, `textOutput` with the same text, `contentEnd` (role `ASSISTANT`) |
-//! | `audioInput` of a `USER` content | `completionStart` (first output), `contentStart` (first audio chunk of the content), `audioOutput` with the same bytes |
-//! | `contentEnd` of an echoed audio content | `contentEnd` |
-//! | `promptEnd` | `completionEnd` |
-//! | `sessionEnd` | none; the session is finished |
-//!
-//! Inputs of other roles (`SYSTEM`, `TOOL`) are accepted and not echoed. An input that is not
-//! such a JSON event, or that names an event the session does not know, is a
-//! `ValidationException`.
 
 use std::collections::HashMap;
 
@@ -38,6 +21,23 @@ struct InputContent {
 }
 
 /// The state of one bidirectional stream.
+///
+/// The chunks follow the shape of Nova Sonic's events: each chunk's bytes hold one JSON object
+/// `{"event": {"<name>": {...}}}`. A [`DuplexSession`] is fed the input chunks one at a time and
+/// answers the output chunks each one causes:
+///
+/// | input event | output events |
+/// |---|---|
+/// | `sessionStart`, `promptStart`, `contentStart` | none (the session remembers names and roles) |
+/// | `textInput` of a `USER` content | `completionStart` (first output of a prompt), `contentStart`, `textOutput` with the same text, `contentEnd` (role `ASSISTANT`) |
+/// | `audioInput` of a `USER` content | `completionStart` (first output), `contentStart` (first audio chunk of the content), `audioOutput` with the same bytes |
+/// | `contentEnd` of an echoed audio content | `contentEnd` |
+/// | `promptEnd` | `completionEnd` |
+/// | `sessionEnd` | none; the session is finished |
+///
+/// Inputs of other roles (`SYSTEM`, `TOOL`) are accepted and not echoed. An input that is not
+/// such a JSON event, or that names an event the session does not know, is a
+/// `ValidationException`.
 #[derive(Clone, Debug, Default)]
 pub struct DuplexSession {
     contents: HashMap<String, InputContent>,

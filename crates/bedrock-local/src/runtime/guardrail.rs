@@ -1,15 +1,4 @@
 //! The seam where the server plugs guardrail evaluation into Converse.
-//!
-//! Guardrails are stored and evaluated by the control-plane module; the runtime only asks a
-//! [`GuardrailEvaluator`] what to do with the input and with the answer. When a request carries
-//! a guardrail (Converse's `guardrailConfig`, InvokeModel's `X-Amzn-Bedrock-GuardrailIdentifier`
-//! header) and the server passes no evaluator, the request goes through unchanged.
-//!
-//! The input check sees the texts of the system prompt and of the user messages; the output
-//! check sees the answer's text blocks. An intervention replaces the whole answer with the
-//! guardrail's message and stops with `guardrail_intervened` (Titan: `CONTENT_FILTERED`);
-//! InvokeModel bodies then carry `"amazon-bedrock-guardrailAction": "INTERVENED"` (`"NONE"`
-//! when a guardrail was named but let the request through).
 
 use std::time::Duration;
 
@@ -45,6 +34,17 @@ pub enum GuardrailVerdict {
 }
 
 /// Evaluates a guardrail over texts; implemented by the control plane.
+///
+/// Guardrails are stored and evaluated by the control-plane module; the runtime only asks a
+/// [`GuardrailEvaluator`] what to do with the input and with the answer. When a request carries
+/// a guardrail (Converse's `guardrailConfig`, InvokeModel's `X-Amzn-Bedrock-GuardrailIdentifier`
+/// header) and the server passes no evaluator, the request goes through unchanged.
+///
+/// The input check sees the texts of the system prompt and of the user messages; the output
+/// check sees the answer's text blocks. An intervention replaces the whole answer with the
+/// guardrail's message and stops with `guardrail_intervened` (Titan: `CONTENT_FILTERED`);
+/// InvokeModel bodies then carry `"amazon-bedrock-guardrailAction": "INTERVENED"` (`"NONE"`
+/// when a guardrail was named but let the request through).
 pub trait GuardrailEvaluator {
     /// Checks `texts` (from `source`) against the guardrail named by `config`.
     fn evaluate(&self, config: &GuardrailConfiguration, source: GuardrailSource, texts: &[String]) -> GuardrailVerdict;

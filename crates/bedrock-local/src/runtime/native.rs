@@ -1,21 +1,4 @@
 //! InvokeModel and InvokeModelWithResponseStream: the vendors' native JSON bodies.
-//!
-//! The body format follows the model's vendor ([`Provider`]); a local id (or an unbound
-//! application profile or provisioned model ARN) recognises the format from the body's keys:
-//! `anthropic_version` (Anthropic Messages), `messages` (Nova), `texts` (Cohere embeddings),
-//! `inputText` (Titan Text), `prompt` (Meta Llama).
-//!
-//! A body that does not fit its format is answered, as the service does, with a
-//! `ValidationException` "Malformed input request: ..., please reformat your input and try
-//! again." listing each violation as `#<json pointer>: <problem>` (for example
-//! `#: required key [max_tokens] not found` or `#: extraneous key [stream] is not permitted`).
-//!
-//! Response bodies are built with `serde_json`, whose objects keep their keys sorted; the key
-//! order therefore differs from the service's, which JSON readers ignore.
-//!
-//! Every streamed chunk is a `chunk` event whose `bytes` hold one JSON object; the last chunk
-//! also carries `amazon-bedrock-invocationMetrics` (`inputTokenCount`, `outputTokenCount`,
-//! `invocationLatency`, `firstByteLatency`), as the service adds it.
 
 use bedrock_runtime_types::event_stream::{ConverseStreamOutput, ResponseStream};
 use bedrock_runtime_types::types::{
@@ -34,6 +17,23 @@ use super::tokens::{self, saturate};
 use super::Timed;
 
 /// The native body formats the emulator speaks.
+///
+/// The body format follows the model's vendor ([`Provider`]); a local id (or an unbound
+/// application profile or provisioned model ARN) recognises the format from the body's keys:
+/// `anthropic_version` (Anthropic Messages), `messages` (Nova), `texts` (Cohere embeddings),
+/// `inputText` (Titan Text), `prompt` (Meta Llama).
+///
+/// A body that does not fit its format is answered, as the service does, with a
+/// `ValidationException` "Malformed input request: ..., please reformat your input and try
+/// again." listing each violation as `#<json pointer>: <problem>` (for example
+/// `#: required key [max_tokens] not found` or `#: extraneous key [stream] is not permitted`).
+///
+/// Response bodies are built with `serde_json`, whose objects keep their keys sorted; the key
+/// order therefore differs from the service's, which JSON readers ignore.
+///
+/// Every streamed chunk is a `chunk` event whose `bytes` hold one JSON object; the last chunk
+/// also carries `amazon-bedrock-invocationMetrics` (`inputTokenCount`, `outputTokenCount`,
+/// `invocationLatency`, `firstByteLatency`), as the service adds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NativeFormat {
@@ -85,7 +85,7 @@ pub const STREAMING_UNSUPPORTED: &str = "The model is unsupported for streaming.
 /// Answers an InvokeModel request with the model's native JSON response body.
 ///
 /// `guardrails` is consulted only when the request names a guardrail
-/// (`X-Amzn-Bedrock-GuardrailIdentifier`); see [`guardrail`](super::guardrail) for what an
+/// (`X-Amzn-Bedrock-GuardrailIdentifier`); see [`GuardrailEvaluator`] for what an
 /// intervention does. Embedding models are never guarded.
 pub fn invoke_model(
     registry: &ModelRegistry,

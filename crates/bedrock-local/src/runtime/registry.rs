@@ -1,24 +1,4 @@
 //! Which model family answers for which model id.
-//!
-//! Model ids are resolved in this order:
-//! 1. aliases registered with [`ModelRegistry::alias`] (an application inference profile or a
-//!    provisioned model ARN bound to a base model id, for instance), applied once;
-//! 2. the local ids `echo`, `generator`, `generator/<n>` (the generator with `n` output tokens)
-//!    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]);
-//! 3. ARNs: `foundation-model/<id>` and `inference-profile/<id>` resolve to the id inside;
-//!    `application-inference-profile/...` and `provisioned-model/...` ARNs that were not aliased
-//!    answer with the default family and accept any native body format;
-//! 4. inference profile ids: a geography prefix (`us.`, `eu.`, `apac.`, `global.`, `us-gov.`,
-//!    `ca.`, `jp.`, `au.`) before a base id;
-//! 5. base ids by vendor prefix: `anthropic.claude`, `amazon.nova`, `amazon.titan-text`,
-//!    `amazon.titan-embed`, `cohere.embed`, `meta.llama`.
-//!
-//! Anything else is answered with the service's `ValidationException`
-//! "The provided model identifier is invalid.".
-//!
-//! Text models answer with the default family ([`Family::Echo`] unless changed with
-//! [`ModelRegistry::set_default_family`]); [`ModelRegistry::route`] sends the ids starting with
-//! a prefix to another family. Embedding models always use [`Family::Embedding`].
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -105,6 +85,26 @@ pub struct ResolvedModel {
 }
 
 /// Maps model ids to model families, and holds the scripts of the `scripted` family.
+///
+/// Model ids are resolved in this order:
+/// 1. aliases registered with [`ModelRegistry::alias`] (an application inference profile or a
+///    provisioned model ARN bound to a base model id, for instance), applied once;
+/// 2. the local ids `echo`, `generator`, `generator/<n>` (the generator with `n` output tokens)
+///    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]);
+/// 3. ARNs: `foundation-model/<id>` and `inference-profile/<id>` resolve to the id inside;
+///    `application-inference-profile/...` and `provisioned-model/...` ARNs that were not aliased
+///    answer with the default family and accept any native body format;
+/// 4. inference profile ids: a geography prefix (`us.`, `eu.`, `apac.`, `global.`, `us-gov.`,
+///    `ca.`, `jp.`, `au.`) before a base id;
+/// 5. base ids by vendor prefix: `anthropic.claude`, `amazon.nova`, `amazon.titan-text`,
+///    `amazon.titan-embed`, `cohere.embed`, `meta.llama`.
+///
+/// Anything else is answered with the service's `ValidationException`
+/// "The provided model identifier is invalid.".
+///
+/// Text models answer with the default family ([`Family::Echo`] unless changed with
+/// [`ModelRegistry::set_default_family`]); [`ModelRegistry::route`] sends the ids starting with
+/// a prefix to another family. Embedding models always use [`Family::Embedding`].
 #[derive(Clone, Debug)]
 pub struct ModelRegistry {
     scripts: HashMap<String, Script>,
