@@ -137,6 +137,7 @@ fn run(
     if messages.first().map(|message| &message.role) != Some(&ConversationRole::User) {
         return Err(RuntimeError::validation(FIRST_MESSAGE_NOT_USER));
     }
+    check_messages(messages)?;
     let prompt = converse_prompt(messages, input.system, input.tool_config, input.inference_config)?;
     let guardrail = guardrails.zip(input.guardrail.as_ref());
     let guarded = generate_guarded(
@@ -147,6 +148,29 @@ fn run(
         guardrail,
     )?;
     Ok((guarded.turn, guarded.trace))
+}
+
+/// The message the service answers when two messages in a row have the same role.
+pub const ROLES_MUST_ALTERNATE: &str = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
+
+/// Checks what the service checks of every conversation: roles alternate and no text block is
+/// blank.
+fn check_messages(messages: &[Message]) -> Result<(), RuntimeError> {
+    if messages.windows(2).any(|pair| pair[0].role == pair[1].role) {
+        return Err(RuntimeError::validation(ROLES_MUST_ALTERNATE));
+    }
+    for (message_index, message) in messages.iter().enumerate() {
+        for (block_index, block) in message.content.iter().enumerate() {
+            if let ContentBlock::Text(text) = block {
+                if text.trim().is_empty() {
+                    return Err(RuntimeError::validation(format!(
+                        "The text field in the ContentBlock object at messages.{message_index}.content.{block_index} is blank. Add text to the text field, and try again."
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn input_texts(messages: &[Message], system: Option<&[SystemContentBlock]>) -> Vec<String> {

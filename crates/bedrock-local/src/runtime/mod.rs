@@ -33,7 +33,7 @@ pub mod tokens;
 use std::time::Duration;
 
 pub use async_invoke::{AsyncInvokeConfig, AsyncInvokeStore, Clock, ManualClock, SystemClock};
-pub use converse::{converse, converse_stream, count_converse_tokens, FIRST_MESSAGE_NOT_USER};
+pub use converse::{converse, converse_stream, count_converse_tokens, FIRST_MESSAGE_NOT_USER, ROLES_MUST_ALTERNATE};
 pub use count::count_tokens;
 pub use duplex::DuplexSession;
 pub use engine::Stop;

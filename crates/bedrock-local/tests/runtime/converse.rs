@@ -184,6 +184,17 @@ fn errors_match_the_service() {
         .message()
         .starts_with("A conversation must start with a user message."));
     assert!(converse(&registry(), &ConverseRequest::new("echo"), None).is_err());
+
+    let twice = ConverseRequest::new("echo").with_messages(vec![user("a"), user("b")]);
+    let error = converse(&registry(), &twice, None).unwrap_err();
+    assert!(error
+        .message()
+        .starts_with("A conversation must alternate between user and assistant roles."));
+    let blank = ConverseRequest::new("echo").with_messages(vec![user("a"), assistant("b"), user("  ")]);
+    assert_eq!(
+        converse(&registry(), &blank, None).unwrap_err().message(),
+        "The text field in the ContentBlock object at messages.2.content.0 is blank. Add text to the text field, and try again."
+    );
 }
 
 fn event_names(events: &[Timed<ConverseStreamOutput>]) -> Vec<String> {
