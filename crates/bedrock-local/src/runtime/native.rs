@@ -845,7 +845,33 @@ fn llama_prompt(body: &Map<String, Value>) -> Result<Prompt, RuntimeError> {
     check.number("temperature");
     check.number("top_p");
     check.finish()?;
-    Ok(single_user_prompt(text, max_tokens, Vec::new()))
+    let mut prompt = single_user_prompt(text, max_tokens, Vec::new());
+    // The families see the last user turn of a chat template, not the template itself; the
+    // input tokens still count the whole prompt.
+    prompt.messages[0].texts = vec![llama_user_text(text).to_owned()];
+    Ok(prompt)
+}
+
+/// The last user turn of a Llama 3 (`<|start_header_id|>user<|end_header_id|>`) or Llama 2
+/// (`[INST] ... [/INST]`) chat template, or the whole prompt when it uses neither.
+fn llama_user_text(prompt: &str) -> &str {
+    const LLAMA3_USER: &str = "<|start_header_id|>user<|end_header_id|>";
+    if let Some(at) = prompt.rfind(LLAMA3_USER) {
+        let rest = &prompt[at + LLAMA3_USER.len()..];
+        let end = rest.find("<|eot_id|>").unwrap_or(rest.len());
+        return rest[..end].trim();
+    }
+    if let Some(at) = prompt.rfind("[INST]") {
+        let rest = &prompt[at + "[INST]".len()..];
+        let end = rest.find("[/INST]").unwrap_or(rest.len());
+        let turn = rest[..end].trim();
+        // A Llama 2 system prompt sits in front of the first user turn.
+        return match turn.rfind("<</SYS>>") {
+            Some(sys_end) => turn[sys_end + "<</SYS>>".len()..].trim(),
+            None => turn,
+        };
+    }
+    prompt
 }
 
 fn llama_reason(stop: Stop) -> &'static str {
@@ -1061,4 +1087,55 @@ fn cohere_embed(body: &Map<String, Value>) -> Result<Value, RuntimeError> {
         }
         None => json!({"id": id, "response_type": "embeddings_floats", "embeddings": vectors, "texts": texts}),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llama_templates_yield_the_last_user_turn() {
+        let llama3 = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe nice<|eot_id|>\
+                      <|start_header_id|>user<|end_header_id|>\n\nfirst<|eot_id|>\
+                      <|start_header_id|>assistant<|end_header_id|>\n\nok<|eot_id|>\
+                      <|start_header_id|>user<|end_header_id|>\n\nHello there<|eot_id|>\
+                      <|start_header_id|>assistant<|end_header_id|>\n\n";
+        assert_eq!(llama_user_text(llama3), "Hello there");
+        assert_eq!(
+            llama_user_text("<s>[INST] <<SYS>>\nBe nice\n<</SYS>>\n\nHi llama [/INST]"),
+            "Hi llama"
+        );
+        assert_eq!(llama_user_text("[INST] a [/INST] b </s><s>[INST] c [/INST]"), "c");
+        assert_eq!(llama_user_text("plain prompt"), "plain prompt");
+    }
+
+    #[test]
+    fn anthropic_model_names() {
+        let model = |id: &str| ResolvedModel {
+            requested_id: id.into(),
+            base_id: id.into(),
+            provider: Provider::Anthropic,
+            family: super::super::registry::Family::Echo,
+        };
+        assert_eq!(
+            anthropic_model_name(&model("anthropic.claude-3-haiku-20240307-v1:0")),
+            "claude-3-haiku-20240307"
+        );
+        assert_eq!(
+            anthropic_model_name(&model("anthropic.claude-sonnet-4-20250514-v1:0")),
+            "claude-sonnet-4-20250514"
+        );
+        assert_eq!(anthropic_model_name(&model("anthropic.claude-v2")), "claude");
+        assert_eq!(anthropic_model_name(&model("echo")), "echo");
+    }
+
+    #[test]
+    fn embeddings_are_unit_length_and_stable() {
+        let a = embedding("a", 64, true);
+        assert_eq!(a, embedding("a", 64, true));
+        let norm: f32 = a.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert!(embedding("a", 8, false).iter().all(|v| (-1.0..1.0).contains(v)));
+        assert!(embedding("a", 0, true).is_empty());
+    }
 }
