@@ -781,7 +781,17 @@ fn titan_text_prompt(body: &Map<String, Value>) -> Result<Prompt, RuntimeError> 
         check.absorb(config_check);
     }
     check.finish()?;
-    Ok(single_user_prompt(text, max_tokens, stop_sequences))
+    let mut prompt = single_user_prompt(text, max_tokens, stop_sequences);
+    prompt.messages[0].texts = vec![titan_user_text(text).to_owned()];
+    Ok(prompt)
+}
+
+/// The last `User:` turn of a Titan conversation prompt (up to its `Bot:`), or the whole text.
+fn titan_user_text(text: &str) -> &str {
+    let Some(at) = text.rfind("User:") else { return text };
+    let rest = &text[at + "User:".len()..];
+    let end = rest.find("Bot:").unwrap_or(rest.len());
+    rest[..end].trim()
 }
 
 fn titan_reason(stop: Stop) -> &'static str {
@@ -1107,6 +1117,11 @@ mod tests {
         );
         assert_eq!(llama_user_text("[INST] a [/INST] b </s><s>[INST] c [/INST]"), "c");
         assert_eq!(llama_user_text("plain prompt"), "plain prompt");
+        assert_eq!(
+            titan_user_text("User: hi\nBot: hello\nUser: how are you?\nBot:"),
+            "how are you?"
+        );
+        assert_eq!(titan_user_text("Tell me"), "Tell me");
     }
 
     #[test]
