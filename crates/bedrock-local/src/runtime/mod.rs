@@ -17,6 +17,8 @@
 //! Model ids resolve to a [`Family`] through a [`ModelRegistry`]; tokens are counted by the
 //! rules of [`tokens`]; scripts of the `scripted` family follow the format of [`script`].
 //! Failures are [`RuntimeError`]s, which convert into each operation's generated error enum.
+//! The Converse and InvokeModel functions take an optional [`GuardrailEvaluator`], the seam
+//! where the control plane's guardrails plug in.
 
 mod async_invoke;
 mod converse;

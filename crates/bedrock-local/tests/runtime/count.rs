@@ -83,3 +83,22 @@ fn count_tokens_errors() {
         "{error}"
     );
 }
+
+#[test]
+fn tools_count_name_description_and_schema() {
+    use bedrock_runtime_types::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
+    let tools = ToolConfiguration::new(vec![Tool::ToolSpec(
+        ToolSpecification::new("get_weather", ToolInputSchema::Json(json!({"type": "object"})))
+            .with_description("Weather"),
+    )]);
+    let request = CountTokensRequest::new(
+        HAIKU,
+        CountTokensInput::Converse(
+            ConverseTokensRequest::new()
+                .with_messages(vec![user("hi")])
+                .with_tool_config(tools),
+        ),
+    );
+    // "hi" 1; get_weather 3 (get, _, weather); "Weather" 1; {"type":"object"} 9
+    assert_eq!(count_tokens(&registry(), &request).unwrap().input_tokens, 1 + 3 + 1 + 9);
+}
