@@ -79,7 +79,8 @@ impl NativeFormat {
     }
 }
 
-/// The message the emulator answers when an embeddings model is asked to stream.
+/// The message the emulator answers when an embeddings model is asked to stream (its own
+/// wording: the service's exact message for this case was not confirmed).
 pub const STREAMING_UNSUPPORTED: &str = "The model is unsupported for streaming.";
 
 /// Answers an InvokeModel request with the model's native JSON response body.
