@@ -54,6 +54,7 @@ pub mod auth;
 pub mod clock;
 pub mod control;
 pub mod fault;
+pub mod runtime;
 pub mod server;
 pub mod wire;
 
