@@ -174,7 +174,7 @@ fn emit_operation<'a>(
 }
 
 /// How a scalar of `shape` is written as text in a label, query parameter or header.
-fn scalar_to_text(
+pub(crate) fn scalar_to_text(
     ctx: &Context<'_>,
     expr: &str,
     shape_name: &str,
@@ -196,7 +196,7 @@ fn scalar_to_text(
 }
 
 /// The `Format` variant for a timestamp at a binding.
-fn timestamp_format(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, binding: Binding) -> &'static str {
+pub(crate) fn timestamp_format(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, binding: Binding) -> &'static str {
     match ctx.codec(shape_name, member, binding) {
         Some("http_date") => "HttpDate",
         Some("epoch_seconds") => "EpochSeconds",
@@ -276,7 +276,7 @@ fn emit_build_request(
         let (maps, named): (Vec<&&Field<'_>>, Vec<&&Field<'_>>) =
             query.iter().partition(|f| ctx.known(&f.member.shape).kind == "map");
         for f in named {
-            let (open, value) = optional(f, "value");
+            let (open, value) = optional(f, "input", "value");
             w!(out, "{open}");
             let shape = ctx.known(&f.member.shape);
             if shape.kind == "list" {
@@ -300,7 +300,7 @@ fn emit_build_request(
             w!(out, "}}");
         }
         for f in maps {
-            let (open, value) = optional(f, "map");
+            let (open, value) = optional(f, "input", "map");
             w!(out, "{open}");
             let shape = ctx.known(&f.member.shape);
             let v = shape.value.as_ref().expect("map value");
@@ -369,9 +369,25 @@ fn emit_build_request(
         w!(out, "builder = builder.extension(HostPrefix(host_prefix));");
     }
 
+    emit_headers(ctx, out, &fields, "input");
+    emit_body(ctx, out, input, &fields, "input", false);
+    w!(
+        out,
+        "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
+    );
+    w!(
+        out,
+        "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))"
+    );
+    Ok(())
+}
+
+
+/// Header-bound members of `{base}` (a structure value in scope) onto `builder`, a request or response builder.
+pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<'_>], base: &str) {
     // Headers.
     for f in fields.iter().filter(|f| f.location == Some("header")) {
-        let (open, value) = optional(f, "value");
+        let (open, value) = optional(f, base, "value");
         w!(out, "{open}");
         let shape = ctx.known(&f.member.shape);
         let name_lit = lit(f.name);
@@ -416,7 +432,7 @@ fn emit_build_request(
         w!(out, "}}");
     }
     for f in fields.iter().filter(|f| f.location == Some("headers")) {
-        let (open, value) = optional(f, "map");
+        let (open, value) = optional(f, base, "map");
         w!(out, "{open}");
         w!(out, "for (key, value) in {value} {{");
         w!(
@@ -429,6 +445,19 @@ fn emit_build_request(
         w!(out, "}}");
     }
 
+}
+
+/// `let body = ...;` for the payload or body members of `{base}` (a value of structure `input`), with
+/// its content type on `builder`. With `object_when_empty`, a structure without body members
+/// still gets `{}` (what services answer); requests without body members have no body.
+pub(crate) fn emit_body(
+    ctx: &Context<'_>,
+    out: &mut String,
+    input: Option<(&str, &Shape)>,
+    fields: &[Field<'_>],
+    base: &str,
+    object_when_empty: bool,
+) {
     // Body.
     let payload = input.and_then(|(_, s)| s.payload.as_deref());
     let body_fields: Vec<&Field<'_>> = fields.iter().filter(|f| f.in_body()).collect();
@@ -450,10 +479,10 @@ fn emit_build_request(
         } else {
             let f = fields.iter().find(|f| f.name == payload).expect("payload field");
             if f.required {
-                w!(out, "let body = {{ let payload = &input.{};", f.ident);
+                w!(out, "let body = {{ let payload = &{base}.{};", f.ident);
             } else if target.kind == "structure" && !target.union && !target.document {
                 // An unset structure payload is still an (empty) JSON object.
-                w!(out, "let body = match &input.{} {{", f.ident);
+                w!(out, "let body = match &{base}.{} {{", f.ident);
                 w!(out, "None => {{");
                 content_type(out, "application/json");
                 w!(out, "Bytes::from_static(b\"{{}}\")");
@@ -462,7 +491,7 @@ fn emit_build_request(
             } else {
                 w!(
                     out,
-                    "let body = match &input.{} {{ None => Bytes::new(), Some(payload) => {{",
+                    "let body = match &{base}.{} {{ None => Bytes::new(), Some(payload) => {{",
                     f.ident
                 );
             }
@@ -492,31 +521,25 @@ fn emit_build_request(
             w!(out, "struct {view}<'a>(&'a {});", ctx.type_name(name));
             let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
             emit_write_json(out, &format!("{view}<'_>"), "self.0", &members);
-            w!(out, "let body = json_body(&{view}(input))?;");
+            w!(out, "let body = json_body(&{view}({base}))?;");
         } else {
-            w!(out, "let body = json_body(input)?;");
+            w!(out, "let body = json_body({base})?;");
         }
         let _ = shape;
+    } else if object_when_empty {
+        content_type(out, "application/json");
+        w!(out, "let body = Bytes::from_static(b\"{{}}\");");
     } else {
         w!(out, "let body = Bytes::new();");
     }
-    w!(
-        out,
-        "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
-    );
-    w!(
-        out,
-        "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))"
-    );
-    Ok(())
 }
 
 /// Opens a block binding `name` to an optional field's value: `(opening line, value expression)`.
-fn optional(f: &Field<'_>, name: &str) -> (String, String) {
+fn optional(f: &Field<'_>, base: &str, name: &str) -> (String, String) {
     if f.required {
-        (format!("{{ let {name} = &input.{};", f.ident), name.to_owned())
+        (format!("{{ let {name} = &{base}.{};", f.ident), name.to_owned())
     } else {
-        (format!("if let Some({name}) = &input.{} {{", f.ident), name.to_owned())
+        (format!("if let Some({name}) = &{base}.{} {{", f.ident), name.to_owned())
     }
 }
 

@@ -118,6 +118,7 @@ pub fn roundtrip_table(service: &Service, types_crate: &str, header: &str) -> Re
     let options = Options {
         header: header.to_owned(),
         doc_url_prefix: None,
+        operation_enum: "ServiceOperation".to_owned(),
     };
     let ctx = Context::new(service, &paginators, &options)?;
     let heights = heights(service);
