@@ -19,9 +19,9 @@ use bedrock_wire::http::{
 };
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::server::{
-    base64_document, base64_text, exception_response, float, header, header_list, prefix_headers, read_json_body,
-    read_json_payload, read_text_payload, scalar, status, status_member, timestamp, unhandled_error, Labels, Location,
-    Query, RequestError, Route, Segment, ServerOperation,
+    ascii_header_value, base64_document, base64_text, exception_response, float, header, header_list, prefix_headers,
+    read_json_body, read_json_payload, read_text_payload, scalar, status, status_member, timestamp, unhandled_error,
+    Labels, Location, Query, RequestError, Route, Segment, ServerOperation,
 };
 use bedrock_wire::{Blob, BuildError, DateTime, Document, Operation};
 

@@ -19,9 +19,9 @@ use bedrock_wire::http::{
 };
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::server::{
-    base64_document, base64_text, exception_response, float, header, header_list, prefix_headers, read_json_body,
-    read_json_payload, read_text_payload, scalar, status, status_member, timestamp, unhandled_error, Labels, Location,
-    Query, RequestError, Route, Segment, ServerOperation,
+    ascii_header_value, base64_document, base64_text, exception_response, float, header, header_list, prefix_headers,
+    read_json_body, read_json_payload, read_text_payload, scalar, status, status_member, timestamp, unhandled_error,
+    Labels, Location, Query, RequestError, Route, Segment, ServerOperation,
 };
 use bedrock_wire::{Blob, BuildError, DateTime, Document, Operation};
 
@@ -1596,18 +1596,18 @@ fn write_invoke_model_response(
     let mut builder = http::Response::builder().status(status(status_code));
     {
         let value = &value.content_type;
-        builder = builder.header("Content-Type", header_value("contentType", value.as_str())?);
+        builder = builder.header("Content-Type", ascii_header_value("contentType", value.as_str())?);
     }
     if let Some(value) = &value.performance_config_latency {
         builder = builder.header(
             "X-Amzn-Bedrock-PerformanceConfig-Latency",
-            header_value("performanceConfigLatency", value.as_str())?,
+            ascii_header_value("performanceConfigLatency", value.as_str())?,
         );
     }
     if let Some(value) = &value.service_tier {
         builder = builder.header(
             "X-Amzn-Bedrock-Service-Tier",
-            header_value("serviceTier", value.as_str())?,
+            ascii_header_value("serviceTier", value.as_str())?,
         );
     }
     let body = {
@@ -1647,19 +1647,19 @@ fn write_invoke_model_with_response_stream_response(
         let value = &value.content_type;
         builder = builder.header(
             "X-Amzn-Bedrock-Content-Type",
-            header_value("contentType", value.as_str())?,
+            ascii_header_value("contentType", value.as_str())?,
         );
     }
     if let Some(value) = &value.performance_config_latency {
         builder = builder.header(
             "X-Amzn-Bedrock-PerformanceConfig-Latency",
-            header_value("performanceConfigLatency", value.as_str())?,
+            ascii_header_value("performanceConfigLatency", value.as_str())?,
         );
     }
     if let Some(value) = &value.service_tier {
         builder = builder.header(
             "X-Amzn-Bedrock-Service-Tier",
-            header_value("serviceTier", value.as_str())?,
+            ascii_header_value("serviceTier", value.as_str())?,
         );
     }
     if !builder.headers_ref().is_some_and(|h| h.contains_key(CONTENT_TYPE)) {

@@ -599,6 +599,15 @@ pub fn read_text_payload(body: &[u8]) -> Result<Option<String>, RequestError> {
         .map_err(|e| RequestError::invalid(Location::Body, None, e))
 }
 
+/// Makes a response header value, naming `member` on failure: visible ASCII, spaces and tabs
+/// only, which is what clients (and the `http` crate's `to_str`) read.
+pub fn ascii_header_value(member: &'static str, value: &str) -> Result<HeaderValue, crate::BuildError> {
+    if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        return Err(crate::BuildError::invalid_header(member));
+    }
+    crate::http::header_value(member, value)
+}
+
 /// The status code of a response, from a modeled code.
 pub fn status(code: u16) -> http::StatusCode {
     http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::OK)

@@ -369,7 +369,7 @@ fn emit_build_request(
         w!(out, "builder = builder.extension(HostPrefix(host_prefix));");
     }
 
-    emit_headers(ctx, out, &fields, "input");
+    emit_headers(ctx, out, &fields, "input", "header_value");
     emit_body(ctx, out, input, &fields, "input", false);
     w!(
         out,
@@ -384,7 +384,7 @@ fn emit_build_request(
 
 
 /// Header-bound members of `{base}` (a structure value in scope) onto `builder`, a request or response builder.
-pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<'_>], base: &str) {
+pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<'_>], base: &str, value_fn: &str) {
     // Headers.
     for f in fields.iter().filter(|f| f.location == Some("header")) {
         let (open, value) = optional(f, base, "value");
@@ -398,7 +398,7 @@ pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<
             );
             w!(
                 out,
-                "builder = builder.header({}, header_value({name_lit}, &fmt_base64_header(&json))?);",
+                "builder = builder.header({}, {value_fn}({name_lit}, &fmt_base64_header(&json))?);",
                 lit(f.wire)
             );
         } else if shape.kind == "list" {
@@ -409,12 +409,12 @@ pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
                 w!(
                     out,
-                    "builder = builder.header({}, header_value({name_lit}, &items.join(\", \"))?);",
+                    "builder = builder.header({}, {value_fn}({name_lit}, &items.join(\", \"))?);",
                     lit(f.wire)
                 );
             } else {
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
-                w!(out, "builder = builder.header({}, header_value({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
+                w!(out, "builder = builder.header({}, {value_fn}({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
             }
         } else {
             let text = scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Header);
@@ -425,7 +425,7 @@ pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<
             };
             w!(
                 out,
-                "builder = builder.header({}, header_value({name_lit}, {text})?);",
+                "builder = builder.header({}, {value_fn}({name_lit}, {text})?);",
                 lit(f.wire)
             );
         }
@@ -437,7 +437,7 @@ pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<
         w!(out, "for (key, value) in {value} {{");
         w!(
             out,
-            "builder = builder.header(format!(\"{}{{key}}\"), header_value({}, value)?);",
+            "builder = builder.header(format!(\"{}{{key}}\"), {value_fn}({}, value)?);",
             f.wire,
             lit(f.name)
         );
@@ -600,8 +600,11 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
         let target = ctx.known(&f.member.shape);
         if shape.payload.as_deref() == Some(f.name) {
             match target.kind.as_str() {
+                // A required payload is present even when empty.
+                "blob" if f.required => w!(out, "let {var} = Some(Blob::from_maybe_shared(response.body().clone()));"),
                 "blob" => w!(out, "let {var} = if response.body().is_empty() {{ None }} else {{ Some(Blob::from_maybe_shared(response.body().clone())) }};"),
                 "string" if !target.enum_values.is_empty() => w!(out, "let {var} = parse_text_payload(response.body())?.map(|value| {}::from(value.as_str()));", ctx.type_name(&f.member.shape)),
+                "string" if f.required => w!(out, "let {var} = Some(parse_text_payload(response.body())?.unwrap_or_default());"),
                 "string" => w!(out, "let {var} = parse_text_payload(response.body())?;"),
                 _ => w!(out, "let {var} = parse_json_payload(response.body())?;"),
             }

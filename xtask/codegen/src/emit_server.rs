@@ -24,7 +24,7 @@ use bedrock_wire::codec::{Base64, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::http::{fmt_base64_header, fmt_float, fmt_header_list, fmt_timestamp, header_value, json_body, Format};
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::server::{
-    base64_document, base64_text, exception_response, float, header, header_list, prefix_headers, read_json_body,
+    ascii_header_value, base64_document, base64_text, exception_response, float, header, header_list, prefix_headers, read_json_body,
     read_json_payload, read_text_payload, scalar, status, status_member, timestamp, unhandled_error, Labels, Location,
     Query, RequestError, Route, Segment, ServerOperation,
 };
@@ -518,7 +518,8 @@ fn emit_struct_writer(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
             );
         }
     }
-    emit_headers(ctx, out, &fields, "value");
+    // Clients read response headers as visible ASCII only.
+    emit_headers(ctx, out, &fields, "value", "ascii_header_value");
     emit_body(ctx, out, Some((name, shape)), &fields, "value", true);
     w!(
         out,
