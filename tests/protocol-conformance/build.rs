@@ -46,6 +46,7 @@ fn main() {
         let ignored_suites = strings(&ignore["general"][kind]["suites"]);
         let ignored_cases = strings(&ignore["protocols"]["rest-json"][kind]["cases"]);
         let mut cases = Vec::new();
+        let mut server_cases = Vec::new();
         for (index, suite) in suites.iter().enumerate() {
             let module = format!("{kind}_{index}");
             let description = suite["description"].as_str().unwrap_or("").to_owned();
@@ -79,11 +80,23 @@ fn main() {
                     Err(e) => err_body(&format!("code generation failed: {e}")),
                 };
                 let _ = writeln!(code, "fn {fn_name}() -> Result<(), String> {{\n{body}\n}}");
+                let server_fn = format!("server_{fn_name}");
+                let server_body = match &generated {
+                    Ok(_) => server_case_body(kind, suite, case, &module).unwrap_or_else(|e| err_body(&e)),
+                    Err(e) => err_body(&format!("code generation failed: {e}")),
+                };
+                let _ = writeln!(code, "fn {server_fn}() -> Result<(), String> {{\n{server_body}\n}}");
+                server_cases.push((id.clone(), description.clone(), server_fn));
                 cases.push((id, description.clone(), fn_name));
             }
         }
         let _ = writeln!(code, "pub const {}_CASES: &[support::Case] = &[", kind.to_uppercase());
         for (id, suite, f) in &cases {
+            let _ = writeln!(code, "support::Case {{ id: {id:?}, suite: {suite:?}, run: {f} }},");
+        }
+        let _ = writeln!(code, "];");
+        let _ = writeln!(code, "pub const SERVER_{}_CASES: &[support::Case] = &[", kind.to_uppercase());
+        for (id, suite, f) in &server_cases {
             let _ = writeln!(code, "support::Case {{ id: {id:?}, suite: {suite:?}, run: {f} }},");
         }
         let _ = writeln!(code, "];");
@@ -281,6 +294,119 @@ fn case_body(kind: &str, suite: &Value, case: &Value, module: &str) -> Result<St
             let _ = writeln!(body, "Ok(actual) => support::check_value(&actual, &{expected}),");
             let _ = writeln!(body, "Err(e) => Err(format!(\"expected success, got {{e:?}}\")),");
             let _ = writeln!(body, "}}");
+        }
+    }
+    Ok(body)
+}
+
+/// The same case from the server's side: the suite's request must route to the operation and read
+/// back as the case's input; the case's output (or error) must be written as the suite's response,
+/// and read back by the client as the same value.
+fn server_case_body(kind: &str, suite: &Value, case: &Value, module: &str) -> Result<String, String> {
+    let service = suite_service(suite)?;
+    let paginators = Paginators::default();
+    let options = options();
+    let view =
+        ModelView::new(&service, &paginators, &options, &format!("crate::{module}")).map_err(|e| e.to_string())?;
+    let given = &case["given"];
+    let op_name = given["name"].as_str().ok_or("case has no operation")?;
+    let op = view.operation(op_name);
+    let server = format!("<{op} as bedrock_wire::server::ServerOperation>");
+    let mut body = String::new();
+    if kind == "input" {
+        let input = match given["input"]["shape"].as_str() {
+            Some(shape) => view.value(shape, &case["params"]).map_err(|e| e.to_string())?,
+            None => "()".to_owned(),
+        };
+        let s = &case["serialized"];
+        let _ = writeln!(body, "let mut input = {input};");
+        let _ = writeln!(
+            body,
+            "<{op} as bedrock_wire::Operation>::fill_idempotency_tokens(&mut input, &bedrock_wire::operation::FixedToken({FIXED_TOKEN:?}.into()));"
+        );
+        // The suite's request; where it gives no body, the one the client builds.
+        let body_expr = match s["body"].as_str() {
+            Some(b) => format!("Some({b:?})"),
+            None => "None".to_owned(),
+        };
+        let _ = writeln!(
+            body,
+            "let request = support::request({:?}, {:?}, {}, {body_expr}, || <{op} as bedrock_wire::Operation>::build_request(&input).map(|r| r.into_body()).unwrap_or_default())?;",
+            s["method"].as_str().unwrap_or("GET"),
+            s["uri"].as_str().unwrap_or("/"),
+            str_pairs(&s["headers"]),
+        );
+        let _ = writeln!(
+            body,
+            "let target = request.uri().path_and_query().map_or(\"/\", |p| p.as_str());"
+        );
+        let _ = writeln!(
+            body,
+            "let (operation, labels) = crate::{module}::server::route(request.method(), target).ok_or_else(|| format!(\"no route for {{}} {{target}}\", request.method()))?;"
+        );
+        let _ = writeln!(body, "support::check_eq(\"routed operation\", operation.name(), {op_name:?})?;");
+        let _ = writeln!(
+            body,
+            "let parsed = {server}::parse_request(&request, &labels).map_err(|e| format!(\"parse_request failed: {{e}}\"))?;"
+        );
+        // A value the wire cannot tell from the input (an empty list in a query string, `{}` for
+        // an unset structure payload) is as good: it must build the very same request.
+        let _ = writeln!(
+            body,
+            "support::check_value(&parsed, &input).or_else(|e| support::same_request(<{op} as bedrock_wire::Operation>::build_request(&parsed), <{op} as bedrock_wire::Operation>::build_request(&input)).map_err(|w| format!(\"{{e}}; {{w}}\")))"
+        );
+    } else {
+        let r = &case["response"];
+        let status = r["status_code"].as_u64().unwrap_or(200);
+        if let Some(code) = case["errorCode"].as_str() {
+            let modeled = given["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["shape"] == code);
+            if !modeled {
+                let _ = writeln!(body, "Ok(())");
+                return Ok(body);
+            }
+            let errors = view.error_enum(op_name);
+            let variant = view.error_variant(code);
+            let expected = view.value(code, &case["error"]).map_err(|e| e.to_string())?;
+            let _ = writeln!(body, "let error = {errors}::{variant}({expected});");
+            let _ = writeln!(body, "let response = {server}::build_error(&error, \"request-1\");");
+            let _ = writeln!(body, "support::check_eq(\"status\", response.status().as_u16(), {status})?;");
+            let _ = writeln!(
+                body,
+                "match <{op} as bedrock_wire::Operation>::parse_response(&response) {{"
+            );
+            let _ = writeln!(
+                body,
+                "Err(bedrock_wire::ResponseError::Service(e)) => {{ support::check_eq(\"error code\", e.meta.code.as_deref(), Some({code:?}))?; match &e.kind {{ {errors}::{variant}(actual) => support::check_value(actual, match &error {{ {errors}::{variant}(e) => e, _ => unreachable!() }}), other => Err(format!(\"expected {variant}, got {{other:?}}\")) }} }}"
+            );
+            let _ = writeln!(body, "other => Err(format!(\"expected error {code}, got {{other:?}}\")),");
+            let _ = writeln!(body, "}}");
+        } else {
+            let expected = match given["output"]["shape"].as_str() {
+                Some(shape) => view.value(shape, &case["result"]).map_err(|e| e.to_string())?,
+                None => "()".to_owned(),
+            };
+            let _ = writeln!(body, "let output = {expected};");
+            let _ = writeln!(
+                body,
+                "let response = {server}::build_response(&output).map_err(|e| format!(\"build_response failed: {{e}}\"))?;"
+            );
+            // The suite's response, or one the client reads as the same value (a timestamp with
+            // its offset normalized, `__type` or a `null` member left out).
+            let _ = writeln!(
+                body,
+                "support::check_response(&response, {status}, {headers}, {text:?}).or_else(|e| {{ let suite = support::response({status}, {headers}, {text:?}); let a = <{op} as bedrock_wire::Operation>::parse_response(&suite).map_err(|_| e.clone())?; let b = <{op} as bedrock_wire::Operation>::parse_response(&response).map_err(|_| e.clone())?; support::check_value(&b, &a).map_err(|d| format!(\"{{e}}; {{d}}\")) }})?;",
+                headers = str_pairs(&r["headers"]),
+                text = r["body"].as_str().unwrap_or("")
+            );
+            let _ = writeln!(
+                body,
+                "let back = <{op} as bedrock_wire::Operation>::parse_response(&response).map_err(|e| format!(\"parse_response failed: {{e:?}}\"))?;"
+            );
+            let _ = writeln!(body, "support::check_value(&back, &output)");
         }
     }
     Ok(body)

@@ -504,12 +504,11 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&
     }
 }
 
-/// Headers whose name starts with `prefix` (lower case), keyed by the rest of the name;
-/// `None` when there are none.
+/// Headers whose name starts with `prefix` (lower case), keyed by the rest of the name.
 pub fn prefix_headers(
     headers: &HeaderMap,
     prefix: &'static str,
-) -> Result<Option<std::collections::HashMap<String, String>>, RequestError> {
+) -> Result<std::collections::HashMap<String, String>, RequestError> {
     let mut map = std::collections::HashMap::new();
     for (name, value) in headers {
         if let Some(key) = name.as_str().strip_prefix(prefix) {
@@ -518,7 +517,7 @@ pub fn prefix_headers(
             map.insert(key.to_owned(), text.to_owned());
         }
     }
-    Ok(if map.is_empty() { None } else { Some(map) })
+    Ok(map)
 }
 
 /// Splits a list header into items (see [`crate::http::split_header_list`]); an empty value is

@@ -301,12 +301,9 @@ fn emit_parse_request(
         emit_read_json(out, "Body", name, &members);
         w!(out, "let body: Body = read_json_body(request.body())?;");
     }
-    // Query parameter names bound to members (or constant in the template): a map-bound member gets the rest.
-    let mut named_query: Vec<String> = fields
-        .iter()
-        .filter(|f| f.location == Some("querystring") && ctx.known(&f.member.shape).kind != "map")
-        .map(|f| lit(f.wire))
-        .collect();
+    // A map-bound query member gets every parameter, those bound to other members too (as servers
+    // do), but not the template's constant ones.
+    let mut named_query: Vec<String> = Vec::new();
     if let Some((_, q)) = op.http.request_uri.split_once('?') {
         named_query.extend(
             q.split('&')
@@ -459,7 +456,8 @@ fn emit_parse_request(
                 Some("headers") => {
                     let prefix = f.wire.to_ascii_lowercase();
                     location = format!("Location::Header({})", lit(&prefix));
-                    w!(out, "let {var} = prefix_headers(headers, {})?;", lit(&prefix));
+                    // Present (maybe empty) even without such headers, as servers read it.
+                    w!(out, "let {var} = Some(prefix_headers(headers, {})?);", lit(&prefix));
                 }
                 // A status code is not part of a request.
                 Some(_) => {
@@ -490,8 +488,8 @@ fn emit_parse_request(
 }
 
 /// `fn write_<shape>(value, status) -> Result<http::Response<Bytes>, BuildError>` for outputs and
-/// exceptions: a `statusCode` member overrides `status`; headers; the payload, the JSON body (`{}`
-/// without body members), or for an event stream only its content type.
+/// exceptions: a `statusCode` member overrides `status`; headers; the payload, the JSON body, or
+/// for an event stream only its content type.
 fn emit_struct_writer(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
     let rust = ctx.type_name(name);
     let fields = fields(ctx, name, shape);
@@ -520,7 +518,10 @@ fn emit_struct_writer(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
     }
     // Clients read response headers as visible ASCII only.
     emit_headers(ctx, out, &fields, "value", "ascii_header_value");
-    emit_body(ctx, out, Some((name, shape)), &fields, "value", true);
+    // A structure without members bound to HTTP is answered with a JSON object even when it has no
+    // members at all (`{}`), as services do; one with only bound members has an empty body.
+    let object_when_empty = fields.iter().all(|f| f.location.is_none());
+    emit_body(ctx, out, Some((name, shape)), &fields, "value", object_when_empty);
     w!(
         out,
         "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
