@@ -32,6 +32,8 @@ struct Tally {
     equal: usize,
     wire_equal: usize,
     unsendable: usize,
+    /// A few of the reasons, for the log.
+    examples: Vec<String>,
     failures: Vec<String>,
 }
 
@@ -39,8 +41,18 @@ impl Tally {
     fn record(&mut self, what: &str, case: &OperationCase, seed: u64, result: Result<Outcome, String>) {
         match result {
             Ok(Outcome::Equal) => self.equal += 1,
-            Ok(Outcome::WireEqual(_)) => self.wire_equal += 1,
-            Ok(Outcome::Unsendable(_)) => self.unsendable += 1,
+            Ok(Outcome::WireEqual(at)) => {
+                self.wire_equal += 1;
+                if self.examples.len() < 6 {
+                    self.examples.push(format!("{} wire-equal at {at}", case.name));
+                }
+            }
+            Ok(Outcome::Unsendable(why)) => {
+                self.unsendable += 1;
+                if self.examples.len() < 6 {
+                    self.examples.push(format!("{} unsendable: {why}", case.name));
+                }
+            }
             Err(reason) => self.failures.push(format!("{} {what}, seed {seed}: {reason}", case.name)),
         }
     }
@@ -132,4 +144,75 @@ fn model_arns_are_one_label_decoded_as_the_service_does() {
     assert!(route(&Method::POST, "/model/m/converse/extra").is_none());
     let (op, _) = route(&Method::POST, "/model/m/invoke?unrelated=1").unwrap();
     assert_eq!(op.name(), "InvokeModel");
+}
+
+// What the server answers to requests it cannot read, and the exact form of its responses.
+
+fn converse_request(body: &'static str) -> bedrock_wire::__private::http::Request<bedrock_wire::__private::Bytes> {
+    bedrock_wire::__private::http::Request::builder()
+        .method(Method::POST)
+        .uri("/model/m/converse")
+        .header("content-type", "application/json")
+        .body(bedrock_wire::__private::Bytes::from_static(body.as_bytes()))
+        .unwrap()
+}
+
+#[test]
+fn unreadable_requests_say_where_and_become_service_errors() {
+    use bedrock_control_types::operation::ListCustomModels;
+    use bedrock_runtime_types::operation::Converse;
+    use bedrock_wire::server::{Location, RequestErrorKind, ServerOperation};
+
+    let (_, labels) = bedrock_runtime_types::server::route(&Method::POST, "/model/m/converse").unwrap();
+    let error = Converse::parse_request(&converse_request("{\"messages\": 7}"), &labels).unwrap_err();
+    assert_eq!(error.kind(), RequestErrorKind::Serialization);
+    assert_eq!(error.location(), Location::Body);
+    let response = error.to_response("rid");
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["x-amzn-errortype"], "SerializationException");
+    assert_eq!(response.headers()["x-amzn-requestid"], "rid");
+
+    // A missing label cannot come from the router, but a hand-made call says which one.
+    let error = Converse::parse_request(&converse_request("{}"), &bedrock_wire::server::Labels::new()).unwrap_err();
+    assert_eq!(error.kind(), RequestErrorKind::Validation);
+    assert_eq!(error.member(), Some("modelId"));
+    assert_eq!(error.code(), "ValidationException");
+
+    let request = bedrock_wire::__private::http::Request::builder()
+        .method(Method::GET)
+        .uri("/custom-models?maxResults=many")
+        .body(bedrock_wire::__private::Bytes::new())
+        .unwrap();
+    let (op, labels) = bedrock_control_types::server::route(request.method(), "/custom-models?maxResults=many").unwrap();
+    assert_eq!(op.name(), "ListCustomModels");
+    let error = ListCustomModels::parse_request(&request, &labels).unwrap_err();
+    assert_eq!(error.location(), Location::Query("maxResults"));
+    assert_eq!(error.member(), Some("maxResults"));
+    assert_eq!(error.code(), "SerializationException");
+}
+
+#[test]
+fn responses_and_errors_have_the_services_form() {
+    use bedrock_runtime_types::error::{ConverseError, ValidationException};
+    use bedrock_runtime_types::operation::{Converse, ConverseStream};
+    use bedrock_runtime_types::types::ConverseStreamResponse;
+    use bedrock_wire::server::ServerOperation;
+
+    let error = ConverseError::ValidationException(ValidationException::new().with_message("Malformed input request"));
+    let response = Converse::build_error(&error, "7c1e");
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["x-amzn-errortype"], "ValidationException");
+    assert_eq!(response.headers()["x-amzn-requestid"], "7c1e");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(&response.body()[..], br#"{"message":"Malformed input request"}"#);
+
+    let response = Converse::build_error(&ConverseError::Unhandled, "7c1e");
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.headers()["x-amzn-errortype"], "InternalFailure");
+
+    // An event-stream output is only the initial response; the messages follow on the body.
+    let response = ConverseStream::build_response(&ConverseStreamResponse::new()).unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/vnd.amazon.eventstream");
+    assert!(response.body().is_empty());
 }
