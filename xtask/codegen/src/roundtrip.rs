@@ -5,7 +5,11 @@
 //! a random value of its shape in wire JSON form, following the model (required
 //! members, union arity, enum values, number ranges, timestamp and blob
 //! encodings), and the module ends with a `SHAPES` table that pairs every
-//! generator with a round trip through the concrete generated type.
+//! generator with a round trip through the concrete generated type, and an
+//! `OPERATIONS` table that pairs every operation with the generators of its
+//! input, output and exceptions and its round trips through the server side
+//! (`build_request` → `route` → `parse_request`, `build_response` →
+//! `parse_response`, `build_error` → `parse_response`).
 //!
 //! The JSON form is derived from the model here, independently of the emitters,
 //! so that a test comparing the two finds emitter bugs instead of sharing them.
