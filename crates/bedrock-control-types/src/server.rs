@@ -4245,10 +4245,10 @@ impl ServerOperation for DeleteAutomatedReasoningPolicy {
             let value = labels.require("policyArn", "policyArn")?;
             value.to_owned()
         };
-        let force_value = match query.first("force") {
-            Some(value) => Some(scalar::<bool>(Location::Query("force"), "force", value)?),
-            None => None,
-        };
+        let force_value = query
+            .first("force")
+            .map(|value| scalar::<bool>(Location::Query("force"), "force", value))
+            .transpose()?;
         Ok(DeleteAutomatedReasoningPolicyRequest {
             policy_arn: policy_arn_value,
             force: force_value,
@@ -4322,15 +4322,10 @@ impl ServerOperation for DeleteAutomatedReasoningPolicyBuildWorkflow {
             let value = labels.require("buildWorkflowId", "buildWorkflowId")?;
             value.to_owned()
         };
-        let last_updated_at_value = match query.first("updatedAt") {
-            Some(value) => Some(timestamp(
-                Location::Query("updatedAt"),
-                "lastUpdatedAt",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
+        let last_updated_at_value = query
+            .first("updatedAt")
+            .map(|value| timestamp(Location::Query("updatedAt"), "lastUpdatedAt", value, Format::DateTime))
+            .transpose()?;
         let Some(last_updated_at_value) = last_updated_at_value else {
             return Err(RequestError::missing(Location::Query("updatedAt"), "lastUpdatedAt"));
         };
@@ -4413,15 +4408,10 @@ impl ServerOperation for DeleteAutomatedReasoningPolicyTestCase {
             let value = labels.require("testCaseId", "testCaseId")?;
             value.to_owned()
         };
-        let last_updated_at_value = match query.first("updatedAt") {
-            Some(value) => Some(timestamp(
-                Location::Query("updatedAt"),
-                "lastUpdatedAt",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
+        let last_updated_at_value = query
+            .first("updatedAt")
+            .map(|value| timestamp(Location::Query("updatedAt"), "lastUpdatedAt", value, Format::DateTime))
+            .transpose()?;
         let Some(last_updated_at_value) = last_updated_at_value else {
             return Err(RequestError::missing(Location::Query("updatedAt"), "lastUpdatedAt"));
         };
@@ -4753,10 +4743,7 @@ impl ServerOperation for DeleteGuardrail {
             let value = labels.require("guardrailIdentifier", "guardrailIdentifier")?;
             value.to_owned()
         };
-        let guardrail_version_value = match query.first("guardrailVersion") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let guardrail_version_value = query.first("guardrailVersion").map(str::to_owned);
         Ok(DeleteGuardrailRequest {
             guardrail_identifier: guardrail_identifier_value,
             guardrail_version: guardrail_version_value,
@@ -5614,17 +5601,13 @@ impl ServerOperation for GetAutomatedReasoningPolicyBuildWorkflowResultAssets {
             let value = labels.require("buildWorkflowId", "buildWorkflowId")?;
             value.to_owned()
         };
-        let asset_type_value = match query.first("assetType") {
-            Some(value) => Some(AutomatedReasoningPolicyBuildResultAssetType::from(value)),
-            None => None,
-        };
+        let asset_type_value = query
+            .first("assetType")
+            .map(AutomatedReasoningPolicyBuildResultAssetType::from);
         let Some(asset_type_value) = asset_type_value else {
             return Err(RequestError::missing(Location::Query("assetType"), "assetType"));
         };
-        let asset_id_value = match query.first("assetId") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let asset_id_value = query.first("assetId").map(str::to_owned);
         Ok(GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest {
             policy_arn: policy_arn_value,
             build_workflow_id: build_workflow_id_value,
@@ -6156,10 +6139,7 @@ impl ServerOperation for GetGuardrail {
             let value = labels.require("guardrailIdentifier", "guardrailIdentifier")?;
             value.to_owned()
         };
-        let guardrail_version_value = match query.first("guardrailVersion") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let guardrail_version_value = query.first("guardrailVersion").map(str::to_owned);
         Ok(GetGuardrailRequest {
             guardrail_identifier: guardrail_identifier_value,
             guardrail_version: guardrail_version_value,
@@ -6834,22 +6814,13 @@ impl ServerOperation for ListAdvancedPromptOptimizationJobs {
         labels: &Labels,
     ) -> Result<ListAdvancedPromptOptimizationJobsRequest, RequestError> {
         let query = Query::of(request);
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListAdvancedPromptOptimizationJobsRequest {
             max_results: max_results_value,
             next_token: next_token_value,
@@ -6901,18 +6872,12 @@ impl ServerOperation for ListAutomatedReasoningPolicies {
         labels: &Labels,
     ) -> Result<ListAutomatedReasoningPoliciesRequest, RequestError> {
         let query = Query::of(request);
-        let policy_arn_value = match query.first("policyArn") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
+        let policy_arn_value = query.first("policyArn").map(str::to_owned);
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
         Ok(ListAutomatedReasoningPoliciesRequest {
             policy_arn: policy_arn_value,
             next_token: next_token_value,
@@ -6971,14 +6936,11 @@ impl ServerOperation for ListAutomatedReasoningPolicyBuildWorkflows {
             let value = labels.require("policyArn", "policyArn")?;
             value.to_owned()
         };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
         Ok(ListAutomatedReasoningPolicyBuildWorkflowsRequest {
             policy_arn: policy_arn_value,
             next_token: next_token_value,
@@ -7039,14 +7001,11 @@ impl ServerOperation for ListAutomatedReasoningPolicyTestCases {
             let value = labels.require("policyArn", "policyArn")?;
             value.to_owned()
         };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
         Ok(ListAutomatedReasoningPolicyTestCasesRequest {
             policy_arn: policy_arn_value,
             next_token: next_token_value,
@@ -7111,14 +7070,11 @@ impl ServerOperation for ListAutomatedReasoningPolicyTestResults {
             let value = labels.require("buildWorkflowId", "buildWorkflowId")?;
             value.to_owned()
         };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
         Ok(ListAutomatedReasoningPolicyTestResultsRequest {
             policy_arn: policy_arn_value,
             build_workflow_id: build_workflow_id_value,
@@ -7182,52 +7138,31 @@ impl ServerOperation for ListCustomModelDeployments {
         labels: &Labels,
     ) -> Result<ListCustomModelDeploymentsRequest, RequestError> {
         let query = Query::of(request);
-        let created_before_value = match query.first("createdBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("createdBefore"),
-                "createdBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let created_after_value = match query.first("createdAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("createdAfter"),
-                "createdAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortModelsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(CustomModelDeploymentStatus::from(value)),
-            None => None,
-        };
-        let model_arn_equals_value = match query.first("modelArnEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let created_before_value = query
+            .first("createdBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("createdBefore"),
+                    "createdBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let created_after_value = query
+            .first("createdAfter")
+            .map(|value| timestamp(Location::Query("createdAfter"), "createdAfter", value, Format::DateTime))
+            .transpose()?;
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortModelsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
+        let status_equals_value = query.first("statusEquals").map(CustomModelDeploymentStatus::from);
+        let model_arn_equals_value = query.first("modelArnEquals").map(str::to_owned);
         Ok(ListCustomModelDeploymentsRequest {
             created_before: created_before_value,
             created_after: created_after_value,
@@ -7279,60 +7214,43 @@ impl ServerOperation for ListCustomModelDeployments {
 impl ServerOperation for ListCustomModels {
     fn parse_request(request: &http::Request<Bytes>, labels: &Labels) -> Result<ListCustomModelsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let base_model_arn_equals_value = match query.first("baseModelArnEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let foundation_model_arn_equals_value = match query.first("foundationModelArnEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortModelsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
-        let is_owned_value = match query.first("isOwned") {
-            Some(value) => Some(scalar::<bool>(Location::Query("isOwned"), "isOwned", value)?),
-            None => None,
-        };
-        let model_status_value = match query.first("modelStatus") {
-            Some(value) => Some(ModelStatus::from(value)),
-            None => None,
-        };
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let base_model_arn_equals_value = query.first("baseModelArnEquals").map(str::to_owned);
+        let foundation_model_arn_equals_value = query.first("foundationModelArnEquals").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortModelsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
+        let is_owned_value = query
+            .first("isOwned")
+            .map(|value| scalar::<bool>(Location::Query("isOwned"), "isOwned", value))
+            .transpose()?;
+        let model_status_value = query.first("modelStatus").map(ModelStatus::from);
         Ok(ListCustomModelsRequest {
             creation_time_before: creation_time_before_value,
             creation_time_after: creation_time_after_value,
@@ -7389,10 +7307,7 @@ impl ServerOperation for ListEnforcedGuardrailsConfiguration {
         labels: &Labels,
     ) -> Result<ListEnforcedGuardrailsConfigurationRequest, RequestError> {
         let query = Query::of(request);
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let next_token_value = query.first("nextToken").map(str::to_owned);
         Ok(ListEnforcedGuardrailsConfigurationRequest {
             next_token: next_token_value,
         })
@@ -7447,52 +7362,38 @@ impl ServerOperation for ListEvaluationJobs {
         labels: &Labels,
     ) -> Result<ListEvaluationJobsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(EvaluationJobStatus::from(value)),
-            None => None,
-        };
-        let application_type_equals_value = match query.first("applicationTypeEquals") {
-            Some(value) => Some(ApplicationType::from(value)),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(EvaluationJobStatus::from);
+        let application_type_equals_value = query.first("applicationTypeEquals").map(ApplicationType::from);
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListEvaluationJobsRequest {
             creation_time_after: creation_time_after_value,
             creation_time_before: creation_time_before_value,
@@ -7551,10 +7452,7 @@ impl ServerOperation for ListFoundationModelAgreementOffers {
             let value = labels.require("modelId", "modelId")?;
             value.to_owned()
         };
-        let offer_type_value = match query.first("offerType") {
-            Some(value) => Some(OfferType::from(value)),
-            None => None,
-        };
+        let offer_type_value = query.first("offerType").map(OfferType::from);
         Ok(ListFoundationModelAgreementOffersRequest {
             model_id: model_id_value,
             offer_type: offer_type_value,
@@ -7610,22 +7508,10 @@ impl ServerOperation for ListFoundationModels {
         labels: &Labels,
     ) -> Result<ListFoundationModelsRequest, RequestError> {
         let query = Query::of(request);
-        let by_provider_value = match query.first("byProvider") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let by_customization_type_value = match query.first("byCustomizationType") {
-            Some(value) => Some(ModelCustomization::from(value)),
-            None => None,
-        };
-        let by_output_modality_value = match query.first("byOutputModality") {
-            Some(value) => Some(ModelModality::from(value)),
-            None => None,
-        };
-        let by_inference_type_value = match query.first("byInferenceType") {
-            Some(value) => Some(InferenceType::from(value)),
-            None => None,
-        };
+        let by_provider_value = query.first("byProvider").map(str::to_owned);
+        let by_customization_type_value = query.first("byCustomizationType").map(ModelCustomization::from);
+        let by_output_modality_value = query.first("byOutputModality").map(ModelModality::from);
+        let by_inference_type_value = query.first("byInferenceType").map(InferenceType::from);
         Ok(ListFoundationModelsRequest {
             by_provider: by_provider_value,
             by_customization_type: by_customization_type_value,
@@ -7672,18 +7558,12 @@ impl ServerOperation for ListFoundationModels {
 impl ServerOperation for ListGuardrails {
     fn parse_request(request: &http::Request<Bytes>, labels: &Labels) -> Result<ListGuardrailsRequest, RequestError> {
         let query = Query::of(request);
-        let guardrail_identifier_value = match query.first("guardrailIdentifier") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let guardrail_identifier_value = query.first("guardrailIdentifier").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
         Ok(ListGuardrailsRequest {
             guardrail_identifier: guardrail_identifier_value,
             max_results: max_results_value,
@@ -7738,44 +7618,36 @@ impl ServerOperation for ListImportedModels {
         labels: &Labels,
     ) -> Result<ListImportedModelsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortModelsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortModelsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListImportedModelsRequest {
             creation_time_before: creation_time_before_value,
             creation_time_after: creation_time_after_value,
@@ -7828,18 +7700,12 @@ impl ServerOperation for ListInferenceProfiles {
         labels: &Labels,
     ) -> Result<ListInferenceProfilesRequest, RequestError> {
         let query = Query::of(request);
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let type_equals_value = match query.first("type") {
-            Some(value) => Some(InferenceProfileType::from(value)),
-            None => None,
-        };
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let type_equals_value = query.first("type").map(InferenceProfileType::from);
         Ok(ListInferenceProfilesRequest {
             max_results: max_results_value,
             next_token: next_token_value,
@@ -7888,18 +7754,12 @@ impl ServerOperation for ListMarketplaceModelEndpoints {
         labels: &Labels,
     ) -> Result<ListMarketplaceModelEndpointsRequest, RequestError> {
         let query = Query::of(request);
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let model_source_equals_value = match query.first("modelSourceIdentifier") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let model_source_equals_value = query.first("modelSourceIdentifier").map(str::to_owned);
         Ok(ListMarketplaceModelEndpointsRequest {
             max_results: max_results_value,
             next_token: next_token_value,
@@ -7954,56 +7814,39 @@ impl ServerOperation for ListModelCopyJobs {
         labels: &Labels,
     ) -> Result<ListModelCopyJobsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(ModelCopyJobStatus::from(value)),
-            None => None,
-        };
-        let source_account_equals_value = match query.first("sourceAccountEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let source_model_arn_equals_value = match query.first("sourceModelArnEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let target_model_name_contains_value = match query.first("outputModelNameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(ModelCopyJobStatus::from);
+        let source_account_equals_value = query.first("sourceAccountEquals").map(str::to_owned);
+        let source_model_arn_equals_value = query.first("sourceModelArnEquals").map(str::to_owned);
+        let target_model_name_contains_value = query.first("outputModelNameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListModelCopyJobsRequest {
             creation_time_after: creation_time_after_value,
             creation_time_before: creation_time_before_value,
@@ -8065,48 +7908,37 @@ impl ServerOperation for ListModelCustomizationJobs {
         labels: &Labels,
     ) -> Result<ListModelCustomizationJobsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(FineTuningJobStatus::from(value)),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(FineTuningJobStatus::from);
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListModelCustomizationJobsRequest {
             creation_time_after: creation_time_after_value,
             creation_time_before: creation_time_before_value,
@@ -8160,48 +7992,37 @@ impl ServerOperation for ListModelImportJobs {
         labels: &Labels,
     ) -> Result<ListModelImportJobsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(ModelImportJobStatus::from(value)),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(ModelImportJobStatus::from);
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListModelImportJobsRequest {
             creation_time_after: creation_time_after_value,
             creation_time_before: creation_time_before_value,
@@ -8255,48 +8076,37 @@ impl ServerOperation for ListModelInvocationJobs {
         labels: &Labels,
     ) -> Result<ListModelInvocationJobsRequest, RequestError> {
         let query = Query::of(request);
-        let submit_time_after_value = match query.first("submitTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("submitTimeAfter"),
-                "submitTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let submit_time_before_value = match query.first("submitTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("submitTimeBefore"),
-                "submitTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(ModelInvocationJobStatus::from(value)),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortJobsBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let submit_time_after_value = query
+            .first("submitTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("submitTimeAfter"),
+                    "submitTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let submit_time_before_value = query
+            .first("submitTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("submitTimeBefore"),
+                    "submitTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(ModelInvocationJobStatus::from);
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortJobsBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListModelInvocationJobsRequest {
             submit_time_after: submit_time_after_value,
             submit_time_before: submit_time_before_value,
@@ -8350,18 +8160,12 @@ impl ServerOperation for ListPromptRouters {
         labels: &Labels,
     ) -> Result<ListPromptRoutersRequest, RequestError> {
         let query = Query::of(request);
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let type_value = match query.first("type") {
-            Some(value) => Some(PromptRouterType::from(value)),
-            None => None,
-        };
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let type_value = query.first("type").map(PromptRouterType::from);
         Ok(ListPromptRoutersRequest {
             max_results: max_results_value,
             next_token: next_token_value,
@@ -8410,52 +8214,38 @@ impl ServerOperation for ListProvisionedModelThroughputs {
         labels: &Labels,
     ) -> Result<ListProvisionedModelThroughputsRequest, RequestError> {
         let query = Query::of(request);
-        let creation_time_after_value = match query.first("creationTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeAfter"),
-                "creationTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let creation_time_before_value = match query.first("creationTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("creationTimeBefore"),
-                "creationTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(ProvisionedModelStatus::from(value)),
-            None => None,
-        };
-        let model_arn_equals_value = match query.first("modelArnEquals") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let name_contains_value = match query.first("nameContains") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortByProvisionedModels::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let creation_time_after_value = query
+            .first("creationTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeAfter"),
+                    "creationTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let creation_time_before_value = query
+            .first("creationTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("creationTimeBefore"),
+                    "creationTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(ProvisionedModelStatus::from);
+        let model_arn_equals_value = query.first("modelArnEquals").map(str::to_owned);
+        let name_contains_value = query.first("nameContains").map(str::to_owned);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortByProvisionedModels::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListProvisionedModelThroughputsRequest {
             creation_time_after: creation_time_after_value,
             creation_time_before: creation_time_before_value,
@@ -9054,10 +8844,7 @@ impl ServerOperation for StartAutomatedReasoningPolicyBuildWorkflow {
             let value = labels.require("buildWorkflowType", "buildWorkflowType")?;
             AutomatedReasoningPolicyBuildWorkflowType::from(value)
         };
-        let client_request_token_value = match header(headers, "x-amz-client-token")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let client_request_token_value = header(headers, "x-amz-client-token")?.map(str::to_owned);
         let source_content_value = read_json_payload(request.body())?;
         let Some(source_content_value) = source_content_value else {
             return Err(RequestError::missing(Location::Body, "sourceContent"));

@@ -895,42 +895,19 @@ impl ServerOperation for InvokeModel {
         } else {
             Some(Blob::from_maybe_shared(request.body().clone()))
         };
-        let content_type_value = match header(headers, "content-type")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let accept_value = match header(headers, "accept")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let content_type_value = header(headers, "content-type")?.map(str::to_owned);
+        let accept_value = header(headers, "accept")?.map(str::to_owned);
         let model_id_value = {
             let value = labels.require("modelId", "modelId")?;
             value.to_owned()
         };
-        let trace_value = match header(headers, "x-amzn-bedrock-trace")? {
-            Some(value) => Some(Trace::from(value)),
-            None => None,
-        };
-        let guardrail_identifier_value = match header(headers, "x-amzn-bedrock-guardrailidentifier")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let guardrail_version_value = match header(headers, "x-amzn-bedrock-guardrailversion")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let performance_config_latency_value = match header(headers, "x-amzn-bedrock-performanceconfig-latency")? {
-            Some(value) => Some(PerformanceConfigLatency::from(value)),
-            None => None,
-        };
-        let service_tier_value = match header(headers, "x-amzn-bedrock-service-tier")? {
-            Some(value) => Some(ServiceTierType::from(value)),
-            None => None,
-        };
-        let request_metadata_value = match header(headers, "x-amzn-bedrock-request-metadata")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let trace_value = header(headers, "x-amzn-bedrock-trace")?.map(Trace::from);
+        let guardrail_identifier_value = header(headers, "x-amzn-bedrock-guardrailidentifier")?.map(str::to_owned);
+        let guardrail_version_value = header(headers, "x-amzn-bedrock-guardrailversion")?.map(str::to_owned);
+        let performance_config_latency_value =
+            header(headers, "x-amzn-bedrock-performanceconfig-latency")?.map(PerformanceConfigLatency::from);
+        let service_tier_value = header(headers, "x-amzn-bedrock-service-tier")?.map(ServiceTierType::from);
+        let request_metadata_value = header(headers, "x-amzn-bedrock-request-metadata")?.map(str::to_owned);
         Ok(InvokeModelRequest {
             body: body_value,
             content_type: content_type_value,
@@ -1120,42 +1097,19 @@ impl ServerOperation for InvokeModelWithResponseStream {
         } else {
             Some(Blob::from_maybe_shared(request.body().clone()))
         };
-        let content_type_value = match header(headers, "content-type")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let accept_value = match header(headers, "x-amzn-bedrock-accept")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let content_type_value = header(headers, "content-type")?.map(str::to_owned);
+        let accept_value = header(headers, "x-amzn-bedrock-accept")?.map(str::to_owned);
         let model_id_value = {
             let value = labels.require("modelId", "modelId")?;
             value.to_owned()
         };
-        let trace_value = match header(headers, "x-amzn-bedrock-trace")? {
-            Some(value) => Some(Trace::from(value)),
-            None => None,
-        };
-        let guardrail_identifier_value = match header(headers, "x-amzn-bedrock-guardrailidentifier")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let guardrail_version_value = match header(headers, "x-amzn-bedrock-guardrailversion")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let performance_config_latency_value = match header(headers, "x-amzn-bedrock-performanceconfig-latency")? {
-            Some(value) => Some(PerformanceConfigLatency::from(value)),
-            None => None,
-        };
-        let service_tier_value = match header(headers, "x-amzn-bedrock-service-tier")? {
-            Some(value) => Some(ServiceTierType::from(value)),
-            None => None,
-        };
-        let request_metadata_value = match header(headers, "x-amzn-bedrock-request-metadata")? {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
+        let trace_value = header(headers, "x-amzn-bedrock-trace")?.map(Trace::from);
+        let guardrail_identifier_value = header(headers, "x-amzn-bedrock-guardrailidentifier")?.map(str::to_owned);
+        let guardrail_version_value = header(headers, "x-amzn-bedrock-guardrailversion")?.map(str::to_owned);
+        let performance_config_latency_value =
+            header(headers, "x-amzn-bedrock-performanceconfig-latency")?.map(PerformanceConfigLatency::from);
+        let service_tier_value = header(headers, "x-amzn-bedrock-service-tier")?.map(ServiceTierType::from);
+        let request_metadata_value = header(headers, "x-amzn-bedrock-request-metadata")?.map(str::to_owned);
         Ok(InvokeModelWithResponseStreamRequest {
             body: body_value,
             content_type: content_type_value,
@@ -1250,44 +1204,36 @@ impl ServerOperation for InvokeModelWithResponseStream {
 impl ServerOperation for ListAsyncInvokes {
     fn parse_request(request: &http::Request<Bytes>, labels: &Labels) -> Result<ListAsyncInvokesRequest, RequestError> {
         let query = Query::of(request);
-        let submit_time_after_value = match query.first("submitTimeAfter") {
-            Some(value) => Some(timestamp(
-                Location::Query("submitTimeAfter"),
-                "submitTimeAfter",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let submit_time_before_value = match query.first("submitTimeBefore") {
-            Some(value) => Some(timestamp(
-                Location::Query("submitTimeBefore"),
-                "submitTimeBefore",
-                value,
-                Format::DateTime,
-            )?),
-            None => None,
-        };
-        let status_equals_value = match query.first("statusEquals") {
-            Some(value) => Some(AsyncInvokeStatus::from(value)),
-            None => None,
-        };
-        let max_results_value = match query.first("maxResults") {
-            Some(value) => Some(scalar::<i32>(Location::Query("maxResults"), "maxResults", value)?),
-            None => None,
-        };
-        let next_token_value = match query.first("nextToken") {
-            Some(value) => Some(value.to_owned()),
-            None => None,
-        };
-        let sort_by_value = match query.first("sortBy") {
-            Some(value) => Some(SortAsyncInvocationBy::from(value)),
-            None => None,
-        };
-        let sort_order_value = match query.first("sortOrder") {
-            Some(value) => Some(SortOrder::from(value)),
-            None => None,
-        };
+        let submit_time_after_value = query
+            .first("submitTimeAfter")
+            .map(|value| {
+                timestamp(
+                    Location::Query("submitTimeAfter"),
+                    "submitTimeAfter",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let submit_time_before_value = query
+            .first("submitTimeBefore")
+            .map(|value| {
+                timestamp(
+                    Location::Query("submitTimeBefore"),
+                    "submitTimeBefore",
+                    value,
+                    Format::DateTime,
+                )
+            })
+            .transpose()?;
+        let status_equals_value = query.first("statusEquals").map(AsyncInvokeStatus::from);
+        let max_results_value = query
+            .first("maxResults")
+            .map(|value| scalar::<i32>(Location::Query("maxResults"), "maxResults", value))
+            .transpose()?;
+        let next_token_value = query.first("nextToken").map(str::to_owned);
+        let sort_by_value = query.first("sortBy").map(SortAsyncInvocationBy::from);
+        let sort_order_value = query.first("sortOrder").map(SortOrder::from);
         Ok(ListAsyncInvokesRequest {
             submit_time_after: submit_time_after_value,
             submit_time_before: submit_time_before_value,

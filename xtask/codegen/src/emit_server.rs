@@ -408,20 +408,29 @@ fn emit_parse_request(
                         w!(out, "Some(values)");
                         w!(out, "}};");
                     } else {
-                        w!(out, "let {var} = match query.first({}) {{", lit(f.wire));
-                        w!(
-                            out,
-                            "Some(value) => Some({}),",
-                            text_to_value(ctx, &f.member.shape, Some(f.member), &location, f.name, Binding::Query)
-                        );
-                        w!(out, "None => None,");
-                        w!(out, "}};");
+                        let value =
+                            text_to_value(ctx, &f.member.shape, Some(f.member), &location, f.name, Binding::Query);
+                        w!(out, "let {var} = {};", map_option(&format!("query.first({})", lit(f.wire)), &value));
                     }
                 }
                 Some("header") => {
                     let header_name = f.wire.to_ascii_lowercase();
                     location = format!("Location::Header({})", lit(&header_name));
-                    w!(out, "let {var} = match header(headers, {})? {{", lit(&header_name));
+                    let text = format!("header(headers, {})?", lit(&header_name));
+                    if !f.member.jsonvalue && target.kind != "list" {
+                        let value =
+                            text_to_value(ctx, &f.member.shape, Some(f.member), &location, f.name, Binding::Header);
+                        w!(out, "let {var} = {};", map_option(&text, &value));
+                        if f.required {
+                            w!(
+                                out,
+                                "let Some({var}) = {var} else {{ return Err(RequestError::missing({location}, {n})); }};"
+                            );
+                        }
+                        inits.push(format!("{ident}: {}", boxed(f, &var)));
+                        continue;
+                    }
+                    w!(out, "let {var} = match {text} {{");
                     w!(out, "Some(value) => {{");
                     if f.member.jsonvalue {
                         w!(out, "Some(base64_document({location}, {n}, value)?)");
@@ -472,15 +481,7 @@ fn emit_parse_request(
                 "let Some({var}) = {var} else {{ return Err(RequestError::missing({location}, {n})); }};"
             );
         }
-        let value = if f.boxed && !from_body {
-            if f.required {
-                format!("Box::new({var})")
-            } else {
-                format!("{var}.map(Box::new)")
-            }
-        } else {
-            var
-        };
+        let value = if from_body { var } else { boxed(f, &var) };
         inits.push(format!("{ident}: {value}"));
     }
     w!(out, "Ok({rust} {{ {} }})", inits.join(", "));
@@ -531,4 +532,29 @@ fn emit_struct_writer(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
         "builder.body(body).map_err(|e| BuildError::serialize(\"the response\", e))"
     );
     w!(out, "}}\n");
+}
+
+/// `{var}`, boxed if the field is.
+fn boxed(f: &Field<'_>, var: &str) -> String {
+    match (f.boxed, f.required) {
+        (false, _) => var.to_owned(),
+        (true, true) => format!("Box::new({var})"),
+        (true, false) => format!("{var}.map(Box::new)"),
+    }
+}
+
+/// `option` (an `Option<&str>` expression) with `value` (an expression of `value`, maybe ending in
+/// `?`) applied to its content.
+fn map_option(option: &str, value: &str) -> String {
+    if value == "value.to_owned()" {
+        format!("{option}.map(str::to_owned)")
+    } else if let Some(function) = value.strip_suffix("(value)").filter(|f| !f.contains('(')) {
+        format!("{option}.map({function})")
+    } else if let Some(fallible) = value.strip_suffix('?') {
+        format!("{option}.map(|value| {fallible}).transpose()?")
+    } else if value.contains('?') {
+        format!("match {option} {{ Some(value) => Some({value}), None => None }}")
+    } else {
+        format!("{option}.map(|value| {value})")
+    }
 }
