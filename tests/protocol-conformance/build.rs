@@ -95,7 +95,11 @@ fn main() {
             let _ = writeln!(code, "support::Case {{ id: {id:?}, suite: {suite:?}, run: {f} }},");
         }
         let _ = writeln!(code, "];");
-        let _ = writeln!(code, "pub const SERVER_{}_CASES: &[support::Case] = &[", kind.to_uppercase());
+        let _ = writeln!(
+            code,
+            "pub const SERVER_{}_CASES: &[support::Case] = &[",
+            kind.to_uppercase()
+        );
         for (id, suite, f) in &server_cases {
             let _ = writeln!(code, "support::Case {{ id: {id:?}, suite: {suite:?}, run: {f} }},");
         }
@@ -344,7 +348,10 @@ fn server_case_body(kind: &str, suite: &Value, case: &Value, module: &str) -> Re
             body,
             "let (operation, labels) = crate::{module}::server::route(request.method(), target).ok_or_else(|| format!(\"no route for {{}} {{target}}\", request.method()))?;"
         );
-        let _ = writeln!(body, "support::check_eq(\"routed operation\", operation.name(), {op_name:?})?;");
+        let _ = writeln!(
+            body,
+            "support::check_eq(\"routed operation\", operation.name(), {op_name:?})?;"
+        );
         let _ = writeln!(
             body,
             "let parsed = {server}::parse_request(&request, &labels).map_err(|e| format!(\"parse_request failed: {{e}}\"))?;"
@@ -373,7 +380,10 @@ fn server_case_body(kind: &str, suite: &Value, case: &Value, module: &str) -> Re
             let expected = view.value(code, &case["error"]).map_err(|e| e.to_string())?;
             let _ = writeln!(body, "let error = {errors}::{variant}({expected});");
             let _ = writeln!(body, "let response = {server}::build_error(&error, \"request-1\");");
-            let _ = writeln!(body, "support::check_eq(\"status\", response.status().as_u16(), {status})?;");
+            let _ = writeln!(
+                body,
+                "support::check_eq(\"status\", response.status().as_u16(), {status})?;"
+            );
             let _ = writeln!(
                 body,
                 "match <{op} as bedrock_wire::Operation>::parse_response(&response) {{"
@@ -382,7 +392,10 @@ fn server_case_body(kind: &str, suite: &Value, case: &Value, module: &str) -> Re
                 body,
                 "Err(bedrock_wire::ResponseError::Service(e)) => {{ support::check_eq(\"error code\", e.meta.code.as_deref(), Some({code:?}))?; match &e.kind {{ {errors}::{variant}(actual) => support::check_value(actual, match &error {{ {errors}::{variant}(e) => e, _ => unreachable!() }}), other => Err(format!(\"expected {variant}, got {{other:?}}\")) }} }}"
             );
-            let _ = writeln!(body, "other => Err(format!(\"expected error {code}, got {{other:?}}\")),");
+            let _ = writeln!(
+                body,
+                "other => Err(format!(\"expected error {code}, got {{other:?}}\")),"
+            );
             let _ = writeln!(body, "}}");
         } else {
             let expected = match given["output"]["shape"].as_str() {

@@ -121,7 +121,11 @@ impl Route {
             None => (path_and_query, None),
         };
         let path = path.strip_prefix('/')?;
-        let raw: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('/').collect() };
+        let raw: Vec<&str> = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('/').collect()
+        };
         let mut labels = Labels::new();
         if !match_segments(self.segments, &raw, &mut labels) {
             return None;
@@ -145,7 +149,11 @@ impl Route {
     /// The route's specificity: more literal segments win, then plain labels over greedy ones,
     /// then more constant query parameters.
     pub fn specificity(&self) -> Specificity {
-        let literals = self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+        let literals = self
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
         let labels = self.segments.iter().filter(|s| matches!(s, Segment::Label(_))).count();
         (literals, labels, self.query.len())
     }
@@ -273,7 +281,11 @@ impl Query {
 
     /// Every value of parameter `name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// Every pair, in order.
@@ -433,7 +445,9 @@ pub fn error_response(status: u16, code: &str, message: &str, request_id: &str) 
             writer.end_object(object);
         }
     }
-    let body = json::write(&Message(message)).map(Bytes::from).unwrap_or_else(|_| Bytes::from_static(b"{}"));
+    let body = json::write(&Message(message))
+        .map(Bytes::from)
+        .unwrap_or_else(|_| Bytes::from_static(b"{}"));
     error_response_with_body(status, code, request_id, HeaderMap::new(), body)
 }
 
@@ -531,7 +545,8 @@ pub fn header_list(
     if value.trim().is_empty() {
         return Ok(Vec::new());
     }
-    crate::http::split_header_list(member, value, http_dates).map_err(|e| RequestError::invalid(location, Some(member), e))
+    crate::http::split_header_list(member, value, http_dates)
+        .map_err(|e| RequestError::invalid(location, Some(member), e))
 }
 
 /// Parses a bound scalar (integer or boolean) from its text.
@@ -540,7 +555,9 @@ where
     T: std::str::FromStr,
     T::Err: StdError + Send + Sync + 'static,
 {
-    text.trim().parse().map_err(|e| RequestError::invalid(location, Some(member), e))
+    text.trim()
+        .parse()
+        .map_err(|e| RequestError::invalid(location, Some(member), e))
 }
 
 /// Parses a bound float, accepting `NaN`, `Infinity` and `-Infinity`.
@@ -554,7 +571,12 @@ pub fn float(location: Location, member: &'static str, text: &str) -> Result<f64
 }
 
 /// Parses a bound timestamp in `format` (`DateTime` accepts an offset).
-pub fn timestamp(location: Location, member: &'static str, text: &str, format: Format) -> Result<DateTime, RequestError> {
+pub fn timestamp(
+    location: Location,
+    member: &'static str,
+    text: &str,
+    format: Format,
+) -> Result<DateTime, RequestError> {
     let format = if format == Format::DateTime {
         Format::DateTimeWithOffset
     } else {
@@ -565,7 +587,8 @@ pub fn timestamp(location: Location, member: &'static str, text: &str, format: F
 
 /// Decodes a base64 header holding text (a `mediaType` string or a JSON document).
 pub fn base64_text(location: Location, member: &'static str, text: &str) -> Result<String, RequestError> {
-    let bytes = aws_smithy_types::base64::decode(text.trim()).map_err(|e| RequestError::invalid(location, Some(member), e))?;
+    let bytes =
+        aws_smithy_types::base64::decode(text.trim()).map_err(|e| RequestError::invalid(location, Some(member), e))?;
     String::from_utf8(bytes).map_err(|e| RequestError::invalid(location, Some(member), e))
 }
 
@@ -626,17 +649,29 @@ mod tests {
 
     const CONVERSE: Route = Route {
         method: "POST",
-        segments: &[Segment::Literal("model"), Segment::Label("modelId"), Segment::Literal("converse")],
+        segments: &[
+            Segment::Literal("model"),
+            Segment::Label("modelId"),
+            Segment::Literal("converse"),
+        ],
         query: &[],
     };
     const GREEDY: Route = Route {
         method: "GET",
-        segments: &[Segment::Literal("files"), Segment::Greedy("key"), Segment::Literal("meta")],
+        segments: &[
+            Segment::Literal("files"),
+            Segment::Greedy("key"),
+            Segment::Literal("meta"),
+        ],
         query: &[],
     };
     const WITH_QUERY: Route = Route {
         method: "GET",
-        segments: &[Segment::Literal("files"), Segment::Greedy("key"), Segment::Literal("meta")],
+        segments: &[
+            Segment::Literal("files"),
+            Segment::Greedy("key"),
+            Segment::Literal("meta"),
+        ],
         query: &[("versions", None)],
     };
 
@@ -648,7 +683,10 @@ mod tests {
                 "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fm/converse",
             )
             .unwrap();
-        assert_eq!(labels.get("modelId"), Some("arn:aws:bedrock:us-east-1::foundation-model/m"));
+        assert_eq!(
+            labels.get("modelId"),
+            Some("arn:aws:bedrock:us-east-1::foundation-model/m")
+        );
         assert!(CONVERSE.matches(&http::Method::GET, "/model/m/converse").is_none());
         assert!(CONVERSE.matches(&http::Method::POST, "/model//converse").is_none());
         assert!(CONVERSE.matches(&http::Method::POST, "/model/a/b/converse").is_none());
@@ -663,7 +701,12 @@ mod tests {
         assert!(GREEDY.matches(&http::Method::GET, "/files/meta").is_none());
         let routes = [(1, GREEDY), (2, WITH_QUERY)];
         assert_eq!(route(&routes, &http::Method::GET, "/files/x/meta").unwrap().0, 1);
-        assert_eq!(route(&routes, &http::Method::GET, "/files/x/meta?versions&y=1").unwrap().0, 2);
+        assert_eq!(
+            route(&routes, &http::Method::GET, "/files/x/meta?versions&y=1")
+                .unwrap()
+                .0,
+            2
+        );
     }
 
     #[test]

@@ -245,7 +245,11 @@ where
     let (name, labels) =
         route(request.method(), &target).ok_or_else(|| format!("no route for {} {target}", request.method()))?;
     if name != O::NAME {
-        return Err(format!("{} {target} routes to {name}, not {}", request.method(), O::NAME));
+        return Err(format!(
+            "{} {target} routes to {name}, not {}",
+            request.method(),
+            O::NAME
+        ));
     }
     let parsed = O::parse_request(&request, &labels)
         .map_err(|e| format!("parse_request failed: {e}\n  request: {}", show_request(&request)))?;
@@ -314,7 +318,10 @@ where
     match O::parse_response(&response) {
         Err(ResponseError::Service(e)) => {
             if e.meta.status != status {
-                return Err(format!("status {} for {error:?}, the model says {status}", e.meta.status));
+                return Err(format!(
+                    "status {} for {error:?}, the model says {status}",
+                    e.meta.status
+                ));
             }
             if e.meta.request_id.as_deref() != Some(REQUEST_ID) {
                 return Err(format!("request id {:?}", e.meta.request_id));

@@ -53,7 +53,9 @@ impl Tally {
                     self.examples.push(format!("{} unsendable: {why}", case.name));
                 }
             }
-            Err(reason) => self.failures.push(format!("{} {what}, seed {seed}: {reason}", case.name)),
+            Err(reason) => self
+                .failures
+                .push(format!("{} {what}, seed {seed}: {reason}", case.name)),
         }
     }
 }
@@ -105,13 +107,19 @@ fn run(service: &str, cases: &[OperationCase], route: Router) {
 
 #[test]
 fn runtime_operations_round_trip_through_the_server_side() {
-    assert_eq!(runtime::OPERATIONS.len(), bedrock_runtime_types::server::RuntimeOperation::ALL.len());
+    assert_eq!(
+        runtime::OPERATIONS.len(),
+        bedrock_runtime_types::server::RuntimeOperation::ALL.len()
+    );
     run("bedrock_runtime_types", runtime::OPERATIONS, runtime::route);
 }
 
 #[test]
 fn control_operations_round_trip_through_the_server_side() {
-    assert_eq!(control::OPERATIONS.len(), bedrock_control_types::server::ControlOperation::ALL.len());
+    assert_eq!(
+        control::OPERATIONS.len(),
+        bedrock_control_types::server::ControlOperation::ALL.len()
+    );
     run("bedrock_control_types", control::OPERATIONS, control::route);
 }
 
@@ -183,7 +191,8 @@ fn unreadable_requests_say_where_and_become_service_errors() {
         .uri("/custom-models?maxResults=many")
         .body(bedrock_wire::__private::Bytes::new())
         .unwrap();
-    let (op, labels) = bedrock_control_types::server::route(request.method(), "/custom-models?maxResults=many").unwrap();
+    let (op, labels) =
+        bedrock_control_types::server::route(request.method(), "/custom-models?maxResults=many").unwrap();
     assert_eq!(op.name(), "ListCustomModels");
     let error = ListCustomModels::parse_request(&request, &labels).unwrap_err();
     assert_eq!(error.location(), Location::Query("maxResults"));

@@ -172,7 +172,9 @@ pub fn request(
         Some(text) => Bytes::copy_from_slice(text.as_bytes()),
         None => client_body(),
     };
-    builder.body(body).map_err(|e| format!("the suite's request is not valid HTTP: {e}"))
+    builder
+        .body(body)
+        .map_err(|e| format!("the suite's request is not valid HTTP: {e}"))
 }
 
 /// Whether two built requests are the same on the wire: method, URI, headers and body.

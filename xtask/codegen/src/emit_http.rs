@@ -196,7 +196,12 @@ pub(crate) fn scalar_to_text(
 }
 
 /// The `Format` variant for a timestamp at a binding.
-pub(crate) fn timestamp_format(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, binding: Binding) -> &'static str {
+pub(crate) fn timestamp_format(
+    ctx: &Context<'_>,
+    shape_name: &str,
+    member: Option<&Member>,
+    binding: Binding,
+) -> &'static str {
     match ctx.codec(shape_name, member, binding) {
         Some("http_date") => "HttpDate",
         Some("epoch_seconds") => "EpochSeconds",
@@ -382,7 +387,6 @@ fn emit_build_request(
     Ok(())
 }
 
-
 /// Header-bound members of `{base}` (a structure value in scope) onto `builder`, a request or response builder.
 pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<'_>], base: &str, value_fn: &str) {
     // Headers.
@@ -444,7 +448,6 @@ pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<
         w!(out, "}}");
         w!(out, "}}");
     }
-
 }
 
 /// `let body = ...;` for the payload or body members of `{base}` (a value of structure `input`), with

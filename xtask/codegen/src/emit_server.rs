@@ -88,12 +88,7 @@ fn route_parts(uri: &str) -> Result<(Vec<String>, Vec<String>), CodegenError> {
 
 fn emit_router(ctx: &Context<'_>, out: &mut String) -> Result<(), CodegenError> {
     let enum_name = &ctx.options.operation_enum;
-    let service = ctx
-        .service
-        .metadata
-        .service_id
-        .as_deref()
-        .unwrap_or("the service");
+    let service = ctx.service.metadata.service_id.as_deref().unwrap_or("the service");
     doc(
         out,
         &format!(
@@ -283,7 +278,10 @@ fn emit_parse_request(
         w!(out, "let query = Query::of(request);");
     }
     let body_fields: Vec<&Field<'_>> = fields.iter().filter(|f| f.in_body()).collect();
-    let has_payload = shape.payload.as_deref().is_some_and(|p| fields.iter().any(|f| f.name == p));
+    let has_payload = shape
+        .payload
+        .as_deref()
+        .is_some_and(|p| fields.iter().any(|f| f.name == p));
     if !body_fields.is_empty() && !has_payload {
         // The body members, each optional here so that a missing one is a validation error.
         w!(out, "struct Body {{");
@@ -410,7 +408,11 @@ fn emit_parse_request(
                     } else {
                         let value =
                             text_to_value(ctx, &f.member.shape, Some(f.member), &location, f.name, Binding::Query);
-                        w!(out, "let {var} = {};", map_option(&format!("query.first({})", lit(f.wire)), &value));
+                        w!(
+                            out,
+                            "let {var} = {};",
+                            map_option(&format!("query.first({})", lit(f.wire)), &value)
+                        );
                     }
                 }
                 Some("header") => {
@@ -439,10 +441,7 @@ fn emit_parse_request(
                         let http_dates = ctx.known(&m.shape).kind == "timestamp"
                             && timestamp_format(ctx, &m.shape, Some(m), Binding::Header) == "HttpDate";
                         w!(out, "let mut items = Vec::new();");
-                        w!(
-                            out,
-                            "for item in header_list({location}, {n}, value, {http_dates})? {{"
-                        );
+                        w!(out, "for item in header_list({location}, {n}, value, {http_dates})? {{");
                         w!(out, "let value = item.as_str();");
                         w!(
                             out,
@@ -499,7 +498,10 @@ fn emit_struct_writer(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
         "fn write_{}(value: &{rust}, status_code: u16) -> Result<http::Response<Bytes>, BuildError> {{",
         names::snake_case(name)
     );
-    w!(out, "let mut builder = http::Response::builder().status(status(status_code));");
+    w!(
+        out,
+        "let mut builder = http::Response::builder().status(status(status_code));"
+    );
     if let Some(f) = fields.iter().find(|f| f.location == Some("statusCode")) {
         if f.required {
             w!(

@@ -18,9 +18,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::emit_http::marker_name;
 use crate::model::{Member, Paginators, Service, Shape};
 use crate::writer::{file_header, lit, w};
-use crate::emit_http::marker_name;
 use crate::{names, CodegenError, Context, Options};
 
 /// A member as the round-trip generators see it.
@@ -302,7 +302,10 @@ fn emit_operation_cases(ctx: &Context<'_>, out: &mut String, fn_names: &BTreeMap
             errors.join(", ")
         ));
     }
-    w!(out, "/// Every operation: generators of its input, output and errors, and its server round trips.");
+    w!(
+        out,
+        "/// Every operation: generators of its input, output and errors, and its server round trips."
+    );
     w!(out, "pub const OPERATIONS: &[OperationCase] = &[");
     for case in cases {
         w!(out, "{case}");
