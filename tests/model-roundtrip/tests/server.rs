@@ -18,7 +18,7 @@ use bedrock_wire::__private::http::Method;
 use model_roundtrip::support::{OperationCase, Outcome, Rng, Router};
 use model_roundtrip::{control, runtime};
 
-const DEFAULT_SEEDS: u64 = 48;
+const DEFAULT_SEEDS: u64 = 128;
 
 fn seeds() -> u64 {
     std::env::var("MODEL_ROUNDTRIP_SEEDS")
