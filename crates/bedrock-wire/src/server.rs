@@ -5,6 +5,29 @@
 //! operation and a router over a table of [`Route`]s; this module holds what they share.
 //! `bedrock-local` (the emulator) is built on it, so that it answers from the same models the
 //! clients are generated from.
+//!
+//! ```rust,ignore
+//! use bedrock_runtime_types::operation::Converse;
+//! use bedrock_runtime_types::server::{route, RuntimeOperation};
+//! use bedrock_wire::server::{error_response, ServerOperation};
+//!
+//! let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
+//! let Some((operation, labels)) = route(request.method(), target) else {
+//!     return error_response(404, "UnknownOperationException", "Unknown operation", request_id);
+//! };
+//! match operation {
+//!     RuntimeOperation::Converse => match Converse::parse_request(&request, &labels) {
+//!         // `answer` returns the output or a `ConverseError`.
+//!         Ok(input) => match answer(input) {
+//!             Ok(output) => Converse::build_response(&output)?,
+//!             Err(error) => Converse::build_error(&error, request_id),
+//!         },
+//!         // `SerializationException` or `ValidationException`, naming the member.
+//!         Err(bad) => bad.to_response(request_id),
+//!     },
+//!     // ...
+//! }
+//! ```
 
 use std::error::Error as StdError;
 use std::fmt;
