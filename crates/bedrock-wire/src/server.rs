@@ -328,6 +328,8 @@ pub enum Location {
     Header(&'static str),
     /// The JSON body, or the payload member.
     Body,
+    /// Members anywhere in the input, by path (constraint checks of `validate()`).
+    Input,
 }
 
 impl fmt::Display for Location {
@@ -337,6 +339,7 @@ impl fmt::Display for Location {
             Location::Query(name) => write!(f, "query parameter `{name}`"),
             Location::Header(name) => write!(f, "header `{name}`"),
             Location::Body => f.write_str("the request body"),
+            Location::Input => f.write_str("the input"),
         }
     }
 }
@@ -358,6 +361,8 @@ pub struct RequestError {
     kind: RequestErrorKind,
     location: Location,
     member: Option<&'static str>,
+    /// How many validation errors `message` lists (`; ` between them).
+    count: usize,
     message: String,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
@@ -369,6 +374,7 @@ impl RequestError {
             kind: RequestErrorKind::Validation,
             location,
             member: Some(member),
+            count: 1,
             message: format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"),
             source: None,
         }
@@ -389,8 +395,58 @@ impl RequestError {
             kind: RequestErrorKind::Serialization,
             location,
             member,
+            count: 1,
             message,
             source: Some(source),
+        }
+    }
+
+    /// The constraints (lengths, ranges, patterns) an input breaks, from its `validate()`, in the
+    /// words of the service's `ValidationException`.
+    pub fn constraints(error: &crate::ValidationError) -> Self {
+        use crate::validate::ViolationKind;
+        let items: Vec<String> = error
+            .violations()
+            .iter()
+            .map(|v| {
+                let rule = match &v.kind {
+                    ViolationKind::Length {
+                        min: Some(min), actual, ..
+                    } if actual < min => {
+                        format!("Member must have length greater than or equal to {min}")
+                    }
+                    ViolationKind::Length { max, .. } => {
+                        format!(
+                            "Member must have length less than or equal to {}",
+                            max.unwrap_or_default()
+                        )
+                    }
+                    ViolationKind::Range {
+                        min: Some(min), actual, ..
+                    } if actual < min => {
+                        format!("Member must have value greater than or equal to {min}")
+                    }
+                    ViolationKind::Range { max, .. } => {
+                        format!(
+                            "Member must have value less than or equal to {}",
+                            max.unwrap_or_default()
+                        )
+                    }
+                    ViolationKind::Pattern { pattern } => {
+                        format!("Member must satisfy regular expression pattern: {pattern}")
+                    }
+                    other => format!("{other:?}"),
+                };
+                format!("Value at '{}' failed to satisfy constraint: {rule}", v.path)
+            })
+            .collect();
+        RequestError {
+            kind: RequestErrorKind::Validation,
+            location: Location::Input,
+            member: None,
+            count: items.len(),
+            message: items.join("; "),
+            source: None,
         }
     }
 
@@ -430,7 +486,12 @@ impl RequestError {
     /// The error response the service sends (HTTP 400).
     pub fn to_response(&self, request_id: &str) -> http::Response<Bytes> {
         let message = match self.kind {
-            RequestErrorKind::Validation => format!("1 validation error detected: {}", self.message),
+            RequestErrorKind::Validation => format!(
+                "{} validation error{} detected: {}",
+                self.count,
+                if self.count == 1 { "" } else { "s" },
+                self.message
+            ),
             RequestErrorKind::Serialization => self.message.clone(),
         };
         error_response(400, self.code(), &message, request_id)
@@ -663,7 +724,7 @@ pub fn status_member(member: &'static str, code: i32) -> Result<http::StatusCode
     u16::try_from(code)
         .ok()
         .and_then(|c| http::StatusCode::from_u16(c).ok())
-        .ok_or_else(|| crate::BuildError::invalid_header(member))
+        .ok_or_else(|| crate::BuildError::serialize(member, format!("{code} is not an HTTP status code")))
 }
 
 #[cfg(test)]
@@ -752,6 +813,25 @@ mod tests {
         let meta = crate::ErrorMetadata::from_response(400, response.headers(), response.body());
         assert_eq!(meta.code.as_deref(), Some("ValidationException"));
         assert!(meta.message.unwrap().contains("'modelId'"));
+        struct Broken;
+        impl crate::Validate for Broken {
+            fn validate_at(&self, _path: &str, out: &mut Vec<crate::Violation>) {
+                crate::validate::check_length(out, "modelId", 0, Some(1), Some(2048));
+                crate::validate::check_range(out, "inferenceConfig.maxTokens", 0.0, Some(1.0), None);
+            }
+        }
+        let broken = crate::Validate::validate(&Broken).unwrap_err();
+        let response = RequestError::constraints(&broken).to_response("r");
+        let meta = crate::ErrorMetadata::from_response(400, response.headers(), response.body());
+        assert_eq!(meta.code.as_deref(), Some("ValidationException"));
+        assert_eq!(
+            meta.message.as_deref(),
+            Some(
+                "2 validation errors detected: Value at 'modelId' failed to satisfy constraint: Member must have \
+                 length greater than or equal to 1; Value at 'inferenceConfig.maxTokens' failed to satisfy \
+                 constraint: Member must have value greater than or equal to 1"
+            )
+        );
         let bad = RequestError::invalid(Location::Header("x-n"), Some("n"), "nope".parse::<i32>().unwrap_err());
         assert_eq!(bad.code(), "SerializationException");
         assert_eq!(bad.location(), Location::Header("x-n"));
