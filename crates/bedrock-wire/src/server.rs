@@ -435,7 +435,6 @@ impl RequestError {
                     ViolationKind::Pattern { pattern } => {
                         format!("Member must satisfy regular expression pattern: {pattern}")
                     }
-                    other => format!("{other:?}"),
                 };
                 format!("Value at '{}' failed to satisfy constraint: {rule}", v.path)
             })
