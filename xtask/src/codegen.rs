@@ -67,6 +67,8 @@ struct Target<'a> {
     crate_dir: &'static str,
     /// Prefix of API reference pages.
     doc_url_prefix: &'static str,
+    /// The `enum` of the service's operations in the generated `server.rs`.
+    operation_enum: &'static str,
 }
 
 /// Generates (or, with `check`, verifies) every model crate.
@@ -78,12 +80,14 @@ pub fn run(root: &Path, check: bool) -> Result<(), Error> {
             spec: &paths.runtime,
             crate_dir: "crates/bedrock-runtime-types",
             doc_url_prefix: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_",
+            operation_enum: "RuntimeOperation",
         },
         Target {
             name: "bedrock",
             spec: &paths.bedrock,
             crate_dir: "crates/bedrock-control-types",
             doc_url_prefix: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_",
+            operation_enum: "ControlOperation",
         },
     ];
     let mut stale = Vec::new();
@@ -98,6 +102,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), Error> {
                 paths.botocore_version
             ),
             doc_url_prefix: Some(target.doc_url_prefix.to_owned()),
+            operation_enum: target.operation_enum.to_owned(),
         };
         let generated = generate(&service, &paginators, &options).map_err(|error| Error::Codegen {
             service: target.name,

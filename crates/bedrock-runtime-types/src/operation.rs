@@ -1069,11 +1069,7 @@ fn parse_invoke_guardrail_checks_response(
 
 fn parse_invoke_model_response(response: &http::Response<Bytes>) -> Result<InvokeModelResponse, MalformedResponse> {
     let headers = response.headers();
-    let body_value = if response.body().is_empty() {
-        None
-    } else {
-        Some(Blob::from_maybe_shared(response.body().clone()))
-    };
+    let body_value = Some(Blob::from_maybe_shared(response.body().clone()));
     let Some(body_value) = body_value else {
         return Err(MalformedResponse::message("required member `body` is missing"));
     };

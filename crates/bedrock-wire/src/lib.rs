@@ -21,6 +21,8 @@
 //! - [`operation`]: the trait every generated operation implements, which is
 //!   the sans-IO boundary: a pure function to an `http::Request`, and a pure
 //!   function from an `http::Response`.
+//! - `server` (feature `server`): the mirror image for servers such as the
+//!   emulator: routing, reading requests, writing responses and errors.
 #![deny(missing_docs)]
 
 pub mod codec;
@@ -31,6 +33,8 @@ pub mod event_stream;
 pub mod http;
 pub mod json;
 pub mod operation;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod structure;
 pub mod union;
 pub mod validate;

@@ -3,6 +3,8 @@
 
 #![allow(clippy::all, unused_variables)]
 
+use bedrock_wire::__private::http;
+use bedrock_wire::server::Labels;
 use serde_json::{Map, Value};
 
 use crate::support::*;
@@ -11135,5 +11137,4828 @@ pub const SHAPES: &[Case] = &[
         rust: "types::VpcConfig",
         generate: gen_vpc_config,
         round_trip: round_trip::<bedrock_control_types::types::VpcConfig>,
+    },
+];
+
+/// The service's router, naming the operation it finds.
+pub fn route(method: &http::Method, path_and_query: &str) -> Option<(&'static str, Labels)> {
+    bedrock_control_types::server::route(method, path_and_query).map(|(operation, labels)| (operation.name(), labels))
+}
+
+/// A `BatchDeleteAdvancedPromptOptimizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn batch_delete_advanced_prompt_optimization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+"AccessDeniedException" => bedrock_control_types::error::BatchDeleteAdvancedPromptOptimizationJobOperationError::AccessDeniedException(from_json(value)?),
+"ValidationException" => bedrock_control_types::error::BatchDeleteAdvancedPromptOptimizationJobOperationError::ValidationException(from_json(value)?),
+"InternalServerException" => bedrock_control_types::error::BatchDeleteAdvancedPromptOptimizationJobOperationError::InternalServerException(from_json(value)?),
+"ThrottlingException" => bedrock_control_types::error::BatchDeleteAdvancedPromptOptimizationJobOperationError::ThrottlingException(from_json(value)?),
+_ => bedrock_control_types::error::BatchDeleteAdvancedPromptOptimizationJobOperationError::Unhandled,
+};
+    error_round_trip::<bedrock_control_types::operation::BatchDeleteAdvancedPromptOptimizationJob>(&error, status)
+}
+
+/// A `BatchDeleteEvaluationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn batch_delete_evaluation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::BatchDeleteEvaluationJobOperationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::BatchDeleteEvaluationJob>(&error, status)
+}
+
+/// A `CancelAutomatedReasoningPolicyBuildWorkflow` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn cancel_automated_reasoning_policy_build_workflow_error(
+    shape: &str,
+    value: &Value,
+    status: u16,
+) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::CancelAutomatedReasoningPolicyBuildWorkflowError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CancelAutomatedReasoningPolicyBuildWorkflow>(&error, status)
+}
+
+/// A `CreateAdvancedPromptOptimizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_advanced_prompt_optimization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::TooManyTagsException(from_json(
+                value,
+            )?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::CreateAdvancedPromptOptimizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateAdvancedPromptOptimizationJob>(&error, status)
+}
+
+/// A `CreateAutomatedReasoningPolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_automated_reasoning_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateAutomatedReasoningPolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicy>(&error, status)
+}
+
+/// A `CreateAutomatedReasoningPolicyTestCase` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_automated_reasoning_policy_test_case_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::CreateAutomatedReasoningPolicyTestCaseError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyTestCase>(&error, status)
+}
+
+/// A `CreateAutomatedReasoningPolicyVersion` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_automated_reasoning_policy_version_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::TooManyTagsException(from_json(
+                value,
+            )?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::CreateAutomatedReasoningPolicyVersionError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyVersion>(&error, status)
+}
+
+/// A `CreateCustomModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_custom_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateCustomModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateCustomModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateCustomModelError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateCustomModelError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateCustomModelError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateCustomModelError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateCustomModelError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateCustomModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateCustomModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateCustomModel>(&error, status)
+}
+
+/// A `CreateCustomModelDeployment` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_custom_model_deployment_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateCustomModelDeploymentError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateCustomModelDeploymentError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateCustomModelDeployment>(&error, status)
+}
+
+/// A `CreateEvaluationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_evaluation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::InternalServerException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateEvaluationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateEvaluationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateEvaluationJob>(&error, status)
+}
+
+/// A `CreateFoundationModelAgreement` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_foundation_model_agreement_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateFoundationModelAgreementError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateFoundationModelAgreementError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateFoundationModelAgreement>(&error, status)
+}
+
+/// A `CreateGuardrail` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_guardrail_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateGuardrailError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateGuardrailError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateGuardrailError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => bedrock_control_types::error::CreateGuardrailError::ConflictException(from_json(value)?),
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateGuardrailError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateGuardrailError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateGuardrailError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateGuardrailError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateGuardrailError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateGuardrail>(&error, status)
+}
+
+/// A `CreateGuardrailVersion` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_guardrail_version_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::InternalServerException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateGuardrailVersionError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateGuardrailVersionError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateGuardrailVersion>(&error, status)
+}
+
+/// A `CreateInferenceProfile` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_inference_profile_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateInferenceProfileError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateInferenceProfileError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateInferenceProfile>(&error, status)
+}
+
+/// A `CreateMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateMarketplaceModelEndpointError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `CreateModelCopyJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_model_copy_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateModelCopyJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateModelCopyJobError::AccessDeniedException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateModelCopyJobError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateModelCopyJobError::TooManyTagsException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateModelCopyJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateModelCopyJob>(&error, status)
+}
+
+/// A `CreateModelCustomizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_model_customization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateModelCustomizationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateModelCustomizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateModelCustomizationJob>(&error, status)
+}
+
+/// A `CreateModelImportJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_model_import_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateModelImportJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateModelImportJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateModelImportJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateModelImportJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateModelImportJobError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateModelImportJobError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateModelImportJobError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateModelImportJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateModelImportJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateModelImportJob>(&error, status)
+}
+
+/// A `CreateModelInvocationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_model_invocation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::InternalServerException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateModelInvocationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateModelInvocationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateModelInvocationJob>(&error, status)
+}
+
+/// A `CreatePromptRouter` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_prompt_router_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreatePromptRouterError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreatePromptRouterError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreatePromptRouterError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::CreatePromptRouterError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreatePromptRouterError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreatePromptRouterError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreatePromptRouterError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreatePromptRouterError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreatePromptRouterError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreatePromptRouter>(&error, status)
+}
+
+/// A `CreateProvisionedModelThroughput` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn create_provisioned_model_throughput_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::TooManyTagsException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::CreateProvisionedModelThroughputError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::CreateProvisionedModelThroughputError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::CreateProvisionedModelThroughput>(&error, status)
+}
+
+/// A `DeleteAutomatedReasoningPolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_automated_reasoning_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::ResourceInUseException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteAutomatedReasoningPolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicy>(&error, status)
+}
+
+/// A `DeleteAutomatedReasoningPolicyBuildWorkflow` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_automated_reasoning_policy_build_workflow_error(
+    shape: &str,
+    value: &Value,
+    status: u16,
+) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::ConflictException(
+                from_json(value)?,
+            )
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::ResourceInUseException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::DeleteAutomatedReasoningPolicyBuildWorkflowError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyBuildWorkflow>(&error, status)
+}
+
+/// A `DeleteAutomatedReasoningPolicyTestCase` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_automated_reasoning_policy_test_case_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::ResourceInUseException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::DeleteAutomatedReasoningPolicyTestCaseError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyTestCase>(&error, status)
+}
+
+/// A `DeleteCustomModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_custom_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteCustomModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteCustomModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteCustomModelError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteCustomModelError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteCustomModelError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteCustomModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteCustomModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteCustomModel>(&error, status)
+}
+
+/// A `DeleteCustomModelDeployment` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_custom_model_deployment_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteCustomModelDeploymentError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteCustomModelDeploymentError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteCustomModelDeployment>(&error, status)
+}
+
+/// A `DeleteEnforcedGuardrailConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_enforced_guardrail_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::DeleteEnforcedGuardrailConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteEnforcedGuardrailConfiguration>(&error, status)
+}
+
+/// A `DeleteFoundationModelAgreement` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_foundation_model_agreement_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteFoundationModelAgreementError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteFoundationModelAgreementError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteFoundationModelAgreement>(&error, status)
+}
+
+/// A `DeleteGuardrail` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_guardrail_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteGuardrailError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteGuardrailError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteGuardrailError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => bedrock_control_types::error::DeleteGuardrailError::ConflictException(from_json(value)?),
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteGuardrailError::InternalServerException(from_json(value)?)
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::DeleteGuardrailError::ResourceInUseException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteGuardrailError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteGuardrailError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteGuardrail>(&error, status)
+}
+
+/// A `DeleteImportedModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_imported_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteImportedModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteImportedModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteImportedModelError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteImportedModelError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteImportedModelError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteImportedModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteImportedModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteImportedModel>(&error, status)
+}
+
+/// A `DeleteInferenceProfile` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_inference_profile_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteInferenceProfileError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteInferenceProfileError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteInferenceProfile>(&error, status)
+}
+
+/// A `DeleteMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteMarketplaceModelEndpointError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteMarketplaceModelEndpointError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteMarketplaceModelEndpointError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteMarketplaceModelEndpointError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteMarketplaceModelEndpointError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `DeleteModelInvocationLoggingConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_model_invocation_logging_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteModelInvocationLoggingConfigurationError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteModelInvocationLoggingConfigurationError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteModelInvocationLoggingConfigurationError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::DeleteModelInvocationLoggingConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteModelInvocationLoggingConfiguration>(&error, status)
+}
+
+/// A `DeletePromptRouter` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_prompt_router_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeletePromptRouterError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeletePromptRouterError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeletePromptRouterError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeletePromptRouterError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeletePromptRouterError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeletePromptRouterError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeletePromptRouter>(&error, status)
+}
+
+/// A `DeleteProvisionedModelThroughput` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_provisioned_model_throughput_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteProvisionedModelThroughputError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteProvisionedModelThroughputError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteProvisionedModelThroughput>(&error, status)
+}
+
+/// A `DeleteResourcePolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn delete_resource_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeleteResourcePolicyError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeleteResourcePolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeleteResourcePolicyError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeleteResourcePolicyError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeleteResourcePolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::DeleteResourcePolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeleteResourcePolicy>(&error, status)
+}
+
+/// A `DeregisterMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn deregister_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::ServiceUnavailableException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::DeregisterMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::DeregisterMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `ExportAutomatedReasoningPolicyVersion` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn export_automated_reasoning_policy_version_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ExportAutomatedReasoningPolicyVersionError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ExportAutomatedReasoningPolicyVersion>(&error, status)
+}
+
+/// A `GetAccountDataRetention` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_account_data_retention_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAccountDataRetentionError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAccountDataRetentionError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAccountDataRetentionError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAccountDataRetentionError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetAccountDataRetentionError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAccountDataRetention>(&error, status)
+}
+
+/// A `GetAdvancedPromptOptimizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_advanced_prompt_optimization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetAdvancedPromptOptimizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAdvancedPromptOptimizationJob>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicy>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicyAnnotations` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_annotations_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyAnnotationsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyAnnotations>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicyBuildWorkflow` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_build_workflow_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflow>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicyBuildWorkflowResultAssets` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_build_workflow_result_assets_error(
+    shape: &str,
+    value: &Value,
+    status: u16,
+) -> Result<(), String> {
+    let error = match shape {
+"ResourceNotFoundException" => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::ResourceNotFoundException(from_json(value)?),
+"AccessDeniedException" => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::AccessDeniedException(from_json(value)?),
+"ValidationException" => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::ValidationException(from_json(value)?),
+"InternalServerException" => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::InternalServerException(from_json(value)?),
+"ThrottlingException" => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::ThrottlingException(from_json(value)?),
+_ => bedrock_control_types::error::GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::Unhandled,
+};
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflowResultAssets>(
+        &error, status,
+    )
+}
+
+/// A `GetAutomatedReasoningPolicyNextScenario` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_next_scenario_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyNextScenarioError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyNextScenario>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicyTestCase` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_test_case_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyTestCaseError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestCase>(&error, status)
+}
+
+/// A `GetAutomatedReasoningPolicyTestResult` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_automated_reasoning_policy_test_result_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetAutomatedReasoningPolicyTestResultError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestResult>(&error, status)
+}
+
+/// A `GetCustomModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_custom_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetCustomModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetCustomModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetCustomModelError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetCustomModelError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetCustomModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetCustomModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetCustomModel>(&error, status)
+}
+
+/// A `GetCustomModelDeployment` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_custom_model_deployment_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetCustomModelDeploymentError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetCustomModelDeploymentError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetCustomModelDeploymentError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetCustomModelDeploymentError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetCustomModelDeploymentError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetCustomModelDeploymentError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetCustomModelDeployment>(&error, status)
+}
+
+/// A `GetEvaluationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_evaluation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetEvaluationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetEvaluationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetEvaluationJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetEvaluationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetEvaluationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetEvaluationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetEvaluationJob>(&error, status)
+}
+
+/// A `GetFoundationModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_foundation_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetFoundationModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetFoundationModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetFoundationModelError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetFoundationModelError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetFoundationModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetFoundationModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetFoundationModel>(&error, status)
+}
+
+/// A `GetFoundationModelAvailability` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_foundation_model_availability_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetFoundationModelAvailabilityError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetFoundationModelAvailabilityError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetFoundationModelAvailabilityError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetFoundationModelAvailabilityError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetFoundationModelAvailabilityError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetFoundationModelAvailabilityError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetFoundationModelAvailability>(&error, status)
+}
+
+/// A `GetGuardrail` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_guardrail_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetGuardrailError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetGuardrailError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetGuardrailError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetGuardrailError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetGuardrailError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetGuardrailError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetGuardrail>(&error, status)
+}
+
+/// A `GetImportedModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_imported_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetImportedModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetImportedModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetImportedModelError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetImportedModelError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetImportedModelError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetImportedModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetImportedModel>(&error, status)
+}
+
+/// A `GetInferenceProfile` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_inference_profile_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetInferenceProfileError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetInferenceProfileError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetInferenceProfileError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetInferenceProfileError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetInferenceProfileError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetInferenceProfileError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetInferenceProfile>(&error, status)
+}
+
+/// A `GetMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetMarketplaceModelEndpointError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetMarketplaceModelEndpointError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetMarketplaceModelEndpointError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetMarketplaceModelEndpointError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetMarketplaceModelEndpointError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `GetModelCopyJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_model_copy_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetModelCopyJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetModelCopyJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetModelCopyJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetModelCopyJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetModelCopyJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetModelCopyJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetModelCopyJob>(&error, status)
+}
+
+/// A `GetModelCustomizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_model_customization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetModelCustomizationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetModelCustomizationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetModelCustomizationJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetModelCustomizationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetModelCustomizationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetModelCustomizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetModelCustomizationJob>(&error, status)
+}
+
+/// A `GetModelImportJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_model_import_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetModelImportJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetModelImportJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetModelImportJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetModelImportJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetModelImportJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetModelImportJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetModelImportJob>(&error, status)
+}
+
+/// A `GetModelInvocationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_model_invocation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetModelInvocationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetModelInvocationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetModelInvocationJobError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetModelInvocationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetModelInvocationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetModelInvocationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetModelInvocationJob>(&error, status)
+}
+
+/// A `GetModelInvocationLoggingConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_model_invocation_logging_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetModelInvocationLoggingConfigurationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetModelInvocationLoggingConfigurationError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetModelInvocationLoggingConfigurationError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::GetModelInvocationLoggingConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetModelInvocationLoggingConfiguration>(&error, status)
+}
+
+/// A `GetPromptRouter` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_prompt_router_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetPromptRouterError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetPromptRouterError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetPromptRouterError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetPromptRouterError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetPromptRouterError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetPromptRouterError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetPromptRouter>(&error, status)
+}
+
+/// A `GetProvisionedModelThroughput` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_provisioned_model_throughput_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetProvisionedModelThroughputError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetProvisionedModelThroughputError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetProvisionedModelThroughputError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetProvisionedModelThroughputError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetProvisionedModelThroughputError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetProvisionedModelThroughputError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetProvisionedModelThroughput>(&error, status)
+}
+
+/// A `GetResourcePolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_resource_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetResourcePolicyError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::GetResourcePolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetResourcePolicyError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetResourcePolicyError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetResourcePolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetResourcePolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetResourcePolicy>(&error, status)
+}
+
+/// A `GetUseCaseForModelAccess` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_use_case_for_model_access_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::GetUseCaseForModelAccessError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::GetUseCaseForModelAccessError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::GetUseCaseForModelAccessError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::GetUseCaseForModelAccessError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::GetUseCaseForModelAccessError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::GetUseCaseForModelAccess>(&error, status)
+}
+
+/// A `ListAdvancedPromptOptimizationJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_advanced_prompt_optimization_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListAdvancedPromptOptimizationJobsError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListAdvancedPromptOptimizationJobsError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListAdvancedPromptOptimizationJobsError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListAdvancedPromptOptimizationJobsError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ListAdvancedPromptOptimizationJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListAdvancedPromptOptimizationJobs>(&error, status)
+}
+
+/// A `ListAutomatedReasoningPolicies` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_automated_reasoning_policies_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPoliciesError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPoliciesError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPoliciesError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPoliciesError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPoliciesError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListAutomatedReasoningPoliciesError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicies>(&error, status)
+}
+
+/// A `ListAutomatedReasoningPolicyBuildWorkflows` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_automated_reasoning_policy_build_workflows_error(
+    shape: &str,
+    value: &Value,
+    status: u16,
+) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::ListAutomatedReasoningPolicyBuildWorkflowsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyBuildWorkflows>(&error, status)
+}
+
+/// A `ListAutomatedReasoningPolicyTestCases` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_automated_reasoning_policy_test_cases_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ListAutomatedReasoningPolicyTestCasesError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestCases>(&error, status)
+}
+
+/// A `ListAutomatedReasoningPolicyTestResults` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_automated_reasoning_policy_test_results_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ListAutomatedReasoningPolicyTestResultsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestResults>(&error, status)
+}
+
+/// A `ListCustomModelDeployments` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_custom_model_deployments_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListCustomModelDeploymentsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListCustomModelDeploymentsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListCustomModelDeploymentsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListCustomModelDeploymentsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListCustomModelDeploymentsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListCustomModelDeployments>(&error, status)
+}
+
+/// A `ListCustomModels` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_custom_models_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListCustomModelsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListCustomModelsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListCustomModelsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListCustomModelsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListCustomModelsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListCustomModels>(&error, status)
+}
+
+/// A `ListEnforcedGuardrailsConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_enforced_guardrails_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ListEnforcedGuardrailsConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListEnforcedGuardrailsConfiguration>(&error, status)
+}
+
+/// A `ListEvaluationJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_evaluation_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListEvaluationJobsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListEvaluationJobsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListEvaluationJobsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListEvaluationJobsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListEvaluationJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListEvaluationJobs>(&error, status)
+}
+
+/// A `ListFoundationModelAgreementOffers` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_foundation_model_agreement_offers_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListFoundationModelAgreementOffersError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListFoundationModelAgreementOffersError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListFoundationModelAgreementOffersError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListFoundationModelAgreementOffersError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListFoundationModelAgreementOffersError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::ListFoundationModelAgreementOffersError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListFoundationModelAgreementOffers>(&error, status)
+}
+
+/// A `ListFoundationModels` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_foundation_models_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListFoundationModelsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListFoundationModelsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListFoundationModelsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListFoundationModelsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListFoundationModelsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListFoundationModels>(&error, status)
+}
+
+/// A `ListGuardrails` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_guardrails_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListGuardrailsError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListGuardrailsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListGuardrailsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListGuardrailsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListGuardrailsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListGuardrailsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListGuardrails>(&error, status)
+}
+
+/// A `ListImportedModels` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_imported_models_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListImportedModelsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListImportedModelsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListImportedModelsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListImportedModelsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListImportedModelsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListImportedModels>(&error, status)
+}
+
+/// A `ListInferenceProfiles` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_inference_profiles_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListInferenceProfilesError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListInferenceProfilesError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListInferenceProfilesError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListInferenceProfilesError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListInferenceProfilesError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListInferenceProfiles>(&error, status)
+}
+
+/// A `ListMarketplaceModelEndpoints` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_marketplace_model_endpoints_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListMarketplaceModelEndpointsError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListMarketplaceModelEndpointsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListMarketplaceModelEndpointsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListMarketplaceModelEndpointsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListMarketplaceModelEndpointsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListMarketplaceModelEndpointsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListMarketplaceModelEndpoints>(&error, status)
+}
+
+/// A `ListModelCopyJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_model_copy_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListModelCopyJobsError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListModelCopyJobsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListModelCopyJobsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListModelCopyJobsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListModelCopyJobsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListModelCopyJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListModelCopyJobs>(&error, status)
+}
+
+/// A `ListModelCustomizationJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_model_customization_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListModelCustomizationJobsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListModelCustomizationJobsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListModelCustomizationJobsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListModelCustomizationJobsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListModelCustomizationJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListModelCustomizationJobs>(&error, status)
+}
+
+/// A `ListModelImportJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_model_import_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListModelImportJobsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListModelImportJobsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListModelImportJobsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListModelImportJobsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListModelImportJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListModelImportJobs>(&error, status)
+}
+
+/// A `ListModelInvocationJobs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_model_invocation_jobs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListModelInvocationJobsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListModelInvocationJobsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListModelInvocationJobsError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListModelInvocationJobsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListModelInvocationJobsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListModelInvocationJobs>(&error, status)
+}
+
+/// A `ListPromptRouters` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_prompt_routers_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListPromptRoutersError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListPromptRoutersError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListPromptRoutersError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListPromptRoutersError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListPromptRoutersError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListPromptRouters>(&error, status)
+}
+
+/// A `ListProvisionedModelThroughputs` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_provisioned_model_throughputs_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListProvisionedModelThroughputsError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListProvisionedModelThroughputsError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListProvisionedModelThroughputsError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListProvisionedModelThroughputsError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListProvisionedModelThroughputsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListProvisionedModelThroughputs>(&error, status)
+}
+
+/// A `ListTagsForResource` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_tags_for_resource_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::ListTagsForResourceError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::ListTagsForResourceError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::ListTagsForResourceError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::ListTagsForResourceError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::ListTagsForResourceError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::ListTagsForResourceError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::ListTagsForResource>(&error, status)
+}
+
+/// A `PutAccountDataRetention` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn put_account_data_retention_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::PutAccountDataRetentionError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::PutAccountDataRetentionError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::PutAccountDataRetentionError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::PutAccountDataRetentionError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::PutAccountDataRetentionError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::PutAccountDataRetention>(&error, status)
+}
+
+/// A `PutEnforcedGuardrailConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn put_enforced_guardrail_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::PutEnforcedGuardrailConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::PutEnforcedGuardrailConfiguration>(&error, status)
+}
+
+/// A `PutModelInvocationLoggingConfiguration` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn put_model_invocation_logging_configuration_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::PutModelInvocationLoggingConfigurationError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::PutModelInvocationLoggingConfigurationError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::PutModelInvocationLoggingConfigurationError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::PutModelInvocationLoggingConfigurationError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::PutModelInvocationLoggingConfigurationError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::PutModelInvocationLoggingConfiguration>(&error, status)
+}
+
+/// A `PutResourcePolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn put_resource_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::PutResourcePolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::PutResourcePolicyError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::PutResourcePolicyError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::PutResourcePolicyError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::PutResourcePolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::PutResourcePolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::PutResourcePolicy>(&error, status)
+}
+
+/// A `PutUseCaseForModelAccess` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn put_use_case_for_model_access_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_control_types::error::PutUseCaseForModelAccessError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::PutUseCaseForModelAccessError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::PutUseCaseForModelAccessError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::PutUseCaseForModelAccessError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::PutUseCaseForModelAccessError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::PutUseCaseForModelAccess>(&error, status)
+}
+
+/// A `RegisterMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn register_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::ServiceUnavailableException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::RegisterMarketplaceModelEndpointError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::RegisterMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::RegisterMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `StartAutomatedReasoningPolicyBuildWorkflow` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn start_automated_reasoning_policy_build_workflow_error(
+    shape: &str,
+    value: &Value,
+    status: u16,
+) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ResourceInUseException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::StartAutomatedReasoningPolicyBuildWorkflowError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyBuildWorkflow>(&error, status)
+}
+
+/// A `StartAutomatedReasoningPolicyTestWorkflow` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn start_automated_reasoning_policy_test_workflow_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::ResourceInUseException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::StartAutomatedReasoningPolicyTestWorkflowError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyTestWorkflow>(&error, status)
+}
+
+/// A `StopAdvancedPromptOptimizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn stop_advanced_prompt_optimization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::StopAdvancedPromptOptimizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StopAdvancedPromptOptimizationJob>(&error, status)
+}
+
+/// A `StopEvaluationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn stop_evaluation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StopEvaluationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StopEvaluationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StopEvaluationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::StopEvaluationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StopEvaluationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StopEvaluationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::StopEvaluationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StopEvaluationJob>(&error, status)
+}
+
+/// A `StopModelCustomizationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn stop_model_customization_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StopModelCustomizationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::StopModelCustomizationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StopModelCustomizationJob>(&error, status)
+}
+
+/// A `StopModelInvocationJob` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn stop_model_invocation_job_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::StopModelInvocationJobError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::StopModelInvocationJobError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::StopModelInvocationJob>(&error, status)
+}
+
+/// A `TagResource` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn tag_resource_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::TagResourceError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::TagResourceError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => bedrock_control_types::error::TagResourceError::ValidationException(from_json(value)?),
+        "InternalServerException" => {
+            bedrock_control_types::error::TagResourceError::InternalServerException(from_json(value)?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::TagResourceError::TooManyTagsException(from_json(value)?)
+        }
+        "ThrottlingException" => bedrock_control_types::error::TagResourceError::ThrottlingException(from_json(value)?),
+        _ => bedrock_control_types::error::TagResourceError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::TagResource>(&error, status)
+}
+
+/// A `UntagResource` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn untag_resource_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UntagResourceError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UntagResourceError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UntagResourceError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UntagResourceError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UntagResourceError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UntagResourceError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UntagResource>(&error, status)
+}
+
+/// A `UpdateAutomatedReasoningPolicy` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_automated_reasoning_policy_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "TooManyTagsException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::TooManyTagsException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UpdateAutomatedReasoningPolicyError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicy>(&error, status)
+}
+
+/// A `UpdateAutomatedReasoningPolicyAnnotations` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_automated_reasoning_policy_annotations_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::AccessDeniedException(
+                from_json(value)?,
+            )
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::ValidationException(
+                from_json(value)?,
+            )
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::ThrottlingException(
+                from_json(value)?,
+            )
+        }
+        _ => bedrock_control_types::error::UpdateAutomatedReasoningPolicyAnnotationsError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyAnnotations>(&error, status)
+}
+
+/// A `UpdateAutomatedReasoningPolicyTestCase` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_automated_reasoning_policy_test_case_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::ResourceNotFoundException(
+                from_json(value)?,
+            )
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::ConflictException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::InternalServerException(
+                from_json(value)?,
+            )
+        }
+        "ResourceInUseException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::ResourceInUseException(
+                from_json(value)?,
+            )
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_control_types::error::UpdateAutomatedReasoningPolicyTestCaseError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyTestCase>(&error, status)
+}
+
+/// A `UpdateCustomModelDeployment` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_custom_model_deployment_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateCustomModelDeploymentError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateCustomModelDeploymentError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateCustomModelDeploymentError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateCustomModelDeploymentError::InternalServerException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateCustomModelDeploymentError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UpdateCustomModelDeploymentError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateCustomModelDeployment>(&error, status)
+}
+
+/// A `UpdateGuardrail` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_guardrail_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateGuardrailError::ResourceNotFoundException(from_json(value)?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateGuardrailError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateGuardrailError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => bedrock_control_types::error::UpdateGuardrailError::ConflictException(from_json(value)?),
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateGuardrailError::InternalServerException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::UpdateGuardrailError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateGuardrailError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UpdateGuardrailError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateGuardrail>(&error, status)
+}
+
+/// A `UpdateMarketplaceModelEndpoint` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_marketplace_model_endpoint_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::AccessDeniedException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::ValidationException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::ConflictException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateMarketplaceModelEndpointError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UpdateMarketplaceModelEndpointError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateMarketplaceModelEndpoint>(&error, status)
+}
+
+/// A `UpdateProvisionedModelThroughput` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn update_provisioned_model_throughput_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "ResourceNotFoundException" => {
+            bedrock_control_types::error::UpdateProvisionedModelThroughputError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "AccessDeniedException" => {
+            bedrock_control_types::error::UpdateProvisionedModelThroughputError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_control_types::error::UpdateProvisionedModelThroughputError::ValidationException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_control_types::error::UpdateProvisionedModelThroughputError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_control_types::error::UpdateProvisionedModelThroughputError::ThrottlingException(from_json(value)?)
+        }
+        _ => bedrock_control_types::error::UpdateProvisionedModelThroughputError::Unhandled,
+    };
+    error_round_trip::<bedrock_control_types::operation::UpdateProvisionedModelThroughput>(&error, status)
+}
+
+/// Every operation: generators of its input, output and errors, and its server round trips.
+pub const OPERATIONS: &[OperationCase] = &[
+    OperationCase {
+        name: "BatchDeleteAdvancedPromptOptimizationJob",
+        input: gen_batch_delete_advanced_prompt_optimization_job_request,
+        output: gen_batch_delete_advanced_prompt_optimization_job_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::BatchDeleteAdvancedPromptOptimizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::BatchDeleteAdvancedPromptOptimizationJob>,
+        error: batch_delete_advanced_prompt_optimization_job_error,
+    },
+    OperationCase {
+        name: "BatchDeleteEvaluationJob",
+        input: gen_batch_delete_evaluation_job_request,
+        output: gen_batch_delete_evaluation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::BatchDeleteEvaluationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::BatchDeleteEvaluationJob>,
+        error: batch_delete_evaluation_job_error,
+    },
+    OperationCase {
+        name: "CancelAutomatedReasoningPolicyBuildWorkflow",
+        input: gen_cancel_automated_reasoning_policy_build_workflow_request,
+        output: gen_cancel_automated_reasoning_policy_build_workflow_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CancelAutomatedReasoningPolicyBuildWorkflow>,
+        response: response_round_trip::<bedrock_control_types::operation::CancelAutomatedReasoningPolicyBuildWorkflow>,
+        error: cancel_automated_reasoning_policy_build_workflow_error,
+    },
+    OperationCase {
+        name: "CreateAdvancedPromptOptimizationJob",
+        input: gen_create_advanced_prompt_optimization_job_request,
+        output: gen_create_advanced_prompt_optimization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateAdvancedPromptOptimizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateAdvancedPromptOptimizationJob>,
+        error: create_advanced_prompt_optimization_job_error,
+    },
+    OperationCase {
+        name: "CreateAutomatedReasoningPolicy",
+        input: gen_create_automated_reasoning_policy_request,
+        output: gen_create_automated_reasoning_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicy>,
+        error: create_automated_reasoning_policy_error,
+    },
+    OperationCase {
+        name: "CreateAutomatedReasoningPolicyTestCase",
+        input: gen_create_automated_reasoning_policy_test_case_request,
+        output: gen_create_automated_reasoning_policy_test_case_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyTestCase>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyTestCase>,
+        error: create_automated_reasoning_policy_test_case_error,
+    },
+    OperationCase {
+        name: "CreateAutomatedReasoningPolicyVersion",
+        input: gen_create_automated_reasoning_policy_version_request,
+        output: gen_create_automated_reasoning_policy_version_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyVersion>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateAutomatedReasoningPolicyVersion>,
+        error: create_automated_reasoning_policy_version_error,
+    },
+    OperationCase {
+        name: "CreateCustomModel",
+        input: gen_create_custom_model_request,
+        output: gen_create_custom_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateCustomModel>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateCustomModel>,
+        error: create_custom_model_error,
+    },
+    OperationCase {
+        name: "CreateCustomModelDeployment",
+        input: gen_create_custom_model_deployment_request,
+        output: gen_create_custom_model_deployment_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateCustomModelDeployment>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateCustomModelDeployment>,
+        error: create_custom_model_deployment_error,
+    },
+    OperationCase {
+        name: "CreateEvaluationJob",
+        input: gen_create_evaluation_job_request,
+        output: gen_create_evaluation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateEvaluationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateEvaluationJob>,
+        error: create_evaluation_job_error,
+    },
+    OperationCase {
+        name: "CreateFoundationModelAgreement",
+        input: gen_create_foundation_model_agreement_request,
+        output: gen_create_foundation_model_agreement_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateFoundationModelAgreement>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateFoundationModelAgreement>,
+        error: create_foundation_model_agreement_error,
+    },
+    OperationCase {
+        name: "CreateGuardrail",
+        input: gen_create_guardrail_request,
+        output: gen_create_guardrail_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateGuardrail>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateGuardrail>,
+        error: create_guardrail_error,
+    },
+    OperationCase {
+        name: "CreateGuardrailVersion",
+        input: gen_create_guardrail_version_request,
+        output: gen_create_guardrail_version_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateGuardrailVersion>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateGuardrailVersion>,
+        error: create_guardrail_version_error,
+    },
+    OperationCase {
+        name: "CreateInferenceProfile",
+        input: gen_create_inference_profile_request,
+        output: gen_create_inference_profile_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateInferenceProfile>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateInferenceProfile>,
+        error: create_inference_profile_error,
+    },
+    OperationCase {
+        name: "CreateMarketplaceModelEndpoint",
+        input: gen_create_marketplace_model_endpoint_request,
+        output: gen_create_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateMarketplaceModelEndpoint>,
+        error: create_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "CreateModelCopyJob",
+        input: gen_create_model_copy_job_request,
+        output: gen_create_model_copy_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateModelCopyJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateModelCopyJob>,
+        error: create_model_copy_job_error,
+    },
+    OperationCase {
+        name: "CreateModelCustomizationJob",
+        input: gen_create_model_customization_job_request,
+        output: gen_create_model_customization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateModelCustomizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateModelCustomizationJob>,
+        error: create_model_customization_job_error,
+    },
+    OperationCase {
+        name: "CreateModelImportJob",
+        input: gen_create_model_import_job_request,
+        output: gen_create_model_import_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateModelImportJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateModelImportJob>,
+        error: create_model_import_job_error,
+    },
+    OperationCase {
+        name: "CreateModelInvocationJob",
+        input: gen_create_model_invocation_job_request,
+        output: gen_create_model_invocation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateModelInvocationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateModelInvocationJob>,
+        error: create_model_invocation_job_error,
+    },
+    OperationCase {
+        name: "CreatePromptRouter",
+        input: gen_create_prompt_router_request,
+        output: gen_create_prompt_router_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreatePromptRouter>,
+        response: response_round_trip::<bedrock_control_types::operation::CreatePromptRouter>,
+        error: create_prompt_router_error,
+    },
+    OperationCase {
+        name: "CreateProvisionedModelThroughput",
+        input: gen_create_provisioned_model_throughput_request,
+        output: gen_create_provisioned_model_throughput_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::CreateProvisionedModelThroughput>,
+        response: response_round_trip::<bedrock_control_types::operation::CreateProvisionedModelThroughput>,
+        error: create_provisioned_model_throughput_error,
+    },
+    OperationCase {
+        name: "DeleteAutomatedReasoningPolicy",
+        input: gen_delete_automated_reasoning_policy_request,
+        output: gen_delete_automated_reasoning_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicy>,
+        error: delete_automated_reasoning_policy_error,
+    },
+    OperationCase {
+        name: "DeleteAutomatedReasoningPolicyBuildWorkflow",
+        input: gen_delete_automated_reasoning_policy_build_workflow_request,
+        output: gen_delete_automated_reasoning_policy_build_workflow_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyBuildWorkflow>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyBuildWorkflow>,
+        error: delete_automated_reasoning_policy_build_workflow_error,
+    },
+    OperationCase {
+        name: "DeleteAutomatedReasoningPolicyTestCase",
+        input: gen_delete_automated_reasoning_policy_test_case_request,
+        output: gen_delete_automated_reasoning_policy_test_case_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyTestCase>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteAutomatedReasoningPolicyTestCase>,
+        error: delete_automated_reasoning_policy_test_case_error,
+    },
+    OperationCase {
+        name: "DeleteCustomModel",
+        input: gen_delete_custom_model_request,
+        output: gen_delete_custom_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteCustomModel>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteCustomModel>,
+        error: delete_custom_model_error,
+    },
+    OperationCase {
+        name: "DeleteCustomModelDeployment",
+        input: gen_delete_custom_model_deployment_request,
+        output: gen_delete_custom_model_deployment_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteCustomModelDeployment>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteCustomModelDeployment>,
+        error: delete_custom_model_deployment_error,
+    },
+    OperationCase {
+        name: "DeleteEnforcedGuardrailConfiguration",
+        input: gen_delete_enforced_guardrail_configuration_request,
+        output: gen_delete_enforced_guardrail_configuration_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteEnforcedGuardrailConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteEnforcedGuardrailConfiguration>,
+        error: delete_enforced_guardrail_configuration_error,
+    },
+    OperationCase {
+        name: "DeleteFoundationModelAgreement",
+        input: gen_delete_foundation_model_agreement_request,
+        output: gen_delete_foundation_model_agreement_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteFoundationModelAgreement>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteFoundationModelAgreement>,
+        error: delete_foundation_model_agreement_error,
+    },
+    OperationCase {
+        name: "DeleteGuardrail",
+        input: gen_delete_guardrail_request,
+        output: gen_delete_guardrail_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteGuardrail>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteGuardrail>,
+        error: delete_guardrail_error,
+    },
+    OperationCase {
+        name: "DeleteImportedModel",
+        input: gen_delete_imported_model_request,
+        output: gen_delete_imported_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteImportedModel>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteImportedModel>,
+        error: delete_imported_model_error,
+    },
+    OperationCase {
+        name: "DeleteInferenceProfile",
+        input: gen_delete_inference_profile_request,
+        output: gen_delete_inference_profile_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteInferenceProfile>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteInferenceProfile>,
+        error: delete_inference_profile_error,
+    },
+    OperationCase {
+        name: "DeleteMarketplaceModelEndpoint",
+        input: gen_delete_marketplace_model_endpoint_request,
+        output: gen_delete_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteMarketplaceModelEndpoint>,
+        error: delete_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "DeleteModelInvocationLoggingConfiguration",
+        input: gen_delete_model_invocation_logging_configuration_request,
+        output: gen_delete_model_invocation_logging_configuration_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteModelInvocationLoggingConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteModelInvocationLoggingConfiguration>,
+        error: delete_model_invocation_logging_configuration_error,
+    },
+    OperationCase {
+        name: "DeletePromptRouter",
+        input: gen_delete_prompt_router_request,
+        output: gen_delete_prompt_router_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeletePromptRouter>,
+        response: response_round_trip::<bedrock_control_types::operation::DeletePromptRouter>,
+        error: delete_prompt_router_error,
+    },
+    OperationCase {
+        name: "DeleteProvisionedModelThroughput",
+        input: gen_delete_provisioned_model_throughput_request,
+        output: gen_delete_provisioned_model_throughput_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteProvisionedModelThroughput>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteProvisionedModelThroughput>,
+        error: delete_provisioned_model_throughput_error,
+    },
+    OperationCase {
+        name: "DeleteResourcePolicy",
+        input: gen_delete_resource_policy_request,
+        output: gen_delete_resource_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeleteResourcePolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::DeleteResourcePolicy>,
+        error: delete_resource_policy_error,
+    },
+    OperationCase {
+        name: "DeregisterMarketplaceModelEndpoint",
+        input: gen_deregister_marketplace_model_endpoint_request,
+        output: gen_deregister_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::DeregisterMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::DeregisterMarketplaceModelEndpoint>,
+        error: deregister_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "ExportAutomatedReasoningPolicyVersion",
+        input: gen_export_automated_reasoning_policy_version_request,
+        output: gen_export_automated_reasoning_policy_version_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ExportAutomatedReasoningPolicyVersion>,
+        response: response_round_trip::<bedrock_control_types::operation::ExportAutomatedReasoningPolicyVersion>,
+        error: export_automated_reasoning_policy_version_error,
+    },
+    OperationCase {
+        name: "GetAccountDataRetention",
+        input: gen_get_account_data_retention_request,
+        output: gen_get_account_data_retention_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAccountDataRetention>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAccountDataRetention>,
+        error: get_account_data_retention_error,
+    },
+    OperationCase {
+        name: "GetAdvancedPromptOptimizationJob",
+        input: gen_get_advanced_prompt_optimization_job_request,
+        output: gen_get_advanced_prompt_optimization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAdvancedPromptOptimizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAdvancedPromptOptimizationJob>,
+        error: get_advanced_prompt_optimization_job_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicy",
+        input: gen_get_automated_reasoning_policy_request,
+        output: gen_get_automated_reasoning_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicy>,
+        error: get_automated_reasoning_policy_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyAnnotations",
+        input: gen_get_automated_reasoning_policy_annotations_request,
+        output: gen_get_automated_reasoning_policy_annotations_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyAnnotations>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyAnnotations>,
+        error: get_automated_reasoning_policy_annotations_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyBuildWorkflow",
+        input: gen_get_automated_reasoning_policy_build_workflow_request,
+        output: gen_get_automated_reasoning_policy_build_workflow_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflow>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflow>,
+        error: get_automated_reasoning_policy_build_workflow_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyBuildWorkflowResultAssets",
+        input: gen_get_automated_reasoning_policy_build_workflow_result_assets_request,
+        output: gen_get_automated_reasoning_policy_build_workflow_result_assets_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<
+            bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflowResultAssets,
+        >,
+        response: response_round_trip::<
+            bedrock_control_types::operation::GetAutomatedReasoningPolicyBuildWorkflowResultAssets,
+        >,
+        error: get_automated_reasoning_policy_build_workflow_result_assets_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyNextScenario",
+        input: gen_get_automated_reasoning_policy_next_scenario_request,
+        output: gen_get_automated_reasoning_policy_next_scenario_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyNextScenario>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyNextScenario>,
+        error: get_automated_reasoning_policy_next_scenario_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyTestCase",
+        input: gen_get_automated_reasoning_policy_test_case_request,
+        output: gen_get_automated_reasoning_policy_test_case_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestCase>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestCase>,
+        error: get_automated_reasoning_policy_test_case_error,
+    },
+    OperationCase {
+        name: "GetAutomatedReasoningPolicyTestResult",
+        input: gen_get_automated_reasoning_policy_test_result_request,
+        output: gen_get_automated_reasoning_policy_test_result_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestResult>,
+        response: response_round_trip::<bedrock_control_types::operation::GetAutomatedReasoningPolicyTestResult>,
+        error: get_automated_reasoning_policy_test_result_error,
+    },
+    OperationCase {
+        name: "GetCustomModel",
+        input: gen_get_custom_model_request,
+        output: gen_get_custom_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetCustomModel>,
+        response: response_round_trip::<bedrock_control_types::operation::GetCustomModel>,
+        error: get_custom_model_error,
+    },
+    OperationCase {
+        name: "GetCustomModelDeployment",
+        input: gen_get_custom_model_deployment_request,
+        output: gen_get_custom_model_deployment_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetCustomModelDeployment>,
+        response: response_round_trip::<bedrock_control_types::operation::GetCustomModelDeployment>,
+        error: get_custom_model_deployment_error,
+    },
+    OperationCase {
+        name: "GetEvaluationJob",
+        input: gen_get_evaluation_job_request,
+        output: gen_get_evaluation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetEvaluationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetEvaluationJob>,
+        error: get_evaluation_job_error,
+    },
+    OperationCase {
+        name: "GetFoundationModel",
+        input: gen_get_foundation_model_request,
+        output: gen_get_foundation_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetFoundationModel>,
+        response: response_round_trip::<bedrock_control_types::operation::GetFoundationModel>,
+        error: get_foundation_model_error,
+    },
+    OperationCase {
+        name: "GetFoundationModelAvailability",
+        input: gen_get_foundation_model_availability_request,
+        output: gen_get_foundation_model_availability_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetFoundationModelAvailability>,
+        response: response_round_trip::<bedrock_control_types::operation::GetFoundationModelAvailability>,
+        error: get_foundation_model_availability_error,
+    },
+    OperationCase {
+        name: "GetGuardrail",
+        input: gen_get_guardrail_request,
+        output: gen_get_guardrail_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetGuardrail>,
+        response: response_round_trip::<bedrock_control_types::operation::GetGuardrail>,
+        error: get_guardrail_error,
+    },
+    OperationCase {
+        name: "GetImportedModel",
+        input: gen_get_imported_model_request,
+        output: gen_get_imported_model_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetImportedModel>,
+        response: response_round_trip::<bedrock_control_types::operation::GetImportedModel>,
+        error: get_imported_model_error,
+    },
+    OperationCase {
+        name: "GetInferenceProfile",
+        input: gen_get_inference_profile_request,
+        output: gen_get_inference_profile_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetInferenceProfile>,
+        response: response_round_trip::<bedrock_control_types::operation::GetInferenceProfile>,
+        error: get_inference_profile_error,
+    },
+    OperationCase {
+        name: "GetMarketplaceModelEndpoint",
+        input: gen_get_marketplace_model_endpoint_request,
+        output: gen_get_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::GetMarketplaceModelEndpoint>,
+        error: get_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "GetModelCopyJob",
+        input: gen_get_model_copy_job_request,
+        output: gen_get_model_copy_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetModelCopyJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetModelCopyJob>,
+        error: get_model_copy_job_error,
+    },
+    OperationCase {
+        name: "GetModelCustomizationJob",
+        input: gen_get_model_customization_job_request,
+        output: gen_get_model_customization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetModelCustomizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetModelCustomizationJob>,
+        error: get_model_customization_job_error,
+    },
+    OperationCase {
+        name: "GetModelImportJob",
+        input: gen_get_model_import_job_request,
+        output: gen_get_model_import_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetModelImportJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetModelImportJob>,
+        error: get_model_import_job_error,
+    },
+    OperationCase {
+        name: "GetModelInvocationJob",
+        input: gen_get_model_invocation_job_request,
+        output: gen_get_model_invocation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetModelInvocationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::GetModelInvocationJob>,
+        error: get_model_invocation_job_error,
+    },
+    OperationCase {
+        name: "GetModelInvocationLoggingConfiguration",
+        input: gen_get_model_invocation_logging_configuration_request,
+        output: gen_get_model_invocation_logging_configuration_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetModelInvocationLoggingConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::GetModelInvocationLoggingConfiguration>,
+        error: get_model_invocation_logging_configuration_error,
+    },
+    OperationCase {
+        name: "GetPromptRouter",
+        input: gen_get_prompt_router_request,
+        output: gen_get_prompt_router_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetPromptRouter>,
+        response: response_round_trip::<bedrock_control_types::operation::GetPromptRouter>,
+        error: get_prompt_router_error,
+    },
+    OperationCase {
+        name: "GetProvisionedModelThroughput",
+        input: gen_get_provisioned_model_throughput_request,
+        output: gen_get_provisioned_model_throughput_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetProvisionedModelThroughput>,
+        response: response_round_trip::<bedrock_control_types::operation::GetProvisionedModelThroughput>,
+        error: get_provisioned_model_throughput_error,
+    },
+    OperationCase {
+        name: "GetResourcePolicy",
+        input: gen_get_resource_policy_request,
+        output: gen_get_resource_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetResourcePolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::GetResourcePolicy>,
+        error: get_resource_policy_error,
+    },
+    OperationCase {
+        name: "GetUseCaseForModelAccess",
+        input: gen_get_use_case_for_model_access_request,
+        output: gen_get_use_case_for_model_access_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::GetUseCaseForModelAccess>,
+        response: response_round_trip::<bedrock_control_types::operation::GetUseCaseForModelAccess>,
+        error: get_use_case_for_model_access_error,
+    },
+    OperationCase {
+        name: "ListAdvancedPromptOptimizationJobs",
+        input: gen_list_advanced_prompt_optimization_jobs_request,
+        output: gen_list_advanced_prompt_optimization_jobs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListAdvancedPromptOptimizationJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListAdvancedPromptOptimizationJobs>,
+        error: list_advanced_prompt_optimization_jobs_error,
+    },
+    OperationCase {
+        name: "ListAutomatedReasoningPolicies",
+        input: gen_list_automated_reasoning_policies_request,
+        output: gen_list_automated_reasoning_policies_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicies>,
+        response: response_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicies>,
+        error: list_automated_reasoning_policies_error,
+    },
+    OperationCase {
+        name: "ListAutomatedReasoningPolicyBuildWorkflows",
+        input: gen_list_automated_reasoning_policy_build_workflows_request,
+        output: gen_list_automated_reasoning_policy_build_workflows_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyBuildWorkflows>,
+        response: response_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyBuildWorkflows>,
+        error: list_automated_reasoning_policy_build_workflows_error,
+    },
+    OperationCase {
+        name: "ListAutomatedReasoningPolicyTestCases",
+        input: gen_list_automated_reasoning_policy_test_cases_request,
+        output: gen_list_automated_reasoning_policy_test_cases_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestCases>,
+        response: response_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestCases>,
+        error: list_automated_reasoning_policy_test_cases_error,
+    },
+    OperationCase {
+        name: "ListAutomatedReasoningPolicyTestResults",
+        input: gen_list_automated_reasoning_policy_test_results_request,
+        output: gen_list_automated_reasoning_policy_test_results_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestResults>,
+        response: response_round_trip::<bedrock_control_types::operation::ListAutomatedReasoningPolicyTestResults>,
+        error: list_automated_reasoning_policy_test_results_error,
+    },
+    OperationCase {
+        name: "ListCustomModelDeployments",
+        input: gen_list_custom_model_deployments_request,
+        output: gen_list_custom_model_deployments_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListCustomModelDeployments>,
+        response: response_round_trip::<bedrock_control_types::operation::ListCustomModelDeployments>,
+        error: list_custom_model_deployments_error,
+    },
+    OperationCase {
+        name: "ListCustomModels",
+        input: gen_list_custom_models_request,
+        output: gen_list_custom_models_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListCustomModels>,
+        response: response_round_trip::<bedrock_control_types::operation::ListCustomModels>,
+        error: list_custom_models_error,
+    },
+    OperationCase {
+        name: "ListEnforcedGuardrailsConfiguration",
+        input: gen_list_enforced_guardrails_configuration_request,
+        output: gen_list_enforced_guardrails_configuration_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListEnforcedGuardrailsConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::ListEnforcedGuardrailsConfiguration>,
+        error: list_enforced_guardrails_configuration_error,
+    },
+    OperationCase {
+        name: "ListEvaluationJobs",
+        input: gen_list_evaluation_jobs_request,
+        output: gen_list_evaluation_jobs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListEvaluationJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListEvaluationJobs>,
+        error: list_evaluation_jobs_error,
+    },
+    OperationCase {
+        name: "ListFoundationModelAgreementOffers",
+        input: gen_list_foundation_model_agreement_offers_request,
+        output: gen_list_foundation_model_agreement_offers_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListFoundationModelAgreementOffers>,
+        response: response_round_trip::<bedrock_control_types::operation::ListFoundationModelAgreementOffers>,
+        error: list_foundation_model_agreement_offers_error,
+    },
+    OperationCase {
+        name: "ListFoundationModels",
+        input: gen_list_foundation_models_request,
+        output: gen_list_foundation_models_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListFoundationModels>,
+        response: response_round_trip::<bedrock_control_types::operation::ListFoundationModels>,
+        error: list_foundation_models_error,
+    },
+    OperationCase {
+        name: "ListGuardrails",
+        input: gen_list_guardrails_request,
+        output: gen_list_guardrails_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListGuardrails>,
+        response: response_round_trip::<bedrock_control_types::operation::ListGuardrails>,
+        error: list_guardrails_error,
+    },
+    OperationCase {
+        name: "ListImportedModels",
+        input: gen_list_imported_models_request,
+        output: gen_list_imported_models_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListImportedModels>,
+        response: response_round_trip::<bedrock_control_types::operation::ListImportedModels>,
+        error: list_imported_models_error,
+    },
+    OperationCase {
+        name: "ListInferenceProfiles",
+        input: gen_list_inference_profiles_request,
+        output: gen_list_inference_profiles_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListInferenceProfiles>,
+        response: response_round_trip::<bedrock_control_types::operation::ListInferenceProfiles>,
+        error: list_inference_profiles_error,
+    },
+    OperationCase {
+        name: "ListMarketplaceModelEndpoints",
+        input: gen_list_marketplace_model_endpoints_request,
+        output: gen_list_marketplace_model_endpoints_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListMarketplaceModelEndpoints>,
+        response: response_round_trip::<bedrock_control_types::operation::ListMarketplaceModelEndpoints>,
+        error: list_marketplace_model_endpoints_error,
+    },
+    OperationCase {
+        name: "ListModelCopyJobs",
+        input: gen_list_model_copy_jobs_request,
+        output: gen_list_model_copy_jobs_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListModelCopyJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListModelCopyJobs>,
+        error: list_model_copy_jobs_error,
+    },
+    OperationCase {
+        name: "ListModelCustomizationJobs",
+        input: gen_list_model_customization_jobs_request,
+        output: gen_list_model_customization_jobs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListModelCustomizationJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListModelCustomizationJobs>,
+        error: list_model_customization_jobs_error,
+    },
+    OperationCase {
+        name: "ListModelImportJobs",
+        input: gen_list_model_import_jobs_request,
+        output: gen_list_model_import_jobs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListModelImportJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListModelImportJobs>,
+        error: list_model_import_jobs_error,
+    },
+    OperationCase {
+        name: "ListModelInvocationJobs",
+        input: gen_list_model_invocation_jobs_request,
+        output: gen_list_model_invocation_jobs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListModelInvocationJobs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListModelInvocationJobs>,
+        error: list_model_invocation_jobs_error,
+    },
+    OperationCase {
+        name: "ListPromptRouters",
+        input: gen_list_prompt_routers_request,
+        output: gen_list_prompt_routers_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListPromptRouters>,
+        response: response_round_trip::<bedrock_control_types::operation::ListPromptRouters>,
+        error: list_prompt_routers_error,
+    },
+    OperationCase {
+        name: "ListProvisionedModelThroughputs",
+        input: gen_list_provisioned_model_throughputs_request,
+        output: gen_list_provisioned_model_throughputs_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListProvisionedModelThroughputs>,
+        response: response_round_trip::<bedrock_control_types::operation::ListProvisionedModelThroughputs>,
+        error: list_provisioned_model_throughputs_error,
+    },
+    OperationCase {
+        name: "ListTagsForResource",
+        input: gen_list_tags_for_resource_request,
+        output: gen_list_tags_for_resource_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::ListTagsForResource>,
+        response: response_round_trip::<bedrock_control_types::operation::ListTagsForResource>,
+        error: list_tags_for_resource_error,
+    },
+    OperationCase {
+        name: "PutAccountDataRetention",
+        input: gen_put_account_data_retention_request,
+        output: gen_put_account_data_retention_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::PutAccountDataRetention>,
+        response: response_round_trip::<bedrock_control_types::operation::PutAccountDataRetention>,
+        error: put_account_data_retention_error,
+    },
+    OperationCase {
+        name: "PutEnforcedGuardrailConfiguration",
+        input: gen_put_enforced_guardrail_configuration_request,
+        output: gen_put_enforced_guardrail_configuration_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::PutEnforcedGuardrailConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::PutEnforcedGuardrailConfiguration>,
+        error: put_enforced_guardrail_configuration_error,
+    },
+    OperationCase {
+        name: "PutModelInvocationLoggingConfiguration",
+        input: gen_put_model_invocation_logging_configuration_request,
+        output: gen_put_model_invocation_logging_configuration_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::PutModelInvocationLoggingConfiguration>,
+        response: response_round_trip::<bedrock_control_types::operation::PutModelInvocationLoggingConfiguration>,
+        error: put_model_invocation_logging_configuration_error,
+    },
+    OperationCase {
+        name: "PutResourcePolicy",
+        input: gen_put_resource_policy_request,
+        output: gen_put_resource_policy_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::PutResourcePolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::PutResourcePolicy>,
+        error: put_resource_policy_error,
+    },
+    OperationCase {
+        name: "PutUseCaseForModelAccess",
+        input: gen_put_use_case_for_model_access_request,
+        output: gen_put_use_case_for_model_access_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::PutUseCaseForModelAccess>,
+        response: response_round_trip::<bedrock_control_types::operation::PutUseCaseForModelAccess>,
+        error: put_use_case_for_model_access_error,
+    },
+    OperationCase {
+        name: "RegisterMarketplaceModelEndpoint",
+        input: gen_register_marketplace_model_endpoint_request,
+        output: gen_register_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::RegisterMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::RegisterMarketplaceModelEndpoint>,
+        error: register_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "StartAutomatedReasoningPolicyBuildWorkflow",
+        input: gen_start_automated_reasoning_policy_build_workflow_request,
+        output: gen_start_automated_reasoning_policy_build_workflow_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyBuildWorkflow>,
+        response: response_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyBuildWorkflow>,
+        error: start_automated_reasoning_policy_build_workflow_error,
+    },
+    OperationCase {
+        name: "StartAutomatedReasoningPolicyTestWorkflow",
+        input: gen_start_automated_reasoning_policy_test_workflow_request,
+        output: gen_start_automated_reasoning_policy_test_workflow_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyTestWorkflow>,
+        response: response_round_trip::<bedrock_control_types::operation::StartAutomatedReasoningPolicyTestWorkflow>,
+        error: start_automated_reasoning_policy_test_workflow_error,
+    },
+    OperationCase {
+        name: "StopAdvancedPromptOptimizationJob",
+        input: gen_stop_advanced_prompt_optimization_job_request,
+        output: gen_stop_advanced_prompt_optimization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StopAdvancedPromptOptimizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::StopAdvancedPromptOptimizationJob>,
+        error: stop_advanced_prompt_optimization_job_error,
+    },
+    OperationCase {
+        name: "StopEvaluationJob",
+        input: gen_stop_evaluation_job_request,
+        output: gen_stop_evaluation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StopEvaluationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::StopEvaluationJob>,
+        error: stop_evaluation_job_error,
+    },
+    OperationCase {
+        name: "StopModelCustomizationJob",
+        input: gen_stop_model_customization_job_request,
+        output: gen_stop_model_customization_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StopModelCustomizationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::StopModelCustomizationJob>,
+        error: stop_model_customization_job_error,
+    },
+    OperationCase {
+        name: "StopModelInvocationJob",
+        input: gen_stop_model_invocation_job_request,
+        output: gen_stop_model_invocation_job_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::StopModelInvocationJob>,
+        response: response_round_trip::<bedrock_control_types::operation::StopModelInvocationJob>,
+        error: stop_model_invocation_job_error,
+    },
+    OperationCase {
+        name: "TagResource",
+        input: gen_tag_resource_request,
+        output: gen_tag_resource_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::TagResource>,
+        response: response_round_trip::<bedrock_control_types::operation::TagResource>,
+        error: tag_resource_error,
+    },
+    OperationCase {
+        name: "UntagResource",
+        input: gen_untag_resource_request,
+        output: gen_untag_resource_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UntagResource>,
+        response: response_round_trip::<bedrock_control_types::operation::UntagResource>,
+        error: untag_resource_error,
+    },
+    OperationCase {
+        name: "UpdateAutomatedReasoningPolicy",
+        input: gen_update_automated_reasoning_policy_request,
+        output: gen_update_automated_reasoning_policy_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("TooManyTagsException", gen_too_many_tags_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicy>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicy>,
+        error: update_automated_reasoning_policy_error,
+    },
+    OperationCase {
+        name: "UpdateAutomatedReasoningPolicyAnnotations",
+        input: gen_update_automated_reasoning_policy_annotations_request,
+        output: gen_update_automated_reasoning_policy_annotations_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyAnnotations>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyAnnotations>,
+        error: update_automated_reasoning_policy_annotations_error,
+    },
+    OperationCase {
+        name: "UpdateAutomatedReasoningPolicyTestCase",
+        input: gen_update_automated_reasoning_policy_test_case_request,
+        output: gen_update_automated_reasoning_policy_test_case_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ResourceInUseException", gen_resource_in_use_exception, 400),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyTestCase>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateAutomatedReasoningPolicyTestCase>,
+        error: update_automated_reasoning_policy_test_case_error,
+    },
+    OperationCase {
+        name: "UpdateCustomModelDeployment",
+        input: gen_update_custom_model_deployment_request,
+        output: gen_update_custom_model_deployment_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateCustomModelDeployment>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateCustomModelDeployment>,
+        error: update_custom_model_deployment_error,
+    },
+    OperationCase {
+        name: "UpdateGuardrail",
+        input: gen_update_guardrail_request,
+        output: gen_update_guardrail_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateGuardrail>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateGuardrail>,
+        error: update_guardrail_error,
+    },
+    OperationCase {
+        name: "UpdateMarketplaceModelEndpoint",
+        input: gen_update_marketplace_model_endpoint_request,
+        output: gen_update_marketplace_model_endpoint_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ConflictException", gen_conflict_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateMarketplaceModelEndpoint>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateMarketplaceModelEndpoint>,
+        error: update_marketplace_model_endpoint_error,
+    },
+    OperationCase {
+        name: "UpdateProvisionedModelThroughput",
+        input: gen_update_provisioned_model_throughput_request,
+        output: gen_update_provisioned_model_throughput_response,
+        errors: &[
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ValidationException", gen_validation_exception, 400),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ThrottlingException", gen_throttling_exception, 429),
+        ],
+        request: request_round_trip::<bedrock_control_types::operation::UpdateProvisionedModelThroughput>,
+        response: response_round_trip::<bedrock_control_types::operation::UpdateProvisionedModelThroughput>,
+        error: update_provisioned_model_throughput_error,
     },
 ];

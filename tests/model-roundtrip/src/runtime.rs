@@ -3,6 +3,8 @@
 
 #![allow(clippy::all, unused_variables)]
 
+use bedrock_wire::__private::http;
+use bedrock_wire::server::Labels;
 use serde_json::{Map, Value};
 
 use crate::support::*;
@@ -4435,5 +4437,582 @@ pub const SHAPES: &[Case] = &[
         rust: "types::WebLocation",
         generate: gen_web_location,
         round_trip: round_trip::<bedrock_runtime_types::types::WebLocation>,
+    },
+];
+
+/// The service's router, naming the operation it finds.
+pub fn route(method: &http::Method, path_and_query: &str) -> Option<(&'static str, Labels)> {
+    bedrock_runtime_types::server::route(method, path_and_query).map(|(operation, labels)| (operation.name(), labels))
+}
+
+/// A `ApplyGuardrail` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn apply_guardrail_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::AccessDeniedException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::ThrottlingException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::ValidationException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_runtime_types::error::ApplyGuardrailError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::ApplyGuardrailError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::ApplyGuardrail>(&error, status)
+}
+
+/// A `Converse` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn converse_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::ConverseError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => bedrock_runtime_types::error::ConverseError::ThrottlingException(from_json(value)?),
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::ConverseError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ModelTimeoutException" => {
+            bedrock_runtime_types::error::ConverseError::ModelTimeoutException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::ConverseError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::ConverseError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => bedrock_runtime_types::error::ConverseError::ValidationException(from_json(value)?),
+        "ModelNotReadyException" => {
+            bedrock_runtime_types::error::ConverseError::ModelNotReadyException(from_json(value)?)
+        }
+        "ModelErrorException" => bedrock_runtime_types::error::ConverseError::ModelErrorException(from_json(value)?),
+        _ => bedrock_runtime_types::error::ConverseError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::Converse>(&error, status)
+}
+
+/// A `ConverseStream` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn converse_stream_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::ConverseStreamError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ThrottlingException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ModelTimeoutException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ModelTimeoutException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::ConverseStreamError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ValidationException(from_json(value)?)
+        }
+        "ModelNotReadyException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ModelNotReadyException(from_json(value)?)
+        }
+        "ModelErrorException" => {
+            bedrock_runtime_types::error::ConverseStreamError::ModelErrorException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::ConverseStreamError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::ConverseStream>(&error, status)
+}
+
+/// A `CountTokens` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn count_tokens_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::CountTokensError::AccessDeniedException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::CountTokensError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ThrottlingException" => bedrock_runtime_types::error::CountTokensError::ThrottlingException(from_json(value)?),
+        "InternalServerException" => {
+            bedrock_runtime_types::error::CountTokensError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::CountTokensError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => bedrock_runtime_types::error::CountTokensError::ValidationException(from_json(value)?),
+        _ => bedrock_runtime_types::error::CountTokensError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::CountTokens>(&error, status)
+}
+
+/// A `GetAsyncInvoke` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn get_async_invoke_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::GetAsyncInvokeError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::GetAsyncInvokeError::ThrottlingException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::GetAsyncInvokeError::InternalServerException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::GetAsyncInvokeError::ValidationException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::GetAsyncInvokeError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::GetAsyncInvoke>(&error, status)
+}
+
+/// A `InvokeGuardrailChecks` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn invoke_guardrail_checks_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::InvokeGuardrailChecksError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::InvokeGuardrailChecksError::ThrottlingException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::InvokeGuardrailChecksError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::InvokeGuardrailChecksError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::InvokeGuardrailChecksError::ValidationException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::InvokeGuardrailChecksError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::InvokeGuardrailChecks>(&error, status)
+}
+
+/// A `InvokeModel` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn invoke_model_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::InvokeModelError::AccessDeniedException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::InvokeModelError::ResourceNotFoundException(from_json(value)?)
+        }
+        "ThrottlingException" => bedrock_runtime_types::error::InvokeModelError::ThrottlingException(from_json(value)?),
+        "ModelTimeoutException" => {
+            bedrock_runtime_types::error::InvokeModelError::ModelTimeoutException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::InvokeModelError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::InvokeModelError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => bedrock_runtime_types::error::InvokeModelError::ValidationException(from_json(value)?),
+        "ServiceQuotaExceededException" => {
+            bedrock_runtime_types::error::InvokeModelError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ModelNotReadyException" => {
+            bedrock_runtime_types::error::InvokeModelError::ModelNotReadyException(from_json(value)?)
+        }
+        "ModelErrorException" => bedrock_runtime_types::error::InvokeModelError::ModelErrorException(from_json(value)?),
+        _ => bedrock_runtime_types::error::InvokeModelError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::InvokeModel>(&error, status)
+}
+
+/// A `InvokeModelWithBidirectionalStream` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn invoke_model_with_bidirectional_stream_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::AccessDeniedException(from_json(
+                value,
+            )?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ThrottlingException(from_json(
+                value,
+            )?)
+        }
+        "ModelTimeoutException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ModelTimeoutException(from_json(
+                value,
+            )?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::InternalServerException(from_json(
+                value,
+            )?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ServiceUnavailableException(
+                from_json(value)?,
+            )
+        }
+        "ModelStreamErrorException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ModelStreamErrorException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ValidationException(from_json(
+                value,
+            )?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ServiceQuotaExceededException(
+                from_json(value)?,
+            )
+        }
+        "ModelNotReadyException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ModelNotReadyException(from_json(
+                value,
+            )?)
+        }
+        "ModelErrorException" => {
+            bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::ModelErrorException(from_json(
+                value,
+            )?)
+        }
+        _ => bedrock_runtime_types::error::InvokeModelWithBidirectionalStreamError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::InvokeModelWithBidirectionalStream>(&error, status)
+}
+
+/// A `InvokeModelWithResponseStream` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn invoke_model_with_response_stream_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::AccessDeniedException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ResourceNotFoundException(from_json(
+                value,
+            )?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ThrottlingException(from_json(value)?)
+        }
+        "ModelTimeoutException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ModelTimeoutException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ServiceUnavailableException(from_json(
+                value,
+            )?)
+        }
+        "ModelStreamErrorException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ModelStreamErrorException(from_json(
+                value,
+            )?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ValidationException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ServiceQuotaExceededException(from_json(
+                value,
+            )?)
+        }
+        "ModelNotReadyException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ModelNotReadyException(from_json(value)?)
+        }
+        "ModelErrorException" => {
+            bedrock_runtime_types::error::InvokeModelWithResponseStreamError::ModelErrorException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::InvokeModelWithResponseStreamError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::InvokeModelWithResponseStream>(&error, status)
+}
+
+/// A `ListAsyncInvokes` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn list_async_invokes_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::ListAsyncInvokesError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::ListAsyncInvokesError::ThrottlingException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::ListAsyncInvokesError::InternalServerException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::ListAsyncInvokesError::ValidationException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::ListAsyncInvokesError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::ListAsyncInvokes>(&error, status)
+}
+
+/// A `StartAsyncInvoke` error from the name and wire JSON of one of its exceptions, round-tripped.
+fn start_async_invoke_error(shape: &str, value: &Value, status: u16) -> Result<(), String> {
+    let error = match shape {
+        "AccessDeniedException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::AccessDeniedException(from_json(value)?)
+        }
+        "ThrottlingException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ThrottlingException(from_json(value)?)
+        }
+        "ResourceNotFoundException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ResourceNotFoundException(from_json(value)?)
+        }
+        "InternalServerException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::InternalServerException(from_json(value)?)
+        }
+        "ServiceUnavailableException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ServiceUnavailableException(from_json(value)?)
+        }
+        "ValidationException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ValidationException(from_json(value)?)
+        }
+        "ServiceQuotaExceededException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ServiceQuotaExceededException(from_json(value)?)
+        }
+        "ConflictException" => {
+            bedrock_runtime_types::error::StartAsyncInvokeError::ConflictException(from_json(value)?)
+        }
+        _ => bedrock_runtime_types::error::StartAsyncInvokeError::Unhandled,
+    };
+    error_round_trip::<bedrock_runtime_types::operation::StartAsyncInvoke>(&error, status)
+}
+
+/// Every operation: generators of its input, output and errors, and its server round trips.
+pub const OPERATIONS: &[OperationCase] = &[
+    OperationCase {
+        name: "ApplyGuardrail",
+        input: gen_apply_guardrail_request,
+        output: gen_apply_guardrail_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::ApplyGuardrail>,
+        response: response_round_trip::<bedrock_runtime_types::operation::ApplyGuardrail>,
+        error: apply_guardrail_error,
+    },
+    OperationCase {
+        name: "Converse",
+        input: gen_converse_request,
+        output: gen_converse_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ModelTimeoutException", gen_model_timeout_exception, 408),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ModelNotReadyException", gen_model_not_ready_exception, 429),
+            ("ModelErrorException", gen_model_error_exception, 424),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::Converse>,
+        response: response_round_trip::<bedrock_runtime_types::operation::Converse>,
+        error: converse_error,
+    },
+    OperationCase {
+        name: "ConverseStream",
+        input: gen_converse_stream_request,
+        output: gen_converse_stream_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ModelTimeoutException", gen_model_timeout_exception, 408),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+            ("ModelNotReadyException", gen_model_not_ready_exception, 429),
+            ("ModelErrorException", gen_model_error_exception, 424),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::ConverseStream>,
+        response: response_round_trip::<bedrock_runtime_types::operation::ConverseStream>,
+        error: converse_stream_error,
+    },
+    OperationCase {
+        name: "CountTokens",
+        input: gen_count_tokens_request,
+        output: gen_count_tokens_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::CountTokens>,
+        response: response_round_trip::<bedrock_runtime_types::operation::CountTokens>,
+        error: count_tokens_error,
+    },
+    OperationCase {
+        name: "GetAsyncInvoke",
+        input: gen_get_async_invoke_request,
+        output: gen_get_async_invoke_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ValidationException", gen_validation_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::GetAsyncInvoke>,
+        response: response_round_trip::<bedrock_runtime_types::operation::GetAsyncInvoke>,
+        error: get_async_invoke_error,
+    },
+    OperationCase {
+        name: "InvokeGuardrailChecks",
+        input: gen_invoke_guardrail_checks_request,
+        output: gen_invoke_guardrail_checks_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::InvokeGuardrailChecks>,
+        response: response_round_trip::<bedrock_runtime_types::operation::InvokeGuardrailChecks>,
+        error: invoke_guardrail_checks_error,
+    },
+    OperationCase {
+        name: "InvokeModel",
+        input: gen_invoke_model_request,
+        output: gen_invoke_model_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ModelTimeoutException", gen_model_timeout_exception, 408),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ModelNotReadyException", gen_model_not_ready_exception, 429),
+            ("ModelErrorException", gen_model_error_exception, 424),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::InvokeModel>,
+        response: response_round_trip::<bedrock_runtime_types::operation::InvokeModel>,
+        error: invoke_model_error,
+    },
+    OperationCase {
+        name: "InvokeModelWithBidirectionalStream",
+        input: gen_invoke_model_with_bidirectional_stream_request,
+        output: gen_invoke_model_with_bidirectional_stream_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ModelTimeoutException", gen_model_timeout_exception, 408),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ModelStreamErrorException", gen_model_stream_error_exception, 424),
+            ("ValidationException", gen_validation_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ModelNotReadyException", gen_model_not_ready_exception, 429),
+            ("ModelErrorException", gen_model_error_exception, 424),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::InvokeModelWithBidirectionalStream>,
+        response: response_round_trip::<bedrock_runtime_types::operation::InvokeModelWithBidirectionalStream>,
+        error: invoke_model_with_bidirectional_stream_error,
+    },
+    OperationCase {
+        name: "InvokeModelWithResponseStream",
+        input: gen_invoke_model_with_response_stream_request,
+        output: gen_invoke_model_with_response_stream_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ModelTimeoutException", gen_model_timeout_exception, 408),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ModelStreamErrorException", gen_model_stream_error_exception, 424),
+            ("ValidationException", gen_validation_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ModelNotReadyException", gen_model_not_ready_exception, 429),
+            ("ModelErrorException", gen_model_error_exception, 424),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::InvokeModelWithResponseStream>,
+        response: response_round_trip::<bedrock_runtime_types::operation::InvokeModelWithResponseStream>,
+        error: invoke_model_with_response_stream_error,
+    },
+    OperationCase {
+        name: "ListAsyncInvokes",
+        input: gen_list_async_invokes_request,
+        output: gen_list_async_invokes_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ValidationException", gen_validation_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::ListAsyncInvokes>,
+        response: response_round_trip::<bedrock_runtime_types::operation::ListAsyncInvokes>,
+        error: list_async_invokes_error,
+    },
+    OperationCase {
+        name: "StartAsyncInvoke",
+        input: gen_start_async_invoke_request,
+        output: gen_start_async_invoke_response,
+        errors: &[
+            ("AccessDeniedException", gen_access_denied_exception, 403),
+            ("ThrottlingException", gen_throttling_exception, 429),
+            ("ResourceNotFoundException", gen_resource_not_found_exception, 404),
+            ("InternalServerException", gen_internal_server_exception, 500),
+            ("ServiceUnavailableException", gen_service_unavailable_exception, 503),
+            ("ValidationException", gen_validation_exception, 400),
+            (
+                "ServiceQuotaExceededException",
+                gen_service_quota_exceeded_exception,
+                400,
+            ),
+            ("ConflictException", gen_conflict_exception, 400),
+        ],
+        request: request_round_trip::<bedrock_runtime_types::operation::StartAsyncInvoke>,
+        response: response_round_trip::<bedrock_runtime_types::operation::StartAsyncInvoke>,
+        error: start_async_invoke_error,
     },
 ];

@@ -2,7 +2,10 @@
 //! values in wire form, the [`Case`] table entry, the round trip itself and a
 //! JSON comparison that ignores representation details.
 
+use bedrock_wire::__private::{http, Bytes};
 use bedrock_wire::json::{ReadJson, WriteJson};
+use bedrock_wire::server::{Labels, ServerOperation};
+use bedrock_wire::ResponseError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -145,6 +148,198 @@ pub fn round_trip<T: Serialize + DeserializeOwned + ReadJson + WriteJson>(value:
         ));
     }
     Ok(back)
+}
+
+/// The generated router of a service, naming the operation it finds.
+pub type Router = fn(&http::Method, &str) -> Option<(&'static str, Labels)>;
+
+/// Draws a random value in wire JSON at a nesting depth.
+pub type Generator = fn(&mut Rng, u32) -> Value;
+
+/// An operation's entry in a generated table: generators of its input, output and exceptions,
+/// and its round trips through the server side.
+#[derive(Clone, Copy)]
+pub struct OperationCase {
+    /// The operation's name.
+    pub name: &'static str,
+    /// Draws the input (`unit` when the operation has none).
+    pub input: Generator,
+    /// Draws the output (`unit` when the operation has none).
+    pub output: Generator,
+    /// The modeled exceptions: shape name, generator, and the HTTP status the model gives it.
+    pub errors: &'static [(&'static str, Generator, u16)],
+    /// `build_request` → router → `parse_request` ([`request_round_trip`]).
+    pub request: fn(&Value, Router) -> Result<Outcome, String>,
+    /// `build_response` → `parse_response` ([`response_round_trip`]).
+    pub response: fn(&Value) -> Result<Outcome, String>,
+    /// `build_error` → `parse_response` for the exception of that name (any other name: `Unhandled`),
+    /// expecting that status ([`error_round_trip`]).
+    pub error: fn(&str, &Value, u16) -> Result<(), String>,
+}
+
+impl std::fmt::Debug for OperationCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperationCase").field("name", &self.name).finish()
+    }
+}
+
+/// How a value came back from a round trip through HTTP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Equal to what was sent.
+    Equal,
+    /// Different at the given path, but the wire cannot tell the two apart: both build the very
+    /// same HTTP message (an empty list in a query string and no list, an HTTP date and its
+    /// milliseconds, the case of a prefix header's key).
+    WireEqual(String),
+    /// The client side cannot send it (an empty label, a line break in a header), with why.
+    Unsendable(String),
+}
+
+/// The JSON of an operation without input or output.
+pub fn unit(_rng: &mut Rng, _depth: u32) -> Value {
+    Value::Null
+}
+
+/// Reads wire JSON into a generated type.
+pub fn from_json<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    serde_json::from_value(value.clone()).map_err(|e| format!("the generated JSON does not read: {e}\n  json: {value}"))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| format!("cannot serialize: {e}"))
+}
+
+fn show_request(request: &http::Request<Bytes>) -> String {
+    format!(
+        "{} {} {:?} {}",
+        request.method(),
+        request.uri(),
+        request.headers(),
+        String::from_utf8_lossy(request.body())
+    )
+}
+
+fn show_response(response: &http::Response<Bytes>) -> String {
+    format!(
+        "{} {:?} {}",
+        response.status(),
+        response.headers(),
+        String::from_utf8_lossy(response.body())
+    )
+}
+
+/// The input in `value` goes out through the client's `build_request`, is routed to the same
+/// operation, and comes back from `parse_request` equal (or wire-equal, see [`Outcome`]).
+pub fn request_round_trip<O>(value: &Value, route: Router) -> Result<Outcome, String>
+where
+    O: ServerOperation,
+    O::Input: Serialize + DeserializeOwned,
+{
+    let input: O::Input = from_json(value)?;
+    let request = match O::build_request(&input) {
+        Ok(request) => request,
+        Err(e) => return Ok(Outcome::Unsendable(e.to_string())),
+    };
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let (name, labels) =
+        route(request.method(), &target).ok_or_else(|| format!("no route for {} {target}", request.method()))?;
+    if name != O::NAME {
+        return Err(format!(
+            "{} {target} routes to {name}, not {}",
+            request.method(),
+            O::NAME
+        ));
+    }
+    let parsed = O::parse_request(&request, &labels)
+        .map_err(|e| format!("parse_request failed: {e}\n  request: {}", show_request(&request)))?;
+    let (sent, read) = (to_json(&input)?, to_json(&parsed)?);
+    let Some(at) = first_difference(&sent, &read) else {
+        return Ok(Outcome::Equal);
+    };
+    let again = O::build_request(&parsed).map_err(|e| format!("the input read back does not build: {e}"))?;
+    let same = again.method() == request.method()
+        && again.uri() == request.uri()
+        && again.headers() == request.headers()
+        && again.body() == request.body();
+    if same {
+        Ok(Outcome::WireEqual(at))
+    } else {
+        Err(format!(
+            "parse_request reads a different input, at {at}\n  sent: {sent}\n  read: {read}\n  request: {}\n  again:   {}",
+            show_request(&request),
+            show_request(&again)
+        ))
+    }
+}
+
+/// The output in `value` goes out through `build_response` and comes back from the client's
+/// `parse_response` equal (or wire-equal, see [`Outcome`]).
+pub fn response_round_trip<O>(value: &Value) -> Result<Outcome, String>
+where
+    O: ServerOperation,
+    O::Output: Serialize + DeserializeOwned,
+    O::Error: std::fmt::Debug,
+{
+    let output: O::Output = from_json(value)?;
+    let response = match O::build_response(&output) {
+        Ok(response) => response,
+        Err(e) => return Ok(Outcome::Unsendable(e.to_string())),
+    };
+    let parsed = O::parse_response(&response)
+        .map_err(|e| format!("parse_response failed: {e:?}\n  response: {}", show_response(&response)))?;
+    let (sent, read) = (to_json(&output)?, to_json(&parsed)?);
+    let Some(at) = first_difference(&sent, &read) else {
+        return Ok(Outcome::Equal);
+    };
+    let again = O::build_response(&parsed).map_err(|e| format!("the output read back does not build: {e}"))?;
+    let same =
+        again.status() == response.status() && again.headers() == response.headers() && again.body() == response.body();
+    if same {
+        Ok(Outcome::WireEqual(at))
+    } else {
+        Err(format!(
+            "parse_response reads a different output, at {at}\n  sent: {sent}\n  read: {read}\n  response: {}",
+            show_response(&response)
+        ))
+    }
+}
+
+/// `error` goes out through `build_error` and comes back from the client's `parse_response` as the
+/// same typed error, with the status the model gives it and the request id.
+pub fn error_round_trip<O>(error: &O::Error, status: u16) -> Result<(), String>
+where
+    O: ServerOperation,
+    O::Error: PartialEq + std::fmt::Debug,
+    O::Output: std::fmt::Debug,
+{
+    const REQUEST_ID: &str = "3f1c6a52-0000-4000-8000-000000000001";
+    let response = O::build_error(error, REQUEST_ID);
+    match O::parse_response(&response) {
+        Err(ResponseError::Service(e)) => {
+            if e.meta.status != status {
+                return Err(format!(
+                    "status {} for {error:?}, the model says {status}",
+                    e.meta.status
+                ));
+            }
+            if e.meta.request_id.as_deref() != Some(REQUEST_ID) {
+                return Err(format!("request id {:?}", e.meta.request_id));
+            }
+            if &e.kind != error {
+                return Err(format!(
+                    "sent {error:?}, read {:?}\n  response: {}",
+                    e.kind,
+                    show_response(&response)
+                ));
+            }
+            Ok(())
+        }
+        other => Err(format!(
+            "an error response read as {other:?}\n  response: {}",
+            show_response(&response)
+        )),
+    }
 }
 
 /// Whether two JSON values mean the same: numbers compare by value (`1 == 1.0`), object keys in any order.

@@ -155,6 +155,76 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Resp
         .expect("suite responses are valid HTTP")
 }
 
+/// Builds the request of an input case as a server receives it; `body` of `None` takes the
+/// client's body from `client_body`.
+pub fn request(
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    client_body: impl FnOnce() -> Bytes,
+) -> Result<http::Request<Bytes>, String> {
+    let mut builder = http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let body = match body {
+        Some(text) => Bytes::copy_from_slice(text.as_bytes()),
+        None => client_body(),
+    };
+    builder
+        .body(body)
+        .map_err(|e| format!("the suite's request is not valid HTTP: {e}"))
+}
+
+/// Whether two built requests are the same on the wire: method, URI, headers and body.
+pub fn same_request<E: std::fmt::Display>(
+    a: Result<http::Request<Bytes>, E>,
+    b: Result<http::Request<Bytes>, E>,
+) -> Result<(), String> {
+    let a = a.map_err(|e| format!("the value read back does not build: {e}"))?;
+    let b = b.map_err(|e| format!("the input does not build: {e}"))?;
+    if a.method() == b.method() && a.uri() == b.uri() && a.headers() == b.headers() && a.body() == b.body() {
+        Ok(())
+    } else {
+        Err(format!("and the requests differ: {a:?} vs {b:?}"))
+    }
+}
+
+/// Checks a response the server built against the suite's: status, the suite's headers (lists
+/// compared item by item), and the body (as JSON when it is JSON).
+pub fn check_response(
+    response: &http::Response<Bytes>,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(), String> {
+    check_eq("status", response.status().as_u16(), status)?;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("content-length") {
+            continue;
+        }
+        let actual: Vec<&str> = response
+            .headers()
+            .get_all(*name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let items = |text: &str| -> Vec<String> { text.split(',').map(|i| i.trim().to_owned()).collect() };
+        if items(&actual.join(", ")) != items(value) {
+            return Err(format!("header `{name}`: expected `{value}`, got {actual:?}"));
+        }
+    }
+    if body.is_empty() || body == "{}" {
+        // Services answer `{}` where the suites often leave the body empty.
+        let actual = response.body();
+        if actual.is_empty() || &actual[..] == b"{}" {
+            return Ok(());
+        }
+    }
+    check_body(response.body(), body)
+}
+
 /// JSON equality with numbers compared by value (`1` equals `1.0`).
 pub fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use protocol_conformance::support::Case;
-use protocol_conformance::{INPUT_CASES, OUTPUT_CASES, SKIPPED};
+use protocol_conformance::{INPUT_CASES, OUTPUT_CASES, SERVER_INPUT_CASES, SERVER_OUTPUT_CASES, SKIPPED};
 
 fn run(label: &str, cases: &[Case]) -> (usize, usize) {
     let (mut passed, mut failed) = (0, 0);
@@ -34,13 +34,17 @@ fn main() -> ExitCode {
     }
     let (ip, if_) = run("input", INPUT_CASES);
     let (op, of) = run("output", OUTPUT_CASES);
+    // The same cases from the server side (`ServerOperation`, the router).
+    let (sip, sif) = run("server input", SERVER_INPUT_CASES);
+    let (sop, sof) = run("server output", SERVER_OUTPUT_CASES);
     println!(
         "conformance: {} passed, {} failed, {} skipped",
         ip + op,
         if_ + of,
         SKIPPED.len()
     );
-    if if_ + of == 0 {
+    println!("conformance (server side): {} passed, {} failed", sip + sop, sif + sof);
+    if if_ + of + sif + sof == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -174,7 +174,7 @@ fn emit_operation<'a>(
 }
 
 /// How a scalar of `shape` is written as text in a label, query parameter or header.
-fn scalar_to_text(
+pub(crate) fn scalar_to_text(
     ctx: &Context<'_>,
     expr: &str,
     shape_name: &str,
@@ -196,7 +196,12 @@ fn scalar_to_text(
 }
 
 /// The `Format` variant for a timestamp at a binding.
-fn timestamp_format(ctx: &Context<'_>, shape_name: &str, member: Option<&Member>, binding: Binding) -> &'static str {
+pub(crate) fn timestamp_format(
+    ctx: &Context<'_>,
+    shape_name: &str,
+    member: Option<&Member>,
+    binding: Binding,
+) -> &'static str {
     match ctx.codec(shape_name, member, binding) {
         Some("http_date") => "HttpDate",
         Some("epoch_seconds") => "EpochSeconds",
@@ -276,7 +281,7 @@ fn emit_build_request(
         let (maps, named): (Vec<&&Field<'_>>, Vec<&&Field<'_>>) =
             query.iter().partition(|f| ctx.known(&f.member.shape).kind == "map");
         for f in named {
-            let (open, value) = optional(f, "value");
+            let (open, value) = optional(f, "input", "value");
             w!(out, "{open}");
             let shape = ctx.known(&f.member.shape);
             if shape.kind == "list" {
@@ -300,7 +305,7 @@ fn emit_build_request(
             w!(out, "}}");
         }
         for f in maps {
-            let (open, value) = optional(f, "map");
+            let (open, value) = optional(f, "input", "map");
             w!(out, "{open}");
             let shape = ctx.known(&f.member.shape);
             let v = shape.value.as_ref().expect("map value");
@@ -369,9 +374,24 @@ fn emit_build_request(
         w!(out, "builder = builder.extension(HostPrefix(host_prefix));");
     }
 
+    emit_headers(ctx, out, &fields, "input", "header_value");
+    emit_body(ctx, out, input, &fields, "input", false);
+    w!(
+        out,
+        "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
+    );
+    w!(
+        out,
+        "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))"
+    );
+    Ok(())
+}
+
+/// Header-bound members of `{base}` (a structure value in scope) onto `builder`, a request or response builder.
+pub(crate) fn emit_headers(ctx: &Context<'_>, out: &mut String, fields: &[Field<'_>], base: &str, value_fn: &str) {
     // Headers.
     for f in fields.iter().filter(|f| f.location == Some("header")) {
-        let (open, value) = optional(f, "value");
+        let (open, value) = optional(f, base, "value");
         w!(out, "{open}");
         let shape = ctx.known(&f.member.shape);
         let name_lit = lit(f.name);
@@ -382,7 +402,7 @@ fn emit_build_request(
             );
             w!(
                 out,
-                "builder = builder.header({}, header_value({name_lit}, &fmt_base64_header(&json))?);",
+                "builder = builder.header({}, {value_fn}({name_lit}, &fmt_base64_header(&json))?);",
                 lit(f.wire)
             );
         } else if shape.kind == "list" {
@@ -393,12 +413,12 @@ fn emit_build_request(
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
                 w!(
                     out,
-                    "builder = builder.header({}, header_value({name_lit}, &items.join(\", \"))?);",
+                    "builder = builder.header({}, {value_fn}({name_lit}, &items.join(\", \"))?);",
                     lit(f.wire)
                 );
             } else {
                 w!(out, "let items = {value}.iter().map(|item| Ok::<String, BuildError>(({}).to_owned())).collect::<Result<Vec<_>, _>>()?;", item);
-                w!(out, "builder = builder.header({}, header_value({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
+                w!(out, "builder = builder.header({}, {value_fn}({name_lit}, &fmt_header_list(items.iter().map(String::as_str)))?);", lit(f.wire));
             }
         } else {
             let text = scalar_to_text(ctx, &value, &f.member.shape, Some(f.member), Binding::Header);
@@ -409,26 +429,38 @@ fn emit_build_request(
             };
             w!(
                 out,
-                "builder = builder.header({}, header_value({name_lit}, {text})?);",
+                "builder = builder.header({}, {value_fn}({name_lit}, {text})?);",
                 lit(f.wire)
             );
         }
         w!(out, "}}");
     }
     for f in fields.iter().filter(|f| f.location == Some("headers")) {
-        let (open, value) = optional(f, "map");
+        let (open, value) = optional(f, base, "map");
         w!(out, "{open}");
         w!(out, "for (key, value) in {value} {{");
         w!(
             out,
-            "builder = builder.header(format!(\"{}{{key}}\"), header_value({}, value)?);",
+            "builder = builder.header(format!(\"{}{{key}}\"), {value_fn}({}, value)?);",
             f.wire,
             lit(f.name)
         );
         w!(out, "}}");
         w!(out, "}}");
     }
+}
 
+/// `let body = ...;` for the payload or body members of `{base}` (a value of structure `input`), with
+/// its content type on `builder`. With `object_when_empty`, a structure without body members
+/// still gets `{}` (what services answer); requests without body members have no body.
+pub(crate) fn emit_body(
+    ctx: &Context<'_>,
+    out: &mut String,
+    input: Option<(&str, &Shape)>,
+    fields: &[Field<'_>],
+    base: &str,
+    object_when_empty: bool,
+) {
     // Body.
     let payload = input.and_then(|(_, s)| s.payload.as_deref());
     let body_fields: Vec<&Field<'_>> = fields.iter().filter(|f| f.in_body()).collect();
@@ -450,10 +482,10 @@ fn emit_build_request(
         } else {
             let f = fields.iter().find(|f| f.name == payload).expect("payload field");
             if f.required {
-                w!(out, "let body = {{ let payload = &input.{};", f.ident);
+                w!(out, "let body = {{ let payload = &{base}.{};", f.ident);
             } else if target.kind == "structure" && !target.union && !target.document {
                 // An unset structure payload is still an (empty) JSON object.
-                w!(out, "let body = match &input.{} {{", f.ident);
+                w!(out, "let body = match &{base}.{} {{", f.ident);
                 w!(out, "None => {{");
                 content_type(out, "application/json");
                 w!(out, "Bytes::from_static(b\"{{}}\")");
@@ -462,7 +494,7 @@ fn emit_build_request(
             } else {
                 w!(
                     out,
-                    "let body = match &input.{} {{ None => Bytes::new(), Some(payload) => {{",
+                    "let body = match &{base}.{} {{ None => Bytes::new(), Some(payload) => {{",
                     f.ident
                 );
             }
@@ -492,31 +524,25 @@ fn emit_build_request(
             w!(out, "struct {view}<'a>(&'a {});", ctx.type_name(name));
             let members: Vec<SerdeMember<'_>> = body_fields.iter().map(|f| SerdeMember::with_key(f, f.wire)).collect();
             emit_write_json(out, &format!("{view}<'_>"), "self.0", &members);
-            w!(out, "let body = json_body(&{view}(input))?;");
+            w!(out, "let body = json_body(&{view}({base}))?;");
         } else {
-            w!(out, "let body = json_body(input)?;");
+            w!(out, "let body = json_body({base})?;");
         }
         let _ = shape;
+    } else if object_when_empty {
+        content_type(out, "application/json");
+        w!(out, "let body = Bytes::from_static(b\"{{}}\");");
     } else {
         w!(out, "let body = Bytes::new();");
     }
-    w!(
-        out,
-        "if !body.is_empty() {{ builder = builder.header(CONTENT_LENGTH, body.len()); }}"
-    );
-    w!(
-        out,
-        "builder.body(body).map_err(|e| BuildError::serialize(\"the request\", e))"
-    );
-    Ok(())
 }
 
 /// Opens a block binding `name` to an optional field's value: `(opening line, value expression)`.
-fn optional(f: &Field<'_>, name: &str) -> (String, String) {
+fn optional(f: &Field<'_>, base: &str, name: &str) -> (String, String) {
     if f.required {
-        (format!("{{ let {name} = &input.{};", f.ident), name.to_owned())
+        (format!("{{ let {name} = &{base}.{};", f.ident), name.to_owned())
     } else {
-        (format!("if let Some({name}) = &input.{} {{", f.ident), name.to_owned())
+        (format!("if let Some({name}) = &{base}.{} {{", f.ident), name.to_owned())
     }
 }
 
@@ -577,8 +603,11 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
         let target = ctx.known(&f.member.shape);
         if shape.payload.as_deref() == Some(f.name) {
             match target.kind.as_str() {
+                // A required payload is present even when empty.
+                "blob" if f.required => w!(out, "let {var} = Some(Blob::from_maybe_shared(response.body().clone()));"),
                 "blob" => w!(out, "let {var} = if response.body().is_empty() {{ None }} else {{ Some(Blob::from_maybe_shared(response.body().clone())) }};"),
                 "string" if !target.enum_values.is_empty() => w!(out, "let {var} = parse_text_payload(response.body())?.map(|value| {}::from(value.as_str()));", ctx.type_name(&f.member.shape)),
+                "string" if f.required => w!(out, "let {var} = Some(parse_text_payload(response.body())?.unwrap_or_default());"),
                 "string" => w!(out, "let {var} = parse_text_payload(response.body())?;"),
                 _ => w!(out, "let {var} = parse_json_payload(response.body())?;"),
             }

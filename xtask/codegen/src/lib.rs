@@ -9,6 +9,9 @@
 //!   `bedrock_wire::Operation` (request serialization, response parsing),
 //!   and `bedrock_wire::Paginated` where `paginators-1.json` says so.
 //! - `event_stream.rs`: event-stream unions and their message mapping.
+//! - `server.rs`: the server side (`bedrock_wire::server::ServerOperation` per
+//!   operation, and a router), compiled by the model crates only with their
+//!   `server` feature.
 //!
 //! The code is plain text; `cargo xtask codegen` runs it through rustfmt.
 
@@ -21,6 +24,7 @@ pub mod values;
 mod emit_events;
 mod emit_http;
 mod emit_serde;
+mod emit_server;
 mod emit_types;
 mod writer;
 
@@ -36,6 +40,8 @@ pub struct Options {
     pub header: String,
     /// Prefix of API reference pages; the shape or operation name and `.html` are appended.
     pub doc_url_prefix: Option<String>,
+    /// The name of the generated `enum` of the service's operations in `server.rs` (`RuntimeOperation`).
+    pub operation_enum: String,
 }
 
 /// The generated files, by path relative to the crate's `src/generated/`.
@@ -89,6 +95,9 @@ pub fn generate(service: &Service, paginators: &Paginators, options: &Options) -
     generated
         .files
         .push(("event_stream.rs".into(), emit_events::event_stream_file(&ctx)?));
+    generated
+        .files
+        .push(("server.rs".into(), emit_server::server_file(&ctx)?));
     Ok(generated)
 }
 

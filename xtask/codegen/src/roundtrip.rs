@@ -5,7 +5,11 @@
 //! a random value of its shape in wire JSON form, following the model (required
 //! members, union arity, enum values, number ranges, timestamp and blob
 //! encodings), and the module ends with a `SHAPES` table that pairs every
-//! generator with a round trip through the concrete generated type.
+//! generator with a round trip through the concrete generated type, and an
+//! `OPERATIONS` table that pairs every operation with the generators of its
+//! input, output and exceptions and its round trips through the server side
+//! (`build_request` → `route` → `parse_request`, `build_response` →
+//! `parse_response`, `build_error` → `parse_response`).
 //!
 //! The JSON form is derived from the model here, independently of the emitters,
 //! so that a test comparing the two finds emitter bugs instead of sharing them.
@@ -14,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::emit_http::marker_name;
 use crate::model::{Member, Paginators, Service, Shape};
 use crate::writer::{file_header, lit, w};
 use crate::{names, CodegenError, Context, Options};
@@ -118,6 +123,7 @@ pub fn roundtrip_table(service: &Service, types_crate: &str, header: &str) -> Re
     let options = Options {
         header: header.to_owned(),
         doc_url_prefix: None,
+        operation_enum: "ServiceOperation".to_owned(),
     };
     let ctx = Context::new(service, &paginators, &options)?;
     let heights = heights(service);
@@ -145,6 +151,8 @@ pub fn roundtrip_table(service: &Service, types_crate: &str, header: &str) -> Re
         "Random wire JSON for every structure, union, exception and enum, and its round trip.",
     );
     w!(out, "#![allow(clippy::all, unused_variables)]\n");
+    w!(out, "use bedrock_wire::__private::http;");
+    w!(out, "use bedrock_wire::server::Labels;");
     w!(out, "use serde_json::{{Map, Value}};\n");
     w!(out, "use crate::support::*;\n");
 
@@ -227,8 +235,82 @@ pub fn roundtrip_table(service: &Service, types_crate: &str, header: &str) -> Re
     for case in cases {
         w!(out, "{case}");
     }
-    w!(out, "];");
+    w!(out, "];\n");
+    emit_operation_cases(&ctx, &mut out, &fn_names, types_crate);
     Ok(out)
+}
+
+/// The server round trips of every operation: `OPERATIONS`, the router and one error constructor per operation.
+fn emit_operation_cases(ctx: &Context<'_>, out: &mut String, fn_names: &BTreeMap<&str, String>, types_crate: &str) {
+    w!(out, "/// The service's router, naming the operation it finds.");
+    w!(
+        out,
+        "pub fn route(method: &http::Method, path_and_query: &str) -> Option<(&'static str, Labels)> {{"
+    );
+    w!(
+        out,
+        "{types_crate}::server::route(method, path_and_query).map(|(operation, labels)| (operation.name(), labels))"
+    );
+    w!(out, "}}\n");
+    let mut cases = Vec::new();
+    for (op_name, op) in ctx.operations() {
+        let marker = format!("{types_crate}::operation::{}", marker_name(ctx, op_name));
+        let error_enum = format!("{types_crate}::error::{}", ctx.error_enum(op_name));
+        let error_fn = format!("{}_error", names::snake_case(op_name));
+        w!(
+            out,
+            "/// A `{op_name}` error from the name and wire JSON of one of its exceptions, round-tripped."
+        );
+        w!(
+            out,
+            "fn {error_fn}(shape: &str, value: &Value, status: u16) -> Result<(), String> {{"
+        );
+        w!(out, "let error = match shape {{");
+        for e in &op.errors {
+            w!(
+                out,
+                "{} => {error_enum}::{}(from_json(value)?),",
+                lit(&e.shape),
+                ctx.type_name(&e.shape)
+            );
+        }
+        w!(out, "_ => {error_enum}::Unhandled,");
+        w!(out, "}};");
+        w!(out, "error_round_trip::<{marker}>(&error, status)");
+        w!(out, "}}\n");
+        let gen = |shape: Option<&crate::model::ShapeRef>| {
+            shape.map_or("unit".to_owned(), |s| fn_names[s.shape.as_str()].clone())
+        };
+        let errors: Vec<String> = op
+            .errors
+            .iter()
+            .map(|e| {
+                let shape = ctx.known(&e.shape);
+                let status = shape
+                    .error
+                    .as_ref()
+                    .and_then(|t| t.http_status_code)
+                    .unwrap_or(if shape.fault { 500 } else { 400 });
+                format!("({}, {}, {status})", lit(&e.shape), fn_names[e.shape.as_str()])
+            })
+            .collect();
+        cases.push(format!(
+            "OperationCase {{ name: {}, input: {}, output: {}, errors: &[{}], request: request_round_trip::<{marker}>, response: response_round_trip::<{marker}>, error: {error_fn} }},",
+            lit(op_name),
+            gen(op.input.as_ref()),
+            gen(op.output.as_ref()),
+            errors.join(", ")
+        ));
+    }
+    w!(
+        out,
+        "/// Every operation: generators of its input, output and errors, and its server round trips."
+    );
+    w!(out, "pub const OPERATIONS: &[OperationCase] = &[");
+    for case in cases {
+        w!(out, "{case}");
+    }
+    w!(out, "];");
 }
 
 /// One `SHAPES` entry.
