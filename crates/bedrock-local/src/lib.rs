@@ -56,6 +56,7 @@ pub mod control;
 pub mod fault;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod wire;
 
 pub use auth::{AuthMode, Identity};
@@ -64,4 +65,5 @@ pub use server::{
     event_channel, start, BoxError, BoxFuture, Config, ConfigError, EventReceiver, EventSender, Handle, LogEntry,
     Request, RequestBody, RequestContext, Response, ResponseBody, Router, Service, StartError, Stats,
 };
+pub use service::Emulator;
 pub use wire::ServiceError;

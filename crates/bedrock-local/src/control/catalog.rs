@@ -407,7 +407,10 @@ pub(crate) fn find_model(identifier: &str) -> Option<&'static Model> {
         Some(_) => identifier.split_once(":foundation-model/")?.1,
         None => identifier,
     };
-    MODELS.iter().find(|m| m.id == id)
+    // The runtime names the local families without the `local.` prefix (`echo`).
+    MODELS
+        .iter()
+        .find(|m| m.id == id || m.id.strip_prefix("local.") == Some(id))
 }
 
 impl ControlPlane {

@@ -84,6 +84,9 @@ pub struct ResolvedModel {
     pub family: Family,
 }
 
+/// The prefix of the local families in the control plane's catalog (`local.echo`).
+const LOCAL_PREFIX: &str = "local.";
+
 /// Maps model ids to model families, and holds the scripts of the `scripted` family.
 ///
 /// Model ids are resolved in this order:
@@ -227,9 +230,20 @@ impl ModelRegistry {
     }
 
     fn classify(&self, id: &str) -> Result<(String, Provider, Option<Family>), RuntimeError> {
+        // The control plane's catalog lists the local families as `local.echo`,
+        // `local.generator` and `local.scripted`: both spellings name the same model.
+        let id = id.strip_prefix(LOCAL_PREFIX).unwrap_or(id);
         match id {
             "echo" => return Ok((id.to_owned(), Provider::Local, Some(Family::Echo))),
             "generator" => return Ok((id.to_owned(), Provider::Local, Some(Family::Generator(self.generator)))),
+            // Without a name, `scripted` is the only registered script, if there is exactly one.
+            "scripted" => {
+                let mut names = self.scripts.keys();
+                return match (names.next(), names.next()) {
+                    (Some(name), None) => Ok((id.to_owned(), Provider::Local, Some(Family::Scripted(name.clone())))),
+                    _ => Err(RuntimeError::invalid_model()),
+                };
+            }
             _ => {}
         }
         if let Some(count) = id.strip_prefix("generator/") {
@@ -276,6 +290,7 @@ impl ModelRegistry {
             return Err(RuntimeError::invalid_model());
         }
         match kind {
+            "foundation-model" if name.starts_with(LOCAL_PREFIX) => self.classify(name),
             "foundation-model" | "inference-profile" => {
                 let base = strip_geography(name);
                 vendor(base)
