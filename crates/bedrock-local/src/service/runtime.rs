@@ -116,8 +116,9 @@ impl RuntimeService {
             RuntimeOperation::ListAsyncInvokes => {
                 unary::<ListAsyncInvokes>(&http, &labels, rid, |input| jobs(e).list(&input).map_err(Into::into))
             }
+            // Not emulated, whatever the input: said at once, before any validation.
             RuntimeOperation::InvokeGuardrailChecks => {
-                unary::<InvokeGuardrailChecks>(&http, &labels, rid, |_input| Err(not_emulated_checks()))
+                Response::from(InvokeGuardrailChecks::build_error(&not_emulated_checks(), rid))
                     .with_status(StatusCode::NOT_IMPLEMENTED)
             }
             RuntimeOperation::ConverseStream => {
