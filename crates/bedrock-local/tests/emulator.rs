@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use aws_smithy_types::event_stream::{HeaderValue as EsValue, Message};
 use bedrock_control_types::types::{
@@ -574,7 +574,6 @@ async fn async_invokes_complete_on_the_servers_clock() {
     .await;
     assert_eq!(parts.status, StatusCode::OK, "{body}");
     assert_eq!(body["asyncInvokeSummaries"].as_array().unwrap().len(), 1);
-    let _ = SystemTime::now();
 }
 
 #[tokio::test]
