@@ -524,6 +524,40 @@ async fn apply_guardrail_and_converse_guardrail_config_use_the_control_plane() {
     assert_eq!(body["stopReason"], "guardrail_intervened");
     assert_eq!(body["output"]["message"]["content"][0]["text"], "Blocked input.");
     assert!(body["trace"]["guardrail"]["inputAssessment"][&id].is_object(), "{body}");
+
+    // Content the guardrail lets through.
+    let converse = json!({
+        "messages": [{"role": "user", "content": [{"text": "fine"}]}],
+        "guardrailConfig": {"guardrailIdentifier": id, "guardrailVersion": "DRAFT"}
+    });
+    let (_, body) = call_json(
+        addr,
+        request(addr, Method::POST, "/model/echo/converse", converse.to_string()),
+    )
+    .await;
+    assert_eq!(body["stopReason"], "end_turn", "{body}");
+
+    // A guardrail that does not exist.
+    let converse = json!({
+        "messages": [{"role": "user", "content": [{"text": "x"}]}],
+        "guardrailConfig": {"guardrailIdentifier": "nope12345678", "guardrailVersion": "1"}
+    });
+    let (parts, body) = call_json(
+        addr,
+        request(addr, Method::POST, "/model/echo/converse", converse.to_string()),
+    )
+    .await;
+    assert_eq!(parts.status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(error_type(&parts), "ResourceNotFoundException");
+    let mut invoke = request(addr, Method::POST, "/model/echo/invoke", anthropic_body("x"));
+    invoke
+        .headers_mut()
+        .insert("x-amzn-bedrock-guardrailidentifier", "nope12345678".parse().unwrap());
+    invoke
+        .headers_mut()
+        .insert("x-amzn-bedrock-guardrailversion", "1".parse().unwrap());
+    let (parts, _) = call(addr, invoke).await;
+    assert_eq!(parts.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

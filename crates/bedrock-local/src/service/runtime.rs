@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use aws_smithy_types::event_stream::Message;
 use bedrock_runtime_types::error::{
-    InvokeGuardrailChecksError, InvokeModelWithBidirectionalStreamError, ValidationException,
+    ApplyGuardrailError, InvokeGuardrailChecksError, InvokeModelWithBidirectionalStreamError, ValidationException,
 };
 use bedrock_runtime_types::event_stream::{
     InvokeModelWithBidirectionalStreamInput, InvokeModelWithBidirectionalStreamOutputError,
@@ -35,7 +35,9 @@ use http::StatusCode;
 use super::Emulator;
 use crate::clock::Clock;
 use crate::control::ControlPlane;
-use crate::runtime::{self as model, AsyncInvokeStore, GuardrailEvaluator, GuardrailSource, GuardrailVerdict, Timed};
+use crate::runtime::{
+    self as model, AsyncInvokeStore, GuardrailEvaluator, GuardrailSource, GuardrailVerdict, RuntimeError, Timed,
+};
 use crate::server::{event_channel, BoxError, BoxFuture, Request, Response, ResponseBody, Router, Service};
 
 /// How many output events a bidirectional stream buffers before it waits for the client.
@@ -94,10 +96,21 @@ impl RuntimeService {
         let rid = request_id.as_str();
         match operation {
             RuntimeOperation::Converse => unary::<Converse>(&http, &labels, rid, |input| {
+                let config = input.guardrail_config.as_ref();
+                check_guardrail(
+                    &e.plane,
+                    config.and_then(|c| c.guardrail_identifier.as_deref()),
+                    config.and_then(|c| c.guardrail_version.as_deref()),
+                )?;
                 let guardrails = PlaneGuardrails(&e.plane);
                 model::converse(&e.registry, &input, Some(&guardrails)).map_err(Into::into)
             }),
             RuntimeOperation::InvokeModel => unary::<InvokeModel>(&http, &labels, rid, |input| {
+                check_guardrail(
+                    &e.plane,
+                    input.guardrail_identifier.as_deref(),
+                    input.guardrail_version.as_deref(),
+                )?;
                 let guardrails = PlaneGuardrails(&e.plane);
                 model::invoke_model(&e.registry, &input, Some(&guardrails)).map_err(Into::into)
             }),
@@ -126,8 +139,15 @@ impl RuntimeService {
                     Ok(input) => input,
                     Err(response) => return *response,
                 };
+                let config = input.guardrail_config.as_ref();
                 let guardrails = PlaneGuardrails(&e.plane);
-                match model::converse_stream(&e.registry, &input, Some(&guardrails)) {
+                let answer = check_guardrail(
+                    &e.plane,
+                    config.and_then(|c| c.guardrail_identifier.as_deref()),
+                    config.and_then(|c| c.guardrail_version.as_deref()),
+                )
+                .and_then(|()| model::converse_stream(&e.registry, &input, Some(&guardrails)));
+                match answer {
                     Ok(events) => stream_response::<ConverseStream, _>(
                         &ConverseStreamResponse::new(),
                         rid,
@@ -144,7 +164,13 @@ impl RuntimeService {
                     Err(response) => return *response,
                 };
                 let guardrails = PlaneGuardrails(&e.plane);
-                match model::invoke_model_stream(&e.registry, &input, Some(&guardrails)) {
+                let answer = check_guardrail(
+                    &e.plane,
+                    input.guardrail_identifier.as_deref(),
+                    input.guardrail_version.as_deref(),
+                )
+                .and_then(|()| model::invoke_model_stream(&e.registry, &input, Some(&guardrails)));
+                match answer {
                     Ok(events) => stream_response::<InvokeModelWithResponseStream, _>(
                         &InvokeModelWithResponseStreamResponse::new("application/json"),
                         rid,
@@ -222,6 +248,26 @@ impl RuntimeService {
         with_body(initial, ResponseBody::Events(Box::pin(rx)))
     }
 }
+
+/// A named guardrail (and version) must exist: the error the service answers otherwise.
+fn check_guardrail(plane: &ControlPlane, identifier: Option<&str>, version: Option<&str>) -> Result<(), RuntimeError> {
+    let Some(identifier) = identifier.filter(|id| !id.is_empty()) else {
+        return Ok(());
+    };
+    let version = version.filter(|v| !v.is_empty()).unwrap_or("DRAFT");
+    match plane.apply_guardrail(identifier, version, &GuardrailContentSource::Input, &[]) {
+        Ok(_) => Ok(()),
+        Err(ApplyGuardrailError::ResourceNotFoundException(e)) => Err(RuntimeError::ResourceNotFound(
+            e.message.unwrap_or_else(|| GUARDRAIL_NOT_FOUND.to_owned()),
+        )),
+        Err(ApplyGuardrailError::ValidationException(e)) => Err(RuntimeError::validation(
+            e.message.unwrap_or_else(|| GUARDRAIL_NOT_FOUND.to_owned()),
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
+const GUARDRAIL_NOT_FOUND: &str = "The guardrail identifier or version provided in the request does not exist.";
 
 fn jobs(emulator: &Emulator) -> MutexGuard<'_, AsyncInvokeStore> {
     emulator.async_invokes.lock().unwrap_or_else(|e| e.into_inner())
@@ -334,7 +380,7 @@ impl WithStatus for Response {
 /// the texts, with the guardrail's version (`DRAFT` when none is named).
 ///
 /// A guardrail the control plane does not know lets the content through (the trait has no error
-/// path; the service would answer an error instead).
+/// path); the handlers check that a named guardrail exists before they call the model.
 pub struct PlaneGuardrails<'a>(pub &'a ControlPlane);
 
 impl GuardrailEvaluator for PlaneGuardrails<'_> {
