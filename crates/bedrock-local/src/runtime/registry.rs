@@ -93,7 +93,9 @@ const LOCAL_PREFIX: &str = "local.";
 /// 1. aliases registered with [`ModelRegistry::alias`] (an application inference profile or a
 ///    provisioned model ARN bound to a base model id, for instance), applied once;
 /// 2. the local ids `echo`, `generator`, `generator/<n>` (the generator with `n` output tokens)
-///    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]);
+///    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]; `scripted`
+///    alone is the only registered script), each also with `local.` in front as the control
+///    plane's catalog lists them (`local.echo`, also inside a `foundation-model/` ARN);
 /// 3. ARNs: `foundation-model/<id>` and `inference-profile/<id>` resolve to the id inside;
 ///    `application-inference-profile/...` and `provisioned-model/...` ARNs that were not aliased
 ///    answer with the default family and accept any native body format;

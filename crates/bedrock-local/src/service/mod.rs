@@ -2,7 +2,7 @@
 //!
 //! An [`Emulator`] holds the state every connection shares (the [`ControlPlane`], the
 //! [`ModelRegistry`], the async-invoke jobs) and one clock, and [`Emulator::router`] registers
-//! every operation on a [`Router`]. [`start`](crate::start) uses it when the [`Config`] names no
+//! every operation on a [`Router`]. [`start`](crate::start) uses it when the [`Config`](crate::Config) names no
 //! other service, so `bedrock_local::start(Config::new())` answers the whole API:
 //!
 //! ```no_run

@@ -3,7 +3,7 @@
 //!
 //! Routing happens in one place, [`RuntimeService::call`]: the core [`Router`] sends every
 //! runtime operation here (so the request log names it), and the generated
-//! [`route`](bedrock_runtime_types::server::route) gives the operation and its URI labels,
+//! `bedrock_runtime_types::server::route` gives the operation and its URI labels,
 //! percent-decoded as the service decodes them (an ARN model id arrives with `%3A` and `%2F`).
 
 use std::sync::{Arc, MutexGuard};
