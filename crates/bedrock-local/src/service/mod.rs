@@ -133,3 +133,51 @@ impl crate::control::Clock for ClockAdapter {
         self.0.system_time()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bedrock_control_types::types::CreateGuardrailRequest;
+    use bedrock_runtime_types::server::RuntimeOperation;
+    use bedrock_runtime_types::types::{GetAsyncInvokeRequest, StartAsyncInvokeRequest};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::server::RUNTIME_OPERATIONS;
+
+    #[test]
+    fn every_generated_runtime_operation_is_in_the_core_table() {
+        for operation in RuntimeOperation::ALL {
+            let route = operation.route();
+            let core = RUNTIME_OPERATIONS.iter().find(|(name, _, _)| *name == operation.name());
+            assert!(core.is_some(), "{} missing: {route:?}", operation.name());
+        }
+        assert_eq!(RuntimeOperation::ALL.len(), RUNTIME_OPERATIONS.len());
+    }
+
+    #[test]
+    fn one_clock_drives_the_control_plane_and_the_jobs() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        let emulator = Emulator::new("eu-west-1", 1, Arc::new(clock.clone()));
+        let created = emulator
+            .control_plane()
+            .create_guardrail(&CreateGuardrailRequest::new("g", "in", "out"))
+            .unwrap();
+        assert_eq!(created.created_at.secs(), 1_700_000_000);
+        assert!(created.guardrail_arn.starts_with("arn:aws:bedrock:eu-west-1:"));
+
+        let input: StartAsyncInvokeRequest = serde_json::from_value(serde_json::json!({
+            "modelId": "amazon.nova-reel-v1:0",
+            "modelInput": {},
+            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://b/o"}}
+        }))
+        .unwrap();
+        let mut jobs = emulator.async_invokes().lock().unwrap();
+        let arn = jobs.start(emulator.registry(), &input).unwrap().invocation_arn;
+        let get = GetAsyncInvokeRequest::new(arn);
+        assert_eq!(jobs.get(&get).unwrap().status.as_str(), "InProgress");
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(jobs.get(&get).unwrap().status.as_str(), "Completed");
+    }
+}
