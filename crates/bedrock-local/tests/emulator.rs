@@ -711,3 +711,44 @@ async fn sdk_converse_stream_round_trip() {
         .collect();
     assert_eq!(text, "streamed through the SDK");
 }
+
+/// The SDK's request, SigV4-signed by `bedrock-auth`, verified by the emulator, then answered.
+#[tokio::test]
+async fn sdk_converse_signed_and_verified() {
+    use bedrock_auth::{Credentials, Signer, SigningName};
+    const AKID: &str = "AKIDEXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let now = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
+    let server = bedrock_local::start(
+        Config::new()
+            .auth(bedrock_local::AuthMode::verify(AKID, SECRET))
+            .clock(ManualClock::new(now)),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let sign = |secret: &str| {
+        let input = ConverseRequest::new(format!("arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"))
+            .with_messages(user("signed hello"));
+        let mut request = Converse::build_request(&input).unwrap();
+        let path = request.uri().path_and_query().unwrap().as_str().to_owned();
+        *request.uri_mut() = format!("http://{addr}{path}").parse().unwrap();
+        request.headers_mut().insert("host", addr.to_string().parse().unwrap());
+        let credentials = Credentials::new(AKID, secret, None, None, "test");
+        Signer::new(SigningName::Bedrock, "us-east-1")
+            .sign(&mut request, &credentials, now)
+            .unwrap();
+        request
+    };
+    let response = collected(send(addr, sign(SECRET)).await).await;
+    assert_eq!(response.status(), StatusCode::OK, "{:?}", response.body());
+    let output = Converse::parse_response(&response).unwrap();
+    let ConverseOutput::Message(message) = &output.output else {
+        panic!("{output:?}")
+    };
+    assert_eq!(message.content, vec![ContentBlock::Text("signed hello".into())]);
+
+    let response = collected(send(addr, sign("wrong-secret")).await).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(Converse::parse_response(&response).is_err());
+}
