@@ -407,10 +407,7 @@ pub(crate) fn find_model(identifier: &str) -> Option<&'static Model> {
         Some(_) => identifier.split_once(":foundation-model/")?.1,
         None => identifier,
     };
-    // The runtime names the local families without the `local.` prefix (`echo`).
-    MODELS
-        .iter()
-        .find(|m| m.id == id || m.id.strip_prefix("local.") == Some(id))
+    MODELS.iter().find(|m| m.id == id)
 }
 
 impl ControlPlane {

@@ -332,6 +332,31 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogs_local_ids_resolve_like_the_short_ones() {
+        let mut registry = ModelRegistry::new();
+        for id in ["local.echo", "arn:aws:bedrock:us-east-1::foundation-model/local.echo"] {
+            assert_eq!(resolve(&registry, id).2, Family::Echo, "{id}");
+        }
+        assert!(matches!(resolve(&registry, "local.generator").2, Family::Generator(_)));
+        assert!(matches!(
+            resolve(&registry, "local.generator/8").2,
+            Family::Generator(GeneratorConfig { output_tokens: 8, .. })
+        ));
+        // `scripted` without a name: the only script, if there is exactly one.
+        assert_eq!(registry.resolve("local.scripted"), Err(RuntimeError::invalid_model()));
+        let script = Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap();
+        registry.add_script("only", script.clone());
+        assert_eq!(resolve(&registry, "local.scripted").2, Family::Scripted("only".into()));
+        assert_eq!(
+            resolve(&registry, "local.scripted/only").2,
+            Family::Scripted("only".into())
+        );
+        registry.add_script("other", script);
+        assert_eq!(registry.resolve("scripted"), Err(RuntimeError::invalid_model()));
+        assert_eq!(registry.resolve("local.nothing"), Err(RuntimeError::invalid_model()));
+    }
+
+    #[test]
     fn real_ids_profiles_and_arns_resolve() {
         let registry = ModelRegistry::new();
         let haiku = "anthropic.claude-3-haiku-20240307-v1:0";
