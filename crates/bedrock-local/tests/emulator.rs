@@ -156,6 +156,13 @@ async fn converse_takes_the_catalogs_local_ids() {
         assert_eq!(parts.status, StatusCode::OK, "{id}: {body}");
         assert_eq!(body["output"]["message"]["content"][0]["text"], "hi");
     }
+    // A `/` inside a local id travels as `%2F`.
+    for id in ["generator%2F3", "local.generator%2F3"] {
+        let path = format!("/model/{id}/converse");
+        let (parts, body) = call_json(addr, request(addr, Method::POST, &path, converse_body("hi"))).await;
+        assert_eq!(parts.status, StatusCode::OK, "{id}: {body}");
+        assert_eq!(body["usage"]["outputTokens"], 3, "{body}");
+    }
 }
 
 #[tokio::test]
