@@ -14,7 +14,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The model behaviour plugs in as a [`Service`] (usually a [`Router`] of handlers by operation
+//! By default it is the whole emulator ([`Emulator`], module [`service`]): every Bedrock Runtime
+//! operation (Converse and ConverseStream, InvokeModel and its response and bidirectional
+//! streams, CountTokens, ApplyGuardrail, the async invokes) answered by the deterministic models
+//! of [`runtime`], and the control plane of [`control`] (foundation models, inference profiles,
+//! guardrails, jobs, provisioned throughput, tags). Requests are read and answers written with
+//! the generated server side of `bedrock-runtime-types` and `bedrock-control-types`, so the
+//! emulator speaks exactly the wire format the clients are generated from.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = bedrock_local::start(bedrock_local::Config::new()).await?;
+//! // POST {base_url}/model/local.echo/converse answers with the last user message.
+//! # server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Any other behaviour plugs in as a [`Service`] (usually a [`Router`] of handlers by operation
 //! name). A handler that streams events hands the core a stream of messages; the core frames
 //! them, sends each when the client is ready, and applies the stream faults:
 //!
@@ -56,6 +72,7 @@ pub mod control;
 pub mod fault;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod wire;
 
 pub use auth::{AuthMode, Identity};
@@ -64,4 +81,5 @@ pub use server::{
     event_channel, start, BoxError, BoxFuture, Config, ConfigError, EventReceiver, EventSender, Handle, LogEntry,
     Request, RequestBody, RequestContext, Response, ResponseBody, Router, Service, StartError, Stats,
 };
+pub use service::Emulator;
 pub use wire::ServiceError;

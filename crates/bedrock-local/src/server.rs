@@ -215,8 +215,8 @@ impl Config {
         self
     }
 
-    /// Answers requests with this service (default: a [`Router`] with no routes, which answers
-    /// every request with `UnknownOperationException`).
+    /// Answers requests with this service (default: the full emulator,
+    /// [`crate::service::Emulator`], on this config's region, seed and clock).
     pub fn service(mut self, service: impl Service) -> Self {
         self.service = Some(Arc::new(service));
         self
@@ -1134,13 +1134,18 @@ pub async fn start(config: Config) -> Result<Handle, StartError> {
         source,
     })?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let clock: Arc<dyn Clock> = config.clock.unwrap_or_else(|| Arc::new(TokioClock));
+    let service = config.service.unwrap_or_else(|| {
+        let emulator = crate::service::Emulator::new(&config.region, config.seed, clock.clone());
+        Arc::new(emulator.router())
+    });
     let shared = Arc::new(Shared {
         region: config.region,
         auth: config.auth,
         faults: config.faults,
         log_capacity: config.log_capacity,
-        clock: config.clock.unwrap_or_else(|| Arc::new(TokioClock)),
-        service: config.service.unwrap_or_else(|| Arc::new(Router::new())),
+        clock,
+        service,
         ids: RequestIds::new(config.seed),
         random: SeededRandom::new(config.seed ^ 0x5EED_FA17),
         counters: Mutex::new(HashMap::new()),

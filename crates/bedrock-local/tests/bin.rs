@@ -22,7 +22,7 @@ fn binary_prints_its_url_and_serves() {
     let mut stream = TcpStream::connect(&addr).unwrap();
     write!(
         stream,
-        "POST /model/m/converse HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer ABSKk\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+        "POST /no-such-operation HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer ABSKk\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
     )
     .unwrap();
     let mut response = String::new();

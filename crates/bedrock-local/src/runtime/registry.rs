@@ -84,13 +84,18 @@ pub struct ResolvedModel {
     pub family: Family,
 }
 
+/// The prefix of the local families in the control plane's catalog (`local.echo`).
+const LOCAL_PREFIX: &str = "local.";
+
 /// Maps model ids to model families, and holds the scripts of the `scripted` family.
 ///
 /// Model ids are resolved in this order:
 /// 1. aliases registered with [`ModelRegistry::alias`] (an application inference profile or a
 ///    provisioned model ARN bound to a base model id, for instance), applied once;
 /// 2. the local ids `echo`, `generator`, `generator/<n>` (the generator with `n` output tokens)
-///    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]);
+///    and `scripted/<name>` (a script registered with [`ModelRegistry::add_script`]; `scripted`
+///    alone is the only registered script), each also with `local.` in front as the control
+///    plane's catalog lists them (`local.echo`, also inside a `foundation-model/` ARN);
 /// 3. ARNs: `foundation-model/<id>` and `inference-profile/<id>` resolve to the id inside;
 ///    `application-inference-profile/...` and `provisioned-model/...` ARNs that were not aliased
 ///    answer with the default family and accept any native body format;
@@ -227,9 +232,20 @@ impl ModelRegistry {
     }
 
     fn classify(&self, id: &str) -> Result<(String, Provider, Option<Family>), RuntimeError> {
+        // The control plane's catalog lists the local families as `local.echo`,
+        // `local.generator` and `local.scripted`: both spellings name the same model.
+        let id = id.strip_prefix(LOCAL_PREFIX).unwrap_or(id);
         match id {
             "echo" => return Ok((id.to_owned(), Provider::Local, Some(Family::Echo))),
             "generator" => return Ok((id.to_owned(), Provider::Local, Some(Family::Generator(self.generator)))),
+            // Without a name, `scripted` is the only registered script, if there is exactly one.
+            "scripted" => {
+                let mut names = self.scripts.keys();
+                return match (names.next(), names.next()) {
+                    (Some(name), None) => Ok((id.to_owned(), Provider::Local, Some(Family::Scripted(name.clone())))),
+                    _ => Err(RuntimeError::invalid_model()),
+                };
+            }
             _ => {}
         }
         if let Some(count) = id.strip_prefix("generator/") {
@@ -276,6 +292,7 @@ impl ModelRegistry {
             return Err(RuntimeError::invalid_model());
         }
         match kind {
+            "foundation-model" if name.starts_with(LOCAL_PREFIX) => self.classify(name),
             "foundation-model" | "inference-profile" => {
                 let base = strip_geography(name);
                 vendor(base)
@@ -312,6 +329,31 @@ mod tests {
     fn resolve(registry: &ModelRegistry, id: &str) -> (String, Provider, Family) {
         let model = registry.resolve(id).unwrap();
         (model.base_id, model.provider, model.family)
+    }
+
+    #[test]
+    fn the_catalogs_local_ids_resolve_like_the_short_ones() {
+        let mut registry = ModelRegistry::new();
+        for id in ["local.echo", "arn:aws:bedrock:us-east-1::foundation-model/local.echo"] {
+            assert_eq!(resolve(&registry, id).2, Family::Echo, "{id}");
+        }
+        assert!(matches!(resolve(&registry, "local.generator").2, Family::Generator(_)));
+        assert!(matches!(
+            resolve(&registry, "local.generator/8").2,
+            Family::Generator(GeneratorConfig { output_tokens: 8, .. })
+        ));
+        // `scripted` without a name: the only script, if there is exactly one.
+        assert_eq!(registry.resolve("local.scripted"), Err(RuntimeError::invalid_model()));
+        let script = Script::from_json(r#"{"turns":[{"content":[{"text":"hi"}]}]}"#).unwrap();
+        registry.add_script("only", script.clone());
+        assert_eq!(resolve(&registry, "local.scripted").2, Family::Scripted("only".into()));
+        assert_eq!(
+            resolve(&registry, "local.scripted/only").2,
+            Family::Scripted("only".into())
+        );
+        registry.add_script("other", script);
+        assert_eq!(registry.resolve("scripted"), Err(RuntimeError::invalid_model()));
+        assert_eq!(registry.resolve("local.nothing"), Err(RuntimeError::invalid_model()));
     }
 
     #[test]
