@@ -56,6 +56,7 @@ pub mod control;
 pub mod fault;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod wire;
 
 pub use auth::{AuthMode, Identity};

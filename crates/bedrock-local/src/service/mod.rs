@@ -1,0 +1,5 @@
+//! The emulator's operations as [`Router`](crate::Router) routes.
+//!
+//! [`control`] registers the control plane's operations.
+
+pub mod control;
