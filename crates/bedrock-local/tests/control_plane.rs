@@ -40,7 +40,9 @@ async fn emulator() -> Emulator {
             .with_id_seed(7),
     );
     let router = register(Router::new(), Arc::new(plane));
-    let handle = bedrock_local::start(Config::new().seed(7).service(router)).await.unwrap();
+    let handle = bedrock_local::start(Config::new().seed(7).service(router))
+        .await
+        .unwrap();
     Emulator { handle, clock }
 }
 
@@ -86,11 +88,7 @@ async fn send_http(addr: SocketAddr, mut request: http::Request<Bytes>) -> http:
 
 async fn call(emulator: &Emulator, method: Method, path: &str, body: Option<Value>) -> Answer {
     let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
-    let request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .body(body)
-        .unwrap();
+    let request = http::Request::builder().method(method).uri(path).body(body).unwrap();
     let response = send_http(emulator.handle.local_addr(), request).await;
     let (parts, body) = response.into_parts();
     let body = if body.is_empty() {
@@ -133,7 +131,10 @@ async fn list_foundation_models_with_filters() {
         .find(|m| m["modelId"] == "local.echo")
         .expect("the local echo model is listed");
     assert_eq!(echo["providerName"], "bedrock-local");
-    assert_eq!(echo["modelArn"], "arn:aws:bedrock:us-east-1::foundation-model/local.echo");
+    assert_eq!(
+        echo["modelArn"],
+        "arn:aws:bedrock:us-east-1::foundation-model/local.echo"
+    );
 
     let anthropic = call(
         &emulator,
@@ -148,27 +149,58 @@ async fn list_foundation_models_with_filters() {
     for model in models {
         assert_eq!(model["providerName"], "Anthropic", "{model}");
         assert!(model["outputModalities"].as_array().unwrap().contains(&json!("TEXT")));
-        assert!(model["inferenceTypesSupported"].as_array().unwrap().contains(&json!("ON_DEMAND")));
+        assert!(model["inferenceTypesSupported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ON_DEMAND")));
     }
 
-    let embeddings = call(&emulator, Method::GET, "/foundation-models?byOutputModality=EMBEDDING", None).await;
+    let embeddings = call(
+        &emulator,
+        Method::GET,
+        "/foundation-models?byOutputModality=EMBEDDING",
+        None,
+    )
+    .await;
     let models = embeddings.body["modelSummaries"].as_array().unwrap();
     assert!(!models.is_empty());
-    assert!(models.iter().all(|m| m["outputModalities"] == json!(["EMBEDDING"])), "{models:?}");
+    assert!(
+        models.iter().all(|m| m["outputModalities"] == json!(["EMBEDDING"])),
+        "{models:?}"
+    );
 
     let one = call(
         &emulator,
         Method::GET,
-        &format!("/foundation-models/{}", label("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")),
+        &format!(
+            "/foundation-models/{}",
+            label("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")
+        ),
         None,
     )
     .await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.body["modelDetails"]["modelId"], "amazon.nova-lite-v1:0");
 
-    let bad = call(&emulator, Method::GET, "/foundation-models?byInferenceType=SOMETIMES", None).await;
+    // Enums are open on the wire: an unknown inference type filters everything out.
+    let unknown = call(
+        &emulator,
+        Method::GET,
+        "/foundation-models?byInferenceType=SOMETIMES",
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(unknown.body, json!({ "modelSummaries": [] }));
+    let bad = call(&emulator, Method::GET, "/foundation-models?byProvider=%21%21%21", None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.error_type(), "ValidationException");
+    assert!(
+        bad.message()
+            .starts_with("1 validation error detected: Value '!!!' at 'byProvider'"),
+        "{}",
+        bad.message()
+    );
     emulator.handle.shutdown().await;
 }
 
@@ -258,7 +290,13 @@ async fn guardrail_lifecycle() {
     assert_eq!(updated.body["version"], "DRAFT");
     let draft = call(&emulator, Method::GET, &format!("/guardrails/{id}"), None).await;
     assert_eq!(draft.body["name"], "pii-2");
-    let frozen = call(&emulator, Method::GET, &format!("/guardrails/{id}?guardrailVersion=1"), None).await;
+    let frozen = call(
+        &emulator,
+        Method::GET,
+        &format!("/guardrails/{id}?guardrailVersion=1"),
+        None,
+    )
+    .await;
     assert_eq!(frozen.body["name"], "pii");
     assert_eq!(frozen.body["version"], "1");
 
@@ -275,7 +313,11 @@ async fn guardrail_lifecycle() {
     let missing = call(&emulator, Method::POST, "/guardrails", Some(json!({ "name": "x" }))).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.error_type(), "ValidationException");
-    assert!(missing.message().contains("blockedInputMessaging"), "{}", missing.message());
+    assert!(
+        missing.message().contains("blockedInputMessaging"),
+        "{}",
+        missing.message()
+    );
     let too_long = call(&emulator, Method::POST, "/guardrails", Some(create(&"x".repeat(51)))).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -310,7 +352,13 @@ async fn inference_profiles() {
     assert!(profiles.iter().all(|p| p["type"] == "SYSTEM_DEFINED"));
     assert!(system.body["nextToken"].is_string());
 
-    let nova = call(&emulator, Method::GET, "/inference-profiles/us.amazon.nova-pro-v1:0", None).await;
+    let nova = call(
+        &emulator,
+        Method::GET,
+        "/inference-profiles/us.amazon.nova-pro-v1:0",
+        None,
+    )
+    .await;
     assert_eq!(nova.status, StatusCode::OK, "{}", nova.body);
     assert_eq!(
         nova.body["inferenceProfileArn"],
@@ -332,20 +380,40 @@ async fn inference_profiles() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["status"], "ACTIVE");
     let arn = created.body["inferenceProfileArn"].as_str().unwrap().to_owned();
-    assert!(arn.starts_with(&format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/")));
+    assert!(arn.starts_with(&format!(
+        "arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/"
+    )));
 
-    let apps = call(&emulator, Method::GET, "/inference-profiles?typeEquals=APPLICATION", None).await;
+    let apps = call(&emulator, Method::GET, "/inference-profiles?type=APPLICATION", None).await;
     let apps = apps.body["inferenceProfileSummaries"].as_array().unwrap().clone();
     assert_eq!(apps.len(), 1);
     assert_eq!(apps[0]["inferenceProfileName"], "team-a");
 
-    let got = call(&emulator, Method::GET, &format!("/inference-profiles/{}", label(&arn)), None).await;
+    let got = call(
+        &emulator,
+        Method::GET,
+        &format!("/inference-profiles/{}", label(&arn)),
+        None,
+    )
+    .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["type"], "APPLICATION");
 
-    let deleted = call(&emulator, Method::DELETE, &format!("/inference-profiles/{}", label(&arn)), None).await;
+    let deleted = call(
+        &emulator,
+        Method::DELETE,
+        &format!("/inference-profiles/{}", label(&arn)),
+        None,
+    )
+    .await;
     assert_eq!(deleted.status, StatusCode::OK);
-    let gone = call(&emulator, Method::GET, &format!("/inference-profiles/{}", label(&arn)), None).await;
+    let gone = call(
+        &emulator,
+        Method::GET,
+        &format!("/inference-profiles/{}", label(&arn)),
+        None,
+    )
+    .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert_eq!(gone.error_type(), "ResourceNotFoundException");
     emulator.handle.shutdown().await;
@@ -378,7 +446,13 @@ async fn model_invocation_jobs_follow_the_clock() {
 
     let second = call(&emulator, Method::POST, "/model-invocation-job", Some(job("batch-2"))).await;
     let second_arn = second.body["jobArn"].as_str().unwrap().to_owned();
-    let stopped = call(&emulator, Method::POST, &format!("/model-invocation-job/{}/stop", label(&second_arn)), None).await;
+    let stopped = call(
+        &emulator,
+        Method::POST,
+        &format!("/model-invocation-job/{}/stop", label(&second_arn)),
+        None,
+    )
+    .await;
     assert_eq!(stopped.status, StatusCode::OK, "{}", stopped.body);
 
     emulator.clock.advance(Duration::from_secs(60));
@@ -387,7 +461,13 @@ async fn model_invocation_jobs_follow_the_clock() {
     assert_eq!(late_stop.status, StatusCode::BAD_REQUEST);
     assert_eq!(late_stop.error_type(), "ConflictException");
 
-    let completed = call(&emulator, Method::GET, "/model-invocation-jobs?statusEquals=Completed", None).await;
+    let completed = call(
+        &emulator,
+        Method::GET,
+        "/model-invocation-jobs?statusEquals=Completed",
+        None,
+    )
+    .await;
     let jobs = completed.body["invocationJobSummaries"].as_array().unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0]["jobArn"], arn.as_str());
@@ -419,7 +499,10 @@ async fn provisioned_throughput_lifecycle() {
     assert_eq!(by_name.body["provisionedModelArn"], arn.as_str());
     emulator.clock.advance(Duration::from_secs(30));
     let path = format!("/provisioned-model-throughput/{}", label(&arn));
-    assert_eq!(call(&emulator, Method::GET, &path, None).await.body["status"], "InService");
+    assert_eq!(
+        call(&emulator, Method::GET, &path, None).await.body["status"],
+        "InService"
+    );
 
     let updated = call(
         &emulator,
@@ -454,7 +537,8 @@ async fn tags_on_a_created_resource() {
     .await;
     let arn = created.body["guardrailArn"].as_str().unwrap().to_owned();
 
-    let tag = json!({ "resourceARN": arn, "tags": [ { "key": "env", "value": "dev" }, { "key": "team", "value": "x" } ] });
+    let tag =
+        json!({ "resourceARN": arn, "tags": [ { "key": "env", "value": "dev" }, { "key": "team", "value": "x" } ] });
     let tagged = call(&emulator, Method::POST, "/tagResource", Some(tag)).await;
     assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
     assert_eq!(tagged.body, json!({}));
@@ -502,7 +586,11 @@ async fn operations_not_emulated_answer_501_naming_them() {
 
     let other = call(&emulator, Method::GET, "/custom-models/my-model", None).await;
     assert_eq!(other.status, StatusCode::NOT_IMPLEMENTED);
-    assert!(other.message().contains("operation GetCustomModel;"), "{}", other.message());
+    assert!(
+        other.message().contains("operation GetCustomModel;"),
+        "{}",
+        other.message()
+    );
 
     let log = emulator.handle.log();
     assert_eq!(log[0].operation.as_deref(), Some("CreateModelCustomizationJob"));

@@ -89,7 +89,9 @@ fn router() -> Router {
 
 async fn server() -> Handle {
     let config = Config::new().auth(AuthMode::Permissive).service(router());
-    bedrock_local::start(config).await.expect("bedrock-local starts on 127.0.0.1:0")
+    bedrock_local::start(config)
+        .await
+        .expect("bedrock-local starts on 127.0.0.1:0")
 }
 
 async fn client(handle: &Handle) -> aws_sdk_bedrockruntime::Client {
