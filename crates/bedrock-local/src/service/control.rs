@@ -256,6 +256,33 @@ mod tests {
         }
     }
 
+    async fn answer(router: &Router, method: &str, uri: &str, body: &'static [u8]) -> (StatusCode, serde_json::Value) {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Bytes::from_static(body))
+            .unwrap();
+        let response = crate::server::Service::call(router, Request::from_http(request, "rid")).await;
+        let crate::server::ResponseBody::Bytes(body) = response.body else {
+            panic!("not a JSON body")
+        };
+        (response.parts.status, serde_json::from_slice(&body).unwrap())
+    }
+
+    /// Bad input never panics: a label that is not UTF-8 once decoded (no route, as for the
+    /// generated router), a body that is not JSON, a query pair that does not decode (left out).
+    #[tokio::test]
+    async fn bad_requests_get_errors() {
+        let router = router();
+        let (status, _) = answer(&router, "GET", "/guardrails/%FF%FE", b"").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = answer(&router, "POST", "/guardrails", b"[1,").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["message"].as_str().unwrap().contains("request body"), "{body}");
+        let (status, _) = answer(&router, "GET", "/foundation-models?byProvider=%", b"").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
     #[tokio::test]
     async fn a_not_emulated_operation_answers_501() {
         let router = router();
