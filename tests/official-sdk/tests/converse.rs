@@ -34,9 +34,9 @@ async fn read(request: Request) -> Result<(http::Request<bytes::Bytes>, Labels, 
 
 /// Converse and ConverseStream served by the emulator's deterministic models (echo family).
 ///
-/// The full default service of bedrock-local serves these (and every other operation); this
-/// test builds the two routes it needs from `bedrock_local::runtime` so that it depends only on
-/// the model functions and the generated server side.
+/// The test builds the two routes it needs from `bedrock_local::runtime` and the generated
+/// server side, so that it depends on nothing else in bedrock-local; once the emulator's default
+/// service serves the runtime operations, `server()` can start that instead.
 fn router() -> Router {
     let registry = Arc::new(ModelRegistry::new());
     let stream_registry = registry.clone();
