@@ -40,7 +40,6 @@ async fn boto3_talks_to_the_emulator() {
             .env("BEDROCK_LOCAL_URL", url)
             // The control-plane routes are wired by a parallel change; until it is merged the
             // script skips its control-plane class. Remove this line after the merge.
-            .env("BEDROCK_LOCAL_SKIP_CONTROL", "1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env("no_proxy", "127.0.0.1,localhost")

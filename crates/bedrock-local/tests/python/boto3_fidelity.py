@@ -99,12 +99,6 @@ class Runtime(unittest.TestCase):
             )
 
 
-# Set by tests/boto3.rs on a branch where the control-plane routes are not wired yet;
-# remove once they are.
-SKIP_CONTROL = os.environ.get("BEDROCK_LOCAL_SKIP_CONTROL") == "1"
-
-
-@unittest.skipIf(SKIP_CONTROL, "BEDROCK_LOCAL_SKIP_CONTROL=1: control-plane routes not wired on this branch")
 class ControlPlaneAndGuardrails(unittest.TestCase):
     def setUp(self):
         self.cp = client("bedrock")
