@@ -76,6 +76,30 @@ fn pii_regex(kind: &str) -> Option<&'static Regex> {
     compiled.iter().find(|(name, _)| *name == kind).map(|(_, re)| re)
 }
 
+/// The byte ranges in `text` where the engine finds PII of type `kind` (one of
+/// [`DETECTED_PII_TYPES`]; any other type finds nothing). Card numbers must pass
+/// the Luhn checksum, as in a guardrail's sensitive-information filter.
+pub(crate) fn find_pii(kind: &str, text: &str) -> Vec<std::ops::Range<usize>> {
+    let Some(re) = pii_regex(kind) else {
+        return Vec::new();
+    };
+    let accept: fn(&str) -> bool = if kind == "CREDIT_DEBIT_CARD_NUMBER" {
+        luhn
+    } else {
+        any_match
+    };
+    re.find_iter(text)
+        .filter(|m| !m.as_str().is_empty() && accept(m.as_str()))
+        .map(|m| m.range())
+        .collect()
+}
+
+/// The text units a guardrail evaluation charges for one text block: one per
+/// started 1,000 characters.
+pub(crate) fn text_units(text: &str) -> i32 {
+    i32::try_from(text.chars().count().div_ceil(1000)).unwrap_or(i32::MAX)
+}
+
 /// The Luhn checksum of the digits in `candidate`.
 fn luhn(candidate: &str) -> bool {
     let digits: Vec<u32> = candidate.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -363,7 +387,7 @@ impl ControlPlane {
             if let GuardrailContentBlock::Text(t) = block {
                 let count = t.text.chars().count();
                 characters += count;
-                units = units.saturating_add(i32::try_from(count.div_ceil(1000)).unwrap_or(i32::MAX));
+                units = units.saturating_add(text_units(&t.text));
                 let mut text = t.text.clone();
                 findings.evaluate(&config, direction, &mut text);
                 texts.push(text);

@@ -26,7 +26,7 @@ use bedrock_control_types::DateTime;
 
 mod catalog;
 mod error;
-mod evaluate;
+pub(crate) mod evaluate;
 mod guardrails;
 mod jobs;
 mod profiles;

@@ -3,9 +3,9 @@
 use std::fmt;
 
 use bedrock_runtime_types::error::{
-    ConverseError, ConverseStreamError, CountTokensError, GetAsyncInvokeError, InvokeModelError,
-    InvokeModelWithBidirectionalStreamError, InvokeModelWithResponseStreamError, ListAsyncInvokesError,
-    ResourceNotFoundException, StartAsyncInvokeError, ValidationException,
+    ConverseError, ConverseStreamError, CountTokensError, GetAsyncInvokeError, InvokeGuardrailChecksError,
+    InvokeModelError, InvokeModelWithBidirectionalStreamError, InvokeModelWithResponseStreamError,
+    ListAsyncInvokesError, ResourceNotFoundException, StartAsyncInvokeError, ValidationException,
 };
 
 /// The message the service answers with when a model id names no model it knows.
@@ -129,7 +129,7 @@ macro_rules! into_operation_error_without_not_found {
     )*};
 }
 
-into_operation_error_without_not_found!(GetAsyncInvokeError, ListAsyncInvokesError);
+into_operation_error_without_not_found!(GetAsyncInvokeError, ListAsyncInvokesError, InvokeGuardrailChecksError);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 //! | CountTokens | [`count_tokens`] |
 //! | StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes | [`AsyncInvokeStore`] |
 //! | InvokeModelWithBidirectionalStream | [`DuplexSession`] |
+//! | InvokeGuardrailChecks | [`invoke_guardrail_checks`] |
 //!
 //! Model ids resolve to a [`Family`] through a [`ModelRegistry`]; tokens are counted by the
 //! rules of [`tokens`]; scripts of the `scripted` family follow the format of [`script`].
@@ -21,6 +22,7 @@
 //! where the control plane's guardrails plug in.
 
 mod async_invoke;
+pub mod checks;
 mod converse;
 mod count;
 mod duplex;
@@ -35,6 +37,7 @@ pub mod tokens;
 use std::time::Duration;
 
 pub use async_invoke::{AsyncInvokeConfig, AsyncInvokeStore, Clock, ManualClock, SystemClock};
+pub use checks::invoke_guardrail_checks;
 pub use converse::{converse, converse_stream, count_converse_tokens, FIRST_MESSAGE_NOT_USER, ROLES_MUST_ALTERNATE};
 pub use count::count_tokens;
 pub use duplex::DuplexSession;

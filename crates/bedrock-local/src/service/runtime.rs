@@ -1,5 +1,5 @@
 //! The Bedrock Runtime operations over HTTP: parse with the generated server side, validate,
-//! answer with [`crate::runtime`] (or the control plane for guardrails), serialize.
+//! answer with [`crate::runtime`] (or the control plane for stored guardrails), serialize.
 //!
 //! Routing happens in one place, [`RuntimeService::call`]: the core [`Router`] sends every
 //! runtime operation here (so the request log names it), and the generated
@@ -10,9 +10,7 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::Message;
-use bedrock_runtime_types::error::{
-    ApplyGuardrailError, InvokeGuardrailChecksError, InvokeModelWithBidirectionalStreamError, ValidationException,
-};
+use bedrock_runtime_types::error::{ApplyGuardrailError, InvokeModelWithBidirectionalStreamError, ValidationException};
 use bedrock_runtime_types::event_stream::{
     InvokeModelWithBidirectionalStreamInput, InvokeModelWithBidirectionalStreamOutputError,
 };
@@ -30,7 +28,6 @@ use bedrock_wire::server::{error_response, Labels, RequestError, ServerOperation
 use bedrock_wire::{BuildError, Validate};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http::StatusCode;
 
 use super::Emulator;
 use crate::clock::Clock;
@@ -129,11 +126,9 @@ impl RuntimeService {
             RuntimeOperation::ListAsyncInvokes => {
                 unary::<ListAsyncInvokes>(&http, &labels, rid, |input| jobs(e).list(&input).map_err(Into::into))
             }
-            // Not emulated, whatever the input: said at once, before any validation.
-            RuntimeOperation::InvokeGuardrailChecks => {
-                Response::from(InvokeGuardrailChecks::build_error(&not_emulated_checks(), rid))
-                    .with_status(StatusCode::NOT_IMPLEMENTED)
-            }
+            RuntimeOperation::InvokeGuardrailChecks => unary::<InvokeGuardrailChecks>(&http, &labels, rid, |input| {
+                model::invoke_guardrail_checks(&input).map_err(Into::into)
+            }),
             RuntimeOperation::ConverseStream => {
                 let input = match parse::<ConverseStream>(&http, &labels, rid) {
                     Ok(input) => input,
@@ -273,14 +268,6 @@ fn jobs(emulator: &Emulator) -> MutexGuard<'_, AsyncInvokeStore> {
     emulator.async_invokes.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The answer to InvokeGuardrailChecks, which the emulator does not implement: a
-/// `ValidationException` (sent with HTTP 501, like the control plane's unemulated operations).
-fn not_emulated_checks() -> InvokeGuardrailChecksError {
-    InvokeGuardrailChecksError::ValidationException(ValidationException::new().with_message(
-        "bedrock-local does not emulate InvokeGuardrailChecks; use ApplyGuardrail, or a guardrailConfig on Converse.",
-    ))
-}
-
 /// Reads and validates an operation's input, or answers the error the service would.
 fn parse<Op>(request: &http::Request<Bytes>, labels: &Labels, request_id: &str) -> Result<Op::Input, Box<Response>>
 where
@@ -363,17 +350,6 @@ fn with_body(head: http::Response<Bytes>, body: ResponseBody) -> Response {
     let mut response = Response::new(parts.status, body);
     response.parts.headers = parts.headers;
     response
-}
-
-trait WithStatus {
-    fn with_status(self, status: StatusCode) -> Self;
-}
-
-impl WithStatus for Response {
-    fn with_status(mut self, status: StatusCode) -> Self {
-        self.parts.status = status;
-        self
-    }
 }
 
 /// The control plane as the runtime's [`GuardrailEvaluator`]: each check is an ApplyGuardrail of
