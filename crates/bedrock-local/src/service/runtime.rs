@@ -176,9 +176,8 @@ impl RuntimeService {
                     Err(error) => InvokeModelWithResponseStream::build_error(&error.into(), rid).into(),
                 }
             }
-            RuntimeOperation::InvokeModelWithBidirectionalStream => {
-                unreachable!("answered above, before the body is collected")
-            }
+            // Answered above, before the body is collected; never reached.
+            RuntimeOperation::InvokeModelWithBidirectionalStream => crate::wire::ServiceError::internal().into(),
         }
     }
 
