@@ -1073,6 +1073,30 @@ impl BatchDeleteAdvancedPromptOptimizationJobOperationError {
     }
 }
 
+impl bedrock_wire::OperationError for BatchDeleteAdvancedPromptOptimizationJobOperationError {
+    fn code(&self) -> Option<&'static str> {
+        BatchDeleteAdvancedPromptOptimizationJobOperationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        BatchDeleteAdvancedPromptOptimizationJobOperationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for BatchDeleteAdvancedPromptOptimizationJobOperationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1136,6 +1160,32 @@ impl BatchDeleteEvaluationJobOperationError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for BatchDeleteEvaluationJobOperationError {
+    fn code(&self) -> Option<&'static str> {
+        BatchDeleteEvaluationJobOperationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        BatchDeleteEvaluationJobOperationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1203,6 +1253,31 @@ impl CancelAutomatedReasoningPolicyBuildWorkflowError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CancelAutomatedReasoningPolicyBuildWorkflowError {
+    fn code(&self) -> Option<&'static str> {
+        CancelAutomatedReasoningPolicyBuildWorkflowError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CancelAutomatedReasoningPolicyBuildWorkflowError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1277,6 +1352,34 @@ impl CreateAdvancedPromptOptimizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateAdvancedPromptOptimizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateAdvancedPromptOptimizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateAdvancedPromptOptimizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1360,6 +1463,34 @@ impl CreateAutomatedReasoningPolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateAutomatedReasoningPolicyError {
+    fn code(&self) -> Option<&'static str> {
+        CreateAutomatedReasoningPolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateAutomatedReasoningPolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateAutomatedReasoningPolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1434,6 +1565,33 @@ impl CreateAutomatedReasoningPolicyTestCaseError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateAutomatedReasoningPolicyTestCaseError {
+    fn code(&self) -> Option<&'static str> {
+        CreateAutomatedReasoningPolicyTestCaseError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateAutomatedReasoningPolicyTestCaseError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1512,6 +1670,34 @@ impl CreateAutomatedReasoningPolicyVersionError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateAutomatedReasoningPolicyVersionError {
+    fn code(&self) -> Option<&'static str> {
+        CreateAutomatedReasoningPolicyVersionError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateAutomatedReasoningPolicyVersionError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1595,6 +1781,34 @@ impl CreateCustomModelError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateCustomModelError {
+    fn code(&self) -> Option<&'static str> {
+        CreateCustomModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateCustomModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateCustomModelError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1669,6 +1883,33 @@ impl CreateCustomModelDeploymentError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateCustomModelDeploymentError {
+    fn code(&self) -> Option<&'static str> {
+        CreateCustomModelDeploymentError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateCustomModelDeploymentError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1747,6 +1988,33 @@ impl CreateEvaluationJobError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateEvaluationJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateEvaluationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateEvaluationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateEvaluationJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1816,6 +2084,32 @@ impl CreateFoundationModelAgreementError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateFoundationModelAgreementError {
+    fn code(&self) -> Option<&'static str> {
+        CreateFoundationModelAgreementError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateFoundationModelAgreementError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1895,6 +2189,34 @@ impl CreateGuardrailError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateGuardrailError {
+    fn code(&self) -> Option<&'static str> {
+        CreateGuardrailError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateGuardrailError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateGuardrailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1969,6 +2291,33 @@ impl CreateGuardrailVersionError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateGuardrailVersionError {
+    fn code(&self) -> Option<&'static str> {
+        CreateGuardrailVersionError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateGuardrailVersionError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2050,6 +2399,34 @@ impl CreateInferenceProfileError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateInferenceProfileError {
+    fn code(&self) -> Option<&'static str> {
+        CreateInferenceProfileError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateInferenceProfileError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateInferenceProfileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2127,6 +2504,33 @@ impl CreateMarketplaceModelEndpointError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        CreateMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateMarketplaceModelEndpointError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2190,6 +2594,30 @@ impl CreateModelCopyJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateModelCopyJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateModelCopyJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateModelCopyJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2262,6 +2690,34 @@ impl CreateModelCustomizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateModelCustomizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateModelCustomizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateModelCustomizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2345,6 +2801,34 @@ impl CreateModelImportJobError {
     }
 }
 
+impl bedrock_wire::OperationError for CreateModelImportJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateModelImportJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateModelImportJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreateModelImportJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2419,6 +2903,33 @@ impl CreateModelInvocationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateModelInvocationJobError {
+    fn code(&self) -> Option<&'static str> {
+        CreateModelInvocationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateModelInvocationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2500,6 +3011,34 @@ impl CreatePromptRouterError {
     }
 }
 
+impl bedrock_wire::OperationError for CreatePromptRouterError {
+    fn code(&self) -> Option<&'static str> {
+        CreatePromptRouterError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreatePromptRouterError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CreatePromptRouterError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2574,6 +3113,33 @@ impl CreateProvisionedModelThroughputError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for CreateProvisionedModelThroughputError {
+    fn code(&self) -> Option<&'static str> {
+        CreateProvisionedModelThroughputError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CreateProvisionedModelThroughputError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2652,6 +3218,33 @@ impl DeleteAutomatedReasoningPolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteAutomatedReasoningPolicyError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteAutomatedReasoningPolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteAutomatedReasoningPolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteAutomatedReasoningPolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2724,6 +3317,33 @@ impl DeleteAutomatedReasoningPolicyBuildWorkflowError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteAutomatedReasoningPolicyBuildWorkflowError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteAutomatedReasoningPolicyBuildWorkflowError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteAutomatedReasoningPolicyBuildWorkflowError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2802,6 +3422,33 @@ impl DeleteAutomatedReasoningPolicyTestCaseError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteAutomatedReasoningPolicyTestCaseError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteAutomatedReasoningPolicyTestCaseError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteAutomatedReasoningPolicyTestCaseError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteAutomatedReasoningPolicyTestCaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2871,6 +3518,32 @@ impl DeleteCustomModelError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteCustomModelError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteCustomModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteCustomModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -2944,6 +3617,32 @@ impl DeleteCustomModelDeploymentError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteCustomModelDeploymentError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteCustomModelDeploymentError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteCustomModelDeploymentError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteCustomModelDeploymentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3008,6 +3707,31 @@ impl DeleteEnforcedGuardrailConfigurationError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteEnforcedGuardrailConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteEnforcedGuardrailConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteEnforcedGuardrailConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3076,6 +3800,32 @@ impl DeleteFoundationModelAgreementError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteFoundationModelAgreementError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteFoundationModelAgreementError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteFoundationModelAgreementError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3152,6 +3902,33 @@ impl DeleteGuardrailError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteGuardrailError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteGuardrailError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteGuardrailError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteGuardrailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3221,6 +3998,32 @@ impl DeleteImportedModelError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteImportedModelError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteImportedModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteImportedModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3294,6 +4097,32 @@ impl DeleteInferenceProfileError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteInferenceProfileError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteInferenceProfileError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteInferenceProfileError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteInferenceProfileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3361,6 +4190,31 @@ impl DeleteMarketplaceModelEndpointError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteMarketplaceModelEndpointError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3417,6 +4271,29 @@ impl DeleteModelInvocationLoggingConfigurationError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteModelInvocationLoggingConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteModelInvocationLoggingConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteModelInvocationLoggingConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3478,6 +4355,31 @@ impl DeletePromptRouterError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeletePromptRouterError {
+    fn code(&self) -> Option<&'static str> {
+        DeletePromptRouterError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeletePromptRouterError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3549,6 +4451,32 @@ impl DeleteProvisionedModelThroughputError {
     }
 }
 
+impl bedrock_wire::OperationError for DeleteProvisionedModelThroughputError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteProvisionedModelThroughputError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteProvisionedModelThroughputError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeleteProvisionedModelThroughputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3613,6 +4541,31 @@ impl DeleteResourcePolicyError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for DeleteResourcePolicyError {
+    fn code(&self) -> Option<&'static str> {
+        DeleteResourcePolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeleteResourcePolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3684,6 +4637,32 @@ impl DeregisterMarketplaceModelEndpointError {
     }
 }
 
+impl bedrock_wire::OperationError for DeregisterMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        DeregisterMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        DeregisterMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for DeregisterMarketplaceModelEndpointError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3751,6 +4730,31 @@ impl ExportAutomatedReasoningPolicyVersionError {
     }
 }
 
+impl bedrock_wire::OperationError for ExportAutomatedReasoningPolicyVersionError {
+    fn code(&self) -> Option<&'static str> {
+        ExportAutomatedReasoningPolicyVersionError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ExportAutomatedReasoningPolicyVersionError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ExportAutomatedReasoningPolicyVersionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -3810,6 +4814,30 @@ impl GetAccountDataRetentionError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetAccountDataRetentionError {
+    fn code(&self) -> Option<&'static str> {
+        GetAccountDataRetentionError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAccountDataRetentionError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3873,6 +4901,31 @@ impl GetAdvancedPromptOptimizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetAdvancedPromptOptimizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetAdvancedPromptOptimizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAdvancedPromptOptimizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -3941,6 +4994,31 @@ impl GetAutomatedReasoningPolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetAutomatedReasoningPolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4003,6 +5081,31 @@ impl GetAutomatedReasoningPolicyAnnotationsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyAnnotationsError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyAnnotationsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyAnnotationsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4071,6 +5174,31 @@ impl GetAutomatedReasoningPolicyBuildWorkflowError {
     }
 }
 
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyBuildWorkflowError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyBuildWorkflowError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyBuildWorkflowError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetAutomatedReasoningPolicyBuildWorkflowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4133,6 +5261,31 @@ impl GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyBuildWorkflowResultAssetsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4201,6 +5354,31 @@ impl GetAutomatedReasoningPolicyNextScenarioError {
     }
 }
 
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyNextScenarioError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyNextScenarioError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyNextScenarioError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetAutomatedReasoningPolicyNextScenarioError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4263,6 +5441,31 @@ impl GetAutomatedReasoningPolicyTestCaseError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyTestCaseError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyTestCaseError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyTestCaseError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4331,6 +5534,31 @@ impl GetAutomatedReasoningPolicyTestResultError {
     }
 }
 
+impl bedrock_wire::OperationError for GetAutomatedReasoningPolicyTestResultError {
+    fn code(&self) -> Option<&'static str> {
+        GetAutomatedReasoningPolicyTestResultError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAutomatedReasoningPolicyTestResultError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetAutomatedReasoningPolicyTestResultError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4393,6 +5621,31 @@ impl GetCustomModelError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetCustomModelError {
+    fn code(&self) -> Option<&'static str> {
+        GetCustomModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetCustomModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4461,6 +5714,31 @@ impl GetCustomModelDeploymentError {
     }
 }
 
+impl bedrock_wire::OperationError for GetCustomModelDeploymentError {
+    fn code(&self) -> Option<&'static str> {
+        GetCustomModelDeploymentError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetCustomModelDeploymentError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetCustomModelDeploymentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4523,6 +5801,31 @@ impl GetEvaluationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetEvaluationJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetEvaluationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetEvaluationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4591,6 +5894,31 @@ impl GetFoundationModelError {
     }
 }
 
+impl bedrock_wire::OperationError for GetFoundationModelError {
+    fn code(&self) -> Option<&'static str> {
+        GetFoundationModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetFoundationModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetFoundationModelError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4653,6 +5981,31 @@ impl GetFoundationModelAvailabilityError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetFoundationModelAvailabilityError {
+    fn code(&self) -> Option<&'static str> {
+        GetFoundationModelAvailabilityError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetFoundationModelAvailabilityError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4721,6 +6074,31 @@ impl GetGuardrailError {
     }
 }
 
+impl bedrock_wire::OperationError for GetGuardrailError {
+    fn code(&self) -> Option<&'static str> {
+        GetGuardrailError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetGuardrailError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetGuardrailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4783,6 +6161,31 @@ impl GetImportedModelError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetImportedModelError {
+    fn code(&self) -> Option<&'static str> {
+        GetImportedModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetImportedModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4851,6 +6254,31 @@ impl GetInferenceProfileError {
     }
 }
 
+impl bedrock_wire::OperationError for GetInferenceProfileError {
+    fn code(&self) -> Option<&'static str> {
+        GetInferenceProfileError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetInferenceProfileError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetInferenceProfileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -4913,6 +6341,31 @@ impl GetMarketplaceModelEndpointError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        GetMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -4981,6 +6434,31 @@ impl GetModelCopyJobError {
     }
 }
 
+impl bedrock_wire::OperationError for GetModelCopyJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetModelCopyJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetModelCopyJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetModelCopyJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5043,6 +6521,31 @@ impl GetModelCustomizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetModelCustomizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetModelCustomizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetModelCustomizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5111,6 +6614,31 @@ impl GetModelImportJobError {
     }
 }
 
+impl bedrock_wire::OperationError for GetModelImportJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetModelImportJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetModelImportJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetModelImportJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5176,6 +6704,31 @@ impl GetModelInvocationJobError {
     }
 }
 
+impl bedrock_wire::OperationError for GetModelInvocationJobError {
+    fn code(&self) -> Option<&'static str> {
+        GetModelInvocationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetModelInvocationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetModelInvocationJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5232,6 +6785,29 @@ impl GetModelInvocationLoggingConfigurationError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetModelInvocationLoggingConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        GetModelInvocationLoggingConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetModelInvocationLoggingConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5293,6 +6869,31 @@ impl GetPromptRouterError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetPromptRouterError {
+    fn code(&self) -> Option<&'static str> {
+        GetPromptRouterError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetPromptRouterError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5361,6 +6962,31 @@ impl GetProvisionedModelThroughputError {
     }
 }
 
+impl bedrock_wire::OperationError for GetProvisionedModelThroughputError {
+    fn code(&self) -> Option<&'static str> {
+        GetProvisionedModelThroughputError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetProvisionedModelThroughputError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetProvisionedModelThroughputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5426,6 +7052,31 @@ impl GetResourcePolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for GetResourcePolicyError {
+    fn code(&self) -> Option<&'static str> {
+        GetResourcePolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetResourcePolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetResourcePolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5485,6 +7136,30 @@ impl GetUseCaseForModelAccessError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for GetUseCaseForModelAccessError {
+    fn code(&self) -> Option<&'static str> {
+        GetUseCaseForModelAccessError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetUseCaseForModelAccessError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5548,6 +7223,30 @@ impl ListAdvancedPromptOptimizationJobsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListAdvancedPromptOptimizationJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListAdvancedPromptOptimizationJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAdvancedPromptOptimizationJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListAdvancedPromptOptimizationJobsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5608,6 +7307,31 @@ impl ListAutomatedReasoningPoliciesError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListAutomatedReasoningPoliciesError {
+    fn code(&self) -> Option<&'static str> {
+        ListAutomatedReasoningPoliciesError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAutomatedReasoningPoliciesError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5676,6 +7400,31 @@ impl ListAutomatedReasoningPolicyBuildWorkflowsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListAutomatedReasoningPolicyBuildWorkflowsError {
+    fn code(&self) -> Option<&'static str> {
+        ListAutomatedReasoningPolicyBuildWorkflowsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAutomatedReasoningPolicyBuildWorkflowsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListAutomatedReasoningPolicyBuildWorkflowsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5738,6 +7487,31 @@ impl ListAutomatedReasoningPolicyTestCasesError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListAutomatedReasoningPolicyTestCasesError {
+    fn code(&self) -> Option<&'static str> {
+        ListAutomatedReasoningPolicyTestCasesError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAutomatedReasoningPolicyTestCasesError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5809,6 +7583,32 @@ impl ListAutomatedReasoningPolicyTestResultsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListAutomatedReasoningPolicyTestResultsError {
+    fn code(&self) -> Option<&'static str> {
+        ListAutomatedReasoningPolicyTestResultsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAutomatedReasoningPolicyTestResultsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListAutomatedReasoningPolicyTestResultsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5873,6 +7673,30 @@ impl ListCustomModelDeploymentsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListCustomModelDeploymentsError {
+    fn code(&self) -> Option<&'static str> {
+        ListCustomModelDeploymentsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListCustomModelDeploymentsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListCustomModelDeploymentsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -5930,6 +7754,30 @@ impl ListCustomModelsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListCustomModelsError {
+    fn code(&self) -> Option<&'static str> {
+        ListCustomModelsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListCustomModelsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -5996,6 +7844,31 @@ impl ListEnforcedGuardrailsConfigurationError {
     }
 }
 
+impl bedrock_wire::OperationError for ListEnforcedGuardrailsConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        ListEnforcedGuardrailsConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListEnforcedGuardrailsConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListEnforcedGuardrailsConfigurationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6055,6 +7928,30 @@ impl ListEvaluationJobsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListEvaluationJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListEvaluationJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListEvaluationJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6121,6 +8018,31 @@ impl ListFoundationModelAgreementOffersError {
     }
 }
 
+impl bedrock_wire::OperationError for ListFoundationModelAgreementOffersError {
+    fn code(&self) -> Option<&'static str> {
+        ListFoundationModelAgreementOffersError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListFoundationModelAgreementOffersError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListFoundationModelAgreementOffersError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6180,6 +8102,30 @@ impl ListFoundationModelsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListFoundationModelsError {
+    fn code(&self) -> Option<&'static str> {
+        ListFoundationModelsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListFoundationModelsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6246,6 +8192,31 @@ impl ListGuardrailsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListGuardrailsError {
+    fn code(&self) -> Option<&'static str> {
+        ListGuardrailsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListGuardrailsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListGuardrailsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6305,6 +8276,30 @@ impl ListImportedModelsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListImportedModelsError {
+    fn code(&self) -> Option<&'static str> {
+        ListImportedModelsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListImportedModelsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6368,6 +8363,30 @@ impl ListInferenceProfilesError {
     }
 }
 
+impl bedrock_wire::OperationError for ListInferenceProfilesError {
+    fn code(&self) -> Option<&'static str> {
+        ListInferenceProfilesError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListInferenceProfilesError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListInferenceProfilesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6428,6 +8447,31 @@ impl ListMarketplaceModelEndpointsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListMarketplaceModelEndpointsError {
+    fn code(&self) -> Option<&'static str> {
+        ListMarketplaceModelEndpointsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListMarketplaceModelEndpointsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6496,6 +8540,31 @@ impl ListModelCopyJobsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListModelCopyJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListModelCopyJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListModelCopyJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListModelCopyJobsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6555,6 +8624,30 @@ impl ListModelCustomizationJobsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListModelCustomizationJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListModelCustomizationJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListModelCustomizationJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6618,6 +8711,30 @@ impl ListModelImportJobsError {
     }
 }
 
+impl bedrock_wire::OperationError for ListModelImportJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListModelImportJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListModelImportJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListModelImportJobsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6675,6 +8792,30 @@ impl ListModelInvocationJobsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListModelInvocationJobsError {
+    fn code(&self) -> Option<&'static str> {
+        ListModelInvocationJobsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListModelInvocationJobsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6738,6 +8879,30 @@ impl ListPromptRoutersError {
     }
 }
 
+impl bedrock_wire::OperationError for ListPromptRoutersError {
+    fn code(&self) -> Option<&'static str> {
+        ListPromptRoutersError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListPromptRoutersError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListPromptRoutersError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6795,6 +8960,30 @@ impl ListProvisionedModelThroughputsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for ListProvisionedModelThroughputsError {
+    fn code(&self) -> Option<&'static str> {
+        ListProvisionedModelThroughputsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListProvisionedModelThroughputsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6861,6 +9050,31 @@ impl ListTagsForResourceError {
     }
 }
 
+impl bedrock_wire::OperationError for ListTagsForResourceError {
+    fn code(&self) -> Option<&'static str> {
+        ListTagsForResourceError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListTagsForResourceError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListTagsForResourceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -6920,6 +9134,30 @@ impl PutAccountDataRetentionError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for PutAccountDataRetentionError {
+    fn code(&self) -> Option<&'static str> {
+        PutAccountDataRetentionError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        PutAccountDataRetentionError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -6989,6 +9227,32 @@ impl PutEnforcedGuardrailConfigurationError {
     }
 }
 
+impl bedrock_wire::OperationError for PutEnforcedGuardrailConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        PutEnforcedGuardrailConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        PutEnforcedGuardrailConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for PutEnforcedGuardrailConfigurationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7050,6 +9314,30 @@ impl PutModelInvocationLoggingConfigurationError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for PutModelInvocationLoggingConfigurationError {
+    fn code(&self) -> Option<&'static str> {
+        PutModelInvocationLoggingConfigurationError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        PutModelInvocationLoggingConfigurationError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7116,6 +9404,31 @@ impl PutResourcePolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for PutResourcePolicyError {
+    fn code(&self) -> Option<&'static str> {
+        PutResourcePolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        PutResourcePolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for PutResourcePolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7175,6 +9488,30 @@ impl PutUseCaseForModelAccessError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for PutUseCaseForModelAccessError {
+    fn code(&self) -> Option<&'static str> {
+        PutUseCaseForModelAccessError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        PutUseCaseForModelAccessError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7241,6 +9578,32 @@ impl RegisterMarketplaceModelEndpointError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for RegisterMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        RegisterMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        RegisterMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7320,6 +9683,34 @@ impl StartAutomatedReasoningPolicyBuildWorkflowError {
     }
 }
 
+impl bedrock_wire::OperationError for StartAutomatedReasoningPolicyBuildWorkflowError {
+    fn code(&self) -> Option<&'static str> {
+        StartAutomatedReasoningPolicyBuildWorkflowError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StartAutomatedReasoningPolicyBuildWorkflowError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for StartAutomatedReasoningPolicyBuildWorkflowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7394,6 +9785,32 @@ impl StartAutomatedReasoningPolicyTestWorkflowError {
     }
 }
 
+impl bedrock_wire::OperationError for StartAutomatedReasoningPolicyTestWorkflowError {
+    fn code(&self) -> Option<&'static str> {
+        StartAutomatedReasoningPolicyTestWorkflowError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StartAutomatedReasoningPolicyTestWorkflowError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for StartAutomatedReasoningPolicyTestWorkflowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7461,6 +9878,32 @@ impl StopAdvancedPromptOptimizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for StopAdvancedPromptOptimizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        StopAdvancedPromptOptimizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StopAdvancedPromptOptimizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7534,6 +9977,32 @@ impl StopEvaluationJobError {
     }
 }
 
+impl bedrock_wire::OperationError for StopEvaluationJobError {
+    fn code(&self) -> Option<&'static str> {
+        StopEvaluationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StopEvaluationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for StopEvaluationJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7601,6 +10070,32 @@ impl StopModelCustomizationJobError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for StopModelCustomizationJobError {
+    fn code(&self) -> Option<&'static str> {
+        StopModelCustomizationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StopModelCustomizationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7674,6 +10169,32 @@ impl StopModelInvocationJobError {
     }
 }
 
+impl bedrock_wire::OperationError for StopModelInvocationJobError {
+    fn code(&self) -> Option<&'static str> {
+        StopModelInvocationJobError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StopModelInvocationJobError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for StopModelInvocationJobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7744,6 +10265,32 @@ impl TagResourceError {
     }
 }
 
+impl bedrock_wire::OperationError for TagResourceError {
+    fn code(&self) -> Option<&'static str> {
+        TagResourceError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        TagResourceError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for TagResourceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7808,6 +10355,31 @@ impl UntagResourceError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for UntagResourceError {
+    fn code(&self) -> Option<&'static str> {
+        UntagResourceError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UntagResourceError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -7882,6 +10454,33 @@ impl UpdateAutomatedReasoningPolicyError {
     }
 }
 
+impl bedrock_wire::OperationError for UpdateAutomatedReasoningPolicyError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateAutomatedReasoningPolicyError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateAutomatedReasoningPolicyError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "TooManyTagsException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for UpdateAutomatedReasoningPolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -7951,6 +10550,32 @@ impl UpdateAutomatedReasoningPolicyAnnotationsError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for UpdateAutomatedReasoningPolicyAnnotationsError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateAutomatedReasoningPolicyAnnotationsError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateAutomatedReasoningPolicyAnnotationsError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -8027,6 +10652,33 @@ impl UpdateAutomatedReasoningPolicyTestCaseError {
     }
 }
 
+impl bedrock_wire::OperationError for UpdateAutomatedReasoningPolicyTestCaseError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateAutomatedReasoningPolicyTestCaseError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateAutomatedReasoningPolicyTestCaseError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceInUseException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for UpdateAutomatedReasoningPolicyTestCaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -8093,6 +10745,31 @@ impl UpdateCustomModelDeploymentError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for UpdateCustomModelDeploymentError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateCustomModelDeploymentError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateCustomModelDeploymentError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -8164,6 +10841,33 @@ impl UpdateGuardrailError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for UpdateGuardrailError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateGuardrailError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateGuardrailError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -8242,6 +10946,33 @@ impl UpdateMarketplaceModelEndpointError {
     }
 }
 
+impl bedrock_wire::OperationError for UpdateMarketplaceModelEndpointError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateMarketplaceModelEndpointError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateMarketplaceModelEndpointError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for UpdateMarketplaceModelEndpointError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -8308,6 +11039,31 @@ impl UpdateProvisionedModelThroughputError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for UpdateProvisionedModelThroughputError {
+    fn code(&self) -> Option<&'static str> {
+        UpdateProvisionedModelThroughputError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        UpdateProvisionedModelThroughputError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 

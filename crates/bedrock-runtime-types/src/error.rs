@@ -1350,6 +1350,33 @@ impl ApplyGuardrailError {
     }
 }
 
+impl bedrock_wire::OperationError for ApplyGuardrailError {
+    fn code(&self) -> Option<&'static str> {
+        ApplyGuardrailError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ApplyGuardrailError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ApplyGuardrailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1428,6 +1455,35 @@ impl ConverseError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::ModelNotReadyException(_))
+    }
+}
+
+impl bedrock_wire::OperationError for ConverseError {
+    fn code(&self) -> Option<&'static str> {
+        ConverseError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ConverseError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelTimeoutException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelNotReadyException" => Some(bedrock_wire::ErrorRetry::Retryable),
+            "ModelErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1516,6 +1572,35 @@ impl ConverseStreamError {
     }
 }
 
+impl bedrock_wire::OperationError for ConverseStreamError {
+    fn code(&self) -> Option<&'static str> {
+        ConverseStreamError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ConverseStreamError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelTimeoutException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelNotReadyException" => Some(bedrock_wire::ErrorRetry::Retryable),
+            "ModelErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ConverseStreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1592,6 +1677,32 @@ impl CountTokensError {
     }
 }
 
+impl bedrock_wire::OperationError for CountTokensError {
+    fn code(&self) -> Option<&'static str> {
+        CountTokensError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        CountTokensError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for CountTokensError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1656,6 +1767,30 @@ impl GetAsyncInvokeError {
     }
 }
 
+impl bedrock_wire::OperationError for GetAsyncInvokeError {
+    fn code(&self) -> Option<&'static str> {
+        GetAsyncInvokeError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        GetAsyncInvokeError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for GetAsyncInvokeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1716,6 +1851,31 @@ impl InvokeGuardrailChecksError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for InvokeGuardrailChecksError {
+    fn code(&self) -> Option<&'static str> {
+        InvokeGuardrailChecksError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        InvokeGuardrailChecksError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1796,6 +1956,36 @@ impl InvokeModelError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::ModelNotReadyException(_))
+    }
+}
+
+impl bedrock_wire::OperationError for InvokeModelError {
+    fn code(&self) -> Option<&'static str> {
+        InvokeModelError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        InvokeModelError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelTimeoutException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelNotReadyException" => Some(bedrock_wire::ErrorRetry::Retryable),
+            "ModelErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1889,6 +2079,37 @@ impl InvokeModelWithBidirectionalStreamError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::ModelNotReadyException(_))
+    }
+}
+
+impl bedrock_wire::OperationError for InvokeModelWithBidirectionalStreamError {
+    fn code(&self) -> Option<&'static str> {
+        InvokeModelWithBidirectionalStreamError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        InvokeModelWithBidirectionalStreamError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelTimeoutException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelStreamErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelNotReadyException" => Some(bedrock_wire::ErrorRetry::Retryable),
+            "ModelErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 
@@ -1987,6 +2208,37 @@ impl InvokeModelWithResponseStreamError {
     }
 }
 
+impl bedrock_wire::OperationError for InvokeModelWithResponseStreamError {
+    fn code(&self) -> Option<&'static str> {
+        InvokeModelWithResponseStreamError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        InvokeModelWithResponseStreamError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelTimeoutException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelStreamErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ModelNotReadyException" => Some(bedrock_wire::ErrorRetry::Retryable),
+            "ModelErrorException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for InvokeModelWithResponseStreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2061,6 +2313,30 @@ impl ListAsyncInvokesError {
     }
 }
 
+impl bedrock_wire::OperationError for ListAsyncInvokesError {
+    fn code(&self) -> Option<&'static str> {
+        ListAsyncInvokesError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        ListAsyncInvokesError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ListAsyncInvokesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -2130,6 +2406,34 @@ impl StartAsyncInvokeError {
     /// Whether the spec marks this error as retryable.
     pub fn is_retryable(&self) -> bool {
         false
+    }
+}
+
+impl bedrock_wire::OperationError for StartAsyncInvokeError {
+    fn code(&self) -> Option<&'static str> {
+        StartAsyncInvokeError::code(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        StartAsyncInvokeError::is_retryable(self)
+    }
+
+    fn is_throttling(&self) -> bool {
+        false
+    }
+
+    fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {
+        match code {
+            "AccessDeniedException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ThrottlingException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ResourceNotFoundException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "InternalServerException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceUnavailableException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ValidationException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ServiceQuotaExceededException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            "ConflictException" => Some(bedrock_wire::ErrorRetry::NotRetryable),
+            _ => None,
+        }
     }
 }
 

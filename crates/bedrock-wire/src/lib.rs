@@ -41,7 +41,7 @@ pub mod validate;
 
 pub use aws_smithy_types::{Blob, DateTime};
 pub use error::{BuildError, ErrorMetadata, MalformedResponse, ResponseError, ServiceError};
-pub use operation::{IdempotencyTokens, Operation, Paginated};
+pub use operation::{ErrorRetry, IdempotencyTokens, Operation, OperationError, Paginated};
 pub use validate::{Validate, ValidationError, Violation};
 
 /// What `Debug` prints in place of a sensitive value.

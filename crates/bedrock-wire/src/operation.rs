@@ -70,3 +70,31 @@ impl IdempotencyTokens for FixedToken {
 /// Stored in the request's extensions by [`Operation::build_request`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostPrefix(pub String);
+
+/// What an operation's model says about retrying after one of its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorRetry {
+    /// Modeled, without the `retryable` trait.
+    NotRetryable,
+    /// Modeled and marked retryable.
+    Retryable,
+    /// Modeled and marked retryable as throttling.
+    Throttling,
+}
+
+/// The typed errors of one operation (implemented by every generated error enum).
+pub trait OperationError: std::error::Error + Send + Sync + 'static {
+    /// The error code of a modeled exception; `None` for an error the operation does not model.
+    fn code(&self) -> Option<&'static str>;
+
+    /// Whether the model marks this error retryable.
+    fn is_retryable(&self) -> bool;
+
+    /// Whether the model marks this error as throttling.
+    fn is_throttling(&self) -> bool;
+
+    /// The model's verdict on an error code: `None` when the operation does not model it.
+    fn modeled_retry(code: &str) -> Option<ErrorRetry>
+    where
+        Self: Sized;
+}

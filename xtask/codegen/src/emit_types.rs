@@ -887,6 +887,7 @@ pub(crate) fn emit_operation_error(ctx: &Context<'_>, out: &mut String, op_name:
         );
     }
     w!(out, "}}\n");
+    emit_operation_error_trait(ctx, out, &rust, errors);
     w!(out, "impl std::fmt::Display for {rust} {{");
     w!(
         out,
@@ -908,6 +909,47 @@ pub(crate) fn emit_operation_error(ctx: &Context<'_>, out: &mut String, op_name:
     }
     w!(out, "Self::Unhandled => None,");
     w!(out, "}}");
+    w!(out, "}}");
+    w!(out, "}}\n");
+}
+
+/// The model's retry verdict of an exception: `Retryable` or `Throttling` when it has the
+/// `retryable` trait (`{"throttling": true}` for the latter).
+fn error_retry(ctx: &Context<'_>, error: &str) -> &'static str {
+    match &ctx.known(error).retryable {
+        None => "NotRetryable",
+        Some(flags) if flags.get("throttling").and_then(|t| t.as_bool()) == Some(true) => "Throttling",
+        Some(_) => "Retryable",
+    }
+}
+
+/// `bedrock_wire::OperationError` for an operation's error enum.
+fn emit_operation_error_trait(ctx: &Context<'_>, out: &mut String, rust: &str, errors: &[&str]) {
+    w!(out, "impl bedrock_wire::OperationError for {rust} {{");
+    w!(out, "fn code(&self) -> Option<&'static str> {{ {rust}::code(self) }}\n");
+    w!(out, "fn is_retryable(&self) -> bool {{ {rust}::is_retryable(self) }}\n");
+    let throttling: Vec<String> = errors
+        .iter()
+        .filter(|e| error_retry(ctx, e) == "Throttling")
+        .map(|e| format!("Self::{}(_)", ctx.type_name(e)))
+        .collect();
+    if throttling.is_empty() {
+        w!(out, "fn is_throttling(&self) -> bool {{ false }}\n");
+    } else {
+        w!(out, "fn is_throttling(&self) -> bool {{ matches!(self, {}) }}\n", throttling.join(" | "));
+    }
+    w!(out, "fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {{");
+    if errors.is_empty() {
+        w!(out, "let _ = code;");
+        w!(out, "None");
+    } else {
+        w!(out, "match code {{");
+        for e in errors {
+            w!(out, "{} => Some(bedrock_wire::ErrorRetry::{}),", lit(e), error_retry(ctx, e));
+        }
+        w!(out, "_ => None,");
+        w!(out, "}}");
+    }
     w!(out, "}}");
     w!(out, "}}\n");
 }
