@@ -80,6 +80,46 @@ pub fn select_auth_mode(
     Ok(mode)
 }
 
+/// The executor's signing hook for API-key mode: puts `Authorization: Bearer <key>` on every
+/// attempt (streaming bodies included), marked sensitive. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct BearerSigning {
+    header: Result<http::HeaderValue, crate::secret::InvalidApiKey>,
+}
+
+impl BearerSigning {
+    /// Authorizes requests with `key`. A key that cannot be a header value fails each attempt
+    /// with [`InvalidApiKey`](crate::secret::InvalidApiKey).
+    pub fn new(key: &ApiKey) -> Self {
+        BearerSigning {
+            header: key.authorization_header(),
+        }
+    }
+}
+
+impl fmt::Debug for BearerSigning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerSigning(** redacted **)")
+    }
+}
+
+impl bedrock_transport::Signer for BearerSigning {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut http::Request<bedrock_transport::RequestBody>,
+        _attempt: bedrock_transport::executor::AttemptInfo,
+    ) -> bedrock_transport::executor::SignFuture<'a> {
+        let result = match &self.header {
+            Ok(value) => {
+                request.headers_mut().insert(http::header::AUTHORIZATION, value.clone());
+                Ok(())
+            }
+            Err(e) => Err(Box::new(e.clone()) as bedrock_transport::BoxError),
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
 /// Default and maximum lifetime of a short-term API key.
 pub const MAX_SHORT_TERM_KEY_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 

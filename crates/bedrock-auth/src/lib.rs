@@ -46,7 +46,7 @@ pub mod skew;
 pub mod sso;
 pub mod sts;
 
-pub use api_key::{generate_short_term_api_key, select_auth_mode, AuthMode};
+pub use api_key::{generate_short_term_api_key, select_auth_mode, AuthMode, BearerSigning};
 pub use cache::CredentialsCache;
 pub use env::OsContext;
 pub use error::{CredentialsError, ProcessError};

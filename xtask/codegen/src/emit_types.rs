@@ -936,16 +936,28 @@ fn emit_operation_error_trait(ctx: &Context<'_>, out: &mut String, rust: &str, e
     if throttling.is_empty() {
         w!(out, "fn is_throttling(&self) -> bool {{ false }}\n");
     } else {
-        w!(out, "fn is_throttling(&self) -> bool {{ matches!(self, {}) }}\n", throttling.join(" | "));
+        w!(
+            out,
+            "fn is_throttling(&self) -> bool {{ matches!(self, {}) }}\n",
+            throttling.join(" | ")
+        );
     }
-    w!(out, "fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {{");
+    w!(
+        out,
+        "fn modeled_retry(code: &str) -> Option<bedrock_wire::ErrorRetry> {{"
+    );
     if errors.is_empty() {
         w!(out, "let _ = code;");
         w!(out, "None");
     } else {
         w!(out, "match code {{");
         for e in errors {
-            w!(out, "{} => Some(bedrock_wire::ErrorRetry::{}),", lit(e), error_retry(ctx, e));
+            w!(
+                out,
+                "{} => Some(bedrock_wire::ErrorRetry::{}),",
+                lit(e),
+                error_retry(ctx, e)
+            );
         }
         w!(out, "_ => None,");
         w!(out, "}}");

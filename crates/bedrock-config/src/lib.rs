@@ -1,0 +1,36 @@
+//! The configuration shared by the Bedrock clients, and the operation runner they are built on.
+//!
+//! - [`Config`]: region, auth (SigV4 credentials or an API key), endpoint overrides, FIPS and
+//!   dual-stack, retries, timeouts, stalled-stream protection, the HTTP client and user agent.
+//!   [`from_env`] loads it from the environment and the shared config files in one call;
+//!   [`Config::builder`] takes everything from code. Clients built from one `Config` share its
+//!   connection pool.
+//! - [`ServiceClient`]: resolves a service's endpoint, signs, sends with retries, and parses
+//!   with the generated (sans-IO) operation from `bedrock-runtime-types` or
+//!   `bedrock-control-types`. [`Call`] is the awaitable a client method returns, with
+//!   per-call overrides; [`Paginator`] turns list operations into streams.
+//! - [`SdkError`]: every way a call fails, one variant per layer.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = bedrock_config::from_env().load().await?;
+//! println!("{:?} via {}", config.region(), config.auth_mode());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod paginate;
+mod tokens;
+
+pub use client::{Call, ServiceClient, Signing};
+pub use config::{from_env, Config, ConfigError, ConfigLoader};
+pub use error::SdkError;
+pub use paginate::Paginator;
+pub use tokens::UuidTokens;
+
+pub use bedrock_auth::Credentials;
+pub use bedrock_endpoint::Service;
+pub use bedrock_transport::{RetryConfig, RetryMode, StalledStreamProtection, TimeoutConfig};
