@@ -4,13 +4,16 @@
 //! and by the official ones (`aws-sdk-bedrockruntime`, `aws-sdk-bedrock`) to a recording server on
 //! loopback, with the same credentials (with a session token) and the same fixed clock. For
 //! Converse, ConverseStream, InvokeModel and ListFoundationModels the recorded requests must have
-//! the same method, path and query, the same JSON body (compared as JSON values; InvokeModel's
-//! opaque body byte for byte), and:
+//! the same method, path and query, the same body (JSON compared as values, see
+//! [`assert_json_equivalent`]; InvokeModel's opaque body byte for byte), and:
 //!
 //! 1. **True signature equality.** The official client, configured through an interceptor to sign
-//!    the same header set as ours (see [`SignLikeBedrockRs`]), sends the very same
-//!    `Authorization` header, `x-amz-date` and `x-amz-security-token`, and the same headers
-//!    overall apart from [`UNSIGNED_DIFFERENCES`].
+//!    the same header set as ours (see [`SignLikeBedrockRs`]), sends the same headers apart from
+//!    [`UNSIGNED_DIFFERENCES`], and the very same `Authorization` header where the body bytes are
+//!    the same (InvokeModel, ListFoundationModels). Converse bodies are the same JSON with the
+//!    top-level members in another order (the official SDK sorts them, this SDK keeps the model's
+//!    order), so their payload hashes differ: there the official request with our body's bytes
+//!    must give our `Authorization` header exactly.
 //! 2. **The official client as it ships.** Its signed header set differs from ours only by
 //!    [`SIGNED_DIFFERENCES`]; the remaining signed headers have the same values; each side's
 //!    signature is recomputed independently (the `aws-sigv4` crate over the recorded request) and
@@ -18,7 +21,8 @@
 //!    same signature, i.e. their canonical requests are equal apart from the excluded headers.
 //!
 //! The server answers each operation with a canned valid response (ConverseStream with a
-//! `ValidationException`: only the request matters) and nothing here leaves 127.0.0.1.
+//! `ValidationException`: only the request matters) and nothing here leaves 127.0.0.1. Run with
+//! `-- --nocapture` to see the recorded requests.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -54,8 +58,7 @@ const SESSION_TOKEN: &str = "session-token-for-the-wire-equivalence-test";
 const SIGNING_SECS: u64 = 1_709_618_828;
 const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
-/// Signed by one side only, with values that legitimately differ (or that the other side does
-/// not send at all). Each is compared nowhere except in this list's justification:
+/// Signed by one side only: left out of the comparison of signed headers, each for its reason.
 const SIGNED_DIFFERENCES: &[&str] = &[
     // The official SDK's user agent (`aws-sdk-rust/<version> ua/2.1 api/bedrockruntime#<version>
     // os/... lang/rust#... m/<feature metrics>`), added before signing and so signed. This SDK
