@@ -2,3 +2,5 @@
 //!
 //! Skeleton: nothing is implemented yet; the work is tracked in issue #7.
 #![deny(missing_docs)]
+
+pub mod stream;
