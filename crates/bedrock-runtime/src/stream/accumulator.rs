@@ -34,7 +34,8 @@ use bedrock_wire::Blob;
 ///
 /// # How blocks are rebuilt
 ///
-/// Content blocks are ordered by `contentBlockIndex`; each becomes one [`ContentBlock`]:
+/// Content blocks are ordered by `contentBlockIndex`; each becomes one [`ContentBlock`] (an
+/// index with only a `contentBlockStop` has no content and is left out):
 ///
 /// - `text` deltas join into [`ContentBlock::Text`]; a block that also received `citation`
 ///   deltas becomes [`ContentBlock::CitationsContent`] with its text as the one generated
@@ -103,6 +104,8 @@ enum Block {
         redacted: Option<Vec<u8>>,
     },
     Unknown(UnknownMember),
+    /// A `contentBlockStop` with nothing before it: not part of the message.
+    Empty,
 }
 
 impl Block {
@@ -116,6 +119,7 @@ impl Block {
             Block::Image { .. } => "image",
             Block::Reasoning { .. } => "reasoningContent",
             Block::Unknown(member) => member.name(),
+            Block::Empty => "no",
         }
     }
 }
@@ -139,14 +143,23 @@ impl MessageAccumulator {
             }
             ConverseStreamOutput::ContentBlockStart(start) => {
                 let index = block_index(start.content_block_index)?;
-                if let Some(slot) = self.blocks.get(&index) {
-                    return Err(unexpected(
-                        Some(index),
-                        format!(
-                            "a contentBlockStart for a block that already has {} content",
-                            slot.block.kind()
-                        ),
-                    ));
+                match self.blocks.get(&index) {
+                    None => {}
+                    Some(slot) if slot.stopped => {
+                        return Err(unexpected(
+                            Some(index),
+                            "a contentBlockStart after the block's contentBlockStop",
+                        ))
+                    }
+                    Some(slot) => {
+                        return Err(unexpected(
+                            Some(index),
+                            format!(
+                                "a contentBlockStart for a block that already has {} content",
+                                slot.block.kind()
+                            ),
+                        ))
+                    }
                 }
                 let block = match &start.start {
                     ContentBlockStart::ToolUse(start) => Block::ToolUse {
@@ -163,9 +176,7 @@ impl MessageAccumulator {
                         error: None,
                     },
                     ContentBlockStart::Unknown(member) => Block::Unknown(member.clone()),
-                    // `ContentBlockStart` is non-exhaustive in name only: all of its variants are
-                    // matched above, and a new one arrives as `Unknown` until the models are regenerated.
-                    #[allow(unreachable_patterns)]
+                    // A variant of regenerated models that this code does not know yet.
                     _ => {
                         self.skipped.push(event.clone());
                         return Ok(());
@@ -184,16 +195,12 @@ impl MessageAccumulator {
                 match self.blocks.get_mut(&index) {
                     Some(slot) if slot.stopped => return Err(unexpected(Some(index), "a second contentBlockStop")),
                     Some(slot) => slot.stopped = true,
-                    // An empty block: nothing to add to the message. Kept so that a late delta
-                    // for it is still an error.
+                    // Nothing to add to the message; recorded so that a late delta is still an error.
                     None => {
                         self.blocks.insert(
                             index,
                             Slot {
-                                block: Block::Text {
-                                    text: String::new(),
-                                    citations: Vec::new(),
-                                },
+                                block: Block::Empty,
                                 stopped: true,
                             },
                         );
@@ -270,6 +277,19 @@ impl MessageAccumulator {
             }
             (Block::ToolUse { input, .. }, ContentBlockDelta::ToolUse(more)) => input.push_str(&more.input),
             (Block::ToolResult { content, .. }, ContentBlockDelta::ToolResult(items)) => {
+                // A variant of regenerated models that this code does not know yet: keep the
+                // whole event rather than apply half of it.
+                let known = |item: &ToolResultBlockDelta| {
+                    matches!(
+                        item,
+                        ToolResultBlockDelta::Text(_)
+                            | ToolResultBlockDelta::Json(_)
+                            | ToolResultBlockDelta::Unknown(_)
+                    )
+                };
+                if !items.iter().all(known) {
+                    return Ok(Applied::Skipped);
+                }
                 for item in items {
                     match (content.last_mut(), item) {
                         (Some(ToolResultContentBlock::Text(text)), ToolResultBlockDelta::Text(more)) => {
@@ -284,8 +304,7 @@ impl MessageAccumulator {
                         (_, ToolResultBlockDelta::Unknown(member)) => {
                             content.push(ToolResultContentBlock::Unknown(member.clone()))
                         }
-                        #[allow(unreachable_patterns)]
-                        (_, _) => return Ok(Applied::Skipped),
+                        (_, _) => unreachable!("checked above"),
                     }
                 }
             }
@@ -334,14 +353,14 @@ impl MessageAccumulator {
     /// Needs the `messageStart`, `messageStop` and `metadata` events
     /// ([`AccumulateError::MissingEvent`] otherwise: the stream was not read to its end). A block
     /// still open (no `contentBlockStop`) is included as it is.
-    pub fn finish(self) -> Result<ConverseResponse, AccumulateError> {
+    pub fn finish(mut self) -> Result<ConverseResponse, AccumulateError> {
         let stop = self
             .stop
-            .clone()
+            .take()
             .ok_or(AccumulateError::MissingEvent { event: "messageStop" })?;
         let metadata = self
             .metadata
-            .clone()
+            .take()
             .ok_or(AccumulateError::MissingEvent { event: "metadata" })?;
         let message = self.into_message()?;
         let mut response = ConverseResponse::new(
@@ -386,8 +405,7 @@ enum Applied {
 
 fn finish_block(index: u32, block: Block) -> Result<Option<ContentBlock>, AccumulateError> {
     Ok(Some(match block {
-        // Only an empty block (a bare contentBlockStop) has neither.
-        Block::Text { text, citations } if text.is_empty() && citations.is_empty() => return Ok(None),
+        Block::Empty => return Ok(None),
         Block::Text { text, citations } if citations.is_empty() => ContentBlock::Text(text),
         Block::Text { text, citations } => {
             let content = if text.is_empty() {
@@ -506,7 +524,6 @@ fn delta_kind(delta: &ContentBlockDelta) -> &str {
         ContentBlockDelta::Citation(_) => "citation",
         ContentBlockDelta::Image(_) => "image",
         ContentBlockDelta::Unknown(member) => member.name(),
-        #[allow(unreachable_patterns)]
         _ => "unknown",
     }
 }

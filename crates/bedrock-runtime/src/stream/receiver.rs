@@ -79,7 +79,7 @@ impl<T, E> Stream for EventReceiver<T, E> {
         if this.done {
             return Poll::Ready(None);
         }
-        // A panic while polling cannot leave the stream half-updated in a way that matters here.
+        // Never locked, so never poisoned.
         let messages = this.messages.get_mut().unwrap_or_else(PoisonError::into_inner);
         let item = match ready!(Pin::new(messages).poll_next(cx)) {
             None => {

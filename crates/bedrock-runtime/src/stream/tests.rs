@@ -860,3 +860,86 @@ fn the_accumulated_response_reads_like_converse_json() {
     assert_eq!(value["usage"]["totalTokens"], 65);
     assert_eq!(value["metrics"]["latencyMs"], 812);
 }
+
+#[test]
+fn a_bare_block_stop_adds_nothing_but_empty_text_is_kept() {
+    let events = [message_start(), stop(0), text(1, ""), stop(1), text(2, "x")];
+    let mut accumulator = accumulate(&events).unwrap();
+    assert!(matches!(
+        accumulator.push(&start(0, ContentBlockStart::ToolUse(ToolUseBlockStart::new("t", "f")))),
+        Err(AccumulateError::UnexpectedEvent {
+            content_block_index: Some(0),
+            ..
+        })
+    ));
+    let message = accumulator.into_message().unwrap();
+    assert_eq!(
+        message.content,
+        vec![ContentBlock::Text(String::new()), ContentBlock::Text("x".into())]
+    );
+}
+
+/// The emulator answers Converse and ConverseStream from the same script: the streamed events,
+/// framed, received in chunks and accumulated, are the response Converse returns.
+#[test]
+fn accumulated_stream_equals_converse_in_the_emulator() {
+    use bedrock_local::runtime::{self as emulator, ModelRegistry, Script};
+
+    let script: Script = serde_json::from_value(json!({
+        "turns": [{
+            "content": [
+                {"reasoning": {"text": "The user wants the weather in two cities.", "signature": "sig-1"}},
+                {"text": "Let me look that up for both of them."},
+                {"toolUse": {"name": "get_weather", "input": {"city": "Paris", "days": [1, 2, 3], "units": {"t": "c"}}}},
+                {"text": ""},
+                {"toolUse": {"name": "get_time", "input": {}}}
+            ],
+            "usage": {"inputTokens": 12, "outputTokens": 20},
+            "chunkTokens": 2,
+            "latencyMs": 300
+        }]
+    }))
+    .unwrap();
+    let mut registry = ModelRegistry::new();
+    registry.add_script("weather", script);
+    let user = Message::new(ConversationRole::User, vec![ContentBlock::Text("Weather?".into())]);
+    let expected = emulator::converse(
+        &registry,
+        &ConverseRequest::new("scripted/weather").with_messages(vec![user.clone()]),
+        None,
+    )
+    .unwrap();
+    let events: Vec<ConverseStreamOutput> = emulator::converse_stream(
+        &registry,
+        &ConverseStreamRequest::new("scripted/weather").with_messages(vec![user]),
+        None,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|timed| timed.event)
+    .collect();
+    let ConverseOutput::Message(message) = &expected.output else {
+        panic!("{expected:?}")
+    };
+    assert_eq!(message.content.len(), 5);
+    assert!(matches!(
+        &message.content[0],
+        ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) if r.signature.as_deref() == Some("sig-1")
+    ));
+    // The tool input really arrives in fragments.
+    let fragments = events
+        .iter()
+        .filter(|e| matches!(e, ConverseStreamOutput::ContentBlockDelta(d) if matches!(d.delta, ContentBlockDelta::ToolUse(_))))
+        .count();
+    assert!(fragments >= 3, "{fragments} tool input fragments");
+
+    let bytes = converse_frames(&events);
+    for size in [1, 5, 64, bytes.len()] {
+        let cuts: Vec<usize> = (size..bytes.len()).step_by(size).collect();
+        let (received, error) = drain(converse(split(&bytes, &cuts)));
+        assert!(error.is_none(), "{error:?}");
+        let accumulator = accumulate(&received).unwrap();
+        assert!(accumulator.skipped().is_empty());
+        assert_eq!(accumulator.finish().unwrap(), expected, "chunks of {size}");
+    }
+}
