@@ -64,7 +64,7 @@ use bedrock_wire::Blob;
 ///
 /// `push` rejects an event that contradicts the ones before it (see
 /// [`AccumulateError::UnexpectedEvent`]) and leaves the accumulator as it was.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct MessageAccumulator {
     role: Option<ConversationRole>,
     blocks: BTreeMap<u32, Slot>,
@@ -73,13 +73,13 @@ pub struct MessageAccumulator {
     skipped: Vec<ConverseStreamOutput>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Slot {
     block: Block,
     stopped: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Block {
     Text {
         text: String,
@@ -121,6 +121,20 @@ impl Block {
             Block::Unknown(member) => member.name(),
             Block::Empty => "no",
         }
+    }
+}
+
+// Reasoning and image content is sensitive (the generated types redact it): show only the shape.
+impl fmt::Debug for MessageAccumulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let blocks: BTreeMap<u32, &str> = self.blocks.iter().map(|(i, slot)| (*i, slot.block.kind())).collect();
+        f.debug_struct("MessageAccumulator")
+            .field("role", &self.role)
+            .field("blocks", &blocks)
+            .field("stop", &self.stop.as_ref().map(|stop| &stop.stop_reason))
+            .field("metadata", &self.metadata.is_some())
+            .field("skipped", &self.skipped.len())
+            .finish()
     }
 }
 

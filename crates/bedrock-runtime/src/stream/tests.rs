@@ -245,6 +245,37 @@ async fn recv_reads_to_the_end() {
     assert!(futures_core::stream::FusedStream::is_terminated(&receiver));
 }
 
+/// A body that is pending once before each chunk, as a network body is.
+struct Slow {
+    chunks: VecDeque<Bytes>,
+    ready: bool,
+}
+
+impl Stream for Slow {
+    type Item = Result<Bytes, BoxError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.ready = !self.ready;
+        if !self.ready {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(self.chunks.pop_front().map(Ok))
+    }
+}
+
+#[tokio::test]
+async fn a_pending_body_is_waited_for() {
+    let events = tool_turn();
+    let bytes = converse_frames(&events);
+    let chunks = bytes.chunks(9).map(Bytes::copy_from_slice).collect();
+    let mut receiver = converse(Box::pin(Slow { chunks, ready: false }));
+    let mut got = Vec::new();
+    while let Some(event) = receiver.recv().await.unwrap() {
+        got.push(event);
+    }
+    assert_eq!(got, events);
+}
+
 #[test]
 fn invoke_model_response_stream_chunks() {
     let parts: Vec<ResponseStream> = [r#"{"delta":"Hel"}"#, r#"{"delta":"lo"}"#]
@@ -697,6 +728,14 @@ fn tool_results_and_images_stream_into_blocks() {
         ),
         "{error:?}"
     );
+}
+
+#[test]
+fn debug_shows_no_content() {
+    let accumulator = accumulate(&tool_turn()).unwrap();
+    let debug = format!("{accumulator:?}");
+    assert!(!debug.contains("weather"), "{debug}");
+    assert!(debug.contains("reasoningContent"), "{debug}");
 }
 
 #[test]
