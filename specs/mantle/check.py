@@ -7,7 +7,8 @@ For every *.json document here it checks that:
   * the file is canonical JSON (sorted keys, 2-space indent, trailing newline);
     `--fix` rewrites it in that form instead of failing;
   * every local `$ref` resolves;
-  * every schema name under components/schemas is PascalCase;
+  * every schema name under components/schemas is PascalCase, and no object
+    schema with `properties` is declared inline (outside components/schemas);
   * no OpenAPI 3.0 `nullable` keyword is used (3.1 uses `type: [X, "null"]`);
   * every `discriminator` has a `mapping`, each mapping target is listed in the
     `oneOf`, every `oneOf` member is mapped, and each target schema requires the
@@ -107,6 +108,12 @@ def check_doc(path, fix):
                 errors.append(f"{target}: {prop} does not allow mapping key {key!r}")
             if prop not in schema.get("required", []):
                 errors.append(f"{target}: {prop} is not required")
+
+    for where, node in walk(doc):
+        parts = where.split("/")
+        top_level_schema = len(parts) == 4 and parts[1:3] == ["components", "schemas"]
+        if isinstance(node, dict) and "properties" in node and not top_level_schema:
+            errors.append(f"{where}: inline object schema; give it a name under components/schemas")
 
     for route, item in doc.get("paths", {}).items():
         if "x-bedrock-routes" not in item:
