@@ -107,3 +107,62 @@ pub(crate) fn client_file(ctx: &Context<'_>, options: &ClientOptions) -> Result<
     w!(out, "}}");
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Paginators, Service};
+    use crate::{client_methods, ClientOptions, Options};
+
+    const MODEL: &str = r#"{
+      "metadata": {"protocol": "rest-json", "apiVersion": "2023-04-20"},
+      "operations": {
+        "ListThings": {"name": "ListThings", "http": {"method": "GET", "requestUri": "/things"},
+                       "input": {"shape": "ListThingsRequest"}, "output": {"shape": "ListThingsResponse"}},
+        "CreateThing": {"name": "CreateThing", "http": {"method": "POST", "requestUri": "/things/{thingId}"},
+                        "input": {"shape": "CreateThingRequest"}, "output": {"shape": "Empty"}, "idempotent": true}
+      },
+      "shapes": {
+        "ListThingsRequest": {"type": "structure", "members": {
+          "nextToken": {"shape": "String", "location": "querystring", "locationName": "nextToken"}}},
+        "ListThingsResponse": {"type": "structure", "members": {
+          "things": {"shape": "Things"}, "nextToken": {"shape": "String"}}},
+        "Things": {"type": "list", "member": {"shape": "String"}},
+        "CreateThingRequest": {"type": "structure", "required": ["thingId"], "members": {
+          "thingId": {"shape": "String", "location": "uri", "locationName": "thingId"},
+          "clientToken": {"shape": "String", "idempotencyToken": true}}},
+        "Empty": {"type": "structure", "members": {}},
+        "String": {"type": "string"}
+      }
+    }"#;
+
+    #[test]
+    fn one_method_per_operation_and_a_paginator_per_paginated_one() {
+        let service: Service = serde_json::from_str(MODEL).unwrap();
+        let paginators: Paginators = serde_json::from_str(
+            r#"{"pagination": {"ListThings": {"input_token": "nextToken", "output_token": "nextToken", "result_key": "things"}}}"#,
+        )
+        .unwrap();
+        let options = Options {
+            header: "header".into(),
+            doc_url_prefix: Some("https://example.com/API_".into()),
+            operation_enum: "Op".into(),
+        };
+        let client = ClientOptions {
+            types_crate: "things_types".into(),
+            client: "Client".into(),
+            inner_field: "inner".into(),
+        };
+        let text = client_methods(&service, &paginators, &options, &client).unwrap();
+        assert!(text.starts_with("// header\n"));
+        assert!(text
+            .contains("pub fn list_things(&self, input: types::ListThingsRequest) -> Call<operation::ListThings> {"));
+        assert!(text.contains(
+            "pub fn list_things_paginator(&self, input: types::ListThingsRequest) -> Paginator<operation::ListThings> {"
+        ));
+        assert!(text.contains("/// `CreateThing`: `POST /things/{thingId}`."));
+        assert!(text.contains("Idempotency token `client_token` filled"));
+        assert!(text.contains("/// [API reference](https://example.com/API_CreateThing.html)"));
+        assert!(!text.contains("create_thing_paginator"));
+        assert_eq!(text.matches("pub fn ").count(), 3);
+    }
+}
