@@ -11,6 +11,9 @@
 //! with that response, then compares method, raw path, query (decoded, as a multiset),
 //! headers (content type, modeled headers, the idempotency token) and JSON body
 //! (semantically), and checks the typed output against the values put in the response.
+//! A second call is answered with one of the operation's modeled client errors (namespaced
+//! `x-amzn-errortype`, JSON members): code, message, status and request id must be what
+//! boto3 read, and the typed error must be that variant.
 //!
 //! Needs `python3` with boto3 (`pip install boto3`; `.ci/run` installs it) and the extracted
 //! specs (`cargo xtask specs`; `cargo xtask codegen` fetches them too). As in bedrock-local's
@@ -23,7 +26,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use bedrock_control::operation;
-use bedrock_wire::Operation;
+use bedrock_wire::{Operation, OperationError};
 use serde_json::Value;
 use support::{client, Recorded, Recorder, FIXED_TOKEN};
 
@@ -207,32 +210,36 @@ fn check_request(op: &str, expected: &Value, got: &Recorded) -> Vec<String> {
     problems.into_iter().map(|p| format!("{op}: {p}")).collect()
 }
 
-async fn run<O>(op: &str, call: impl FnOnce(bedrock_control::Client, O::Input) -> bedrock_control::Call<O>)
-where
-    O: Operation + 'static,
-    O::Input: serde::de::DeserializeOwned + Send + 'static,
-    O::Output: serde::Serialize + Send + 'static,
-    O::Error: bedrock_wire::OperationError + std::fmt::Debug,
-{
-    let case = &fixture()[op];
-    assert!(case.is_object(), "the oracle recorded nothing for {op}");
-    let input: O::Input = serde_json::from_value(case["input"].clone())
-        .unwrap_or_else(|e| panic!("{op}: the oracle's input does not read as our type: {e}"));
-    let response = &case["response"];
+/// A recording server answering with the oracle's `{status, headers, body}`.
+async fn recorder(response: &Value) -> Recorder {
     let headers = response["headers"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
         .collect();
-    let server = Recorder::start(
+    Recorder::start(
         response["status"].as_u64().unwrap() as u16,
         headers,
         response["body"].as_str().unwrap().to_owned(),
     )
-    .await;
+    .await
+}
+
+async fn run<O>(op: &str, call: impl Fn(bedrock_control::Client, O::Input) -> bedrock_control::Call<O>)
+where
+    O: Operation + 'static,
+    O::Input: serde::de::DeserializeOwned + Clone + Send + 'static,
+    O::Output: serde::Serialize + Send + 'static,
+    O::Error: OperationError + std::fmt::Debug,
+{
+    let case = &fixture()[op];
+    assert!(case.is_object(), "the oracle recorded nothing for {op}");
+    let input: O::Input = serde_json::from_value(case["input"].clone())
+        .unwrap_or_else(|e| panic!("{op}: the oracle's input does not read as our type: {e}"));
+    let server = recorder(&case["response"]).await;
     let client = client(&server.url).await;
-    let result = call(client, input).await;
+    let result = call(client.clone(), input.clone()).await;
     let requests = server.take();
     assert_eq!(requests.len(), 1, "{op}: {} requests sent", requests.len());
     let mut problems = check_request(op, &case["request"], &requests[0]);
@@ -244,6 +251,38 @@ where
             }
         }
         Err(e) => problems.push(format!("{op}: the response did not parse: {e:?}")),
+    }
+    // The same call answered with a modeled error: the code, message, status and request id
+    // boto3 read from it, and our typed variant of that code.
+    if let Some(expected) = case.get("error") {
+        let server = recorder(&expected["response"]).await;
+        let client = support::client(&server.url).await;
+        match call(client, input).await {
+            Ok(_) => problems.push(format!("{op}: the error response parsed as a success")),
+            Err(e) => {
+                let code = expected["code"].as_str().unwrap();
+                let meta = e.meta();
+                if e.code() != Some(code) || e.service_error().and_then(|k| k.code()) != Some(code) {
+                    problems.push(format!("{op}: error code: boto3 {code}, ours {e:?}"));
+                }
+                if meta.and_then(|m| m.message.as_deref()) != expected["message"].as_str() {
+                    problems.push(format!(
+                        "{op}: error message: boto3 {}, ours {e:?}",
+                        expected["message"]
+                    ));
+                }
+                if e.request_id() != expected["request_id"].as_str() {
+                    problems.push(format!(
+                        "{op}: request id: boto3 {}, ours {e:?}",
+                        expected["request_id"]
+                    ));
+                }
+                if meta.map(|m| u64::from(m.status)) != expected["status"].as_u64() {
+                    problems.push(format!("{op}: status: boto3 {}, ours {e:?}", expected["status"]));
+                }
+            }
+        }
+        assert_eq!(server.take().len(), 1, "{op}: a non-retryable error was retried");
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     let token_header = requests[0].headers.get("x-amz-client-token");

@@ -292,6 +292,39 @@ def main():
             "response": {"status": status, "headers": headers, "body": text},
             "output": serde_out,
         }
+        # A modeled client error (not throttling, so neither SDK retries it), as the
+        # service sends it: namespaced `x-amzn-errortype`, JSON body with the members.
+        errors = [
+            e["shape"]
+            for e in op.get("errors", [])
+            if 400 <= shapes[e["shape"]].get("error", {}).get("httpStatusCode", 400) < 429
+        ]
+        if errors:
+            name = errors[h(op_name, "error") % len(errors)]
+            err_py, _ = gen.value(name, None, [op_name, "error"], 0)
+            err_body = json.dumps(wire_json(gen, name, err_py))
+            err_status = shapes[name].get("error", {}).get("httpStatusCode", 400)
+            err_headers = {
+                "x-amzn-requestid": f"err-{op_name}",
+                "x-amzn-errortype": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+                "content-type": "application/json",
+            }
+            Recorder.response = (err_status, err_headers, err_body)
+            try:
+                getattr(client, xform_name(op_name))(**py_in)
+                failures.append(f"{op_name}: boto3 accepted the error response")
+                continue
+            except client.exceptions.ClientError as e:
+                err = e.response["Error"]
+                results[op_name]["error"] = {
+                    "response": {"status": err_status, "headers": err_headers, "body": err_body},
+                    "code": err["Code"],
+                    "message": err.get("Message"),
+                    "request_id": e.response["ResponseMetadata"]["RequestId"],
+                    "status": e.response["ResponseMetadata"]["HTTPStatusCode"],
+                }
+                if err["Code"] != name:
+                    failures.append(f"{op_name}: boto3 read error code {err['Code']}, sent {name}")
     server.shutdown()
     with open(out_path, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
