@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod stream;
 
 pub use bedrock_config::{from_env, Call, Config, Paginator, SdkError};
 pub use bedrock_runtime_types::{error, operation, types};
