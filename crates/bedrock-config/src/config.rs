@@ -210,6 +210,16 @@ impl Config {
         &self.inner.auth
     }
 
+    /// The SigV4 credentials provider, or `None` when the configuration authenticates with an
+    /// API key. For signing what the executor's per-request signer cannot: the messages of an
+    /// event-stream upload (the bidirectional stream), chained from the request's signature.
+    pub fn credentials_provider(&self) -> Option<&SharedCredentialsProvider> {
+        match &self.inner.auth {
+            Auth::SigV4(provider) => Some(provider),
+            Auth::ApiKey(_) => None,
+        }
+    }
+
     fn modify(&self, rebuild_executor: bool, f: impl FnOnce(&mut Settings)) -> Config {
         let mut settings = (*self.inner).clone();
         f(&mut settings);

@@ -20,9 +20,21 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bidi;
 mod client;
+pub mod ext;
 pub mod stream;
+mod streaming;
 
 pub use bedrock_config::{from_env, Call, Config, Paginator, SdkError};
-pub use bedrock_runtime_types::{error, operation, types};
+pub use bedrock_runtime_types::{error, event_stream, operation, types};
+pub use bidi::{BidirectionalStream, BidirectionalStreamCall, EventSender, SendError};
 pub use client::Client;
+pub use streaming::{
+    ConverseStreamingOutput, EventStreamOperation, InvokeModelStreamingOutput, StreamCall, StreamingOutput,
+};
+
+/// The extension traits of [`ext`], to import with `use bedrock_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::ext::{ConverseResponseExt, MessageExt, ToolExt, ToolResultExt, WithTools};
+}
