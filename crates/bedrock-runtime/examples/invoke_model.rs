@@ -4,8 +4,8 @@
 //! `BEDROCK_EXAMPLES_AWS=1` against Bedrock.
 
 use bedrock_runtime::types::InvokeModelRequest;
+use bedrock_runtime::Blob;
 use bedrock_runtime::Client;
-use bedrock_wire::Blob;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 

@@ -150,6 +150,28 @@ impl fmt::Debug for BidirectionalStreamCall {
 /// further sends fail with [`SendError::Closed`]. The service ending its side ends the
 /// receiver; a modeled exception arrives as a typed
 /// [`StreamError::Exception`](crate::stream::StreamError::Exception).
+///
+/// ```no_run
+/// # async fn f(client: bedrock_runtime::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use bedrock_runtime::event_stream::InvokeModelWithBidirectionalStreamInput as Input;
+/// use bedrock_runtime::types::{BidirectionalInputPayloadPart, InvokeModelWithBidirectionalStreamRequest};
+///
+/// let chunk = |json: &str| Input::Chunk(BidirectionalInputPayloadPart::new().with_bytes(bedrock_runtime::Blob::new(json)));
+/// let mut call = client.invoke_model_with_bidirectional_stream(
+///     InvokeModelWithBidirectionalStreamRequest::new("amazon.nova-sonic-v1:0"),
+/// );
+/// let mut sender = call.sender().expect("not taken yet");
+/// sender.send(chunk(r#"{"event":{"sessionStart":{}}}"#)).await?; // queued before the head
+/// let mut stream = call.await?;
+/// tokio::spawn(async move {
+///     // ... more events, from the microphone ...
+///     sender.close(); // the end of the input (the signed end frame under SigV4)
+/// });
+/// while let Some(event) = stream.receiver.recv().await? {
+///     println!("{event:?}");
+/// }
+/// # Ok(()) }
+/// ```
 #[non_exhaustive]
 pub struct BidirectionalStream {
     /// The input half; `None` if it was taken with [`BidirectionalStreamCall::sender`].

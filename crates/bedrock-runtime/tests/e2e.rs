@@ -23,9 +23,9 @@ use bedrock_runtime::types::{
     InvokeModelRequest, InvokeModelWithBidirectionalStreamRequest, InvokeModelWithResponseStreamRequest,
     ListAsyncInvokesRequest, Message, StartAsyncInvokeRequest, StopReason, Tool, ToolResultBlock,
 };
+use bedrock_runtime::Blob;
 use bedrock_runtime::{Client, Config};
 use bedrock_transport::{HttpVersionPolicy, HyperClient};
-use bedrock_wire::Blob;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
