@@ -757,3 +757,161 @@ fn public_types_are_send_and_sync() {
     check::<bedrock_runtime::StreamCall<bedrock_runtime::operation::ConverseStream>>();
     check::<ContentBlock>();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scripted models, time, HTTP/2
+// ---------------------------------------------------------------------------------------------
+
+const WEATHER_SCRIPT: &str = r#"{
+  "turns": [
+    {
+      "content": [
+        { "reasoning": { "text": "The user wants the weather.", "signature": "sig-1" } },
+        { "text": "Let me look that up." },
+        { "toolUse": { "name": "get_weather", "input": { "city": "Paris" }, "toolUseId": "tooluse_1" } }
+      ],
+      "chunkTokens": 2,
+      "firstChunkDelayMs": 150,
+      "chunkDelayMs": 20
+    },
+    { "content": [ { "text": "It is sunny in Paris." } ] }
+  ]
+}"#;
+
+async fn scripted_server() -> bedrock_local::Handle {
+    use bedrock_local::clock::TokioClock;
+    use bedrock_local::runtime::{ModelRegistry, Script};
+    let mut registry = ModelRegistry::new();
+    registry.add_script("weather", Script::from_json(WEATHER_SCRIPT).unwrap());
+    let emulator = bedrock_local::Emulator::new("us-east-1", 7, Arc::new(TokioClock)).with_registry(registry);
+    start(bedrock_local::Config::new().service(emulator.router())).await
+}
+
+/// A scripted tool call, streamed with pauses on tokio's paused clock: the accumulated stream
+/// is the non-streaming answer, and the loop finishes with the tool result.
+#[tokio::test(start_paused = true)]
+async fn scripted_tool_use_streamed_and_accumulated() {
+    let server = scripted_server().await;
+    let client = sigv4_client(&server, false).await;
+    let tools = vec![Tool::from_json_schema(
+        "get_weather",
+        "Weather",
+        json!({"type": "object"}),
+    )];
+    let mut messages = vec![Message::user("What's the weather in Paris?")];
+
+    let started = tokio::time::Instant::now();
+    let output = client
+        .converse_stream(
+            ConverseStreamRequest::new("scripted/weather")
+                .with_messages(messages.clone())
+                .with_tools(tools.clone()),
+        )
+        .await
+        .unwrap();
+    let mut events = output.events;
+    let mut accumulator = MessageAccumulator::new();
+    while let Some(event) = events.recv().await.unwrap() {
+        accumulator.push(&event).unwrap();
+    }
+    // The script's pauses were waited for on the (paused, auto-advancing) clock.
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+    let streamed = accumulator.finish().unwrap();
+    let whole = client
+        .converse(
+            ConverseRequest::new("scripted/weather")
+                .with_messages(messages.clone())
+                .with_tools(tools.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(streamed.output, whole.output);
+    assert_eq!(streamed.stop_reason, StopReason::ToolUse);
+    assert_eq!(streamed.output_text().as_deref(), Some("Let me look that up."));
+    let call = &streamed.tool_uses()[0];
+    assert_eq!(
+        (call.name.as_str(), &call.input),
+        ("get_weather", &json!({"city": "Paris"}))
+    );
+
+    messages.push(streamed.message().unwrap().clone());
+    messages.push(Message::tool_results(vec![ToolResultBlock::json(
+        call.tool_use_id.clone(),
+        &json!({"sky": "sunny"}),
+    )
+    .unwrap()]));
+    let last = client
+        .converse(
+            ConverseRequest::new("scripted/weather")
+                .with_messages(messages)
+                .with_tools(tools),
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.output_text().as_deref(), Some("It is sunny in Paris."));
+}
+
+/// The service may stay silent on the bidirectional stream for as long as the user does: a
+/// minute of silence (three times the stalled-stream grace period) does not end it.
+#[tokio::test(start_paused = true)]
+async fn bidirectional_stream_survives_a_long_silence() {
+    let server = start(bedrock_local::Config::new()).await;
+    let client = sigv4_client(&server, true).await;
+    assert!(client.config().stalled_stream_protection().download_enabled());
+    let stream = client
+        .invoke_model_with_bidirectional_stream(InvokeModelWithBidirectionalStreamRequest::new(SONIC))
+        .await
+        .unwrap();
+    let (sender, mut receiver) = stream.into_parts();
+    let mut sender = sender.unwrap();
+    for event in opening("before") {
+        sender.send(event).await.unwrap();
+    }
+    for _ in 0..4 {
+        receiver.recv().await.unwrap().unwrap();
+    }
+    // The reader waits through the silence (only waiting time counts towards a stall).
+    let reader = tokio::spawn(async move {
+        let mut echoed = None;
+        while echoed.is_none() {
+            let (name, body) = output_event(receiver.recv().await?.expect("an event"));
+            if name == "textOutput" {
+                echoed = body["content"].as_str().map(str::to_owned);
+            }
+        }
+        while receiver.recv().await?.is_some() {}
+        Ok::<_, StreamError<_>>(echoed)
+    });
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    sender
+        .send(sonic(
+            json!({"textInput": {"promptName": "p", "contentName": "c", "content": "after"}}),
+        ))
+        .await
+        .unwrap();
+    sender.close();
+    let echoed = reader.await.unwrap().unwrap();
+    assert_eq!(echoed.as_deref(), Some("after"));
+}
+
+/// Without HTTP/2 a plain-http endpoint cannot carry the bidirectional stream: a clear
+/// transport error, nothing hangs.
+#[tokio::test]
+async fn bidirectional_stream_over_http1_is_refused_with_a_clear_error() {
+    let server = start(bedrock_local::Config::new()).await;
+    let client = sigv4_client(&server, false).await;
+    let error = client
+        .invoke_model_with_bidirectional_stream(InvokeModelWithBidirectionalStreamRequest::new(SONIC))
+        .await
+        .unwrap_err();
+    let transport = error.as_transport().expect("a transport error");
+    let connect = transport.connect_error().expect("a connect error");
+    assert!(
+        matches!(connect.kind(), bedrock_transport::ConnectErrorKind::Http2Required),
+        "{error}"
+    );
+}
