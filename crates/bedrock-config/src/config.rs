@@ -138,7 +138,9 @@ impl Config {
     }
 
     /// The credentials provider of SigV4 mode (the configured one, or the default chain);
-    /// `None` when the configuration authenticates with an API key.
+    /// `None` when the configuration authenticates with an API key. Also for signing what the
+    /// executor's per-request signer cannot: the messages of the bidirectional stream, and
+    /// short-term API keys.
     pub fn credentials_provider(&self) -> Option<&SharedCredentialsProvider> {
         match &self.inner.auth {
             Auth::SigV4(provider) => Some(provider),

@@ -3,15 +3,13 @@
 use std::io::Write;
 use std::time::Instant;
 
-use bedrock_runtime::operation::ConverseStream;
-use bedrock_runtime::stream::{ConverseStreamReceiver, EventReceiver, MessageAccumulator};
+use bedrock_runtime::event_stream::ConverseStreamOutput;
+use bedrock_runtime::stream::{ConverseStreamReceiver, MessageAccumulator};
 use bedrock_runtime::types::{
     ContentBlock, ConversationRole, ConverseOutput, ConverseRequest, ConverseResponse, ConverseStreamRequest,
     InferenceConfiguration, Message, SystemContentBlock,
 };
 use bedrock_runtime::Client;
-use bedrock_runtime_types::event_stream::ConverseStreamOutput;
-use bedrock_transport::RequestBody;
 use tokio::io::AsyncBufReadExt;
 
 use crate::args::{ChatArgs, OutputFormat};
@@ -148,19 +146,11 @@ async fn stream_turn(
 
 /// Sends ConverseStream and returns the typed event receiver once the response head arrives.
 async fn open_stream(client: &Client, request: ConverseStreamRequest) -> Result<ConverseStreamReceiver, CliError> {
-    let service = client.service_client();
-    let http_request = service
-        .build_request::<ConverseStream>(request)
-        .map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModelWithResponseStream"))?
-        .map(RequestBody::from);
-    let response = service
-        .send_streaming::<ConverseStream>(http_request)
+    let output = client
+        .converse_stream(request)
         .await
         .map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModelWithResponseStream"))?;
-    Ok(EventReceiver::new(
-        response.into_body(),
-        ConverseStreamOutput::from_message,
-    ))
+    Ok(output.events)
 }
 
 fn inference_config(args: &ChatArgs) -> Option<InferenceConfiguration> {
