@@ -69,6 +69,8 @@ struct Target<'a> {
     doc_url_prefix: &'static str,
     /// The `enum` of the service's operations in the generated `server.rs`.
     operation_enum: &'static str,
+    /// The typed client crate whose `src/operations.rs` receives one method per operation.
+    client_crate: Option<&'static str>,
 }
 
 /// Generates (or, with `check`, verifies) every model crate.
@@ -81,6 +83,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), Error> {
             crate_dir: "crates/bedrock-runtime-types",
             doc_url_prefix: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_",
             operation_enum: "RuntimeOperation",
+            // bedrock-runtime's methods are hand-written (streaming operations need more than a `Call`).
+            client_crate: None,
         },
         Target {
             name: "bedrock",
@@ -88,6 +92,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), Error> {
             crate_dir: "crates/bedrock-control-types",
             doc_url_prefix: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_",
             operation_enum: "ControlOperation",
+            client_crate: Some("crates/bedrock-control"),
         },
     ];
     let mut stale = Vec::new();
@@ -114,6 +119,26 @@ pub fn run(root: &Path, check: bool) -> Result<(), Error> {
             .map(|(file, contents)| (root.join(target.crate_dir).join("src").join(file), contents))
             .collect();
         files.push(roundtrip_file(root, target, &service, &options.header)?);
+        if let Some(client_crate) = target.client_crate {
+            let client = bedrock_codegen::ClientOptions {
+                types_crate: target
+                    .crate_dir
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .replace('-', "_"),
+                client: "Client".to_owned(),
+                inner_field: "inner".to_owned(),
+            };
+            let source =
+                bedrock_codegen::client_methods(&service, &paginators, &options, &client).map_err(|error| {
+                    Error::Codegen {
+                        service: target.name,
+                        error,
+                    }
+                })?;
+            files.push((root.join(client_crate).join("src/operations.rs"), source));
+        }
         for (path, contents) in files {
             let formatted = rustfmt(root, &contents)?;
             let current = std::fs::read_to_string(&path).ok();

@@ -1,8 +1,60 @@
-//! The bedrock command-line tool.
+//! `bedrock`: Amazon Bedrock from the terminal, built on this SDK's clients.
 //!
-//! Skeleton: nothing is implemented yet; the work is tracked in issue #9.
+//! `--local` runs every command against bedrock-local started inside the process, with no
+//! credentials and no network. Exit codes: 0 success, 1 service or network failure, 2 bad
+//! command line or input, 3 configuration (credentials, region), 4 model or resource not
+//! found, 5 throttled after retries, 6 access denied, 130 interrupted.
 
-fn main() {
-    eprintln!("bedrock-cli is not implemented yet (issue #9)");
-    std::process::exit(2);
+mod args;
+mod commands;
+mod error;
+mod output;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, ModelsCommand};
+use crate::error::{exit, CliError};
+use crate::output::Terminal;
+use crate::setup::Session;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bedrock: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(error) => {
+            eprintln!("bedrock: {error}");
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Local(args) = &cli.command {
+        return commands::local::run(args).await;
+    }
+    let term = Terminal::detect();
+    let format = cli.global.output;
+    let session = Session::start(&cli.global).await?;
+    let result = match &cli.command {
+        Command::Chat(args) => commands::chat::run(&session, args, format, term).await,
+        Command::Models(ModelsCommand::List(args)) => commands::models::list(&session, args, format).await,
+        Command::Models(ModelsCommand::Get(args)) => commands::models::get(&session, args, format).await,
+        Command::Invoke(args) => commands::raw::invoke(&session, args).await,
+        Command::Converse(args) => commands::raw::converse(&session, args, format).await,
+        Command::Token(args) => commands::info::token(&session, args, format).await,
+        Command::Endpoint(args) => commands::info::endpoint(&session, args, format),
+        Command::Local(_) => Ok(()),
+    };
+    session.finish().await;
+    result
 }

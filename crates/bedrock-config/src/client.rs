@@ -166,12 +166,29 @@ impl ServiceClient {
         O: Operation,
         O::Error: OperationError,
     {
+        self.send_streaming_signed::<O>(request, self.inner.signing.as_transport())
+            .await
+    }
+
+    /// [`send_streaming`](Self::send_streaming) with another signer than the client's: for
+    /// the bidirectional stream, whose request is signed for a streaming body (SigV4 with the
+    /// streaming-events payload hash, the seed of the per-message signatures). The signer
+    /// should derive from [`signing`](Self::signing).
+    pub async fn send_streaming_signed<O>(
+        &self,
+        request: http::Request<RequestBody>,
+        signer: &dyn bedrock_transport::Signer,
+    ) -> Result<http::Response<ResponseBody>, SdkError<O::Error>>
+    where
+        O: Operation,
+        O::Error: OperationError,
+    {
         let info = self.operation_info::<O>();
         let response = self
             .inner
             .config
             .executor()
-            .send(&info, request, self.inner.signing.as_transport())
+            .send(&info, request, signer)
             .await
             .map_err(SdkError::from_transport)?;
         if response.status().is_success() {

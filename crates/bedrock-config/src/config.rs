@@ -137,6 +137,17 @@ impl Config {
         self.inner.auth_mode
     }
 
+    /// The credentials provider of SigV4 mode (the configured one, or the default chain);
+    /// `None` when the configuration authenticates with an API key. Also for signing what the
+    /// executor's per-request signer cannot: the messages of the bidirectional stream, and
+    /// short-term API keys.
+    pub fn credentials_provider(&self) -> Option<&SharedCredentialsProvider> {
+        match &self.inner.auth {
+            Auth::SigV4(provider) => Some(provider),
+            Auth::ApiKey(_) => None,
+        }
+    }
+
     /// The endpoint URL set in code, if any (environment and profile overrides are applied
     /// when a client resolves its endpoint).
     pub fn endpoint_url(&self) -> Option<&str> {

@@ -28,7 +28,7 @@ mod tokens;
 pub use client::{Call, ServiceClient, Signing};
 pub use config::{from_env, Config, ConfigError, ConfigLoader};
 pub use error::SdkError;
-pub use paginate::Paginator;
+pub use paginate::{Items, Pages, Paginator};
 pub use tokens::UuidTokens;
 
 pub use bedrock_auth::Credentials;

@@ -2,13 +2,17 @@
 
 use bedrock_config::{Call, Config, Paginator, Service, ServiceClient};
 use bedrock_runtime_types::operation::{
-    ApplyGuardrail, Converse, CountTokens, GetAsyncInvoke, InvokeGuardrailChecks, InvokeModel, ListAsyncInvokes,
-    StartAsyncInvoke,
+    ApplyGuardrail, Converse, ConverseStream, CountTokens, GetAsyncInvoke, InvokeGuardrailChecks, InvokeModel,
+    InvokeModelWithResponseStream, ListAsyncInvokes, StartAsyncInvoke,
 };
 use bedrock_runtime_types::types::{
-    ApplyGuardrailRequest, ConverseRequest, CountTokensRequest, GetAsyncInvokeRequest, InvokeGuardrailChecksRequest,
-    InvokeModelRequest, ListAsyncInvokesRequest, StartAsyncInvokeRequest,
+    ApplyGuardrailRequest, ConverseRequest, ConverseStreamRequest, CountTokensRequest, GetAsyncInvokeRequest,
+    InvokeGuardrailChecksRequest, InvokeModelRequest, InvokeModelWithBidirectionalStreamRequest,
+    InvokeModelWithResponseStreamRequest, ListAsyncInvokesRequest, StartAsyncInvokeRequest,
 };
+
+use crate::bidi::BidirectionalStreamCall;
+use crate::streaming::StreamCall;
 
 /// A Bedrock Runtime client. Cheap to clone (one `Arc`); `Send + Sync`.
 #[derive(Clone, Debug)]
@@ -38,6 +42,43 @@ impl Client {
     /// `Converse`: a conversation turn with any model, in one message format.
     pub fn converse(&self, input: ConverseRequest) -> Call<Converse> {
         Call::new(self.inner.clone(), input)
+    }
+
+    /// `ConverseStream`: a conversation turn whose answer streams back as events.
+    ///
+    /// Resolves once the response head arrives (retries happen only before that) to a
+    /// [`ConverseStreamingOutput`](crate::ConverseStreamingOutput): read `.events` (typed
+    /// events; a modeled exception mid-stream is a typed
+    /// [`StreamError::Exception`](crate::stream::StreamError::Exception)), or only the text
+    /// with `.events.text_deltas()`, or rebuild the whole answer with a
+    /// [`MessageAccumulator`](crate::stream::MessageAccumulator).
+    pub fn converse_stream(&self, input: ConverseStreamRequest) -> StreamCall<ConverseStream> {
+        StreamCall::new(self.inner.clone(), input)
+    }
+
+    /// `InvokeModelWithResponseStream`: a model-specific request body in, the model's own
+    /// streaming format out, one `chunk` event per piece. Resolves like
+    /// [`converse_stream`](Self::converse_stream), to an
+    /// [`InvokeModelStreamingOutput`](crate::InvokeModelStreamingOutput).
+    pub fn invoke_model_with_response_stream(
+        &self,
+        input: InvokeModelWithResponseStreamRequest,
+    ) -> StreamCall<InvokeModelWithResponseStream> {
+        StreamCall::new(self.inner.clone(), input)
+    }
+
+    /// `InvokeModelWithBidirectionalStream`: input events up, output events down, over one
+    /// HTTP/2 request. See [`BidirectionalStream`](crate::BidirectionalStream) for the halves
+    /// and how the exchange ends.
+    ///
+    /// Needs an HTTP client that speaks HTTP/2: the default one negotiates it over TLS; for a
+    /// plain `http://` endpoint (bedrock-local), build the client with
+    /// `HttpVersionPolicy::Http2Only` (prior knowledge).
+    pub fn invoke_model_with_bidirectional_stream(
+        &self,
+        input: InvokeModelWithBidirectionalStreamRequest,
+    ) -> BidirectionalStreamCall {
+        BidirectionalStreamCall::new(self.inner.clone(), input)
     }
 
     /// `InvokeModel`: a model-specific request body in, the model's response body out.

@@ -167,8 +167,8 @@ fn emit_operation<'a>(
     w!(out, "}}");
     w!(out, "}}\n");
 
-    if let Some(p) = ctx.paginators.pagination.get(op_name) {
-        emit_paginator(ctx, out, &marker, op, p);
+    if ctx.paginators.pagination.get(op_name).is_some() {
+        emit_paginator(ctx, out, &marker, op_name, op);
     }
     Ok(())
 }
@@ -701,33 +701,61 @@ fn emit_struct_parser(ctx: &Context<'_>, out: &mut String, name: &str, shape: &S
     w!(out, "}}\n");
 }
 
-fn emit_paginator(ctx: &Context<'_>, out: &mut String, marker: &str, op: &Operation, p: &crate::model::Paginator) {
+/// The members a `Paginated` impl links, if `paginators-1.json` describes the operation in a
+/// way the generator supports.
+pub(crate) struct PaginatorParts<'f> {
+    pub input_token: Field<'f>,
+    pub output_token: Field<'f>,
+    pub results: Field<'f>,
+    pub item_ty: String,
+    pub in_tok: &'f str,
+    pub result: &'f str,
+}
+
+pub(crate) fn paginator_parts<'a>(ctx: &Context<'a>, op_name: &str, op: &'a Operation) -> Option<PaginatorParts<'a>> {
+    let p = ctx.paginators.pagination.get(op_name)?;
+    let (input, output) = (op.input.as_ref()?, op.output.as_ref()?);
+    let (in_tok, out_tok) = (p.input_token.as_str()?, p.output_token.as_str()?);
+    let result = p.result_key.as_ref().and_then(|r| r.as_str())?;
+    let in_shape = ctx.known(&input.shape);
+    let out_shape = ctx.known(&output.shape);
+    let mut in_fields = fields(ctx, &input.shape, in_shape);
+    let mut out_fields = fields(ctx, &output.shape, out_shape);
+    let tin = in_fields.remove(in_fields.iter().position(|f| f.name == in_tok)?);
+    let tout = out_fields.remove(out_fields.iter().position(|f| f.name == out_tok)?);
+    let res = out_fields.remove(out_fields.iter().position(|f| f.name == result)?);
+    if tin.required || tout.required {
+        return None;
+    }
+    let (tin_name, res_name) = (tin.name, res.name);
+    let res_shape = ctx.known(&res.member.shape);
+    let item = res_shape.member.as_ref()?;
+    let item_ty = ctx.rust_type(&item.shape, Some(item));
+    Some(PaginatorParts {
+        input_token: tin,
+        output_token: tout,
+        results: res,
+        item_ty,
+        in_tok: tin_name,
+        result: res_name,
+    })
+}
+
+fn emit_paginator(ctx: &Context<'_>, out: &mut String, marker: &str, op_name: &str, op: &Operation) {
+    let Some(parts) = paginator_parts(ctx, op_name, op) else {
+        return;
+    };
     let (Some(input), Some(output)) = (&op.input, &op.output) else {
         return;
     };
-    let (Some(in_tok), Some(out_tok)) = (p.input_token.as_str(), p.output_token.as_str()) else {
-        return;
-    };
-    let Some(result) = p.result_key.as_ref().and_then(|r| r.as_str()) else {
-        return;
-    };
-    let in_shape = ctx.known(&input.shape);
-    let out_shape = ctx.known(&output.shape);
-    let in_fields = fields(ctx, &input.shape, in_shape);
-    let out_fields = fields(ctx, &output.shape, out_shape);
-    let (Some(tin), Some(tout), Some(res)) = (
-        in_fields.iter().find(|f| f.name == in_tok),
-        out_fields.iter().find(|f| f.name == out_tok),
-        out_fields.iter().find(|f| f.name == result),
-    ) else {
-        return;
-    };
-    if tin.required || tout.required {
-        return;
-    }
-    let res_shape = ctx.known(&res.member.shape);
-    let Some(item) = res_shape.member.as_ref() else { return };
-    let item_ty = ctx.rust_type(&item.shape, Some(item));
+    let PaginatorParts {
+        input_token: tin,
+        output_token: tout,
+        results: res,
+        item_ty,
+        in_tok,
+        result,
+    } = parts;
     doc(
         out,
         &format!("Pages are linked by `{in_tok}`; results are in `{result}`."),

@@ -21,6 +21,7 @@ pub mod names;
 pub mod roundtrip;
 pub mod values;
 
+mod emit_client;
 mod emit_events;
 mod emit_http;
 mod emit_serde;
@@ -31,6 +32,7 @@ mod writer;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
+pub use emit_client::ClientOptions;
 use model::{Member, Paginators, Service, Shape};
 
 /// What the generator needs besides the model.
@@ -99,6 +101,18 @@ pub fn generate(service: &Service, paginators: &Paginators, options: &Options) -
         .files
         .push(("server.rs".into(), emit_server::server_file(&ctx)?));
     Ok(generated)
+}
+
+/// The methods of a typed client over the service's operations (`operations.rs` of
+/// `bedrock-control`): one returning a `Call` per operation, a `*_paginator` per paginated one.
+pub fn client_methods(
+    service: &Service,
+    paginators: &Paginators,
+    options: &Options,
+    client: &ClientOptions,
+) -> Result<String, CodegenError> {
+    let ctx = Context::new(service, paginators, options)?;
+    emit_client::client_file(&ctx, client)
 }
 
 /// How a structure shape is used, which decides where and how it is emitted.

@@ -209,6 +209,14 @@ impl RuntimeService {
         tokio::spawn(async move {
             let mut inputs = body.into_messages();
             while let Some(message) = inputs.next().await {
+                // A SigV4 client wraps each message in a signed envelope (`:chunk-signature`,
+                // `:date`, the encoded message as payload) and ends with an empty one. The
+                // signatures themselves are not checked (see docs/bedrock-local.md).
+                let message = match message.map(unwrap_signed_envelope) {
+                    Ok(Envelope::End) => return,
+                    Ok(Envelope::Message(message)) => Ok(message),
+                    Err(error) => Err(error),
+                };
                 let outputs = match message {
                     Ok(message) => match InvokeModelWithBidirectionalStreamInput::from_message(&message) {
                         Ok(input) => session.on_input(&input).map_err(|e| e.message().to_owned()),
@@ -240,6 +248,34 @@ impl RuntimeService {
             }
         });
         with_body(initial, ResponseBody::Events(Box::pin(rx)))
+    }
+}
+
+/// An input message of an event-stream upload, out of its signed envelope if it has one.
+enum Envelope {
+    Message(Message),
+    /// The empty signed message that ends a signed upload.
+    End,
+}
+
+fn unwrap_signed_envelope(message: Message) -> Envelope {
+    let signed = message
+        .headers()
+        .iter()
+        .any(|h| h.name().as_str() == ":chunk-signature");
+    if !signed {
+        return Envelope::Message(message);
+    }
+    if message.payload().is_empty() {
+        return Envelope::End;
+    }
+    let mut decoder = bedrock_transport::event_stream::MessageDecoder::new();
+    decoder.push(message.payload().clone());
+    decoder.finish();
+    match decoder.decode() {
+        Ok(Some(inner)) => Envelope::Message(inner),
+        // Not a message inside: hand the envelope on, which fails as an unreadable event.
+        _ => Envelope::Message(message),
     }
 }
 

@@ -1,0 +1,184 @@
+//! `bedrock chat`: Converse, streamed to the terminal as tokens arrive.
+
+use std::io::Write;
+use std::time::Instant;
+
+use bedrock_runtime::event_stream::ConverseStreamOutput;
+use bedrock_runtime::stream::{ConverseStreamReceiver, MessageAccumulator};
+use bedrock_runtime::types::{
+    ContentBlock, ConversationRole, ConverseOutput, ConverseRequest, ConverseResponse, ConverseStreamRequest,
+    InferenceConfiguration, Message, SystemContentBlock,
+};
+use bedrock_runtime::Client;
+use tokio::io::AsyncBufReadExt;
+
+use crate::args::{ChatArgs, OutputFormat};
+use crate::error::{chain, exit, CliError};
+use crate::output::Terminal;
+use crate::setup::Session;
+
+pub async fn run(session: &Session, args: &ChatArgs, format: OutputFormat, term: Terminal) -> Result<(), CliError> {
+    let client = Client::new(&session.config);
+    let mut history: Vec<Message> = Vec::new();
+    let prompt = args.prompt.join(" ");
+    if !prompt.trim().is_empty() {
+        return turn(&client, args, &mut history, prompt, format, term).await;
+    }
+    // Interactive: one line per turn, the conversation kept as history; Ctrl-D (end of input) ends.
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        if term.stdout {
+            eprint!("> ");
+            let _ = std::io::stderr().flush();
+        }
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(CliError::failure(format!("could not read standard input: {e}"))),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        turn(&client, args, &mut history, line, format, term).await?;
+    }
+}
+
+/// One user turn: sends the history plus `text`, prints the answer, appends both to the history.
+async fn turn(
+    client: &Client,
+    args: &ChatArgs,
+    history: &mut Vec<Message>,
+    text: String,
+    format: OutputFormat,
+    term: Terminal,
+) -> Result<(), CliError> {
+    history.push(Message::new(ConversationRole::User, vec![ContentBlock::Text(text)]));
+    let started = Instant::now();
+    let response = if args.no_stream || format == OutputFormat::Json {
+        let mut request = ConverseRequest::new(args.model.clone()).with_messages(history.clone());
+        if let Some(system) = &args.system {
+            request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
+        }
+        if let Some(config) = inference_config(args) {
+            request = request.with_inference_config(config);
+        }
+        let mut spinner = term.spinner();
+        let response = interruptible(client.converse(request).send()).await?;
+        spinner.stop();
+        let response = response.map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModel"))?;
+        if format == OutputFormat::Text {
+            println!("{}", text_of(&response));
+        }
+        response
+    } else {
+        stream_turn(client, args, history, term).await?
+    };
+    if format == OutputFormat::Json {
+        let json = serde_json::to_string_pretty(&response).map_err(|e| CliError::failure(e.to_string()))?;
+        println!("{json}");
+    } else if term.stderr {
+        eprintln!(
+            "[{} | tokens in {} out {} | {} ms]",
+            response.stop_reason,
+            response.usage.input_tokens,
+            response.usage.output_tokens,
+            started.elapsed().as_millis()
+        );
+    }
+    if let ConverseOutput::Message(message) = &response.output {
+        history.push(message.clone());
+    }
+    Ok(())
+}
+
+async fn stream_turn(
+    client: &Client,
+    args: &ChatArgs,
+    history: &[Message],
+    term: Terminal,
+) -> Result<ConverseResponse, CliError> {
+    let mut request = ConverseStreamRequest::new(args.model.clone()).with_messages(history.to_vec());
+    if let Some(system) = &args.system {
+        request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
+    }
+    if let Some(config) = inference_config(args) {
+        request = request.with_inference_config(config);
+    }
+    let mut spinner = term.spinner();
+    let mut receiver = interruptible(open_stream(client, request)).await??;
+    let mut accumulator = MessageAccumulator::new();
+    let mut stdout = std::io::stdout();
+    loop {
+        let event = tokio::select! {
+            event = receiver.recv() => event,
+            _ = tokio::signal::ctrl_c() => {
+                spinner.stop();
+                println!();
+                return Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() });
+            }
+        };
+        let event = match event {
+            Ok(Some(event)) => event,
+            Ok(None) => break,
+            Err(e) => {
+                spinner.stop();
+                println!();
+                return Err(CliError::failure(format!("the stream failed: {}", chain(&e))));
+            }
+        };
+        if let ConverseStreamOutput::ContentBlockDelta(delta) = &event {
+            if let bedrock_runtime::types::ContentBlockDelta::Text(text) = &delta.delta {
+                spinner.stop();
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+            }
+        }
+        accumulator
+            .push(&event)
+            .map_err(|e| CliError::failure(format!("unexpected stream: {e}")))?;
+    }
+    spinner.stop();
+    println!();
+    accumulator
+        .finish()
+        .map_err(|e| CliError::failure(format!("incomplete stream: {e}")))
+}
+
+/// Sends ConverseStream and returns the typed event receiver once the response head arrives.
+async fn open_stream(client: &Client, request: ConverseStreamRequest) -> Result<ConverseStreamReceiver, CliError> {
+    let output = client
+        .converse_stream(request)
+        .await
+        .map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModelWithResponseStream"))?;
+    Ok(output.events)
+}
+
+fn inference_config(args: &ChatArgs) -> Option<InferenceConfiguration> {
+    if args.max_tokens.is_none() && args.temperature.is_none() {
+        return None;
+    }
+    let mut config = InferenceConfiguration::new();
+    config.max_tokens = args.max_tokens;
+    config.temperature = args.temperature;
+    Some(config)
+}
+
+fn text_of(response: &ConverseResponse) -> String {
+    let mut text = String::new();
+    if let ConverseOutput::Message(message) = &response.output {
+        for block in &message.content {
+            if let ContentBlock::Text(t) = block {
+                text.push_str(t);
+            }
+        }
+    }
+    text
+}
+
+/// Runs `future` unless Ctrl-C comes first.
+async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
+    tokio::select! {
+        value = future => Ok(value),
+        _ = tokio::signal::ctrl_c() => Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() }),
+    }
+}

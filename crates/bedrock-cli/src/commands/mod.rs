@@ -1,0 +1,7 @@
+//! One module per command.
+
+pub mod chat;
+pub mod info;
+pub mod local;
+pub mod models;
+pub mod raw;
