@@ -1,6 +1,6 @@
 //! Wire equivalence with the official AWS SDK for Rust (issue #7).
 //!
-//! The same logical input is sent by this repo's clients (`bedrock-runtime`, `bedrock-config`)
+//! The same logical input is sent by this repo's clients (`bedrock-runtime`, `bedrock-control`)
 //! and by the official ones (`aws-sdk-bedrockruntime`, `aws-sdk-bedrock`) to a recording server on
 //! loopback, with the same credentials (with a session token) and the same fixed clock. For
 //! Converse, ConverseStream, InvokeModel and ListFoundationModels the recorded requests must have
@@ -41,9 +41,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use bedrock_config::{Service, ServiceClient};
 use bedrock_transport::clock::{ManualClock, SeededRandom};
-use bedrock_transport::RequestBody;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
@@ -748,7 +746,6 @@ async fn converse() {
 
 #[tokio::test]
 async fn converse_stream() {
-    use bedrock_runtime::operation::ConverseStream;
     use bedrock_runtime::types::{
         ContentBlock, ConversationRole, ConverseStreamRequest, InferenceConfiguration, Message, SystemContentBlock,
     };
@@ -771,12 +768,7 @@ async fn converse_stream() {
                         .with_top_p(0.25)
                         .with_stop_sequences(vec!["END".to_owned()]),
                 );
-            let client = ServiceClient::new(&config, Service::BedrockRuntime);
-            let request = client
-                .build_request::<ConverseStream>(input)
-                .expect("our ConverseStream request")
-                .map(RequestBody::from);
-            let Err(error) = client.send_streaming::<ConverseStream>(request).await else {
+            let Err(error) = bedrock_runtime::Client::new(&config).converse_stream(input).await else {
                 panic!("expected the canned ValidationException");
             };
             assert!(format!("{error:?}").contains("Validation"), "{error:?}");
@@ -844,8 +836,7 @@ async fn invoke_model() {
 
 #[tokio::test]
 async fn list_foundation_models() {
-    use bedrock_control_types::operation::ListFoundationModels;
-    use bedrock_control_types::types::{ListFoundationModelsRequest, ModelModality};
+    use bedrock_control::types::{ListFoundationModelsRequest, ModelModality};
 
     let server = Server::start().await;
     check(
@@ -855,8 +846,8 @@ async fn list_foundation_models() {
             let input = ListFoundationModelsRequest::new()
                 .with_by_provider("anthropic")
                 .with_by_output_modality(ModelModality::Text);
-            let output = ServiceClient::new(&config, Service::Bedrock)
-                .call::<ListFoundationModels>(input)
+            let output = bedrock_control::Client::new(&config)
+                .list_foundation_models(input)
                 .await
                 .expect("our ListFoundationModels succeeds");
             assert_eq!(output.model_summaries.map(|m| m.len()), Some(0));
