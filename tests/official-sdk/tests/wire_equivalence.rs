@@ -297,6 +297,8 @@ enum Official {
 /// signing). The official invocation-id interceptor is turned off ([`NoInvocationId`]) so that
 /// it does not append a second id after signing; its `amz-sdk-request` interceptor replaces the
 /// header after signing with the same value (`attempt=1; max=3`), which the test checks.
+/// Interceptors given in the client's config run after the SDK's own (so after the user-agent
+/// interceptor added `x-amz-user-agent`): the test checks that none is sent.
 #[derive(Debug)]
 struct SignLikeBedrockRs {
     invocation_id: String,
