@@ -803,7 +803,12 @@ fn front_operation(
         let default = p["schema"]["default"].as_str().map(str::to_owned);
         params.push(Param {
             name: name.to_owned(),
-            ident: names::field_name(name),
+            // Header names are case-insensitive: `OpenAI-Project` → `openai_project`.
+            ident: names::field_name(&if location == ParamIn::Header {
+                name.to_ascii_lowercase()
+            } else {
+                name.to_owned()
+            }),
             location,
             required,
             default,

@@ -26,18 +26,18 @@ pub struct CreateChatCompletion;
 #[non_exhaustive]
 pub struct CreateChatCompletionParams {
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
 }
 
 impl CreateChatCompletionParams {
     /// Creates the parameters from the required ones without a default; the others start unset or at their default.
     pub fn new() -> Self {
-        Self { open_ai_project: None }
+        Self { openai_project: None }
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 }
@@ -86,7 +86,7 @@ impl JsonOperation for CreateChatCompletion {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
@@ -225,18 +225,18 @@ pub struct CreateResponse;
 #[non_exhaustive]
 pub struct CreateResponseParams {
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
 }
 
 impl CreateResponseParams {
     /// Creates the parameters from the required ones without a default; the others start unset or at their default.
     pub fn new() -> Self {
-        Self { open_ai_project: None }
+        Self { openai_project: None }
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 }
@@ -285,7 +285,7 @@ impl JsonOperation for CreateResponse {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
@@ -311,7 +311,7 @@ pub struct RetrieveResponseParams {
     /// Path label `{response_id}`: string; required.
     pub response_id: String,
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
     /// Query parameter `include`: array of [`Includable`].
     pub include: Option<Vec<Includable>>,
     /// Query parameter `stream`: boolean.
@@ -325,7 +325,7 @@ impl RetrieveResponseParams {
     pub fn new(response_id: impl Into<String>) -> Self {
         Self {
             response_id: response_id.into(),
-            open_ai_project: None,
+            openai_project: None,
             include: None,
             stream: None,
             starting_after: None,
@@ -333,8 +333,8 @@ impl RetrieveResponseParams {
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 
@@ -411,7 +411,7 @@ impl JsonOperation for RetrieveResponse {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
@@ -435,7 +435,7 @@ pub struct DeleteResponseParams {
     /// Path label `{response_id}`: string; required.
     pub response_id: String,
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
 }
 
 impl DeleteResponseParams {
@@ -443,13 +443,13 @@ impl DeleteResponseParams {
     pub fn new(response_id: impl Into<String>) -> Self {
         Self {
             response_id: response_id.into(),
-            open_ai_project: None,
+            openai_project: None,
         }
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 }
@@ -492,7 +492,7 @@ impl JsonOperation for DeleteResponse {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
@@ -515,7 +515,7 @@ pub struct CancelResponseParams {
     /// Path label `{response_id}`: string; required.
     pub response_id: String,
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
 }
 
 impl CancelResponseParams {
@@ -523,13 +523,13 @@ impl CancelResponseParams {
     pub fn new(response_id: impl Into<String>) -> Self {
         Self {
             response_id: response_id.into(),
-            open_ai_project: None,
+            openai_project: None,
         }
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 }
@@ -566,7 +566,7 @@ impl JsonOperation for CancelResponse {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
@@ -592,7 +592,7 @@ pub struct ListInputItemsParams {
     /// Path label `{response_id}`: string; required.
     pub response_id: String,
     /// Header `OpenAI-Project`: string.
-    pub open_ai_project: Option<String>,
+    pub openai_project: Option<String>,
     /// Query parameter `after`: string.
     pub after: Option<String>,
     /// Query parameter `limit`: integer.
@@ -608,7 +608,7 @@ impl ListInputItemsParams {
     pub fn new(response_id: impl Into<String>) -> Self {
         Self {
             response_id: response_id.into(),
-            open_ai_project: None,
+            openai_project: None,
             after: None,
             limit: None,
             order: None,
@@ -617,8 +617,8 @@ impl ListInputItemsParams {
     }
 
     /// Sets `OpenAI-Project`.
-    pub fn with_open_ai_project(mut self, open_ai_project: impl Into<String>) -> Self {
-        self.open_ai_project = Some(open_ai_project.into());
+    pub fn with_openai_project(mut self, openai_project: impl Into<String>) -> Self {
+        self.openai_project = Some(openai_project.into());
         self
     }
 
@@ -701,7 +701,7 @@ impl JsonOperation for ListInputItems {
 
     fn headers(params: &Self::Params) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        if let Some(value) = &params.open_ai_project {
+        if let Some(value) = &params.openai_project {
             headers.push(("OpenAI-Project", value.clone()));
         }
         headers
