@@ -52,11 +52,24 @@ fn messages_request_with_tools_thinking_and_tool_result() {
     }));
     assert_eq!(request.messages.len(), 3);
     assert!(matches!(request.system, Some(SystemPrompt::List(_))));
-    assert!(matches!(request.thinking, Some(ThinkingConfig::Enabled(ThinkingEnabled { budget_tokens: 1024, .. }))));
-    let MessageParamContent::List(blocks) = &request.messages[2].content else { panic!() };
-    let ContentBlockParam::ToolResult(result) = &blocks[1] else { panic!() };
+    assert!(matches!(
+        request.thinking,
+        Some(ThinkingConfig::Enabled(ThinkingEnabled {
+            budget_tokens: 1024,
+            ..
+        }))
+    ));
+    let MessageParamContent::List(blocks) = &request.messages[2].content else {
+        panic!()
+    };
+    let ContentBlockParam::ToolResult(result) = &blocks[1] else {
+        panic!()
+    };
     assert_eq!(result.cache_control, Some(None));
-    assert_eq!(result.content, Some(ToolResultBlockParamContent::Text("timeout".into())));
+    assert_eq!(
+        result.content,
+        Some(ToolResultBlockParamContent::Text("timeout".into()))
+    );
     // Server tools are open objects: members the models do not know are kept.
     let server_tool = &request.tools.as_ref().unwrap()[1];
     assert_eq!(server_tool.r#type.as_deref(), Some("web_search_20250305"));
@@ -72,7 +85,9 @@ fn messages_request_with_tools_thinking_and_tool_result() {
         "tool_choice": {"type": "tool", "name": "get_weather"},
         "anthropic_feature": {"on": true}
     }));
-    let Some(ThinkingConfig::Adaptive(thinking)) = &adaptive.thinking else { panic!() };
+    let Some(ThinkingConfig::Adaptive(thinking)) = &adaptive.thinking else {
+        panic!()
+    };
     assert_eq!(thinking.extra["future_knob"], json!(2));
     assert_eq!(adaptive.output_config.as_ref().unwrap().extra.len(), 1);
     assert_eq!(adaptive.extra["anthropic_feature"], json!({"on": true}));
@@ -105,7 +120,10 @@ fn message_response() {
     }));
     assert_eq!(message.stop_reason, Some(StopReason::ToolUse));
     assert_eq!(message.stop_sequence, None);
-    assert!(matches!(message.content[5], ContentBlock::Unknown(_)), "a new block type is kept whole");
+    assert!(
+        matches!(message.content[5], ContentBlock::Unknown(_)),
+        "a new block type is kept whole"
+    );
     assert_eq!(message.usage.cache_read_input_tokens, Some(None));
 
     // Required-but-nullable members must be present: `null` is fine, absent is an error.
@@ -157,7 +175,9 @@ fn every_message_stream_event() {
     assert!(matches!(unknown, MessageStreamEvent::Unknown(_)));
     let delta: MessageStreamEvent =
         roundtrip(json!({"type": "content_block_delta", "index": 3, "delta": {"type": "audio_delta", "pcm": "AAA="}}));
-    let MessageStreamEvent::ContentBlockDelta(delta) = delta else { panic!() };
+    let MessageStreamEvent::ContentBlockDelta(delta) = delta else {
+        panic!()
+    };
     assert!(matches!(delta.delta, ContentBlockDelta::Unknown(_)));
 }
 
@@ -171,7 +191,10 @@ fn error_envelope_and_unknown_error_type() {
     assert_eq!(new_kind.error.r#type.as_str(), "quota_error");
     assert_eq!(new_kind.request_id, Some(None));
     match CreateMessage::parse_response(529, &serde_json::to_vec(&error).unwrap()) {
-        Err(ApiError::Service { status: 529, error: parsed }) => assert_eq!(parsed, error),
+        Err(ApiError::Service {
+            status: 529,
+            error: parsed,
+        }) => assert_eq!(parsed, error),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

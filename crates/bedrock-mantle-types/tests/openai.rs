@@ -69,7 +69,10 @@ fn responses_create_request_with_function_tools_and_json_schema() {
         "model": "m", "input": "Hello", "tool_choice": {"type": "function", "name": "get_weather"}
     }));
     assert_eq!(simple.input, Some(ResponseInput::Text("Hello".into())));
-    assert!(matches!(simple.tool_choice, Some(ResponseToolChoice::FunctionToolChoice(_))));
+    assert!(matches!(
+        simple.tool_choice,
+        Some(ResponseToolChoice::FunctionToolChoice(_))
+    ));
 }
 
 #[test]
@@ -189,12 +192,19 @@ fn every_responses_stream_event() {
         json!({"type": "response.failed", "sequence_number": 22, "response": response}),
         json!({"type": "error", "sequence_number": 23, "code": "server_error", "message": "boom", "param": null}),
     ];
-    assert_eq!(events.len(), ResponseStreamEvent::TAGS.len(), "one sample per known event type");
+    assert_eq!(
+        events.len(),
+        ResponseStreamEvent::TAGS.len(),
+        "one sample per known event type"
+    );
     for event in events {
         let tag = event["type"].as_str().unwrap().to_owned();
         let parsed: ResponseStreamEvent = roundtrip(event.clone());
         assert_eq!(parsed.tag(), Some(tag.as_str()));
-        assert!(!matches!(parsed, ResponseStreamEvent::Unknown(_)), "{tag} parsed as unknown");
+        assert!(
+            !matches!(parsed, ResponseStreamEvent::Unknown(_)),
+            "{tag} parsed as unknown"
+        );
         // The operation reads the same payload from an SSE data line.
         let from_sse = CreateResponse::parse_event(&serde_json::to_string(&event).unwrap()).unwrap();
         assert_eq!(from_sse, Some(parsed));
@@ -226,7 +236,10 @@ fn unknown_union_types_enum_values_and_extra_fields_round_trip() {
     }));
     assert_eq!(request.extra.len(), 2);
     assert_eq!(request.extra["top_k"], json!(40));
-    assert!(matches!(request.reasoning_effort, Some(Some(ReasoningEffort::Unknown(_)))));
+    assert!(matches!(
+        request.reasoning_effort,
+        Some(Some(ReasoningEffort::Unknown(_)))
+    ));
 
     // A message with a role the models do not know.
     let message: ChatMessage = roundtrip(json!({"role": "function", "name": "f", "content": "x"}));
@@ -279,18 +292,32 @@ fn chat_completion_request_with_every_role_and_tool_calls() {
             _ => "unknown",
         })
         .collect();
-    assert_eq!(roles, ["developer", "system", "user", "assistant", "tool", "tool", "assistant"]);
-    let ChatMessage::Assistant(assistant) = &request.messages[3] else { panic!() };
+    assert_eq!(
+        roles,
+        ["developer", "system", "user", "assistant", "tool", "tool", "assistant"]
+    );
+    let ChatMessage::Assistant(assistant) = &request.messages[3] else {
+        panic!()
+    };
     assert_eq!(assistant.content, Some(None));
     assert_eq!(assistant.tool_calls.as_ref().unwrap().len(), 2);
     assert_eq!(request.seed, Some(None));
-    assert!(matches!(request.stop, Some(Some(CreateChatCompletionRequestStop::List(_)))));
+    assert!(matches!(
+        request.stop,
+        Some(Some(CreateChatCompletionRequestStop::List(_)))
+    ));
     assert!(request.extra.is_empty());
 
     let single_stop: CreateChatCompletionRequest =
         roundtrip(json!({"model": "m", "messages": [], "stop": "END", "tool_choice": "required"}));
-    assert!(matches!(single_stop.stop, Some(Some(CreateChatCompletionRequestStop::Text(_)))));
-    assert!(matches!(single_stop.tool_choice, Some(ChatToolChoice::ToolChoiceMode(ToolChoiceMode::Required))));
+    assert!(matches!(
+        single_stop.stop,
+        Some(Some(CreateChatCompletionRequestStop::Text(_)))
+    ));
+    assert!(matches!(
+        single_stop.tool_choice,
+        Some(ChatToolChoice::ToolChoiceMode(ToolChoiceMode::Required))
+    ));
 }
 
 #[test]
@@ -306,7 +333,10 @@ fn chat_completion_and_streaming_chunks() {
         "system_fingerprint": null,
         "service_tier": "default"
     }));
-    assert_eq!(completion.choices[0].finish_reason, Some(Some(ChatFinishReason::ToolCalls)));
+    assert_eq!(
+        completion.choices[0].finish_reason,
+        Some(Some(ChatFinishReason::ToolCalls))
+    );
 
     let chunks = vec![
         json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
@@ -335,7 +365,12 @@ fn chat_completion_and_streaming_chunks() {
         assert_eq!(parsed, again);
         for choice in &parsed.choices {
             for call in choice.delta.tool_calls.iter().flatten() {
-                arguments.push_str(call.function.as_ref().and_then(|f| f.arguments.as_deref()).unwrap_or(""));
+                arguments.push_str(
+                    call.function
+                        .as_ref()
+                        .and_then(|f| f.arguments.as_deref())
+                        .unwrap_or(""),
+                );
             }
         }
     }
@@ -360,7 +395,10 @@ fn models_list_and_error_envelope() {
     assert_eq!(error.error.code, Some(None));
     let body = serde_json::to_vec(&error).unwrap();
     match CreateResponse::parse_response(404, &body) {
-        Err(bedrock_mantle_types::ApiError::Service { status: 404, error: parsed }) => assert_eq!(parsed, error),
+        Err(bedrock_mantle_types::ApiError::Service {
+            status: 404,
+            error: parsed,
+        }) => assert_eq!(parsed, error),
         other => panic!("{other:?}"),
     }
 }
@@ -390,7 +428,10 @@ fn operations_describe_method_path_routes_and_stream() {
         .any(|r| r.endpoint == "bedrock-runtime" && !r.confirmed));
 
     let params = RetrieveResponseParams::new("resp/1")
-        .with_include(vec![Includable::ReasoningEncryptedContent, Includable::from("new.value")])
+        .with_include(vec![
+            Includable::ReasoningEncryptedContent,
+            Includable::from("new.value"),
+        ])
         .with_stream(true)
         .with_openai_project("proj");
     let request = RetrieveResponse::build_request("/v1", &params, &bedrock_mantle_types::NoBody).unwrap();
@@ -401,11 +442,19 @@ fn operations_describe_method_path_routes_and_stream() {
     );
     assert_eq!(request.headers()["OpenAI-Project"], "proj");
     assert!(request.body().is_empty());
-    assert!(RetrieveResponse::build_request("/v1", &RetrieveResponseParams::new(""), &bedrock_mantle_types::NoBody).is_err());
+    assert!(
+        RetrieveResponse::build_request("/v1", &RetrieveResponseParams::new(""), &bedrock_mantle_types::NoBody)
+            .is_err()
+    );
 
-    let list = ListInputItemsParams::new("r1").with_limit(10).with_order(ListInputItemsOrder::Desc);
+    let list = ListInputItemsParams::new("r1")
+        .with_limit(10)
+        .with_order(ListInputItemsOrder::Desc);
     let request = ListInputItems::build_request("/openai/v1/", &list, &bedrock_mantle_types::NoBody).unwrap();
-    assert_eq!(request.uri().to_string(), "/openai/v1/responses/r1/input_items?limit=10&order=desc");
+    assert_eq!(
+        request.uri().to_string(),
+        "/openai/v1/responses/r1/input_items?limit=10&order=desc"
+    );
 
     let body = CreateResponseRequest::new("m").with_input("hi").with_stream(true);
     let request = CreateResponse::build_request("/v1", &Default::default(), &body).unwrap();

@@ -172,9 +172,7 @@ pub trait JsonOperation {
         } else {
             bytes::Bytes::new()
         };
-        builder
-            .body(body)
-            .map_err(|e| BuildError::serialize("request", e))
+        builder.body(body).map_err(|e| BuildError::serialize("request", e))
     }
 
     /// Reads a complete (not streamed) response.

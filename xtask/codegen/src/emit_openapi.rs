@@ -9,9 +9,9 @@
 //! objects through `bedrock_wire::structure`.
 
 use crate::emit_types::emit_string_enum;
+use crate::names;
 use crate::openapi::{json_kind, Api, Item, JsonKind, Named, Operation, ParamIn, Property, Ty};
 use crate::writer::{doc, file_header, lit, w};
-use crate::names;
 
 /// The Rust type of a value.
 pub(crate) fn rust_type(ty: &Ty) -> String {
@@ -130,7 +130,9 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
     let rust = &named.rust;
     let mut text = format!("The `{}` object (`{}`).", named.schema, named.path);
     for (name, value) in consts {
-        text.push_str(&format!("\n\nAlways has `\"{name}\": \"{value}\"` (written by serde, checked when read)."));
+        text.push_str(&format!(
+            "\n\nAlways has `\"{name}\": \"{value}\"` (written by serde, checked when read)."
+        ));
     }
     if extra {
         text.push_str("\n\nMembers the models do not know are kept in `extra` and written back.");
@@ -164,7 +166,11 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
     w!(
         out,
         "let {}map = serializer.serialize_map(None)?;",
-        if properties.is_empty() && consts.is_empty() && !extra { "" } else { "mut " }
+        if properties.is_empty() && consts.is_empty() && !extra {
+            ""
+        } else {
+            "mut "
+        }
     );
     for (name, value) in consts {
         w!(out, "map.serialize_entry({}, {})?;", lit(name), lit(value));
@@ -182,7 +188,10 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
         }
     }
     if extra {
-        w!(out, "for (key, value) in &self.extra {{ map.serialize_entry(key, value)?; }}");
+        w!(
+            out,
+            "for (key, value) in &self.extra {{ map.serialize_entry(key, value)?; }}"
+        );
     }
     w!(out, "map.end()");
     w!(out, "}}");
@@ -215,7 +224,12 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
     w!(out, "while let Some(key) = map.next_key::<structure::Key<'de>>()? {{");
     w!(out, "match key.as_str() {{");
     for (name, value) in consts {
-        w!(out, "{} => support::expect_const(&mut map, {})?,", lit(name), lit(value));
+        w!(
+            out,
+            "{} => support::expect_const(&mut map, {})?,",
+            lit(name),
+            lit(value)
+        );
     }
     for p in properties {
         if p.required || p.nullable {
@@ -225,7 +239,10 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
         }
     }
     if extra {
-        w!(out, "other => {{ let value = map.next_value()?; extra.insert(other.to_owned(), value); }}");
+        w!(
+            out,
+            "other => {{ let value = map.next_value()?; extra.insert(other.to_owned(), value); }}"
+        );
     } else {
         w!(out, "_ => structure::skip_value(&mut map)?,");
     }
@@ -255,7 +272,11 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
     // Constructor and setters.
     let arg_type = |p: &Property| {
         let base = rust_type(&p.ty);
-        let inner = if is_copy(&p.ty) { base } else { format!("impl Into<{base}>") };
+        let inner = if is_copy(&p.ty) {
+            base
+        } else {
+            format!("impl Into<{base}>")
+        };
         if p.required && p.nullable {
             format!("Option<{}>", rust_type(&p.ty))
         } else {
@@ -301,7 +322,12 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
     for p in properties.iter().filter(|p| !p.required) {
         let bare = p.ident.trim_start_matches("r#");
         doc(out, &format!("Sets `{}`.", p.name));
-        w!(out, "pub fn with_{bare}(mut self, {}: {}) -> Self {{", p.ident, arg_type(p));
+        w!(
+            out,
+            "pub fn with_{bare}(mut self, {}: {}) -> Self {{",
+            p.ident,
+            arg_type(p)
+        );
         let value = arg_value(p);
         if p.nullable {
             w!(out, "self.{} = Some(Some({value}));", p.ident);
@@ -319,7 +345,10 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
         }
     }
     if extra {
-        doc(out, "Adds a member the models do not know; it is written after the known ones.");
+        doc(
+            out,
+            "Adds a member the models do not know; it is written after the known ones.",
+        );
         w!(
             out,
             "pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {{"
@@ -347,14 +376,21 @@ fn emit_tagged(out: &mut String, named: &Named, property: &str, variants: &[(Str
         doc(out, &format!("`\"{property}\": \"{tag}\"`: [`{ty}`]."));
         w!(out, "{variant}({ty}),");
     }
-    doc(out, "A value whose tag the models do not know (or that has none), as received.");
+    doc(
+        out,
+        "A value whose tag the models do not know (or that has none), as received.",
+    );
     w!(out, "Unknown(serde_json::Value),");
     w!(out, "}}\n");
 
     w!(out, "impl {rust} {{");
-    doc(out, &format!("The tags of the known variants, in document order."));
+    doc(out, "The tags of the known variants, in document order.");
     let tags: Vec<String> = variants.iter().map(|(t, _, _)| lit(t)).collect();
-    w!(out, "pub const TAGS: &'static [&'static str] = &[{}];\n", tags.join(", "));
+    w!(
+        out,
+        "pub const TAGS: &'static [&'static str] = &[{}];\n",
+        tags.join(", ")
+    );
     doc(
         out,
         &format!("The value of `{property}`: the variant's tag, or the unknown value's if it has a string one."),
@@ -398,7 +434,10 @@ fn emit_tagged(out: &mut String, named: &Named, property: &str, variants: &[(Str
         out,
         "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
     );
-    w!(out, "let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;");
+    w!(
+        out,
+        "let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;"
+    );
     w!(
         out,
         "let index = support::tag_index(&value, {}, Self::TAGS);",
@@ -438,7 +477,10 @@ fn emit_untagged(out: &mut String, api: &Api, named: &Named, variants: &[(String
         w!(out, "}}\n");
         if *ty == Ty::String {
             w!(out, "impl From<&str> for {rust} {{");
-            w!(out, "fn from(value: &str) -> Self {{ Self::{variant}(value.to_owned()) }}");
+            w!(
+                out,
+                "fn from(value: &str) -> Self {{ Self::{variant}(value.to_owned()) }}"
+            );
             w!(out, "}}\n");
         }
     }
@@ -461,7 +503,10 @@ fn emit_untagged(out: &mut String, api: &Api, named: &Named, variants: &[(String
         out,
         "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
     );
-    w!(out, "let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;");
+    w!(
+        out,
+        "let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;"
+    );
     w!(out, "match &value {{");
     let mut expected = Vec::new();
     for (variant, ty) in variants {
@@ -504,7 +549,10 @@ pub(crate) fn operations_file(api: &Api, header: &str) -> String {
         emit_operation(&mut out, op);
     }
     // The list of all operations, for routers and tests.
-    doc(&mut out, "Every operation's `(operationId, method, path)`, in document order.");
+    doc(
+        &mut out,
+        "Every operation's `(operationId, method, path)`, in document order.",
+    );
     let all: Vec<String> = api
         .operations
         .iter()
@@ -654,9 +702,21 @@ fn emit_operation(out: &mut String, op: &Operation) {
             .collect();
         format!("&[{}]", v.join(", "))
     };
-    w!(out, "const PATH_PARAMS: &'static [&'static str] = {};", names_in(ParamIn::Path));
-    w!(out, "const QUERY_PARAMS: &'static [&'static str] = {};", names_in(ParamIn::Query));
-    w!(out, "const HEADER_PARAMS: &'static [&'static str] = {};", names_in(ParamIn::Header));
+    w!(
+        out,
+        "const PATH_PARAMS: &'static [&'static str] = {};",
+        names_in(ParamIn::Path)
+    );
+    w!(
+        out,
+        "const QUERY_PARAMS: &'static [&'static str] = {};",
+        names_in(ParamIn::Query)
+    );
+    w!(
+        out,
+        "const HEADER_PARAMS: &'static [&'static str] = {};",
+        names_in(ParamIn::Header)
+    );
     let routes: Vec<String> = op
         .routes
         .iter()
@@ -678,7 +738,9 @@ fn emit_operation(out: &mut String, op: &Operation) {
             "const STREAM: Option<SseStream> = Some(SseStream {{ flag: {}, event_names: {}, terminator: {} }});",
             lit(&s.flag),
             s.event_names,
-            s.terminator.as_ref().map_or("None".to_owned(), |t| format!("Some({})", lit(t)))
+            s.terminator
+                .as_ref()
+                .map_or("None".to_owned(), |t| format!("Some({})", lit(t)))
         ),
     }
 

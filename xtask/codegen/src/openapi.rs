@@ -217,7 +217,10 @@ const IGNORED: &[&str] = &[
 pub fn parse(doc: &Value) -> Result<Api, CodegenError> {
     let version = doc["openapi"].as_str().unwrap_or("");
     if !version.starts_with("3.1") {
-        return Err(unsupported("#/openapi", format!("version `{version}` (only 3.1 is read)")));
+        return Err(unsupported(
+            "#/openapi",
+            format!("version `{version}` (only 3.1 is read)"),
+        ));
     }
     let schemas = doc["components"]["schemas"]
         .as_object()
@@ -261,7 +264,10 @@ fn type_name(name: &str, path: &str) -> Result<String, CodegenError> {
         return Err(unsupported(path, "schema names must be PascalCase"));
     }
     if names::RESERVED_TYPE_NAMES.contains(&rust.as_str()) {
-        return Err(unsupported(path, format!("`{rust}` clashes with a name the generated code uses")));
+        return Err(unsupported(
+            path,
+            format!("`{rust}` clashes with a name the generated code uses"),
+        ));
     }
     Ok(rust)
 }
@@ -341,14 +347,23 @@ impl Front<'_> {
                 Self::check_keys(
                     schema,
                     path,
-                    &["type", "properties", "required", "additionalProperties", "x-extra-fields"],
+                    &[
+                        "type",
+                        "properties",
+                        "required",
+                        "additionalProperties",
+                        "x-extra-fields",
+                    ],
                 )?;
                 self.object(rust, name, schema, path)
             }
             _ => {
                 let (ty, nullable) = self.ty(schema, rust, name, path)?;
                 if nullable {
-                    return Err(unsupported(path, "a named schema cannot be nullable; make the property nullable"));
+                    return Err(unsupported(
+                        path,
+                        "a named schema cannot be nullable; make the property nullable",
+                    ));
                 }
                 self.add(rust, name, path, Item::Alias(ty))
             }
@@ -397,7 +412,10 @@ impl Front<'_> {
             let (ty, nullable) = self.ty(s, &inline, &format!("{name}.{prop}"), &ppath)?;
             let ident = names::field_name(prop);
             if ident == "extra" && extra {
-                return Err(unsupported(&ppath, "a property named `extra` clashes with the extra fields"));
+                return Err(unsupported(
+                    &ppath,
+                    "a property named `extra` clashes with the extra fields",
+                ));
             }
             properties.push(Property {
                 name: prop.clone(),
@@ -451,7 +469,10 @@ impl Front<'_> {
                 .map(|(k, _)| k)
                 .collect();
             let [tag] = tags.as_slice() else {
-                return Err(unsupported(&mpath, format!("`{target}` must have exactly one mapping entry")));
+                return Err(unsupported(
+                    &mpath,
+                    format!("`{target}` must have exactly one mapping entry"),
+                ));
             };
             let constant = target_schema["properties"][property]["const"].as_str();
             if constant != Some(tag.as_str()) {
@@ -470,7 +491,10 @@ impl Front<'_> {
             variants.push((tag.to_string(), variant, target.to_owned()));
         }
         if mapping.len() != variants.len() {
-            return Err(unsupported(path, "the discriminator mapping names schemas that are not in `oneOf`"));
+            return Err(unsupported(
+                path,
+                "the discriminator mapping names schemas that are not in `oneOf`",
+            ));
         }
         self.add(
             rust,
@@ -506,7 +530,10 @@ impl Front<'_> {
                 Ty::Map(_) | Ty::Json => "Object".to_owned(),
             };
             if variants.iter().any(|(n, _)| *n == name) {
-                return Err(unsupported(&mpath, format!("two alternatives would both be named `{name}`")));
+                return Err(unsupported(
+                    &mpath,
+                    format!("two alternatives would both be named `{name}`"),
+                ));
             }
             variants.push((name, ty));
         }
@@ -520,7 +547,15 @@ impl Front<'_> {
             self.resolve(target, path)?;
             return Ok((Ty::Named(target.to_owned()), false));
         }
-        for keyword in ["allOf", "anyOf", "not", "if", "nullable", "discriminator", "patternProperties"] {
+        for keyword in [
+            "allOf",
+            "anyOf",
+            "not",
+            "if",
+            "nullable",
+            "discriminator",
+            "patternProperties",
+        ] {
             if schema.get(keyword).is_some() {
                 return Err(unsupported(path, format!("keyword `{keyword}`")));
             }
@@ -606,10 +641,17 @@ impl Front<'_> {
                     None | Some(Value::Bool(true)) => Ty::Json,
                     Some(Value::Bool(false)) => return Err(unsupported(path, "a closed object with no properties")),
                     Some(value) => {
-                        let (v, value_nullable) =
-                            self.ty(value, &format!("{rust}Value"), name, &format!("{path}/additionalProperties"))?;
+                        let (v, value_nullable) = self.ty(
+                            value,
+                            &format!("{rust}Value"),
+                            name,
+                            &format!("{path}/additionalProperties"),
+                        )?;
                         if value_nullable {
-                            return Err(unsupported(&format!("{path}/additionalProperties"), "nullable map values"));
+                            return Err(unsupported(
+                                &format!("{path}/additionalProperties"),
+                                "nullable map values",
+                            ));
                         }
                         Ty::Map(Box::new(v))
                     }
@@ -665,7 +707,10 @@ fn type_list<'v>(schema: &'v Value, path: &str) -> Result<Vec<&'v str>, CodegenE
         Some(Value::String(t)) => Ok(vec![t.as_str()]),
         Some(Value::Array(ts)) => ts
             .iter()
-            .map(|t| t.as_str().ok_or_else(|| unsupported(path, "`type` list with a non-string")))
+            .map(|t| {
+                t.as_str()
+                    .ok_or_else(|| unsupported(path, "`type` list with a non-string"))
+            })
             .collect(),
         Some(other) => Err(unsupported(path, format!("`type: {other}`"))),
     }
@@ -714,7 +759,9 @@ fn resolve_param<'v>(doc: &'v Value, p: &'v Value, path: &str) -> Result<&'v Val
                 .ok_or_else(|| unsupported(path, format!("parameter reference `{r}`")))?;
             let target = &doc["components"]["parameters"][name];
             if target.is_null() {
-                return Err(CodegenError::MissingShape(format!("parameter {name} (referenced at {path})")));
+                return Err(CodegenError::MissingShape(format!(
+                    "parameter {name} (referenced at {path})"
+                )));
             }
             Ok(target)
         }
@@ -798,7 +845,13 @@ fn front_operation(
             other => return Err(unsupported(&ppath, format!("parameter `{name}` in {other:?}"))),
         };
         let rust = format!("{}{}", names::pascal_case(&id), names::pascal_case(name));
-        let ty = param_ty(front, &p["schema"], &rust, &format!("{id}.{name}"), &format!("{ppath}/{name}"))?;
+        let ty = param_ty(
+            front,
+            &p["schema"],
+            &rust,
+            &format!("{id}.{name}"),
+            &format!("{ppath}/{name}"),
+        )?;
         let required = p["required"].as_bool().unwrap_or(false) || location == ParamIn::Path;
         let default = p["schema"]["default"].as_str().map(str::to_owned);
         params.push(Param {
@@ -831,8 +884,12 @@ fn front_operation(
     let ok_path = format!("{path}/responses/200");
     let output = json_ref(&ok["content"], "application/json", &ok_path)?
         .ok_or_else(|| unsupported(&ok_path, "a `200` response with an `application/json` body is required"))?;
-    let error = json_ref(&op["responses"]["default"]["content"], "application/json", path)?
-        .ok_or_else(|| unsupported(path, "a `default` response with an `application/json` error body is required"))?;
+    let error = json_ref(&op["responses"]["default"]["content"], "application/json", path)?.ok_or_else(|| {
+        unsupported(
+            path,
+            "a `default` response with an `application/json` error body is required",
+        )
+    })?;
     let stream = match json_ref(&ok["content"], "text/event-stream", &ok_path)? {
         None => None,
         Some(event) => {
@@ -921,7 +978,12 @@ mod tests {
                 }}
         })))
         .unwrap();
-        let Item::Struct { properties, consts, extra } = &api.items["Thing"].item else {
+        let Item::Struct {
+            properties,
+            consts,
+            extra,
+        } = &api.items["Thing"].item
+        else {
             panic!()
         };
         assert_eq!(consts, &[("kind".to_owned(), "thing".to_owned())]);
@@ -939,8 +1001,10 @@ mod tests {
         assert!(e.contains("#/components/schemas/A") && e.contains("allOf"), "{e}");
         let e = err(json!({"A": {"oneOf": [{"type": "string"}, {"type": "string", "enum": ["x"]}]}}));
         assert!(e.contains("same JSON type"), "{e}");
-        let e = err(json!({"A": {"oneOf": [{"$ref": "#/components/schemas/B"}], "discriminator": {"propertyName": "type", "mapping": {"b": "#/components/schemas/B"}}},
-            "B": {"type": "object", "properties": {"type": {"type": "string", "const": "b"}}, "required": ["type"]}}));
+        let e = err(
+            json!({"A": {"oneOf": [{"$ref": "#/components/schemas/B"}], "discriminator": {"propertyName": "type", "mapping": {"b": "#/components/schemas/B"}}},
+            "B": {"type": "object", "properties": {"type": {"type": "string", "const": "b"}}, "required": ["type"]}}),
+        );
         assert!(e.contains("x-unknown-variant"), "{e}");
         let e = err(json!({"A": {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Missing"}}}}));
         assert!(e.contains("Missing") && e.contains("properties/x"), "{e}");
