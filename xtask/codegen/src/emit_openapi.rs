@@ -31,8 +31,17 @@ fn is_copy(ty: &Ty) -> bool {
     matches!(ty, Ty::Integer | Ty::Number | Ty::Boolean)
 }
 
+/// The field's type without `Option`: `Box`ed when it closes a cycle.
+fn field_type(p: &Property) -> String {
+    if p.boxed {
+        format!("Box<{}>", rust_type(&p.ty))
+    } else {
+        rust_type(&p.ty)
+    }
+}
+
 fn decl_type(p: &Property) -> String {
-    let base = rust_type(&p.ty);
+    let base = field_type(p);
     match (p.required, p.nullable) {
         (true, false) => base,
         (true, true) | (false, false) => format!("Option<{base}>"),
@@ -284,10 +293,15 @@ fn emit_struct(out: &mut String, named: &Named, properties: &[Property], consts:
         }
     };
     let arg_value = |p: &Property| {
-        if (p.required && p.nullable) || is_copy(&p.ty) {
+        let value = if (p.required && p.nullable) || is_copy(&p.ty) {
             p.ident.clone()
         } else {
             format!("{}.into()", p.ident)
+        };
+        match (p.boxed, p.required && p.nullable) {
+            (false, _) => value,
+            (true, false) => format!("Box::new({value})"),
+            (true, true) => format!("{value}.map(Box::new)"),
         }
     };
     w!(out, "impl {rust} {{");
@@ -850,4 +864,34 @@ fn emit_operation(out: &mut String, op: &Operation) {
     }
     w!(out, "}}");
     w!(out, "}}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn emits_boxes_nullable_and_extra_members() {
+        let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+        "components": {"schemas": {
+            "Node": {"type": "object", "x-extra-fields": true, "required": ["kind", "parent"], "properties": {
+                "kind": {"type": "string", "const": "node"},
+                "parent": {"oneOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+                "next": {"oneOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]}
+            }}
+        }}});
+        let api = crate::openapi::parse(&doc).unwrap();
+        let text = super::types_file(&api, "header");
+        for expected in [
+            "pub next: Option<Option<Box<Node>>>,",
+            "pub parent: Option<Box<Node>>,",
+            "pub fn new(parent: Option<Node>) -> Self {",
+            "parent: parent.map(Box::new),",
+            "self.next = Some(Some(Box::new(next.into())));",
+            "\"kind\" => support::expect_const(&mut map, \"node\")?,",
+            "pub extra: serde_json::Map<String, serde_json::Value>,",
+        ] {
+            assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+        }
+    }
 }

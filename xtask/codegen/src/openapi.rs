@@ -67,6 +67,8 @@ pub struct Property {
     pub nullable: bool,
     /// Constraint facts for the doc comment.
     pub facts: Vec<String>,
+    /// Held in a `Box` because the property closes a cycle of direct containment.
+    pub boxed: bool,
 }
 
 /// A named Rust item.
@@ -255,6 +257,7 @@ pub fn parse(doc: &Value) -> Result<Api, CodegenError> {
     }
     front.check_untagged()?;
     api.items = front.items;
+    box_cycles(&mut api.items);
     Ok(api)
 }
 
@@ -424,6 +427,7 @@ impl Front<'_> {
                 required: required.contains(&prop.as_str()),
                 nullable,
                 facts: facts(s),
+                boxed: false,
             });
         }
         self.add(
@@ -680,6 +684,72 @@ impl Front<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The items a value of `ty` holds without an allocation in between (`Vec` and `HashMap` allocate).
+fn direct_target(ty: &Ty) -> Option<&str> {
+    match ty {
+        Ty::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// The items an item holds directly.
+fn direct_edges(item: &Item) -> Vec<&str> {
+    match item {
+        Item::Struct { properties, .. } => properties
+            .iter()
+            .filter(|p| !p.boxed)
+            .filter_map(|p| direct_target(&p.ty))
+            .collect(),
+        Item::Tagged { variants, .. } => variants.iter().map(|(_, _, t)| t.as_str()).collect(),
+        Item::Untagged { variants } => variants.iter().filter_map(|(_, t)| direct_target(t)).collect(),
+        Item::Enum { .. } => Vec::new(),
+        Item::Alias(ty) => direct_target(ty).into_iter().collect(),
+    }
+}
+
+/// Boxes struct properties until no item contains itself without an allocation.
+fn box_cycles(items: &mut BTreeMap<String, Named>) {
+    let reaches = |items: &BTreeMap<String, Named>, from: &str, to: &str| {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == to {
+                return true;
+            }
+            if seen.insert(current.clone()) {
+                if let Some(named) = items.get(&current) {
+                    stack.extend(direct_edges(&named.item).into_iter().map(str::to_owned));
+                }
+            }
+        }
+        false
+    };
+    let names: Vec<String> = items.keys().cloned().collect();
+    for name in names {
+        let count = match &items[&name].item {
+            Item::Struct { properties, .. } => properties.len(),
+            _ => continue,
+        };
+        for i in 0..count {
+            let target = match &items[&name].item {
+                Item::Struct { properties, .. } => direct_target(&properties[i].ty).map(str::to_owned),
+                _ => None,
+            };
+            if let Some(target) = target {
+                if reaches(items, &target, &name) {
+                    if let Some(Named {
+                        item: Item::Struct { properties, .. },
+                        ..
+                    }) = items.get_mut(&name)
+                    {
+                        properties[i].boxed = true;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -1008,6 +1078,24 @@ mod tests {
         assert!(e.contains("x-unknown-variant"), "{e}");
         let e = err(json!({"A": {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Missing"}}}}));
         assert!(e.contains("Missing") && e.contains("properties/x"), "{e}");
+    }
+
+    #[test]
+    fn boxes_only_the_edges_of_a_cycle() {
+        let api = parse(&doc(json!({
+            "Node": {"type": "object", "properties": {
+                "next": {"oneOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                "leaf": {"$ref": "#/components/schemas/Leaf"}
+            }},
+            "Leaf": {"type": "object", "properties": {"v": {"type": "integer"}}}
+        })))
+        .unwrap();
+        let Item::Struct { properties, .. } = &api.items["Node"].item else {
+            panic!()
+        };
+        let boxed: Vec<(&str, bool)> = properties.iter().map(|p| (p.name.as_str(), p.boxed)).collect();
+        assert_eq!(boxed, [("children", false), ("leaf", false), ("next", true)]);
     }
 
     #[test]
