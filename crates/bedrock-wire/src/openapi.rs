@@ -200,3 +200,50 @@ pub trait JsonOperation {
             .map_err(|e| MalformedResponse::new("event payload", e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_tags_and_checks_constants() {
+        let tags = ["text", "image"];
+        assert_eq!(tag_index(&json!({"type": "image"}), "type", &tags), Some(1));
+        assert_eq!(tag_index(&json!({"type": "audio"}), "type", &tags), None);
+        assert_eq!(tag_index(&json!({"type": 3}), "type", &tags), None);
+        assert_eq!(tag_index(&json!("text"), "type", &tags), None);
+
+        struct Tagged;
+        impl<'de> serde::Deserialize<'de> for Tagged {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> de::Visitor<'de> for V {
+                    type Value = Tagged;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tagged, A::Error> {
+                        while let Some(key) = map.next_key::<Key<'de>>()? {
+                            if key.as_str() == "type" {
+                                expect_const(&mut map, "text")?;
+                            } else {
+                                map.next_value::<de::IgnoredAny>()?;
+                            }
+                        }
+                        Ok(Tagged)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+        assert!(serde_json::from_str::<Tagged>(r#"{"type":"text","x":1}"#).is_ok());
+        let err = serde_json::from_str::<Tagged>(r#"{"type":"image"}"#).err().unwrap();
+        assert!(
+            err.to_string().contains("image") && err.to_string().contains("text"),
+            "{err}"
+        );
+        assert!(serde_json::to_value(NoBody).unwrap().is_null());
+        assert!(serde_json::from_str::<NoEvents>("{}").is_err());
+    }
+}

@@ -1081,6 +1081,25 @@ mod tests {
     }
 
     #[test]
+    fn rejects_operations_that_miss_what_the_client_needs() {
+        let ok = json!({"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+                        "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}});
+        let with_paths = |paths: Value| {
+            let mut d = doc(json!({"A": {"type": "object", "properties": {}}}));
+            d["paths"] = paths;
+            parse(&d).map(|_| ()).unwrap_err().to_string()
+        };
+        let e = with_paths(json!({"/a": {"get": {"operationId": "getA", "responses": ok}}}));
+        assert!(e.contains("#/paths/~1a/get") && e.contains("x-bedrock-routes"), "{e}");
+        let e = with_paths(json!({"/a/{id}": {"x-bedrock-routes": {"bedrock-mantle": ["/v1"]},
+            "get": {"operationId": "getA", "responses": ok}}}));
+        assert!(e.contains("path label `{id}`"), "{e}");
+        let e = with_paths(json!({"/a": {"x-bedrock-routes": {"bedrock-mantle": ["/v1"]},
+            "get": {"operationId": "getA", "responses": {"200": ok["200"]}}}}));
+        assert!(e.contains("`default` response"), "{e}");
+    }
+
+    #[test]
     fn boxes_only_the_edges_of_a_cycle() {
         let api = parse(&doc(json!({
             "Node": {"type": "object", "properties": {
