@@ -18,6 +18,8 @@
 //!   forward-compatible unions and string enums.
 //! - [`document`]: conversions to and from the official SDK's `Document`.
 //! - [`event_stream`]: reading and writing event-stream message headers.
+//! - [`openapi`]: support for the models generated from OpenAPI documents
+//!   (tagged unions, constant members) and [`openapi::JsonOperation`].
 //! - [`operation`]: the trait every generated operation implements, which is
 //!   the sans-IO boundary: a pure function to an `http::Request`, and a pure
 //!   function from an `http::Response`.
@@ -32,6 +34,7 @@ pub mod error;
 pub mod event_stream;
 pub mod http;
 pub mod json;
+pub mod openapi;
 pub mod operation;
 #[cfg(feature = "server")]
 pub mod server;

@@ -679,19 +679,22 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
 
 /// Emits a string enum with an `Unknown` variant.
 fn emit_enum(ctx: &Context<'_>, out: &mut String, name: &str, shape: &Shape) {
-    let rust = ctx.type_name(name);
+    let text = format!("The `{name}` enum; values the models do not know parse as `Unknown`.");
+    emit_string_enum(out, ctx.type_name(name), &shape.enum_values, &text);
+}
+
+/// Emits string enum `rust` with `values` and an `Unknown` variant, documented by `text`
+/// (shared with the OpenAPI front end's emitter).
+pub(crate) fn emit_string_enum(out: &mut String, rust: &str, values: &[String], text: &str) {
     let mut variants: Vec<(String, &str)> = Vec::new();
-    for value in &shape.enum_values {
+    for value in values {
         let mut v = names::variant_name(value);
         while variants.iter().any(|(existing, _)| *existing == v) {
             v.push('_');
         }
         variants.push((v, value));
     }
-    doc(
-        out,
-        &format!("The `{name}` enum; values the models do not know parse as `Unknown`."),
-    );
+    doc(out, text);
     w!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash)]");
     w!(out, "#[non_exhaustive]");
     w!(out, "pub enum {rust} {{");

@@ -14,16 +14,22 @@
 //!   `server` feature.
 //!
 //! The code is plain text; `cargo xtask codegen` runs it through rustfmt.
+//!
+//! A second front end, [`openapi`], reads the project's OpenAPI 3.1 documents
+//! (`specs/mantle/`) for the OpenAI- and Anthropic-compatible APIs;
+//! [`generate_openapi`] writes their `types.rs` and `operation.rs`.
 
 pub mod endpoint_rules;
 pub mod model;
 pub mod names;
+pub mod openapi;
 pub mod roundtrip;
 pub mod values;
 
 mod emit_client;
 mod emit_events;
 mod emit_http;
+mod emit_openapi;
 mod emit_serde;
 mod emit_server;
 mod emit_types;
@@ -113,6 +119,17 @@ pub fn client_methods(
 ) -> Result<String, CodegenError> {
     let ctx = Context::new(service, paginators, options)?;
     emit_client::client_file(&ctx, client)
+}
+
+/// Generates `types.rs` and `operation.rs` for one OpenAPI 3.1 document (see [`openapi`]).
+pub fn generate_openapi(doc: &serde_json::Value, header: &str) -> Result<Generated, CodegenError> {
+    let api = openapi::parse(doc)?;
+    Ok(Generated {
+        files: vec![
+            ("types.rs".into(), emit_openapi::types_file(&api, header)),
+            ("operation.rs".into(), emit_openapi::operations_file(&api, header)),
+        ],
+    })
 }
 
 /// How a structure shape is used, which decides where and how it is emitted.
