@@ -15,7 +15,8 @@
 # (distinct name+version units in cargo's timing report, the program excluded).
 # If BEDROCK_LOCAL names a bedrock-local binary, each built program is run once against it.
 # Prints a markdown table and writes it with the raw samples under target/ here.
-# Environment: BUILD_TIMEOUT (seconds, default 1500) bounds one build.
+# Environment: BUILD_TIMEOUT (seconds, default 1500) bounds one build; REPORT_ONLY=1 builds nothing
+# and prints the table from the samples of the last (possibly interrupted) run.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,8 +27,10 @@ out_dir="$here/target"
 mkdir -p "$out_dir"
 raw="$out_dir/raw.tsv"
 log="$out_dir/build.log"
-: >"$raw"
-: >"$log"
+if [ -z "${REPORT_ONLY:-}" ]; then
+    : >"$raw"
+    : >"$log"
+fi
 projects=(ours official)
 
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_BUILD_RUSTFLAGS CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR
@@ -51,6 +54,7 @@ for p in "${projects[@]}"; do
     all[$p]=$((a - 1))
 done
 
+[ -n "${REPORT_ONLY:-}" ] && runs=0
 for i in $(seq 1 "$runs"); do
     order=("${projects[@]}")
     [ $((i % 2)) -eq 0 ] && order=(official ours)
