@@ -5,6 +5,8 @@
 //!   client-bench converse [--server BIN] [--calls N] [--rounds R] [--warmup W]
 //!   client-bench stream   [--server BIN] [--events N] [--rounds R]
 //!
+//! `--only ours|official|bare` runs one client alone and prints no table (for profiling).
+//!
 //! `converse`: N sequential small Converse calls per client (default 2,000), split into R rounds
 //! (default 20); each round runs every client's batch, in an order that rotates per round.
 //! Clients: ours (`bedrock_runtime::Client`), the official SDK, and a bare hyper client posting
@@ -27,13 +29,22 @@ use http_body_util::{BodyExt, Full};
 const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 const PROMPT: &str = "Hello! Please tell me, in one short sentence, what the weather is like today.";
 
-fn cpu_now() -> Duration {
+/// (user + system, system) CPU time of this process.
+fn rusage() -> (Duration, Duration) {
     // SAFETY: getrusage writes into the struct we pass; RUSAGE_SELF is always valid.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     assert_eq!(rc, 0, "getrusage failed");
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(ru.ru_utime) + tv(ru.ru_stime)
+    (tv(ru.ru_utime) + tv(ru.ru_stime), tv(ru.ru_stime))
+}
+
+fn cpu_now() -> Duration {
+    rusage().0
+}
+
+fn sys_now() -> Duration {
+    rusage().1
 }
 
 /// utime + stime of another process, from /proc (clock ticks, 10 ms on this kernel).
@@ -230,11 +241,19 @@ impl Which {
 
 const ALL: [Which; 3] = [Which::Ours, Which::Official, Which::Bare];
 
+/// `--only NAME` (for profiling one client under callgrind): the other clients are skipped.
+static ONLY: std::sync::OnceLock<Option<Which>> = std::sync::OnceLock::new();
+
+fn skipped(which: Which) -> bool {
+    matches!(ONLY.get(), Some(Some(only)) if *only != which)
+}
+
 #[derive(Default, Clone)]
 struct Samples {
     cpu: Vec<Duration>,
     wall: Vec<Duration>,
     server: Vec<Duration>,
+    sys: Vec<Duration>,
     units: Vec<u64>,
 }
 
@@ -262,16 +281,25 @@ async fn converse_bench(server: &Server, calls: usize, rounds: usize, warmup: us
         server.url
     );
     for _ in 0..warmup {
-        ours_converse(&ours).await;
-        official_converse(&official).await;
-        bare_post(&bare, &bare_req).await;
+        if !skipped(Which::Ours) {
+            ours_converse(&ours).await;
+        }
+        if !skipped(Which::Official) {
+            official_converse(&official).await;
+        }
+        if !skipped(Which::Bare) {
+            bare_post(&bare, &bare_req).await;
+        }
     }
     let per_round = calls / rounds;
     let mut samples = [Samples::default(), Samples::default(), Samples::default()];
     for round in 0..rounds {
         for k in 0..3 {
             let which = ALL[(round + k) % 3];
-            let (c0, w0, s0) = (cpu_now(), Instant::now(), server.cpu());
+            if skipped(which) {
+                continue;
+            }
+            let (c0, w0, s0, k0) = (cpu_now(), Instant::now(), server.cpu(), sys_now());
             for _ in 0..per_round {
                 match which {
                     Which::Ours => std::hint::black_box(ours_converse(&ours).await),
@@ -283,21 +311,25 @@ async fn converse_bench(server: &Server, calls: usize, rounds: usize, warmup: us
             s.cpu.push(cpu_now() - c0);
             s.wall.push(w0.elapsed());
             s.server.push(server.cpu() - s0);
+            s.sys.push(sys_now() - k0);
             s.units.push(per_round as u64);
         }
+    }
+    if ONLY.get().copied().flatten().is_some() {
+        return;
     }
     let total = |s: &Samples| s.cpu.iter().sum::<Duration>().as_secs_f64();
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / per_round as f64;
     println!();
-    println!("| client | calls | client CPU total (s) | CPU µs/call (total) | CPU µs/call (median round) | wall µs/call (median round) | server CPU µs/call | CPU / official | CPU / bare |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| client | calls | client CPU total (s) | CPU µs/call (total) | CPU µs/call (median round) | wall µs/call (median round) | server CPU µs/call | system share of client CPU | CPU / official | CPU / bare |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let off = total(&samples[Which::Official as usize]);
     let bare_t = total(&samples[Which::Bare as usize]);
     for which in ALL {
         let s = &samples[which as usize];
         let n = (per_round * s.cpu.len()) as f64;
         println!(
-            "| {} | {} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            "| {} | {} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} % | {:.2} | {:.2} |",
             which.name(),
             n,
             total(s),
@@ -305,6 +337,7 @@ async fn converse_bench(server: &Server, calls: usize, rounds: usize, warmup: us
             median(s.cpu.iter().map(|d| per_call(*d)).collect()),
             median(s.wall.iter().map(|d| per_call(*d)).collect()),
             s.server.iter().sum::<Duration>().as_secs_f64() * 1e6 / n,
+            100.0 * s.sys.iter().sum::<Duration>().as_secs_f64() / total(s),
             total(s) / off,
             total(s) / bare_t,
         );
@@ -445,7 +478,10 @@ async fn stream_bench(server: &Server, events: usize, rounds: usize) {
     for round in 0..rounds {
         for k in 0..3 {
             let which = ALL[(round + k) % 3];
-            let (c0, w0, s0) = (cpu_now(), Instant::now(), server.cpu());
+            if skipped(which) {
+                continue;
+            }
+            let (c0, w0, s0, k0) = (cpu_now(), Instant::now(), server.cpu(), sys_now());
             let units = match which {
                 Which::Ours => {
                     let c = ours_stream(&ours, &text).await;
@@ -466,6 +502,7 @@ async fn stream_bench(server: &Server, events: usize, rounds: usize) {
             s.cpu.push(cpu_now() - c0);
             s.wall.push(w0.elapsed());
             s.server.push(server.cpu() - s0);
+            s.sys.push(sys_now() - k0);
             s.units.push(units);
             eprintln!(
                 "  round {} {:<42} {:>8} events  cpu {:>7.3} s  wall {:>7.3} s",
@@ -477,27 +514,31 @@ async fn stream_bench(server: &Server, events: usize, rounds: usize) {
             );
         }
     }
+    if ONLY.get().copied().flatten().is_some() {
+        return;
+    }
     assert_eq!(counts[0], counts[1], "ours and official decoded different streams");
     println!(
         "events per stream: {} ({} text deltas, {} text bytes); stream body {} bytes",
         counts[0].events, counts[0].deltas, counts[0].text_bytes, bare_bytes
     );
     println!();
-    println!("| client | streams | events/stream | client CPU s/stream (median) | events per CPU-second (median) | µs CPU/event | wall s/stream (median) | server CPU s/stream | events/CPU-s vs official |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| client | streams | events/stream | client CPU s/stream (median) | events per CPU-second (median) | µs CPU/event | system share of client CPU | wall s/stream (median) | server CPU s/stream | events/CPU-s vs official |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let rate = |s: &Samples| median(s.cpu.iter().zip(&s.units).map(|(c, n)| *n as f64 / c.as_secs_f64()).collect());
     let off_rate = rate(&samples[Which::Official as usize]);
     for which in ALL {
         let s = &samples[which as usize];
         let r = rate(s);
         println!(
-            "| {} | {} | {} | {:.3} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {:.3} | {:.0} | {:.2} | {:.0} % | {:.2} | {:.2} | {:.2} |",
             which.name(),
             s.cpu.len(),
             s.units.last().unwrap(),
             median(s.cpu.iter().map(|d| d.as_secs_f64()).collect()),
             r,
             1e6 / r,
+            100.0 * s.sys.iter().sum::<Duration>().as_secs_f64() / s.cpu.iter().sum::<Duration>().as_secs_f64(),
             median(s.wall.iter().map(|d| d.as_secs_f64()).collect()),
             median(s.server.iter().map(|d| d.as_secs_f64()).collect()),
             r / off_rate,
@@ -529,6 +570,15 @@ fn main() {
             "--rounds" => rounds = Some(v().parse().unwrap()),
             "--warmup" => warmup = v().parse().unwrap(),
             "--events" => events = v().parse().unwrap(),
+            "--only" => {
+                let only = match v().as_str() {
+                    "ours" => Which::Ours,
+                    "official" => Which::Official,
+                    "bare" => Which::Bare,
+                    other => panic!("--only ours|official|bare, not {other}"),
+                };
+                ONLY.set(Some(only)).unwrap();
+            }
             other => panic!("unknown argument {other}"),
         }
     }
