@@ -1243,12 +1243,9 @@ async fn handle_request(
         match parsed {
             Ok(list) => faults.extend(list),
             Err(message) => {
-                return Ok(finish(
-                    &shared,
-                    entry,
-                    ServiceError::validation(message).into(),
-                    StreamFaults::default(),
-                ))
+                let error = ServiceError::validation(message);
+                let response = wire::error_for_path(parts.uri.path(), &error).into();
+                return Ok(finish(&shared, entry, response, StreamFaults::default()));
             }
         }
     }
@@ -1302,14 +1299,16 @@ async fn handle_request(
         Ok(identity) => identity,
         Err(failure) => {
             entry.auth_failure = Some(failure.detail);
-            return Ok(finish(&shared, entry, failure.error.into(), StreamFaults::default()));
+            let response = wire::error_for_path(parts.uri.path(), &failure.error).into();
+            return Ok(finish(&shared, entry, response, StreamFaults::default()));
         }
     };
     entry.identity = Some(identity.to_string());
 
     // 5. Error faults.
     if let Some(error) = active.iter().find_map(Fault::error) {
-        return Ok(finish(&shared, entry, error.into(), StreamFaults::default()));
+        let response = wire::error_for_path(parts.uri.path(), &error).into();
+        return Ok(finish(&shared, entry, response, StreamFaults::default()));
     }
 
     // 6. The service.
