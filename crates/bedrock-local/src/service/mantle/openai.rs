@@ -4,7 +4,8 @@ use bedrock_mantle_types::openai::{
     ChatChoice, ChatChunkChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChatDelta,
     ChatFunctionCall, ChatFunctionCallDelta, ChatFunctionToolCall, ChatMessage, ChatTool, ChatToolCall,
     ChatToolCallDelta, ChatUsage, CreateChatCompletionRequest, CreateChatCompletionRequestStop, CreateResponseRequest,
-    DeletedResponse, FunctionCallItem, IncompleteDetails, InputItem, InputItemList, InputMessage, ItemStatus, Model,
+    DeletedResponse, FunctionCallItem, IncompleteDetails, InputContent, InputItem, InputItemList, InputMessage,
+    InputMessageContent, InputTextContent, ItemStatus, Model,
     ModelList, OutputContent, OutputItem, OutputMessage, OutputTextContent, ReasoningItem, ReasoningText, Response,
     ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent,
     ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseInProgressEvent,
@@ -307,6 +308,12 @@ fn input_items(mantle: &Mantle, input: Option<&ResponseInput>) -> Result<Vec<Inp
                     if message.id.is_none() {
                         message.id = Some(mantle.next_id("msg_"));
                     }
+                    // Stored as the service lists them: a string content becomes one part.
+                    if let InputMessageContent::Text(text) = &message.content {
+                        let part = InputContent::InputText(InputTextContent::new(text.as_str()));
+                        message.content = InputMessageContent::List(vec![part]);
+                    }
+                    message.status.get_or_insert_with(|| ItemStatus::from("completed"));
                     InputItem::Message(message)
                 }
                 other => other,
