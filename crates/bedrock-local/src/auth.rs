@@ -222,8 +222,9 @@ pub fn authenticate(
     // The Anthropic clients send their key as `x-api-key`; on the Anthropic routes it counts as
     // a bearer token.
     let api_key_header = match header {
-        None if request.parts.uri.path().starts_with("/anthropic/") => header_str(&request.parts.headers, "x-api-key")
-            .map(|key| format!("Bearer {key}")),
+        None if request.parts.uri.path().starts_with("/anthropic/") => {
+            header_str(&request.parts.headers, "x-api-key").map(|key| format!("Bearer {key}"))
+        }
         _ => None,
     };
     let header = match (mode, header, api_key_header.as_deref()) {

@@ -585,13 +585,15 @@ where
     }
 }
 
-/// Answers every request with `UnknownOperationException` (404).
+/// Answers every request with `UnknownOperationException` (404), in the OpenAI or Anthropic
+/// error shape on the mantle prefixes ([`wire::error_for_path`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnknownOperation;
 
 impl Service for UnknownOperation {
-    fn call(&self, _request: Request) -> BoxFuture<Response> {
-        Box::pin(async { ServiceError::unknown_operation().into() })
+    fn call(&self, request: Request) -> BoxFuture<Response> {
+        let response = wire::error_for_path(request.uri().path(), &ServiceError::unknown_operation());
+        Box::pin(async move { response.into() })
     }
 }
 

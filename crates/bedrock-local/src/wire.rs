@@ -256,7 +256,11 @@ pub fn error_for_path(path: &str, error: &ServiceError) -> http::Response<Bytes>
     let shape = ErrorShape::for_path(path);
     let unauthenticated = error.error_type == "MissingAuthenticationTokenException"
         || (error.error_type == "AccessDeniedException" && error.capital_message);
-    let status = if unauthenticated { StatusCode::UNAUTHORIZED } else { error.status };
+    let status = if unauthenticated {
+        StatusCode::UNAUTHORIZED
+    } else {
+        error.status
+    };
     let mut response = match shape {
         ErrorShape::Bedrock => return error.to_response(),
         ErrorShape::OpenAi => {

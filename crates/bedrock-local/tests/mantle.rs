@@ -141,7 +141,10 @@ async fn models_list_and_retrieve_on_both_prefixes() {
         assert_eq!(list.status, 200);
         let list: oa::ModelList = list.typed();
         let ids: Vec<&str> = list.data.iter().map(|m| m.id.as_str()).collect();
-        assert!(ids.contains(&"local.echo") && ids.contains(&"anthropic.claude-3-haiku-20240307-v1:0"), "{ids:?}");
+        assert!(
+            ids.contains(&"local.echo") && ids.contains(&"anthropic.claude-3-haiku-20240307-v1:0"),
+            "{ids:?}"
+        );
         let one = send(&server, Method::GET, &format!("{prefix}/models/local.echo"), None).await;
         assert_eq!(one.json()["object"], "model");
         assert_eq!(one.json()["id"], "local.echo");
@@ -254,7 +257,12 @@ async fn chat_completion_tool_calls_stream_in_fragments_with_their_index() {
 #[tokio::test]
 async fn response_is_stored_listed_and_deleted() {
     let server = server().await;
-    let created = post(&server, "/v1/responses", json!({"model": "echo", "input": "Remember me."})).await;
+    let created = post(
+        &server,
+        "/v1/responses",
+        json!({"model": "echo", "input": "Remember me."}),
+    )
+    .await;
     assert_eq!(created.status, 200);
     let response: oa::Response = created.typed();
     let body = created.json();
@@ -270,27 +278,44 @@ async fn response_is_stored_listed_and_deleted() {
     let path = format!("/openai/v1/responses/{}", response.id);
     let again = send(&server, Method::GET, &path, None).await;
     assert_eq!(again.typed::<oa::Response>(), response);
-    let items = send(&server, Method::GET, &format!("{path}/input_items"), None).await.json();
+    let items = send(&server, Method::GET, &format!("{path}/input_items"), None)
+        .await
+        .json();
     assert_eq!(items["object"], "list");
     assert_eq!(items["data"][0]["role"], "user");
     assert_eq!(items["data"][0]["content"][0]["text"], "Remember me.");
     assert_eq!(items["has_more"], false);
 
     let deleted = send(&server, Method::DELETE, &path, None).await.json();
-    assert_eq!(deleted, json!({"id": response.id, "object": "response", "deleted": true}));
+    assert_eq!(
+        deleted,
+        json!({"id": response.id, "object": "response", "deleted": true})
+    );
     let gone = send(&server, Method::GET, &path, None).await;
     assert_eq!(gone.status, 404);
     assert_eq!(gone.json()["error"]["type"], "invalid_request_error");
 
-    let unstored = post(&server, "/v1/responses", json!({"model": "echo", "input": "x", "store": false})).await;
+    let unstored = post(
+        &server,
+        "/v1/responses",
+        json!({"model": "echo", "input": "x", "store": false}),
+    )
+    .await;
     let id = unstored.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(send(&server, Method::GET, &format!("/v1/responses/{id}"), None).await.status, 404);
+    assert_eq!(
+        send(&server, Method::GET, &format!("/v1/responses/{id}"), None)
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
 async fn previous_response_id_carries_the_conversation() {
     let server = server().await;
-    let first = post(&server, "/v1/responses", json!({"model": "echo", "input": "I am Ada."})).await.json();
+    let first = post(&server, "/v1/responses", json!({"model": "echo", "input": "I am Ada."}))
+        .await
+        .json();
     let second = post(
         &server,
         "/v1/responses",
@@ -303,7 +328,13 @@ async fn previous_response_id_carries_the_conversation() {
         "2 earlier messages: user: I am Ada. | assistant: I am Ada."
     );
     // The scripted family picks its turn from the assistant messages it sees.
-    let one = post(&server, "/v1/responses", json!({"model": "scripted/thinker", "input": "go"})).await.json();
+    let one = post(
+        &server,
+        "/v1/responses",
+        json!({"model": "scripted/thinker", "input": "go"}),
+    )
+    .await
+    .json();
     assert_eq!(one["output"][0]["type"], "reasoning");
     assert_eq!(one["output"][1]["content"][0]["text"], "Done thinking.");
     let two = post(
@@ -365,7 +396,10 @@ async fn response_stream_sends_the_event_sequence() {
     assert_eq!(raw[4]["delta"], "one two three four");
     assert_eq!(raw[6]["text"], "one two three four five six");
     assert_eq!(raw[9]["response"]["status"], "completed");
-    assert_eq!(raw[9]["response"]["output"][0]["content"][0]["text"], "one two three four five six");
+    assert_eq!(
+        raw[9]["response"]["output"][0]["content"][0]["text"],
+        "one two three four five six"
+    );
 }
 
 #[tokio::test]
@@ -389,7 +423,10 @@ async fn response_stream_function_call_and_max_output_tokens() {
     let raw = data(&events);
     assert_eq!(raw[2]["item"]["type"], "function_call");
     assert_eq!(raw[2]["item"]["arguments"], "");
-    assert_eq!(raw[raw.len() - 2]["item"]["arguments"], r#"{"city":"Paris, the capital of France"}"#);
+    assert_eq!(
+        raw[raw.len() - 2]["item"]["arguments"],
+        r#"{"city":"Paris, the capital of France"}"#
+    );
 
     let cut = post(
         &server,
@@ -417,7 +454,10 @@ async fn background_responses_complete_on_the_clock_and_can_be_cancelled() {
     assert_eq!(queued["output"], json!([]));
     let path = format!("/v1/responses/{}", queued["id"].as_str().unwrap());
     server.clock.advance(Duration::from_secs(1));
-    assert_eq!(send(&server, Method::GET, &path, None).await.json()["status"], "in_progress");
+    assert_eq!(
+        send(&server, Method::GET, &path, None).await.json()["status"],
+        "in_progress"
+    );
     server.clock.advance(Duration::from_secs(2));
     let done = send(&server, Method::GET, &path, None).await.json();
     assert_eq!(done["status"], "completed");
@@ -434,11 +474,19 @@ async fn background_responses_complete_on_the_clock_and_can_be_cancelled() {
     .await
     .json();
     let path = format!("/v1/responses/{}", other["id"].as_str().unwrap());
-    assert_eq!(post(&server, &format!("{path}/cancel"), json!({})).await.json()["status"], "cancelled");
+    assert_eq!(
+        post(&server, &format!("{path}/cancel"), json!({})).await.json()["status"],
+        "cancelled"
+    );
     server.clock.advance(Duration::from_secs(10));
-    assert_eq!(send(&server, Method::GET, &path, None).await.json()["status"], "cancelled");
+    assert_eq!(
+        send(&server, Method::GET, &path, None).await.json()["status"],
+        "cancelled"
+    );
 
-    let foreground = post(&server, "/v1/responses", json!({"model": "echo", "input": "now"})).await.json();
+    let foreground = post(&server, "/v1/responses", json!({"model": "echo", "input": "now"}))
+        .await
+        .json();
     let path = format!("/v1/responses/{}/cancel", foreground["id"].as_str().unwrap());
     assert_eq!(post(&server, &path, json!({})).await.status, 400);
 }
@@ -462,7 +510,10 @@ async fn messages_answer_and_count_tokens() {
     let body = reply.json();
     assert_eq!(body["type"], "message");
     assert_eq!(body["role"], "assistant");
-    assert_eq!(body["content"], json!([{"type": "text", "text": "Hello, world!", "citations": null}]));
+    assert_eq!(
+        body["content"],
+        json!([{"type": "text", "text": "Hello, world!", "citations": null}])
+    );
     assert_eq!(body["stop_reason"], "end_turn");
     assert_eq!(body["usage"]["input_tokens"], 7);
     assert_eq!(body["usage"]["output_tokens"], 4);
@@ -511,8 +562,14 @@ async fn messages_stream_with_thinking_and_tool_use() {
     let raw = data(&events);
     assert_eq!(raw[0]["message"]["content"], json!([]));
     assert_eq!(raw[1]["content_block"]["type"], "thinking");
-    assert_eq!(raw[2]["delta"], json!({"type": "thinking_delta", "thinking": "Think it over."}));
-    assert_eq!(raw[3]["delta"], json!({"type": "signature_delta", "signature": "sig-1"}));
+    assert_eq!(
+        raw[2]["delta"],
+        json!({"type": "thinking_delta", "thinking": "Think it over."})
+    );
+    assert_eq!(
+        raw[3]["delta"],
+        json!({"type": "signature_delta", "signature": "sig-1"})
+    );
     assert_eq!(raw[6]["delta"], json!({"type": "text_delta", "text": "Done thinking."}));
     assert_eq!(raw[8]["delta"]["stop_reason"], "end_turn");
     assert!(raw[8]["usage"]["output_tokens"].as_u64().unwrap() > 0);
@@ -529,8 +586,14 @@ async fn messages_stream_with_thinking_and_tool_use() {
     )
     .await;
     let raw = data(&reply.events());
-    assert_eq!(raw[1]["content_block"], json!({"type": "tool_use", "id": "call_1", "name": "lookup", "input": {}}));
-    assert_eq!(raw[2]["delta"], json!({"type": "input_json_delta", "partial_json": r#"{"q":"x"}"#}));
+    assert_eq!(
+        raw[1]["content_block"],
+        json!({"type": "tool_use", "id": "call_1", "name": "lookup", "input": {}})
+    );
+    assert_eq!(
+        raw[2]["delta"],
+        json!({"type": "input_json_delta", "partial_json": r#"{"q":"x"}"#})
+    );
     assert_eq!(raw[4]["delta"]["stop_reason"], "tool_use");
 }
 
@@ -555,7 +618,12 @@ async fn errors_use_each_api_shape() {
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json()["error"]["code"], "model_not_found");
 
-    let bad = post(&server, "/anthropic/v1/messages", json!({"model": "echo", "messages": []})).await;
+    let bad = post(
+        &server,
+        "/anthropic/v1/messages",
+        json!({"model": "echo", "messages": []}),
+    )
+    .await;
     assert_eq!(bad.status, 400);
     let body = bad.json();
     assert_eq!(body["type"], "error");
@@ -568,6 +636,13 @@ async fn errors_use_each_api_shape() {
     .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json()["error"]["type"], "not_found_error");
+
+    // A path no operation serves, under a mantle prefix.
+    let nothing = send(&server, Method::GET, "/v1/no/such/thing", None).await;
+    assert_eq!(nothing.status, 404);
+    assert_eq!(nothing.json()["error"]["type"], "invalid_request_error");
+    let nothing = send(&server, Method::GET, "/anthropic/v1/nothing", None).await;
+    assert_eq!(nothing.json()["error"]["type"], "not_found_error");
 
     // Faults answer in the route's shape.
     for (path, body, kind) in [
@@ -599,7 +674,11 @@ async fn authentication_bearer_x_api_key_and_both_signing_names() {
     let body = json!({"model": "echo", "messages": [{"role": "user", "content": "hi"}]});
 
     // No credentials: 401 in the OpenAI envelope.
-    let reply = send_raw(&server, build(&server, Method::POST, "/v1/chat/completions", Some(&body))).await;
+    let reply = send_raw(
+        &server,
+        build(&server, Method::POST, "/v1/chat/completions", Some(&body)),
+    )
+    .await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"]["type"], "authentication_error");
     // An unknown key: 401.
@@ -629,7 +708,12 @@ async fn authentication_bearer_x_api_key_and_both_signing_names() {
                 .sign(&mut request, &credentials, start_time())
                 .unwrap();
             let reply = send_raw(&server, request).await;
-            assert_eq!(reply.status, 200, "{name:?} {path}: {}", String::from_utf8_lossy(&reply.body));
+            assert_eq!(
+                reply.status,
+                200,
+                "{name:?} {path}: {}",
+                String::from_utf8_lossy(&reply.body)
+            );
         }
     }
     // A wrong secret: 403 in the OpenAI envelope.

@@ -19,9 +19,7 @@ fn python() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_and_anthropic_packages_talk_to_the_emulator() {
-    let probe = Command::new(python())
-        .args(["-c", "import openai, anthropic"])
-        .output();
+    let probe = Command::new(python()).args(["-c", "import openai, anthropic"]).output();
     match probe {
         Ok(output) if output.status.success() => {}
         Ok(output) => panic!(

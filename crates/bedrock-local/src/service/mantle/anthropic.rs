@@ -37,7 +37,11 @@ fn prompt(
         prompt.system = texts_of(system);
     }
     for (index, message) in messages.iter().enumerate() {
-        let assistant = match serde_json::to_value(&message.role).ok().as_ref().and_then(|v| v.as_str()) {
+        let assistant = match serde_json::to_value(&message.role)
+            .ok()
+            .as_ref()
+            .and_then(|v| v.as_str())
+        {
             Some("user") => false,
             Some("assistant") => true,
             _ => {
@@ -66,7 +70,9 @@ fn prompt(
         push_message(&mut prompt.messages, assistant, texts, results);
     }
     if prompt.messages.first().is_none_or(|m| m.assistant) {
-        return Err(ApiError::invalid("messages: the first message must use the \"user\" role"));
+        return Err(ApiError::invalid(
+            "messages: the first message must use the \"user\" role",
+        ));
     }
     let mut tool_count = 0;
     for tool in tools.into_iter().flatten() {
@@ -103,7 +109,9 @@ pub(super) fn create_message(mantle: &Mantle, body: &Bytes) -> crate::server::Re
 fn create_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response, ApiError> {
     let request: CreateMessageRequest = parse(body)?;
     if request.max_tokens < 1 {
-        return Err(ApiError::invalid("max_tokens: Input should be greater than or equal to 1"));
+        return Err(ApiError::invalid(
+            "max_tokens: Input should be greater than or equal to 1",
+        ));
     }
     let mut prompt = prompt(&request.messages, request.system.as_ref(), request.tools.as_ref())?;
     prompt.max_tokens = Some(u32::try_from(request.max_tokens).unwrap_or(u32::MAX));
@@ -146,7 +154,11 @@ fn message_events(start: Message, turn: &Turn) -> Vec<Timed<Bytes>> {
         });
     };
     let zero = Duration::ZERO;
-    push(&mut frames, zero, MessageStreamEvent::MessageStart(MessageStartEvent::new(start)));
+    push(
+        &mut frames,
+        zero,
+        MessageStreamEvent::MessageStart(MessageStartEvent::new(start)),
+    );
     let mut pacer = turn.pacer();
     for (index, block) in turn.blocks.iter().enumerate() {
         let index = index as i64;
@@ -159,11 +171,7 @@ fn message_events(start: Message, turn: &Turn) -> Vec<Timed<Bytes>> {
                     .collect(),
             ),
             OutBlock::ToolUse { id, name, input } => (
-                ContentBlock::ToolUse(ToolUseBlock::new(
-                    id.as_str(),
-                    serde_json::json!({}),
-                    name.as_str(),
-                )),
+                ContentBlock::ToolUse(ToolUseBlock::new(id.as_str(), serde_json::json!({}), name.as_str())),
                 split_chars(&input.to_string(), TOOL_INPUT_FRAGMENT_CHARS)
                     .into_iter()
                     .map(|piece| ContentBlockDelta::InputJsonDelta(InputJsonDelta::new(piece)))
@@ -176,7 +184,9 @@ fn message_events(start: Message, turn: &Turn) -> Vec<Timed<Bytes>> {
                     .map(|piece| ContentBlockDelta::ThinkingDelta(ThinkingDelta::new(piece)))
                     .collect();
                 if let Some(signature) = signature {
-                    deltas.push(ContentBlockDelta::SignatureDelta(SignatureDelta::new(signature.as_str())));
+                    deltas.push(ContentBlockDelta::SignatureDelta(SignatureDelta::new(
+                        signature.as_str(),
+                    )));
                 }
                 (ContentBlock::Thinking(ThinkingBlock::new("", "")), deltas)
             }
@@ -209,7 +219,11 @@ fn message_events(start: Message, turn: &Turn) -> Vec<Timed<Bytes>> {
         zero,
         MessageStreamEvent::MessageDelta(MessageDeltaEvent::new(body, usage)),
     );
-    push(&mut frames, zero, MessageStreamEvent::MessageStop(MessageStopEvent::new()));
+    push(
+        &mut frames,
+        zero,
+        MessageStreamEvent::MessageStop(MessageStopEvent::new()),
+    );
     frames
 }
 
@@ -223,7 +237,10 @@ pub(super) fn count_tokens(mantle: &Mantle, body: &Bytes) -> crate::server::Resp
         prompt(&request.messages, request.system.as_ref(), request.tools.as_ref())
     });
     match answer {
-        Ok(prompt) => json(StatusCode::OK, &CountTokensResponse::new(i64::from(prompt.input_tokens))),
+        Ok(prompt) => json(
+            StatusCode::OK,
+            &CountTokensResponse::new(i64::from(prompt.input_tokens)),
+        ),
         Err(error) => error.anthropic(),
     }
 }

@@ -325,7 +325,9 @@ fn input_tokens(prompt: &Prompt, tool_tokens: u32) -> u32 {
         .iter()
         .map(|message| count(&message.texts).saturating_add(count(&message.tool_results)))
         .fold(0, u32::saturating_add);
-    count(&prompt.system).saturating_add(messages).saturating_add(tool_tokens)
+    count(&prompt.system)
+        .saturating_add(messages)
+        .saturating_add(tool_tokens)
 }
 
 /// The tokens of a tool definition: its name, description and compact JSON schema.

@@ -5,13 +5,13 @@ use bedrock_mantle_types::openai::{
     ChatFunctionCall, ChatFunctionCallDelta, ChatFunctionToolCall, ChatMessage, ChatTool, ChatToolCall,
     ChatToolCallDelta, ChatUsage, CreateChatCompletionRequest, CreateChatCompletionRequestStop, CreateResponseRequest,
     DeletedResponse, FunctionCallItem, IncompleteDetails, InputContent, InputItem, InputItemList, InputMessage,
-    InputMessageContent, InputTextContent, ItemStatus, Model,
-    ModelList, OutputContent, OutputItem, OutputMessage, OutputTextContent, ReasoningItem, ReasoningText, Response,
-    ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseInProgressEvent,
-    ResponseIncompleteEvent, ResponseInput, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent,
-    ResponseOutputTextDeltaEvent, ResponseOutputTextDoneEvent, ResponseStreamEvent, ResponseToolChoice,
-    ResponseStatus, ResponseUsage, TextConfig, TextFormat, TextFormatText, Tool, ToolChoiceMode,
+    InputMessageContent, InputTextContent, ItemStatus, Model, ModelList, OutputContent, OutputItem, OutputMessage,
+    OutputTextContent, ReasoningItem, ReasoningText, Response, ResponseCompletedEvent, ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent, ResponseInProgressEvent, ResponseIncompleteEvent, ResponseInput,
+    ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseOutputTextDeltaEvent,
+    ResponseOutputTextDoneEvent, ResponseStatus, ResponseStreamEvent, ResponseToolChoice, ResponseUsage, TextConfig,
+    TextFormat, TextFormatText, Tool, ToolChoiceMode,
 };
 use bytes::Bytes;
 use http::StatusCode;
@@ -232,7 +232,11 @@ fn chat_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response, 
                     });
                 }
             }
-            OutBlock::ToolUse { id: call_id, name, input } => {
+            OutBlock::ToolUse {
+                id: call_id,
+                name,
+                input,
+            } => {
                 let mut start = ChatToolCallDelta::new(tool_index);
                 start.id = Some(call_id.clone());
                 start.r#type = Some("function".into());
@@ -261,7 +265,10 @@ fn chat_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response, 
             OutBlock::Reasoning { .. } => {}
         }
     }
-    frames.push(Timed::now(data_frame(&chunk(ChatDelta::new(), Some(finish_reason(turn.stop))))));
+    frames.push(Timed::now(data_frame(&chunk(
+        ChatDelta::new(),
+        Some(finish_reason(turn.stop)),
+    ))));
     if include_usage {
         let mut last = ChatCompletionChunk::new(Vec::new(), created, id.clone(), request.model.clone());
         last.usage = Some(Some(chat_usage(&turn)));
@@ -409,7 +416,9 @@ fn create_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response
     let background = request.background.flatten().unwrap_or(false);
     let stream = request.stream.flatten().unwrap_or(false);
     if background && !store {
-        return Err(ApiError::invalid("Background responses must be stored: `store` cannot be false.").with_param("store"));
+        return Err(
+            ApiError::invalid("Background responses must be stored: `store` cannot be false.").with_param("store"),
+        );
     }
     if background && stream {
         return Err(ApiError::invalid("bedrock-local does not stream background responses.").with_param("stream"));
@@ -429,15 +438,21 @@ fn create_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response
     }
     let items = input_items(mantle, request.input.as_ref())?;
     add_items(&mut prompt, &items);
-    if !prompt.messages.last().is_some_and(|m| !m.assistant) {
-        return Err(ApiError::invalid("The input must end with a user message or a function call output.").with_param("input"));
+    if prompt.messages.last().is_none_or(|m| m.assistant) {
+        return Err(
+            ApiError::invalid("The input must end with a user message or a function call output.").with_param("input"),
+        );
     }
     let mut tools = 0;
     for tool in request.tools.iter().flatten() {
         if let Tool::Function(tool) = tool {
             prompt.tool_names.push(tool.name.clone());
             let schema = tool.parameters.clone().flatten();
-            tools += tool_tokens(&tool.name, tool.description.clone().flatten().as_deref(), schema.as_ref());
+            tools += tool_tokens(
+                &tool.name,
+                tool.description.clone().flatten().as_deref(),
+                schema.as_ref(),
+            );
         }
     }
     prompt.max_tokens = request
@@ -478,7 +493,12 @@ fn create_inner(mantle: &Mantle, body: &Bytes) -> Result<crate::server::Response
         text.format = Some(TextFormat::Text(TextFormatText::new()));
         text
     }));
-    response.tool_choice = Some(request.tool_choice.clone().unwrap_or_else(|| ResponseToolChoice::from(ToolChoiceMode::from("auto"))));
+    response.tool_choice = Some(
+        request
+            .tool_choice
+            .clone()
+            .unwrap_or_else(|| ResponseToolChoice::from(ToolChoiceMode::from("auto"))),
+    );
     response.tools = Some(request.tools.clone().unwrap_or_default());
     let (input, output) = (i64::from(turn.input_tokens), i64::from(turn.output_tokens));
     response.usage = Some(Some(ResponseUsage::new(input, output, input + output)));
@@ -526,8 +546,16 @@ fn response_events(response: &Response, turn: &Turn) -> Vec<Timed<Bytes>> {
     };
     let zero = std::time::Duration::ZERO;
     let started = pending(response, "in_progress");
-    push(&mut frames, zero, ResponseStreamEvent::ResponseCreated(ResponseCreatedEvent::new(started.clone(), next())));
-    push(&mut frames, zero, ResponseStreamEvent::ResponseInProgress(ResponseInProgressEvent::new(started, next())));
+    push(
+        &mut frames,
+        zero,
+        ResponseStreamEvent::ResponseCreated(ResponseCreatedEvent::new(started.clone(), next())),
+    );
+    push(
+        &mut frames,
+        zero,
+        ResponseStreamEvent::ResponseInProgress(ResponseInProgressEvent::new(started, next())),
+    );
     let mut pacer = turn.pacer();
     for (index, item) in response.output.iter().enumerate() {
         let output_index = index as i64;
@@ -549,14 +577,20 @@ fn response_events(response: &Response, turn: &Turn) -> Vec<Timed<Bytes>> {
         push(
             &mut frames,
             zero,
-            ResponseStreamEvent::ResponseOutputItemAdded(ResponseOutputItemAddedEvent::new(added, output_index, next())),
+            ResponseStreamEvent::ResponseOutputItemAdded(ResponseOutputItemAddedEvent::new(
+                added,
+                output_index,
+                next(),
+            )),
         );
         match item {
             OutputItem::Message(message) => {
                 let item_id = message.id.clone();
                 for (content_index, part) in message.content.iter().enumerate() {
                     let content_index = content_index as i64;
-                    let OutputContent::OutputText(full) = part else { continue };
+                    let OutputContent::OutputText(full) = part else {
+                        continue;
+                    };
                     let mut empty = full.clone();
                     empty.text = String::new();
                     push(
@@ -571,13 +605,27 @@ fn response_events(response: &Response, turn: &Turn) -> Vec<Timed<Bytes>> {
                         )),
                     );
                     for piece in turn.chunks(&full.text) {
-                        let mut delta =
-                            ResponseOutputTextDeltaEvent::new(content_index, piece, item_id.as_str(), output_index, next());
+                        let mut delta = ResponseOutputTextDeltaEvent::new(
+                            content_index,
+                            piece,
+                            item_id.as_str(),
+                            output_index,
+                            next(),
+                        );
                         delta.logprobs = Some(Vec::new());
-                        push(&mut frames, pacer.next_delay(), ResponseStreamEvent::ResponseOutputTextDelta(delta));
+                        push(
+                            &mut frames,
+                            pacer.next_delay(),
+                            ResponseStreamEvent::ResponseOutputTextDelta(delta),
+                        );
                     }
-                    let mut done =
-                        ResponseOutputTextDoneEvent::new(content_index, item_id.as_str(), output_index, next(), full.text.as_str());
+                    let mut done = ResponseOutputTextDoneEvent::new(
+                        content_index,
+                        item_id.as_str(),
+                        output_index,
+                        next(),
+                        full.text.as_str(),
+                    );
                     done.logprobs = Some(Vec::new());
                     push(&mut frames, zero, ResponseStreamEvent::ResponseOutputTextDone(done));
                     push(
@@ -596,24 +644,37 @@ fn response_events(response: &Response, turn: &Turn) -> Vec<Timed<Bytes>> {
             OutputItem::FunctionCall(call) => {
                 let item_id = call.id.clone().unwrap_or_default();
                 for fragment in split_chars(&call.arguments, TOOL_INPUT_FRAGMENT_CHARS) {
-                    let event = ResponseFunctionCallArgumentsDeltaEvent::new(fragment, item_id.as_str(), output_index, next());
+                    let event =
+                        ResponseFunctionCallArgumentsDeltaEvent::new(fragment, item_id.as_str(), output_index, next());
                     push(
                         &mut frames,
                         pacer.next_delay(),
                         ResponseStreamEvent::ResponseFunctionCallArgumentsDelta(event),
                     );
                 }
-                let mut done =
-                    ResponseFunctionCallArgumentsDoneEvent::new(call.arguments.as_str(), item_id.as_str(), output_index, next());
+                let mut done = ResponseFunctionCallArgumentsDoneEvent::new(
+                    call.arguments.as_str(),
+                    item_id.as_str(),
+                    output_index,
+                    next(),
+                );
                 done.name = Some(call.name.clone());
-                push(&mut frames, zero, ResponseStreamEvent::ResponseFunctionCallArgumentsDone(done));
+                push(
+                    &mut frames,
+                    zero,
+                    ResponseStreamEvent::ResponseFunctionCallArgumentsDone(done),
+                );
             }
             _ => {}
         }
         push(
             &mut frames,
             zero,
-            ResponseStreamEvent::ResponseOutputItemDone(ResponseOutputItemDoneEvent::new(item.clone(), output_index, next())),
+            ResponseStreamEvent::ResponseOutputItemDone(ResponseOutputItemDoneEvent::new(
+                item.clone(),
+                output_index,
+                next(),
+            )),
         );
     }
     let last = if matches!(response.status, ResponseStatus::Incomplete) {
@@ -667,8 +728,14 @@ pub(super) fn list_input_items(mantle: &Mantle, id: &str, query: Option<&str>) -
     let mut limit = 20_usize;
     let mut ascending = false;
     let mut after: Option<String> = None;
-    for (key, value) in query.unwrap_or_default().split('&').filter_map(|pair| pair.split_once('=')) {
-        let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned();
+    for (key, value) in query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+    {
+        let value = percent_encoding::percent_decode_str(value)
+            .decode_utf8_lossy()
+            .into_owned();
         match key {
             "limit" => match value.parse::<usize>() {
                 Ok(n) if (1..=100).contains(&n) => limit = n,
@@ -692,7 +759,10 @@ pub(super) fn list_input_items(mantle: &Mantle, id: &str, query: Option<&str>) -
         items.reverse();
     }
     if let Some(after) = after {
-        if let Some(at) = items.iter().position(|item| item_id(item).as_deref() == Some(after.as_str())) {
+        if let Some(at) = items
+            .iter()
+            .position(|item| item_id(item).as_deref() == Some(after.as_str()))
+        {
             items.drain(..=at);
         }
     }
