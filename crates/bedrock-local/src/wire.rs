@@ -280,6 +280,40 @@ pub fn error_for_path(path: &str, error: &ServiceError) -> http::Response<Bytes>
     response
 }
 
+/// The SSE event that ends a stream on a mantle route with an error (the
+/// `stream-exception-after` fault), `None` elsewhere. `index` is the number of events already
+/// sent, which is the `sequence_number` of a Responses stream's `error` event.
+///
+/// - Responses (`.../responses`): `event: error`, `{"type": "error", "code", "message", "param", "sequence_number"}`.
+/// - Chat Completions: `data: {"error": {"message", "type", "param", "code"}}`.
+/// - Anthropic: `event: error`, `{"type": "error", "error": {"type", "message"}}`.
+pub fn sse_error_frame(path: &str, error: &ServiceError, index: usize) -> Option<Bytes> {
+    let status = error.status;
+    let frame = match ErrorShape::for_path(path) {
+        ErrorShape::Bedrock => return None,
+        ErrorShape::Anthropic => {
+            use bedrock_mantle_types::anthropic::{ErrorDetail, ErrorResponse};
+            let body = ErrorResponse::new(ErrorDetail::new(error.message.as_str(), anthropic_error_type(status)));
+            format!("event: error\ndata: {}\n\n", serde_json::to_string(&body).ok()?)
+        }
+        ErrorShape::OpenAi if path.ends_with("/responses") => {
+            use bedrock_mantle_types::openai::ResponseErrorEvent;
+            let mut event = ResponseErrorEvent::new(error.message.as_str(), i64::try_from(index).ok()?);
+            event.code = Some(Some(openai_error_type(status).to_owned()));
+            event.param = Some(None);
+            format!("event: error\ndata: {}\n\n", serde_json::to_string(&event).ok()?)
+        }
+        ErrorShape::OpenAi => {
+            use bedrock_mantle_types::openai::{ErrorObject, ErrorResponse};
+            let mut object = ErrorObject::new(error.message.as_str(), openai_error_type(status));
+            object.code = Some(None);
+            object.param = Some(None);
+            format!("data: {}\n\n", serde_json::to_string(&ErrorResponse::new(object)).ok()?)
+        }
+    };
+    Some(Bytes::from(frame))
+}
+
 /// The OpenAI error `type` of a status.
 pub fn openai_error_type(status: StatusCode) -> &'static str {
     match status.as_u16() {

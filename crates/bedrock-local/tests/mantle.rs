@@ -729,3 +729,57 @@ async fn authentication_bearer_x_api_key_and_both_signing_names() {
     assert_eq!(reply.status, 403);
     assert_eq!(reply.json()["error"]["type"], "permission_error");
 }
+
+#[tokio::test]
+async fn stream_exception_fault_ends_sse_streams_with_the_api_error_event() {
+    let server = server().await;
+    let cases = [
+        (
+            "/v1/chat/completions",
+            json!({"model": "echo", "stream": true, "messages": [{"role": "user", "content": "one two three four five"}]}),
+        ),
+        (
+            "/openai/v1/responses",
+            json!({"model": "echo", "stream": true, "input": "one two three four five"}),
+        ),
+        (
+            "/anthropic/v1/messages",
+            json!({"model": "echo", "stream": true, "max_tokens": 50,
+                   "messages": [{"role": "user", "content": "one two three four five"}]}),
+        ),
+    ];
+    for (path, body) in cases {
+        let mut request = build(&server, Method::POST, path, Some(&body));
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
+        request.headers_mut().insert(
+            FAULT_HEADER,
+            "stream-exception-after=2:type=throttlingException".parse().unwrap(),
+        );
+        let reply = send_raw(&server, request).await;
+        assert_eq!(reply.status, 200);
+        let events = reply.events();
+        assert_eq!(events.len(), 3, "{path}: {events:?}");
+        let last: Value = serde_json::from_str(&events[2].data).unwrap();
+        match path {
+            "/v1/chat/completions" => {
+                assert_eq!(events[2].event, "message");
+                assert_eq!(last["error"]["type"], "rate_limit_error");
+            }
+            "/openai/v1/responses" => {
+                assert_eq!(events[2].event, "error");
+                assert_eq!(last["type"], "error");
+                assert_eq!(last["sequence_number"], 2);
+                assert_eq!(last["code"], "rate_limit_error");
+            }
+            _ => {
+                assert_eq!(events[2].event, "error");
+                assert_eq!(
+                    last,
+                    json!({"type": "error", "error": {"type": "rate_limit_error", "message": last["error"]["message"]}})
+                );
+            }
+        }
+    }
+}

@@ -114,6 +114,17 @@ class ChatCompletions(unittest.TestCase):
                 extra_headers={"x-bedrock-local-fault": "throttle"},
             )
 
+    def test_stream_error_event(self):
+        client = openai_clients()[0][1]
+        stream = client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "one two three four five six seven eight nine"}],
+            stream=True,
+            extra_headers={"x-bedrock-local-fault": "stream-exception-after=2"},
+        )
+        with self.assertRaises(openai.APIError):
+            list(stream)
+
 
 class Responses(unittest.TestCase):
     def test_create_retrieve_delete(self):
@@ -258,6 +269,17 @@ class Messages(unittest.TestCase):
             ["message_start", "content_block_start", "content_block_delta", "content_block_stop",
              "message_delta", "message_stop"],
         )
+
+    def test_stream_error_event(self):
+        with self.assertRaises(anthropic.APIStatusError) as caught:
+            with anthropic_client().messages.stream(
+                model="echo",
+                max_tokens=100,
+                messages=[{"role": "user", "content": "one two three four five six seven eight nine"}],
+                extra_headers={"x-bedrock-local-fault": "stream-exception-after=2:type=throttlingException"},
+            ) as stream:
+                stream.get_final_message()
+        self.assertIn("rate_limit_error", str(caught.exception))
 
     def test_max_tokens(self):
         message = anthropic_client().messages.create(
