@@ -531,6 +531,21 @@ mod tests {
     }
 
     #[test]
+    fn echo_describes_the_history_on_request() {
+        let prompt = Prompt {
+            messages: vec![user("first"), assistant(), user(" history ")],
+            ..Prompt::default()
+        };
+        let turn = run("echo", prompt).unwrap();
+        assert_eq!(turn.text(), "2 earlier messages: user: first | assistant: ok");
+        let alone = Prompt {
+            messages: vec![user("history")],
+            ..Prompt::default()
+        };
+        assert_eq!(run("echo", alone).unwrap().text(), "0 earlier messages");
+    }
+
+    #[test]
     fn echo_calls_configured_tools() {
         let prompt = Prompt {
             messages: vec![user("call get_weather {\"city\": \"Paris\"}")],
