@@ -461,6 +461,8 @@ async fn background_responses_complete_on_the_clock_and_can_be_cancelled() {
     server.clock.advance(Duration::from_secs(2));
     let done = send(&server, Method::GET, &path, None).await.json();
     assert_eq!(done["status"], "completed");
+    assert_eq!(done["created_at"], 1_767_225_600);
+    assert_eq!(done["completed_at"], 1_767_225_603);
     assert_eq!(done["output"][0]["content"][0]["text"], "in the background");
     // Cancelling a finished response changes nothing.
     let cancel = post(&server, &format!("{path}/cancel"), json!({})).await.json();

@@ -50,7 +50,15 @@ impl Stored {
         } else if elapsed < BACKGROUND_COMPLETES.as_millis() as i64 {
             "in_progress"
         } else {
-            return self.response.clone();
+            // Completed on the clock, not when it was created.
+            let mut response = self.response.clone();
+            if matches!(response.completed_at, Some(Some(_))) {
+                let done = self
+                    .created_millis
+                    .saturating_add(BACKGROUND_COMPLETES.as_millis() as i64);
+                response.completed_at = Some(Some(done / 1000));
+            }
+            return response;
         };
         pending(&self.response, status)
     }
