@@ -70,14 +70,11 @@ impl json::WriteJson for AccessDeniedException {
 impl json::ReadJson for AccessDeniedException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("AccessDeniedException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AccessDeniedException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -169,14 +166,7 @@ impl json::WriteJson for ConflictException {
 impl json::ReadJson for ConflictException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ConflictException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConflictException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -268,14 +258,11 @@ impl json::WriteJson for InternalServerException {
 impl json::ReadJson for InternalServerException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("InternalServerException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InternalServerException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -367,14 +354,11 @@ impl json::WriteJson for ResourceInUseException {
 impl json::ReadJson for ResourceInUseException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceInUseException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceInUseException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -467,14 +451,11 @@ impl json::WriteJson for ResourceNotFoundException {
 impl json::ReadJson for ResourceNotFoundException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceNotFoundException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceNotFoundException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -567,14 +548,11 @@ impl json::WriteJson for ServiceQuotaExceededException {
 impl json::ReadJson for ServiceQuotaExceededException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceQuotaExceededException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceQuotaExceededException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -667,14 +645,11 @@ impl json::WriteJson for ServiceUnavailableException {
 impl json::ReadJson for ServiceUnavailableException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceUnavailableException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceUnavailableException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -766,14 +741,7 @@ impl json::WriteJson for ThrottlingException {
 impl json::ReadJson for ThrottlingException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ThrottlingException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ThrottlingException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -881,15 +849,11 @@ impl json::ReadJson for TooManyTagsException {
             message: None,
             resource_name: None,
         };
-        let mut object = reader.structure("TooManyTagsException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "resourceName"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.resource_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TooManyTagsException",
+            &[("message", false), ("resourceName", false)],
+            &mut [&mut value.message, &mut value.resource_name],
+        )?;
         Ok(value)
     }
 }
@@ -992,14 +956,7 @@ impl json::WriteJson for ValidationException {
 impl json::ReadJson for ValidationException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ValidationException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ValidationException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }

@@ -112,38 +112,26 @@ impl json::ReadJson for AccountEnforcedGuardrailInferenceInputConfiguration {
             Option<SelectiveContentGuarding>,
             Option<ModelEnforcement>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("AccountEnforcedGuardrailInferenceInputConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AccountEnforcedGuardrailInferenceInputConfiguration",
             &[
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "selectiveContentGuarding",
-                "modelEnforcement",
+                ("guardrailIdentifier", true),
+                ("guardrailVersion", true),
+                ("selectiveContentGuarding", false),
+                ("modelEnforcement", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailVersion")),
-            },
-            selective_content_guarding: read.2,
-            model_enforcement: read.3,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(guardrail_identifier), Some(guardrail_version), selective_content_guarding, model_enforcement) = read
+        else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+            selective_content_guarding,
+            model_enforcement,
+        })
     }
 }
 
@@ -376,41 +364,37 @@ impl json::ReadJson for AccountEnforcedGuardrailOutputConfiguration {
             owner: None,
             model_enforcement: None,
         };
-        let mut object = reader.structure("AccountEnforcedGuardrailOutputConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AccountEnforcedGuardrailOutputConfiguration",
             &[
-                "configId",
-                "guardrailArn",
-                "guardrailId",
-                "inputTags",
-                "selectiveContentGuarding",
-                "guardrailVersion",
-                "createdAt",
-                "createdBy",
-                "updatedAt",
-                "updatedBy",
-                "owner",
-                "modelEnforcement",
+                ("configId", false),
+                ("guardrailArn", false),
+                ("guardrailId", false),
+                ("inputTags", false),
+                ("selectiveContentGuarding", false),
+                ("guardrailVersion", false),
+                ("createdAt", false),
+                ("createdBy", false),
+                ("updatedAt", false),
+                ("updatedBy", false),
+                ("owner", false),
+                ("modelEnforcement", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.config_id),
-                1 => reader.optional(&mut value.guardrail_arn),
-                2 => reader.optional(&mut value.guardrail_id),
-                3 => reader.optional(&mut value.input_tags),
-                4 => reader.optional(&mut value.selective_content_guarding),
-                5 => reader.optional(&mut value.guardrail_version),
-                6 => reader.decode_optional::<Rfc3339, _>(&mut value.created_at),
-                7 => reader.optional(&mut value.created_by),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut value.updated_at),
-                9 => reader.optional(&mut value.updated_by),
-                10 => reader.optional(&mut value.owner),
-                11 => reader.optional(&mut value.model_enforcement),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.config_id,
+                &mut value.guardrail_arn,
+                &mut value.guardrail_id,
+                &mut value.input_tags,
+                &mut value.selective_content_guarding,
+                &mut value.guardrail_version,
+                &mut json::coded::<Rfc3339, _>(&mut value.created_at),
+                &mut value.created_by,
+                &mut json::coded::<Rfc3339, _>(&mut value.updated_at),
+                &mut value.updated_by,
+                &mut value.owner,
+                &mut value.model_enforcement,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -579,21 +563,15 @@ impl json::WriteJson for AdvancedPromptOptimizationInputConfig {
 impl json::ReadJson for AdvancedPromptOptimizationInputConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AdvancedPromptOptimizationInputConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure(
+            "AdvancedPromptOptimizationInputConfig",
+            &[("s3Uri", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -820,41 +798,33 @@ impl json::ReadJson for AdvancedPromptOptimizationJobSummary {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AdvancedPromptOptimizationJobSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["jobArn", "jobName", "jobStatus", "creationTime", "lastModifiedTime"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            job_status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("jobStatus")),
-            },
-            creation_time: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: read.4,
+        reader.read_structure(
+            "AdvancedPromptOptimizationJobSummary",
+            &[
+                ("jobArn", true),
+                ("jobName", true),
+                ("jobStatus", true),
+                ("creationTime", true),
+                ("lastModifiedTime", false),
+            ],
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+            ],
+        )?;
+        let (Some(job_arn), Some(job_name), Some(job_status), Some(creation_time), last_modified_time) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            job_status,
+            creation_time,
+            last_modified_time,
+        })
     }
 }
 
@@ -957,21 +927,15 @@ impl json::WriteJson for AdvancedPromptOptimizationOutputConfig {
 impl json::ReadJson for AdvancedPromptOptimizationOutputConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AdvancedPromptOptimizationOutputConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure(
+            "AdvancedPromptOptimizationOutputConfig",
+            &[("s3Uri", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -1056,23 +1020,15 @@ impl json::WriteJson for AgreementAvailability {
 impl json::ReadJson for AgreementAvailability {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AgreementStatus>, Option<String>) = (None, None);
-        let mut object = reader.structure("AgreementAvailability")?;
-        while let Some(member) = reader.member(&mut object, &["status", "errorMessage"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            status: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            error_message: read.1,
+        reader.read_structure(
+            "AgreementAvailability",
+            &[("status", true), ("errorMessage", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(status), error_message) = read else {
+            return Err(json::missing("status"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { status, error_message })
     }
 }
 
@@ -1486,28 +1442,23 @@ impl json::ReadJson for AutomatedEvaluationConfig {
             Option<EvaluatorModelConfig>,
             Option<AutomatedEvaluationCustomMetricConfig>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedEvaluationConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["datasetMetricConfigs", "evaluatorModelConfig", "customMetricConfig"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            dataset_metric_configs: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("datasetMetricConfigs")),
-            },
-            evaluator_model_config: read.1,
-            custom_metric_config: read.2,
+        reader.read_structure(
+            "AutomatedEvaluationConfig",
+            &[
+                ("datasetMetricConfigs", true),
+                ("evaluatorModelConfig", false),
+                ("customMetricConfig", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(dataset_metric_configs), evaluator_model_config, custom_metric_config) = read else {
+            return Err(json::missing("datasetMetricConfigs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            dataset_metric_configs,
+            evaluator_model_config,
+            custom_metric_config,
+        })
     }
 }
 
@@ -1628,26 +1579,18 @@ impl json::ReadJson for AutomatedEvaluationCustomMetricConfig {
             Option<Vec<AutomatedEvaluationCustomMetricSource>>,
             Option<CustomMetricEvaluatorModelConfig>,
         ) = (None, None);
-        let mut object = reader.structure("AutomatedEvaluationCustomMetricConfig")?;
-        while let Some(member) = reader.member(&mut object, &["customMetrics", "evaluatorModelConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_metrics: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customMetrics")),
-            },
-            evaluator_model_config: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("evaluatorModelConfig")),
-            },
+        reader.read_structure(
+            "AutomatedEvaluationCustomMetricConfig",
+            &[("customMetrics", true), ("evaluatorModelConfig", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(custom_metrics), Some(evaluator_model_config)) = read else {
+            return Err(json::missing("customMetrics"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_metrics,
+            evaluator_model_config,
+        })
     }
 }
 
@@ -1742,24 +1685,19 @@ impl json::WriteJson for AutomatedEvaluationCustomMetricSource {
 
 impl json::ReadJson for AutomatedEvaluationCustomMetricSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedEvaluationCustomMetricSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["customMetricDefinition"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<CustomMetricDefinition>>()?
-                    .map(Self::CustomMetricDefinition),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedEvaluationCustomMetricSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedEvaluationCustomMetricSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AutomatedEvaluationCustomMetricSource",
+            &["customMetricDefinition"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::CustomMetricDefinition(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedEvaluationCustomMetricSource", value)
     }
 }
 
@@ -1887,11 +1825,9 @@ impl json::WriteJson for AutomatedReasoningCheckFinding {
 
 impl json::ReadJson for AutomatedReasoningCheckFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningCheckFinding")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningCheckFinding",
             &[
                 "valid",
                 "invalid",
@@ -1901,39 +1837,21 @@ impl json::ReadJson for AutomatedReasoningCheckFinding {
                 "tooComplex",
                 "noTranslations",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningCheckValidFinding>>()?
-                    .map(Self::Valid),
-                1 => reader
-                    .read::<Option<AutomatedReasoningCheckInvalidFinding>>()?
-                    .map(Self::Invalid),
-                2 => reader
-                    .read::<Option<AutomatedReasoningCheckSatisfiableFinding>>()?
-                    .map(Self::Satisfiable),
-                3 => reader
-                    .read::<Option<AutomatedReasoningCheckImpossibleFinding>>()?
-                    .map(Self::Impossible),
-                4 => reader
-                    .read::<Option<AutomatedReasoningCheckTranslationAmbiguousFinding>>()?
-                    .map(Self::TranslationAmbiguous),
-                5 => reader
-                    .read::<Option<AutomatedReasoningCheckTooComplexFinding>>()?
-                    .map(Self::TooComplex),
-                6 => reader
-                    .read::<Option<AutomatedReasoningCheckNoTranslationsFinding>>()?
-                    .map(Self::NoTranslations),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningCheckFinding", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningCheckFinding", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Valid(reader.read()?),
+                    1 => Self::Invalid(reader.read()?),
+                    2 => Self::Satisfiable(reader.read()?),
+                    3 => Self::Impossible(reader.read()?),
+                    4 => Self::TranslationAmbiguous(reader.read()?),
+                    5 => Self::TooComplex(reader.read()?),
+                    6 => Self::NoTranslations(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningCheckFinding", value)
     }
 }
 
@@ -2044,16 +1962,19 @@ impl json::ReadJson for AutomatedReasoningCheckImpossibleFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckImpossibleFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckImpossibleFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -2161,14 +2082,11 @@ impl json::WriteJson for AutomatedReasoningCheckInputTextReference {
 impl json::ReadJson for AutomatedReasoningCheckInputTextReference {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("AutomatedReasoningCheckInputTextReference")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckInputTextReference",
+            &[("text", false)],
+            &mut [&mut value.text],
+        )?;
         Ok(value)
     }
 }
@@ -2282,16 +2200,19 @@ impl json::ReadJson for AutomatedReasoningCheckInvalidFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckInvalidFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckInvalidFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -2423,16 +2344,11 @@ impl json::ReadJson for AutomatedReasoningCheckLogicWarning {
             premises: None,
             claims: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckLogicWarning")?;
-        while let Some(member) = reader.member(&mut object, &["type", "premises", "claims"])? {
-            match member {
-                0 => reader.optional(&mut value.r#type),
-                1 => reader.optional(&mut value.premises),
-                2 => reader.optional(&mut value.claims),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckLogicWarning",
+            &[("type", false), ("premises", false), ("claims", false)],
+            &mut [&mut value.r#type, &mut value.premises, &mut value.claims],
+        )?;
         Ok(value)
     }
 }
@@ -2599,13 +2515,7 @@ impl json::WriteJson for AutomatedReasoningCheckNoTranslationsFinding {
 impl json::ReadJson for AutomatedReasoningCheckNoTranslationsFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AutomatedReasoningCheckNoTranslationsFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AutomatedReasoningCheckNoTranslationsFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -2790,15 +2700,11 @@ impl json::ReadJson for AutomatedReasoningCheckRule {
             id: None,
             policy_version_arn: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckRule")?;
-        while let Some(member) = reader.member(&mut object, &["id", "policyVersionArn"])? {
-            match member {
-                0 => reader.optional(&mut value.id),
-                1 => reader.optional(&mut value.policy_version_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckRule",
+            &[("id", false), ("policyVersionArn", false)],
+            &mut [&mut value.id, &mut value.policy_version_arn],
+        )?;
         Ok(value)
     }
 }
@@ -2931,25 +2837,21 @@ impl json::ReadJson for AutomatedReasoningCheckSatisfiableFinding {
             claims_false_scenario: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckSatisfiableFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningCheckSatisfiableFinding",
             &[
-                "translation",
-                "claimsTrueScenario",
-                "claimsFalseScenario",
-                "logicWarning",
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("claimsFalseScenario", false),
+                ("logicWarning", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.claims_false_scenario),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.claims_false_scenario,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -3067,14 +2969,11 @@ impl json::WriteJson for AutomatedReasoningCheckScenario {
 impl json::ReadJson for AutomatedReasoningCheckScenario {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { statements: None };
-        let mut object = reader.structure("AutomatedReasoningCheckScenario")?;
-        while let Some(member) = reader.member(&mut object, &["statements"])? {
-            match member {
-                0 => reader.optional(&mut value.statements),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckScenario",
+            &[("statements", false)],
+            &mut [&mut value.statements],
+        )?;
         Ok(value)
     }
 }
@@ -3149,13 +3048,7 @@ impl json::WriteJson for AutomatedReasoningCheckTooComplexFinding {
 impl json::ReadJson for AutomatedReasoningCheckTooComplexFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AutomatedReasoningCheckTooComplexFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AutomatedReasoningCheckTooComplexFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -3276,41 +3169,33 @@ impl json::ReadJson for AutomatedReasoningCheckTranslation {
             Option<Vec<AutomatedReasoningCheckInputTextReference>>,
             Option<f64>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningCheckTranslation")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningCheckTranslation",
             &[
-                "premises",
-                "claims",
-                "untranslatedPremises",
-                "untranslatedClaims",
-                "confidence",
+                ("premises", false),
+                ("claims", true),
+                ("untranslatedPremises", false),
+                ("untranslatedClaims", false),
+                ("confidence", true),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.decode_required::<Float, _>(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            premises: read.0,
-            claims: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("claims")),
-            },
-            untranslated_premises: read.2,
-            untranslated_claims: read.3,
-            confidence: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("confidence")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Float, _>(&mut read.4),
+            ],
+        )?;
+        let (premises, Some(claims), untranslated_premises, untranslated_claims, Some(confidence)) = read else {
+            return Err(json::missing("claims"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            premises,
+            claims,
+            untranslated_premises,
+            untranslated_claims,
+            confidence,
+        })
     }
 }
 
@@ -3456,15 +3341,11 @@ impl json::ReadJson for AutomatedReasoningCheckTranslationAmbiguousFinding {
             options: None,
             difference_scenarios: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckTranslationAmbiguousFinding")?;
-        while let Some(member) = reader.member(&mut object, &["options", "differenceScenarios"])? {
-            match member {
-                0 => reader.optional(&mut value.options),
-                1 => reader.optional(&mut value.difference_scenarios),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckTranslationAmbiguousFinding",
+            &[("options", false), ("differenceScenarios", false)],
+            &mut [&mut value.options, &mut value.difference_scenarios],
+        )?;
         Ok(value)
     }
 }
@@ -3567,14 +3448,11 @@ impl json::WriteJson for AutomatedReasoningCheckTranslationOption {
 impl json::ReadJson for AutomatedReasoningCheckTranslationOption {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { translations: None };
-        let mut object = reader.structure("AutomatedReasoningCheckTranslationOption")?;
-        while let Some(member) = reader.member(&mut object, &["translations"])? {
-            match member {
-                0 => reader.optional(&mut value.translations),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckTranslationOption",
+            &[("translations", false)],
+            &mut [&mut value.translations],
+        )?;
         Ok(value)
     }
 }
@@ -3693,20 +3571,21 @@ impl json::ReadJson for AutomatedReasoningCheckValidFinding {
             supporting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("AutomatedReasoningCheckValidFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["translation", "claimsTrueScenario", "supportingRules", "logicWarning"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.supporting_rules),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningCheckValidFinding",
+            &[
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("supportingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.supporting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -3835,23 +3714,18 @@ impl json::WriteJson for AutomatedReasoningLogicStatement {
 impl json::ReadJson for AutomatedReasoningLogicStatement {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningLogicStatement")?;
-        while let Some(member) = reader.member(&mut object, &["logic", "naturalLanguage"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            logic: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("logic")),
-            },
-            natural_language: read.1,
+        reader.read_structure(
+            "AutomatedReasoningLogicStatement",
+            &[("logic", true), ("naturalLanguage", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(logic), natural_language) = read else {
+            return Err(json::missing("logic"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            logic,
+            natural_language,
+        })
     }
 }
 
@@ -3948,21 +3822,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddRuleAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyAddRuleAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["expression"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            expression: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("expression")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddRuleAnnotation",
+            &[("expression", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(expression),) = read else {
+            return Err(json::missing("expression"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { expression })
     }
 }
 
@@ -4054,21 +3922,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnot
 impl json::ReadJson for AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["naturalLanguage"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            natural_language: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("naturalLanguage")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation",
+            &[("naturalLanguage", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(natural_language),) = read else {
+            return Err(json::missing("naturalLanguage"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { natural_language })
     }
 }
 
@@ -4165,21 +4027,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddRuleMutation {
 impl json::ReadJson for AutomatedReasoningPolicyAddRuleMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionRule>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddRuleMutation")?;
-        while let Some(member) = reader.member(&mut object, &["rule"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("rule")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddRuleMutation",
+            &[("rule", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(rule),) = read else {
+            return Err(json::missing("rule"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rule })
     }
 }
 
@@ -4280,31 +4136,19 @@ impl json::ReadJson for AutomatedReasoningPolicyAddTypeAnnotation {
             Option<String>,
             Option<Vec<AutomatedReasoningPolicyDefinitionTypeValue>>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name", "description", "values"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("description")),
-            },
-            values: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("values")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddTypeAnnotation",
+            &[("name", true), ("description", true), ("values", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), Some(description), Some(values)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            values,
+        })
     }
 }
 
@@ -4421,21 +4265,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddTypeMutation {
 impl json::ReadJson for AutomatedReasoningPolicyAddTypeMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionType>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeMutation")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddTypeMutation",
+            &[("type", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -4521,23 +4359,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddTypeValue {
 impl json::ReadJson for AutomatedReasoningPolicyAddTypeValue {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddTypeValue")?;
-        while let Some(member) = reader.member(&mut object, &["value", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            value: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
-            description: read.1,
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddTypeValue",
+            &[("value", true), ("description", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(value), description) = read else {
+            return Err(json::missing("value"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { value, description })
     }
 }
 
@@ -4664,31 +4494,19 @@ impl json::WriteJson for AutomatedReasoningPolicyAddVariableAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyAddVariableAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddVariableAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name", "type", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            description: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("description")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddVariableAnnotation",
+            &[("name", true), ("type", true), ("description", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), Some(r#type), Some(description)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#type,
+            description,
+        })
     }
 }
 
@@ -4803,21 +4621,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAddVariableMutation {
 impl json::ReadJson for AutomatedReasoningPolicyAddVariableMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionVariable>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyAddVariableMutation")?;
-        while let Some(member) = reader.member(&mut object, &["variable"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            variable: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("variable")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAddVariableMutation",
+            &[("variable", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(variable),) = read else {
+            return Err(json::missing("variable"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { variable })
     }
 }
 
@@ -4905,23 +4717,15 @@ impl json::WriteJson for AutomatedReasoningPolicyAnnotatedChunk {
 impl json::ReadJson for AutomatedReasoningPolicyAnnotatedChunk {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>, Option<Vec<AutomatedReasoningPolicyAnnotatedContent>>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyAnnotatedChunk")?;
-        while let Some(member) = reader.member(&mut object, &["pageNumber", "content"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            page_number: read.0,
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAnnotatedChunk",
+            &[("pageNumber", false), ("content", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (page_number, Some(content)) = read else {
+            return Err(json::missing("content"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { page_number, content })
     }
 }
 
@@ -5014,24 +4818,19 @@ impl json::WriteJson for AutomatedReasoningPolicyAnnotatedContent {
 
 impl json::ReadJson for AutomatedReasoningPolicyAnnotatedContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyAnnotatedContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["line"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyAnnotatedLine>>()?
-                    .map(Self::Line),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyAnnotatedContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyAnnotatedContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyAnnotatedContent",
+            &["line"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Line(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyAnnotatedContent", value)
     }
 }
 
@@ -5115,15 +4914,11 @@ impl json::ReadJson for AutomatedReasoningPolicyAnnotatedLine {
             line_number: None,
             line_text: None,
         };
-        let mut object = reader.structure("AutomatedReasoningPolicyAnnotatedLine")?;
-        while let Some(member) = reader.member(&mut object, &["lineNumber", "lineText"])? {
-            match member {
-                0 => reader.optional(&mut value.line_number),
-                1 => reader.optional(&mut value.line_text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningPolicyAnnotatedLine",
+            &[("lineNumber", false), ("lineText", false)],
+            &mut [&mut value.line_number, &mut value.line_text],
+        )?;
         Ok(value)
     }
 }
@@ -5314,11 +5109,9 @@ impl json::WriteJson for AutomatedReasoningPolicyAnnotation {
 
 impl json::ReadJson for AutomatedReasoningPolicyAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyAnnotation")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyAnnotation",
             &[
                 "addType",
                 "updateType",
@@ -5334,57 +5127,27 @@ impl json::ReadJson for AutomatedReasoningPolicyAnnotation {
                 "updateFromScenarioFeedback",
                 "ingestContent",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddTypeAnnotation>>()?
-                    .map(Self::AddType),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateTypeAnnotation>>()?
-                    .map(Self::UpdateType),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteTypeAnnotation>>()?
-                    .map(Self::DeleteType),
-                3 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddVariableAnnotation>>()?
-                    .map(Self::AddVariable),
-                4 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateVariableAnnotation>>()?
-                    .map(Self::UpdateVariable),
-                5 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteVariableAnnotation>>()?
-                    .map(Self::DeleteVariable),
-                6 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddRuleAnnotation>>()?
-                    .map(Self::AddRule),
-                7 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateRuleAnnotation>>()?
-                    .map(Self::UpdateRule),
-                8 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteRuleAnnotation>>()?
-                    .map(Self::DeleteRule),
-                9 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotation>>()?
-                    .map(Self::AddRuleFromNaturalLanguage),
-                10 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation>>()?
-                    .map(Self::UpdateFromRulesFeedback),
-                11 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation>>()?
-                    .map(Self::UpdateFromScenarioFeedback),
-                12 => reader
-                    .read::<Option<AutomatedReasoningPolicyIngestContentAnnotation>>()?
-                    .map(Self::IngestContent),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyAnnotation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyAnnotation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::AddType(reader.read()?),
+                    1 => Self::UpdateType(reader.read()?),
+                    2 => Self::DeleteType(reader.read()?),
+                    3 => Self::AddVariable(reader.read()?),
+                    4 => Self::UpdateVariable(reader.read()?),
+                    5 => Self::DeleteVariable(reader.read()?),
+                    6 => Self::AddRule(reader.read()?),
+                    7 => Self::UpdateRule(reader.read()?),
+                    8 => Self::DeleteRule(reader.read()?),
+                    9 => Self::AddRuleFromNaturalLanguage(reader.read()?),
+                    10 => Self::UpdateFromRulesFeedback(reader.read()?),
+                    11 => Self::UpdateFromScenarioFeedback(reader.read()?),
+                    12 => Self::IngestContent(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyAnnotation", value)
     }
 }
 
@@ -5602,31 +5365,15 @@ impl json::ReadJson for AutomatedReasoningPolicyAtomicStatement {
             Option<String>,
             Option<AutomatedReasoningPolicyStatementLocation>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyAtomicStatement")?;
-        while let Some(member) = reader.member(&mut object, &["id", "text", "location"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("id")),
-            },
-            text: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            location: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("location")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyAtomicStatement",
+            &[("id", true), ("text", true), ("location", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(id), Some(text), Some(location)) = read else {
+            return Err(json::missing("id"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { id, text, location })
     }
 }
 
@@ -5797,21 +5544,15 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildLog {
 impl json::ReadJson for AutomatedReasoningPolicyBuildLog {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyBuildLogEntry>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildLog")?;
-        while let Some(member) = reader.member(&mut object, &["entries"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            entries: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("entries")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildLog",
+            &[("entries", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(entries),) = read else {
+            return Err(json::missing("entries"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { entries })
     }
 }
 
@@ -5917,31 +5658,19 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildLogEntry {
             Option<AutomatedReasoningPolicyAnnotationStatus>,
             Option<Vec<AutomatedReasoningPolicyBuildStep>>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildLogEntry")?;
-        while let Some(member) = reader.member(&mut object, &["annotation", "status", "buildSteps"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            annotation: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("annotation")),
-            },
-            status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            build_steps: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("buildSteps")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildLogEntry",
+            &[("annotation", true), ("status", true), ("buildSteps", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(annotation), Some(status), Some(build_steps)) = read else {
+            return Err(json::missing("annotation"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            annotation,
+            status,
+            build_steps,
+        })
     }
 }
 
@@ -6108,21 +5837,15 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssetManifest {
 impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssetManifest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyBuildResultAssetManifestEntry>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildResultAssetManifest")?;
-        while let Some(member) = reader.member(&mut object, &["entries"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            entries: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("entries")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildResultAssetManifest",
+            &[("entries", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(entries),) = read else {
+            return Err(json::missing("entries"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { entries })
     }
 }
 
@@ -6229,25 +5952,19 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssetManifestEntry {
             Option<String>,
             Option<String>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildResultAssetManifestEntry")?;
-        while let Some(member) = reader.member(&mut object, &["assetType", "assetName", "assetId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            asset_type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("assetType")),
-            },
-            asset_name: read.1,
-            asset_id: read.2,
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildResultAssetManifestEntry",
+            &[("assetType", true), ("assetName", false), ("assetId", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(asset_type), asset_name, asset_id) = read else {
+            return Err(json::missing("assetType"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            asset_type,
+            asset_name,
+            asset_id,
+        })
     }
 }
 
@@ -6519,11 +6236,9 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildResultAssets {
 
 impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssets {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyBuildResultAssets")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyBuildResultAssets",
             &[
                 "policyDefinition",
                 "qualityReport",
@@ -6534,42 +6249,22 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildResultAssets {
                 "document",
                 "fidelityReport",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyDefinition>>()?
-                    .map(Self::PolicyDefinition),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyDefinitionQualityReport>>()?
-                    .map(Self::QualityReport),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyBuildLog>>()?
-                    .map(Self::BuildLog),
-                3 => reader
-                    .read::<Option<AutomatedReasoningPolicyGeneratedTestCases>>()?
-                    .map(Self::GeneratedTestCases),
-                4 => reader
-                    .read::<Option<AutomatedReasoningPolicyScenarios>>()?
-                    .map(Self::PolicyScenarios),
-                5 => reader
-                    .read::<Option<AutomatedReasoningPolicyBuildResultAssetManifest>>()?
-                    .map(Self::AssetManifest),
-                6 => reader
-                    .read::<Option<AutomatedReasoningPolicySourceDocument>>()?
-                    .map(Self::Document),
-                7 => reader
-                    .read::<Option<AutomatedReasoningPolicyFidelityReport>>()?
-                    .map(Self::FidelityReport),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyBuildResultAssets", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyBuildResultAssets", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::PolicyDefinition(reader.read()?),
+                    1 => Self::QualityReport(reader.read()?),
+                    2 => Self::BuildLog(reader.read()?),
+                    3 => Self::GeneratedTestCases(reader.read()?),
+                    4 => Self::PolicyScenarios(reader.read()?),
+                    5 => Self::AssetManifest(reader.read()?),
+                    6 => Self::Document(reader.read()?),
+                    7 => Self::FidelityReport(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyBuildResultAssets", value)
     }
 }
 
@@ -6696,28 +6391,19 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildStep {
             Option<AutomatedReasoningPolicyDefinitionElement>,
             Option<Vec<AutomatedReasoningPolicyBuildStepMessage>>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildStep")?;
-        while let Some(member) = reader.member(&mut object, &["context", "priorElement", "messages"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            context: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("context")),
-            },
-            prior_element: read.1,
-            messages: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("messages")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildStep",
+            &[("context", true), ("priorElement", false), ("messages", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(context), prior_element, Some(messages)) = read else {
+            return Err(json::missing("context"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            context,
+            prior_element,
+            messages,
+        })
     }
 }
 
@@ -6822,27 +6508,20 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildStepContext {
 
 impl json::ReadJson for AutomatedReasoningPolicyBuildStepContext {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyBuildStepContext")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["planning", "mutation"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyPlanning>>()?
-                    .map(Self::Planning),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyMutation>>()?
-                    .map(Self::Mutation),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyBuildStepContext", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyBuildStepContext", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyBuildStepContext",
+            &["planning", "mutation"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Planning(reader.read()?),
+                    1 => Self::Mutation(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyBuildStepContext", value)
     }
 }
 
@@ -6922,26 +6601,15 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildStepMessage {
 impl json::ReadJson for AutomatedReasoningPolicyBuildStepMessage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<AutomatedReasoningPolicyBuildMessageType>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildStepMessage")?;
-        while let Some(member) = reader.member(&mut object, &["message", "messageType"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            message: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("message")),
-            },
-            message_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("messageType")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildStepMessage",
+            &[("message", true), ("messageType", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(message), Some(message_type)) = read else {
+            return Err(json::missing("message"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { message, message_type })
     }
 }
 
@@ -7053,36 +6721,30 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowDocument {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowDocument")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["document", "documentContentType", "documentName", "documentDescription"],
-        )? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            document: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("document")),
-            },
-            document_content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("documentContentType")),
-            },
-            document_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("documentName")),
-            },
-            document_description: read.3,
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildWorkflowDocument",
+            &[
+                ("document", true),
+                ("documentContentType", true),
+                ("documentName", true),
+                ("documentDescription", false),
+            ],
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+            ],
+        )?;
+        let (Some(document), Some(document_content_type), Some(document_name), document_description) = read else {
+            return Err(json::missing("document"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            document,
+            document_content_type,
+            document_name,
+            document_description,
+        })
     }
 }
 
@@ -7194,21 +6856,15 @@ impl json::WriteJson for AutomatedReasoningPolicyBuildWorkflowRepairContent {
 impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowRepairContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyAnnotation>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowRepairContent")?;
-        while let Some(member) = reader.member(&mut object, &["annotations"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            annotations: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("annotations")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildWorkflowRepairContent",
+            &[("annotations", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(annotations),) = read else {
+            return Err(json::missing("annotations"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { annotations })
     }
 }
 
@@ -7302,15 +6958,11 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowSource {
             policy_definition: None,
             workflow_content: None,
         };
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowSource")?;
-        while let Some(member) = reader.member(&mut object, &["policyDefinition", "workflowContent"])? {
-            match member {
-                0 => reader.optional(&mut value.policy_definition),
-                1 => reader.optional(&mut value.workflow_content),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildWorkflowSource",
+            &[("policyDefinition", false), ("workflowContent", false)],
+            &mut [&mut value.policy_definition, &mut value.workflow_content],
+        )?;
         Ok(value)
     }
 }
@@ -7570,56 +7222,44 @@ impl json::ReadJson for AutomatedReasoningPolicyBuildWorkflowSummary {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyBuildWorkflowSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyBuildWorkflowSummary",
             &[
-                "policyArn",
-                "buildWorkflowId",
-                "status",
-                "buildWorkflowType",
-                "createdAt",
-                "updatedAt",
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("status", true),
+                ("buildWorkflowType", true),
+                ("createdAt", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            build_workflow_type: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowType")),
-            },
-            created_at: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(build_workflow_id),
+            Some(status),
+            Some(build_workflow_type),
+            Some(created_at),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            status,
+            build_workflow_type,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -7854,17 +7494,21 @@ impl json::ReadJson for AutomatedReasoningPolicyDefinition {
             rules: None,
             variables: None,
         };
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinition")?;
-        while let Some(member) = reader.member(&mut object, &["version", "types", "rules", "variables"])? {
-            match member {
-                0 => reader.optional(&mut value.version),
-                1 => reader.optional(&mut value.types),
-                2 => reader.optional(&mut value.rules),
-                3 => reader.optional(&mut value.variables),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinition",
+            &[
+                ("version", false),
+                ("types", false),
+                ("rules", false),
+                ("variables", false),
+            ],
+            &mut [
+                &mut value.version,
+                &mut value.types,
+                &mut value.rules,
+                &mut value.variables,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8004,37 +7648,25 @@ impl json::WriteJson for AutomatedReasoningPolicyDefinitionElement {
 
 impl json::ReadJson for AutomatedReasoningPolicyDefinitionElement {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyDefinitionElement")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyDefinitionElement",
             &[
                 "policyDefinitionVariable",
                 "policyDefinitionType",
                 "policyDefinitionRule",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyDefinitionVariable>>()?
-                    .map(Self::PolicyDefinitionVariable),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyDefinitionType>>()?
-                    .map(Self::PolicyDefinitionType),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyDefinitionRule>>()?
-                    .map(Self::PolicyDefinitionRule),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyDefinitionElement", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyDefinitionElement", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::PolicyDefinitionVariable(reader.read()?),
+                    1 => Self::PolicyDefinitionType(reader.read()?),
+                    2 => Self::PolicyDefinitionRule(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyDefinitionElement", value)
     }
 }
 
@@ -8194,68 +7826,52 @@ impl json::ReadJson for AutomatedReasoningPolicyDefinitionQualityReport {
             Option<Vec<String>>,
             Option<Vec<AutomatedReasoningPolicyDisjointRuleSet>>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionQualityReport")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionQualityReport",
             &[
-                "typeCount",
-                "variableCount",
-                "ruleCount",
-                "unusedTypes",
-                "unusedTypeValues",
-                "unusedVariables",
-                "conflictingRules",
-                "disjointRuleSets",
+                ("typeCount", true),
+                ("variableCount", true),
+                ("ruleCount", true),
+                ("unusedTypes", true),
+                ("unusedTypeValues", true),
+                ("unusedVariables", true),
+                ("conflictingRules", true),
+                ("disjointRuleSets", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            type_count: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("typeCount")),
-            },
-            variable_count: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("variableCount")),
-            },
-            rule_count: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("ruleCount")),
-            },
-            unused_types: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("unusedTypes")),
-            },
-            unused_type_values: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("unusedTypeValues")),
-            },
-            unused_variables: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("unusedVariables")),
-            },
-            conflicting_rules: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("conflictingRules")),
-            },
-            disjoint_rule_sets: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("disjointRuleSets")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(type_count),
+            Some(variable_count),
+            Some(rule_count),
+            Some(unused_types),
+            Some(unused_type_values),
+            Some(unused_variables),
+            Some(conflicting_rules),
+            Some(disjoint_rule_sets),
+        ) = read
+        else {
+            return Err(json::missing("typeCount"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            type_count,
+            variable_count,
+            rule_count,
+            unused_types,
+            unused_type_values,
+            unused_variables,
+            conflicting_rules,
+            disjoint_rule_sets,
+        })
     }
 }
 
@@ -8421,28 +8037,19 @@ impl json::WriteJson for AutomatedReasoningPolicyDefinitionRule {
 impl json::ReadJson for AutomatedReasoningPolicyDefinitionRule {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionRule")?;
-        while let Some(member) = reader.member(&mut object, &["id", "expression", "alternateExpression"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("id")),
-            },
-            expression: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("expression")),
-            },
-            alternate_expression: read.2,
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionRule",
+            &[("id", true), ("expression", true), ("alternateExpression", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(id), Some(expression), alternate_expression) = read else {
+            return Err(json::missing("id"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            id,
+            expression,
+            alternate_expression,
+        })
     }
 }
 
@@ -8594,28 +8201,19 @@ impl json::ReadJson for AutomatedReasoningPolicyDefinitionType {
             Option<String>,
             Option<Vec<AutomatedReasoningPolicyDefinitionTypeValue>>,
         ) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionType")?;
-        while let Some(member) = reader.member(&mut object, &["name", "description", "values"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            values: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("values")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionType",
+            &[("name", true), ("description", false), ("values", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), description, Some(values)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            values,
+        })
     }
 }
 
@@ -8745,23 +8343,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDefinitionTypeValue {
 impl json::ReadJson for AutomatedReasoningPolicyDefinitionTypeValue {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionTypeValue")?;
-        while let Some(member) = reader.member(&mut object, &["value", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            value: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
-            description: read.1,
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionTypeValue",
+            &[("value", true), ("description", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(value), description) = read else {
+            return Err(json::missing("value"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { value, description })
     }
 }
 
@@ -8879,26 +8469,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDefinitionTypeValuePair {
 impl json::ReadJson for AutomatedReasoningPolicyDefinitionTypeValuePair {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionTypeValuePair")?;
-        while let Some(member) = reader.member(&mut object, &["typeName", "valueName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            type_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("typeName")),
-            },
-            value_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("valueName")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionTypeValuePair",
+            &[("typeName", true), ("valueName", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(type_name), Some(value_name)) = read else {
+            return Err(json::missing("typeName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { type_name, value_name })
     }
 }
 
@@ -9019,31 +8598,19 @@ impl json::WriteJson for AutomatedReasoningPolicyDefinitionVariable {
 impl json::ReadJson for AutomatedReasoningPolicyDefinitionVariable {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDefinitionVariable")?;
-        while let Some(member) = reader.member(&mut object, &["name", "type", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            description: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("description")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDefinitionVariable",
+            &[("name", true), ("type", true), ("description", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), Some(r#type), Some(description)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#type,
+            description,
+        })
     }
 }
 
@@ -9158,21 +8725,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteRuleAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteRuleAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteRuleAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["ruleId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ruleId")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteRuleAnnotation",
+            &[("ruleId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(rule_id),) = read else {
+            return Err(json::missing("ruleId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rule_id })
     }
 }
 
@@ -9255,21 +8816,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteRuleMutation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteRuleMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteRuleMutation")?;
-        while let Some(member) = reader.member(&mut object, &["id"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("id")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteRuleMutation",
+            &[("id", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(id),) = read else {
+            return Err(json::missing("id"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { id })
     }
 }
 
@@ -9350,21 +8905,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteTypeAnnotation",
+            &[("name", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -9453,21 +9002,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeMutation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeMutation")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteTypeMutation",
+            &[("name", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -9556,21 +9099,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteTypeValue {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteTypeValue {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteTypeValue")?;
-        while let Some(member) = reader.member(&mut object, &["value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            value: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteTypeValue",
+            &[("value", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(value),) = read else {
+            return Err(json::missing("value"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { value })
     }
 }
 
@@ -9651,21 +9188,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteVariableAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteVariableAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteVariableAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteVariableAnnotation",
+            &[("name", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -9754,21 +9285,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDeleteVariableMutation {
 impl json::ReadJson for AutomatedReasoningPolicyDeleteVariableMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyDeleteVariableMutation")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDeleteVariableMutation",
+            &[("name", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -9866,26 +9391,15 @@ impl json::WriteJson for AutomatedReasoningPolicyDisjointRuleSet {
 impl json::ReadJson for AutomatedReasoningPolicyDisjointRuleSet {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyDisjointRuleSet")?;
-        while let Some(member) = reader.member(&mut object, &["variables", "rules"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            variables: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("variables")),
-            },
-            rules: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("rules")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyDisjointRuleSet",
+            &[("variables", true), ("rules", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(variables), Some(rules)) = read else {
+            return Err(json::missing("variables"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { variables, rules })
     }
 }
 
@@ -10035,50 +9549,40 @@ impl json::ReadJson for AutomatedReasoningPolicyFidelityReport {
             Option<HashMap<String, AutomatedReasoningPolicyVariableReport>>,
             Option<Vec<AutomatedReasoningPolicyReportSourceDocument>>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyFidelityReport")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyFidelityReport",
             &[
-                "coverageScore",
-                "accuracyScore",
-                "ruleReports",
-                "variableReports",
-                "documentSources",
+                ("coverageScore", true),
+                ("accuracyScore", true),
+                ("ruleReports", true),
+                ("variableReports", true),
+                ("documentSources", true),
             ],
-        )? {
-            match member {
-                0 => reader.decode_required::<Float, _>(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            coverage_score: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("coverageScore")),
-            },
-            accuracy_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("accuracyScore")),
-            },
-            rule_reports: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("ruleReports")),
-            },
-            variable_reports: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("variableReports")),
-            },
-            document_sources: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("documentSources")),
-            },
+            &mut [
+                &mut json::coded::<Float, _>(&mut read.0),
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+            ],
+        )?;
+        let (
+            Some(coverage_score),
+            Some(accuracy_score),
+            Some(rule_reports),
+            Some(variable_reports),
+            Some(document_sources),
+        ) = read
+        else {
+            return Err(json::missing("coverageScore"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            coverage_score,
+            accuracy_score,
+            rule_reports,
+            variable_reports,
+            document_sources,
+        })
     }
 }
 
@@ -10205,24 +9709,19 @@ impl json::WriteJson for AutomatedReasoningPolicyGenerateFidelityReportContent {
 
 impl json::ReadJson for AutomatedReasoningPolicyGenerateFidelityReportContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyGenerateFidelityReportContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["documents"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>>()?
-                    .map(Self::Documents),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyGenerateFidelityReportContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyGenerateFidelityReportContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyGenerateFidelityReportContent",
+            &["documents"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Documents(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyGenerateFidelityReportContent", value)
     }
 }
 
@@ -10322,34 +9821,23 @@ impl json::WriteJson for AutomatedReasoningPolicyGeneratedTestCase {
 impl json::ReadJson for AutomatedReasoningPolicyGeneratedTestCase {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<AutomatedReasoningCheckResult>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyGeneratedTestCase")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["queryContent", "guardContent", "expectedAggregatedFindingsResult"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            query_content: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("queryContent")),
-            },
-            guard_content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardContent")),
-            },
-            expected_aggregated_findings_result: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("expectedAggregatedFindingsResult")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyGeneratedTestCase",
+            &[
+                ("queryContent", true),
+                ("guardContent", true),
+                ("expectedAggregatedFindingsResult", true),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(query_content), Some(guard_content), Some(expected_aggregated_findings_result)) = read else {
+            return Err(json::missing("queryContent"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            query_content,
+            guard_content,
+            expected_aggregated_findings_result,
+        })
     }
 }
 
@@ -10449,21 +9937,15 @@ impl json::WriteJson for AutomatedReasoningPolicyGeneratedTestCases {
 impl json::ReadJson for AutomatedReasoningPolicyGeneratedTestCases {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyGeneratedTestCase>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyGeneratedTestCases")?;
-        while let Some(member) = reader.member(&mut object, &["generatedTestCases"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            generated_test_cases: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("generatedTestCases")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyGeneratedTestCases",
+            &[("generatedTestCases", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(generated_test_cases),) = read else {
+            return Err(json::missing("generatedTestCases"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { generated_test_cases })
     }
 }
 
@@ -10543,21 +10025,15 @@ impl json::WriteJson for AutomatedReasoningPolicyIngestContentAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyIngestContentAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyIngestContentAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["content"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            content: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyIngestContentAnnotation",
+            &[("content", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(content),) = read else {
+            return Err(json::missing("content"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { content })
     }
 }
 
@@ -10665,23 +10141,15 @@ impl json::ReadJson for AutomatedReasoningPolicyIterativeRefinementContent {
             Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>,
             Option<String>,
         ) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyIterativeRefinementContent")?;
-        while let Some(member) = reader.member(&mut object, &["documents", "feedback"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            documents: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("documents")),
-            },
-            feedback: read.1,
+        reader.read_structure(
+            "AutomatedReasoningPolicyIterativeRefinementContent",
+            &[("documents", true), ("feedback", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(documents), feedback) = read else {
+            return Err(json::missing("documents"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { documents, feedback })
     }
 }
 
@@ -10844,11 +10312,9 @@ impl json::WriteJson for AutomatedReasoningPolicyMutation {
 
 impl json::ReadJson for AutomatedReasoningPolicyMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyMutation")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyMutation",
             &[
                 "addType",
                 "updateType",
@@ -10860,45 +10326,23 @@ impl json::ReadJson for AutomatedReasoningPolicyMutation {
                 "updateRule",
                 "deleteRule",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddTypeMutation>>()?
-                    .map(Self::AddType),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateTypeMutation>>()?
-                    .map(Self::UpdateType),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteTypeMutation>>()?
-                    .map(Self::DeleteType),
-                3 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddVariableMutation>>()?
-                    .map(Self::AddVariable),
-                4 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateVariableMutation>>()?
-                    .map(Self::UpdateVariable),
-                5 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteVariableMutation>>()?
-                    .map(Self::DeleteVariable),
-                6 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddRuleMutation>>()?
-                    .map(Self::AddRule),
-                7 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateRuleMutation>>()?
-                    .map(Self::UpdateRule),
-                8 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteRuleMutation>>()?
-                    .map(Self::DeleteRule),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyMutation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyMutation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::AddType(reader.read()?),
+                    1 => Self::UpdateType(reader.read()?),
+                    2 => Self::DeleteType(reader.read()?),
+                    3 => Self::AddVariable(reader.read()?),
+                    4 => Self::UpdateVariable(reader.read()?),
+                    5 => Self::DeleteVariable(reader.read()?),
+                    6 => Self::AddRule(reader.read()?),
+                    7 => Self::UpdateRule(reader.read()?),
+                    8 => Self::DeleteRule(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyMutation", value)
     }
 }
 
@@ -10991,13 +10435,7 @@ impl json::WriteJson for AutomatedReasoningPolicyPlanning {
 impl json::ReadJson for AutomatedReasoningPolicyPlanning {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AutomatedReasoningPolicyPlanning")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AutomatedReasoningPolicyPlanning", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -11116,50 +10554,34 @@ impl json::ReadJson for AutomatedReasoningPolicyReportSourceDocument {
             Option<Vec<AutomatedReasoningPolicyAtomicStatement>>,
             Option<Vec<AutomatedReasoningPolicyAnnotatedChunk>>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyReportSourceDocument")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyReportSourceDocument",
             &[
-                "documentName",
-                "documentHash",
-                "documentId",
-                "atomicStatements",
-                "documentContent",
+                ("documentName", true),
+                ("documentHash", true),
+                ("documentId", true),
+                ("atomicStatements", true),
+                ("documentContent", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            document_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("documentName")),
-            },
-            document_hash: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("documentHash")),
-            },
-            document_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("documentId")),
-            },
-            atomic_statements: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("atomicStatements")),
-            },
-            document_content: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("documentContent")),
-            },
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (
+            Some(document_name),
+            Some(document_hash),
+            Some(document_id),
+            Some(atomic_statements),
+            Some(document_content),
+        ) = read
+        else {
+            return Err(json::missing("documentName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            document_name,
+            document_hash,
+            document_id,
+            atomic_statements,
+            document_content,
+        })
     }
 }
 
@@ -11336,38 +10758,34 @@ impl json::ReadJson for AutomatedReasoningPolicyRuleReport {
             Option<f64>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyRuleReport")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyRuleReport",
             &[
-                "rule",
-                "groundingStatements",
-                "groundingJustifications",
-                "accuracyScore",
-                "accuracyJustification",
+                ("rule", true),
+                ("groundingStatements", false),
+                ("groundingJustifications", false),
+                ("accuracyScore", false),
+                ("accuracyJustification", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.decode_optional::<Float, _>(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("rule")),
-            },
-            grounding_statements: read.1,
-            grounding_justifications: read.2,
-            accuracy_score: read.3,
-            accuracy_justification: read.4,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Float, _>(&mut read.3),
+                &mut read.4,
+            ],
+        )?;
+        let (Some(rule), grounding_statements, grounding_justifications, accuracy_score, accuracy_justification) = read
+        else {
+            return Err(json::missing("rule"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            rule,
+            grounding_statements,
+            grounding_justifications,
+            accuracy_score,
+            accuracy_justification,
+        })
     }
 }
 
@@ -11555,39 +10973,25 @@ impl json::ReadJson for AutomatedReasoningPolicyScenario {
             Option<AutomatedReasoningCheckResult>,
             Option<Vec<String>>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyScenario")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["expression", "alternateExpression", "expectedResult", "ruleIds"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            expression: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("expression")),
-            },
-            alternate_expression: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("alternateExpression")),
-            },
-            expected_result: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("expectedResult")),
-            },
-            rule_ids: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("ruleIds")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyScenario",
+            &[
+                ("expression", true),
+                ("alternateExpression", true),
+                ("expectedResult", true),
+                ("ruleIds", true),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(expression), Some(alternate_expression), Some(expected_result), Some(rule_ids)) = read else {
+            return Err(json::missing("expression"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            expression,
+            alternate_expression,
+            expected_result,
+            rule_ids,
+        })
     }
 }
 
@@ -11707,21 +11111,15 @@ impl json::WriteJson for AutomatedReasoningPolicyScenarios {
 impl json::ReadJson for AutomatedReasoningPolicyScenarios {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyScenario>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyScenarios")?;
-        while let Some(member) = reader.member(&mut object, &["policyScenarios"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_scenarios: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyScenarios")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyScenarios",
+            &[("policyScenarios", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(policy_scenarios),) = read else {
+            return Err(json::missing("policyScenarios"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_scenarios })
     }
 }
 
@@ -11851,47 +11249,40 @@ impl json::ReadJson for AutomatedReasoningPolicySourceDocument {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicySourceDocument")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicySourceDocument",
             &[
-                "document",
-                "documentContentType",
-                "documentName",
-                "documentDescription",
-                "documentHash",
+                ("document", true),
+                ("documentContentType", true),
+                ("documentName", true),
+                ("documentDescription", false),
+                ("documentHash", true),
             ],
-        )? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            document: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("document")),
-            },
-            document_content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("documentContentType")),
-            },
-            document_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("documentName")),
-            },
-            document_description: read.3,
-            document_hash: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("documentHash")),
-            },
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+            ],
+        )?;
+        let (
+            Some(document),
+            Some(document_content_type),
+            Some(document_name),
+            document_description,
+            Some(document_hash),
+        ) = read
+        else {
+            return Err(json::missing("document"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            document,
+            document_content_type,
+            document_name,
+            document_description,
+            document_hash,
+        })
     }
 }
 
@@ -12010,21 +11401,15 @@ impl json::WriteJson for AutomatedReasoningPolicyStatementLocation {
 impl json::ReadJson for AutomatedReasoningPolicyStatementLocation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<i32>>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyStatementLocation")?;
-        while let Some(member) = reader.member(&mut object, &["lines"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            lines: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("lines")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyStatementLocation",
+            &[("lines", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(lines),) = read else {
+            return Err(json::missing("lines"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { lines })
     }
 }
 
@@ -12103,26 +11488,18 @@ impl json::WriteJson for AutomatedReasoningPolicyStatementReference {
 impl json::ReadJson for AutomatedReasoningPolicyStatementReference {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyStatementReference")?;
-        while let Some(member) = reader.member(&mut object, &["documentId", "statementId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            document_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("documentId")),
-            },
-            statement_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("statementId")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyStatementReference",
+            &[("documentId", true), ("statementId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(document_id), Some(statement_id)) = read else {
+            return Err(json::missing("documentId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            document_id,
+            statement_id,
+        })
     }
 }
 
@@ -12288,59 +11665,48 @@ impl json::ReadJson for AutomatedReasoningPolicySummary {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicySummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicySummary",
             &[
-                "policyArn",
-                "name",
-                "description",
-                "version",
-                "policyId",
-                "createdAt",
-                "updatedAt",
+                ("policyArn", true),
+                ("name", true),
+                ("description", false),
+                ("version", true),
+                ("policyId", true),
+                ("createdAt", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.2,
-            version: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            policy_id: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("policyId")),
-            },
-            created_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(name),
+            description,
+            Some(version),
+            Some(policy_id),
+            Some(created_at),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            name,
+            description,
+            version,
+            policy_id,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -12547,53 +11913,48 @@ impl json::ReadJson for AutomatedReasoningPolicyTestCase {
             Option<DateTime>,
             Option<f64>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyTestCase")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyTestCase",
             &[
-                "testCaseId",
-                "guardContent",
-                "queryContent",
-                "expectedAggregatedFindingsResult",
-                "createdAt",
-                "updatedAt",
-                "confidenceThreshold",
+                ("testCaseId", true),
+                ("guardContent", true),
+                ("queryContent", false),
+                ("expectedAggregatedFindingsResult", false),
+                ("createdAt", true),
+                ("updatedAt", true),
+                ("confidenceThreshold", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_optional::<Float, _>(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            test_case_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
-            guard_content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardContent")),
-            },
-            query_content: read.2,
-            expected_aggregated_findings_result: read.3,
-            created_at: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
-            confidence_threshold: read.6,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Float, _>(&mut read.6),
+            ],
+        )?;
+        let (
+            Some(test_case_id),
+            Some(guard_content),
+            query_content,
+            expected_aggregated_findings_result,
+            Some(created_at),
+            Some(updated_at),
+            confidence_threshold,
+        ) = read
+        else {
+            return Err(json::missing("testCaseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            test_case_id,
+            guard_content,
+            query_content,
+            expected_aggregated_findings_result,
+            created_at,
+            updated_at,
+            confidence_threshold,
+        })
     }
 }
 
@@ -12813,53 +12174,48 @@ impl json::ReadJson for AutomatedReasoningPolicyTestResult {
             Option<AutomatedReasoningCheckResult>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyTestResult")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyTestResult",
             &[
-                "testCase",
-                "policyArn",
-                "testRunStatus",
-                "testFindings",
-                "testRunResult",
-                "aggregatedTestFindingsResult",
-                "updatedAt",
+                ("testCase", true),
+                ("policyArn", true),
+                ("testRunStatus", true),
+                ("testFindings", false),
+                ("testRunResult", false),
+                ("aggregatedTestFindingsResult", false),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            test_case: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("testCase")),
-            },
-            policy_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_run_status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("testRunStatus")),
-            },
-            test_findings: read.3,
-            test_run_result: read.4,
-            aggregated_test_findings_result: read.5,
-            updated_at: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+            ],
+        )?;
+        let (
+            Some(test_case),
+            Some(policy_arn),
+            Some(test_run_status),
+            test_findings,
+            test_run_result,
+            aggregated_test_findings_result,
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("testCase"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            test_case,
+            policy_arn,
+            test_run_status,
+            test_findings,
+            test_run_result,
+            aggregated_test_findings_result,
+            updated_at,
+        })
     }
 }
 
@@ -13159,32 +12515,21 @@ impl json::WriteJson for AutomatedReasoningPolicyTypeValueAnnotation {
 
 impl json::ReadJson for AutomatedReasoningPolicyTypeValueAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyTypeValueAnnotation")?;
-        while let Some((member, key)) =
-            reader.union_member(&mut object, &["addTypeValue", "updateTypeValue", "deleteTypeValue"])?
-        {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AutomatedReasoningPolicyAddTypeValue>>()?
-                    .map(Self::AddTypeValue),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyUpdateTypeValue>>()?
-                    .map(Self::UpdateTypeValue),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyDeleteTypeValue>>()?
-                    .map(Self::DeleteTypeValue),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyTypeValueAnnotation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyTypeValueAnnotation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyTypeValueAnnotation",
+            &["addTypeValue", "updateTypeValue", "deleteTypeValue"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::AddTypeValue(reader.read()?),
+                    1 => Self::UpdateTypeValue(reader.read()?),
+                    2 => Self::DeleteTypeValue(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyTypeValueAnnotation", value)
     }
 }
 
@@ -13274,23 +12619,15 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotatio
 impl json::ReadJson for AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["ruleIds", "feedback"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule_ids: read.0,
-            feedback: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("feedback")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotation",
+            &[("ruleIds", false), ("feedback", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (rule_ids, Some(feedback)) = read else {
+            return Err(json::missing("feedback"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rule_ids, feedback })
     }
 }
 
@@ -13422,25 +12759,19 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnot
 impl json::ReadJson for AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["ruleIds", "scenarioExpression", "feedback"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule_ids: read.0,
-            scenario_expression: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("scenarioExpression")),
-            },
-            feedback: read.2,
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotation",
+            &[("ruleIds", false), ("scenarioExpression", true), ("feedback", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (rule_ids, Some(scenario_expression), feedback) = read else {
+            return Err(json::missing("scenarioExpression"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            rule_ids,
+            scenario_expression,
+            feedback,
+        })
     }
 }
 
@@ -13580,26 +12911,15 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateRuleAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateRuleAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateRuleAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["ruleId", "expression"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ruleId")),
-            },
-            expression: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("expression")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateRuleAnnotation",
+            &[("ruleId", true), ("expression", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(rule_id), Some(expression)) = read else {
+            return Err(json::missing("ruleId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rule_id, expression })
     }
 }
 
@@ -13702,21 +13022,15 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateRuleMutation {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateRuleMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionRule>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateRuleMutation")?;
-        while let Some(member) = reader.member(&mut object, &["rule"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rule: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("rule")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateRuleMutation",
+            &[("rule", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(rule),) = read else {
+            return Err(json::missing("rule"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rule })
     }
 }
 
@@ -13829,30 +13143,25 @@ impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeAnnotation {
             Option<String>,
             Option<Vec<AutomatedReasoningPolicyTypeValueAnnotation>>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name", "newName", "description", "values"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            new_name: read.1,
-            description: read.2,
-            values: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("values")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateTypeAnnotation",
+            &[
+                ("name", true),
+                ("newName", false),
+                ("description", false),
+                ("values", true),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(name), new_name, description, Some(values)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            new_name,
+            description,
+            values,
+        })
     }
 }
 
@@ -13989,21 +13298,15 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateTypeMutation {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionType>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeMutation")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateTypeMutation",
+            &[("type", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -14097,25 +13400,19 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateTypeValue {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateTypeValue {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateTypeValue")?;
-        while let Some(member) = reader.member(&mut object, &["value", "newValue", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            value: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
-            new_value: read.1,
-            description: read.2,
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateTypeValue",
+            &[("value", true), ("newValue", false), ("description", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(value), new_value, description) = read else {
+            return Err(json::missing("value"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            value,
+            new_value,
+            description,
+        })
     }
 }
 
@@ -14261,25 +13558,19 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateVariableAnnotation {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateVariableAnnotation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateVariableAnnotation")?;
-        while let Some(member) = reader.member(&mut object, &["name", "newName", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            new_name: read.1,
-            description: read.2,
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateVariableAnnotation",
+            &[("name", true), ("newName", false), ("description", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), new_name, description) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            new_name,
+            description,
+        })
     }
 }
 
@@ -14406,21 +13697,15 @@ impl json::WriteJson for AutomatedReasoningPolicyUpdateVariableMutation {
 impl json::ReadJson for AutomatedReasoningPolicyUpdateVariableMutation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinitionVariable>,) = (None,);
-        let mut object = reader.structure("AutomatedReasoningPolicyUpdateVariableMutation")?;
-        while let Some(member) = reader.member(&mut object, &["variable"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            variable: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("variable")),
-            },
+        reader.read_structure(
+            "AutomatedReasoningPolicyUpdateVariableMutation",
+            &[("variable", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(variable),) = read else {
+            return Err(json::missing("variable"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { variable })
     }
 }
 
@@ -14547,38 +13832,40 @@ impl json::ReadJson for AutomatedReasoningPolicyVariableReport {
             Option<f64>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("AutomatedReasoningPolicyVariableReport")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AutomatedReasoningPolicyVariableReport",
             &[
-                "policyVariable",
-                "groundingStatements",
-                "groundingJustifications",
-                "accuracyScore",
-                "accuracyJustification",
+                ("policyVariable", true),
+                ("groundingStatements", false),
+                ("groundingJustifications", false),
+                ("accuracyScore", false),
+                ("accuracyJustification", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.decode_optional::<Float, _>(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_variable: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyVariable")),
-            },
-            grounding_statements: read.1,
-            grounding_justifications: read.2,
-            accuracy_score: read.3,
-            accuracy_justification: read.4,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Float, _>(&mut read.3),
+                &mut read.4,
+            ],
+        )?;
+        let (
+            Some(policy_variable),
+            grounding_statements,
+            grounding_justifications,
+            accuracy_score,
+            accuracy_justification,
+        ) = read
+        else {
+            return Err(json::missing("policyVariable"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_variable,
+            grounding_statements,
+            grounding_justifications,
+            accuracy_score,
+            accuracy_justification,
+        })
     }
 }
 
@@ -14762,41 +14049,27 @@ impl json::WriteJson for AutomatedReasoningPolicyWorkflowTypeContent {
 
 impl json::ReadJson for AutomatedReasoningPolicyWorkflowTypeContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AutomatedReasoningPolicyWorkflowTypeContent")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "AutomatedReasoningPolicyWorkflowTypeContent",
             &[
                 "documents",
                 "policyRepairAssets",
                 "generateFidelityReportContent",
                 "iterativeRefinementContent",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<Vec<AutomatedReasoningPolicyBuildWorkflowDocument>>>()?
-                    .map(Self::Documents),
-                1 => reader
-                    .read::<Option<AutomatedReasoningPolicyBuildWorkflowRepairContent>>()?
-                    .map(Self::PolicyRepairAssets),
-                2 => reader
-                    .read::<Option<AutomatedReasoningPolicyGenerateFidelityReportContent>>()?
-                    .map(Self::GenerateFidelityReportContent),
-                3 => reader
-                    .read::<Option<AutomatedReasoningPolicyIterativeRefinementContent>>()?
-                    .map(Self::IterativeRefinementContent),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AutomatedReasoningPolicyWorkflowTypeContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AutomatedReasoningPolicyWorkflowTypeContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Documents(reader.read()?),
+                    1 => Self::PolicyRepairAssets(reader.read()?),
+                    2 => Self::GenerateFidelityReportContent(reader.read()?),
+                    3 => Self::IterativeRefinementContent(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AutomatedReasoningPolicyWorkflowTypeContent", value)
     }
 }
 
@@ -14903,28 +14176,19 @@ impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobError {
 impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobError {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobError")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "code", "message"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
-            code: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("code")),
-            },
-            message: read.2,
+        reader.read_structure(
+            "BatchDeleteAdvancedPromptOptimizationJobError",
+            &[("jobIdentifier", true), ("code", true), ("message", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(job_identifier), Some(code), message) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_identifier,
+            code,
+            message,
+        })
     }
 }
 
@@ -15024,26 +14288,18 @@ impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobItem {
 impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobItem {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<AdvancedPromptOptimizationJobStatus>) = (None, None);
-        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobItem")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "jobStatus"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
-            job_status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobStatus")),
-            },
+        reader.read_structure(
+            "BatchDeleteAdvancedPromptOptimizationJobItem",
+            &[("jobIdentifier", true), ("jobStatus", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(job_identifier), Some(job_status)) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_identifier,
+            job_status,
+        })
     }
 }
 
@@ -15127,21 +14383,15 @@ impl json::WriteJson for BatchDeleteAdvancedPromptOptimizationJobRequest {
 impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>,) = (None,);
-        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifiers: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifiers")),
-            },
+        reader.read_structure(
+            "BatchDeleteAdvancedPromptOptimizationJobRequest",
+            &[("jobIdentifiers", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifiers),) = read else {
+            return Err(json::missing("jobIdentifiers"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifiers })
     }
 }
 
@@ -15245,26 +14495,18 @@ impl json::ReadJson for BatchDeleteAdvancedPromptOptimizationJobResponse {
             Option<Vec<BatchDeleteAdvancedPromptOptimizationJobError>>,
             Option<Vec<BatchDeleteAdvancedPromptOptimizationJobItem>>,
         ) = (None, None);
-        let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["errors", "advancedPromptOptimizationJobs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            errors: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("errors")),
-            },
-            advanced_prompt_optimization_jobs: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("advancedPromptOptimizationJobs")),
-            },
+        reader.read_structure(
+            "BatchDeleteAdvancedPromptOptimizationJobResponse",
+            &[("errors", true), ("advancedPromptOptimizationJobs", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(errors), Some(advanced_prompt_optimization_jobs)) = read else {
+            return Err(json::missing("errors"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            errors,
+            advanced_prompt_optimization_jobs,
+        })
     }
 }
 
@@ -15381,28 +14623,19 @@ impl json::WriteJson for BatchDeleteEvaluationJobError {
 impl json::ReadJson for BatchDeleteEvaluationJobError {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("BatchDeleteEvaluationJobError")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "code", "message"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
-            code: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("code")),
-            },
-            message: read.2,
+        reader.read_structure(
+            "BatchDeleteEvaluationJobError",
+            &[("jobIdentifier", true), ("code", true), ("message", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(job_identifier), Some(code), message) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_identifier,
+            code,
+            message,
+        })
     }
 }
 
@@ -15507,26 +14740,18 @@ impl json::WriteJson for BatchDeleteEvaluationJobItem {
 impl json::ReadJson for BatchDeleteEvaluationJobItem {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<EvaluationJobStatus>) = (None, None);
-        let mut object = reader.structure("BatchDeleteEvaluationJobItem")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier", "jobStatus"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
-            job_status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobStatus")),
-            },
+        reader.read_structure(
+            "BatchDeleteEvaluationJobItem",
+            &[("jobIdentifier", true), ("jobStatus", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(job_identifier), Some(job_status)) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_identifier,
+            job_status,
+        })
     }
 }
 
@@ -15614,21 +14839,15 @@ impl json::WriteJson for BatchDeleteEvaluationJobRequest {
 impl json::ReadJson for BatchDeleteEvaluationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>,) = (None,);
-        let mut object = reader.structure("BatchDeleteEvaluationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifiers: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifiers")),
-            },
+        reader.read_structure(
+            "BatchDeleteEvaluationJobRequest",
+            &[("jobIdentifiers", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifiers),) = read else {
+            return Err(json::missing("jobIdentifiers"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifiers })
     }
 }
 
@@ -15725,26 +14944,18 @@ impl json::ReadJson for BatchDeleteEvaluationJobResponse {
             Option<Vec<BatchDeleteEvaluationJobError>>,
             Option<Vec<BatchDeleteEvaluationJobItem>>,
         ) = (None, None);
-        let mut object = reader.structure("BatchDeleteEvaluationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["errors", "evaluationJobs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            errors: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("errors")),
-            },
-            evaluation_jobs: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("evaluationJobs")),
-            },
+        reader.read_structure(
+            "BatchDeleteEvaluationJobResponse",
+            &[("errors", true), ("evaluationJobs", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(errors), Some(evaluation_jobs)) = read else {
+            return Err(json::missing("errors"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            errors,
+            evaluation_jobs,
+        })
     }
 }
 
@@ -15836,21 +15047,15 @@ impl json::WriteJson for BedrockEvaluatorModel {
 impl json::ReadJson for BedrockEvaluatorModel {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("BedrockEvaluatorModel")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "BedrockEvaluatorModel",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -15952,31 +15157,19 @@ impl json::WriteJson for ByteContentDoc {
 impl json::ReadJson for ByteContentDoc {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<Blob>) = (None, None, None);
-        let mut object = reader.structure("ByteContentDoc")?;
-        while let Some(member) = reader.member(&mut object, &["identifier", "contentType", "data"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Base64, _>(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("identifier")),
-            },
-            content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentType")),
-            },
-            data: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("data")),
-            },
+        reader.read_structure(
+            "ByteContentDoc",
+            &[("identifier", true), ("contentType", true), ("data", true)],
+            &mut [&mut read.0, &mut read.1, &mut json::coded::<Base64, _>(&mut read.2)],
+        )?;
+        let (Some(identifier), Some(content_type), Some(data)) = read else {
+            return Err(json::missing("identifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            identifier,
+            content_type,
+            data,
+        })
     }
 }
 
@@ -16082,26 +15275,18 @@ impl json::WriteJson for CancelAutomatedReasoningPolicyBuildWorkflowRequest {
 impl json::ReadJson for CancelAutomatedReasoningPolicyBuildWorkflowRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("CancelAutomatedReasoningPolicyBuildWorkflowRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
+        reader.read_structure(
+            "CancelAutomatedReasoningPolicyBuildWorkflowRequest",
+            &[("policyArn", true), ("buildWorkflowId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+        })
     }
 }
 
@@ -16180,13 +15365,7 @@ impl json::WriteJson for CancelAutomatedReasoningPolicyBuildWorkflowResponse {
 impl json::ReadJson for CancelAutomatedReasoningPolicyBuildWorkflowResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("CancelAutomatedReasoningPolicyBuildWorkflowResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("CancelAutomatedReasoningPolicyBuildWorkflowResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -16281,30 +15460,23 @@ impl json::WriteJson for CloudWatchConfig {
 impl json::ReadJson for CloudWatchConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<S3Config>) = (None, None, None);
-        let mut object = reader.structure("CloudWatchConfig")?;
-        while let Some(member) =
-            reader.member(&mut object, &["logGroupName", "roleArn", "largeDataDeliveryS3Config"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            log_group_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("logGroupName")),
-            },
-            role_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            large_data_delivery_s3_config: read.2,
+        reader.read_structure(
+            "CloudWatchConfig",
+            &[
+                ("logGroupName", true),
+                ("roleArn", true),
+                ("largeDataDeliveryS3Config", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(log_group_name), Some(role_arn), large_data_delivery_s3_config) = read else {
+            return Err(json::missing("logGroupName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            log_group_name,
+            role_arn,
+            large_data_delivery_s3_config,
+        })
     }
 }
 
@@ -16623,56 +15795,52 @@ impl json::ReadJson for CreateAdvancedPromptOptimizationJobRequest {
             Option<Vec<Tag>>,
             Option<Vec<ModelConfiguration>>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateAdvancedPromptOptimizationJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateAdvancedPromptOptimizationJobRequest",
             &[
-                "jobName",
-                "jobDescription",
-                "clientToken",
-                "inputConfig",
-                "outputConfig",
-                "encryptionKeyArn",
-                "tags",
-                "modelConfigurations",
+                ("jobName", true),
+                ("jobDescription", false),
+                ("clientToken", false),
+                ("inputConfig", true),
+                ("outputConfig", true),
+                ("encryptionKeyArn", false),
+                ("tags", false),
+                ("modelConfigurations", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.required(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            job_description: read.1,
-            client_token: read.2,
-            input_config: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("inputConfig")),
-            },
-            output_config: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("outputConfig")),
-            },
-            encryption_key_arn: read.5,
-            tags: read.6,
-            model_configurations: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("modelConfigurations")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            job_description,
+            client_token,
+            Some(input_config),
+            Some(output_config),
+            encryption_key_arn,
+            tags,
+            Some(model_configurations),
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            job_description,
+            client_token,
+            input_config,
+            output_config,
+            encryption_key_arn,
+            tags,
+            model_configurations,
+        })
     }
 }
 
@@ -16829,21 +15997,15 @@ impl json::WriteJson for CreateAdvancedPromptOptimizationJobResponse {
 impl json::ReadJson for CreateAdvancedPromptOptimizationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateAdvancedPromptOptimizationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure(
+            "CreateAdvancedPromptOptimizationJobResponse",
+            &[("jobArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -16982,41 +16144,36 @@ impl json::ReadJson for CreateAutomatedReasoningPolicyRequest {
             Option<String>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyRequest",
             &[
-                "name",
-                "description",
-                "clientRequestToken",
-                "policyDefinition",
-                "kmsKeyId",
-                "tags",
+                ("name", true),
+                ("description", false),
+                ("clientRequestToken", false),
+                ("policyDefinition", false),
+                ("kmsKeyId", false),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            client_request_token: read.2,
-            policy_definition: read.3,
-            kms_key_id: read.4,
-            tags: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (Some(name), description, client_request_token, policy_definition, kms_key_id, tags) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            client_request_token,
+            policy_definition,
+            kms_key_id,
+            tags,
+        })
     }
 }
 
@@ -17240,56 +16397,48 @@ impl json::ReadJson for CreateAutomatedReasoningPolicyResponse {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyResponse",
             &[
-                "policyArn",
-                "version",
-                "name",
-                "description",
-                "definitionHash",
-                "createdAt",
-                "updatedAt",
+                ("policyArn", true),
+                ("version", true),
+                ("name", true),
+                ("description", false),
+                ("definitionHash", false),
+                ("createdAt", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.3,
-            definition_hash: read.4,
-            created_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(version),
+            Some(name),
+            description,
+            definition_hash,
+            Some(created_at),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            version,
+            name,
+            description,
+            definition_hash,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -17493,47 +16642,44 @@ impl json::ReadJson for CreateAutomatedReasoningPolicyTestCaseRequest {
             Option<String>,
             Option<f64>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyTestCaseRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyTestCaseRequest",
             &[
-                "policyArn",
-                "guardContent",
-                "queryContent",
-                "expectedAggregatedFindingsResult",
-                "clientRequestToken",
-                "confidenceThreshold",
+                ("policyArn", true),
+                ("guardContent", true),
+                ("queryContent", false),
+                ("expectedAggregatedFindingsResult", true),
+                ("clientRequestToken", false),
+                ("confidenceThreshold", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_optional::<Float, _>(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            guard_content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardContent")),
-            },
-            query_content: read.2,
-            expected_aggregated_findings_result: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("expectedAggregatedFindingsResult")),
-            },
-            client_request_token: read.4,
-            confidence_threshold: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Float, _>(&mut read.5),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(guard_content),
+            query_content,
+            Some(expected_aggregated_findings_result),
+            client_request_token,
+            confidence_threshold,
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            guard_content,
+            query_content,
+            expected_aggregated_findings_result,
+            client_request_token,
+            confidence_threshold,
+        })
     }
 }
 
@@ -17680,26 +16826,18 @@ impl json::WriteJson for CreateAutomatedReasoningPolicyTestCaseResponse {
 impl json::ReadJson for CreateAutomatedReasoningPolicyTestCaseResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyTestCaseResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyTestCaseResponse",
+            &[("policyArn", true), ("testCaseId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(test_case_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            test_case_id,
+        })
     }
 }
 
@@ -17820,33 +16958,25 @@ impl json::WriteJson for CreateAutomatedReasoningPolicyVersionRequest {
 impl json::ReadJson for CreateAutomatedReasoningPolicyVersionRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<Vec<Tag>>) = (None, None, None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyVersionRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["policyArn", "clientRequestToken", "lastUpdatedDefinitionHash", "tags"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            client_request_token: read.1,
-            last_updated_definition_hash: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("lastUpdatedDefinitionHash")),
-            },
-            tags: read.3,
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyVersionRequest",
+            &[
+                ("policyArn", true),
+                ("clientRequestToken", false),
+                ("lastUpdatedDefinitionHash", true),
+                ("tags", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), client_request_token, Some(last_updated_definition_hash), tags) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            client_request_token,
+            last_updated_definition_hash,
+            tags,
+        })
     }
 }
 
@@ -18029,53 +17159,37 @@ impl json::ReadJson for CreateAutomatedReasoningPolicyVersionResponse {
             Option<String>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("CreateAutomatedReasoningPolicyVersionResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateAutomatedReasoningPolicyVersionResponse",
             &[
-                "policyArn",
-                "version",
-                "name",
-                "description",
-                "definitionHash",
-                "createdAt",
+                ("policyArn", true),
+                ("version", true),
+                ("name", true),
+                ("description", false),
+                ("definitionHash", true),
+                ("createdAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.3,
-            definition_hash: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("definitionHash")),
-            },
-            created_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+            ],
+        )?;
+        let (Some(policy_arn), Some(version), Some(name), description, Some(definition_hash), Some(created_at)) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            version,
+            name,
+            description,
+            definition_hash,
+            created_at,
+        })
     }
 }
 
@@ -18264,41 +17378,27 @@ impl json::ReadJson for CreateCustomModelDeploymentRequest {
             Option<Vec<Tag>>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("CreateCustomModelDeploymentRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateCustomModelDeploymentRequest",
             &[
-                "modelDeploymentName",
-                "modelArn",
-                "description",
-                "tags",
-                "clientRequestToken",
+                ("modelDeploymentName", true),
+                ("modelArn", true),
+                ("description", false),
+                ("tags", false),
+                ("clientRequestToken", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_deployment_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelDeploymentName")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            description: read.2,
-            tags: read.3,
-            client_request_token: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(model_deployment_name), Some(model_arn), description, tags, client_request_token) = read else {
+            return Err(json::missing("modelDeploymentName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_deployment_name,
+            model_arn,
+            description,
+            tags,
+            client_request_token,
+        })
     }
 }
 
@@ -18431,21 +17531,17 @@ impl json::WriteJson for CreateCustomModelDeploymentResponse {
 impl json::ReadJson for CreateCustomModelDeploymentResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateCustomModelDeploymentResponse")?;
-        while let Some(member) = reader.member(&mut object, &["customModelDeploymentArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentArn")),
-            },
+        reader.read_structure(
+            "CreateCustomModelDeploymentResponse",
+            &[("customModelDeploymentArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(custom_model_deployment_arn),) = read else {
+            return Err(json::missing("customModelDeploymentArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_arn,
+        })
     }
 }
 
@@ -18606,44 +17702,48 @@ impl json::ReadJson for CreateCustomModelRequest {
             Option<Vec<Tag>>,
             Option<String>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateCustomModelRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateCustomModelRequest",
             &[
-                "modelName",
-                "modelSourceConfig",
-                "customModelDataSource",
-                "modelKmsKeyArn",
-                "roleArn",
-                "modelTags",
-                "clientRequestToken",
+                ("modelName", true),
+                ("modelSourceConfig", false),
+                ("customModelDataSource", false),
+                ("modelKmsKeyArn", false),
+                ("roleArn", false),
+                ("modelTags", false),
+                ("clientRequestToken", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelName")),
-            },
-            model_source_config: read.1,
-            custom_model_data_source: read.2,
-            model_kms_key_arn: read.3,
-            role_arn: read.4,
-            model_tags: read.5,
-            client_request_token: read.6,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+            ],
+        )?;
+        let (
+            Some(model_name),
+            model_source_config,
+            custom_model_data_source,
+            model_kms_key_arn,
+            role_arn,
+            model_tags,
+            client_request_token,
+        ) = read
+        else {
+            return Err(json::missing("modelName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_name,
+            model_source_config,
+            custom_model_data_source,
+            model_kms_key_arn,
+            role_arn,
+            model_tags,
+            client_request_token,
+        })
     }
 }
 
@@ -18794,21 +17894,11 @@ impl json::WriteJson for CreateCustomModelResponse {
 impl json::ReadJson for CreateCustomModelResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateCustomModelResponse")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
+        reader.read_structure("CreateCustomModelResponse", &[("modelArn", true)], &mut [&mut read.0])?;
+        let (Some(model_arn),) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_arn })
     }
 }
 
@@ -18991,65 +18081,60 @@ impl json::ReadJson for CreateEvaluationJobRequest {
             Option<EvaluationInferenceConfig>,
             Option<EvaluationOutputDataConfig>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateEvaluationJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateEvaluationJobRequest",
             &[
-                "jobName",
-                "jobDescription",
-                "clientRequestToken",
-                "roleArn",
-                "customerEncryptionKeyId",
-                "jobTags",
-                "applicationType",
-                "evaluationConfig",
-                "inferenceConfig",
-                "outputDataConfig",
+                ("jobName", true),
+                ("jobDescription", false),
+                ("clientRequestToken", false),
+                ("roleArn", true),
+                ("customerEncryptionKeyId", false),
+                ("jobTags", false),
+                ("applicationType", false),
+                ("evaluationConfig", true),
+                ("inferenceConfig", true),
+                ("outputDataConfig", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.required(&mut read.8),
-                9 => reader.required(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            job_description: read.1,
-            client_request_token: read.2,
-            role_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            customer_encryption_key_id: read.4,
-            job_tags: read.5,
-            application_type: read.6,
-            evaluation_config: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("evaluationConfig")),
-            },
-            inference_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceConfig")),
-            },
-            output_data_config: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            job_description,
+            client_request_token,
+            Some(role_arn),
+            customer_encryption_key_id,
+            job_tags,
+            application_type,
+            Some(evaluation_config),
+            Some(inference_config),
+            Some(output_data_config),
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            job_description,
+            client_request_token,
+            role_arn,
+            customer_encryption_key_id,
+            job_tags,
+            application_type,
+            evaluation_config,
+            inference_config,
+            output_data_config,
+        })
     }
 }
 
@@ -19229,21 +18314,11 @@ impl json::WriteJson for CreateEvaluationJobResponse {
 impl json::ReadJson for CreateEvaluationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateEvaluationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure("CreateEvaluationJobResponse", &[("jobArn", true)], &mut [&mut read.0])?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -19330,26 +18405,15 @@ impl json::WriteJson for CreateFoundationModelAgreementRequest {
 impl json::ReadJson for CreateFoundationModelAgreementRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("CreateFoundationModelAgreementRequest")?;
-        while let Some(member) = reader.member(&mut object, &["offerToken", "modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            offer_token: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("offerToken")),
-            },
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "CreateFoundationModelAgreementRequest",
+            &[("offerToken", true), ("modelId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(offer_token), Some(model_id)) = read else {
+            return Err(json::missing("offerToken"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { offer_token, model_id })
     }
 }
 
@@ -19428,21 +18492,15 @@ impl json::WriteJson for CreateFoundationModelAgreementResponse {
 impl json::ReadJson for CreateFoundationModelAgreementResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateFoundationModelAgreementResponse")?;
-        while let Some(member) = reader.member(&mut object, &["modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "CreateFoundationModelAgreementResponse",
+            &[("modelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_id),) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id })
     }
 }
 
@@ -19685,71 +18743,76 @@ impl json::ReadJson for CreateGuardrailRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("CreateGuardrailRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateGuardrailRequest",
             &[
-                "name",
-                "description",
-                "topicPolicyConfig",
-                "contentPolicyConfig",
-                "wordPolicyConfig",
-                "sensitiveInformationPolicyConfig",
-                "contextualGroundingPolicyConfig",
-                "automatedReasoningPolicyConfig",
-                "crossRegionConfig",
-                "blockedInputMessaging",
-                "blockedOutputsMessaging",
-                "kmsKeyId",
-                "tags",
-                "clientRequestToken",
+                ("name", true),
+                ("description", false),
+                ("topicPolicyConfig", false),
+                ("contentPolicyConfig", false),
+                ("wordPolicyConfig", false),
+                ("sensitiveInformationPolicyConfig", false),
+                ("contextualGroundingPolicyConfig", false),
+                ("automatedReasoningPolicyConfig", false),
+                ("crossRegionConfig", false),
+                ("blockedInputMessaging", true),
+                ("blockedOutputsMessaging", true),
+                ("kmsKeyId", false),
+                ("tags", false),
+                ("clientRequestToken", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.required(&mut read.9),
-                10 => reader.required(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            topic_policy_config: read.2,
-            content_policy_config: read.3,
-            word_policy_config: read.4,
-            sensitive_information_policy_config: read.5,
-            contextual_grounding_policy_config: read.6,
-            automated_reasoning_policy_config: read.7,
-            cross_region_config: read.8,
-            blocked_input_messaging: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedInputMessaging")),
-            },
-            blocked_outputs_messaging: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedOutputsMessaging")),
-            },
-            kms_key_id: read.11,
-            tags: read.12,
-            client_request_token: read.13,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut read.13,
+            ],
+        )?;
+        let (
+            Some(name),
+            description,
+            topic_policy_config,
+            content_policy_config,
+            word_policy_config,
+            sensitive_information_policy_config,
+            contextual_grounding_policy_config,
+            automated_reasoning_policy_config,
+            cross_region_config,
+            Some(blocked_input_messaging),
+            Some(blocked_outputs_messaging),
+            kms_key_id,
+            tags,
+            client_request_token,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            topic_policy_config,
+            content_policy_config,
+            word_policy_config,
+            sensitive_information_policy_config,
+            contextual_grounding_policy_config,
+            automated_reasoning_policy_config,
+            cross_region_config,
+            blocked_input_messaging,
+            blocked_outputs_messaging,
+            kms_key_id,
+            tags,
+            client_request_token,
+        })
     }
 }
 
@@ -20049,36 +19112,30 @@ impl json::WriteJson for CreateGuardrailResponse {
 impl json::ReadJson for CreateGuardrailResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
-        let mut object = reader.structure("CreateGuardrailResponse")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailArn", "version", "createdAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailId")),
-            },
-            guardrail_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailArn")),
-            },
-            version: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            created_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
+        reader.read_structure(
+            "CreateGuardrailResponse",
+            &[
+                ("guardrailId", true),
+                ("guardrailArn", true),
+                ("version", true),
+                ("createdAt", true),
+            ],
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+            ],
+        )?;
+        let (Some(guardrail_id), Some(guardrail_arn), Some(version), Some(created_at)) = read else {
+            return Err(json::missing("guardrailId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_id,
+            guardrail_arn,
+            version,
+            created_at,
+        })
     }
 }
 
@@ -20193,28 +19250,23 @@ impl json::WriteJson for CreateGuardrailVersionRequest {
 impl json::ReadJson for CreateGuardrailVersionRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("CreateGuardrailVersionRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["guardrailIdentifier", "description", "clientRequestToken"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            description: read.1,
-            client_request_token: read.2,
+        reader.read_structure(
+            "CreateGuardrailVersionRequest",
+            &[
+                ("guardrailIdentifier", true),
+                ("description", false),
+                ("clientRequestToken", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(guardrail_identifier), description, client_request_token) = read else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            description,
+            client_request_token,
+        })
     }
 }
 
@@ -20340,26 +19392,15 @@ impl json::WriteJson for CreateGuardrailVersionResponse {
 impl json::ReadJson for CreateGuardrailVersionResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("CreateGuardrailVersionResponse")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailId", "version"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailId")),
-            },
-            version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
+        reader.read_structure(
+            "CreateGuardrailVersionResponse",
+            &[("guardrailId", true), ("version", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrail_id), Some(version)) = read else {
+            return Err(json::missing("guardrailId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { guardrail_id, version })
     }
 }
 
@@ -20492,41 +19533,27 @@ impl json::ReadJson for CreateInferenceProfileRequest {
             Option<InferenceProfileModelSource>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("CreateInferenceProfileRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateInferenceProfileRequest",
             &[
-                "inferenceProfileName",
-                "description",
-                "clientRequestToken",
-                "modelSource",
-                "tags",
+                ("inferenceProfileName", true),
+                ("description", false),
+                ("clientRequestToken", false),
+                ("modelSource", true),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileName")),
-            },
-            description: read.1,
-            client_request_token: read.2,
-            model_source: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelSource")),
-            },
-            tags: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(inference_profile_name), description, client_request_token, Some(model_source), tags) = read else {
+            return Err(json::missing("inferenceProfileName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_name,
+            description,
+            client_request_token,
+            model_source,
+            tags,
+        })
     }
 }
 
@@ -20683,23 +19710,18 @@ impl json::WriteJson for CreateInferenceProfileResponse {
 impl json::ReadJson for CreateInferenceProfileResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<InferenceProfileStatus>) = (None, None);
-        let mut object = reader.structure("CreateInferenceProfileResponse")?;
-        while let Some(member) = reader.member(&mut object, &["inferenceProfileArn", "status"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileArn")),
-            },
-            status: read.1,
+        reader.read_structure(
+            "CreateInferenceProfileResponse",
+            &[("inferenceProfileArn", true), ("status", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(inference_profile_arn), status) = read else {
+            return Err(json::missing("inferenceProfileArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_arn,
+            status,
+        })
     }
 }
 
@@ -20851,47 +19873,44 @@ impl json::ReadJson for CreateMarketplaceModelEndpointRequest {
             Option<String>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("CreateMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateMarketplaceModelEndpointRequest",
             &[
-                "modelSourceIdentifier",
-                "endpointConfig",
-                "acceptEula",
-                "endpointName",
-                "clientRequestToken",
-                "tags",
+                ("modelSourceIdentifier", true),
+                ("endpointConfig", true),
+                ("acceptEula", false),
+                ("endpointName", true),
+                ("clientRequestToken", false),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_source_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelSourceIdentifier")),
-            },
-            endpoint_config: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointConfig")),
-            },
-            accept_eula: read.2,
-            endpoint_name: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointName")),
-            },
-            client_request_token: read.4,
-            tags: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            Some(model_source_identifier),
+            Some(endpoint_config),
+            accept_eula,
+            Some(endpoint_name),
+            client_request_token,
+            tags,
+        ) = read
+        else {
+            return Err(json::missing("modelSourceIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_source_identifier,
+            endpoint_config,
+            accept_eula,
+            endpoint_name,
+            client_request_token,
+            tags,
+        })
     }
 }
 
@@ -21032,21 +20051,17 @@ impl json::WriteJson for CreateMarketplaceModelEndpointResponse {
 impl json::ReadJson for CreateMarketplaceModelEndpointResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
-        let mut object = reader.structure("CreateMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            marketplace_model_endpoint: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("marketplaceModelEndpoint")),
-            },
+        reader.read_structure(
+            "CreateMarketplaceModelEndpointResponse",
+            &[("marketplaceModelEndpoint", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(marketplace_model_endpoint),) = read else {
+            return Err(json::missing("marketplaceModelEndpoint"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            marketplace_model_endpoint,
+        })
     }
 }
 
@@ -21173,41 +20188,34 @@ impl json::ReadJson for CreateModelCopyJobRequest {
             Option<Vec<Tag>>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("CreateModelCopyJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateModelCopyJobRequest",
             &[
-                "sourceModelArn",
-                "targetModelName",
-                "modelKmsKeyId",
-                "targetModelTags",
-                "clientRequestToken",
+                ("sourceModelArn", true),
+                ("targetModelName", true),
+                ("modelKmsKeyId", false),
+                ("targetModelTags", false),
+                ("clientRequestToken", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            source_model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceModelArn")),
-            },
-            target_model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("targetModelName")),
-            },
-            model_kms_key_id: read.2,
-            target_model_tags: read.3,
-            client_request_token: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (
+            Some(source_model_arn),
+            Some(target_model_name),
+            model_kms_key_id,
+            target_model_tags,
+            client_request_token,
+        ) = read
+        else {
+            return Err(json::missing("sourceModelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            source_model_arn,
+            target_model_name,
+            model_kms_key_id,
+            target_model_tags,
+            client_request_token,
+        })
     }
 }
 
@@ -21336,21 +20344,11 @@ impl json::WriteJson for CreateModelCopyJobResponse {
 impl json::ReadJson for CreateModelCopyJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateModelCopyJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure("CreateModelCopyJobResponse", &[("jobArn", true)], &mut [&mut read.0])?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -21592,83 +20590,80 @@ impl json::ReadJson for CreateModelCustomizationJobRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("CreateModelCustomizationJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateModelCustomizationJobRequest",
             &[
-                "jobName",
-                "customModelName",
-                "roleArn",
-                "clientRequestToken",
-                "baseModelIdentifier",
-                "customizationType",
-                "customModelKmsKeyId",
-                "jobTags",
-                "customModelTags",
-                "trainingDataConfig",
-                "validationDataConfig",
-                "outputDataConfig",
-                "hyperParameters",
-                "vpcConfig",
-                "customizationConfig",
+                ("jobName", true),
+                ("customModelName", true),
+                ("roleArn", true),
+                ("clientRequestToken", false),
+                ("baseModelIdentifier", true),
+                ("customizationType", false),
+                ("customModelKmsKeyId", false),
+                ("jobTags", false),
+                ("customModelTags", false),
+                ("trainingDataConfig", true),
+                ("validationDataConfig", false),
+                ("outputDataConfig", true),
+                ("hyperParameters", false),
+                ("vpcConfig", false),
+                ("customizationConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.required(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.required(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                14 => reader.optional(&mut read.14),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            custom_model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelName")),
-            },
-            role_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            client_request_token: read.3,
-            base_model_identifier: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("baseModelIdentifier")),
-            },
-            customization_type: read.5,
-            custom_model_kms_key_id: read.6,
-            job_tags: read.7,
-            custom_model_tags: read.8,
-            training_data_config: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("trainingDataConfig")),
-            },
-            validation_data_config: read.10,
-            output_data_config: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            hyper_parameters: read.12,
-            vpc_config: read.13,
-            customization_config: read.14,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut read.13,
+                &mut read.14,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            Some(custom_model_name),
+            Some(role_arn),
+            client_request_token,
+            Some(base_model_identifier),
+            customization_type,
+            custom_model_kms_key_id,
+            job_tags,
+            custom_model_tags,
+            Some(training_data_config),
+            validation_data_config,
+            Some(output_data_config),
+            hyper_parameters,
+            vpc_config,
+            customization_config,
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            custom_model_name,
+            role_arn,
+            client_request_token,
+            base_model_identifier,
+            customization_type,
+            custom_model_kms_key_id,
+            job_tags,
+            custom_model_tags,
+            training_data_config,
+            validation_data_config,
+            output_data_config,
+            hyper_parameters,
+            vpc_config,
+            customization_config,
+        })
     }
 }
 
@@ -21888,21 +20883,15 @@ impl json::WriteJson for CreateModelCustomizationJobResponse {
 impl json::ReadJson for CreateModelCustomizationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateModelCustomizationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure(
+            "CreateModelCustomizationJobResponse",
+            &[("jobArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -22074,59 +21063,56 @@ impl json::ReadJson for CreateModelImportJobRequest {
             Option<VpcConfig>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateModelImportJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateModelImportJobRequest",
             &[
-                "jobName",
-                "importedModelName",
-                "roleArn",
-                "modelDataSource",
-                "jobTags",
-                "importedModelTags",
-                "clientRequestToken",
-                "vpcConfig",
-                "importedModelKmsKeyId",
+                ("jobName", true),
+                ("importedModelName", true),
+                ("roleArn", true),
+                ("modelDataSource", true),
+                ("jobTags", false),
+                ("importedModelTags", false),
+                ("clientRequestToken", false),
+                ("vpcConfig", false),
+                ("importedModelKmsKeyId", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            imported_model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("importedModelName")),
-            },
-            role_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            model_data_source: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelDataSource")),
-            },
-            job_tags: read.4,
-            imported_model_tags: read.5,
-            client_request_token: read.6,
-            vpc_config: read.7,
-            imported_model_kms_key_id: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            Some(imported_model_name),
+            Some(role_arn),
+            Some(model_data_source),
+            job_tags,
+            imported_model_tags,
+            client_request_token,
+            vpc_config,
+            imported_model_kms_key_id,
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            imported_model_name,
+            role_arn,
+            model_data_source,
+            job_tags,
+            imported_model_tags,
+            client_request_token,
+            vpc_config,
+            imported_model_kms_key_id,
+        })
     }
 }
 
@@ -22297,21 +21283,11 @@ impl json::WriteJson for CreateModelImportJobResponse {
 impl json::ReadJson for CreateModelImportJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateModelImportJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure("CreateModelImportJobResponse", &[("jobArn", true)], &mut [&mut read.0])?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -22494,65 +21470,60 @@ impl json::ReadJson for CreateModelInvocationJobRequest {
             Option<Vec<Tag>>,
             Option<ModelInvocationType>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreateModelInvocationJobRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateModelInvocationJobRequest",
             &[
-                "jobName",
-                "roleArn",
-                "clientRequestToken",
-                "modelId",
-                "inputDataConfig",
-                "outputDataConfig",
-                "vpcConfig",
-                "timeoutDurationInHours",
-                "tags",
-                "modelInvocationType",
+                ("jobName", true),
+                ("roleArn", true),
+                ("clientRequestToken", false),
+                ("modelId", true),
+                ("inputDataConfig", true),
+                ("outputDataConfig", true),
+                ("vpcConfig", false),
+                ("timeoutDurationInHours", false),
+                ("tags", false),
+                ("modelInvocationType", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            role_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            client_request_token: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            input_data_config: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("inputDataConfig")),
-            },
-            output_data_config: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            vpc_config: read.6,
-            timeout_duration_in_hours: read.7,
-            tags: read.8,
-            model_invocation_type: read.9,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            Some(role_arn),
+            client_request_token,
+            Some(model_id),
+            Some(input_data_config),
+            Some(output_data_config),
+            vpc_config,
+            timeout_duration_in_hours,
+            tags,
+            model_invocation_type,
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            role_arn,
+            client_request_token,
+            model_id,
+            input_data_config,
+            output_data_config,
+            vpc_config,
+            timeout_duration_in_hours,
+            tags,
+            model_invocation_type,
+        })
     }
 }
 
@@ -22714,21 +21685,15 @@ impl json::WriteJson for CreateModelInvocationJobResponse {
 impl json::ReadJson for CreateModelInvocationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateModelInvocationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure(
+            "CreateModelInvocationJobResponse",
+            &[("jobArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -22878,53 +21843,48 @@ impl json::ReadJson for CreatePromptRouterRequest {
             Option<PromptRouterTargetModel>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("CreatePromptRouterRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreatePromptRouterRequest",
             &[
-                "clientRequestToken",
-                "promptRouterName",
-                "models",
-                "description",
-                "routingCriteria",
-                "fallbackModel",
-                "tags",
+                ("clientRequestToken", false),
+                ("promptRouterName", true),
+                ("models", true),
+                ("description", false),
+                ("routingCriteria", true),
+                ("fallbackModel", true),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            client_request_token: read.0,
-            prompt_router_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterName")),
-            },
-            models: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("models")),
-            },
-            description: read.3,
-            routing_criteria: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("routingCriteria")),
-            },
-            fallback_model: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("fallbackModel")),
-            },
-            tags: read.6,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+            ],
+        )?;
+        let (
+            client_request_token,
+            Some(prompt_router_name),
+            Some(models),
+            description,
+            Some(routing_criteria),
+            Some(fallback_model),
+            tags,
+        ) = read
+        else {
+            return Err(json::missing("promptRouterName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            client_request_token,
+            prompt_router_name,
+            models,
+            description,
+            routing_criteria,
+            fallback_model,
+            tags,
+        })
     }
 }
 
@@ -23088,14 +22048,11 @@ impl json::ReadJson for CreatePromptRouterResponse {
         let mut value = Self {
             prompt_router_arn: None,
         };
-        let mut object = reader.structure("CreatePromptRouterResponse")?;
-        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
-            match member {
-                0 => reader.optional(&mut value.prompt_router_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CreatePromptRouterResponse",
+            &[("promptRouterArn", false)],
+            &mut [&mut value.prompt_router_arn],
+        )?;
         Ok(value)
     }
 }
@@ -23239,47 +22196,44 @@ impl json::ReadJson for CreateProvisionedModelThroughputRequest {
             Option<CommitmentDuration>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("CreateProvisionedModelThroughputRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CreateProvisionedModelThroughputRequest",
             &[
-                "clientRequestToken",
-                "modelUnits",
-                "provisionedModelName",
-                "modelId",
-                "commitmentDuration",
-                "tags",
+                ("clientRequestToken", false),
+                ("modelUnits", true),
+                ("provisionedModelName", true),
+                ("modelId", true),
+                ("commitmentDuration", false),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            client_request_token: read.0,
-            model_units: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelUnits")),
-            },
-            provisioned_model_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelName")),
-            },
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            commitment_duration: read.4,
-            tags: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            client_request_token,
+            Some(model_units),
+            Some(provisioned_model_name),
+            Some(model_id),
+            commitment_duration,
+            tags,
+        ) = read
+        else {
+            return Err(json::missing("modelUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            client_request_token,
+            model_units,
+            provisioned_model_name,
+            model_id,
+            commitment_duration,
+            tags,
+        })
     }
 }
 
@@ -23413,21 +22367,15 @@ impl json::WriteJson for CreateProvisionedModelThroughputResponse {
 impl json::ReadJson for CreateProvisionedModelThroughputResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CreateProvisionedModelThroughputResponse")?;
-        while let Some(member) = reader.member(&mut object, &["provisionedModelArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            provisioned_model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelArn")),
-            },
+        reader.read_structure(
+            "CreateProvisionedModelThroughputResponse",
+            &[("provisionedModelArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(provisioned_model_arn),) = read else {
+            return Err(json::missing("provisionedModelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { provisioned_model_arn })
     }
 }
 
@@ -23504,21 +22452,15 @@ impl json::WriteJson for CustomMetricBedrockEvaluatorModel {
 impl json::ReadJson for CustomMetricBedrockEvaluatorModel {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("CustomMetricBedrockEvaluatorModel")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "CustomMetricBedrockEvaluatorModel",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -23622,28 +22564,19 @@ impl json::WriteJson for CustomMetricDefinition {
 impl json::ReadJson for CustomMetricDefinition {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<Vec<RatingScaleItem>>) = (None, None, None);
-        let mut object = reader.structure("CustomMetricDefinition")?;
-        while let Some(member) = reader.member(&mut object, &["name", "instructions", "ratingScale"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            instructions: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("instructions")),
-            },
-            rating_scale: read.2,
+        reader.read_structure(
+            "CustomMetricDefinition",
+            &[("name", true), ("instructions", true), ("ratingScale", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), Some(instructions), rating_scale) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            instructions,
+            rating_scale,
+        })
     }
 }
 
@@ -23751,21 +22684,17 @@ impl json::WriteJson for CustomMetricEvaluatorModelConfig {
 impl json::ReadJson for CustomMetricEvaluatorModelConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<CustomMetricBedrockEvaluatorModel>>,) = (None,);
-        let mut object = reader.structure("CustomMetricEvaluatorModelConfig")?;
-        while let Some(member) = reader.member(&mut object, &["bedrockEvaluatorModels"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            bedrock_evaluator_models: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("bedrockEvaluatorModels")),
-            },
+        reader.read_structure(
+            "CustomMetricEvaluatorModelConfig",
+            &[("bedrockEvaluatorModels", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(bedrock_evaluator_models),) = read else {
+            return Err(json::missing("bedrockEvaluatorModels"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            bedrock_evaluator_models,
+        })
     }
 }
 
@@ -23852,24 +22781,19 @@ impl json::WriteJson for CustomModelDataSource {
 
 impl json::ReadJson for CustomModelDataSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CustomModelDataSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["modelPackageArnDataSource"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<ModelPackageArnDataSource>>()?
-                    .map(Self::ModelPackageArnDataSource),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CustomModelDataSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CustomModelDataSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "CustomModelDataSource",
+            &["modelPackageArnDataSource"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ModelPackageArnDataSource(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CustomModelDataSource", value)
     }
 }
 
@@ -24096,56 +23020,48 @@ impl json::ReadJson for CustomModelDeploymentSummary {
             Option<DateTime>,
             Option<String>,
         ) = (None, None, None, None, None, None, None);
-        let mut object = reader.structure("CustomModelDeploymentSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CustomModelDeploymentSummary",
             &[
-                "customModelDeploymentArn",
-                "customModelDeploymentName",
-                "modelArn",
-                "createdAt",
-                "status",
-                "lastUpdatedAt",
-                "failureMessage",
+                ("customModelDeploymentArn", true),
+                ("customModelDeploymentName", true),
+                ("modelArn", true),
+                ("createdAt", true),
+                ("status", true),
+                ("lastUpdatedAt", false),
+                ("failureMessage", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentArn")),
-            },
-            custom_model_deployment_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentName")),
-            },
-            model_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            created_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            status: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            last_updated_at: read.5,
-            failure_message: read.6,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut read.6,
+            ],
+        )?;
+        let (
+            Some(custom_model_deployment_arn),
+            Some(custom_model_deployment_name),
+            Some(model_arn),
+            Some(created_at),
+            Some(status),
+            last_updated_at,
+            failure_message,
+        ) = read
+        else {
+            return Err(json::missing("customModelDeploymentArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_arn,
+            custom_model_deployment_name,
+            model_arn,
+            created_at,
+            status,
+            last_updated_at,
+            failure_message,
+        })
     }
 }
 
@@ -24292,26 +23208,18 @@ impl json::WriteJson for CustomModelDeploymentUpdateDetails {
 impl json::ReadJson for CustomModelDeploymentUpdateDetails {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<CustomModelDeploymentUpdateStatus>) = (None, None);
-        let mut object = reader.structure("CustomModelDeploymentUpdateDetails")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn", "updateStatus"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            update_status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("updateStatus")),
-            },
+        reader.read_structure(
+            "CustomModelDeploymentUpdateDetails",
+            &[("modelArn", true), ("updateStatus", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_arn), Some(update_status)) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            update_status,
+        })
     }
 }
 
@@ -24550,59 +23458,52 @@ impl json::ReadJson for CustomModelSummary {
             Option<String>,
             Option<ModelStatus>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("CustomModelSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "CustomModelSummary",
             &[
-                "modelArn",
-                "modelName",
-                "creationTime",
-                "baseModelArn",
-                "baseModelName",
-                "customizationType",
-                "ownerAccountId",
-                "modelStatus",
+                ("modelArn", true),
+                ("modelName", true),
+                ("creationTime", true),
+                ("baseModelArn", true),
+                ("baseModelName", true),
+                ("customizationType", false),
+                ("ownerAccountId", false),
+                ("modelStatus", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelName")),
-            },
-            creation_time: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            base_model_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("baseModelArn")),
-            },
-            base_model_name: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("baseModelName")),
-            },
-            customization_type: read.5,
-            owner_account_id: read.6,
-            model_status: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(model_arn),
+            Some(model_name),
+            Some(creation_time),
+            Some(base_model_arn),
+            Some(base_model_name),
+            customization_type,
+            owner_account_id,
+            model_status,
+        ) = read
+        else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            model_name,
+            creation_time,
+            base_model_arn,
+            base_model_name,
+            customization_type,
+            owner_account_id,
+            model_status,
+        })
     }
 }
 
@@ -24748,18 +23649,17 @@ impl json::ReadJson for CustomModelUnits {
             custom_model_units_per_model_copy: None,
             custom_model_units_version: None,
         };
-        let mut object = reader.structure("CustomModelUnits")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["customModelUnitsPerModelCopy", "customModelUnitsVersion"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.custom_model_units_per_model_copy),
-                1 => reader.optional(&mut value.custom_model_units_version),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CustomModelUnits",
+            &[
+                ("customModelUnitsPerModelCopy", false),
+                ("customModelUnitsVersion", false),
+            ],
+            &mut [
+                &mut value.custom_model_units_per_model_copy,
+                &mut value.custom_model_units_version,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -24858,25 +23758,20 @@ impl json::WriteJson for CustomizationConfig {
 
 impl json::ReadJson for CustomizationConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CustomizationConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["distillationConfig", "rftConfig"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<DistillationConfig>>()?
-                    .map(Self::DistillationConfig),
-                1 => reader.read::<Option<RFTConfig>>()?.map(Self::RftConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CustomizationConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CustomizationConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "CustomizationConfig",
+            &["distillationConfig", "rftConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::DistillationConfig(reader.read()?),
+                    1 => Self::RftConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CustomizationConfig", value)
     }
 }
 
@@ -25068,16 +23963,15 @@ impl json::ReadJson for DataProcessingDetails {
             creation_time: None,
             last_modified_time: None,
         };
-        let mut object = reader.structure("DataProcessingDetails")?;
-        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
-            match member {
-                0 => reader.optional(&mut value.status),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DataProcessingDetails",
+            &[("status", false), ("creationTime", false), ("lastModifiedTime", false)],
+            &mut [
+                &mut value.status,
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time),
+                &mut json::coded::<Rfc3339, _>(&mut value.last_modified_time),
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -25269,31 +24163,19 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyBuildWorkflowRequest {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyBuildWorkflowRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<DateTime>) = (None, None, None);
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyBuildWorkflowRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "lastUpdatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            last_updated_at: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("lastUpdatedAt")),
-            },
+        reader.read_structure(
+            "DeleteAutomatedReasoningPolicyBuildWorkflowRequest",
+            &[("policyArn", true), ("buildWorkflowId", true), ("lastUpdatedAt", true)],
+            &mut [&mut read.0, &mut read.1, &mut json::coded::<Rfc3339, _>(&mut read.2)],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), Some(last_updated_at)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            last_updated_at,
+        })
     }
 }
 
@@ -25377,13 +24259,7 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyBuildWorkflowResponse {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyBuildWorkflowResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyBuildWorkflowResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteAutomatedReasoningPolicyBuildWorkflowResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -25465,23 +24341,15 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyRequest {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<bool>) = (None, None);
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "force"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            force: read.1,
+        reader.read_structure(
+            "DeleteAutomatedReasoningPolicyRequest",
+            &[("policyArn", true), ("force", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), force) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn, force })
     }
 }
 
@@ -25556,13 +24424,7 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyResponse {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteAutomatedReasoningPolicyResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -25651,31 +24513,19 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyTestCaseRequest {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyTestCaseRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<DateTime>) = (None, None, None);
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyTestCaseRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId", "lastUpdatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
-            last_updated_at: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("lastUpdatedAt")),
-            },
+        reader.read_structure(
+            "DeleteAutomatedReasoningPolicyTestCaseRequest",
+            &[("policyArn", true), ("testCaseId", true), ("lastUpdatedAt", true)],
+            &mut [&mut read.0, &mut read.1, &mut json::coded::<Rfc3339, _>(&mut read.2)],
+        )?;
+        let (Some(policy_arn), Some(test_case_id), Some(last_updated_at)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            test_case_id,
+            last_updated_at,
+        })
     }
 }
 
@@ -25759,13 +24609,7 @@ impl json::WriteJson for DeleteAutomatedReasoningPolicyTestCaseResponse {
 impl json::ReadJson for DeleteAutomatedReasoningPolicyTestCaseResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteAutomatedReasoningPolicyTestCaseResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteAutomatedReasoningPolicyTestCaseResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -25843,21 +24687,17 @@ impl json::WriteJson for DeleteCustomModelDeploymentRequest {
 impl json::ReadJson for DeleteCustomModelDeploymentRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteCustomModelDeploymentRequest")?;
-        while let Some(member) = reader.member(&mut object, &["customModelDeploymentIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentIdentifier")),
-            },
+        reader.read_structure(
+            "DeleteCustomModelDeploymentRequest",
+            &[("customModelDeploymentIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(custom_model_deployment_identifier),) = read else {
+            return Err(json::missing("customModelDeploymentIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_identifier,
+        })
     }
 }
 
@@ -25936,13 +24776,7 @@ impl json::WriteJson for DeleteCustomModelDeploymentResponse {
 impl json::ReadJson for DeleteCustomModelDeploymentResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteCustomModelDeploymentResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteCustomModelDeploymentResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26013,21 +24847,15 @@ impl json::WriteJson for DeleteCustomModelRequest {
 impl json::ReadJson for DeleteCustomModelRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteCustomModelRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "DeleteCustomModelRequest",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -26099,13 +24927,7 @@ impl json::WriteJson for DeleteCustomModelResponse {
 impl json::ReadJson for DeleteCustomModelResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteCustomModelResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteCustomModelResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26176,21 +24998,15 @@ impl json::WriteJson for DeleteEnforcedGuardrailConfigurationRequest {
 impl json::ReadJson for DeleteEnforcedGuardrailConfigurationRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteEnforcedGuardrailConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &["configId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            config_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("configId")),
-            },
+        reader.read_structure(
+            "DeleteEnforcedGuardrailConfigurationRequest",
+            &[("configId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(config_id),) = read else {
+            return Err(json::missing("configId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { config_id })
     }
 }
 
@@ -26262,13 +25078,7 @@ impl json::WriteJson for DeleteEnforcedGuardrailConfigurationResponse {
 impl json::ReadJson for DeleteEnforcedGuardrailConfigurationResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteEnforcedGuardrailConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteEnforcedGuardrailConfigurationResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26339,21 +25149,15 @@ impl json::WriteJson for DeleteFoundationModelAgreementRequest {
 impl json::ReadJson for DeleteFoundationModelAgreementRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteFoundationModelAgreementRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "DeleteFoundationModelAgreementRequest",
+            &[("modelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_id),) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id })
     }
 }
 
@@ -26421,13 +25225,7 @@ impl json::WriteJson for DeleteFoundationModelAgreementResponse {
 impl json::ReadJson for DeleteFoundationModelAgreementResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteFoundationModelAgreementResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteFoundationModelAgreementResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26509,23 +25307,18 @@ impl json::WriteJson for DeleteGuardrailRequest {
 impl json::ReadJson for DeleteGuardrailRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("DeleteGuardrailRequest")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            guardrail_version: read.1,
+        reader.read_structure(
+            "DeleteGuardrailRequest",
+            &[("guardrailIdentifier", true), ("guardrailVersion", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrail_identifier), guardrail_version) = read else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+        })
     }
 }
 
@@ -26608,13 +25401,7 @@ impl json::WriteJson for DeleteGuardrailResponse {
 impl json::ReadJson for DeleteGuardrailResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteGuardrailResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteGuardrailResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26685,21 +25472,15 @@ impl json::WriteJson for DeleteImportedModelRequest {
 impl json::ReadJson for DeleteImportedModelRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteImportedModelRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "DeleteImportedModelRequest",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -26771,13 +25552,7 @@ impl json::WriteJson for DeleteImportedModelResponse {
 impl json::ReadJson for DeleteImportedModelResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteImportedModelResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteImportedModelResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -26852,21 +25627,17 @@ impl json::WriteJson for DeleteInferenceProfileRequest {
 impl json::ReadJson for DeleteInferenceProfileRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteInferenceProfileRequest")?;
-        while let Some(member) = reader.member(&mut object, &["inferenceProfileIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileIdentifier")),
-            },
+        reader.read_structure(
+            "DeleteInferenceProfileRequest",
+            &[("inferenceProfileIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(inference_profile_identifier),) = read else {
+            return Err(json::missing("inferenceProfileIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_identifier,
+        })
     }
 }
 
@@ -26943,13 +25714,7 @@ impl json::WriteJson for DeleteInferenceProfileResponse {
 impl json::ReadJson for DeleteInferenceProfileResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteInferenceProfileResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteInferenceProfileResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27020,21 +25785,15 @@ impl json::WriteJson for DeleteMarketplaceModelEndpointRequest {
 impl json::ReadJson for DeleteMarketplaceModelEndpointRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
+        reader.read_structure(
+            "DeleteMarketplaceModelEndpointRequest",
+            &[("endpointArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(endpoint_arn),) = read else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { endpoint_arn })
     }
 }
 
@@ -27101,13 +25860,7 @@ impl json::WriteJson for DeleteMarketplaceModelEndpointResponse {
 impl json::ReadJson for DeleteMarketplaceModelEndpointResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteMarketplaceModelEndpointResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27168,13 +25921,7 @@ impl json::WriteJson for DeleteModelInvocationLoggingConfigurationRequest {
 impl json::ReadJson for DeleteModelInvocationLoggingConfigurationRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteModelInvocationLoggingConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteModelInvocationLoggingConfigurationRequest", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27235,13 +25982,7 @@ impl json::WriteJson for DeleteModelInvocationLoggingConfigurationResponse {
 impl json::ReadJson for DeleteModelInvocationLoggingConfigurationResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteModelInvocationLoggingConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteModelInvocationLoggingConfigurationResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27312,21 +26053,15 @@ impl json::WriteJson for DeletePromptRouterRequest {
 impl json::ReadJson for DeletePromptRouterRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeletePromptRouterRequest")?;
-        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            prompt_router_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterArn")),
-            },
+        reader.read_structure(
+            "DeletePromptRouterRequest",
+            &[("promptRouterArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(prompt_router_arn),) = read else {
+            return Err(json::missing("promptRouterArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { prompt_router_arn })
     }
 }
 
@@ -27398,13 +26133,7 @@ impl json::WriteJson for DeletePromptRouterResponse {
 impl json::ReadJson for DeletePromptRouterResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeletePromptRouterResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeletePromptRouterResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27475,21 +26204,15 @@ impl json::WriteJson for DeleteProvisionedModelThroughputRequest {
 impl json::ReadJson for DeleteProvisionedModelThroughputRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteProvisionedModelThroughputRequest")?;
-        while let Some(member) = reader.member(&mut object, &["provisionedModelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            provisioned_model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelId")),
-            },
+        reader.read_structure(
+            "DeleteProvisionedModelThroughputRequest",
+            &[("provisionedModelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(provisioned_model_id),) = read else {
+            return Err(json::missing("provisionedModelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { provisioned_model_id })
     }
 }
 
@@ -27556,13 +26279,7 @@ impl json::WriteJson for DeleteProvisionedModelThroughputResponse {
 impl json::ReadJson for DeleteProvisionedModelThroughputResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteProvisionedModelThroughputResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteProvisionedModelThroughputResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27633,21 +26350,15 @@ impl json::WriteJson for DeleteResourcePolicyRequest {
 impl json::ReadJson for DeleteResourcePolicyRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeleteResourcePolicyRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceArn")),
-            },
+        reader.read_structure(
+            "DeleteResourcePolicyRequest",
+            &[("resourceArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(resource_arn),) = read else {
+            return Err(json::missing("resourceArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { resource_arn })
     }
 }
 
@@ -27712,13 +26423,7 @@ impl json::WriteJson for DeleteResourcePolicyResponse {
 impl json::ReadJson for DeleteResourcePolicyResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeleteResourcePolicyResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeleteResourcePolicyResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27789,21 +26494,15 @@ impl json::WriteJson for DeregisterMarketplaceModelEndpointRequest {
 impl json::ReadJson for DeregisterMarketplaceModelEndpointRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("DeregisterMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
+        reader.read_structure(
+            "DeregisterMarketplaceModelEndpointRequest",
+            &[("endpointArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(endpoint_arn),) = read else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { endpoint_arn })
     }
 }
 
@@ -27870,13 +26569,7 @@ impl json::WriteJson for DeregisterMarketplaceModelEndpointResponse {
 impl json::ReadJson for DeregisterMarketplaceModelEndpointResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("DeregisterMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("DeregisterMarketplaceModelEndpointResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -27981,17 +26674,21 @@ impl json::ReadJson for DimensionalPriceRate {
             description: None,
             unit: None,
         };
-        let mut object = reader.structure("DimensionalPriceRate")?;
-        while let Some(member) = reader.member(&mut object, &["dimension", "price", "description", "unit"])? {
-            match member {
-                0 => reader.optional(&mut value.dimension),
-                1 => reader.optional(&mut value.price),
-                2 => reader.optional(&mut value.description),
-                3 => reader.optional(&mut value.unit),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DimensionalPriceRate",
+            &[
+                ("dimension", false),
+                ("price", false),
+                ("description", false),
+                ("unit", false),
+            ],
+            &mut [
+                &mut value.dimension,
+                &mut value.price,
+                &mut value.description,
+                &mut value.unit,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -28086,21 +26783,15 @@ impl json::WriteJson for DistillationConfig {
 impl json::ReadJson for DistillationConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<TeacherModelConfig>,) = (None,);
-        let mut object = reader.structure("DistillationConfig")?;
-        while let Some(member) = reader.member(&mut object, &["teacherModelConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            teacher_model_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("teacherModelConfig")),
-            },
+        reader.read_structure(
+            "DistillationConfig",
+            &[("teacherModelConfig", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(teacher_model_config),) = read else {
+            return Err(json::missing("teacherModelConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { teacher_model_config })
     }
 }
 
@@ -28181,22 +26872,15 @@ impl json::WriteJson for EndpointConfig {
 
 impl json::ReadJson for EndpointConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EndpointConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["sageMaker"])? {
-            let value = match member {
-                0 => reader.read::<Option<SageMakerEndpoint>>()?.map(Self::SageMaker),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EndpointConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EndpointConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("EndpointConfig", &["sageMaker"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::SageMaker(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("EndpointConfig", value)
     }
 }
 
@@ -28359,28 +27043,23 @@ impl json::WriteJson for EvaluationBedrockModel {
 impl json::ReadJson for EvaluationBedrockModel {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<PerformanceConfiguration>) = (None, None, None);
-        let mut object = reader.structure("EvaluationBedrockModel")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["modelIdentifier", "inferenceParams", "performanceConfig"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
-            inference_params: read.1,
-            performance_config: read.2,
+        reader.read_structure(
+            "EvaluationBedrockModel",
+            &[
+                ("modelIdentifier", true),
+                ("inferenceParams", false),
+                ("performanceConfig", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(model_identifier), inference_params, performance_config) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_identifier,
+            inference_params,
+            performance_config,
+        })
     }
 }
 
@@ -28508,23 +27187,20 @@ impl json::WriteJson for EvaluationConfig {
 
 impl json::ReadJson for EvaluationConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluationConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["automated", "human"])? {
-            let value = match member {
-                0 => reader.read::<Option<AutomatedEvaluationConfig>>()?.map(Self::Automated),
-                1 => reader.read::<Option<HumanEvaluationConfig>>()?.map(Self::Human),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluationConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluationConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "EvaluationConfig",
+            &["automated", "human"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Automated(reader.read()?),
+                    1 => Self::Human(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("EvaluationConfig", value)
     }
 }
 
@@ -28608,23 +27284,15 @@ impl json::WriteJson for EvaluationDataset {
 impl json::ReadJson for EvaluationDataset {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<EvaluationDatasetLocation>) = (None, None);
-        let mut object = reader.structure("EvaluationDataset")?;
-        while let Some(member) = reader.member(&mut object, &["name", "datasetLocation"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            dataset_location: read.1,
+        reader.read_structure(
+            "EvaluationDataset",
+            &[("name", true), ("datasetLocation", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(name), dataset_location) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name, dataset_location })
     }
 }
 
@@ -28726,22 +27394,15 @@ impl json::WriteJson for EvaluationDatasetLocation {
 
 impl json::ReadJson for EvaluationDatasetLocation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluationDatasetLocation")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3Uri"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::S3Uri),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluationDatasetLocation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluationDatasetLocation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("EvaluationDatasetLocation", &["s3Uri"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::S3Uri(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("EvaluationDatasetLocation", value)
     }
 }
 
@@ -28839,31 +27500,19 @@ impl json::ReadJson for EvaluationDatasetMetricConfig {
             Option<EvaluationDataset>,
             Option<Vec<String>>,
         ) = (None, None, None);
-        let mut object = reader.structure("EvaluationDatasetMetricConfig")?;
-        while let Some(member) = reader.member(&mut object, &["taskType", "dataset", "metricNames"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            task_type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("taskType")),
-            },
-            dataset: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("dataset")),
-            },
-            metric_names: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("metricNames")),
-            },
+        reader.read_structure(
+            "EvaluationDatasetMetricConfig",
+            &[("taskType", true), ("dataset", true), ("metricNames", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(task_type), Some(dataset), Some(metric_names)) = read else {
+            return Err(json::missing("taskType"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            task_type,
+            dataset,
+            metric_names,
+        })
     }
 }
 
@@ -28966,23 +27615,20 @@ impl json::WriteJson for EvaluationInferenceConfig {
 
 impl json::ReadJson for EvaluationInferenceConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluationInferenceConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["models", "ragConfigs"])? {
-            let value = match member {
-                0 => reader.read::<Option<Vec<EvaluationModelConfig>>>()?.map(Self::Models),
-                1 => reader.read::<Option<Vec<RAGConfig>>>()?.map(Self::RagConfigs),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluationInferenceConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluationInferenceConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "EvaluationInferenceConfig",
+            &["models", "ragConfigs"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Models(reader.read()?),
+                    1 => Self::RagConfigs(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("EvaluationInferenceConfig", value)
     }
 }
 
@@ -29078,15 +27724,11 @@ impl json::ReadJson for EvaluationInferenceConfigSummary {
             model_config_summary: None,
             rag_config_summary: None,
         };
-        let mut object = reader.structure("EvaluationInferenceConfigSummary")?;
-        while let Some(member) = reader.member(&mut object, &["modelConfigSummary", "ragConfigSummary"])? {
-            match member {
-                0 => reader.optional(&mut value.model_config_summary),
-                1 => reader.optional(&mut value.rag_config_summary),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "EvaluationInferenceConfigSummary",
+            &[("modelConfigSummary", false), ("ragConfigSummary", false)],
+            &mut [&mut value.model_config_summary, &mut value.rag_config_summary],
+        )?;
         Ok(value)
     }
 }
@@ -29356,27 +27998,20 @@ impl json::WriteJson for EvaluationModelConfig {
 
 impl json::ReadJson for EvaluationModelConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluationModelConfig")?;
-        while let Some((member, key)) =
-            reader.union_member(&mut object, &["bedrockModel", "precomputedInferenceSource"])?
-        {
-            let value = match member {
-                0 => reader.read::<Option<EvaluationBedrockModel>>()?.map(Self::BedrockModel),
-                1 => reader
-                    .read::<Option<EvaluationPrecomputedInferenceSource>>()?
-                    .map(Self::PrecomputedInferenceSource),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluationModelConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluationModelConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "EvaluationModelConfig",
+            &["bedrockModel", "precomputedInferenceSource"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::BedrockModel(reader.read()?),
+                    1 => Self::PrecomputedInferenceSource(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("EvaluationModelConfig", value)
     }
 }
 
@@ -29471,18 +28106,17 @@ impl json::ReadJson for EvaluationModelConfigSummary {
             bedrock_model_identifiers: None,
             precomputed_inference_source_identifiers: None,
         };
-        let mut object = reader.structure("EvaluationModelConfigSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["bedrockModelIdentifiers", "precomputedInferenceSourceIdentifiers"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.bedrock_model_identifiers),
-                1 => reader.optional(&mut value.precomputed_inference_source_identifiers),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "EvaluationModelConfigSummary",
+            &[
+                ("bedrockModelIdentifiers", false),
+                ("precomputedInferenceSourceIdentifiers", false),
+            ],
+            &mut [
+                &mut value.bedrock_model_identifiers,
+                &mut value.precomputed_inference_source_identifiers,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -29592,21 +28226,11 @@ impl json::WriteJson for EvaluationOutputDataConfig {
 impl json::ReadJson for EvaluationOutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("EvaluationOutputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure("EvaluationOutputDataConfig", &[("s3Uri", true)], &mut [&mut read.0])?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -29686,21 +28310,17 @@ impl json::WriteJson for EvaluationPrecomputedInferenceSource {
 impl json::ReadJson for EvaluationPrecomputedInferenceSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("EvaluationPrecomputedInferenceSource")?;
-        while let Some(member) = reader.member(&mut object, &["inferenceSourceIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_source_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceSourceIdentifier")),
-            },
+        reader.read_structure(
+            "EvaluationPrecomputedInferenceSource",
+            &[("inferenceSourceIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(inference_source_identifier),) = read else {
+            return Err(json::missing("inferenceSourceIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_source_identifier,
+        })
     }
 }
 
@@ -29806,30 +28426,20 @@ impl json::WriteJson for EvaluationPrecomputedRagSourceConfig {
 
 impl json::ReadJson for EvaluationPrecomputedRagSourceConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluationPrecomputedRagSourceConfig")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "EvaluationPrecomputedRagSourceConfig",
             &["retrieveSourceConfig", "retrieveAndGenerateSourceConfig"],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<EvaluationPrecomputedRetrieveSourceConfig>>()?
-                    .map(Self::RetrieveSourceConfig),
-                1 => reader
-                    .read::<Option<EvaluationPrecomputedRetrieveAndGenerateSourceConfig>>()?
-                    .map(Self::RetrieveAndGenerateSourceConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluationPrecomputedRagSourceConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluationPrecomputedRagSourceConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::RetrieveSourceConfig(reader.read()?),
+                    1 => Self::RetrieveAndGenerateSourceConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("EvaluationPrecomputedRagSourceConfig", value)
     }
 }
 
@@ -29904,21 +28514,15 @@ impl json::WriteJson for EvaluationPrecomputedRetrieveAndGenerateSourceConfig {
 impl json::ReadJson for EvaluationPrecomputedRetrieveAndGenerateSourceConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("EvaluationPrecomputedRetrieveAndGenerateSourceConfig")?;
-        while let Some(member) = reader.member(&mut object, &["ragSourceIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rag_source_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ragSourceIdentifier")),
-            },
+        reader.read_structure(
+            "EvaluationPrecomputedRetrieveAndGenerateSourceConfig",
+            &[("ragSourceIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(rag_source_identifier),) = read else {
+            return Err(json::missing("ragSourceIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rag_source_identifier })
     }
 }
 
@@ -30007,21 +28611,15 @@ impl json::WriteJson for EvaluationPrecomputedRetrieveSourceConfig {
 impl json::ReadJson for EvaluationPrecomputedRetrieveSourceConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("EvaluationPrecomputedRetrieveSourceConfig")?;
-        while let Some(member) = reader.member(&mut object, &["ragSourceIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rag_source_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ragSourceIdentifier")),
-            },
+        reader.read_structure(
+            "EvaluationPrecomputedRetrieveSourceConfig",
+            &[("ragSourceIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(rag_source_identifier),) = read else {
+            return Err(json::missing("ragSourceIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rag_source_identifier })
     }
 }
 
@@ -30132,18 +28730,17 @@ impl json::ReadJson for EvaluationRagConfigSummary {
             bedrock_knowledge_base_identifiers: None,
             precomputed_rag_source_identifiers: None,
         };
-        let mut object = reader.structure("EvaluationRagConfigSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["bedrockKnowledgeBaseIdentifiers", "precomputedRagSourceIdentifiers"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.bedrock_knowledge_base_identifiers),
-                1 => reader.optional(&mut value.precomputed_rag_source_identifiers),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "EvaluationRagConfigSummary",
+            &[
+                ("bedrockKnowledgeBaseIdentifiers", false),
+                ("precomputedRagSourceIdentifiers", false),
+            ],
+            &mut [
+                &mut value.bedrock_knowledge_base_identifiers,
+                &mut value.precomputed_rag_source_identifiers,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -30386,74 +28983,68 @@ impl json::ReadJson for EvaluationSummary {
             Option<EvaluationInferenceConfigSummary>,
             Option<ApplicationType>,
         ) = (None, None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("EvaluationSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "EvaluationSummary",
             &[
-                "jobArn",
-                "jobName",
-                "status",
-                "creationTime",
-                "jobType",
-                "evaluationTaskTypes",
-                "modelIdentifiers",
-                "ragIdentifiers",
-                "evaluatorModelIdentifiers",
-                "customMetricsEvaluatorModelIdentifiers",
-                "inferenceConfigSummary",
-                "applicationType",
+                ("jobArn", true),
+                ("jobName", true),
+                ("status", true),
+                ("creationTime", true),
+                ("jobType", true),
+                ("evaluationTaskTypes", true),
+                ("modelIdentifiers", false),
+                ("ragIdentifiers", false),
+                ("evaluatorModelIdentifiers", false),
+                ("customMetricsEvaluatorModelIdentifiers", false),
+                ("inferenceConfigSummary", false),
+                ("applicationType", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            creation_time: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            job_type: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("jobType")),
-            },
-            evaluation_task_types: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("evaluationTaskTypes")),
-            },
-            model_identifiers: read.6,
-            rag_identifiers: read.7,
-            evaluator_model_identifiers: read.8,
-            custom_metrics_evaluator_model_identifiers: read.9,
-            inference_config_summary: read.10,
-            application_type: read.11,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(job_name),
+            Some(status),
+            Some(creation_time),
+            Some(job_type),
+            Some(evaluation_task_types),
+            model_identifiers,
+            rag_identifiers,
+            evaluator_model_identifiers,
+            custom_metrics_evaluator_model_identifiers,
+            inference_config_summary,
+            application_type,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            status,
+            creation_time,
+            job_type,
+            evaluation_task_types,
+            model_identifiers,
+            rag_identifiers,
+            evaluator_model_identifiers,
+            custom_metrics_evaluator_model_identifiers,
+            inference_config_summary,
+            application_type,
+        })
     }
 }
 
@@ -30737,24 +29328,19 @@ impl json::WriteJson for EvaluatorModelConfig {
 
 impl json::ReadJson for EvaluatorModelConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("EvaluatorModelConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bedrockEvaluatorModels"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<Vec<BedrockEvaluatorModel>>>()?
-                    .map(Self::BedrockEvaluatorModels),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("EvaluatorModelConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("EvaluatorModelConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "EvaluatorModelConfig",
+            &["bedrockEvaluatorModels"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::BedrockEvaluatorModels(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("EvaluatorModelConfig", value)
     }
 }
 
@@ -30829,21 +29415,15 @@ impl json::WriteJson for ExportAutomatedReasoningPolicyVersionRequest {
 impl json::ReadJson for ExportAutomatedReasoningPolicyVersionRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("ExportAutomatedReasoningPolicyVersionRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
+        reader.read_structure(
+            "ExportAutomatedReasoningPolicyVersionRequest",
+            &[("policyArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(policy_arn),) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn })
     }
 }
 
@@ -30921,21 +29501,15 @@ impl json::WriteJson for ExportAutomatedReasoningPolicyVersionResponse {
 impl json::ReadJson for ExportAutomatedReasoningPolicyVersionResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyDefinition>,) = (None,);
-        let mut object = reader.structure("ExportAutomatedReasoningPolicyVersionResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyDefinition"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_definition: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyDefinition")),
-            },
+        reader.read_structure(
+            "ExportAutomatedReasoningPolicyVersionResponse",
+            &[("policyDefinition", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(policy_definition),) = read else {
+            return Err(json::missing("policyDefinition"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_definition })
     }
 }
 
@@ -31031,25 +29605,19 @@ impl json::WriteJson for ExternalSource {
 impl json::ReadJson for ExternalSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ExternalSourceType>, Option<S3ObjectDoc>, Option<ByteContentDoc>) = (None, None, None);
-        let mut object = reader.structure("ExternalSource")?;
-        while let Some(member) = reader.member(&mut object, &["sourceType", "s3Location", "byteContent"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            source_type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceType")),
-            },
-            s3_location: read.1,
-            byte_content: read.2,
+        reader.read_structure(
+            "ExternalSource",
+            &[("sourceType", true), ("s3Location", false), ("byteContent", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(source_type), s3_location, byte_content) = read else {
+            return Err(json::missing("sourceType"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            source_type,
+            s3_location,
+            byte_content,
+        })
     }
 }
 
@@ -31255,25 +29823,21 @@ impl json::ReadJson for ExternalSourcesGenerationConfiguration {
             kb_inference_config: None,
             additional_model_request_fields: None,
         };
-        let mut object = reader.structure("ExternalSourcesGenerationConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ExternalSourcesGenerationConfiguration",
             &[
-                "promptTemplate",
-                "guardrailConfiguration",
-                "kbInferenceConfig",
-                "additionalModelRequestFields",
+                ("promptTemplate", false),
+                ("guardrailConfiguration", false),
+                ("kbInferenceConfig", false),
+                ("additionalModelRequestFields", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.prompt_template),
-                1 => reader.optional(&mut value.guardrail_configuration),
-                2 => reader.optional(&mut value.kb_inference_config),
-                3 => reader.optional(&mut value.additional_model_request_fields),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.prompt_template,
+                &mut value.guardrail_configuration,
+                &mut value.kb_inference_config,
+                &mut value.additional_model_request_fields,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -31419,28 +29983,23 @@ impl json::ReadJson for ExternalSourcesRetrieveAndGenerateConfiguration {
             Option<Vec<ExternalSource>>,
             Option<ExternalSourcesGenerationConfiguration>,
         ) = (None, None, None);
-        let mut object = reader.structure("ExternalSourcesRetrieveAndGenerateConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn", "sources", "generationConfiguration"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            sources: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("sources")),
-            },
-            generation_configuration: read.2,
+        reader.read_structure(
+            "ExternalSourcesRetrieveAndGenerateConfiguration",
+            &[
+                ("modelArn", true),
+                ("sources", true),
+                ("generationConfiguration", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(model_arn), Some(sources), generation_configuration) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            sources,
+            generation_configuration,
+        })
     }
 }
 
@@ -31541,21 +30100,11 @@ impl json::WriteJson for FieldForReranking {
 impl json::ReadJson for FieldForReranking {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("FieldForReranking")?;
-        while let Some(member) = reader.member(&mut object, &["fieldName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            field_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("fieldName")),
-            },
+        reader.read_structure("FieldForReranking", &[("fieldName", true)], &mut [&mut read.0])?;
+        let (Some(field_name),) = read else {
+            return Err(json::missing("fieldName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { field_name })
     }
 }
 
@@ -31641,26 +30190,15 @@ impl json::WriteJson for FilterAttribute {
 impl json::ReadJson for FilterAttribute {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Document>) = (None, None);
-        let mut object = reader.structure("FilterAttribute")?;
-        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "FilterAttribute",
+            &[("key", true), ("value", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(key), Some(value)) = read else {
+            return Err(json::missing("key"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { key, value })
     }
 }
 
@@ -31932,56 +30470,60 @@ impl json::ReadJson for FoundationModelDetails {
             Option<Vec<InferenceType>>,
             Option<FoundationModelLifecycle>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("FoundationModelDetails")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "FoundationModelDetails",
             &[
-                "modelArn",
-                "modelId",
-                "modelName",
-                "providerName",
-                "inputModalities",
-                "outputModalities",
-                "responseStreamingSupported",
-                "customizationsSupported",
-                "inferenceTypesSupported",
-                "modelLifecycle",
+                ("modelArn", true),
+                ("modelId", true),
+                ("modelName", false),
+                ("providerName", false),
+                ("inputModalities", false),
+                ("outputModalities", false),
+                ("responseStreamingSupported", false),
+                ("customizationsSupported", false),
+                ("inferenceTypesSupported", false),
+                ("modelLifecycle", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            model_name: read.2,
-            provider_name: read.3,
-            input_modalities: read.4,
-            output_modalities: read.5,
-            response_streaming_supported: read.6,
-            customizations_supported: read.7,
-            inference_types_supported: read.8,
-            model_lifecycle: read.9,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(model_arn),
+            Some(model_id),
+            model_name,
+            provider_name,
+            input_modalities,
+            output_modalities,
+            response_streaming_supported,
+            customizations_supported,
+            inference_types_supported,
+            model_lifecycle,
+        ) = read
+        else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            model_id,
+            model_name,
+            provider_name,
+            input_modalities,
+            output_modalities,
+            response_streaming_supported,
+            customizations_supported,
+            inference_types_supported,
+            model_lifecycle,
+        })
     }
 }
 
@@ -32187,38 +30729,34 @@ impl json::ReadJson for FoundationModelLifecycle {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("FoundationModelLifecycle")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "FoundationModelLifecycle",
             &[
-                "status",
-                "startOfLifeTime",
-                "endOfLifeTime",
-                "legacyTime",
-                "publicExtendedAccessTime",
+                ("status", true),
+                ("startOfLifeTime", false),
+                ("endOfLifeTime", false),
+                ("legacyTime", false),
+                ("publicExtendedAccessTime", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            status: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            start_of_life_time: read.1,
-            end_of_life_time: read.2,
-            legacy_time: read.3,
-            public_extended_access_time: read.4,
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Rfc3339, _>(&mut read.1),
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+            ],
+        )?;
+        let (Some(status), start_of_life_time, end_of_life_time, legacy_time, public_extended_access_time) = read
+        else {
+            return Err(json::missing("status"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            status,
+            start_of_life_time,
+            end_of_life_time,
+            legacy_time,
+            public_extended_access_time,
+        })
     }
 }
 
@@ -32500,56 +31038,60 @@ impl json::ReadJson for FoundationModelSummary {
             Option<Vec<InferenceType>>,
             Option<FoundationModelLifecycle>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("FoundationModelSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "FoundationModelSummary",
             &[
-                "modelArn",
-                "modelId",
-                "modelName",
-                "providerName",
-                "inputModalities",
-                "outputModalities",
-                "responseStreamingSupported",
-                "customizationsSupported",
-                "inferenceTypesSupported",
-                "modelLifecycle",
+                ("modelArn", true),
+                ("modelId", true),
+                ("modelName", false),
+                ("providerName", false),
+                ("inputModalities", false),
+                ("outputModalities", false),
+                ("responseStreamingSupported", false),
+                ("customizationsSupported", false),
+                ("inferenceTypesSupported", false),
+                ("modelLifecycle", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            model_name: read.2,
-            provider_name: read.3,
-            input_modalities: read.4,
-            output_modalities: read.5,
-            response_streaming_supported: read.6,
-            customizations_supported: read.7,
-            inference_types_supported: read.8,
-            model_lifecycle: read.9,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(model_arn),
+            Some(model_id),
+            model_name,
+            provider_name,
+            input_modalities,
+            output_modalities,
+            response_streaming_supported,
+            customizations_supported,
+            inference_types_supported,
+            model_lifecycle,
+        ) = read
+        else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            model_id,
+            model_name,
+            provider_name,
+            input_modalities,
+            output_modalities,
+            response_streaming_supported,
+            customizations_supported,
+            inference_types_supported,
+            model_lifecycle,
+        })
     }
 }
 
@@ -32739,25 +31281,21 @@ impl json::ReadJson for GenerationConfiguration {
             kb_inference_config: None,
             additional_model_request_fields: None,
         };
-        let mut object = reader.structure("GenerationConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GenerationConfiguration",
             &[
-                "promptTemplate",
-                "guardrailConfiguration",
-                "kbInferenceConfig",
-                "additionalModelRequestFields",
+                ("promptTemplate", false),
+                ("guardrailConfiguration", false),
+                ("kbInferenceConfig", false),
+                ("additionalModelRequestFields", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.prompt_template),
-                1 => reader.optional(&mut value.guardrail_configuration),
-                2 => reader.optional(&mut value.kb_inference_config),
-                3 => reader.optional(&mut value.additional_model_request_fields),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.prompt_template,
+                &mut value.guardrail_configuration,
+                &mut value.kb_inference_config,
+                &mut value.additional_model_request_fields,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -32863,13 +31401,7 @@ impl json::WriteJson for GetAccountDataRetentionRequest {
 impl json::ReadJson for GetAccountDataRetentionRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GetAccountDataRetentionRequest")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GetAccountDataRetentionRequest", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -32951,23 +31483,15 @@ impl json::WriteJson for GetAccountDataRetentionResponse {
 impl json::ReadJson for GetAccountDataRetentionResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<DataRetentionMode>, Option<DateTime>) = (None, None);
-        let mut object = reader.structure("GetAccountDataRetentionResponse")?;
-        while let Some(member) = reader.member(&mut object, &["mode", "updatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            mode: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("mode")),
-            },
-            updated_at: read.1,
+        reader.read_structure(
+            "GetAccountDataRetentionResponse",
+            &[("mode", true), ("updatedAt", false)],
+            &mut [&mut read.0, &mut json::coded::<Rfc3339, _>(&mut read.1)],
+        )?;
+        let (Some(mode), updated_at) = read else {
+            return Err(json::missing("mode"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { mode, updated_at })
     }
 }
 
@@ -33046,21 +31570,15 @@ impl json::WriteJson for GetAdvancedPromptOptimizationJobRequest {
 impl json::ReadJson for GetAdvancedPromptOptimizationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetAdvancedPromptOptimizationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "GetAdvancedPromptOptimizationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -33259,74 +31777,64 @@ impl json::ReadJson for GetAdvancedPromptOptimizationJobResponse {
             Option<String>,
             Option<Vec<ModelConfiguration>>,
         ) = (None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetAdvancedPromptOptimizationJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAdvancedPromptOptimizationJobResponse",
             &[
-                "jobArn",
-                "jobName",
-                "jobDescription",
-                "jobStatus",
-                "inputConfig",
-                "outputConfig",
-                "encryptionKeyArn",
-                "creationTime",
-                "lastModifiedTime",
-                "failureMessage",
-                "modelConfigurations",
+                ("jobArn", true),
+                ("jobName", true),
+                ("jobDescription", false),
+                ("jobStatus", true),
+                ("inputConfig", true),
+                ("outputConfig", true),
+                ("encryptionKeyArn", false),
+                ("creationTime", true),
+                ("lastModifiedTime", false),
+                ("failureMessage", false),
+                ("modelConfigurations", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.required(&mut read.10),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            job_description: read.2,
-            job_status: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("jobStatus")),
-            },
-            input_config: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("inputConfig")),
-            },
-            output_config: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("outputConfig")),
-            },
-            encryption_key_arn: read.6,
-            creation_time: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: read.8,
-            failure_message: read.9,
-            model_configurations: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("modelConfigurations")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+                &mut read.9,
+                &mut read.10,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(job_name),
+            job_description,
+            Some(job_status),
+            Some(input_config),
+            Some(output_config),
+            encryption_key_arn,
+            Some(creation_time),
+            last_modified_time,
+            failure_message,
+            Some(model_configurations),
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            job_description,
+            job_status,
+            input_config,
+            output_config,
+            encryption_key_arn,
+            creation_time,
+            last_modified_time,
+            failure_message,
+            model_configurations,
+        })
     }
 }
 
@@ -33494,26 +32002,18 @@ impl json::WriteJson for GetAutomatedReasoningPolicyAnnotationsRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyAnnotationsRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyAnnotationsRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyAnnotationsRequest",
+            &[("policyArn", true), ("buildWorkflowId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+        })
     }
 }
 
@@ -33661,56 +32161,44 @@ impl json::ReadJson for GetAutomatedReasoningPolicyAnnotationsResponse {
             Option<String>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyAnnotationsResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyAnnotationsResponse",
             &[
-                "policyArn",
-                "name",
-                "buildWorkflowId",
-                "annotations",
-                "annotationSetHash",
-                "updatedAt",
+                ("policyArn", true),
+                ("name", true),
+                ("buildWorkflowId", true),
+                ("annotations", true),
+                ("annotationSetHash", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            build_workflow_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            annotations: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("annotations")),
-            },
-            annotation_set_hash: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("annotationSetHash")),
-            },
-            updated_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(name),
+            Some(build_workflow_id),
+            Some(annotations),
+            Some(annotation_set_hash),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            name,
+            build_workflow_id,
+            annotations,
+            annotation_set_hash,
+            updated_at,
+        })
     }
 }
 
@@ -33861,26 +32349,18 @@ impl json::WriteJson for GetAutomatedReasoningPolicyBuildWorkflowRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyBuildWorkflowRequest",
+            &[("policyArn", true), ("buildWorkflowId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+        })
     }
 }
 
@@ -34063,65 +32543,56 @@ impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResponse {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyBuildWorkflowResponse",
             &[
-                "policyArn",
-                "buildWorkflowId",
-                "status",
-                "buildWorkflowType",
-                "documentName",
-                "documentContentType",
-                "documentDescription",
-                "createdAt",
-                "updatedAt",
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("status", true),
+                ("buildWorkflowType", true),
+                ("documentName", false),
+                ("documentContentType", false),
+                ("documentDescription", false),
+                ("createdAt", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
-                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            build_workflow_type: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowType")),
-            },
-            document_name: read.4,
-            document_content_type: read.5,
-            document_description: read.6,
-            created_at: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(build_workflow_id),
+            Some(status),
+            Some(build_workflow_type),
+            document_name,
+            document_content_type,
+            document_description,
+            Some(created_at),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            status,
+            build_workflow_type,
+            document_name,
+            document_content_type,
+            document_description,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -34311,35 +32782,25 @@ impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequ
             Option<AutomatedReasoningPolicyBuildResultAssetType>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest")?;
-        while let Some(member) =
-            reader.member(&mut object, &["policyArn", "buildWorkflowId", "assetType", "assetId"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            asset_type: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("assetType")),
-            },
-            asset_id: read.3,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequest",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("assetType", true),
+                ("assetId", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), Some(asset_type), asset_id) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            asset_type,
+            asset_id,
+        })
     }
 }
 
@@ -34478,28 +32939,23 @@ impl json::ReadJson for GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResp
             Option<String>,
             Option<AutomatedReasoningPolicyBuildResultAssets>,
         ) = (None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "buildWorkflowAssets"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            build_workflow_assets: read.2,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponse",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("buildWorkflowAssets", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), build_workflow_assets) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            build_workflow_assets,
+        })
     }
 }
 
@@ -34611,26 +33067,18 @@ impl json::WriteJson for GetAutomatedReasoningPolicyNextScenarioRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyNextScenarioRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyNextScenarioRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyNextScenarioRequest",
+            &[("policyArn", true), ("buildWorkflowId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+        })
     }
 }
 
@@ -34730,23 +33178,15 @@ impl json::WriteJson for GetAutomatedReasoningPolicyNextScenarioResponse {
 impl json::ReadJson for GetAutomatedReasoningPolicyNextScenarioResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<AutomatedReasoningPolicyScenario>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyNextScenarioResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "scenario"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            scenario: read.1,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyNextScenarioResponse",
+            &[("policyArn", true), ("scenario", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), scenario) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn, scenario })
     }
 }
 
@@ -34835,21 +33275,15 @@ impl json::WriteJson for GetAutomatedReasoningPolicyRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyRequest",
+            &[("policyArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(policy_arn),) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn })
     }
 }
 
@@ -35021,65 +33455,56 @@ impl json::ReadJson for GetAutomatedReasoningPolicyResponse {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyResponse",
             &[
-                "policyArn",
-                "name",
-                "version",
-                "policyId",
-                "description",
-                "definitionHash",
-                "kmsKeyArn",
-                "createdAt",
-                "updatedAt",
+                ("policyArn", true),
+                ("name", true),
+                ("version", true),
+                ("policyId", true),
+                ("description", false),
+                ("definitionHash", true),
+                ("kmsKeyArn", false),
+                ("createdAt", false),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            version: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            policy_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("policyId")),
-            },
-            description: read.4,
-            definition_hash: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("definitionHash")),
-            },
-            kms_key_arn: read.6,
-            created_at: read.7,
-            updated_at: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(name),
+            Some(version),
+            Some(policy_id),
+            description,
+            Some(definition_hash),
+            kms_key_arn,
+            created_at,
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            name,
+            version,
+            policy_id,
+            description,
+            definition_hash,
+            kms_key_arn,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -35256,26 +33681,18 @@ impl json::WriteJson for GetAutomatedReasoningPolicyTestCaseRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyTestCaseRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyTestCaseRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyTestCaseRequest",
+            &[("policyArn", true), ("testCaseId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(test_case_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            test_case_id,
+        })
     }
 }
 
@@ -35373,26 +33790,15 @@ impl json::WriteJson for GetAutomatedReasoningPolicyTestCaseResponse {
 impl json::ReadJson for GetAutomatedReasoningPolicyTestCaseResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<AutomatedReasoningPolicyTestCase>) = (None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyTestCaseResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "testCase"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCase")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyTestCaseResponse",
+            &[("policyArn", true), ("testCase", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(test_case)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn, test_case })
     }
 }
 
@@ -35493,31 +33899,19 @@ impl json::WriteJson for GetAutomatedReasoningPolicyTestResultRequest {
 impl json::ReadJson for GetAutomatedReasoningPolicyTestResultRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyTestResultRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId", "testCaseId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            test_case_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyTestResultRequest",
+            &[("policyArn", true), ("buildWorkflowId", true), ("testCaseId", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), Some(test_case_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            test_case_id,
+        })
     }
 }
 
@@ -35621,21 +34015,15 @@ impl json::WriteJson for GetAutomatedReasoningPolicyTestResultResponse {
 impl json::ReadJson for GetAutomatedReasoningPolicyTestResultResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AutomatedReasoningPolicyTestResult>,) = (None,);
-        let mut object = reader.structure("GetAutomatedReasoningPolicyTestResultResponse")?;
-        while let Some(member) = reader.member(&mut object, &["testResult"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            test_result: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("testResult")),
-            },
+        reader.read_structure(
+            "GetAutomatedReasoningPolicyTestResultResponse",
+            &[("testResult", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(test_result),) = read else {
+            return Err(json::missing("testResult"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { test_result })
     }
 }
 
@@ -35719,21 +34107,17 @@ impl json::WriteJson for GetCustomModelDeploymentRequest {
 impl json::ReadJson for GetCustomModelDeploymentRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetCustomModelDeploymentRequest")?;
-        while let Some(member) = reader.member(&mut object, &["customModelDeploymentIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentIdentifier")),
-            },
+        reader.read_structure(
+            "GetCustomModelDeploymentRequest",
+            &[("customModelDeploymentIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(custom_model_deployment_identifier),) = read else {
+            return Err(json::missing("customModelDeploymentIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_identifier,
+        })
     }
 }
 
@@ -35920,62 +34304,56 @@ impl json::ReadJson for GetCustomModelDeploymentResponse {
             Option<String>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetCustomModelDeploymentResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetCustomModelDeploymentResponse",
             &[
-                "customModelDeploymentArn",
-                "modelDeploymentName",
-                "modelArn",
-                "createdAt",
-                "status",
-                "description",
-                "updateDetails",
-                "failureMessage",
-                "lastUpdatedAt",
+                ("customModelDeploymentArn", true),
+                ("modelDeploymentName", true),
+                ("modelArn", true),
+                ("createdAt", true),
+                ("status", true),
+                ("description", false),
+                ("updateDetails", false),
+                ("failureMessage", false),
+                ("lastUpdatedAt", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentArn")),
-            },
-            model_deployment_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelDeploymentName")),
-            },
-            model_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            created_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            status: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            description: read.5,
-            update_details: read.6,
-            failure_message: read.7,
-            last_updated_at: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+            ],
+        )?;
+        let (
+            Some(custom_model_deployment_arn),
+            Some(model_deployment_name),
+            Some(model_arn),
+            Some(created_at),
+            Some(status),
+            description,
+            update_details,
+            failure_message,
+            last_updated_at,
+        ) = read
+        else {
+            return Err(json::missing("customModelDeploymentArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_arn,
+            model_deployment_name,
+            model_arn,
+            created_at,
+            status,
+            description,
+            update_details,
+            failure_message,
+            last_updated_at,
+        })
     }
 }
 
@@ -36131,21 +34509,15 @@ impl json::WriteJson for GetCustomModelRequest {
 impl json::ReadJson for GetCustomModelRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetCustomModelRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "GetCustomModelRequest",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -36415,80 +34787,88 @@ impl json::ReadJson for GetCustomModelResponse {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("GetCustomModelResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetCustomModelResponse",
             &[
-                "modelArn",
-                "modelName",
-                "jobName",
-                "jobArn",
-                "baseModelArn",
-                "customizationType",
-                "modelKmsKeyArn",
-                "hyperParameters",
-                "trainingDataConfig",
-                "validationDataConfig",
-                "outputDataConfig",
-                "trainingMetrics",
-                "validationMetrics",
-                "creationTime",
-                "customizationConfig",
-                "modelStatus",
-                "failureMessage",
+                ("modelArn", true),
+                ("modelName", true),
+                ("jobName", false),
+                ("jobArn", false),
+                ("baseModelArn", false),
+                ("customizationType", false),
+                ("modelKmsKeyArn", false),
+                ("hyperParameters", false),
+                ("trainingDataConfig", false),
+                ("validationDataConfig", false),
+                ("outputDataConfig", false),
+                ("trainingMetrics", false),
+                ("validationMetrics", false),
+                ("creationTime", true),
+                ("customizationConfig", false),
+                ("modelStatus", false),
+                ("failureMessage", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.decode_required::<Rfc3339, _>(&mut read.13),
-                14 => reader.optional(&mut read.14),
-                15 => reader.optional(&mut read.15),
-                16 => reader.optional(&mut read.16),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelName")),
-            },
-            job_name: read.2,
-            job_arn: read.3,
-            base_model_arn: read.4,
-            customization_type: read.5,
-            model_kms_key_arn: read.6,
-            hyper_parameters: read.7,
-            training_data_config: read.8,
-            validation_data_config: read.9,
-            output_data_config: read.10,
-            training_metrics: read.11,
-            validation_metrics: read.12,
-            creation_time: match read.13 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            customization_config: read.14,
-            model_status: read.15,
-            failure_message: read.16,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut json::coded::<Rfc3339, _>(&mut read.13),
+                &mut read.14,
+                &mut read.15,
+                &mut read.16,
+            ],
+        )?;
+        let (
+            Some(model_arn),
+            Some(model_name),
+            job_name,
+            job_arn,
+            base_model_arn,
+            customization_type,
+            model_kms_key_arn,
+            hyper_parameters,
+            training_data_config,
+            validation_data_config,
+            output_data_config,
+            training_metrics,
+            validation_metrics,
+            Some(creation_time),
+            customization_config,
+            model_status,
+            failure_message,
+        ) = read
+        else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            model_name,
+            job_name,
+            job_arn,
+            base_model_arn,
+            customization_type,
+            model_kms_key_arn,
+            hyper_parameters,
+            training_data_config,
+            validation_data_config,
+            output_data_config,
+            training_metrics,
+            validation_metrics,
+            creation_time,
+            customization_config,
+            model_status,
+            failure_message,
+        })
     }
 }
 
@@ -36715,21 +35095,15 @@ impl json::WriteJson for GetEvaluationJobRequest {
 impl json::ReadJson for GetEvaluationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetEvaluationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "GetEvaluationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -36968,89 +35342,76 @@ impl json::ReadJson for GetEvaluationJobResponse {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("GetEvaluationJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetEvaluationJobResponse",
             &[
-                "jobName",
-                "status",
-                "jobArn",
-                "jobDescription",
-                "roleArn",
-                "customerEncryptionKeyId",
-                "jobType",
-                "applicationType",
-                "evaluationConfig",
-                "inferenceConfig",
-                "outputDataConfig",
-                "creationTime",
-                "lastModifiedTime",
-                "failureMessages",
+                ("jobName", true),
+                ("status", true),
+                ("jobArn", true),
+                ("jobDescription", false),
+                ("roleArn", true),
+                ("customerEncryptionKeyId", false),
+                ("jobType", true),
+                ("applicationType", false),
+                ("evaluationConfig", true),
+                ("inferenceConfig", true),
+                ("outputDataConfig", true),
+                ("creationTime", true),
+                ("lastModifiedTime", false),
+                ("failureMessages", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.required(&mut read.8),
-                9 => reader.required(&mut read.9),
-                10 => reader.required(&mut read.10),
-                11 => reader.decode_required::<Rfc3339, _>(&mut read.11),
-                12 => reader.decode_optional::<Rfc3339, _>(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            job_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_description: read.3,
-            role_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            customer_encryption_key_id: read.5,
-            job_type: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("jobType")),
-            },
-            application_type: read.7,
-            evaluation_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("evaluationConfig")),
-            },
-            inference_config: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceConfig")),
-            },
-            output_data_config: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            creation_time: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: read.12,
-            failure_messages: read.13,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut json::coded::<Rfc3339, _>(&mut read.11),
+                &mut json::coded::<Rfc3339, _>(&mut read.12),
+                &mut read.13,
+            ],
+        )?;
+        let (
+            Some(job_name),
+            Some(status),
+            Some(job_arn),
+            job_description,
+            Some(role_arn),
+            customer_encryption_key_id,
+            Some(job_type),
+            application_type,
+            Some(evaluation_config),
+            Some(inference_config),
+            Some(output_data_config),
+            Some(creation_time),
+            last_modified_time,
+            failure_messages,
+        ) = read
+        else {
+            return Err(json::missing("jobName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_name,
+            status,
+            job_arn,
+            job_description,
+            role_arn,
+            customer_encryption_key_id,
+            job_type,
+            application_type,
+            evaluation_config,
+            inference_config,
+            output_data_config,
+            creation_time,
+            last_modified_time,
+            failure_messages,
+        })
     }
 }
 
@@ -37242,21 +35603,15 @@ impl json::WriteJson for GetFoundationModelAvailabilityRequest {
 impl json::ReadJson for GetFoundationModelAvailabilityRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetFoundationModelAvailabilityRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "GetFoundationModelAvailabilityRequest",
+            &[("modelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_id),) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id })
     }
 }
 
@@ -37382,50 +35737,34 @@ impl json::ReadJson for GetFoundationModelAvailabilityResponse {
             Option<EntitlementAvailability>,
             Option<RegionAvailability>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GetFoundationModelAvailabilityResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetFoundationModelAvailabilityResponse",
             &[
-                "modelId",
-                "agreementAvailability",
-                "authorizationStatus",
-                "entitlementAvailability",
-                "regionAvailability",
+                ("modelId", true),
+                ("agreementAvailability", true),
+                ("authorizationStatus", true),
+                ("entitlementAvailability", true),
+                ("regionAvailability", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            agreement_availability: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("agreementAvailability")),
-            },
-            authorization_status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("authorizationStatus")),
-            },
-            entitlement_availability: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("entitlementAvailability")),
-            },
-            region_availability: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("regionAvailability")),
-            },
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (
+            Some(model_id),
+            Some(agreement_availability),
+            Some(authorization_status),
+            Some(entitlement_availability),
+            Some(region_availability),
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            agreement_availability,
+            authorization_status,
+            entitlement_availability,
+            region_availability,
+        })
     }
 }
 
@@ -37513,21 +35852,15 @@ impl json::WriteJson for GetFoundationModelRequest {
 impl json::ReadJson for GetFoundationModelRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetFoundationModelRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "GetFoundationModelRequest",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -37614,14 +35947,11 @@ impl json::WriteJson for GetFoundationModelResponse {
 impl json::ReadJson for GetFoundationModelResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { model_details: None };
-        let mut object = reader.structure("GetFoundationModelResponse")?;
-        while let Some(member) = reader.member(&mut object, &["modelDetails"])? {
-            match member {
-                0 => reader.optional(&mut value.model_details),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GetFoundationModelResponse",
+            &[("modelDetails", false)],
+            &mut [&mut value.model_details],
+        )?;
         Ok(value)
     }
 }
@@ -37712,23 +36042,18 @@ impl json::WriteJson for GetGuardrailRequest {
 impl json::ReadJson for GetGuardrailRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GetGuardrailRequest")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            guardrail_version: read.1,
+        reader.read_structure(
+            "GetGuardrailRequest",
+            &[("guardrailIdentifier", true), ("guardrailVersion", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrail_identifier), guardrail_version) = read else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+        })
     }
 }
 
@@ -38056,107 +36381,100 @@ impl json::ReadJson for GetGuardrailResponse {
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
             None, None,
         );
-        let mut object = reader.structure("GetGuardrailResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetGuardrailResponse",
             &[
-                "name",
-                "description",
-                "guardrailId",
-                "guardrailArn",
-                "version",
-                "status",
-                "topicPolicy",
-                "contentPolicy",
-                "wordPolicy",
-                "sensitiveInformationPolicy",
-                "contextualGroundingPolicy",
-                "automatedReasoningPolicy",
-                "crossRegionDetails",
-                "createdAt",
-                "updatedAt",
-                "statusReasons",
-                "failureRecommendations",
-                "blockedInputMessaging",
-                "blockedOutputsMessaging",
-                "kmsKeyArn",
+                ("name", true),
+                ("description", false),
+                ("guardrailId", true),
+                ("guardrailArn", true),
+                ("version", true),
+                ("status", true),
+                ("topicPolicy", false),
+                ("contentPolicy", false),
+                ("wordPolicy", false),
+                ("sensitiveInformationPolicy", false),
+                ("contextualGroundingPolicy", false),
+                ("automatedReasoningPolicy", false),
+                ("crossRegionDetails", false),
+                ("createdAt", true),
+                ("updatedAt", true),
+                ("statusReasons", false),
+                ("failureRecommendations", false),
+                ("blockedInputMessaging", true),
+                ("blockedOutputsMessaging", true),
+                ("kmsKeyArn", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.decode_required::<Rfc3339, _>(&mut read.13),
-                14 => reader.decode_required::<Rfc3339, _>(&mut read.14),
-                15 => reader.optional(&mut read.15),
-                16 => reader.optional(&mut read.16),
-                17 => reader.required(&mut read.17),
-                18 => reader.required(&mut read.18),
-                19 => reader.optional(&mut read.19),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            guardrail_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailId")),
-            },
-            guardrail_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailArn")),
-            },
-            version: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            status: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            topic_policy: read.6,
-            content_policy: read.7,
-            word_policy: read.8,
-            sensitive_information_policy: read.9,
-            contextual_grounding_policy: read.10,
-            automated_reasoning_policy: read.11,
-            cross_region_details: read.12,
-            created_at: match read.13 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.14 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
-            status_reasons: read.15,
-            failure_recommendations: read.16,
-            blocked_input_messaging: match read.17 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedInputMessaging")),
-            },
-            blocked_outputs_messaging: match read.18 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedOutputsMessaging")),
-            },
-            kms_key_arn: read.19,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut json::coded::<Rfc3339, _>(&mut read.13),
+                &mut json::coded::<Rfc3339, _>(&mut read.14),
+                &mut read.15,
+                &mut read.16,
+                &mut read.17,
+                &mut read.18,
+                &mut read.19,
+            ],
+        )?;
+        let (
+            Some(name),
+            description,
+            Some(guardrail_id),
+            Some(guardrail_arn),
+            Some(version),
+            Some(status),
+            topic_policy,
+            content_policy,
+            word_policy,
+            sensitive_information_policy,
+            contextual_grounding_policy,
+            automated_reasoning_policy,
+            cross_region_details,
+            Some(created_at),
+            Some(updated_at),
+            status_reasons,
+            failure_recommendations,
+            Some(blocked_input_messaging),
+            Some(blocked_outputs_messaging),
+            kms_key_arn,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            guardrail_id,
+            guardrail_arn,
+            version,
+            status,
+            topic_policy,
+            content_policy,
+            word_policy,
+            sensitive_information_policy,
+            contextual_grounding_policy,
+            automated_reasoning_policy,
+            cross_region_details,
+            created_at,
+            updated_at,
+            status_reasons,
+            failure_recommendations,
+            blocked_input_messaging,
+            blocked_outputs_messaging,
+            kms_key_arn,
+        })
     }
 }
 
@@ -38452,21 +36770,15 @@ impl json::WriteJson for GetImportedModelRequest {
 impl json::ReadJson for GetImportedModelRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetImportedModelRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelIdentifier")),
-            },
+        reader.read_structure(
+            "GetImportedModelRequest",
+            &[("modelIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_identifier),) = read else {
+            return Err(json::missing("modelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_identifier })
     }
 }
 
@@ -38644,37 +36956,33 @@ impl json::ReadJson for GetImportedModelResponse {
             instruct_supported: None,
             custom_model_units: None,
         };
-        let mut object = reader.structure("GetImportedModelResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetImportedModelResponse",
             &[
-                "modelArn",
-                "modelName",
-                "jobName",
-                "jobArn",
-                "modelDataSource",
-                "creationTime",
-                "modelArchitecture",
-                "modelKmsKeyArn",
-                "instructSupported",
-                "customModelUnits",
+                ("modelArn", false),
+                ("modelName", false),
+                ("jobName", false),
+                ("jobArn", false),
+                ("modelDataSource", false),
+                ("creationTime", false),
+                ("modelArchitecture", false),
+                ("modelKmsKeyArn", false),
+                ("instructSupported", false),
+                ("customModelUnits", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.model_arn),
-                1 => reader.optional(&mut value.model_name),
-                2 => reader.optional(&mut value.job_name),
-                3 => reader.optional(&mut value.job_arn),
-                4 => reader.optional(&mut value.model_data_source),
-                5 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
-                6 => reader.optional(&mut value.model_architecture),
-                7 => reader.optional(&mut value.model_kms_key_arn),
-                8 => reader.optional(&mut value.instruct_supported),
-                9 => reader.optional(&mut value.custom_model_units),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.model_arn,
+                &mut value.model_name,
+                &mut value.job_name,
+                &mut value.job_arn,
+                &mut value.model_data_source,
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time),
+                &mut value.model_architecture,
+                &mut value.model_kms_key_arn,
+                &mut value.instruct_supported,
+                &mut value.custom_model_units,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -38843,21 +37151,17 @@ impl json::WriteJson for GetInferenceProfileRequest {
 impl json::ReadJson for GetInferenceProfileRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetInferenceProfileRequest")?;
-        while let Some(member) = reader.member(&mut object, &["inferenceProfileIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileIdentifier")),
-            },
+        reader.read_structure(
+            "GetInferenceProfileRequest",
+            &[("inferenceProfileIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(inference_profile_identifier),) = read else {
+            return Err(json::missing("inferenceProfileIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_identifier,
+        })
     }
 }
 
@@ -39040,65 +37344,56 @@ impl json::ReadJson for GetInferenceProfileResponse {
             Option<InferenceProfileStatus>,
             Option<InferenceProfileType>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetInferenceProfileResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetInferenceProfileResponse",
             &[
-                "inferenceProfileName",
-                "description",
-                "createdAt",
-                "updatedAt",
-                "inferenceProfileArn",
-                "models",
-                "inferenceProfileId",
-                "status",
-                "type",
+                ("inferenceProfileName", true),
+                ("description", false),
+                ("createdAt", false),
+                ("updatedAt", false),
+                ("inferenceProfileArn", true),
+                ("models", true),
+                ("inferenceProfileId", true),
+                ("status", true),
+                ("type", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileName")),
-            },
-            description: read.1,
-            created_at: read.2,
-            updated_at: read.3,
-            inference_profile_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileArn")),
-            },
-            models: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("models")),
-            },
-            inference_profile_id: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileId")),
-            },
-            status: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            r#type: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(inference_profile_name),
+            description,
+            created_at,
+            updated_at,
+            Some(inference_profile_arn),
+            Some(models),
+            Some(inference_profile_id),
+            Some(status),
+            Some(r#type),
+        ) = read
+        else {
+            return Err(json::missing("inferenceProfileName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_name,
+            description,
+            created_at,
+            updated_at,
+            inference_profile_arn,
+            models,
+            inference_profile_id,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -39271,21 +37566,15 @@ impl json::WriteJson for GetMarketplaceModelEndpointRequest {
 impl json::ReadJson for GetMarketplaceModelEndpointRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(&mut object, &["endpointArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
+        reader.read_structure(
+            "GetMarketplaceModelEndpointRequest",
+            &[("endpointArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(endpoint_arn),) = read else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { endpoint_arn })
     }
 }
 
@@ -39370,14 +37659,11 @@ impl json::ReadJson for GetMarketplaceModelEndpointResponse {
         let mut value = Self {
             marketplace_model_endpoint: None,
         };
-        let mut object = reader.structure("GetMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
-            match member {
-                0 => reader.optional(&mut value.marketplace_model_endpoint),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GetMarketplaceModelEndpointResponse",
+            &[("marketplaceModelEndpoint", false)],
+            &mut [&mut value.marketplace_model_endpoint],
+        )?;
         Ok(value)
     }
 }
@@ -39462,21 +37748,11 @@ impl json::WriteJson for GetModelCopyJobRequest {
 impl json::ReadJson for GetModelCopyJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetModelCopyJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
+        reader.read_structure("GetModelCopyJobRequest", &[("jobArn", true)], &mut [&mut read.0])?;
+        let (Some(job_arn),) = read else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_arn })
     }
 }
 
@@ -39670,71 +37946,64 @@ impl json::ReadJson for GetModelCopyJobResponse {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetModelCopyJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetModelCopyJobResponse",
             &[
-                "jobArn",
-                "status",
-                "creationTime",
-                "targetModelArn",
-                "targetModelName",
-                "sourceAccountId",
-                "sourceModelArn",
-                "targetModelKmsKeyArn",
-                "targetModelTags",
-                "failureMessage",
-                "sourceModelName",
+                ("jobArn", true),
+                ("status", true),
+                ("creationTime", true),
+                ("targetModelArn", true),
+                ("targetModelName", false),
+                ("sourceAccountId", true),
+                ("sourceModelArn", true),
+                ("targetModelKmsKeyArn", false),
+                ("targetModelTags", false),
+                ("failureMessage", false),
+                ("sourceModelName", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            creation_time: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            target_model_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("targetModelArn")),
-            },
-            target_model_name: read.4,
-            source_account_id: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceAccountId")),
-            },
-            source_model_arn: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceModelArn")),
-            },
-            target_model_kms_key_arn: read.7,
-            target_model_tags: read.8,
-            failure_message: read.9,
-            source_model_name: read.10,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(status),
+            Some(creation_time),
+            Some(target_model_arn),
+            target_model_name,
+            Some(source_account_id),
+            Some(source_model_arn),
+            target_model_kms_key_arn,
+            target_model_tags,
+            failure_message,
+            source_model_name,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            status,
+            creation_time,
+            target_model_arn,
+            target_model_name,
+            source_account_id,
+            source_model_arn,
+            target_model_kms_key_arn,
+            target_model_tags,
+            failure_message,
+            source_model_name,
+        })
     }
 }
 
@@ -39912,21 +38181,15 @@ impl json::WriteJson for GetModelCustomizationJobRequest {
 impl json::ReadJson for GetModelCustomizationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetModelCustomizationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "GetModelCustomizationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -40263,116 +38526,112 @@ impl json::ReadJson for GetModelCustomizationJobResponse {
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
             None, None, None, None, None,
         );
-        let mut object = reader.structure("GetModelCustomizationJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetModelCustomizationJobResponse",
             &[
-                "jobArn",
-                "jobName",
-                "outputModelName",
-                "outputModelArn",
-                "clientRequestToken",
-                "roleArn",
-                "status",
-                "statusDetails",
-                "failureMessage",
-                "creationTime",
-                "lastModifiedTime",
-                "endTime",
-                "baseModelArn",
-                "hyperParameters",
-                "trainingDataConfig",
-                "validationDataConfig",
-                "outputDataConfig",
-                "customizationType",
-                "outputModelKmsKeyArn",
-                "trainingMetrics",
-                "validationMetrics",
-                "vpcConfig",
-                "customizationConfig",
+                ("jobArn", true),
+                ("jobName", true),
+                ("outputModelName", true),
+                ("outputModelArn", false),
+                ("clientRequestToken", false),
+                ("roleArn", true),
+                ("status", false),
+                ("statusDetails", false),
+                ("failureMessage", false),
+                ("creationTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("baseModelArn", true),
+                ("hyperParameters", false),
+                ("trainingDataConfig", true),
+                ("validationDataConfig", true),
+                ("outputDataConfig", true),
+                ("customizationType", false),
+                ("outputModelKmsKeyArn", false),
+                ("trainingMetrics", false),
+                ("validationMetrics", false),
+                ("vpcConfig", false),
+                ("customizationConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.decode_required::<Rfc3339, _>(&mut read.9),
-                10 => reader.decode_optional::<Rfc3339, _>(&mut read.10),
-                11 => reader.decode_optional::<Rfc3339, _>(&mut read.11),
-                12 => reader.required(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                14 => reader.required(&mut read.14),
-                15 => reader.required(&mut read.15),
-                16 => reader.required(&mut read.16),
-                17 => reader.optional(&mut read.17),
-                18 => reader.optional(&mut read.18),
-                19 => reader.optional(&mut read.19),
-                20 => reader.optional(&mut read.20),
-                21 => reader.optional(&mut read.21),
-                22 => reader.optional(&mut read.22),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            output_model_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("outputModelName")),
-            },
-            output_model_arn: read.3,
-            client_request_token: read.4,
-            role_arn: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            status: read.6,
-            status_details: read.7,
-            failure_message: read.8,
-            creation_time: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: read.10,
-            end_time: read.11,
-            base_model_arn: match read.12 {
-                Some(value) => value,
-                None => return Err(json::missing("baseModelArn")),
-            },
-            hyper_parameters: read.13,
-            training_data_config: match read.14 {
-                Some(value) => value,
-                None => return Err(json::missing("trainingDataConfig")),
-            },
-            validation_data_config: match read.15 {
-                Some(value) => value,
-                None => return Err(json::missing("validationDataConfig")),
-            },
-            output_data_config: match read.16 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            customization_type: read.17,
-            output_model_kms_key_arn: read.18,
-            training_metrics: read.19,
-            validation_metrics: read.20,
-            vpc_config: read.21,
-            customization_config: read.22,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut json::coded::<Rfc3339, _>(&mut read.9),
+                &mut json::coded::<Rfc3339, _>(&mut read.10),
+                &mut json::coded::<Rfc3339, _>(&mut read.11),
+                &mut read.12,
+                &mut read.13,
+                &mut read.14,
+                &mut read.15,
+                &mut read.16,
+                &mut read.17,
+                &mut read.18,
+                &mut read.19,
+                &mut read.20,
+                &mut read.21,
+                &mut read.22,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(job_name),
+            Some(output_model_name),
+            output_model_arn,
+            client_request_token,
+            Some(role_arn),
+            status,
+            status_details,
+            failure_message,
+            Some(creation_time),
+            last_modified_time,
+            end_time,
+            Some(base_model_arn),
+            hyper_parameters,
+            Some(training_data_config),
+            Some(validation_data_config),
+            Some(output_data_config),
+            customization_type,
+            output_model_kms_key_arn,
+            training_metrics,
+            validation_metrics,
+            vpc_config,
+            customization_config,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            output_model_name,
+            output_model_arn,
+            client_request_token,
+            role_arn,
+            status,
+            status_details,
+            failure_message,
+            creation_time,
+            last_modified_time,
+            end_time,
+            base_model_arn,
+            hyper_parameters,
+            training_data_config,
+            validation_data_config,
+            output_data_config,
+            customization_type,
+            output_model_kms_key_arn,
+            training_metrics,
+            validation_metrics,
+            vpc_config,
+            customization_config,
+        })
     }
 }
 
@@ -40624,21 +38883,15 @@ impl json::WriteJson for GetModelImportJobRequest {
 impl json::ReadJson for GetModelImportJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetModelImportJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "GetModelImportJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -40842,43 +39095,39 @@ impl json::ReadJson for GetModelImportJobResponse {
             vpc_config: None,
             imported_model_kms_key_arn: None,
         };
-        let mut object = reader.structure("GetModelImportJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetModelImportJobResponse",
             &[
-                "jobArn",
-                "jobName",
-                "importedModelName",
-                "importedModelArn",
-                "roleArn",
-                "modelDataSource",
-                "status",
-                "failureMessage",
-                "creationTime",
-                "lastModifiedTime",
-                "endTime",
-                "vpcConfig",
-                "importedModelKmsKeyArn",
+                ("jobArn", false),
+                ("jobName", false),
+                ("importedModelName", false),
+                ("importedModelArn", false),
+                ("roleArn", false),
+                ("modelDataSource", false),
+                ("status", false),
+                ("failureMessage", false),
+                ("creationTime", false),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("vpcConfig", false),
+                ("importedModelKmsKeyArn", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.job_arn),
-                1 => reader.optional(&mut value.job_name),
-                2 => reader.optional(&mut value.imported_model_name),
-                3 => reader.optional(&mut value.imported_model_arn),
-                4 => reader.optional(&mut value.role_arn),
-                5 => reader.optional(&mut value.model_data_source),
-                6 => reader.optional(&mut value.status),
-                7 => reader.optional(&mut value.failure_message),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
-                9 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
-                10 => reader.decode_optional::<Rfc3339, _>(&mut value.end_time),
-                11 => reader.optional(&mut value.vpc_config),
-                12 => reader.optional(&mut value.imported_model_kms_key_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.job_arn,
+                &mut value.job_name,
+                &mut value.imported_model_name,
+                &mut value.imported_model_arn,
+                &mut value.role_arn,
+                &mut value.model_data_source,
+                &mut value.status,
+                &mut value.failure_message,
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time),
+                &mut json::coded::<Rfc3339, _>(&mut value.last_modified_time),
+                &mut json::coded::<Rfc3339, _>(&mut value.end_time),
+                &mut value.vpc_config,
+                &mut value.imported_model_kms_key_arn,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -41070,21 +39319,15 @@ impl json::WriteJson for GetModelInvocationJobRequest {
 impl json::ReadJson for GetModelInvocationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetModelInvocationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "GetModelInvocationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -41388,98 +39631,100 @@ impl json::ReadJson for GetModelInvocationJobResponse {
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
             None, None,
         );
-        let mut object = reader.structure("GetModelInvocationJobResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetModelInvocationJobResponse",
             &[
-                "jobArn",
-                "jobName",
-                "modelId",
-                "clientRequestToken",
-                "roleArn",
-                "status",
-                "message",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "inputDataConfig",
-                "outputDataConfig",
-                "vpcConfig",
-                "timeoutDurationInHours",
-                "jobExpirationTime",
-                "modelInvocationType",
-                "totalRecordCount",
-                "processedRecordCount",
-                "successRecordCount",
-                "errorRecordCount",
+                ("jobArn", true),
+                ("jobName", false),
+                ("modelId", true),
+                ("clientRequestToken", false),
+                ("roleArn", true),
+                ("status", false),
+                ("message", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("inputDataConfig", true),
+                ("outputDataConfig", true),
+                ("vpcConfig", false),
+                ("timeoutDurationInHours", false),
+                ("jobExpirationTime", false),
+                ("modelInvocationType", false),
+                ("totalRecordCount", false),
+                ("processedRecordCount", false),
+                ("successRecordCount", false),
+                ("errorRecordCount", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
-                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
-                10 => reader.required(&mut read.10),
-                11 => reader.required(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                14 => reader.decode_optional::<Rfc3339, _>(&mut read.14),
-                15 => reader.optional(&mut read.15),
-                16 => reader.optional(&mut read.16),
-                17 => reader.optional(&mut read.17),
-                18 => reader.optional(&mut read.18),
-                19 => reader.optional(&mut read.19),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: read.1,
-            model_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            client_request_token: read.3,
-            role_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            status: read.5,
-            message: read.6,
-            submit_time: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.8,
-            end_time: read.9,
-            input_data_config: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("inputDataConfig")),
-            },
-            output_data_config: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            vpc_config: read.12,
-            timeout_duration_in_hours: read.13,
-            job_expiration_time: read.14,
-            model_invocation_type: read.15,
-            total_record_count: read.16,
-            processed_record_count: read.17,
-            success_record_count: read.18,
-            error_record_count: read.19,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+                &mut json::coded::<Rfc3339, _>(&mut read.9),
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut read.13,
+                &mut json::coded::<Rfc3339, _>(&mut read.14),
+                &mut read.15,
+                &mut read.16,
+                &mut read.17,
+                &mut read.18,
+                &mut read.19,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            job_name,
+            Some(model_id),
+            client_request_token,
+            Some(role_arn),
+            status,
+            message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(input_data_config),
+            Some(output_data_config),
+            vpc_config,
+            timeout_duration_in_hours,
+            job_expiration_time,
+            model_invocation_type,
+            total_record_count,
+            processed_record_count,
+            success_record_count,
+            error_record_count,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            model_id,
+            client_request_token,
+            role_arn,
+            status,
+            message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            input_data_config,
+            output_data_config,
+            vpc_config,
+            timeout_duration_in_hours,
+            job_expiration_time,
+            model_invocation_type,
+            total_record_count,
+            processed_record_count,
+            success_record_count,
+            error_record_count,
+        })
     }
 }
 
@@ -41740,13 +39985,7 @@ impl json::WriteJson for GetModelInvocationLoggingConfigurationRequest {
 impl json::ReadJson for GetModelInvocationLoggingConfigurationRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GetModelInvocationLoggingConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GetModelInvocationLoggingConfigurationRequest", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -41817,14 +40056,11 @@ impl json::WriteJson for GetModelInvocationLoggingConfigurationResponse {
 impl json::ReadJson for GetModelInvocationLoggingConfigurationResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { logging_config: None };
-        let mut object = reader.structure("GetModelInvocationLoggingConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &["loggingConfig"])? {
-            match member {
-                0 => reader.optional(&mut value.logging_config),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GetModelInvocationLoggingConfigurationResponse",
+            &[("loggingConfig", false)],
+            &mut [&mut value.logging_config],
+        )?;
         Ok(value)
     }
 }
@@ -41906,21 +40142,15 @@ impl json::WriteJson for GetPromptRouterRequest {
 impl json::ReadJson for GetPromptRouterRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetPromptRouterRequest")?;
-        while let Some(member) = reader.member(&mut object, &["promptRouterArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            prompt_router_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterArn")),
-            },
+        reader.read_structure(
+            "GetPromptRouterRequest",
+            &[("promptRouterArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(prompt_router_arn),) = read else {
+            return Err(json::missing("promptRouterArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { prompt_router_arn })
     }
 }
 
@@ -42109,71 +40339,60 @@ impl json::ReadJson for GetPromptRouterResponse {
             Option<PromptRouterStatus>,
             Option<PromptRouterType>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetPromptRouterResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetPromptRouterResponse",
             &[
-                "promptRouterName",
-                "routingCriteria",
-                "description",
-                "createdAt",
-                "updatedAt",
-                "promptRouterArn",
-                "models",
-                "fallbackModel",
-                "status",
-                "type",
+                ("promptRouterName", true),
+                ("routingCriteria", true),
+                ("description", false),
+                ("createdAt", false),
+                ("updatedAt", false),
+                ("promptRouterArn", true),
+                ("models", true),
+                ("fallbackModel", true),
+                ("status", true),
+                ("type", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.required(&mut read.8),
-                9 => reader.required(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            prompt_router_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterName")),
-            },
-            routing_criteria: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("routingCriteria")),
-            },
-            description: read.2,
-            created_at: read.3,
-            updated_at: read.4,
-            prompt_router_arn: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterArn")),
-            },
-            models: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("models")),
-            },
-            fallback_model: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("fallbackModel")),
-            },
-            status: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            r#type: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(prompt_router_name),
+            Some(routing_criteria),
+            description,
+            created_at,
+            updated_at,
+            Some(prompt_router_arn),
+            Some(models),
+            Some(fallback_model),
+            Some(status),
+            Some(r#type),
+        ) = read
+        else {
+            return Err(json::missing("promptRouterName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            prompt_router_name,
+            routing_criteria,
+            description,
+            created_at,
+            updated_at,
+            prompt_router_arn,
+            models,
+            fallback_model,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -42340,21 +40559,15 @@ impl json::WriteJson for GetProvisionedModelThroughputRequest {
 impl json::ReadJson for GetProvisionedModelThroughputRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetProvisionedModelThroughputRequest")?;
-        while let Some(member) = reader.member(&mut object, &["provisionedModelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            provisioned_model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelId")),
-            },
+        reader.read_structure(
+            "GetProvisionedModelThroughputRequest",
+            &[("provisionedModelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(provisioned_model_id),) = read else {
+            return Err(json::missing("provisionedModelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { provisioned_model_id })
     }
 }
 
@@ -42580,89 +40793,72 @@ impl json::ReadJson for GetProvisionedModelThroughputResponse {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("GetProvisionedModelThroughputResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetProvisionedModelThroughputResponse",
             &[
-                "modelUnits",
-                "desiredModelUnits",
-                "provisionedModelName",
-                "provisionedModelArn",
-                "modelArn",
-                "desiredModelArn",
-                "foundationModelArn",
-                "status",
-                "creationTime",
-                "lastModifiedTime",
-                "failureMessage",
-                "commitmentDuration",
-                "commitmentExpirationTime",
+                ("modelUnits", true),
+                ("desiredModelUnits", true),
+                ("provisionedModelName", true),
+                ("provisionedModelArn", true),
+                ("modelArn", true),
+                ("desiredModelArn", true),
+                ("foundationModelArn", true),
+                ("status", true),
+                ("creationTime", true),
+                ("lastModifiedTime", true),
+                ("failureMessage", false),
+                ("commitmentDuration", false),
+                ("commitmentExpirationTime", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.decode_required::<Rfc3339, _>(&mut read.8),
-                9 => reader.decode_required::<Rfc3339, _>(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.decode_optional::<Rfc3339, _>(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelUnits")),
-            },
-            desired_model_units: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("desiredModelUnits")),
-            },
-            provisioned_model_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelName")),
-            },
-            provisioned_model_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelArn")),
-            },
-            model_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            desired_model_arn: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("desiredModelArn")),
-            },
-            foundation_model_arn: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("foundationModelArn")),
-            },
-            status: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            creation_time: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("lastModifiedTime")),
-            },
-            failure_message: read.10,
-            commitment_duration: read.11,
-            commitment_expiration_time: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+                &mut json::coded::<Rfc3339, _>(&mut read.9),
+                &mut read.10,
+                &mut read.11,
+                &mut json::coded::<Rfc3339, _>(&mut read.12),
+            ],
+        )?;
+        let (
+            Some(model_units),
+            Some(desired_model_units),
+            Some(provisioned_model_name),
+            Some(provisioned_model_arn),
+            Some(model_arn),
+            Some(desired_model_arn),
+            Some(foundation_model_arn),
+            Some(status),
+            Some(creation_time),
+            Some(last_modified_time),
+            failure_message,
+            commitment_duration,
+            commitment_expiration_time,
+        ) = read
+        else {
+            return Err(json::missing("modelUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_units,
+            desired_model_units,
+            provisioned_model_name,
+            provisioned_model_arn,
+            model_arn,
+            desired_model_arn,
+            foundation_model_arn,
+            status,
+            creation_time,
+            last_modified_time,
+            failure_message,
+            commitment_duration,
+            commitment_expiration_time,
+        })
     }
 }
 
@@ -42828,21 +41024,11 @@ impl json::WriteJson for GetResourcePolicyRequest {
 impl json::ReadJson for GetResourcePolicyRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetResourcePolicyRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceArn")),
-            },
+        reader.read_structure("GetResourcePolicyRequest", &[("resourceArn", true)], &mut [&mut read.0])?;
+        let (Some(resource_arn),) = read else {
+            return Err(json::missing("resourceArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { resource_arn })
     }
 }
 
@@ -42917,14 +41103,11 @@ impl json::WriteJson for GetResourcePolicyResponse {
 impl json::ReadJson for GetResourcePolicyResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { resource_policy: None };
-        let mut object = reader.structure("GetResourcePolicyResponse")?;
-        while let Some(member) = reader.member(&mut object, &["resourcePolicy"])? {
-            match member {
-                0 => reader.optional(&mut value.resource_policy),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GetResourcePolicyResponse",
+            &[("resourcePolicy", false)],
+            &mut [&mut value.resource_policy],
+        )?;
         Ok(value)
     }
 }
@@ -42995,13 +41178,7 @@ impl json::WriteJson for GetUseCaseForModelAccessRequest {
 impl json::ReadJson for GetUseCaseForModelAccessRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GetUseCaseForModelAccessRequest")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GetUseCaseForModelAccessRequest", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -43072,21 +41249,15 @@ impl json::WriteJson for GetUseCaseForModelAccessResponse {
 impl json::ReadJson for GetUseCaseForModelAccessResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Blob>,) = (None,);
-        let mut object = reader.structure("GetUseCaseForModelAccessResponse")?;
-        while let Some(member) = reader.member(&mut object, &["formData"])? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            form_data: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("formData")),
-            },
+        reader.read_structure(
+            "GetUseCaseForModelAccessResponse",
+            &[("formData", true)],
+            &mut [&mut json::coded::<Base64, _>(&mut read.0)],
+        )?;
+        let (Some(form_data),) = read else {
+            return Err(json::missing("formData"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { form_data })
     }
 }
 
@@ -43167,22 +41338,15 @@ impl json::WriteJson for GraderConfig {
 
 impl json::ReadJson for GraderConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GraderConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["lambdaGrader"])? {
-            let value = match member {
-                0 => reader.read::<Option<LambdaGraderConfig>>()?.map(Self::LambdaGrader),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GraderConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GraderConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("GraderConfig", &["lambdaGrader"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::LambdaGrader(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("GraderConfig", value)
     }
 }
 
@@ -43264,23 +41428,18 @@ impl json::WriteJson for GuardrailAutomatedReasoningPolicy {
 impl json::ReadJson for GuardrailAutomatedReasoningPolicy {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailAutomatedReasoningPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["policies", "confidenceThreshold"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_optional::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policies: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policies")),
-            },
-            confidence_threshold: read.1,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningPolicy",
+            &[("policies", true), ("confidenceThreshold", false)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(policies), confidence_threshold) = read else {
+            return Err(json::missing("policies"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policies,
+            confidence_threshold,
+        })
     }
 }
 
@@ -43384,23 +41543,18 @@ impl json::WriteJson for GuardrailAutomatedReasoningPolicyConfig {
 impl json::ReadJson for GuardrailAutomatedReasoningPolicyConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailAutomatedReasoningPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["policies", "confidenceThreshold"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_optional::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policies: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policies")),
-            },
-            confidence_threshold: read.1,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningPolicyConfig",
+            &[("policies", true), ("confidenceThreshold", false)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(policies), confidence_threshold) = read else {
+            return Err(json::missing("policies"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policies,
+            confidence_threshold,
+        })
     }
 }
 
@@ -43502,26 +41656,18 @@ impl json::WriteJson for GuardrailConfiguration {
 impl json::ReadJson for GuardrailConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("GuardrailConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailVersion"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailId")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailVersion")),
-            },
+        reader.read_structure(
+            "GuardrailConfiguration",
+            &[("guardrailId", true), ("guardrailVersion", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrail_id), Some(guardrail_version)) = read else {
+            return Err(json::missing("guardrailId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_id,
+            guardrail_version,
+        })
     }
 }
 
@@ -43709,56 +41855,56 @@ impl json::ReadJson for GuardrailContentFilter {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContentFilter")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailContentFilter",
             &[
-                "type",
-                "inputStrength",
-                "outputStrength",
-                "inputModalities",
-                "outputModalities",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("type", true),
+                ("inputStrength", true),
+                ("outputStrength", true),
+                ("inputModalities", false),
+                ("outputModalities", false),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            input_strength: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("inputStrength")),
-            },
-            output_strength: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("outputStrength")),
-            },
-            input_modalities: read.3,
-            output_modalities: read.4,
-            input_action: read.5,
-            output_action: read.6,
-            input_enabled: read.7,
-            output_enabled: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(r#type),
+            Some(input_strength),
+            Some(output_strength),
+            input_modalities,
+            output_modalities,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            input_strength,
+            output_strength,
+            input_modalities,
+            output_modalities,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -44070,56 +42216,56 @@ impl json::ReadJson for GuardrailContentFilterConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContentFilterConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailContentFilterConfig",
             &[
-                "type",
-                "inputStrength",
-                "outputStrength",
-                "inputModalities",
-                "outputModalities",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("type", true),
+                ("inputStrength", true),
+                ("outputStrength", true),
+                ("inputModalities", false),
+                ("outputModalities", false),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            input_strength: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("inputStrength")),
-            },
-            output_strength: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("outputStrength")),
-            },
-            input_modalities: read.3,
-            output_modalities: read.4,
-            input_action: read.5,
-            output_action: read.6,
-            input_enabled: read.7,
-            output_enabled: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(r#type),
+            Some(input_strength),
+            Some(output_strength),
+            input_modalities,
+            output_modalities,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            input_strength,
+            output_strength,
+            input_modalities,
+            output_modalities,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -44354,21 +42500,11 @@ impl json::WriteJson for GuardrailContentFiltersTier {
 impl json::ReadJson for GuardrailContentFiltersTier {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailContentFiltersTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailContentFiltersTier")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure("GuardrailContentFiltersTier", &[("tierName", true)], &mut [&mut read.0])?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -44448,21 +42584,15 @@ impl json::WriteJson for GuardrailContentFiltersTierConfig {
 impl json::ReadJson for GuardrailContentFiltersTierConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailContentFiltersTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailContentFiltersTierConfig")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure(
+            "GuardrailContentFiltersTierConfig",
+            &[("tierName", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -44628,15 +42758,11 @@ impl json::ReadJson for GuardrailContentPolicy {
             filters: None,
             tier: None,
         };
-        let mut object = reader.structure("GuardrailContentPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["filters", "tier"])? {
-            match member {
-                0 => reader.optional(&mut value.filters),
-                1 => reader.optional(&mut value.tier),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailContentPolicy",
+            &[("filters", false), ("tier", false)],
+            &mut [&mut value.filters, &mut value.tier],
+        )?;
         Ok(value)
     }
 }
@@ -44745,23 +42871,18 @@ impl json::ReadJson for GuardrailContentPolicyConfig {
             Option<Vec<GuardrailContentFilterConfig>>,
             Option<GuardrailContentFiltersTierConfig>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailContentPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["filtersConfig", "tierConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            filters_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("filtersConfig")),
-            },
-            tier_config: read.1,
+        reader.read_structure(
+            "GuardrailContentPolicyConfig",
+            &[("filtersConfig", true), ("tierConfig", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(filters_config), tier_config) = read else {
+            return Err(json::missing("filtersConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            filters_config,
+            tier_config,
+        })
     }
 }
 
@@ -44960,30 +43081,30 @@ impl json::ReadJson for GuardrailContextualGroundingFilter {
             Option<GuardrailContextualGroundingAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingFilter")?;
-        while let Some(member) = reader.member(&mut object, &["type", "threshold", "action", "enabled"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("threshold")),
-            },
-            action: read.2,
-            enabled: read.3,
+        reader.read_structure(
+            "GuardrailContextualGroundingFilter",
+            &[
+                ("type", true),
+                ("threshold", true),
+                ("action", false),
+                ("enabled", false),
+            ],
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut read.2,
+                &mut read.3,
+            ],
+        )?;
+        let (Some(r#type), Some(threshold), action, enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            threshold,
+            action,
+            enabled,
+        })
     }
 }
 
@@ -45124,30 +43245,30 @@ impl json::ReadJson for GuardrailContextualGroundingFilterConfig {
             Option<GuardrailContextualGroundingAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingFilterConfig")?;
-        while let Some(member) = reader.member(&mut object, &["type", "threshold", "action", "enabled"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("threshold")),
-            },
-            action: read.2,
-            enabled: read.3,
+        reader.read_structure(
+            "GuardrailContextualGroundingFilterConfig",
+            &[
+                ("type", true),
+                ("threshold", true),
+                ("action", false),
+                ("enabled", false),
+            ],
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut read.2,
+                &mut read.3,
+            ],
+        )?;
+        let (Some(r#type), Some(threshold), action, enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            threshold,
+            action,
+            enabled,
+        })
     }
 }
 
@@ -45340,23 +43461,15 @@ impl json::ReadJson for GuardrailContextualGroundingPolicy {
             Option<Vec<GuardrailContextualGroundingFilter>>,
             Option<GuardrailContextualGroundingTier>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["filters", "tier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            filters: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("filters")),
-            },
-            tier: read.1,
+        reader.read_structure(
+            "GuardrailContextualGroundingPolicy",
+            &[("filters", true), ("tier", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(filters), tier) = read else {
+            return Err(json::missing("filters"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { filters, tier })
     }
 }
 
@@ -45461,23 +43574,18 @@ impl json::ReadJson for GuardrailContextualGroundingPolicyConfig {
             Option<Vec<GuardrailContextualGroundingFilterConfig>>,
             Option<GuardrailContextualGroundingTierConfig>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["filtersConfig", "tierConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            filters_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("filtersConfig")),
-            },
-            tier_config: read.1,
+        reader.read_structure(
+            "GuardrailContextualGroundingPolicyConfig",
+            &[("filtersConfig", true), ("tierConfig", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(filters_config), tier_config) = read else {
+            return Err(json::missing("filtersConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            filters_config,
+            tier_config,
+        })
     }
 }
 
@@ -45565,21 +43673,15 @@ impl json::WriteJson for GuardrailContextualGroundingTier {
 impl json::ReadJson for GuardrailContextualGroundingTier {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailContextualGroundingTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailContextualGroundingTier")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure(
+            "GuardrailContextualGroundingTier",
+            &[("tierName", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -45659,21 +43761,15 @@ impl json::WriteJson for GuardrailContextualGroundingTierConfig {
 impl json::ReadJson for GuardrailContextualGroundingTierConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailContextualGroundingTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailContextualGroundingTierConfig")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure(
+            "GuardrailContextualGroundingTierConfig",
+            &[("tierName", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -45830,21 +43926,17 @@ impl json::WriteJson for GuardrailCrossRegionConfig {
 impl json::ReadJson for GuardrailCrossRegionConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GuardrailCrossRegionConfig")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailProfileIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_profile_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailProfileIdentifier")),
-            },
+        reader.read_structure(
+            "GuardrailCrossRegionConfig",
+            &[("guardrailProfileIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(guardrail_profile_identifier),) = read else {
+            return Err(json::missing("guardrailProfileIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_profile_identifier,
+        })
     }
 }
 
@@ -45946,15 +44038,11 @@ impl json::ReadJson for GuardrailCrossRegionDetails {
             guardrail_profile_id: None,
             guardrail_profile_arn: None,
         };
-        let mut object = reader.structure("GuardrailCrossRegionDetails")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailProfileId", "guardrailProfileArn"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_profile_id),
-                1 => reader.optional(&mut value.guardrail_profile_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailCrossRegionDetails",
+            &[("guardrailProfileId", false), ("guardrailProfileArn", false)],
+            &mut [&mut value.guardrail_profile_id, &mut value.guardrail_profile_arn],
+        )?;
         Ok(value)
     }
 }
@@ -46179,32 +44267,27 @@ impl json::ReadJson for GuardrailManagedWords {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailManagedWords")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["type", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            input_action: read.1,
-            output_action: read.2,
-            input_enabled: read.3,
-            output_enabled: read.4,
+        reader.read_structure(
+            "GuardrailManagedWords",
+            &[
+                ("type", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(r#type), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -46366,32 +44449,27 @@ impl json::ReadJson for GuardrailManagedWordsConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailManagedWordsConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["type", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            input_action: read.1,
-            output_action: read.2,
-            input_enabled: read.3,
-            output_enabled: read.4,
+        reader.read_structure(
+            "GuardrailManagedWordsConfig",
+            &[
+                ("type", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(r#type), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -46706,44 +44784,36 @@ impl json::ReadJson for GuardrailPiiEntity {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailPiiEntity")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailPiiEntity",
             &[
-                "type",
-                "action",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("type", true),
+                ("action", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            input_action: read.2,
-            output_action: read.3,
-            input_enabled: read.4,
-            output_enabled: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (Some(r#type), Some(action), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            action,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -46908,44 +44978,36 @@ impl json::ReadJson for GuardrailPiiEntityConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailPiiEntityConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailPiiEntityConfig",
             &[
-                "type",
-                "action",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("type", true),
+                ("action", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            input_action: read.2,
-            output_action: read.3,
-            input_enabled: read.4,
-            output_enabled: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (Some(r#type), Some(action), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            action,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -47353,53 +45415,52 @@ impl json::ReadJson for GuardrailRegex {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailRegex")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailRegex",
             &[
-                "name",
-                "description",
-                "pattern",
-                "action",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("name", true),
+                ("description", false),
+                ("pattern", true),
+                ("action", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            pattern: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("pattern")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            input_action: read.4,
-            output_action: read.5,
-            input_enabled: read.6,
-            output_enabled: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(name),
+            description,
+            Some(pattern),
+            Some(action),
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            pattern,
+            action,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -47608,53 +45669,52 @@ impl json::ReadJson for GuardrailRegexConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailRegexConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailRegexConfig",
             &[
-                "name",
-                "description",
-                "pattern",
-                "action",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("name", true),
+                ("description", false),
+                ("pattern", true),
+                ("action", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            pattern: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("pattern")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            input_action: read.4,
-            output_action: read.5,
-            input_enabled: read.6,
-            output_enabled: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(name),
+            description,
+            Some(pattern),
+            Some(action),
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            pattern,
+            action,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -47870,15 +45930,11 @@ impl json::ReadJson for GuardrailSensitiveInformationPolicy {
             pii_entities: None,
             regexes: None,
         };
-        let mut object = reader.structure("GuardrailSensitiveInformationPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["piiEntities", "regexes"])? {
-            match member {
-                0 => reader.optional(&mut value.pii_entities),
-                1 => reader.optional(&mut value.regexes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailSensitiveInformationPolicy",
+            &[("piiEntities", false), ("regexes", false)],
+            &mut [&mut value.pii_entities, &mut value.regexes],
+        )?;
         Ok(value)
     }
 }
@@ -47986,15 +46042,11 @@ impl json::ReadJson for GuardrailSensitiveInformationPolicyConfig {
             pii_entities_config: None,
             regexes_config: None,
         };
-        let mut object = reader.structure("GuardrailSensitiveInformationPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["piiEntitiesConfig", "regexesConfig"])? {
-            match member {
-                0 => reader.optional(&mut value.pii_entities_config),
-                1 => reader.optional(&mut value.regexes_config),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailSensitiveInformationPolicyConfig",
+            &[("piiEntitiesConfig", false), ("regexesConfig", false)],
+            &mut [&mut value.pii_entities_config, &mut value.regexes_config],
+        )?;
         Ok(value)
     }
 }
@@ -48272,68 +46324,56 @@ impl json::ReadJson for GuardrailSummary {
             Option<DateTime>,
             Option<GuardrailCrossRegionDetails>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailSummary",
             &[
-                "id",
-                "arn",
-                "status",
-                "name",
-                "description",
-                "version",
-                "createdAt",
-                "updatedAt",
-                "crossRegionDetails",
+                ("id", true),
+                ("arn", true),
+                ("status", true),
+                ("name", true),
+                ("description", false),
+                ("version", true),
+                ("createdAt", true),
+                ("updatedAt", true),
+                ("crossRegionDetails", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("id")),
-            },
-            arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("arn")),
-            },
-            status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            name: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.4,
-            version: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            created_at: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
-            cross_region_details: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(id),
+            Some(arn),
+            Some(status),
+            Some(name),
+            description,
+            Some(version),
+            Some(created_at),
+            Some(updated_at),
+            cross_region_details,
+        ) = read
+        else {
+            return Err(json::missing("id"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            id,
+            arn,
+            status,
+            name,
+            description,
+            version,
+            created_at,
+            updated_at,
+            cross_region_details,
+        })
     }
 }
 
@@ -48560,50 +46600,52 @@ impl json::ReadJson for GuardrailTopic {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailTopic")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailTopic",
             &[
-                "name",
-                "definition",
-                "examples",
-                "type",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("name", true),
+                ("definition", true),
+                ("examples", false),
+                ("type", false),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            definition: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("definition")),
-            },
-            examples: read.2,
-            r#type: read.3,
-            input_action: read.4,
-            output_action: read.5,
-            input_enabled: read.6,
-            output_enabled: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(name),
+            Some(definition),
+            examples,
+            r#type,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            definition,
+            examples,
+            r#type,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -48907,53 +46949,52 @@ impl json::ReadJson for GuardrailTopicConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailTopicConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailTopicConfig",
             &[
-                "name",
-                "definition",
-                "examples",
-                "type",
-                "inputAction",
-                "outputAction",
-                "inputEnabled",
-                "outputEnabled",
+                ("name", true),
+                ("definition", true),
+                ("examples", false),
+                ("type", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            definition: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("definition")),
-            },
-            examples: read.2,
-            r#type: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            input_action: read.4,
-            output_action: read.5,
-            input_enabled: read.6,
-            output_enabled: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(name),
+            Some(definition),
+            examples,
+            Some(r#type),
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        ) = read
+        else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            definition,
+            examples,
+            r#type,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -49103,23 +47144,15 @@ impl json::WriteJson for GuardrailTopicPolicy {
 impl json::ReadJson for GuardrailTopicPolicy {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailTopic>>, Option<GuardrailTopicsTier>) = (None, None);
-        let mut object = reader.structure("GuardrailTopicPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["topics", "tier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topics: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topics")),
-            },
-            tier: read.1,
+        reader.read_structure(
+            "GuardrailTopicPolicy",
+            &[("topics", true), ("tier", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(topics), tier) = read else {
+            return Err(json::missing("topics"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { topics, tier })
     }
 }
 
@@ -49218,23 +47251,18 @@ impl json::WriteJson for GuardrailTopicPolicyConfig {
 impl json::ReadJson for GuardrailTopicPolicyConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailTopicConfig>>, Option<GuardrailTopicsTierConfig>) = (None, None);
-        let mut object = reader.structure("GuardrailTopicPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["topicsConfig", "tierConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topics_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topicsConfig")),
-            },
-            tier_config: read.1,
+        reader.read_structure(
+            "GuardrailTopicPolicyConfig",
+            &[("topicsConfig", true), ("tierConfig", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(topics_config), tier_config) = read else {
+            return Err(json::missing("topicsConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            topics_config,
+            tier_config,
+        })
     }
 }
 
@@ -49391,21 +47419,11 @@ impl json::WriteJson for GuardrailTopicsTier {
 impl json::ReadJson for GuardrailTopicsTier {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailTopicsTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailTopicsTier")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure("GuardrailTopicsTier", &[("tierName", true)], &mut [&mut read.0])?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -49485,21 +47503,11 @@ impl json::WriteJson for GuardrailTopicsTierConfig {
 impl json::ReadJson for GuardrailTopicsTierConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailTopicsTierName>,) = (None,);
-        let mut object = reader.structure("GuardrailTopicsTierConfig")?;
-        while let Some(member) = reader.member(&mut object, &["tierName"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tier_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tierName")),
-            },
+        reader.read_structure("GuardrailTopicsTierConfig", &[("tierName", true)], &mut [&mut read.0])?;
+        let (Some(tier_name),) = read else {
+            return Err(json::missing("tierName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tier_name })
     }
 }
 
@@ -49702,32 +47710,27 @@ impl json::ReadJson for GuardrailWord {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailWord")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["text", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            input_action: read.1,
-            output_action: read.2,
-            input_enabled: read.3,
-            output_enabled: read.4,
+        reader.read_structure(
+            "GuardrailWord",
+            &[
+                ("text", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(text), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            text,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -49967,32 +47970,27 @@ impl json::ReadJson for GuardrailWordConfig {
             Option<bool>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailWordConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["text", "inputAction", "outputAction", "inputEnabled", "outputEnabled"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            input_action: read.1,
-            output_action: read.2,
-            input_enabled: read.3,
-            output_enabled: read.4,
+        reader.read_structure(
+            "GuardrailWordConfig",
+            &[
+                ("text", true),
+                ("inputAction", false),
+                ("outputAction", false),
+                ("inputEnabled", false),
+                ("outputEnabled", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(text), input_action, output_action, input_enabled, output_enabled) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            text,
+            input_action,
+            output_action,
+            input_enabled,
+            output_enabled,
+        })
     }
 }
 
@@ -50122,15 +48120,11 @@ impl json::ReadJson for GuardrailWordPolicy {
             words: None,
             managed_word_lists: None,
         };
-        let mut object = reader.structure("GuardrailWordPolicy")?;
-        while let Some(member) = reader.member(&mut object, &["words", "managedWordLists"])? {
-            match member {
-                0 => reader.optional(&mut value.words),
-                1 => reader.optional(&mut value.managed_word_lists),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailWordPolicy",
+            &[("words", false), ("managedWordLists", false)],
+            &mut [&mut value.words, &mut value.managed_word_lists],
+        )?;
         Ok(value)
     }
 }
@@ -50235,15 +48229,11 @@ impl json::ReadJson for GuardrailWordPolicyConfig {
             words_config: None,
             managed_word_lists_config: None,
         };
-        let mut object = reader.structure("GuardrailWordPolicyConfig")?;
-        while let Some(member) = reader.member(&mut object, &["wordsConfig", "managedWordListsConfig"])? {
-            match member {
-                0 => reader.optional(&mut value.words_config),
-                1 => reader.optional(&mut value.managed_word_lists_config),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailWordPolicyConfig",
+            &[("wordsConfig", false), ("managedWordListsConfig", false)],
+            &mut [&mut value.words_config, &mut value.managed_word_lists_config],
+        )?;
         Ok(value)
     }
 }
@@ -50365,28 +48355,23 @@ impl json::ReadJson for HumanEvaluationConfig {
             Option<Vec<HumanEvaluationCustomMetric>>,
             Option<Vec<EvaluationDatasetMetricConfig>>,
         ) = (None, None, None);
-        let mut object = reader.structure("HumanEvaluationConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["humanWorkflowConfig", "customMetrics", "datasetMetricConfigs"],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            human_workflow_config: read.0,
-            custom_metrics: read.1,
-            dataset_metric_configs: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("datasetMetricConfigs")),
-            },
+        reader.read_structure(
+            "HumanEvaluationConfig",
+            &[
+                ("humanWorkflowConfig", false),
+                ("customMetrics", false),
+                ("datasetMetricConfigs", true),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (human_workflow_config, custom_metrics, Some(dataset_metric_configs)) = read else {
+            return Err(json::missing("datasetMetricConfigs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            human_workflow_config,
+            custom_metrics,
+            dataset_metric_configs,
+        })
     }
 }
 
@@ -50513,28 +48498,19 @@ impl json::WriteJson for HumanEvaluationCustomMetric {
 impl json::ReadJson for HumanEvaluationCustomMetric {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("HumanEvaluationCustomMetric")?;
-        while let Some(member) = reader.member(&mut object, &["name", "description", "ratingMethod"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            rating_method: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("ratingMethod")),
-            },
+        reader.read_structure(
+            "HumanEvaluationCustomMetric",
+            &[("name", true), ("description", false), ("ratingMethod", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(name), description, Some(rating_method)) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            rating_method,
+        })
     }
 }
 
@@ -50649,23 +48625,18 @@ impl json::WriteJson for HumanWorkflowConfig {
 impl json::ReadJson for HumanWorkflowConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("HumanWorkflowConfig")?;
-        while let Some(member) = reader.member(&mut object, &["flowDefinitionArn", "instructions"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            flow_definition_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("flowDefinitionArn")),
-            },
-            instructions: read.1,
+        reader.read_structure(
+            "HumanWorkflowConfig",
+            &[("flowDefinitionArn", true), ("instructions", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(flow_definition_arn), instructions) = read else {
+            return Err(json::missing("flowDefinitionArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            flow_definition_arn,
+            instructions,
+        })
     }
 }
 
@@ -50784,26 +48755,18 @@ impl json::WriteJson for ImplicitFilterConfiguration {
 impl json::ReadJson for ImplicitFilterConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<MetadataAttributeSchema>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ImplicitFilterConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["metadataAttributes", "modelArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            metadata_attributes: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("metadataAttributes")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
+        reader.read_structure(
+            "ImplicitFilterConfiguration",
+            &[("metadataAttributes", true), ("modelArn", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(metadata_attributes), Some(model_arn)) = read else {
+            return Err(json::missing("metadataAttributes"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            metadata_attributes,
+            model_arn,
+        })
     }
 }
 
@@ -50939,44 +48902,34 @@ impl json::ReadJson for ImportedModelSummary {
             Option<bool>,
             Option<String>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("ImportedModelSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ImportedModelSummary",
             &[
-                "modelArn",
-                "modelName",
-                "creationTime",
-                "instructSupported",
-                "modelArchitecture",
+                ("modelArn", true),
+                ("modelName", true),
+                ("creationTime", true),
+                ("instructSupported", false),
+                ("modelArchitecture", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            model_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelName")),
-            },
-            creation_time: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            instruct_supported: read.3,
-            model_architecture: read.4,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+            ],
+        )?;
+        let (Some(model_arn), Some(model_name), Some(creation_time), instruct_supported, model_architecture) = read
+        else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            model_name,
+            creation_time,
+            instruct_supported,
+            model_architecture,
+        })
     }
 }
 
@@ -51113,17 +49066,21 @@ impl json::ReadJson for InferenceConfiguration {
             top_p: None,
             stop_sequences: None,
         };
-        let mut object = reader.structure("InferenceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["maxTokens", "temperature", "topP", "stopSequences"])? {
-            match member {
-                0 => reader.optional(&mut value.max_tokens),
-                1 => reader.decode_optional::<Float, _>(&mut value.temperature),
-                2 => reader.decode_optional::<Float, _>(&mut value.top_p),
-                3 => reader.optional(&mut value.stop_sequences),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InferenceConfiguration",
+            &[
+                ("maxTokens", false),
+                ("temperature", false),
+                ("topP", false),
+                ("stopSequences", false),
+            ],
+            &mut [
+                &mut value.max_tokens,
+                &mut json::coded::<Float, _>(&mut value.temperature),
+                &mut json::coded::<Float, _>(&mut value.top_p),
+                &mut value.stop_sequences,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -51236,14 +49193,11 @@ impl json::WriteJson for InferenceProfileModel {
 impl json::ReadJson for InferenceProfileModel {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { model_arn: None };
-        let mut object = reader.structure("InferenceProfileModel")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
-            match member {
-                0 => reader.optional(&mut value.model_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InferenceProfileModel",
+            &[("modelArn", false)],
+            &mut [&mut value.model_arn],
+        )?;
         Ok(value)
     }
 }
@@ -51329,22 +49283,19 @@ impl json::WriteJson for InferenceProfileModelSource {
 
 impl json::ReadJson for InferenceProfileModelSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InferenceProfileModelSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["copyFrom"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::CopyFrom),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InferenceProfileModelSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InferenceProfileModelSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "InferenceProfileModelSource",
+            &["copyFrom"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::CopyFrom(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("InferenceProfileModelSource", value)
     }
 }
 
@@ -51579,65 +49530,56 @@ impl json::ReadJson for InferenceProfileSummary {
             Option<InferenceProfileStatus>,
             Option<InferenceProfileType>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("InferenceProfileSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "InferenceProfileSummary",
             &[
-                "inferenceProfileName",
-                "description",
-                "createdAt",
-                "updatedAt",
-                "inferenceProfileArn",
-                "models",
-                "inferenceProfileId",
-                "status",
-                "type",
+                ("inferenceProfileName", true),
+                ("description", false),
+                ("createdAt", false),
+                ("updatedAt", false),
+                ("inferenceProfileArn", true),
+                ("models", true),
+                ("inferenceProfileId", true),
+                ("status", true),
+                ("type", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            inference_profile_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileName")),
-            },
-            description: read.1,
-            created_at: read.2,
-            updated_at: read.3,
-            inference_profile_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileArn")),
-            },
-            models: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("models")),
-            },
-            inference_profile_id: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("inferenceProfileId")),
-            },
-            status: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            r#type: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(inference_profile_name),
+            description,
+            created_at,
+            updated_at,
+            Some(inference_profile_arn),
+            Some(models),
+            Some(inference_profile_id),
+            Some(status),
+            Some(r#type),
+        ) = read
+        else {
+            return Err(json::missing("inferenceProfileName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            inference_profile_name,
+            description,
+            created_at,
+            updated_at,
+            inference_profile_arn,
+            models,
+            inference_profile_id,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -52033,22 +49975,15 @@ impl json::WriteJson for InvocationLogSource {
 
 impl json::ReadJson for InvocationLogSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InvocationLogSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3Uri"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::S3Uri),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InvocationLogSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InvocationLogSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("InvocationLogSource", &["s3Uri"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::S3Uri(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("InvocationLogSource", value)
     }
 }
 
@@ -52147,28 +50082,23 @@ impl json::ReadJson for InvocationLogsConfig {
             Option<InvocationLogSource>,
             Option<RequestMetadataFilters>,
         ) = (None, None, None);
-        let mut object = reader.structure("InvocationLogsConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["usePromptResponse", "invocationLogSource", "requestMetadataFilters"],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            use_prompt_response: read.0,
-            invocation_log_source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationLogSource")),
-            },
-            request_metadata_filters: read.2,
+        reader.read_structure(
+            "InvocationLogsConfig",
+            &[
+                ("usePromptResponse", false),
+                ("invocationLogSource", true),
+                ("requestMetadataFilters", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (use_prompt_response, Some(invocation_log_source), request_metadata_filters) = read else {
+            return Err(json::missing("invocationLogSource"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            use_prompt_response,
+            invocation_log_source,
+            request_metadata_filters,
+        })
     }
 }
 
@@ -52358,14 +50288,11 @@ impl json::ReadJson for KbInferenceConfig {
         let mut value = Self {
             text_inference_config: None,
         };
-        let mut object = reader.structure("KbInferenceConfig")?;
-        while let Some(member) = reader.member(&mut object, &["textInferenceConfig"])? {
-            match member {
-                0 => reader.optional(&mut value.text_inference_config),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "KbInferenceConfig",
+            &[("textInferenceConfig", false)],
+            &mut [&mut value.text_inference_config],
+        )?;
         Ok(value)
     }
 }
@@ -52458,27 +50385,20 @@ impl json::WriteJson for KnowledgeBaseConfig {
 
 impl json::ReadJson for KnowledgeBaseConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("KnowledgeBaseConfig")?;
-        while let Some((member, key)) =
-            reader.union_member(&mut object, &["retrieveConfig", "retrieveAndGenerateConfig"])?
-        {
-            let value = match member {
-                0 => reader.read::<Option<RetrieveConfig>>()?.map(Self::RetrieveConfig),
-                1 => reader
-                    .read::<Option<RetrieveAndGenerateConfiguration>>()?
-                    .map(Self::RetrieveAndGenerateConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("KnowledgeBaseConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("KnowledgeBaseConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "KnowledgeBaseConfig",
+            &["retrieveConfig", "retrieveAndGenerateConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::RetrieveConfig(reader.read()?),
+                    1 => Self::RetrieveAndGenerateConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("KnowledgeBaseConfig", value)
     }
 }
 
@@ -52557,21 +50477,17 @@ impl json::WriteJson for KnowledgeBaseRetrievalConfiguration {
 impl json::ReadJson for KnowledgeBaseRetrievalConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<KnowledgeBaseVectorSearchConfiguration>,) = (None,);
-        let mut object = reader.structure("KnowledgeBaseRetrievalConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["vectorSearchConfiguration"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            vector_search_configuration: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("vectorSearchConfiguration")),
-            },
+        reader.read_structure(
+            "KnowledgeBaseRetrievalConfiguration",
+            &[("vectorSearchConfiguration", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(vector_search_configuration),) = read else {
+            return Err(json::missing("vectorSearchConfiguration"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            vector_search_configuration,
+        })
     }
 }
 
@@ -52702,41 +50618,34 @@ impl json::ReadJson for KnowledgeBaseRetrieveAndGenerateConfiguration {
             Option<GenerationConfiguration>,
             Option<OrchestrationConfiguration>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("KnowledgeBaseRetrieveAndGenerateConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "KnowledgeBaseRetrieveAndGenerateConfiguration",
             &[
-                "knowledgeBaseId",
-                "modelArn",
-                "retrievalConfiguration",
-                "generationConfiguration",
-                "orchestrationConfiguration",
+                ("knowledgeBaseId", true),
+                ("modelArn", true),
+                ("retrievalConfiguration", false),
+                ("generationConfiguration", false),
+                ("orchestrationConfiguration", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            knowledge_base_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("knowledgeBaseId")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            retrieval_configuration: read.2,
-            generation_configuration: read.3,
-            orchestration_configuration: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (
+            Some(knowledge_base_id),
+            Some(model_arn),
+            retrieval_configuration,
+            generation_configuration,
+            orchestration_configuration,
+        ) = read
+        else {
+            return Err(json::missing("knowledgeBaseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            knowledge_base_id,
+            model_arn,
+            retrieval_configuration,
+            generation_configuration,
+            orchestration_configuration,
+        })
     }
 }
 
@@ -52906,27 +50815,23 @@ impl json::ReadJson for KnowledgeBaseVectorSearchConfiguration {
             implicit_filter_configuration: None,
             reranking_configuration: None,
         };
-        let mut object = reader.structure("KnowledgeBaseVectorSearchConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "KnowledgeBaseVectorSearchConfiguration",
             &[
-                "numberOfResults",
-                "overrideSearchType",
-                "filter",
-                "implicitFilterConfiguration",
-                "rerankingConfiguration",
+                ("numberOfResults", false),
+                ("overrideSearchType", false),
+                ("filter", false),
+                ("implicitFilterConfiguration", false),
+                ("rerankingConfiguration", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.number_of_results),
-                1 => reader.optional(&mut value.override_search_type),
-                2 => reader.optional(&mut value.filter),
-                3 => reader.optional(&mut value.implicit_filter_configuration),
-                4 => reader.optional(&mut value.reranking_configuration),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.number_of_results,
+                &mut value.override_search_type,
+                &mut value.filter,
+                &mut value.implicit_filter_configuration,
+                &mut value.reranking_configuration,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -53062,21 +50967,11 @@ impl json::WriteJson for LambdaGraderConfig {
 impl json::ReadJson for LambdaGraderConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("LambdaGraderConfig")?;
-        while let Some(member) = reader.member(&mut object, &["lambdaArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            lambda_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("lambdaArn")),
-            },
+        reader.read_structure("LambdaGraderConfig", &[("lambdaArn", true)], &mut [&mut read.0])?;
+        let (Some(lambda_arn),) = read else {
+            return Err(json::missing("lambdaArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { lambda_arn })
     }
 }
 
@@ -53151,14 +51046,7 @@ impl json::WriteJson for LegalTerm {
 impl json::ReadJson for LegalTerm {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { url: None };
-        let mut object = reader.structure("LegalTerm")?;
-        while let Some(member) = reader.member(&mut object, &["url"])? {
-            match member {
-                0 => reader.optional(&mut value.url),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("LegalTerm", &[("url", false)], &mut [&mut value.url])?;
         Ok(value)
     }
 }
@@ -53269,17 +51157,21 @@ impl json::ReadJson for ListAdvancedPromptOptimizationJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListAdvancedPromptOptimizationJobsRequest")?;
-        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "sortBy", "sortOrder"])? {
-            match member {
-                0 => reader.optional(&mut value.max_results),
-                1 => reader.optional(&mut value.next_token),
-                2 => reader.optional(&mut value.sort_by),
-                3 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListAdvancedPromptOptimizationJobsRequest",
+            &[
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
+            ],
+            &mut [
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -53397,15 +51289,11 @@ impl json::ReadJson for ListAdvancedPromptOptimizationJobsResponse {
             job_summaries: None,
             next_token: None,
         };
-        let mut object = reader.structure("ListAdvancedPromptOptimizationJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["jobSummaries", "nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.job_summaries),
-                1 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListAdvancedPromptOptimizationJobsResponse",
+            &[("jobSummaries", false), ("nextToken", false)],
+            &mut [&mut value.job_summaries, &mut value.next_token],
+        )?;
         Ok(value)
     }
 }
@@ -53525,16 +51413,11 @@ impl json::ReadJson for ListAutomatedReasoningPoliciesRequest {
             next_token: None,
             max_results: None,
         };
-        let mut object = reader.structure("ListAutomatedReasoningPoliciesRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
-            match member {
-                0 => reader.optional(&mut value.policy_arn),
-                1 => reader.optional(&mut value.next_token),
-                2 => reader.optional(&mut value.max_results),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListAutomatedReasoningPoliciesRequest",
+            &[("policyArn", false), ("nextToken", false), ("maxResults", false)],
+            &mut [&mut value.policy_arn, &mut value.next_token, &mut value.max_results],
+        )?;
         Ok(value)
     }
 }
@@ -53656,23 +51539,18 @@ impl json::WriteJson for ListAutomatedReasoningPoliciesResponse {
 impl json::ReadJson for ListAutomatedReasoningPoliciesResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicySummary>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPoliciesResponse")?;
-        while let Some(member) = reader.member(&mut object, &["automatedReasoningPolicySummaries", "nextToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            automated_reasoning_policy_summaries: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("automatedReasoningPolicySummaries")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListAutomatedReasoningPoliciesResponse",
+            &[("automatedReasoningPolicySummaries", true), ("nextToken", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(automated_reasoning_policy_summaries), next_token) = read else {
+            return Err(json::missing("automatedReasoningPolicySummaries"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            automated_reasoning_policy_summaries,
+            next_token,
+        })
     }
 }
 
@@ -53790,25 +51668,19 @@ impl json::WriteJson for ListAutomatedReasoningPolicyBuildWorkflowsRequest {
 impl json::ReadJson for ListAutomatedReasoningPolicyBuildWorkflowsRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<i32>) = (None, None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyBuildWorkflowsRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            next_token: read.1,
-            max_results: read.2,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyBuildWorkflowsRequest",
+            &[("policyArn", true), ("nextToken", false), ("maxResults", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(policy_arn), next_token, max_results) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            next_token,
+            max_results,
+        })
     }
 }
 
@@ -53933,26 +51805,21 @@ impl json::ReadJson for ListAutomatedReasoningPolicyBuildWorkflowsResponse {
             Option<Vec<AutomatedReasoningPolicyBuildWorkflowSummary>>,
             Option<String>,
         ) = (None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyBuildWorkflowsResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["automatedReasoningPolicyBuildWorkflowSummaries", "nextToken"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            automated_reasoning_policy_build_workflow_summaries: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("automatedReasoningPolicyBuildWorkflowSummaries")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyBuildWorkflowsResponse",
+            &[
+                ("automatedReasoningPolicyBuildWorkflowSummaries", true),
+                ("nextToken", false),
+            ],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(automated_reasoning_policy_build_workflow_summaries), next_token) = read else {
+            return Err(json::missing("automatedReasoningPolicyBuildWorkflowSummaries"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            automated_reasoning_policy_build_workflow_summaries,
+            next_token,
+        })
     }
 }
 
@@ -54076,25 +51943,19 @@ impl json::WriteJson for ListAutomatedReasoningPolicyTestCasesRequest {
 impl json::ReadJson for ListAutomatedReasoningPolicyTestCasesRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<i32>) = (None, None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyTestCasesRequest")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "nextToken", "maxResults"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            next_token: read.1,
-            max_results: read.2,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyTestCasesRequest",
+            &[("policyArn", true), ("nextToken", false), ("maxResults", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(policy_arn), next_token, max_results) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            next_token,
+            max_results,
+        })
     }
 }
 
@@ -54206,23 +52067,15 @@ impl json::WriteJson for ListAutomatedReasoningPolicyTestCasesResponse {
 impl json::ReadJson for ListAutomatedReasoningPolicyTestCasesResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyTestCase>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyTestCasesResponse")?;
-        while let Some(member) = reader.member(&mut object, &["testCases", "nextToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            test_cases: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("testCases")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyTestCasesResponse",
+            &[("testCases", true), ("nextToken", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(test_cases), next_token) = read else {
+            return Err(json::missing("testCases"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { test_cases, next_token })
     }
 }
 
@@ -54343,33 +52196,25 @@ impl json::WriteJson for ListAutomatedReasoningPolicyTestResultsRequest {
 impl json::ReadJson for ListAutomatedReasoningPolicyTestResultsRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<i32>) = (None, None, None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyTestResultsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["policyArn", "buildWorkflowId", "nextToken", "maxResults"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            next_token: read.2,
-            max_results: read.3,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyTestResultsRequest",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("nextToken", false),
+                ("maxResults", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), next_token, max_results) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            next_token,
+            max_results,
+        })
     }
 }
 
@@ -54492,23 +52337,18 @@ impl json::WriteJson for ListAutomatedReasoningPolicyTestResultsResponse {
 impl json::ReadJson for ListAutomatedReasoningPolicyTestResultsResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AutomatedReasoningPolicyTestResult>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ListAutomatedReasoningPolicyTestResultsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["testResults", "nextToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            test_results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("testResults")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListAutomatedReasoningPolicyTestResultsResponse",
+            &[("testResults", true), ("nextToken", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(test_results), next_token) = read else {
+            return Err(json::missing("testResults"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            test_results,
+            next_token,
+        })
     }
 }
 
@@ -54685,35 +52525,31 @@ impl json::ReadJson for ListCustomModelDeploymentsRequest {
             status_equals: None,
             model_arn_equals: None,
         };
-        let mut object = reader.structure("ListCustomModelDeploymentsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListCustomModelDeploymentsRequest",
             &[
-                "createdBefore",
-                "createdAfter",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
-                "statusEquals",
-                "modelArnEquals",
+                ("createdBefore", false),
+                ("createdAfter", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
+                ("statusEquals", false),
+                ("modelArnEquals", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.created_before),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.created_after),
-                2 => reader.optional(&mut value.name_contains),
-                3 => reader.optional(&mut value.max_results),
-                4 => reader.optional(&mut value.next_token),
-                5 => reader.optional(&mut value.sort_by),
-                6 => reader.optional(&mut value.sort_order),
-                7 => reader.optional(&mut value.status_equals),
-                8 => reader.optional(&mut value.model_arn_equals),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.created_before),
+                &mut json::coded::<Rfc3339, _>(&mut value.created_after),
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+                &mut value.status_equals,
+                &mut value.model_arn_equals,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -54875,15 +52711,11 @@ impl json::ReadJson for ListCustomModelDeploymentsResponse {
             next_token: None,
             model_deployment_summaries: None,
         };
-        let mut object = reader.structure("ListCustomModelDeploymentsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelDeploymentSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_deployment_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListCustomModelDeploymentsResponse",
+            &[("nextToken", false), ("modelDeploymentSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_deployment_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -55094,39 +52926,35 @@ impl json::ReadJson for ListCustomModelsRequest {
             is_owned: None,
             model_status: None,
         };
-        let mut object = reader.structure("ListCustomModelsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListCustomModelsRequest",
             &[
-                "creationTimeBefore",
-                "creationTimeAfter",
-                "nameContains",
-                "baseModelArnEquals",
-                "foundationModelArnEquals",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
-                "isOwned",
-                "modelStatus",
+                ("creationTimeBefore", false),
+                ("creationTimeAfter", false),
+                ("nameContains", false),
+                ("baseModelArnEquals", false),
+                ("foundationModelArnEquals", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
+                ("isOwned", false),
+                ("modelStatus", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                2 => reader.optional(&mut value.name_contains),
-                3 => reader.optional(&mut value.base_model_arn_equals),
-                4 => reader.optional(&mut value.foundation_model_arn_equals),
-                5 => reader.optional(&mut value.max_results),
-                6 => reader.optional(&mut value.next_token),
-                7 => reader.optional(&mut value.sort_by),
-                8 => reader.optional(&mut value.sort_order),
-                9 => reader.optional(&mut value.is_owned),
-                10 => reader.optional(&mut value.model_status),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut value.name_contains,
+                &mut value.base_model_arn_equals,
+                &mut value.foundation_model_arn_equals,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+                &mut value.is_owned,
+                &mut value.model_status,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -55300,15 +53128,11 @@ impl json::ReadJson for ListCustomModelsResponse {
             next_token: None,
             model_summaries: None,
         };
-        let mut object = reader.structure("ListCustomModelsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListCustomModelsResponse",
+            &[("nextToken", false), ("modelSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -55404,14 +53228,11 @@ impl json::WriteJson for ListEnforcedGuardrailsConfigurationRequest {
 impl json::ReadJson for ListEnforcedGuardrailsConfigurationRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { next_token: None };
-        let mut object = reader.structure("ListEnforcedGuardrailsConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListEnforcedGuardrailsConfigurationRequest",
+            &[("nextToken", false)],
+            &mut [&mut value.next_token],
+        )?;
         Ok(value)
     }
 }
@@ -55505,23 +53326,18 @@ impl json::WriteJson for ListEnforcedGuardrailsConfigurationResponse {
 impl json::ReadJson for ListEnforcedGuardrailsConfigurationResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<AccountEnforcedGuardrailOutputConfiguration>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ListEnforcedGuardrailsConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailsConfig", "nextToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrails_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailsConfig")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListEnforcedGuardrailsConfigurationResponse",
+            &[("guardrailsConfig", true), ("nextToken", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrails_config), next_token) = read else {
+            return Err(json::missing("guardrailsConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrails_config,
+            next_token,
+        })
     }
 }
 
@@ -55702,35 +53518,31 @@ impl json::ReadJson for ListEvaluationJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListEvaluationJobsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListEvaluationJobsRequest",
             &[
-                "creationTimeAfter",
-                "creationTimeBefore",
-                "statusEquals",
-                "applicationTypeEquals",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeAfter", false),
+                ("creationTimeBefore", false),
+                ("statusEquals", false),
+                ("applicationTypeEquals", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.application_type_equals),
-                4 => reader.optional(&mut value.name_contains),
-                5 => reader.optional(&mut value.max_results),
-                6 => reader.optional(&mut value.next_token),
-                7 => reader.optional(&mut value.sort_by),
-                8 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut value.status_equals,
+                &mut value.application_type_equals,
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -55883,15 +53695,11 @@ impl json::ReadJson for ListEvaluationJobsResponse {
             next_token: None,
             job_summaries: None,
         };
-        let mut object = reader.structure("ListEvaluationJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "jobSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.job_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListEvaluationJobsResponse",
+            &[("nextToken", false), ("jobSummaries", false)],
+            &mut [&mut value.next_token, &mut value.job_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -55999,23 +53807,15 @@ impl json::WriteJson for ListFoundationModelAgreementOffersRequest {
 impl json::ReadJson for ListFoundationModelAgreementOffersRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<OfferType>) = (None, None);
-        let mut object = reader.structure("ListFoundationModelAgreementOffersRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId", "offerType"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            offer_type: read.1,
+        reader.read_structure(
+            "ListFoundationModelAgreementOffersRequest",
+            &[("modelId", true), ("offerType", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_id), offer_type) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id, offer_type })
     }
 }
 
@@ -56109,26 +53909,15 @@ impl json::WriteJson for ListFoundationModelAgreementOffersResponse {
 impl json::ReadJson for ListFoundationModelAgreementOffersResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<Offer>>) = (None, None);
-        let mut object = reader.structure("ListFoundationModelAgreementOffersResponse")?;
-        while let Some(member) = reader.member(&mut object, &["modelId", "offers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            offers: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("offers")),
-            },
+        reader.read_structure(
+            "ListFoundationModelAgreementOffersResponse",
+            &[("modelId", true), ("offers", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_id), Some(offers)) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id, offers })
     }
 }
 
@@ -56241,25 +54030,21 @@ impl json::ReadJson for ListFoundationModelsRequest {
             by_output_modality: None,
             by_inference_type: None,
         };
-        let mut object = reader.structure("ListFoundationModelsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListFoundationModelsRequest",
             &[
-                "byProvider",
-                "byCustomizationType",
-                "byOutputModality",
-                "byInferenceType",
+                ("byProvider", false),
+                ("byCustomizationType", false),
+                ("byOutputModality", false),
+                ("byInferenceType", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.by_provider),
-                1 => reader.optional(&mut value.by_customization_type),
-                2 => reader.optional(&mut value.by_output_modality),
-                3 => reader.optional(&mut value.by_inference_type),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.by_provider,
+                &mut value.by_customization_type,
+                &mut value.by_output_modality,
+                &mut value.by_inference_type,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -56359,14 +54144,11 @@ impl json::WriteJson for ListFoundationModelsResponse {
 impl json::ReadJson for ListFoundationModelsResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { model_summaries: None };
-        let mut object = reader.structure("ListFoundationModelsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["modelSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.model_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListFoundationModelsResponse",
+            &[("modelSummaries", false)],
+            &mut [&mut value.model_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -56475,16 +54257,19 @@ impl json::ReadJson for ListGuardrailsRequest {
             max_results: None,
             next_token: None,
         };
-        let mut object = reader.structure("ListGuardrailsRequest")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "maxResults", "nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_identifier),
-                1 => reader.optional(&mut value.max_results),
-                2 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListGuardrailsRequest",
+            &[
+                ("guardrailIdentifier", false),
+                ("maxResults", false),
+                ("nextToken", false),
+            ],
+            &mut [
+                &mut value.guardrail_identifier,
+                &mut value.max_results,
+                &mut value.next_token,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -56597,23 +54382,15 @@ impl json::WriteJson for ListGuardrailsResponse {
 impl json::ReadJson for ListGuardrailsResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailSummary>>, Option<String>) = (None, None);
-        let mut object = reader.structure("ListGuardrailsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["guardrails", "nextToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrails: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrails")),
-            },
-            next_token: read.1,
+        reader.read_structure(
+            "ListGuardrailsResponse",
+            &[("guardrails", true), ("nextToken", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(guardrails), next_token) = read else {
+            return Err(json::missing("guardrails"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { guardrails, next_token })
     }
 }
 
@@ -56774,31 +54551,27 @@ impl json::ReadJson for ListImportedModelsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListImportedModelsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListImportedModelsRequest",
             &[
-                "creationTimeBefore",
-                "creationTimeAfter",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeBefore", false),
+                ("creationTimeAfter", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                2 => reader.optional(&mut value.name_contains),
-                3 => reader.optional(&mut value.max_results),
-                4 => reader.optional(&mut value.next_token),
-                5 => reader.optional(&mut value.sort_by),
-                6 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -56939,15 +54712,11 @@ impl json::ReadJson for ListImportedModelsResponse {
             next_token: None,
             model_summaries: None,
         };
-        let mut object = reader.structure("ListImportedModelsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListImportedModelsResponse",
+            &[("nextToken", false), ("modelSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -57067,16 +54836,11 @@ impl json::ReadJson for ListInferenceProfilesRequest {
             next_token: None,
             type_equals: None,
         };
-        let mut object = reader.structure("ListInferenceProfilesRequest")?;
-        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "typeEquals"])? {
-            match member {
-                0 => reader.optional(&mut value.max_results),
-                1 => reader.optional(&mut value.next_token),
-                2 => reader.optional(&mut value.type_equals),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListInferenceProfilesRequest",
+            &[("maxResults", false), ("nextToken", false), ("typeEquals", false)],
+            &mut [&mut value.max_results, &mut value.next_token, &mut value.type_equals],
+        )?;
         Ok(value)
     }
 }
@@ -57192,15 +54956,11 @@ impl json::ReadJson for ListInferenceProfilesResponse {
             inference_profile_summaries: None,
             next_token: None,
         };
-        let mut object = reader.structure("ListInferenceProfilesResponse")?;
-        while let Some(member) = reader.member(&mut object, &["inferenceProfileSummaries", "nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.inference_profile_summaries),
-                1 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListInferenceProfilesResponse",
+            &[("inferenceProfileSummaries", false), ("nextToken", false)],
+            &mut [&mut value.inference_profile_summaries, &mut value.next_token],
+        )?;
         Ok(value)
     }
 }
@@ -57323,16 +55083,19 @@ impl json::ReadJson for ListMarketplaceModelEndpointsRequest {
             next_token: None,
             model_source_equals: None,
         };
-        let mut object = reader.structure("ListMarketplaceModelEndpointsRequest")?;
-        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "modelSourceEquals"])? {
-            match member {
-                0 => reader.optional(&mut value.max_results),
-                1 => reader.optional(&mut value.next_token),
-                2 => reader.optional(&mut value.model_source_equals),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListMarketplaceModelEndpointsRequest",
+            &[
+                ("maxResults", false),
+                ("nextToken", false),
+                ("modelSourceEquals", false),
+            ],
+            &mut [
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.model_source_equals,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -57453,15 +55216,11 @@ impl json::ReadJson for ListMarketplaceModelEndpointsResponse {
             marketplace_model_endpoints: None,
             next_token: None,
         };
-        let mut object = reader.structure("ListMarketplaceModelEndpointsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoints", "nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.marketplace_model_endpoints),
-                1 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListMarketplaceModelEndpointsResponse",
+            &[("marketplaceModelEndpoints", false), ("nextToken", false)],
+            &mut [&mut value.marketplace_model_endpoints, &mut value.next_token],
+        )?;
         Ok(value)
     }
 }
@@ -57659,37 +55418,33 @@ impl json::ReadJson for ListModelCopyJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListModelCopyJobsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListModelCopyJobsRequest",
             &[
-                "creationTimeAfter",
-                "creationTimeBefore",
-                "statusEquals",
-                "sourceAccountEquals",
-                "sourceModelArnEquals",
-                "targetModelNameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeAfter", false),
+                ("creationTimeBefore", false),
+                ("statusEquals", false),
+                ("sourceAccountEquals", false),
+                ("sourceModelArnEquals", false),
+                ("targetModelNameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.source_account_equals),
-                4 => reader.optional(&mut value.source_model_arn_equals),
-                5 => reader.optional(&mut value.target_model_name_contains),
-                6 => reader.optional(&mut value.max_results),
-                7 => reader.optional(&mut value.next_token),
-                8 => reader.optional(&mut value.sort_by),
-                9 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut value.status_equals,
+                &mut value.source_account_equals,
+                &mut value.source_model_arn_equals,
+                &mut value.target_model_name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -57857,15 +55612,11 @@ impl json::ReadJson for ListModelCopyJobsResponse {
             next_token: None,
             model_copy_job_summaries: None,
         };
-        let mut object = reader.structure("ListModelCopyJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelCopyJobSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_copy_job_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListModelCopyJobsResponse",
+            &[("nextToken", false), ("modelCopyJobSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_copy_job_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -58042,33 +55793,29 @@ impl json::ReadJson for ListModelCustomizationJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListModelCustomizationJobsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListModelCustomizationJobsRequest",
             &[
-                "creationTimeAfter",
-                "creationTimeBefore",
-                "statusEquals",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeAfter", false),
+                ("creationTimeBefore", false),
+                ("statusEquals", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.name_contains),
-                4 => reader.optional(&mut value.max_results),
-                5 => reader.optional(&mut value.next_token),
-                6 => reader.optional(&mut value.sort_by),
-                7 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut value.status_equals,
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -58219,15 +55966,11 @@ impl json::ReadJson for ListModelCustomizationJobsResponse {
             next_token: None,
             model_customization_job_summaries: None,
         };
-        let mut object = reader.structure("ListModelCustomizationJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelCustomizationJobSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_customization_job_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListModelCustomizationJobsResponse",
+            &[("nextToken", false), ("modelCustomizationJobSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_customization_job_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -58404,33 +56147,29 @@ impl json::ReadJson for ListModelImportJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListModelImportJobsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListModelImportJobsRequest",
             &[
-                "creationTimeAfter",
-                "creationTimeBefore",
-                "statusEquals",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeAfter", false),
+                ("creationTimeBefore", false),
+                ("statusEquals", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.name_contains),
-                4 => reader.optional(&mut value.max_results),
-                5 => reader.optional(&mut value.next_token),
-                6 => reader.optional(&mut value.sort_by),
-                7 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut value.status_equals,
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -58577,15 +56316,11 @@ impl json::ReadJson for ListModelImportJobsResponse {
             next_token: None,
             model_import_job_summaries: None,
         };
-        let mut object = reader.structure("ListModelImportJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "modelImportJobSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.model_import_job_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListModelImportJobsResponse",
+            &[("nextToken", false), ("modelImportJobSummaries", false)],
+            &mut [&mut value.next_token, &mut value.model_import_job_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -58762,33 +56497,29 @@ impl json::ReadJson for ListModelInvocationJobsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListModelInvocationJobsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListModelInvocationJobsRequest",
             &[
-                "submitTimeAfter",
-                "submitTimeBefore",
-                "statusEquals",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("submitTimeAfter", false),
+                ("submitTimeBefore", false),
+                ("statusEquals", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.name_contains),
-                4 => reader.optional(&mut value.max_results),
-                5 => reader.optional(&mut value.next_token),
-                6 => reader.optional(&mut value.sort_by),
-                7 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_before),
+                &mut value.status_equals,
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -58935,15 +56666,11 @@ impl json::ReadJson for ListModelInvocationJobsResponse {
             next_token: None,
             invocation_job_summaries: None,
         };
-        let mut object = reader.structure("ListModelInvocationJobsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "invocationJobSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.invocation_job_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListModelInvocationJobsResponse",
+            &[("nextToken", false), ("invocationJobSummaries", false)],
+            &mut [&mut value.next_token, &mut value.invocation_job_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -59066,16 +56793,11 @@ impl json::ReadJson for ListPromptRoutersRequest {
             next_token: None,
             r#type: None,
         };
-        let mut object = reader.structure("ListPromptRoutersRequest")?;
-        while let Some(member) = reader.member(&mut object, &["maxResults", "nextToken", "type"])? {
-            match member {
-                0 => reader.optional(&mut value.max_results),
-                1 => reader.optional(&mut value.next_token),
-                2 => reader.optional(&mut value.r#type),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListPromptRoutersRequest",
+            &[("maxResults", false), ("nextToken", false), ("type", false)],
+            &mut [&mut value.max_results, &mut value.next_token, &mut value.r#type],
+        )?;
         Ok(value)
     }
 }
@@ -59187,15 +56909,11 @@ impl json::ReadJson for ListPromptRoutersResponse {
             prompt_router_summaries: None,
             next_token: None,
         };
-        let mut object = reader.structure("ListPromptRoutersResponse")?;
-        while let Some(member) = reader.member(&mut object, &["promptRouterSummaries", "nextToken"])? {
-            match member {
-                0 => reader.optional(&mut value.prompt_router_summaries),
-                1 => reader.optional(&mut value.next_token),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListPromptRoutersResponse",
+            &[("promptRouterSummaries", false), ("nextToken", false)],
+            &mut [&mut value.prompt_router_summaries, &mut value.next_token],
+        )?;
         Ok(value)
     }
 }
@@ -59382,35 +57100,31 @@ impl json::ReadJson for ListProvisionedModelThroughputsRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListProvisionedModelThroughputsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListProvisionedModelThroughputsRequest",
             &[
-                "creationTimeAfter",
-                "creationTimeBefore",
-                "statusEquals",
-                "modelArnEquals",
-                "nameContains",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("creationTimeAfter", false),
+                ("creationTimeBefore", false),
+                ("statusEquals", false),
+                ("modelArnEquals", false),
+                ("nameContains", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.model_arn_equals),
-                4 => reader.optional(&mut value.name_contains),
-                5 => reader.optional(&mut value.max_results),
-                6 => reader.optional(&mut value.next_token),
-                7 => reader.optional(&mut value.sort_by),
-                8 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time_before),
+                &mut value.status_equals,
+                &mut value.model_arn_equals,
+                &mut value.name_contains,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -59572,15 +57286,11 @@ impl json::ReadJson for ListProvisionedModelThroughputsResponse {
             next_token: None,
             provisioned_model_summaries: None,
         };
-        let mut object = reader.structure("ListProvisionedModelThroughputsResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "provisionedModelSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.provisioned_model_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListProvisionedModelThroughputsResponse",
+            &[("nextToken", false), ("provisionedModelSummaries", false)],
+            &mut [&mut value.next_token, &mut value.provisioned_model_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -59679,21 +57389,15 @@ impl json::WriteJson for ListTagsForResourceRequest {
 impl json::ReadJson for ListTagsForResourceRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("ListTagsForResourceRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceARN"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceARN")),
-            },
+        reader.read_structure(
+            "ListTagsForResourceRequest",
+            &[("resourceARN", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(resource_arn),) = read else {
+            return Err(json::missing("resourceARN"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { resource_arn })
     }
 }
 
@@ -59768,14 +57472,11 @@ impl json::WriteJson for ListTagsForResourceResponse {
 impl json::ReadJson for ListTagsForResourceResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { tags: None };
-        let mut object = reader.structure("ListTagsForResourceResponse")?;
-        while let Some(member) = reader.member(&mut object, &["tags"])? {
-            match member {
-                0 => reader.optional(&mut value.tags),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListTagsForResourceResponse",
+            &[("tags", false)],
+            &mut [&mut value.tags],
+        )?;
         Ok(value)
     }
 }
@@ -59941,31 +57642,27 @@ impl json::ReadJson for LoggingConfig {
             video_data_delivery_enabled: None,
             audio_data_delivery_enabled: None,
         };
-        let mut object = reader.structure("LoggingConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "LoggingConfig",
             &[
-                "cloudWatchConfig",
-                "s3Config",
-                "textDataDeliveryEnabled",
-                "imageDataDeliveryEnabled",
-                "embeddingDataDeliveryEnabled",
-                "videoDataDeliveryEnabled",
-                "audioDataDeliveryEnabled",
+                ("cloudWatchConfig", false),
+                ("s3Config", false),
+                ("textDataDeliveryEnabled", false),
+                ("imageDataDeliveryEnabled", false),
+                ("embeddingDataDeliveryEnabled", false),
+                ("videoDataDeliveryEnabled", false),
+                ("audioDataDeliveryEnabled", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.cloud_watch_config),
-                1 => reader.optional(&mut value.s3_config),
-                2 => reader.optional(&mut value.text_data_delivery_enabled),
-                3 => reader.optional(&mut value.image_data_delivery_enabled),
-                4 => reader.optional(&mut value.embedding_data_delivery_enabled),
-                5 => reader.optional(&mut value.video_data_delivery_enabled),
-                6 => reader.optional(&mut value.audio_data_delivery_enabled),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.cloud_watch_config,
+                &mut value.s3_config,
+                &mut value.text_data_delivery_enabled,
+                &mut value.image_data_delivery_enabled,
+                &mut value.embedding_data_delivery_enabled,
+                &mut value.video_data_delivery_enabled,
+                &mut value.audio_data_delivery_enabled,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -60181,65 +57878,56 @@ impl json::ReadJson for MarketplaceModelEndpoint {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("MarketplaceModelEndpoint")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "MarketplaceModelEndpoint",
             &[
-                "endpointArn",
-                "modelSourceIdentifier",
-                "status",
-                "statusMessage",
-                "createdAt",
-                "updatedAt",
-                "endpointConfig",
-                "endpointStatus",
-                "endpointStatusMessage",
+                ("endpointArn", true),
+                ("modelSourceIdentifier", true),
+                ("status", false),
+                ("statusMessage", false),
+                ("createdAt", true),
+                ("updatedAt", true),
+                ("endpointConfig", true),
+                ("endpointStatus", true),
+                ("endpointStatusMessage", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
-            model_source_identifier: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelSourceIdentifier")),
-            },
-            status: read.2,
-            status_message: read.3,
-            created_at: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
-            endpoint_config: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointConfig")),
-            },
-            endpoint_status: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointStatus")),
-            },
-            endpoint_status_message: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(endpoint_arn),
+            Some(model_source_identifier),
+            status,
+            status_message,
+            Some(created_at),
+            Some(updated_at),
+            Some(endpoint_config),
+            Some(endpoint_status),
+            endpoint_status_message,
+        ) = read
+        else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            endpoint_arn,
+            model_source_identifier,
+            status,
+            status_message,
+            created_at,
+            updated_at,
+            endpoint_config,
+            endpoint_status,
+            endpoint_status_message,
+        })
     }
 }
 
@@ -60429,50 +58117,44 @@ impl json::ReadJson for MarketplaceModelEndpointSummary {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("MarketplaceModelEndpointSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "MarketplaceModelEndpointSummary",
             &[
-                "endpointArn",
-                "modelSourceIdentifier",
-                "status",
-                "statusMessage",
-                "createdAt",
-                "updatedAt",
+                ("endpointArn", true),
+                ("modelSourceIdentifier", true),
+                ("status", false),
+                ("statusMessage", false),
+                ("createdAt", true),
+                ("updatedAt", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
-            model_source_identifier: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelSourceIdentifier")),
-            },
-            status: read.2,
-            status_message: read.3,
-            created_at: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("createdAt")),
-            },
-            updated_at: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+            ],
+        )?;
+        let (
+            Some(endpoint_arn),
+            Some(model_source_identifier),
+            status,
+            status_message,
+            Some(created_at),
+            Some(updated_at),
+        ) = read
+        else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            endpoint_arn,
+            model_source_identifier,
+            status,
+            status_message,
+            created_at,
+            updated_at,
+        })
     }
 }
 
@@ -60607,31 +58289,19 @@ impl json::WriteJson for MetadataAttributeSchema {
 impl json::ReadJson for MetadataAttributeSchema {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<AttributeType>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("MetadataAttributeSchema")?;
-        while let Some(member) = reader.member(&mut object, &["key", "type", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("key")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            description: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("description")),
-            },
+        reader.read_structure(
+            "MetadataAttributeSchema",
+            &[("key", true), ("type", true), ("description", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(key), Some(r#type), Some(description)) = read else {
+            return Err(json::missing("key"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            key,
+            r#type,
+            description,
+        })
     }
 }
 
@@ -60752,23 +58422,18 @@ impl json::ReadJson for MetadataConfigurationForReranking {
             Option<RerankingMetadataSelectionMode>,
             Option<RerankingMetadataSelectiveModeConfiguration>,
         ) = (None, None);
-        let mut object = reader.structure("MetadataConfigurationForReranking")?;
-        while let Some(member) = reader.member(&mut object, &["selectionMode", "selectiveModeConfiguration"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            selection_mode: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("selectionMode")),
-            },
-            selective_mode_configuration: read.1,
+        reader.read_structure(
+            "MetadataConfigurationForReranking",
+            &[("selectionMode", true), ("selectiveModeConfiguration", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(selection_mode), selective_mode_configuration) = read else {
+            return Err(json::missing("selectionMode"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            selection_mode,
+            selective_mode_configuration,
+        })
     }
 }
 
@@ -60887,28 +58552,23 @@ impl json::ReadJson for ModelConfiguration {
             Option<InferenceConfiguration>,
             Option<HashMap<String, Document>>,
         ) = (None, None, None);
-        let mut object = reader.structure("ModelConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["modelId", "inferenceConfig", "additionalModelRequestFields"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            inference_config: read.1,
-            additional_model_request_fields: read.2,
+        reader.read_structure(
+            "ModelConfiguration",
+            &[
+                ("modelId", true),
+                ("inferenceConfig", false),
+                ("additionalModelRequestFields", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(model_id), inference_config, additional_model_request_fields) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            inference_config,
+            additional_model_request_fields,
+        })
     }
 }
 
@@ -61212,71 +58872,64 @@ impl json::ReadJson for ModelCopyJobSummary {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ModelCopyJobSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ModelCopyJobSummary",
             &[
-                "jobArn",
-                "status",
-                "creationTime",
-                "targetModelArn",
-                "targetModelName",
-                "sourceAccountId",
-                "sourceModelArn",
-                "targetModelKmsKeyArn",
-                "targetModelTags",
-                "failureMessage",
-                "sourceModelName",
+                ("jobArn", true),
+                ("status", true),
+                ("creationTime", true),
+                ("targetModelArn", true),
+                ("targetModelName", false),
+                ("sourceAccountId", true),
+                ("sourceModelArn", true),
+                ("targetModelKmsKeyArn", false),
+                ("targetModelTags", false),
+                ("failureMessage", false),
+                ("sourceModelName", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.decode_required::<Rfc3339, _>(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            status: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            creation_time: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            target_model_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("targetModelArn")),
-            },
-            target_model_name: read.4,
-            source_account_id: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceAccountId")),
-            },
-            source_model_arn: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceModelArn")),
-            },
-            target_model_kms_key_arn: read.7,
-            target_model_tags: read.8,
-            failure_message: read.9,
-            source_model_name: read.10,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut json::coded::<Rfc3339, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(status),
+            Some(creation_time),
+            Some(target_model_arn),
+            target_model_name,
+            Some(source_account_id),
+            Some(source_model_arn),
+            target_model_kms_key_arn,
+            target_model_tags,
+            failure_message,
+            source_model_name,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            status,
+            creation_time,
+            target_model_arn,
+            target_model_name,
+            source_account_id,
+            source_model_arn,
+            target_model_kms_key_arn,
+            target_model_tags,
+            failure_message,
+            source_model_name,
+        })
     }
 }
 
@@ -61732,68 +59385,64 @@ impl json::ReadJson for ModelCustomizationJobSummary {
             Option<String>,
             Option<CustomizationType>,
         ) = (None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ModelCustomizationJobSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ModelCustomizationJobSummary",
             &[
-                "jobArn",
-                "baseModelArn",
-                "jobName",
-                "status",
-                "statusDetails",
-                "lastModifiedTime",
-                "creationTime",
-                "endTime",
-                "customModelArn",
-                "customModelName",
-                "customizationType",
+                ("jobArn", true),
+                ("baseModelArn", true),
+                ("jobName", true),
+                ("status", true),
+                ("statusDetails", false),
+                ("lastModifiedTime", false),
+                ("creationTime", true),
+                ("endTime", false),
+                ("customModelArn", false),
+                ("customModelName", false),
+                ("customizationType", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_required::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            base_model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("baseModelArn")),
-            },
-            job_name: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            status: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            status_details: read.4,
-            last_modified_time: read.5,
-            creation_time: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            end_time: read.7,
-            custom_model_arn: read.8,
-            custom_model_name: read.9,
-            customization_type: read.10,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(base_model_arn),
+            Some(job_name),
+            Some(status),
+            status_details,
+            last_modified_time,
+            Some(creation_time),
+            end_time,
+            custom_model_arn,
+            custom_model_name,
+            customization_type,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            base_model_arn,
+            job_name,
+            status,
+            status_details,
+            last_modified_time,
+            creation_time,
+            end_time,
+            custom_model_arn,
+            custom_model_name,
+            customization_type,
+        })
     }
 }
 
@@ -61947,22 +59596,15 @@ impl json::WriteJson for ModelDataSource {
 
 impl json::ReadJson for ModelDataSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ModelDataSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3DataSource"])? {
-            let value = match member {
-                0 => reader.read::<Option<S3DataSource>>()?.map(Self::S3DataSource),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ModelDataSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ModelDataSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ModelDataSource", &["s3DataSource"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::S3DataSource(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ModelDataSource", value)
     }
 }
 
@@ -62042,26 +59684,18 @@ impl json::WriteJson for ModelEnforcement {
 impl json::ReadJson for ModelEnforcement {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
-        let mut object = reader.structure("ModelEnforcement")?;
-        while let Some(member) = reader.member(&mut object, &["includedModels", "excludedModels"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            included_models: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("includedModels")),
-            },
-            excluded_models: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("excludedModels")),
-            },
+        reader.read_structure(
+            "ModelEnforcement",
+            &[("includedModels", true), ("excludedModels", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(included_models), Some(excluded_models)) = read else {
+            return Err(json::missing("includedModels"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            included_models,
+            excluded_models,
+        })
     }
 }
 
@@ -62311,56 +59945,52 @@ impl json::ReadJson for ModelImportJobSummary {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ModelImportJobSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ModelImportJobSummary",
             &[
-                "jobArn",
-                "jobName",
-                "status",
-                "lastModifiedTime",
-                "creationTime",
-                "endTime",
-                "importedModelArn",
-                "importedModelName",
+                ("jobArn", true),
+                ("jobName", true),
+                ("status", true),
+                ("lastModifiedTime", false),
+                ("creationTime", true),
+                ("endTime", false),
+                ("importedModelArn", false),
+                ("importedModelName", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.decode_optional::<Rfc3339, _>(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            status: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            last_modified_time: read.3,
-            creation_time: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            end_time: read.5,
-            imported_model_arn: read.6,
-            imported_model_name: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(job_name),
+            Some(status),
+            last_modified_time,
+            Some(creation_time),
+            end_time,
+            imported_model_arn,
+            imported_model_name,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            status,
+            last_modified_time,
+            creation_time,
+            end_time,
+            imported_model_arn,
+            imported_model_name,
+        })
     }
 }
 
@@ -62495,24 +60125,19 @@ impl json::WriteJson for ModelInvocationJobInputDataConfig {
 
 impl json::ReadJson for ModelInvocationJobInputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ModelInvocationJobInputDataConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3InputDataConfig"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<ModelInvocationJobS3InputDataConfig>>()?
-                    .map(Self::S3InputDataConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ModelInvocationJobInputDataConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ModelInvocationJobInputDataConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ModelInvocationJobInputDataConfig",
+            &["s3InputDataConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::S3InputDataConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ModelInvocationJobInputDataConfig", value)
     }
 }
 
@@ -62589,24 +60214,19 @@ impl json::WriteJson for ModelInvocationJobOutputDataConfig {
 
 impl json::ReadJson for ModelInvocationJobOutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ModelInvocationJobOutputDataConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3OutputDataConfig"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<ModelInvocationJobS3OutputDataConfig>>()?
-                    .map(Self::S3OutputDataConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ModelInvocationJobOutputDataConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ModelInvocationJobOutputDataConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ModelInvocationJobOutputDataConfig",
+            &["s3OutputDataConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::S3OutputDataConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ModelInvocationJobOutputDataConfig", value)
     }
 }
 
@@ -62696,25 +60316,19 @@ impl json::WriteJson for ModelInvocationJobS3InputDataConfig {
 impl json::ReadJson for ModelInvocationJobS3InputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<S3InputFormat>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("ModelInvocationJobS3InputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3InputFormat", "s3Uri", "s3BucketOwner"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_input_format: read.0,
-            s3_uri: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
-            s3_bucket_owner: read.2,
+        reader.read_structure(
+            "ModelInvocationJobS3InputDataConfig",
+            &[("s3InputFormat", false), ("s3Uri", true), ("s3BucketOwner", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (s3_input_format, Some(s3_uri), s3_bucket_owner) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            s3_input_format,
+            s3_uri,
+            s3_bucket_owner,
+        })
     }
 }
 
@@ -62829,25 +60443,19 @@ impl json::WriteJson for ModelInvocationJobS3OutputDataConfig {
 impl json::ReadJson for ModelInvocationJobS3OutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("ModelInvocationJobS3OutputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri", "s3EncryptionKeyId", "s3BucketOwner"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
-            s3_encryption_key_id: read.1,
-            s3_bucket_owner: read.2,
+        reader.read_structure(
+            "ModelInvocationJobS3OutputDataConfig",
+            &[("s3Uri", true), ("s3EncryptionKeyId", false), ("s3BucketOwner", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(s3_uri), s3_encryption_key_id, s3_bucket_owner) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            s3_uri,
+            s3_encryption_key_id,
+            s3_bucket_owner,
+        })
     }
 }
 
@@ -63285,101 +60893,100 @@ impl json::ReadJson for ModelInvocationJobSummary {
             None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
             None, None,
         );
-        let mut object = reader.structure("ModelInvocationJobSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ModelInvocationJobSummary",
             &[
-                "jobArn",
-                "jobName",
-                "modelId",
-                "clientRequestToken",
-                "roleArn",
-                "status",
-                "message",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "inputDataConfig",
-                "outputDataConfig",
-                "vpcConfig",
-                "timeoutDurationInHours",
-                "jobExpirationTime",
-                "modelInvocationType",
-                "totalRecordCount",
-                "processedRecordCount",
-                "successRecordCount",
-                "errorRecordCount",
+                ("jobArn", true),
+                ("jobName", true),
+                ("modelId", true),
+                ("clientRequestToken", false),
+                ("roleArn", true),
+                ("status", false),
+                ("message", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("inputDataConfig", true),
+                ("outputDataConfig", true),
+                ("vpcConfig", false),
+                ("timeoutDurationInHours", false),
+                ("jobExpirationTime", false),
+                ("modelInvocationType", false),
+                ("totalRecordCount", false),
+                ("processedRecordCount", false),
+                ("successRecordCount", false),
+                ("errorRecordCount", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.decode_required::<Rfc3339, _>(&mut read.7),
-                8 => reader.decode_optional::<Rfc3339, _>(&mut read.8),
-                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
-                10 => reader.required(&mut read.10),
-                11 => reader.required(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                13 => reader.optional(&mut read.13),
-                14 => reader.decode_optional::<Rfc3339, _>(&mut read.14),
-                15 => reader.optional(&mut read.15),
-                16 => reader.optional(&mut read.16),
-                17 => reader.optional(&mut read.17),
-                18 => reader.optional(&mut read.18),
-                19 => reader.optional(&mut read.19),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobArn")),
-            },
-            job_name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("jobName")),
-            },
-            model_id: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            client_request_token: read.3,
-            role_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("roleArn")),
-            },
-            status: read.5,
-            message: read.6,
-            submit_time: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.8,
-            end_time: read.9,
-            input_data_config: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("inputDataConfig")),
-            },
-            output_data_config: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            vpc_config: read.12,
-            timeout_duration_in_hours: read.13,
-            job_expiration_time: read.14,
-            model_invocation_type: read.15,
-            total_record_count: read.16,
-            processed_record_count: read.17,
-            success_record_count: read.18,
-            error_record_count: read.19,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut json::coded::<Rfc3339, _>(&mut read.8),
+                &mut json::coded::<Rfc3339, _>(&mut read.9),
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+                &mut read.13,
+                &mut json::coded::<Rfc3339, _>(&mut read.14),
+                &mut read.15,
+                &mut read.16,
+                &mut read.17,
+                &mut read.18,
+                &mut read.19,
+            ],
+        )?;
+        let (
+            Some(job_arn),
+            Some(job_name),
+            Some(model_id),
+            client_request_token,
+            Some(role_arn),
+            status,
+            message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(input_data_config),
+            Some(output_data_config),
+            vpc_config,
+            timeout_duration_in_hours,
+            job_expiration_time,
+            model_invocation_type,
+            total_record_count,
+            processed_record_count,
+            success_record_count,
+            error_record_count,
+        ) = read
+        else {
+            return Err(json::missing("jobArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            job_arn,
+            job_name,
+            model_id,
+            client_request_token,
+            role_arn,
+            status,
+            message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            input_data_config,
+            output_data_config,
+            vpc_config,
+            timeout_duration_in_hours,
+            job_expiration_time,
+            model_invocation_type,
+            total_record_count,
+            processed_record_count,
+            success_record_count,
+            error_record_count,
+        })
     }
 }
 
@@ -63795,21 +61402,15 @@ impl json::WriteJson for ModelPackageArnDataSource {
 impl json::ReadJson for ModelPackageArnDataSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("ModelPackageArnDataSource")?;
-        while let Some(member) = reader.member(&mut object, &["modelPackageArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_package_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelPackageArn")),
-            },
+        reader.read_structure(
+            "ModelPackageArnDataSource",
+            &[("modelPackageArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_package_arn),) = read else {
+            return Err(json::missing("modelPackageArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_package_arn })
     }
 }
 
@@ -63980,28 +61581,19 @@ impl json::WriteJson for Offer {
 impl json::ReadJson for Offer {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<TermDetails>) = (None, None, None);
-        let mut object = reader.structure("Offer")?;
-        while let Some(member) = reader.member(&mut object, &["offerId", "offerToken", "termDetails"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            offer_id: read.0,
-            offer_token: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("offerToken")),
-            },
-            term_details: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("termDetails")),
-            },
+        reader.read_structure(
+            "Offer",
+            &[("offerId", false), ("offerToken", true), ("termDetails", true)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (offer_id, Some(offer_token), Some(term_details)) = read else {
+            return Err(json::missing("offerToken"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            offer_id,
+            offer_token,
+            term_details,
+        })
     }
 }
 
@@ -64161,21 +61753,17 @@ impl json::WriteJson for OrchestrationConfiguration {
 impl json::ReadJson for OrchestrationConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<QueryTransformationConfiguration>,) = (None,);
-        let mut object = reader.structure("OrchestrationConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["queryTransformationConfiguration"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            query_transformation_configuration: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("queryTransformationConfiguration")),
-            },
+        reader.read_structure(
+            "OrchestrationConfiguration",
+            &[("queryTransformationConfiguration", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(query_transformation_configuration),) = read else {
+            return Err(json::missing("queryTransformationConfiguration"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            query_transformation_configuration,
+        })
     }
 }
 
@@ -64247,21 +61835,11 @@ impl json::WriteJson for OutputDataConfig {
 impl json::ReadJson for OutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("OutputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure("OutputDataConfig", &[("s3Uri", true)], &mut [&mut read.0])?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -64407,14 +61985,11 @@ impl json::WriteJson for PerformanceConfiguration {
 impl json::ReadJson for PerformanceConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { latency: None };
-        let mut object = reader.structure("PerformanceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["latency"])? {
-            match member {
-                0 => reader.optional(&mut value.latency),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PerformanceConfiguration",
+            &[("latency", false)],
+            &mut [&mut value.latency],
+        )?;
         Ok(value)
     }
 }
@@ -64491,21 +62066,11 @@ impl json::WriteJson for PricingTerm {
 impl json::ReadJson for PricingTerm {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<DimensionalPriceRate>>,) = (None,);
-        let mut object = reader.structure("PricingTerm")?;
-        while let Some(member) = reader.member(&mut object, &["rateCard"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            rate_card: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("rateCard")),
-            },
+        reader.read_structure("PricingTerm", &[("rateCard", true)], &mut [&mut read.0])?;
+        let (Some(rate_card),) = read else {
+            return Err(json::missing("rateCard"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { rate_card })
     }
 }
 
@@ -64751,71 +62316,60 @@ impl json::ReadJson for PromptRouterSummary {
             Option<PromptRouterStatus>,
             Option<PromptRouterType>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("PromptRouterSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "PromptRouterSummary",
             &[
-                "promptRouterName",
-                "routingCriteria",
-                "description",
-                "createdAt",
-                "updatedAt",
-                "promptRouterArn",
-                "models",
-                "fallbackModel",
-                "status",
-                "type",
+                ("promptRouterName", true),
+                ("routingCriteria", true),
+                ("description", false),
+                ("createdAt", false),
+                ("updatedAt", false),
+                ("promptRouterArn", true),
+                ("models", true),
+                ("fallbackModel", true),
+                ("status", true),
+                ("type", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.decode_optional::<Rfc3339, _>(&mut read.3),
-                4 => reader.decode_optional::<Rfc3339, _>(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.required(&mut read.8),
-                9 => reader.required(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            prompt_router_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterName")),
-            },
-            routing_criteria: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("routingCriteria")),
-            },
-            description: read.2,
-            created_at: read.3,
-            updated_at: read.4,
-            prompt_router_arn: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("promptRouterArn")),
-            },
-            models: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("models")),
-            },
-            fallback_model: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("fallbackModel")),
-            },
-            status: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            r#type: match read.9 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            Some(prompt_router_name),
+            Some(routing_criteria),
+            description,
+            created_at,
+            updated_at,
+            Some(prompt_router_arn),
+            Some(models),
+            Some(fallback_model),
+            Some(status),
+            Some(r#type),
+        ) = read
+        else {
+            return Err(json::missing("promptRouterName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            prompt_router_name,
+            routing_criteria,
+            description,
+            created_at,
+            updated_at,
+            prompt_router_arn,
+            models,
+            fallback_model,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -64982,21 +62536,11 @@ impl json::WriteJson for PromptRouterTargetModel {
 impl json::ReadJson for PromptRouterTargetModel {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("PromptRouterTargetModel")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
+        reader.read_structure("PromptRouterTargetModel", &[("modelArn", true)], &mut [&mut read.0])?;
+        let (Some(model_arn),) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_arn })
     }
 }
 
@@ -65149,14 +62693,11 @@ impl json::ReadJson for PromptTemplate {
         let mut value = Self {
             text_prompt_template: None,
         };
-        let mut object = reader.structure("PromptTemplate")?;
-        while let Some(member) = reader.member(&mut object, &["textPromptTemplate"])? {
-            match member {
-                0 => reader.optional(&mut value.text_prompt_template),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PromptTemplate",
+            &[("textPromptTemplate", false)],
+            &mut [&mut value.text_prompt_template],
+        )?;
         Ok(value)
     }
 }
@@ -65464,86 +63005,68 @@ impl json::ReadJson for ProvisionedModelSummary {
             Option<DateTime>,
             Option<DateTime>,
         ) = (None, None, None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ProvisionedModelSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ProvisionedModelSummary",
             &[
-                "provisionedModelName",
-                "provisionedModelArn",
-                "modelArn",
-                "desiredModelArn",
-                "foundationModelArn",
-                "modelUnits",
-                "desiredModelUnits",
-                "status",
-                "commitmentDuration",
-                "commitmentExpirationTime",
-                "creationTime",
-                "lastModifiedTime",
+                ("provisionedModelName", true),
+                ("provisionedModelArn", true),
+                ("modelArn", true),
+                ("desiredModelArn", true),
+                ("foundationModelArn", true),
+                ("modelUnits", true),
+                ("desiredModelUnits", true),
+                ("status", true),
+                ("commitmentDuration", false),
+                ("commitmentExpirationTime", false),
+                ("creationTime", true),
+                ("lastModifiedTime", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.required(&mut read.6),
-                7 => reader.required(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.decode_optional::<Rfc3339, _>(&mut read.9),
-                10 => reader.decode_required::<Rfc3339, _>(&mut read.10),
-                11 => reader.decode_required::<Rfc3339, _>(&mut read.11),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            provisioned_model_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelName")),
-            },
-            provisioned_model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelArn")),
-            },
-            model_arn: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            desired_model_arn: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("desiredModelArn")),
-            },
-            foundation_model_arn: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("foundationModelArn")),
-            },
-            model_units: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("modelUnits")),
-            },
-            desired_model_units: match read.6 {
-                Some(value) => value,
-                None => return Err(json::missing("desiredModelUnits")),
-            },
-            status: match read.7 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            commitment_duration: read.8,
-            commitment_expiration_time: read.9,
-            creation_time: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("creationTime")),
-            },
-            last_modified_time: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("lastModifiedTime")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut json::coded::<Rfc3339, _>(&mut read.9),
+                &mut json::coded::<Rfc3339, _>(&mut read.10),
+                &mut json::coded::<Rfc3339, _>(&mut read.11),
+            ],
+        )?;
+        let (
+            Some(provisioned_model_name),
+            Some(provisioned_model_arn),
+            Some(model_arn),
+            Some(desired_model_arn),
+            Some(foundation_model_arn),
+            Some(model_units),
+            Some(desired_model_units),
+            Some(status),
+            commitment_duration,
+            commitment_expiration_time,
+            Some(creation_time),
+            Some(last_modified_time),
+        ) = read
+        else {
+            return Err(json::missing("provisionedModelName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            provisioned_model_name,
+            provisioned_model_arn,
+            model_arn,
+            desired_model_arn,
+            foundation_model_arn,
+            model_units,
+            desired_model_units,
+            status,
+            commitment_duration,
+            commitment_expiration_time,
+            creation_time,
+            last_modified_time,
+        })
     }
 }
 
@@ -65698,21 +63221,11 @@ impl json::WriteJson for PutAccountDataRetentionRequest {
 impl json::ReadJson for PutAccountDataRetentionRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<DataRetentionMode>,) = (None,);
-        let mut object = reader.structure("PutAccountDataRetentionRequest")?;
-        while let Some(member) = reader.member(&mut object, &["mode"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            mode: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("mode")),
-            },
+        reader.read_structure("PutAccountDataRetentionRequest", &[("mode", true)], &mut [&mut read.0])?;
+        let (Some(mode),) = read else {
+            return Err(json::missing("mode"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { mode })
     }
 }
 
@@ -65793,23 +63306,15 @@ impl json::WriteJson for PutAccountDataRetentionResponse {
 impl json::ReadJson for PutAccountDataRetentionResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<DataRetentionMode>, Option<DateTime>) = (None, None);
-        let mut object = reader.structure("PutAccountDataRetentionResponse")?;
-        while let Some(member) = reader.member(&mut object, &["mode", "updatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            mode: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("mode")),
-            },
-            updated_at: read.1,
+        reader.read_structure(
+            "PutAccountDataRetentionResponse",
+            &[("mode", true), ("updatedAt", false)],
+            &mut [&mut read.0, &mut json::coded::<Rfc3339, _>(&mut read.1)],
+        )?;
+        let (Some(mode), updated_at) = read else {
+            return Err(json::missing("mode"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { mode, updated_at })
     }
 }
 
@@ -65909,23 +63414,18 @@ impl json::ReadJson for PutEnforcedGuardrailConfigurationRequest {
             Option<String>,
             Option<AccountEnforcedGuardrailInferenceInputConfiguration>,
         ) = (None, None);
-        let mut object = reader.structure("PutEnforcedGuardrailConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &["configId", "guardrailInferenceConfig"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            config_id: read.0,
-            guardrail_inference_config: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailInferenceConfig")),
-            },
+        reader.read_structure(
+            "PutEnforcedGuardrailConfigurationRequest",
+            &[("configId", false), ("guardrailInferenceConfig", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (config_id, Some(guardrail_inference_config)) = read else {
+            return Err(json::missing("guardrailInferenceConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            config_id,
+            guardrail_inference_config,
+        })
     }
 }
 
@@ -66037,16 +63537,15 @@ impl json::ReadJson for PutEnforcedGuardrailConfigurationResponse {
             updated_at: None,
             updated_by: None,
         };
-        let mut object = reader.structure("PutEnforcedGuardrailConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &["configId", "updatedAt", "updatedBy"])? {
-            match member {
-                0 => reader.optional(&mut value.config_id),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.updated_at),
-                2 => reader.optional(&mut value.updated_by),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PutEnforcedGuardrailConfigurationResponse",
+            &[("configId", false), ("updatedAt", false), ("updatedBy", false)],
+            &mut [
+                &mut value.config_id,
+                &mut json::coded::<Rfc3339, _>(&mut value.updated_at),
+                &mut value.updated_by,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -66140,21 +63639,15 @@ impl json::WriteJson for PutModelInvocationLoggingConfigurationRequest {
 impl json::ReadJson for PutModelInvocationLoggingConfigurationRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<LoggingConfig>,) = (None,);
-        let mut object = reader.structure("PutModelInvocationLoggingConfigurationRequest")?;
-        while let Some(member) = reader.member(&mut object, &["loggingConfig"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            logging_config: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("loggingConfig")),
-            },
+        reader.read_structure(
+            "PutModelInvocationLoggingConfigurationRequest",
+            &[("loggingConfig", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(logging_config),) = read else {
+            return Err(json::missing("loggingConfig"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { logging_config })
     }
 }
 
@@ -66221,13 +63714,7 @@ impl json::WriteJson for PutModelInvocationLoggingConfigurationResponse {
 impl json::ReadJson for PutModelInvocationLoggingConfigurationResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("PutModelInvocationLoggingConfigurationResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("PutModelInvocationLoggingConfigurationResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -66307,26 +63794,18 @@ impl json::WriteJson for PutResourcePolicyRequest {
 impl json::ReadJson for PutResourcePolicyRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("PutResourcePolicyRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceArn", "resourcePolicy"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceArn")),
-            },
-            resource_policy: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("resourcePolicy")),
-            },
+        reader.read_structure(
+            "PutResourcePolicyRequest",
+            &[("resourceArn", true), ("resourcePolicy", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(resource_arn), Some(resource_policy)) = read else {
+            return Err(json::missing("resourceArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            resource_arn,
+            resource_policy,
+        })
     }
 }
 
@@ -66413,14 +63892,11 @@ impl json::WriteJson for PutResourcePolicyResponse {
 impl json::ReadJson for PutResourcePolicyResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { resource_arn: None };
-        let mut object = reader.structure("PutResourcePolicyResponse")?;
-        while let Some(member) = reader.member(&mut object, &["resourceArn"])? {
-            match member {
-                0 => reader.optional(&mut value.resource_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PutResourcePolicyResponse",
+            &[("resourceArn", false)],
+            &mut [&mut value.resource_arn],
+        )?;
         Ok(value)
     }
 }
@@ -66502,21 +63978,15 @@ impl json::WriteJson for PutUseCaseForModelAccessRequest {
 impl json::ReadJson for PutUseCaseForModelAccessRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Blob>,) = (None,);
-        let mut object = reader.structure("PutUseCaseForModelAccessRequest")?;
-        while let Some(member) = reader.member(&mut object, &["formData"])? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            form_data: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("formData")),
-            },
+        reader.read_structure(
+            "PutUseCaseForModelAccessRequest",
+            &[("formData", true)],
+            &mut [&mut json::coded::<Base64, _>(&mut read.0)],
+        )?;
+        let (Some(form_data),) = read else {
+            return Err(json::missing("formData"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { form_data })
     }
 }
 
@@ -66583,13 +64053,7 @@ impl json::WriteJson for PutUseCaseForModelAccessResponse {
 impl json::ReadJson for PutUseCaseForModelAccessResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("PutUseCaseForModelAccessResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("PutUseCaseForModelAccessResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -66660,21 +64124,15 @@ impl json::WriteJson for QueryTransformationConfiguration {
 impl json::ReadJson for QueryTransformationConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<QueryTransformationType>,) = (None,);
-        let mut object = reader.structure("QueryTransformationConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure(
+            "QueryTransformationConfiguration",
+            &[("type", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -66828,29 +64286,20 @@ impl json::WriteJson for RAGConfig {
 
 impl json::ReadJson for RAGConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("RAGConfig")?;
-        while let Some((member, key)) =
-            reader.union_member(&mut object, &["knowledgeBaseConfig", "precomputedRagSourceConfig"])?
-        {
-            let value = match member {
-                0 => reader
-                    .read::<Option<KnowledgeBaseConfig>>()?
-                    .map(Self::KnowledgeBaseConfig),
-                1 => reader
-                    .read::<Option<EvaluationPrecomputedRagSourceConfig>>()?
-                    .map(Self::PrecomputedRagSourceConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("RAGConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("RAGConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "RAGConfig",
+            &["knowledgeBaseConfig", "precomputedRagSourceConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::KnowledgeBaseConfig(reader.read()?),
+                    1 => Self::PrecomputedRagSourceConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("RAGConfig", value)
     }
 }
 
@@ -66938,15 +64387,11 @@ impl json::ReadJson for RFTConfig {
             grader_config: None,
             hyper_parameters: None,
         };
-        let mut object = reader.structure("RFTConfig")?;
-        while let Some(member) = reader.member(&mut object, &["graderConfig", "hyperParameters"])? {
-            match member {
-                0 => reader.optional(&mut value.grader_config),
-                1 => reader.optional(&mut value.hyper_parameters),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "RFTConfig",
+            &[("graderConfig", false), ("hyperParameters", false)],
+            &mut [&mut value.grader_config, &mut value.hyper_parameters],
+        )?;
         Ok(value)
     }
 }
@@ -67112,33 +64557,29 @@ impl json::ReadJson for RFTHyperParameters {
             reasoning_effort: None,
             eval_interval: None,
         };
-        let mut object = reader.structure("RFTHyperParameters")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "RFTHyperParameters",
             &[
-                "epochCount",
-                "batchSize",
-                "learningRate",
-                "maxPromptLength",
-                "trainingSamplePerPrompt",
-                "inferenceMaxTokens",
-                "reasoningEffort",
-                "evalInterval",
+                ("epochCount", false),
+                ("batchSize", false),
+                ("learningRate", false),
+                ("maxPromptLength", false),
+                ("trainingSamplePerPrompt", false),
+                ("inferenceMaxTokens", false),
+                ("reasoningEffort", false),
+                ("evalInterval", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.epoch_count),
-                1 => reader.optional(&mut value.batch_size),
-                2 => reader.decode_optional::<Float, _>(&mut value.learning_rate),
-                3 => reader.optional(&mut value.max_prompt_length),
-                4 => reader.optional(&mut value.training_sample_per_prompt),
-                5 => reader.optional(&mut value.inference_max_tokens),
-                6 => reader.optional(&mut value.reasoning_effort),
-                7 => reader.optional(&mut value.eval_interval),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.epoch_count,
+                &mut value.batch_size,
+                &mut json::coded::<Float, _>(&mut value.learning_rate),
+                &mut value.max_prompt_length,
+                &mut value.training_sample_per_prompt,
+                &mut value.inference_max_tokens,
+                &mut value.reasoning_effort,
+                &mut value.eval_interval,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -67287,26 +64728,15 @@ impl json::WriteJson for RatingScaleItem {
 impl json::ReadJson for RatingScaleItem {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<RatingScaleItemValue>) = (None, None);
-        let mut object = reader.structure("RatingScaleItem")?;
-        while let Some(member) = reader.member(&mut object, &["definition", "value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            definition: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("definition")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "RatingScaleItem",
+            &[("definition", true), ("value", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(definition), Some(value)) = read else {
+            return Err(json::missing("definition"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { definition, value })
     }
 }
 
@@ -67399,23 +64829,20 @@ impl json::WriteJson for RatingScaleItemValue {
 
 impl json::ReadJson for RatingScaleItemValue {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("RatingScaleItemValue")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["stringValue", "floatValue"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::StringValue),
-                1 => reader.decode::<Float, Option<f32>>()?.map(Self::FloatValue),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("RatingScaleItemValue", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("RatingScaleItemValue", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "RatingScaleItemValue",
+            &["stringValue", "floatValue"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::StringValue(reader.read()?),
+                    1 => Self::FloatValue(reader.decode::<Float, f32>()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("RatingScaleItemValue", value)
     }
 }
 
@@ -67645,26 +65072,18 @@ impl json::WriteJson for RegisterMarketplaceModelEndpointRequest {
 impl json::ReadJson for RegisterMarketplaceModelEndpointRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("RegisterMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(&mut object, &["endpointIdentifier", "modelSourceIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointIdentifier")),
-            },
-            model_source_identifier: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelSourceIdentifier")),
-            },
+        reader.read_structure(
+            "RegisterMarketplaceModelEndpointRequest",
+            &[("endpointIdentifier", true), ("modelSourceIdentifier", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(endpoint_identifier), Some(model_source_identifier)) = read else {
+            return Err(json::missing("endpointIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            endpoint_identifier,
+            model_source_identifier,
+        })
     }
 }
 
@@ -67768,21 +65187,17 @@ impl json::WriteJson for RegisterMarketplaceModelEndpointResponse {
 impl json::ReadJson for RegisterMarketplaceModelEndpointResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
-        let mut object = reader.structure("RegisterMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            marketplace_model_endpoint: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("marketplaceModelEndpoint")),
-            },
+        reader.read_structure(
+            "RegisterMarketplaceModelEndpointResponse",
+            &[("marketplaceModelEndpoint", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(marketplace_model_endpoint),) = read else {
+            return Err(json::missing("marketplaceModelEndpoint"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            marketplace_model_endpoint,
+        })
     }
 }
 
@@ -67872,15 +65287,11 @@ impl json::ReadJson for RequestMetadataBaseFilters {
             equals: None,
             not_equals: None,
         };
-        let mut object = reader.structure("RequestMetadataBaseFilters")?;
-        while let Some(member) = reader.member(&mut object, &["equals", "notEquals"])? {
-            match member {
-                0 => reader.optional(&mut value.equals),
-                1 => reader.optional(&mut value.not_equals),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "RequestMetadataBaseFilters",
+            &[("equals", false), ("notEquals", false)],
+            &mut [&mut value.equals, &mut value.not_equals],
+        )?;
         Ok(value)
     }
 }
@@ -68020,29 +65431,22 @@ impl json::WriteJson for RequestMetadataFilters {
 
 impl json::ReadJson for RequestMetadataFilters {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("RequestMetadataFilters")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["equals", "notEquals", "andAll", "orAll"])? {
-            let value = match member {
-                0 => reader.read::<Option<HashMap<String, String>>>()?.map(Self::Equals),
-                1 => reader.read::<Option<HashMap<String, String>>>()?.map(Self::NotEquals),
-                2 => reader
-                    .read::<Option<Vec<RequestMetadataBaseFilters>>>()?
-                    .map(Self::AndAll),
-                3 => reader
-                    .read::<Option<Vec<RequestMetadataBaseFilters>>>()?
-                    .map(Self::OrAll),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("RequestMetadataFilters", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("RequestMetadataFilters", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "RequestMetadataFilters",
+            &["equals", "notEquals", "andAll", "orAll"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Equals(reader.read()?),
+                    1 => Self::NotEquals(reader.read()?),
+                    2 => Self::AndAll(reader.read()?),
+                    3 => Self::OrAll(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("RequestMetadataFilters", value)
     }
 }
 
@@ -68245,27 +65649,20 @@ impl json::WriteJson for RerankingMetadataSelectiveModeConfiguration {
 
 impl json::ReadJson for RerankingMetadataSelectiveModeConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("RerankingMetadataSelectiveModeConfiguration")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["fieldsToInclude", "fieldsToExclude"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<Vec<FieldForReranking>>>()?
-                    .map(Self::FieldsToInclude),
-                1 => reader
-                    .read::<Option<Vec<FieldForReranking>>>()?
-                    .map(Self::FieldsToExclude),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("RerankingMetadataSelectiveModeConfiguration", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("RerankingMetadataSelectiveModeConfiguration", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "RerankingMetadataSelectiveModeConfiguration",
+            &["fieldsToInclude", "fieldsToExclude"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::FieldsToInclude(reader.read()?),
+                    1 => Self::FieldsToExclude(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("RerankingMetadataSelectiveModeConfiguration", value)
     }
 }
 
@@ -68424,11 +65821,9 @@ impl json::WriteJson for RetrievalFilter {
 
 impl json::ReadJson for RetrievalFilter {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("RetrievalFilter")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "RetrievalFilter",
             &[
                 "equals",
                 "notEquals",
@@ -68444,31 +65839,27 @@ impl json::ReadJson for RetrievalFilter {
                 "andAll",
                 "orAll",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<FilterAttribute>>()?.map(Self::Equals),
-                1 => reader.read::<Option<FilterAttribute>>()?.map(Self::NotEquals),
-                2 => reader.read::<Option<FilterAttribute>>()?.map(Self::GreaterThan),
-                3 => reader.read::<Option<FilterAttribute>>()?.map(Self::GreaterThanOrEquals),
-                4 => reader.read::<Option<FilterAttribute>>()?.map(Self::LessThan),
-                5 => reader.read::<Option<FilterAttribute>>()?.map(Self::LessThanOrEquals),
-                6 => reader.read::<Option<FilterAttribute>>()?.map(Self::In),
-                7 => reader.read::<Option<FilterAttribute>>()?.map(Self::NotIn),
-                8 => reader.read::<Option<FilterAttribute>>()?.map(Self::StartsWith),
-                9 => reader.read::<Option<FilterAttribute>>()?.map(Self::ListContains),
-                10 => reader.read::<Option<FilterAttribute>>()?.map(Self::StringContains),
-                11 => reader.read::<Option<Vec<RetrievalFilter>>>()?.map(Self::AndAll),
-                12 => reader.read::<Option<Vec<RetrievalFilter>>>()?.map(Self::OrAll),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("RetrievalFilter", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("RetrievalFilter", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Equals(reader.read()?),
+                    1 => Self::NotEquals(reader.read()?),
+                    2 => Self::GreaterThan(reader.read()?),
+                    3 => Self::GreaterThanOrEquals(reader.read()?),
+                    4 => Self::LessThan(reader.read()?),
+                    5 => Self::LessThanOrEquals(reader.read()?),
+                    6 => Self::In(reader.read()?),
+                    7 => Self::NotIn(reader.read()?),
+                    8 => Self::StartsWith(reader.read()?),
+                    9 => Self::ListContains(reader.read()?),
+                    10 => Self::StringContains(reader.read()?),
+                    11 => Self::AndAll(reader.read()?),
+                    12 => Self::OrAll(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("RetrievalFilter", value)
     }
 }
 
@@ -68652,28 +66043,23 @@ impl json::ReadJson for RetrieveAndGenerateConfiguration {
             Option<KnowledgeBaseRetrieveAndGenerateConfiguration>,
             Option<ExternalSourcesRetrieveAndGenerateConfiguration>,
         ) = (None, None, None);
-        let mut object = reader.structure("RetrieveAndGenerateConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["type", "knowledgeBaseConfiguration", "externalSourcesConfiguration"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            knowledge_base_configuration: read.1,
-            external_sources_configuration: read.2,
+        reader.read_structure(
+            "RetrieveAndGenerateConfiguration",
+            &[
+                ("type", true),
+                ("knowledgeBaseConfiguration", false),
+                ("externalSourcesConfiguration", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(r#type), knowledge_base_configuration, external_sources_configuration) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            knowledge_base_configuration,
+            external_sources_configuration,
+        })
     }
 }
 
@@ -68863,28 +66249,18 @@ impl json::WriteJson for RetrieveConfig {
 impl json::ReadJson for RetrieveConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<KnowledgeBaseRetrievalConfiguration>) = (None, None);
-        let mut object = reader.structure("RetrieveConfig")?;
-        while let Some(member) =
-            reader.member(&mut object, &["knowledgeBaseId", "knowledgeBaseRetrievalConfiguration"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            knowledge_base_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("knowledgeBaseId")),
-            },
-            knowledge_base_retrieval_configuration: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("knowledgeBaseRetrievalConfiguration")),
-            },
+        reader.read_structure(
+            "RetrieveConfig",
+            &[("knowledgeBaseId", true), ("knowledgeBaseRetrievalConfiguration", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(knowledge_base_id), Some(knowledge_base_retrieval_configuration)) = read else {
+            return Err(json::missing("knowledgeBaseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            knowledge_base_id,
+            knowledge_base_retrieval_configuration,
+        })
     }
 }
 
@@ -68977,21 +66353,17 @@ impl json::WriteJson for RoutingCriteria {
 impl json::ReadJson for RoutingCriteria {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<f64>,) = (None,);
-        let mut object = reader.structure("RoutingCriteria")?;
-        while let Some(member) = reader.member(&mut object, &["responseQualityDifference"])? {
-            match member {
-                0 => reader.decode_required::<Float, _>(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            response_quality_difference: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("responseQualityDifference")),
-            },
+        reader.read_structure(
+            "RoutingCriteria",
+            &[("responseQualityDifference", true)],
+            &mut [&mut json::coded::<Float, _>(&mut read.0)],
+        )?;
+        let (Some(response_quality_difference),) = read else {
+            return Err(json::missing("responseQualityDifference"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            response_quality_difference,
+        })
     }
 }
 
@@ -69082,23 +66454,18 @@ impl json::WriteJson for S3Config {
 impl json::ReadJson for S3Config {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("S3Config")?;
-        while let Some(member) = reader.member(&mut object, &["bucketName", "keyPrefix"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            bucket_name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("bucketName")),
-            },
-            key_prefix: read.1,
+        reader.read_structure(
+            "S3Config",
+            &[("bucketName", true), ("keyPrefix", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(bucket_name), key_prefix) = read else {
+            return Err(json::missing("bucketName"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            bucket_name,
+            key_prefix,
+        })
     }
 }
 
@@ -69186,21 +66553,11 @@ impl json::WriteJson for S3DataSource {
 impl json::ReadJson for S3DataSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("S3DataSource")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure("S3DataSource", &[("s3Uri", true)], &mut [&mut read.0])?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -69345,21 +66702,11 @@ impl json::WriteJson for S3ObjectDoc {
 impl json::ReadJson for S3ObjectDoc {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("S3ObjectDoc")?;
-        while let Some(member) = reader.member(&mut object, &["uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("uri")),
-            },
+        reader.read_structure("S3ObjectDoc", &[("uri", true)], &mut [&mut read.0])?;
+        let (Some(uri),) = read else {
+            return Err(json::missing("uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { uri })
     }
 }
 
@@ -69484,44 +66831,28 @@ impl json::ReadJson for SageMakerEndpoint {
             Option<String>,
             Option<VpcConfig>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("SageMakerEndpoint")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "SageMakerEndpoint",
             &[
-                "initialInstanceCount",
-                "instanceType",
-                "executionRole",
-                "kmsEncryptionKey",
-                "vpc",
+                ("initialInstanceCount", true),
+                ("instanceType", true),
+                ("executionRole", true),
+                ("kmsEncryptionKey", false),
+                ("vpc", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            initial_instance_count: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("initialInstanceCount")),
-            },
-            instance_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("instanceType")),
-            },
-            execution_role: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("executionRole")),
-            },
-            kms_encryption_key: read.3,
-            vpc: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(initial_instance_count), Some(instance_type), Some(execution_role), kms_encryption_key, vpc) = read
+        else {
+            return Err(json::missing("initialInstanceCount"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            initial_instance_count,
+            instance_type,
+            execution_role,
+            kms_encryption_key,
+            vpc,
+        })
     }
 }
 
@@ -69722,15 +67053,11 @@ impl json::ReadJson for SelectiveContentGuarding {
             system: None,
             messages: None,
         };
-        let mut object = reader.structure("SelectiveContentGuarding")?;
-        while let Some(member) = reader.member(&mut object, &["system", "messages"])? {
-            match member {
-                0 => reader.optional(&mut value.system),
-                1 => reader.optional(&mut value.messages),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "SelectiveContentGuarding",
+            &[("system", false), ("messages", false)],
+            &mut [&mut value.system, &mut value.messages],
+        )?;
         Ok(value)
     }
 }
@@ -70205,36 +67532,25 @@ impl json::ReadJson for StartAutomatedReasoningPolicyBuildWorkflowRequest {
             Option<String>,
             Option<AutomatedReasoningPolicyBuildWorkflowSource>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("StartAutomatedReasoningPolicyBuildWorkflowRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["policyArn", "buildWorkflowType", "clientRequestToken", "sourceContent"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowType")),
-            },
-            client_request_token: read.2,
-            source_content: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("sourceContent")),
-            },
+        reader.read_structure(
+            "StartAutomatedReasoningPolicyBuildWorkflowRequest",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowType", true),
+                ("clientRequestToken", false),
+                ("sourceContent", true),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_type), client_request_token, Some(source_content)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_type,
+            client_request_token,
+            source_content,
+        })
     }
 }
 
@@ -70343,26 +67659,18 @@ impl json::WriteJson for StartAutomatedReasoningPolicyBuildWorkflowResponse {
 impl json::ReadJson for StartAutomatedReasoningPolicyBuildWorkflowResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("StartAutomatedReasoningPolicyBuildWorkflowResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "buildWorkflowId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
+        reader.read_structure(
+            "StartAutomatedReasoningPolicyBuildWorkflowResponse",
+            &[("policyArn", true), ("buildWorkflowId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+        })
     }
 }
 
@@ -70479,33 +67787,25 @@ impl json::WriteJson for StartAutomatedReasoningPolicyTestWorkflowRequest {
 impl json::ReadJson for StartAutomatedReasoningPolicyTestWorkflowRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<Vec<String>>, Option<String>) = (None, None, None, None);
-        let mut object = reader.structure("StartAutomatedReasoningPolicyTestWorkflowRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["policyArn", "buildWorkflowId", "testCaseIds", "clientRequestToken"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            test_case_ids: read.2,
-            client_request_token: read.3,
+        reader.read_structure(
+            "StartAutomatedReasoningPolicyTestWorkflowRequest",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("testCaseIds", false),
+                ("clientRequestToken", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), test_case_ids, client_request_token) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            test_case_ids,
+            client_request_token,
+        })
     }
 }
 
@@ -70622,21 +67922,15 @@ impl json::WriteJson for StartAutomatedReasoningPolicyTestWorkflowResponse {
 impl json::ReadJson for StartAutomatedReasoningPolicyTestWorkflowResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StartAutomatedReasoningPolicyTestWorkflowResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
+        reader.read_structure(
+            "StartAutomatedReasoningPolicyTestWorkflowResponse",
+            &[("policyArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(policy_arn),) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { policy_arn })
     }
 }
 
@@ -70811,19 +68105,19 @@ impl json::ReadJson for StatusDetails {
             data_processing_details: None,
             training_details: None,
         };
-        let mut object = reader.structure("StatusDetails")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["validationDetails", "dataProcessingDetails", "trainingDetails"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.validation_details),
-                1 => reader.optional(&mut value.data_processing_details),
-                2 => reader.optional(&mut value.training_details),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "StatusDetails",
+            &[
+                ("validationDetails", false),
+                ("dataProcessingDetails", false),
+                ("trainingDetails", false),
+            ],
+            &mut [
+                &mut value.validation_details,
+                &mut value.data_processing_details,
+                &mut value.training_details,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -70912,21 +68206,15 @@ impl json::WriteJson for StopAdvancedPromptOptimizationJobRequest {
 impl json::ReadJson for StopAdvancedPromptOptimizationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StopAdvancedPromptOptimizationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "StopAdvancedPromptOptimizationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -70999,13 +68287,7 @@ impl json::WriteJson for StopAdvancedPromptOptimizationJobResponse {
 impl json::ReadJson for StopAdvancedPromptOptimizationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("StopAdvancedPromptOptimizationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("StopAdvancedPromptOptimizationJobResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -71076,21 +68358,15 @@ impl json::WriteJson for StopEvaluationJobRequest {
 impl json::ReadJson for StopEvaluationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StopEvaluationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "StopEvaluationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -71164,13 +68440,7 @@ impl json::WriteJson for StopEvaluationJobResponse {
 impl json::ReadJson for StopEvaluationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("StopEvaluationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("StopEvaluationJobResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -71241,21 +68511,15 @@ impl json::WriteJson for StopModelCustomizationJobRequest {
 impl json::ReadJson for StopModelCustomizationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StopModelCustomizationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "StopModelCustomizationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -71328,13 +68592,7 @@ impl json::WriteJson for StopModelCustomizationJobResponse {
 impl json::ReadJson for StopModelCustomizationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("StopModelCustomizationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("StopModelCustomizationJobResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -71405,21 +68663,15 @@ impl json::WriteJson for StopModelInvocationJobRequest {
 impl json::ReadJson for StopModelInvocationJobRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StopModelInvocationJobRequest")?;
-        while let Some(member) = reader.member(&mut object, &["jobIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            job_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("jobIdentifier")),
-            },
+        reader.read_structure(
+            "StopModelInvocationJobRequest",
+            &[("jobIdentifier", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(job_identifier),) = read else {
+            return Err(json::missing("jobIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { job_identifier })
     }
 }
 
@@ -71490,13 +68742,7 @@ impl json::WriteJson for StopModelInvocationJobResponse {
 impl json::ReadJson for StopModelInvocationJobResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("StopModelInvocationJobResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("StopModelInvocationJobResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -71569,14 +68815,11 @@ impl json::ReadJson for SupportTerm {
         let mut value = Self {
             refund_policy_description: None,
         };
-        let mut object = reader.structure("SupportTerm")?;
-        while let Some(member) = reader.member(&mut object, &["refundPolicyDescription"])? {
-            match member {
-                0 => reader.optional(&mut value.refund_policy_description),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "SupportTerm",
+            &[("refundPolicyDescription", false)],
+            &mut [&mut value.refund_policy_description],
+        )?;
         Ok(value)
     }
 }
@@ -71662,26 +68905,15 @@ impl json::WriteJson for Tag {
 impl json::ReadJson for Tag {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("Tag")?;
-        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "Tag",
+            &[("key", true), ("value", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(key), Some(value)) = read else {
+            return Err(json::missing("key"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { key, value })
     }
 }
 
@@ -71774,26 +69006,15 @@ impl json::WriteJson for TagResourceRequest {
 impl json::ReadJson for TagResourceRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<Tag>>) = (None, None);
-        let mut object = reader.structure("TagResourceRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceARN", "tags"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceARN")),
-            },
-            tags: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("tags")),
-            },
+        reader.read_structure(
+            "TagResourceRequest",
+            &[("resourceARN", true), ("tags", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(resource_arn), Some(tags)) = read else {
+            return Err(json::missing("resourceARN"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { resource_arn, tags })
     }
 }
 
@@ -71868,13 +69089,7 @@ impl json::WriteJson for TagResourceResponse {
 impl json::ReadJson for TagResourceResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("TagResourceResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("TagResourceResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -71960,26 +69175,21 @@ impl json::WriteJson for TeacherModelConfig {
 impl json::ReadJson for TeacherModelConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<i32>) = (None, None);
-        let mut object = reader.structure("TeacherModelConfig")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["teacherModelIdentifier", "maxResponseLengthForInference"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            teacher_model_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("teacherModelIdentifier")),
-            },
-            max_response_length_for_inference: read.1,
+        reader.read_structure(
+            "TeacherModelConfig",
+            &[
+                ("teacherModelIdentifier", true),
+                ("maxResponseLengthForInference", false),
+            ],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(teacher_model_identifier), max_response_length_for_inference) = read else {
+            return Err(json::missing("teacherModelIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            teacher_model_identifier,
+            max_response_length_for_inference,
+        })
     }
 }
 
@@ -72104,36 +69314,25 @@ impl json::ReadJson for TermDetails {
             Option<SupportTerm>,
             Option<ValidityTerm>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("TermDetails")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["usageBasedPricingTerm", "legalTerm", "supportTerm", "validityTerm"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            usage_based_pricing_term: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("usageBasedPricingTerm")),
-            },
-            legal_term: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("legalTerm")),
-            },
-            support_term: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("supportTerm")),
-            },
-            validity_term: read.3,
+        reader.read_structure(
+            "TermDetails",
+            &[
+                ("usageBasedPricingTerm", true),
+                ("legalTerm", true),
+                ("supportTerm", true),
+                ("validityTerm", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(usage_based_pricing_term), Some(legal_term), Some(support_term), validity_term) = read else {
+            return Err(json::missing("usageBasedPricingTerm"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            usage_based_pricing_term,
+            legal_term,
+            support_term,
+            validity_term,
+        })
     }
 }
 
@@ -72252,17 +69451,21 @@ impl json::ReadJson for TextInferenceConfig {
             max_tokens: None,
             stop_sequences: None,
         };
-        let mut object = reader.structure("TextInferenceConfig")?;
-        while let Some(member) = reader.member(&mut object, &["temperature", "topP", "maxTokens", "stopSequences"])? {
-            match member {
-                0 => reader.decode_optional::<Float, _>(&mut value.temperature),
-                1 => reader.decode_optional::<Float, _>(&mut value.top_p),
-                2 => reader.optional(&mut value.max_tokens),
-                3 => reader.optional(&mut value.stop_sequences),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TextInferenceConfig",
+            &[
+                ("temperature", false),
+                ("topP", false),
+                ("maxTokens", false),
+                ("stopSequences", false),
+            ],
+            &mut [
+                &mut json::coded::<Float, _>(&mut value.temperature),
+                &mut json::coded::<Float, _>(&mut value.top_p),
+                &mut value.max_tokens,
+                &mut value.stop_sequences,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -72391,15 +69594,11 @@ impl json::ReadJson for TrainingDataConfig {
             s3_uri: None,
             invocation_logs_config: None,
         };
-        let mut object = reader.structure("TrainingDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri", "invocationLogsConfig"])? {
-            match member {
-                0 => reader.optional(&mut value.s3_uri),
-                1 => reader.optional(&mut value.invocation_logs_config),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TrainingDataConfig",
+            &[("s3Uri", false), ("invocationLogsConfig", false)],
+            &mut [&mut value.s3_uri, &mut value.invocation_logs_config],
+        )?;
         Ok(value)
     }
 }
@@ -72518,16 +69717,15 @@ impl json::ReadJson for TrainingDetails {
             creation_time: None,
             last_modified_time: None,
         };
-        let mut object = reader.structure("TrainingDetails")?;
-        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
-            match member {
-                0 => reader.optional(&mut value.status),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TrainingDetails",
+            &[("status", false), ("creationTime", false), ("lastModifiedTime", false)],
+            &mut [
+                &mut value.status,
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time),
+                &mut json::coded::<Rfc3339, _>(&mut value.last_modified_time),
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -72613,14 +69811,11 @@ impl json::WriteJson for TrainingMetrics {
 impl json::ReadJson for TrainingMetrics {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { training_loss: None };
-        let mut object = reader.structure("TrainingMetrics")?;
-        while let Some(member) = reader.member(&mut object, &["trainingLoss"])? {
-            match member {
-                0 => reader.decode_optional::<Float, _>(&mut value.training_loss),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TrainingMetrics",
+            &[("trainingLoss", false)],
+            &mut [&mut json::coded::<Float, _>(&mut value.training_loss)],
+        )?;
         Ok(value)
     }
 }
@@ -72706,26 +69901,15 @@ impl json::WriteJson for UntagResourceRequest {
 impl json::ReadJson for UntagResourceRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<String>>) = (None, None);
-        let mut object = reader.structure("UntagResourceRequest")?;
-        while let Some(member) = reader.member(&mut object, &["resourceARN", "tagKeys"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            resource_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("resourceARN")),
-            },
-            tag_keys: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("tagKeys")),
-            },
+        reader.read_structure(
+            "UntagResourceRequest",
+            &[("resourceARN", true), ("tagKeys", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(resource_arn), Some(tag_keys)) = read else {
+            return Err(json::missing("resourceARN"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { resource_arn, tag_keys })
     }
 }
 
@@ -72801,13 +69985,7 @@ impl json::WriteJson for UntagResourceResponse {
 impl json::ReadJson for UntagResourceResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("UntagResourceResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("UntagResourceResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -72919,44 +70097,27 @@ impl json::ReadJson for UpdateAutomatedReasoningPolicyAnnotationsRequest {
             Option<Vec<AutomatedReasoningPolicyAnnotation>>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyAnnotationsRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyAnnotationsRequest",
             &[
-                "policyArn",
-                "buildWorkflowId",
-                "annotations",
-                "lastUpdatedAnnotationSetHash",
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("annotations", true),
+                ("lastUpdatedAnnotationSetHash", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            annotations: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("annotations")),
-            },
-            last_updated_annotation_set_hash: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("lastUpdatedAnnotationSetHash")),
-            },
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), Some(annotations), Some(last_updated_annotation_set_hash)) =
+            read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            annotations,
+            last_updated_annotation_set_hash,
+        })
     }
 }
 
@@ -73103,39 +70264,30 @@ impl json::WriteJson for UpdateAutomatedReasoningPolicyAnnotationsResponse {
 impl json::ReadJson for UpdateAutomatedReasoningPolicyAnnotationsResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyAnnotationsResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["policyArn", "buildWorkflowId", "annotationSetHash", "updatedAt"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            build_workflow_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("buildWorkflowId")),
-            },
-            annotation_set_hash: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("annotationSetHash")),
-            },
-            updated_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyAnnotationsResponse",
+            &[
+                ("policyArn", true),
+                ("buildWorkflowId", true),
+                ("annotationSetHash", true),
+                ("updatedAt", true),
+            ],
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+            ],
+        )?;
+        let (Some(policy_arn), Some(build_workflow_id), Some(annotation_set_hash), Some(updated_at)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            build_workflow_id,
+            annotation_set_hash,
+            updated_at,
+        })
     }
 }
 
@@ -73285,32 +70437,25 @@ impl json::ReadJson for UpdateAutomatedReasoningPolicyRequest {
             Option<String>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyRequest")?;
-        while let Some(member) =
-            reader.member(&mut object, &["policyArn", "policyDefinition", "name", "description"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            policy_definition: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("policyDefinition")),
-            },
-            name: read.2,
-            description: read.3,
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyRequest",
+            &[
+                ("policyArn", true),
+                ("policyDefinition", true),
+                ("name", false),
+                ("description", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(policy_arn), Some(policy_definition), name, description) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            policy_definition,
+            name,
+            description,
+        })
     }
 }
 
@@ -73458,36 +70603,30 @@ impl json::WriteJson for UpdateAutomatedReasoningPolicyResponse {
 impl json::ReadJson for UpdateAutomatedReasoningPolicyResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "name", "definitionHash", "updatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            definition_hash: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("definitionHash")),
-            },
-            updated_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyResponse",
+            &[
+                ("policyArn", true),
+                ("name", true),
+                ("definitionHash", true),
+                ("updatedAt", true),
+            ],
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+            ],
+        )?;
+        let (Some(policy_arn), Some(name), Some(definition_hash), Some(updated_at)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            name,
+            definition_hash,
+            updated_at,
+        })
     }
 }
 
@@ -73695,59 +70834,52 @@ impl json::ReadJson for UpdateAutomatedReasoningPolicyTestCaseRequest {
             Option<f64>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyTestCaseRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyTestCaseRequest",
             &[
-                "policyArn",
-                "testCaseId",
-                "guardContent",
-                "queryContent",
-                "lastUpdatedAt",
-                "expectedAggregatedFindingsResult",
-                "confidenceThreshold",
-                "clientRequestToken",
+                ("policyArn", true),
+                ("testCaseId", true),
+                ("guardContent", true),
+                ("queryContent", false),
+                ("lastUpdatedAt", true),
+                ("expectedAggregatedFindingsResult", true),
+                ("confidenceThreshold", false),
+                ("clientRequestToken", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.decode_required::<Rfc3339, _>(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.decode_optional::<Float, _>(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
-            guard_content: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("guardContent")),
-            },
-            query_content: read.3,
-            last_updated_at: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("lastUpdatedAt")),
-            },
-            expected_aggregated_findings_result: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("expectedAggregatedFindingsResult")),
-            },
-            confidence_threshold: read.6,
-            client_request_token: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut json::coded::<Rfc3339, _>(&mut read.4),
+                &mut read.5,
+                &mut json::coded::<Float, _>(&mut read.6),
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(policy_arn),
+            Some(test_case_id),
+            Some(guard_content),
+            query_content,
+            Some(last_updated_at),
+            Some(expected_aggregated_findings_result),
+            confidence_threshold,
+            client_request_token,
+        ) = read
+        else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            test_case_id,
+            guard_content,
+            query_content,
+            last_updated_at,
+            expected_aggregated_findings_result,
+            confidence_threshold,
+            client_request_token,
+        })
     }
 }
 
@@ -73910,26 +71042,18 @@ impl json::WriteJson for UpdateAutomatedReasoningPolicyTestCaseResponse {
 impl json::ReadJson for UpdateAutomatedReasoningPolicyTestCaseResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("UpdateAutomatedReasoningPolicyTestCaseResponse")?;
-        while let Some(member) = reader.member(&mut object, &["policyArn", "testCaseId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            policy_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("policyArn")),
-            },
-            test_case_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("testCaseId")),
-            },
+        reader.read_structure(
+            "UpdateAutomatedReasoningPolicyTestCaseResponse",
+            &[("policyArn", true), ("testCaseId", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(policy_arn), Some(test_case_id)) = read else {
+            return Err(json::missing("policyArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            policy_arn,
+            test_case_id,
+        })
     }
 }
 
@@ -74034,26 +71158,18 @@ impl json::WriteJson for UpdateCustomModelDeploymentRequest {
 impl json::ReadJson for UpdateCustomModelDeploymentRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("UpdateCustomModelDeploymentRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn", "customModelDeploymentIdentifier"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            custom_model_deployment_identifier: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentIdentifier")),
-            },
+        reader.read_structure(
+            "UpdateCustomModelDeploymentRequest",
+            &[("modelArn", true), ("customModelDeploymentIdentifier", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_arn), Some(custom_model_deployment_identifier)) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            custom_model_deployment_identifier,
+        })
     }
 }
 
@@ -74152,21 +71268,17 @@ impl json::WriteJson for UpdateCustomModelDeploymentResponse {
 impl json::ReadJson for UpdateCustomModelDeploymentResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("UpdateCustomModelDeploymentResponse")?;
-        while let Some(member) = reader.member(&mut object, &["customModelDeploymentArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_model_deployment_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customModelDeploymentArn")),
-            },
+        reader.read_structure(
+            "UpdateCustomModelDeploymentResponse",
+            &[("customModelDeploymentArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(custom_model_deployment_arn),) = read else {
+            return Err(json::missing("customModelDeploymentArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_model_deployment_arn,
+        })
     }
 }
 
@@ -74409,71 +71521,72 @@ impl json::ReadJson for UpdateGuardrailRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("UpdateGuardrailRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "UpdateGuardrailRequest",
             &[
-                "guardrailIdentifier",
-                "name",
-                "description",
-                "topicPolicyConfig",
-                "contentPolicyConfig",
-                "wordPolicyConfig",
-                "sensitiveInformationPolicyConfig",
-                "contextualGroundingPolicyConfig",
-                "automatedReasoningPolicyConfig",
-                "crossRegionConfig",
-                "blockedInputMessaging",
-                "blockedOutputsMessaging",
-                "kmsKeyId",
+                ("guardrailIdentifier", true),
+                ("name", true),
+                ("description", false),
+                ("topicPolicyConfig", false),
+                ("contentPolicyConfig", false),
+                ("wordPolicyConfig", false),
+                ("sensitiveInformationPolicyConfig", false),
+                ("contextualGroundingPolicyConfig", false),
+                ("automatedReasoningPolicyConfig", false),
+                ("crossRegionConfig", false),
+                ("blockedInputMessaging", true),
+                ("blockedOutputsMessaging", true),
+                ("kmsKeyId", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.required(&mut read.10),
-                11 => reader.required(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.2,
-            topic_policy_config: read.3,
-            content_policy_config: read.4,
-            word_policy_config: read.5,
-            sensitive_information_policy_config: read.6,
-            contextual_grounding_policy_config: read.7,
-            automated_reasoning_policy_config: read.8,
-            cross_region_config: read.9,
-            blocked_input_messaging: match read.10 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedInputMessaging")),
-            },
-            blocked_outputs_messaging: match read.11 {
-                Some(value) => value,
-                None => return Err(json::missing("blockedOutputsMessaging")),
-            },
-            kms_key_id: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+            ],
+        )?;
+        let (
+            Some(guardrail_identifier),
+            Some(name),
+            description,
+            topic_policy_config,
+            content_policy_config,
+            word_policy_config,
+            sensitive_information_policy_config,
+            contextual_grounding_policy_config,
+            automated_reasoning_policy_config,
+            cross_region_config,
+            Some(blocked_input_messaging),
+            Some(blocked_outputs_messaging),
+            kms_key_id,
+        ) = read
+        else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            name,
+            description,
+            topic_policy_config,
+            content_policy_config,
+            word_policy_config,
+            sensitive_information_policy_config,
+            contextual_grounding_policy_config,
+            automated_reasoning_policy_config,
+            cross_region_config,
+            blocked_input_messaging,
+            blocked_outputs_messaging,
+            kms_key_id,
+        })
     }
 }
 
@@ -74758,36 +71871,30 @@ impl json::WriteJson for UpdateGuardrailResponse {
 impl json::ReadJson for UpdateGuardrailResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>, Option<DateTime>) = (None, None, None, None);
-        let mut object = reader.structure("UpdateGuardrailResponse")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailId", "guardrailArn", "version", "updatedAt"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.decode_required::<Rfc3339, _>(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailId")),
-            },
-            guardrail_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailArn")),
-            },
-            version: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("version")),
-            },
-            updated_at: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("updatedAt")),
-            },
+        reader.read_structure(
+            "UpdateGuardrailResponse",
+            &[
+                ("guardrailId", true),
+                ("guardrailArn", true),
+                ("version", true),
+                ("updatedAt", true),
+            ],
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut json::coded::<Rfc3339, _>(&mut read.3),
+            ],
+        )?;
+        let (Some(guardrail_id), Some(guardrail_arn), Some(version), Some(updated_at)) = read else {
+            return Err(json::missing("guardrailId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_id,
+            guardrail_arn,
+            version,
+            updated_at,
+        })
     }
 }
 
@@ -74903,28 +72010,23 @@ impl json::WriteJson for UpdateMarketplaceModelEndpointRequest {
 impl json::ReadJson for UpdateMarketplaceModelEndpointRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<EndpointConfig>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("UpdateMarketplaceModelEndpointRequest")?;
-        while let Some(member) = reader.member(&mut object, &["endpointArn", "endpointConfig", "clientRequestToken"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            endpoint_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointArn")),
-            },
-            endpoint_config: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("endpointConfig")),
-            },
-            client_request_token: read.2,
+        reader.read_structure(
+            "UpdateMarketplaceModelEndpointRequest",
+            &[
+                ("endpointArn", true),
+                ("endpointConfig", true),
+                ("clientRequestToken", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(endpoint_arn), Some(endpoint_config), client_request_token) = read else {
+            return Err(json::missing("endpointArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            endpoint_arn,
+            endpoint_config,
+            client_request_token,
+        })
     }
 }
 
@@ -75022,21 +72124,17 @@ impl json::WriteJson for UpdateMarketplaceModelEndpointResponse {
 impl json::ReadJson for UpdateMarketplaceModelEndpointResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<MarketplaceModelEndpoint>,) = (None,);
-        let mut object = reader.structure("UpdateMarketplaceModelEndpointResponse")?;
-        while let Some(member) = reader.member(&mut object, &["marketplaceModelEndpoint"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            marketplace_model_endpoint: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("marketplaceModelEndpoint")),
-            },
+        reader.read_structure(
+            "UpdateMarketplaceModelEndpointResponse",
+            &[("marketplaceModelEndpoint", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(marketplace_model_endpoint),) = read else {
+            return Err(json::missing("marketplaceModelEndpoint"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            marketplace_model_endpoint,
+        })
     }
 }
 
@@ -75137,28 +72235,23 @@ impl json::WriteJson for UpdateProvisionedModelThroughputRequest {
 impl json::ReadJson for UpdateProvisionedModelThroughputRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("UpdateProvisionedModelThroughputRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["provisionedModelId", "desiredProvisionedModelName", "desiredModelId"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            provisioned_model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("provisionedModelId")),
-            },
-            desired_provisioned_model_name: read.1,
-            desired_model_id: read.2,
+        reader.read_structure(
+            "UpdateProvisionedModelThroughputRequest",
+            &[
+                ("provisionedModelId", true),
+                ("desiredProvisionedModelName", false),
+                ("desiredModelId", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(provisioned_model_id), desired_provisioned_model_name, desired_model_id) = read else {
+            return Err(json::missing("provisionedModelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            provisioned_model_id,
+            desired_provisioned_model_name,
+            desired_model_id,
+        })
     }
 }
 
@@ -75249,13 +72342,7 @@ impl json::WriteJson for UpdateProvisionedModelThroughputResponse {
 impl json::ReadJson for UpdateProvisionedModelThroughputResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("UpdateProvisionedModelThroughputResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("UpdateProvisionedModelThroughputResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -75326,21 +72413,11 @@ impl json::WriteJson for ValidationDataConfig {
 impl json::ReadJson for ValidationDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<Validator>>,) = (None,);
-        let mut object = reader.structure("ValidationDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["validators"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            validators: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("validators")),
-            },
+        reader.read_structure("ValidationDataConfig", &[("validators", true)], &mut [&mut read.0])?;
+        let (Some(validators),) = read else {
+            return Err(json::missing("validators"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { validators })
     }
 }
 
@@ -75447,16 +72524,15 @@ impl json::ReadJson for ValidationDetails {
             creation_time: None,
             last_modified_time: None,
         };
-        let mut object = reader.structure("ValidationDetails")?;
-        while let Some(member) = reader.member(&mut object, &["status", "creationTime", "lastModifiedTime"])? {
-            match member {
-                0 => reader.optional(&mut value.status),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.creation_time),
-                2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_modified_time),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ValidationDetails",
+            &[("status", false), ("creationTime", false), ("lastModifiedTime", false)],
+            &mut [
+                &mut value.status,
+                &mut json::coded::<Rfc3339, _>(&mut value.creation_time),
+                &mut json::coded::<Rfc3339, _>(&mut value.last_modified_time),
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -75545,21 +72621,11 @@ impl json::WriteJson for Validator {
 impl json::ReadJson for Validator {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("Validator")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
+        reader.read_structure("Validator", &[("s3Uri", true)], &mut [&mut read.0])?;
+        let (Some(s3_uri),) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { s3_uri })
     }
 }
 
@@ -75632,14 +72698,11 @@ impl json::WriteJson for ValidatorMetric {
 impl json::ReadJson for ValidatorMetric {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { validation_loss: None };
-        let mut object = reader.structure("ValidatorMetric")?;
-        while let Some(member) = reader.member(&mut object, &["validationLoss"])? {
-            match member {
-                0 => reader.decode_optional::<Float, _>(&mut value.validation_loss),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ValidatorMetric",
+            &[("validationLoss", false)],
+            &mut [&mut json::coded::<Float, _>(&mut value.validation_loss)],
+        )?;
         Ok(value)
     }
 }
@@ -75717,14 +72780,11 @@ impl json::ReadJson for ValidityTerm {
         let mut value = Self {
             agreement_duration: None,
         };
-        let mut object = reader.structure("ValidityTerm")?;
-        while let Some(member) = reader.member(&mut object, &["agreementDuration"])? {
-            match member {
-                0 => reader.optional(&mut value.agreement_duration),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ValidityTerm",
+            &[("agreementDuration", false)],
+            &mut [&mut value.agreement_duration],
+        )?;
         Ok(value)
     }
 }
@@ -75829,28 +72889,23 @@ impl json::ReadJson for VectorSearchBedrockRerankingConfiguration {
             Option<i32>,
             Option<MetadataConfigurationForReranking>,
         ) = (None, None, None);
-        let mut object = reader.structure("VectorSearchBedrockRerankingConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["modelConfiguration", "numberOfRerankedResults", "metadataConfiguration"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_configuration: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelConfiguration")),
-            },
-            number_of_reranked_results: read.1,
-            metadata_configuration: read.2,
+        reader.read_structure(
+            "VectorSearchBedrockRerankingConfiguration",
+            &[
+                ("modelConfiguration", true),
+                ("numberOfRerankedResults", false),
+                ("metadataConfiguration", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(model_configuration), number_of_reranked_results, metadata_configuration) = read else {
+            return Err(json::missing("modelConfiguration"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_configuration,
+            number_of_reranked_results,
+            metadata_configuration,
+        })
     }
 }
 
@@ -75967,23 +73022,18 @@ impl json::WriteJson for VectorSearchBedrockRerankingModelConfiguration {
 impl json::ReadJson for VectorSearchBedrockRerankingModelConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<HashMap<String, Document>>) = (None, None);
-        let mut object = reader.structure("VectorSearchBedrockRerankingModelConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["modelArn", "additionalModelRequestFields"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            additional_model_request_fields: read.1,
+        reader.read_structure(
+            "VectorSearchBedrockRerankingModelConfiguration",
+            &[("modelArn", true), ("additionalModelRequestFields", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_arn), additional_model_request_fields) = read else {
+            return Err(json::missing("modelArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_arn,
+            additional_model_request_fields,
+        })
     }
 }
 
@@ -76099,23 +73149,18 @@ impl json::ReadJson for VectorSearchRerankingConfiguration {
             Option<VectorSearchRerankingConfigurationType>,
             Option<VectorSearchBedrockRerankingConfiguration>,
         ) = (None, None);
-        let mut object = reader.structure("VectorSearchRerankingConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["type", "bedrockRerankingConfiguration"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            bedrock_reranking_configuration: read.1,
+        reader.read_structure(
+            "VectorSearchRerankingConfiguration",
+            &[("type", true), ("bedrockRerankingConfiguration", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(r#type), bedrock_reranking_configuration) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            bedrock_reranking_configuration,
+        })
     }
 }
 
@@ -76280,26 +73325,18 @@ impl json::WriteJson for VpcConfig {
 impl json::ReadJson for VpcConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
-        let mut object = reader.structure("VpcConfig")?;
-        while let Some(member) = reader.member(&mut object, &["subnetIds", "securityGroupIds"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            subnet_ids: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("subnetIds")),
-            },
-            security_group_ids: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("securityGroupIds")),
-            },
+        reader.read_structure(
+            "VpcConfig",
+            &[("subnetIds", true), ("securityGroupIds", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(subnet_ids), Some(security_group_ids)) = read else {
+            return Err(json::missing("subnetIds"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            subnet_ids,
+            security_group_ids,
+        })
     }
 }
 

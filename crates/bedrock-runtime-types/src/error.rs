@@ -70,14 +70,11 @@ impl json::WriteJson for AccessDeniedException {
 impl json::ReadJson for AccessDeniedException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("AccessDeniedException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AccessDeniedException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -169,14 +166,7 @@ impl json::WriteJson for ConflictException {
 impl json::ReadJson for ConflictException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ConflictException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConflictException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -268,14 +258,11 @@ impl json::WriteJson for InternalServerException {
 impl json::ReadJson for InternalServerException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("InternalServerException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InternalServerException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -394,16 +381,19 @@ impl json::ReadJson for ModelErrorException {
             original_status_code: None,
             resource_name: None,
         };
-        let mut object = reader.structure("ModelErrorException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "resourceName"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.original_status_code),
-                2 => reader.optional(&mut value.resource_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelErrorException",
+            &[
+                ("message", false),
+                ("originalStatusCode", false),
+                ("resourceName", false),
+            ],
+            &mut [
+                &mut value.message,
+                &mut value.original_status_code,
+                &mut value.resource_name,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -515,14 +505,11 @@ impl json::WriteJson for ModelNotReadyException {
 impl json::ReadJson for ModelNotReadyException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ModelNotReadyException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelNotReadyException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -641,16 +628,19 @@ impl json::ReadJson for ModelStreamErrorException {
             original_status_code: None,
             original_message: None,
         };
-        let mut object = reader.structure("ModelStreamErrorException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "originalMessage"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.original_status_code),
-                2 => reader.optional(&mut value.original_message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelStreamErrorException",
+            &[
+                ("message", false),
+                ("originalStatusCode", false),
+                ("originalMessage", false),
+            ],
+            &mut [
+                &mut value.message,
+                &mut value.original_status_code,
+                &mut value.original_message,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -762,14 +752,11 @@ impl json::WriteJson for ModelTimeoutException {
 impl json::ReadJson for ModelTimeoutException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ModelTimeoutException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelTimeoutException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -862,14 +849,11 @@ impl json::WriteJson for ResourceNotFoundException {
 impl json::ReadJson for ResourceNotFoundException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceNotFoundException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceNotFoundException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -962,14 +946,11 @@ impl json::WriteJson for ServiceQuotaExceededException {
 impl json::ReadJson for ServiceQuotaExceededException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceQuotaExceededException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceQuotaExceededException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -1062,14 +1043,11 @@ impl json::WriteJson for ServiceUnavailableException {
 impl json::ReadJson for ServiceUnavailableException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceUnavailableException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceUnavailableException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -1161,14 +1139,7 @@ impl json::WriteJson for ThrottlingException {
 impl json::ReadJson for ThrottlingException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ThrottlingException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ThrottlingException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -1260,14 +1231,7 @@ impl json::WriteJson for ValidationException {
 impl json::ReadJson for ValidationException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ValidationException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ValidationException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }

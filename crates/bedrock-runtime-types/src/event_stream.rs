@@ -116,11 +116,9 @@ impl json::WriteJson for ConverseStreamOutput {
 
 impl json::ReadJson for ConverseStreamOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ConverseStreamOutput")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ConverseStreamOutput",
             &[
                 "messageStart",
                 "contentBlockStart",
@@ -129,32 +127,20 @@ impl json::ReadJson for ConverseStreamOutput {
                 "messageStop",
                 "metadata",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<MessageStartEvent>>()?.map(Self::MessageStart),
-                1 => reader
-                    .read::<Option<ContentBlockStartEvent>>()?
-                    .map(Self::ContentBlockStart),
-                2 => reader
-                    .read::<Option<ContentBlockDeltaEvent>>()?
-                    .map(Self::ContentBlockDelta),
-                3 => reader
-                    .read::<Option<ContentBlockStopEvent>>()?
-                    .map(Self::ContentBlockStop),
-                4 => reader.read::<Option<MessageStopEvent>>()?.map(Self::MessageStop),
-                5 => reader
-                    .read::<Option<ConverseStreamMetadataEvent>>()?
-                    .map(Self::Metadata),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ConverseStreamOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ConverseStreamOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::MessageStart(reader.read()?),
+                    1 => Self::ContentBlockStart(reader.read()?),
+                    2 => Self::ContentBlockDelta(reader.read()?),
+                    3 => Self::ContentBlockStop(reader.read()?),
+                    4 => Self::MessageStop(reader.read()?),
+                    5 => Self::Metadata(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ConverseStreamOutput", value)
     }
 }
 
@@ -364,22 +350,19 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamInput {
 
 impl json::ReadJson for InvokeModelWithBidirectionalStreamInput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InvokeModelWithBidirectionalStreamInput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader.read::<Option<BidirectionalInputPayloadPart>>()?.map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InvokeModelWithBidirectionalStreamInput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InvokeModelWithBidirectionalStreamInput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "InvokeModelWithBidirectionalStreamInput",
+            &["chunk"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Chunk(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("InvokeModelWithBidirectionalStreamInput", value)
     }
 }
 
@@ -542,24 +525,19 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamOutput {
 
 impl json::ReadJson for InvokeModelWithBidirectionalStreamOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InvokeModelWithBidirectionalStreamOutput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<BidirectionalOutputPayloadPart>>()?
-                    .map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InvokeModelWithBidirectionalStreamOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InvokeModelWithBidirectionalStreamOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "InvokeModelWithBidirectionalStreamOutput",
+            &["chunk"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Chunk(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("InvokeModelWithBidirectionalStreamOutput", value)
     }
 }
 
@@ -771,22 +749,15 @@ impl json::WriteJson for ResponseStream {
 
 impl json::ReadJson for ResponseStream {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ResponseStream")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader.read::<Option<PayloadPart>>()?.map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ResponseStream", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ResponseStream", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ResponseStream", &["chunk"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Chunk(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ResponseStream", value)
     }
 }
 

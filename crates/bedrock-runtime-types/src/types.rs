@@ -58,13 +58,7 @@ impl json::WriteJson for AnyToolChoice {
 impl json::ReadJson for AnyToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AnyToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AnyToolChoice", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -179,27 +173,23 @@ impl json::ReadJson for AppliedGuardrailDetails {
             guardrail_origin: None,
             guardrail_ownership: None,
         };
-        let mut object = reader.structure("AppliedGuardrailDetails")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AppliedGuardrailDetails",
             &[
-                "guardrailId",
-                "guardrailVersion",
-                "guardrailArn",
-                "guardrailOrigin",
-                "guardrailOwnership",
+                ("guardrailId", false),
+                ("guardrailVersion", false),
+                ("guardrailArn", false),
+                ("guardrailOrigin", false),
+                ("guardrailOwnership", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_id),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.guardrail_arn),
-                3 => reader.optional(&mut value.guardrail_origin),
-                4 => reader.optional(&mut value.guardrail_ownership),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.guardrail_id,
+                &mut value.guardrail_version,
+                &mut value.guardrail_arn,
+                &mut value.guardrail_origin,
+                &mut value.guardrail_ownership,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -363,47 +353,28 @@ impl json::ReadJson for ApplyGuardrailRequest {
             Option<Vec<GuardrailContentBlock>>,
             Option<GuardrailOutputScope>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("ApplyGuardrailRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ApplyGuardrailRequest",
             &[
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "source",
-                "content",
-                "outputScope",
+                ("guardrailIdentifier", true),
+                ("guardrailVersion", true),
+                ("source", true),
+                ("content", true),
+                ("outputScope", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailVersion")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            content: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            output_scope: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(guardrail_identifier), Some(guardrail_version), Some(source), Some(content), output_scope) = read
+        else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+            source,
+            content,
+            output_scope,
+        })
     }
 }
 
@@ -573,50 +544,37 @@ impl json::ReadJson for ApplyGuardrailResponse {
             Option<Vec<GuardrailAssessment>>,
             Option<GuardrailCoverage>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("ApplyGuardrailResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ApplyGuardrailResponse",
             &[
-                "usage",
-                "action",
-                "actionReason",
-                "outputs",
-                "assessments",
-                "guardrailCoverage",
+                ("usage", true),
+                ("action", true),
+                ("actionReason", false),
+                ("outputs", true),
+                ("assessments", true),
+                ("guardrailCoverage", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            action_reason: read.2,
-            outputs: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("outputs")),
-            },
-            assessments: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("assessments")),
-            },
-            guardrail_coverage: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (Some(usage), Some(action), action_reason, Some(outputs), Some(assessments), guardrail_coverage) = read
+        else {
+            return Err(json::missing("usage"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            usage,
+            action,
+            action_reason,
+            outputs,
+            assessments,
+            guardrail_coverage,
+        })
     }
 }
 
@@ -724,24 +682,19 @@ impl json::WriteJson for AsyncInvokeOutputDataConfig {
 
 impl json::ReadJson for AsyncInvokeOutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AsyncInvokeOutputDataConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3OutputDataConfig"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AsyncInvokeS3OutputDataConfig>>()?
-                    .map(Self::S3OutputDataConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AsyncInvokeOutputDataConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AsyncInvokeOutputDataConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AsyncInvokeOutputDataConfig",
+            &["s3OutputDataConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::S3OutputDataConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AsyncInvokeOutputDataConfig", value)
     }
 }
 
@@ -831,25 +784,19 @@ impl json::WriteJson for AsyncInvokeS3OutputDataConfig {
 impl json::ReadJson for AsyncInvokeS3OutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AsyncInvokeS3OutputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri", "kmsKeyId", "bucketOwner"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
-            kms_key_id: read.1,
-            bucket_owner: read.2,
+        reader.read_structure(
+            "AsyncInvokeS3OutputDataConfig",
+            &[("s3Uri", true), ("kmsKeyId", false), ("bucketOwner", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(s3_uri), kms_key_id, bucket_owner) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            s3_uri,
+            kms_key_id,
+            bucket_owner,
+        })
     }
 }
 
@@ -1121,59 +1068,56 @@ impl json::ReadJson for AsyncInvokeSummary {
             Option<DateTime>,
             Option<AsyncInvokeOutputDataConfig>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("AsyncInvokeSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AsyncInvokeSummary",
             &[
-                "invocationArn",
-                "modelArn",
-                "clientRequestToken",
-                "status",
-                "failureMessage",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "outputDataConfig",
+                ("invocationArn", true),
+                ("modelArn", true),
+                ("clientRequestToken", false),
+                ("status", false),
+                ("failureMessage", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("outputDataConfig", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: read.3,
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(invocation_arn),
+            Some(model_arn),
+            client_request_token,
+            status,
+            failure_message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(output_data_config),
+        ) = read
+        else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            invocation_arn,
+            model_arn,
+            client_request_token,
+            status,
+            failure_message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            output_data_config,
+        })
     }
 }
 
@@ -1345,28 +1289,15 @@ impl json::WriteJson for AudioBlock {
 impl json::ReadJson for AudioBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
-        let mut object = reader.structure("AudioBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            error: read.2,
+        reader.read_structure(
+            "AudioBlock",
+            &[("format", true), ("source", true), ("error", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(format), Some(source), error) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source, error })
     }
 }
 
@@ -1599,23 +1530,16 @@ impl json::WriteJson for AudioSource {
 
 impl json::ReadJson for AudioSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AudioSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AudioSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AudioSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("AudioSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("AudioSource", value)
     }
 }
 
@@ -1688,13 +1612,7 @@ impl json::WriteJson for AutoToolChoice {
 impl json::ReadJson for AutoToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AutoToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AutoToolChoice", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -1765,14 +1683,11 @@ impl json::WriteJson for BidirectionalInputPayloadPart {
 impl json::ReadJson for BidirectionalInputPayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("BidirectionalInputPayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "BidirectionalInputPayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -1862,14 +1777,11 @@ impl json::WriteJson for BidirectionalOutputPayloadPart {
 impl json::ReadJson for BidirectionalOutputPayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("BidirectionalOutputPayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "BidirectionalOutputPayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -1968,26 +1880,15 @@ impl json::WriteJson for CacheDetail {
 impl json::ReadJson for CacheDetail {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
-        let mut object = reader.structure("CacheDetail")?;
-        while let Some(member) = reader.member(&mut object, &["ttl", "inputTokens"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            ttl: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ttl")),
-            },
-            input_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
+        reader.read_structure(
+            "CacheDetail",
+            &[("ttl", true), ("inputTokens", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(ttl), Some(input_tokens)) = read else {
+            return Err(json::missing("ttl"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { ttl, input_tokens })
     }
 }
 
@@ -2073,23 +1974,15 @@ impl json::WriteJson for CachePointBlock {
 impl json::ReadJson for CachePointBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
-        let mut object = reader.structure("CachePointBlock")?;
-        while let Some(member) = reader.member(&mut object, &["type", "ttl"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            ttl: read.1,
+        reader.read_structure(
+            "CachePointBlock",
+            &[("type", true), ("ttl", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(r#type), ttl) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type, ttl })
     }
 }
 
@@ -2344,17 +2237,21 @@ impl json::ReadJson for Citation {
             source_content: None,
             location: None,
         };
-        let mut object = reader.structure("Citation")?;
-        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
-            match member {
-                0 => reader.optional(&mut value.title),
-                1 => reader.optional(&mut value.source),
-                2 => reader.optional(&mut value.source_content),
-                3 => reader.optional(&mut value.location),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "Citation",
+            &[
+                ("title", false),
+                ("source", false),
+                ("sourceContent", false),
+                ("location", false),
+            ],
+            &mut [
+                &mut value.title,
+                &mut value.source,
+                &mut value.source_content,
+                &mut value.location,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -2458,22 +2355,15 @@ impl json::WriteJson for CitationGeneratedContent {
 
 impl json::ReadJson for CitationGeneratedContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationGeneratedContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationGeneratedContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationGeneratedContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("CitationGeneratedContent", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("CitationGeneratedContent", value)
     }
 }
 
@@ -2568,11 +2458,9 @@ impl json::WriteJson for CitationLocation {
 
 impl json::ReadJson for CitationLocation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationLocation")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "CitationLocation",
             &[
                 "web",
                 "documentChar",
@@ -2580,25 +2468,19 @@ impl json::ReadJson for CitationLocation {
                 "documentChunk",
                 "searchResultLocation",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<WebLocation>>()?.map(Self::Web),
-                1 => reader.read::<Option<DocumentCharLocation>>()?.map(Self::DocumentChar),
-                2 => reader.read::<Option<DocumentPageLocation>>()?.map(Self::DocumentPage),
-                3 => reader.read::<Option<DocumentChunkLocation>>()?.map(Self::DocumentChunk),
-                4 => reader
-                    .read::<Option<SearchResultLocation>>()?
-                    .map(Self::SearchResultLocation),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationLocation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationLocation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Web(reader.read()?),
+                    1 => Self::DocumentChar(reader.read()?),
+                    2 => Self::DocumentPage(reader.read()?),
+                    3 => Self::DocumentChunk(reader.read()?),
+                    4 => Self::SearchResultLocation(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CitationLocation", value)
     }
 }
 
@@ -2685,22 +2567,15 @@ impl json::WriteJson for CitationSourceContent {
 
 impl json::ReadJson for CitationSourceContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationSourceContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationSourceContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationSourceContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("CitationSourceContent", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("CitationSourceContent", value)
     }
 }
 
@@ -2760,14 +2635,7 @@ impl json::WriteJson for CitationSourceContentDelta {
 impl json::ReadJson for CitationSourceContentDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("CitationSourceContentDelta")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("CitationSourceContentDelta", &[("text", false)], &mut [&mut value.text])?;
         Ok(value)
     }
 }
@@ -2844,21 +2712,11 @@ impl json::WriteJson for CitationsConfig {
 impl json::ReadJson for CitationsConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<bool>,) = (None,);
-        let mut object = reader.structure("CitationsConfig")?;
-        while let Some(member) = reader.member(&mut object, &["enabled"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            enabled: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("enabled")),
-            },
+        reader.read_structure("CitationsConfig", &[("enabled", true)], &mut [&mut read.0])?;
+        let (Some(enabled),) = read else {
+            return Err(json::missing("enabled"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { enabled })
     }
 }
 
@@ -2941,15 +2799,11 @@ impl json::ReadJson for CitationsContentBlock {
             content: None,
             citations: None,
         };
-        let mut object = reader.structure("CitationsContentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["content", "citations"])? {
-            match member {
-                0 => reader.optional(&mut value.content),
-                1 => reader.optional(&mut value.citations),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CitationsContentBlock",
+            &[("content", false), ("citations", false)],
+            &mut [&mut value.content, &mut value.citations],
+        )?;
         Ok(value)
     }
 }
@@ -3074,17 +2928,21 @@ impl json::ReadJson for CitationsDelta {
             source_content: None,
             location: None,
         };
-        let mut object = reader.structure("CitationsDelta")?;
-        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
-            match member {
-                0 => reader.optional(&mut value.title),
-                1 => reader.optional(&mut value.source),
-                2 => reader.optional(&mut value.source_content),
-                3 => reader.optional(&mut value.location),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CitationsDelta",
+            &[
+                ("title", false),
+                ("source", false),
+                ("sourceContent", false),
+                ("location", false),
+            ],
+            &mut [
+                &mut value.title,
+                &mut value.source,
+                &mut value.source_content,
+                &mut value.location,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -3259,11 +3117,9 @@ impl json::WriteJson for ContentBlock {
 
 impl json::ReadJson for ContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlock")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ContentBlock",
             &[
                 "text",
                 "image",
@@ -3280,38 +3136,28 @@ impl json::ReadJson for ContentBlock {
                 "toolAddition",
                 "toolRemoval",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
-                2 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
-                3 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
-                4 => reader.read::<Option<AudioBlock>>()?.map(Self::Audio),
-                5 => reader.read::<Option<ToolUseBlock>>()?.map(Self::ToolUse),
-                6 => reader.read::<Option<ToolResultBlock>>()?.map(Self::ToolResult),
-                7 => reader
-                    .read::<Option<GuardrailConverseContentBlock>>()?
-                    .map(Self::GuardContent),
-                8 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                9 => reader
-                    .read::<Option<ReasoningContentBlock>>()?
-                    .map(Self::ReasoningContent),
-                10 => reader
-                    .read::<Option<CitationsContentBlock>>()?
-                    .map(Self::CitationsContent),
-                11 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-                12 => reader.read::<Option<ToolAdditionBlock>>()?.map(Self::ToolAddition),
-                13 => reader.read::<Option<ToolRemovalBlock>>()?.map(Self::ToolRemoval),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    2 => Self::Document(reader.read()?),
+                    3 => Self::Video(reader.read()?),
+                    4 => Self::Audio(reader.read()?),
+                    5 => Self::ToolUse(reader.read()?),
+                    6 => Self::ToolResult(reader.read()?),
+                    7 => Self::GuardContent(reader.read()?),
+                    8 => Self::CachePoint(reader.read()?),
+                    9 => Self::ReasoningContent(reader.read()?),
+                    10 => Self::CitationsContent(reader.read()?),
+                    11 => Self::SearchResult(reader.read()?),
+                    12 => Self::ToolAddition(reader.read()?),
+                    13 => Self::ToolRemoval(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlock", value)
     }
 }
 
@@ -3473,34 +3319,24 @@ impl json::WriteJson for ContentBlockDelta {
 
 impl json::ReadJson for ContentBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ContentBlockDelta",
             &["text", "toolUse", "toolResult", "reasoningContent", "citation", "image"],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<ToolUseBlockDelta>>()?.map(Self::ToolUse),
-                2 => reader
-                    .read::<Option<Vec<ToolResultBlockDelta>>>()?
-                    .map(Self::ToolResult),
-                3 => reader
-                    .read::<Option<ReasoningContentBlockDelta>>()?
-                    .map(Self::ReasoningContent),
-                4 => reader.read::<Option<CitationsDelta>>()?.map(Self::Citation),
-                5 => reader.read::<Option<ImageBlockDelta>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::ToolUse(reader.read()?),
+                    2 => Self::ToolResult(reader.read()?),
+                    3 => Self::ReasoningContent(reader.read()?),
+                    4 => Self::Citation(reader.read()?),
+                    5 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlockDelta", value)
     }
 }
 
@@ -3598,26 +3434,18 @@ impl json::WriteJson for ContentBlockDeltaEvent {
 impl json::ReadJson for ContentBlockDeltaEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
-        let mut object = reader.structure("ContentBlockDeltaEvent")?;
-        while let Some(member) = reader.member(&mut object, &["delta", "contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            delta: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("delta")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockDeltaEvent",
+            &[("delta", true), ("contentBlockIndex", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(delta), Some(content_block_index)) = read else {
+            return Err(json::missing("delta"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            delta,
+            content_block_index,
+        })
     }
 }
 
@@ -3713,24 +3541,21 @@ impl json::WriteJson for ContentBlockStart {
 
 impl json::ReadJson for ContentBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlockStart")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["toolUse", "toolResult", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<ToolUseBlockStart>>()?.map(Self::ToolUse),
-                1 => reader.read::<Option<ToolResultBlockStart>>()?.map(Self::ToolResult),
-                2 => reader.read::<Option<ImageBlockStart>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlockStart", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlockStart", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ContentBlockStart",
+            &["toolUse", "toolResult", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ToolUse(reader.read()?),
+                    1 => Self::ToolResult(reader.read()?),
+                    2 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlockStart", value)
     }
 }
 
@@ -3814,26 +3639,18 @@ impl json::WriteJson for ContentBlockStartEvent {
 impl json::ReadJson for ContentBlockStartEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
-        let mut object = reader.structure("ContentBlockStartEvent")?;
-        while let Some(member) = reader.member(&mut object, &["start", "contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            start: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("start")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockStartEvent",
+            &[("start", true), ("contentBlockIndex", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(start), Some(content_block_index)) = read else {
+            return Err(json::missing("start"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            start,
+            content_block_index,
+        })
     }
 }
 
@@ -3915,21 +3732,15 @@ impl json::WriteJson for ContentBlockStopEvent {
 impl json::ReadJson for ContentBlockStopEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("ContentBlockStopEvent")?;
-        while let Some(member) = reader.member(&mut object, &["contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            content_block_index: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockStopEvent",
+            &[("contentBlockIndex", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(content_block_index),) = read else {
+            return Err(json::missing("contentBlockIndex"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { content_block_index })
     }
 }
 
@@ -4083,21 +3894,11 @@ impl json::WriteJson for ConverseMetrics {
 impl json::ReadJson for ConverseMetrics {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i64>,) = (None,);
-        let mut object = reader.structure("ConverseMetrics")?;
-        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("latencyMs")),
-            },
+        reader.read_structure("ConverseMetrics", &[("latencyMs", true)], &mut [&mut read.0])?;
+        let (Some(latency_ms),) = read else {
+            return Err(json::missing("latencyMs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { latency_ms })
     }
 }
 
@@ -4171,22 +3972,15 @@ impl json::WriteJson for ConverseOutput {
 
 impl json::ReadJson for ConverseOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ConverseOutput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["message"])? {
-            let value = match member {
-                0 => reader.read::<Option<Message>>()?.map(Self::Message),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ConverseOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ConverseOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ConverseOutput", &["message"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Message(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ConverseOutput", value)
     }
 }
 
@@ -4407,62 +4201,72 @@ impl json::ReadJson for ConverseRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("ConverseRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseRequest",
             &[
-                "modelId",
-                "messages",
-                "system",
-                "inferenceConfig",
-                "toolConfig",
-                "guardrailConfig",
-                "additionalModelRequestFields",
-                "promptVariables",
-                "additionalModelResponseFieldPaths",
-                "requestMetadata",
-                "performanceConfig",
-                "serviceTier",
-                "outputConfig",
+                ("modelId", true),
+                ("messages", false),
+                ("system", false),
+                ("inferenceConfig", false),
+                ("toolConfig", false),
+                ("guardrailConfig", false),
+                ("additionalModelRequestFields", false),
+                ("promptVariables", false),
+                ("additionalModelResponseFieldPaths", false),
+                ("requestMetadata", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+                ("outputConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+            ],
+        )?;
+        let (
+            Some(model_id),
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
     }
 }
 
@@ -4789,56 +4593,52 @@ impl json::ReadJson for ConverseResponse {
             Option<PerformanceConfiguration>,
             Option<ServiceTier>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ConverseResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseResponse",
             &[
-                "output",
-                "stopReason",
-                "usage",
-                "metrics",
-                "additionalModelResponseFields",
-                "trace",
-                "performanceConfig",
-                "serviceTier",
+                ("output", true),
+                ("stopReason", true),
+                ("usage", true),
+                ("metrics", true),
+                ("additionalModelResponseFields", false),
+                ("trace", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            output: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("output")),
-            },
-            stop_reason: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("stopReason")),
-            },
-            usage: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            metrics: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("metrics")),
-            },
-            additional_model_response_fields: read.4,
-            trace: read.5,
-            performance_config: read.6,
-            service_tier: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(output),
+            Some(stop_reason),
+            Some(usage),
+            Some(metrics),
+            additional_model_response_fields,
+            trace,
+            performance_config,
+            service_tier,
+        ) = read
+        else {
+            return Err(json::missing("output"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            output,
+            stop_reason,
+            usage,
+            metrics,
+            additional_model_response_fields,
+            trace,
+            performance_config,
+            service_tier,
+        })
     }
 }
 
@@ -5012,35 +4812,27 @@ impl json::ReadJson for ConverseStreamMetadataEvent {
             Option<PerformanceConfiguration>,
             Option<ServiceTier>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("ConverseStreamMetadataEvent")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["usage", "metrics", "trace", "performanceConfig", "serviceTier"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            metrics: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("metrics")),
-            },
-            trace: read.2,
-            performance_config: read.3,
-            service_tier: read.4,
+        reader.read_structure(
+            "ConverseStreamMetadataEvent",
+            &[
+                ("usage", true),
+                ("metrics", true),
+                ("trace", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(usage), Some(metrics), trace, performance_config, service_tier) = read else {
+            return Err(json::missing("usage"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            usage,
+            metrics,
+            trace,
+            performance_config,
+            service_tier,
+        })
     }
 }
 
@@ -5143,21 +4935,11 @@ impl json::WriteJson for ConverseStreamMetrics {
 impl json::ReadJson for ConverseStreamMetrics {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i64>,) = (None,);
-        let mut object = reader.structure("ConverseStreamMetrics")?;
-        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("latencyMs")),
-            },
+        reader.read_structure("ConverseStreamMetrics", &[("latencyMs", true)], &mut [&mut read.0])?;
+        let (Some(latency_ms),) = read else {
+            return Err(json::missing("latencyMs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { latency_ms })
     }
 }
 
@@ -5377,62 +5159,72 @@ impl json::ReadJson for ConverseStreamRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("ConverseStreamRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseStreamRequest",
             &[
-                "modelId",
-                "messages",
-                "system",
-                "inferenceConfig",
-                "toolConfig",
-                "guardrailConfig",
-                "additionalModelRequestFields",
-                "promptVariables",
-                "additionalModelResponseFieldPaths",
-                "requestMetadata",
-                "performanceConfig",
-                "serviceTier",
-                "outputConfig",
+                ("modelId", true),
+                ("messages", false),
+                ("system", false),
+                ("inferenceConfig", false),
+                ("toolConfig", false),
+                ("guardrailConfig", false),
+                ("additionalModelRequestFields", false),
+                ("promptVariables", false),
+                ("additionalModelResponseFieldPaths", false),
+                ("requestMetadata", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+                ("outputConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+            ],
+        )?;
+        let (
+            Some(model_id),
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
     }
 }
 
@@ -5660,13 +5452,7 @@ impl json::WriteJson for ConverseStreamResponse {
 impl json::ReadJson for ConverseStreamResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("ConverseStreamResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConverseStreamResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -5750,15 +5536,11 @@ impl json::ReadJson for ConverseStreamTrace {
             guardrail: None,
             prompt_router: None,
         };
-        let mut object = reader.structure("ConverseStreamTrace")?;
-        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail),
-                1 => reader.optional(&mut value.prompt_router),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseStreamTrace",
+            &[("guardrail", false), ("promptRouter", false)],
+            &mut [&mut value.guardrail, &mut value.prompt_router],
+        )?;
         Ok(value)
     }
 }
@@ -5888,20 +5670,21 @@ impl json::ReadJson for ConverseTokensRequest {
             tool_config: None,
             additional_model_request_fields: None,
         };
-        let mut object = reader.structure("ConverseTokensRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["messages", "system", "toolConfig", "additionalModelRequestFields"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.messages),
-                1 => reader.optional(&mut value.system),
-                2 => reader.optional(&mut value.tool_config),
-                3 => reader.optional(&mut value.additional_model_request_fields),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseTokensRequest",
+            &[
+                ("messages", false),
+                ("system", false),
+                ("toolConfig", false),
+                ("additionalModelRequestFields", false),
+            ],
+            &mut [
+                &mut value.messages,
+                &mut value.system,
+                &mut value.tool_config,
+                &mut value.additional_model_request_fields,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -6031,15 +5814,11 @@ impl json::ReadJson for ConverseTrace {
             guardrail: None,
             prompt_router: None,
         };
-        let mut object = reader.structure("ConverseTrace")?;
-        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail),
-                1 => reader.optional(&mut value.prompt_router),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseTrace",
+            &[("guardrail", false), ("promptRouter", false)],
+            &mut [&mut value.guardrail, &mut value.prompt_router],
+        )?;
         Ok(value)
     }
 }
@@ -6142,25 +5921,20 @@ impl json::WriteJson for CountTokensInput {
 
 impl json::ReadJson for CountTokensInput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CountTokensInput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["invokeModel", "converse"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<InvokeModelTokensRequest>>()?
-                    .map(Self::InvokeModel),
-                1 => reader.read::<Option<ConverseTokensRequest>>()?.map(Self::Converse),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CountTokensInput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CountTokensInput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "CountTokensInput",
+            &["invokeModel", "converse"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::InvokeModel(reader.read()?),
+                    1 => Self::Converse(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CountTokensInput", value)
     }
 }
 
@@ -6244,26 +6018,15 @@ impl json::WriteJson for CountTokensRequest {
 impl json::ReadJson for CountTokensRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
-        let mut object = reader.structure("CountTokensRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId", "input"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            input: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
+        reader.read_structure(
+            "CountTokensRequest",
+            &[("modelId", true), ("input", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_id), Some(input)) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id, input })
     }
 }
 
@@ -6346,21 +6109,11 @@ impl json::WriteJson for CountTokensResponse {
 impl json::ReadJson for CountTokensResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("CountTokensResponse")?;
-        while let Some(member) = reader.member(&mut object, &["inputTokens"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
+        reader.read_structure("CountTokensResponse", &[("inputTokens", true)], &mut [&mut read.0])?;
+        let (Some(input_tokens),) = read else {
+            return Err(json::missing("inputTokens"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { input_tokens })
     }
 }
 
@@ -6482,32 +6235,27 @@ impl json::ReadJson for DocumentBlock {
             Option<String>,
             Option<CitationsConfig>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("DocumentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "name", "source", "context", "citations"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: read.0,
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            context: read.3,
-            citations: read.4,
+        reader.read_structure(
+            "DocumentBlock",
+            &[
+                ("format", false),
+                ("name", true),
+                ("source", true),
+                ("context", false),
+                ("citations", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (format, Some(name), Some(source), context, citations) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            format,
+            name,
+            source,
+            context,
+            citations,
+        })
     }
 }
 
@@ -6634,16 +6382,11 @@ impl json::ReadJson for DocumentCharLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentCharLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentCharLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -6769,16 +6512,11 @@ impl json::ReadJson for DocumentChunkLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentChunkLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentChunkLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -6884,22 +6622,15 @@ impl json::WriteJson for DocumentContentBlock {
 
 impl json::ReadJson for DocumentContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("DocumentContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("DocumentContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("DocumentContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("DocumentContentBlock", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("DocumentContentBlock", value)
     }
 }
 
@@ -7087,16 +6818,11 @@ impl json::ReadJson for DocumentPageLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentPageLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentPageLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -7221,25 +6947,22 @@ impl json::WriteJson for DocumentSource {
 
 impl json::ReadJson for DocumentSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("DocumentSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location", "text", "content"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                2 => reader.read::<Option<String>>()?.map(Self::Text),
-                3 => reader.read::<Option<Vec<DocumentContentBlock>>>()?.map(Self::Content),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("DocumentSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("DocumentSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "DocumentSource",
+            &["bytes", "s3Location", "text", "content"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                    1 => Self::S3Location(reader.read()?),
+                    2 => Self::Text(reader.read()?),
+                    3 => Self::Content(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("DocumentSource", value)
     }
 }
 
@@ -7313,14 +7036,7 @@ impl json::WriteJson for ErrorBlock {
 impl json::ReadJson for ErrorBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ErrorBlock")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ErrorBlock", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -7405,21 +7121,11 @@ impl json::WriteJson for GetAsyncInvokeRequest {
 impl json::ReadJson for GetAsyncInvokeRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetAsyncInvokeRequest")?;
-        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
+        reader.read_structure("GetAsyncInvokeRequest", &[("invocationArn", true)], &mut [&mut read.0])?;
+        let (Some(invocation_arn),) = read else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { invocation_arn })
     }
 }
 
@@ -7591,62 +7297,56 @@ impl json::ReadJson for GetAsyncInvokeResponse {
             Option<DateTime>,
             Option<AsyncInvokeOutputDataConfig>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetAsyncInvokeResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAsyncInvokeResponse",
             &[
-                "invocationArn",
-                "modelArn",
-                "clientRequestToken",
-                "status",
-                "failureMessage",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "outputDataConfig",
+                ("invocationArn", true),
+                ("modelArn", true),
+                ("clientRequestToken", false),
+                ("status", true),
+                ("failureMessage", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("outputDataConfig", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(invocation_arn),
+            Some(model_arn),
+            client_request_token,
+            Some(status),
+            failure_message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(output_data_config),
+        ) = read
+        else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            invocation_arn,
+            model_arn,
+            client_request_token,
+            status,
+            failure_message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            output_data_config,
+        })
     }
 }
 
@@ -7955,33 +7655,29 @@ impl json::ReadJson for GuardrailAssessment {
             invocation_metrics: None,
             applied_guardrail_details: None,
         };
-        let mut object = reader.structure("GuardrailAssessment")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAssessment",
             &[
-                "topicPolicy",
-                "contentPolicy",
-                "wordPolicy",
-                "sensitiveInformationPolicy",
-                "contextualGroundingPolicy",
-                "automatedReasoningPolicy",
-                "invocationMetrics",
-                "appliedGuardrailDetails",
+                ("topicPolicy", false),
+                ("contentPolicy", false),
+                ("wordPolicy", false),
+                ("sensitiveInformationPolicy", false),
+                ("contextualGroundingPolicy", false),
+                ("automatedReasoningPolicy", false),
+                ("invocationMetrics", false),
+                ("appliedGuardrailDetails", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.topic_policy),
-                1 => reader.optional(&mut value.content_policy),
-                2 => reader.optional(&mut value.word_policy),
-                3 => reader.optional(&mut value.sensitive_information_policy),
-                4 => reader.optional(&mut value.contextual_grounding_policy),
-                5 => reader.optional(&mut value.automated_reasoning_policy),
-                6 => reader.optional(&mut value.invocation_metrics),
-                7 => reader.optional(&mut value.applied_guardrail_details),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.topic_policy,
+                &mut value.content_policy,
+                &mut value.word_policy,
+                &mut value.sensitive_information_policy,
+                &mut value.contextual_grounding_policy,
+                &mut value.automated_reasoning_policy,
+                &mut value.invocation_metrics,
+                &mut value.applied_guardrail_details,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8173,11 +7869,9 @@ impl json::WriteJson for GuardrailAutomatedReasoningFinding {
 
 impl json::ReadJson for GuardrailAutomatedReasoningFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailAutomatedReasoningFinding")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "GuardrailAutomatedReasoningFinding",
             &[
                 "valid",
                 "invalid",
@@ -8187,39 +7881,21 @@ impl json::ReadJson for GuardrailAutomatedReasoningFinding {
                 "tooComplex",
                 "noTranslations",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<GuardrailAutomatedReasoningValidFinding>>()?
-                    .map(Self::Valid),
-                1 => reader
-                    .read::<Option<GuardrailAutomatedReasoningInvalidFinding>>()?
-                    .map(Self::Invalid),
-                2 => reader
-                    .read::<Option<GuardrailAutomatedReasoningSatisfiableFinding>>()?
-                    .map(Self::Satisfiable),
-                3 => reader
-                    .read::<Option<GuardrailAutomatedReasoningImpossibleFinding>>()?
-                    .map(Self::Impossible),
-                4 => reader
-                    .read::<Option<GuardrailAutomatedReasoningTranslationAmbiguousFinding>>()?
-                    .map(Self::TranslationAmbiguous),
-                5 => reader
-                    .read::<Option<GuardrailAutomatedReasoningTooComplexFinding>>()?
-                    .map(Self::TooComplex),
-                6 => reader
-                    .read::<Option<GuardrailAutomatedReasoningNoTranslationsFinding>>()?
-                    .map(Self::NoTranslations),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailAutomatedReasoningFinding", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailAutomatedReasoningFinding", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Valid(reader.read()?),
+                    1 => Self::Invalid(reader.read()?),
+                    2 => Self::Satisfiable(reader.read()?),
+                    3 => Self::Impossible(reader.read()?),
+                    4 => Self::TranslationAmbiguous(reader.read()?),
+                    5 => Self::TooComplex(reader.read()?),
+                    6 => Self::NoTranslations(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailAutomatedReasoningFinding", value)
     }
 }
 
@@ -8330,16 +8006,19 @@ impl json::ReadJson for GuardrailAutomatedReasoningImpossibleFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningImpossibleFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningImpossibleFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8447,14 +8126,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningInputTextReference {
 impl json::ReadJson for GuardrailAutomatedReasoningInputTextReference {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningInputTextReference")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningInputTextReference",
+            &[("text", false)],
+            &mut [&mut value.text],
+        )?;
         Ok(value)
     }
 }
@@ -8568,16 +8244,19 @@ impl json::ReadJson for GuardrailAutomatedReasoningInvalidFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningInvalidFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningInvalidFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8709,16 +8388,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningLogicWarning {
             premises: None,
             claims: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningLogicWarning")?;
-        while let Some(member) = reader.member(&mut object, &["type", "premises", "claims"])? {
-            match member {
-                0 => reader.optional(&mut value.r#type),
-                1 => reader.optional(&mut value.premises),
-                2 => reader.optional(&mut value.claims),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningLogicWarning",
+            &[("type", false), ("premises", false), ("claims", false)],
+            &mut [&mut value.r#type, &mut value.premises, &mut value.claims],
+        )?;
         Ok(value)
     }
 }
@@ -8885,13 +8559,7 @@ impl json::WriteJson for GuardrailAutomatedReasoningNoTranslationsFinding {
 impl json::ReadJson for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GuardrailAutomatedReasoningNoTranslationsFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailAutomatedReasoningNoTranslationsFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -8962,14 +8630,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningPolicyAssessment {
 impl json::ReadJson for GuardrailAutomatedReasoningPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { findings: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["findings"])? {
-            match member {
-                0 => reader.optional(&mut value.findings),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningPolicyAssessment",
+            &[("findings", false)],
+            &mut [&mut value.findings],
+        )?;
         Ok(value)
     }
 }
@@ -9067,15 +8732,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningRule {
             identifier: None,
             policy_version_arn: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningRule")?;
-        while let Some(member) = reader.member(&mut object, &["identifier", "policyVersionArn"])? {
-            match member {
-                0 => reader.optional(&mut value.identifier),
-                1 => reader.optional(&mut value.policy_version_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningRule",
+            &[("identifier", false), ("policyVersionArn", false)],
+            &mut [&mut value.identifier, &mut value.policy_version_arn],
+        )?;
         Ok(value)
     }
 }
@@ -9208,25 +8869,21 @@ impl json::ReadJson for GuardrailAutomatedReasoningSatisfiableFinding {
             claims_false_scenario: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningSatisfiableFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningSatisfiableFinding",
             &[
-                "translation",
-                "claimsTrueScenario",
-                "claimsFalseScenario",
-                "logicWarning",
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("claimsFalseScenario", false),
+                ("logicWarning", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.claims_false_scenario),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.claims_false_scenario,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -9344,14 +9001,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningScenario {
 impl json::ReadJson for GuardrailAutomatedReasoningScenario {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { statements: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningScenario")?;
-        while let Some(member) = reader.member(&mut object, &["statements"])? {
-            match member {
-                0 => reader.optional(&mut value.statements),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningScenario",
+            &[("statements", false)],
+            &mut [&mut value.statements],
+        )?;
         Ok(value)
     }
 }
@@ -9449,15 +9103,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningStatement {
             logic: None,
             natural_language: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningStatement")?;
-        while let Some(member) = reader.member(&mut object, &["logic", "naturalLanguage"])? {
-            match member {
-                0 => reader.optional(&mut value.logic),
-                1 => reader.optional(&mut value.natural_language),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningStatement",
+            &[("logic", false), ("naturalLanguage", false)],
+            &mut [&mut value.logic, &mut value.natural_language],
+        )?;
         Ok(value)
     }
 }
@@ -9548,13 +9198,7 @@ impl json::WriteJson for GuardrailAutomatedReasoningTooComplexFinding {
 impl json::ReadJson for GuardrailAutomatedReasoningTooComplexFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GuardrailAutomatedReasoningTooComplexFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailAutomatedReasoningTooComplexFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -9669,27 +9313,23 @@ impl json::ReadJson for GuardrailAutomatedReasoningTranslation {
             untranslated_claims: None,
             confidence: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslation")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslation",
             &[
-                "premises",
-                "claims",
-                "untranslatedPremises",
-                "untranslatedClaims",
-                "confidence",
+                ("premises", false),
+                ("claims", false),
+                ("untranslatedPremises", false),
+                ("untranslatedClaims", false),
+                ("confidence", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.premises),
-                1 => reader.optional(&mut value.claims),
-                2 => reader.optional(&mut value.untranslated_premises),
-                3 => reader.optional(&mut value.untranslated_claims),
-                4 => reader.decode_optional::<Float, _>(&mut value.confidence),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.premises,
+                &mut value.claims,
+                &mut value.untranslated_premises,
+                &mut value.untranslated_claims,
+                &mut json::coded::<Float, _>(&mut value.confidence),
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -9842,15 +9482,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
             options: None,
             difference_scenarios: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationAmbiguousFinding")?;
-        while let Some(member) = reader.member(&mut object, &["options", "differenceScenarios"])? {
-            match member {
-                0 => reader.optional(&mut value.options),
-                1 => reader.optional(&mut value.difference_scenarios),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslationAmbiguousFinding",
+            &[("options", false), ("differenceScenarios", false)],
+            &mut [&mut value.options, &mut value.difference_scenarios],
+        )?;
         Ok(value)
     }
 }
@@ -9953,14 +9589,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningTranslationOption {
 impl json::ReadJson for GuardrailAutomatedReasoningTranslationOption {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { translations: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationOption")?;
-        while let Some(member) = reader.member(&mut object, &["translations"])? {
-            match member {
-                0 => reader.optional(&mut value.translations),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslationOption",
+            &[("translations", false)],
+            &mut [&mut value.translations],
+        )?;
         Ok(value)
     }
 }
@@ -10079,20 +9712,21 @@ impl json::ReadJson for GuardrailAutomatedReasoningValidFinding {
             supporting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningValidFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["translation", "claimsTrueScenario", "supportingRules", "logicWarning"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.supporting_rules),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningValidFinding",
+            &[
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("supportingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.supporting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -10234,18 +9868,19 @@ impl json::ReadJson for GuardrailChecksConfig {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksConfig")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksConfig",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -10354,22 +9989,15 @@ impl json::WriteJson for GuardrailChecksContentBlock {
 
 impl json::ReadJson for GuardrailChecksContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailChecksContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailChecksContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailChecksContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("GuardrailChecksContentBlock", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("GuardrailChecksContentBlock", value)
     }
 }
 
@@ -10534,21 +10162,15 @@ impl json::WriteJson for GuardrailChecksContentFilterCategoryConfig {
 impl json::ReadJson for GuardrailChecksContentFilterCategoryConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterCategoryConfig")?;
-        while let Some(member) = reader.member(&mut object, &["category"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterCategoryConfig",
+            &[("category", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(category),) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { category })
     }
 }
 
@@ -10620,21 +10242,15 @@ impl json::WriteJson for GuardrailChecksContentFilterConfig {
 impl json::ReadJson for GuardrailChecksContentFilterConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterConfig")?;
-        while let Some(member) = reader.member(&mut object, &["categories"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("categories")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterConfig",
+            &[("categories", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(categories),) = read else {
+            return Err(json::missing("categories"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { categories })
     }
 }
 
@@ -10711,21 +10327,15 @@ impl json::WriteJson for GuardrailChecksContentFilterResult {
 impl json::ReadJson for GuardrailChecksContentFilterResult {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterResult")?;
-        while let Some(member) = reader.member(&mut object, &["results"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterResult",
+            &[("results", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(results),) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results })
     }
 }
 
@@ -10814,26 +10424,18 @@ impl json::WriteJson for GuardrailChecksContentFilterResultEntry {
 impl json::ReadJson for GuardrailChecksContentFilterResultEntry {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksContentFilterResultEntry")?;
-        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("severityScore")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterResultEntry",
+            &[("category", true), ("severityScore", true)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(category), Some(severity_score)) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            category,
+            severity_score,
+        })
     }
 }
 
@@ -10911,21 +10513,15 @@ impl json::WriteJson for GuardrailChecksContentFilterUsage {
 impl json::ReadJson for GuardrailChecksContentFilterUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -11004,26 +10600,15 @@ impl json::WriteJson for GuardrailChecksMessage {
 impl json::ReadJson for GuardrailChecksMessage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksMessage")?;
-        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "GuardrailChecksMessage",
+            &[("role", true), ("content", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(role), Some(content)) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role, content })
     }
 }
 
@@ -11182,21 +10767,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackCategoryConfig {
 impl json::ReadJson for GuardrailChecksPromptAttackCategoryConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackCategoryConfig")?;
-        while let Some(member) = reader.member(&mut object, &["category"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackCategoryConfig",
+            &[("category", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(category),) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { category })
     }
 }
 
@@ -11268,21 +10847,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackConfig {
 impl json::ReadJson for GuardrailChecksPromptAttackConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackConfig")?;
-        while let Some(member) = reader.member(&mut object, &["categories"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("categories")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackConfig",
+            &[("categories", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(categories),) = read else {
+            return Err(json::missing("categories"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { categories })
     }
 }
 
@@ -11359,21 +10932,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackResult {
 impl json::ReadJson for GuardrailChecksPromptAttackResult {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackResult")?;
-        while let Some(member) = reader.member(&mut object, &["results"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackResult",
+            &[("results", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(results),) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results })
     }
 }
 
@@ -11462,26 +11029,18 @@ impl json::WriteJson for GuardrailChecksPromptAttackResultEntry {
 impl json::ReadJson for GuardrailChecksPromptAttackResultEntry {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksPromptAttackResultEntry")?;
-        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("severityScore")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackResultEntry",
+            &[("category", true), ("severityScore", true)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(category), Some(severity_score)) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            category,
+            severity_score,
+        })
     }
 }
 
@@ -11559,21 +11118,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackUsage {
 impl json::ReadJson for GuardrailChecksPromptAttackUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -11667,18 +11220,19 @@ impl json::ReadJson for GuardrailChecksResults {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksResults")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksResults",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -11860,21 +11414,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationConfig {
 impl json::ReadJson for GuardrailChecksSensitiveInformationConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationConfig")?;
-        while let Some(member) = reader.member(&mut object, &["entities"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            entities: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("entities")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationConfig",
+            &[("entities", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(entities),) = read else {
+            return Err(json::missing("entities"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { entities })
     }
 }
 
@@ -11951,21 +11499,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationEntityConfig {
 impl json::ReadJson for GuardrailChecksSensitiveInformationEntityConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationEntityConfig")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationEntityConfig",
+            &[("type", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -12273,23 +11815,15 @@ impl json::ReadJson for GuardrailChecksSensitiveInformationResult {
             Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
             Option<bool>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationResult")?;
-        while let Some(member) = reader.member(&mut object, &["results", "truncated"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
-            truncated: read.1,
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationResult",
+            &[("results", true), ("truncated", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(results), truncated) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results, truncated })
     }
 }
 
@@ -12435,56 +11969,44 @@ impl json::ReadJson for GuardrailChecksSensitiveInformationResultEntry {
             Option<i32>,
             Option<i32>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationResultEntry")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationResultEntry",
             &[
-                "type",
-                "confidenceScore",
-                "beginOffset",
-                "endOffset",
-                "messageIndex",
-                "contentIndex",
+                ("type", true),
+                ("confidenceScore", true),
+                ("beginOffset", true),
+                ("endOffset", true),
+                ("messageIndex", true),
+                ("contentIndex", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            confidence_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("confidenceScore")),
-            },
-            begin_offset: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("beginOffset")),
-            },
-            end_offset: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("endOffset")),
-            },
-            message_index: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("messageIndex")),
-            },
-            content_index: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("contentIndex")),
-            },
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            Some(r#type),
+            Some(confidence_score),
+            Some(begin_offset),
+            Some(end_offset),
+            Some(message_index),
+            Some(content_index),
+        ) = read
+        else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            confidence_score,
+            begin_offset,
+            end_offset,
+            message_index,
+            content_index,
+        })
     }
 }
 
@@ -12589,21 +12111,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationUsage {
 impl json::ReadJson for GuardrailChecksSensitiveInformationUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -12697,18 +12213,19 @@ impl json::ReadJson for GuardrailChecksUsageResults {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksUsageResults")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksUsageResults",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -12824,16 +12341,19 @@ impl json::ReadJson for GuardrailConfiguration {
             guardrail_version: None,
             trace: None,
         };
-        let mut object = reader.structure("GuardrailConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion", "trace"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_identifier),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.trace),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailConfiguration",
+            &[
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("trace", false),
+            ],
+            &mut [
+                &mut value.guardrail_identifier,
+                &mut value.guardrail_version,
+                &mut value.trace,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -12941,23 +12461,20 @@ impl json::WriteJson for GuardrailContentBlock {
 
 impl json::ReadJson for GuardrailContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<GuardrailTextBlock>>()?.map(Self::Text),
-                1 => reader.read::<Option<GuardrailImageBlock>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailContentBlock",
+            &["text", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailContentBlock", value)
     }
 }
 
@@ -13087,38 +12604,27 @@ impl json::ReadJson for GuardrailContentFilter {
             Option<GuardrailContentPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContentFilter")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["type", "confidence", "filterStrength", "action", "detected"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            confidence: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("confidence")),
-            },
-            filter_strength: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailContentFilter",
+            &[
+                ("type", true),
+                ("confidence", true),
+                ("filterStrength", false),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(r#type), Some(confidence), filter_strength, Some(action), detected) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            confidence,
+            filter_strength,
+            action,
+            detected,
+        })
     }
 }
 
@@ -13535,21 +13041,15 @@ impl json::WriteJson for GuardrailContentPolicyAssessment {
 impl json::ReadJson for GuardrailContentPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
-        let mut object = reader.structure("GuardrailContentPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["filters"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            filters: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("filters")),
-            },
+        reader.read_structure(
+            "GuardrailContentPolicyAssessment",
+            &[("filters", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(filters),) = read else {
+            return Err(json::missing("filters"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { filters })
     }
 }
 
@@ -13821,38 +13321,33 @@ impl json::ReadJson for GuardrailContextualGroundingFilter {
             Option<GuardrailContextualGroundingPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingFilter")?;
-        while let Some(member) = reader.member(&mut object, &["type", "threshold", "score", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.decode_required::<Float, _>(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("threshold")),
-            },
-            score: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("score")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailContextualGroundingFilter",
+            &[
+                ("type", true),
+                ("threshold", true),
+                ("score", true),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut json::coded::<Float, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+            ],
+        )?;
+        let (Some(r#type), Some(threshold), Some(score), Some(action), detected) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            threshold,
+            score,
+            action,
+            detected,
+        })
     }
 }
 
@@ -14094,14 +13589,11 @@ impl json::WriteJson for GuardrailContextualGroundingPolicyAssessment {
 impl json::ReadJson for GuardrailContextualGroundingPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { filters: None };
-        let mut object = reader.structure("GuardrailContextualGroundingPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["filters"])? {
-            match member {
-                0 => reader.optional(&mut value.filters),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailContextualGroundingPolicyAssessment",
+            &[("filters", false)],
+            &mut [&mut value.filters],
+        )?;
         Ok(value)
     }
 }
@@ -14197,23 +13689,20 @@ impl json::WriteJson for GuardrailConverseContentBlock {
 
 impl json::ReadJson for GuardrailConverseContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailConverseContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<GuardrailConverseTextBlock>>()?.map(Self::Text),
-                1 => reader.read::<Option<GuardrailConverseImageBlock>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailConverseContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailConverseContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailConverseContentBlock",
+            &["text", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailConverseContentBlock", value)
     }
 }
 
@@ -14388,26 +13877,15 @@ impl json::ReadJson for GuardrailConverseImageBlock {
             Option<GuardrailConverseImageFormat>,
             Option<GuardrailConverseImageSource>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailConverseImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "GuardrailConverseImageBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -14576,22 +14054,19 @@ impl json::WriteJson for GuardrailConverseImageSource {
 
 impl json::ReadJson for GuardrailConverseImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailConverseImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailConverseImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailConverseImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailConverseImageSource",
+            &["bytes"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailConverseImageSource", value)
     }
 }
 
@@ -14680,23 +14155,15 @@ impl json::WriteJson for GuardrailConverseTextBlock {
 impl json::ReadJson for GuardrailConverseTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
-        let mut object = reader.structure("GuardrailConverseTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            qualifiers: read.1,
+        reader.read_structure(
+            "GuardrailConverseTextBlock",
+            &[("text", true), ("qualifiers", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), qualifiers) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, qualifiers })
     }
 }
 
@@ -14788,15 +14255,11 @@ impl json::ReadJson for GuardrailCoverage {
             text_characters: None,
             images: None,
         };
-        let mut object = reader.structure("GuardrailCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["textCharacters", "images"])? {
-            match member {
-                0 => reader.optional(&mut value.text_characters),
-                1 => reader.optional(&mut value.images),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailCoverage",
+            &[("textCharacters", false), ("images", false)],
+            &mut [&mut value.text_characters, &mut value.images],
+        )?;
         Ok(value)
     }
 }
@@ -14896,28 +14359,19 @@ impl json::WriteJson for GuardrailCustomWord {
 impl json::ReadJson for GuardrailCustomWord {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
-        let mut object = reader.structure("GuardrailCustomWord")?;
-        while let Some(member) = reader.member(&mut object, &["match", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.2,
+        reader.read_structure(
+            "GuardrailCustomWord",
+            &[("match", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(r#match), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            action,
+            detected,
+        })
     }
 }
 
@@ -15008,26 +14462,15 @@ impl json::WriteJson for GuardrailImageBlock {
 impl json::ReadJson for GuardrailImageBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
-        let mut object = reader.structure("GuardrailImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "GuardrailImageBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -15127,15 +14570,11 @@ impl json::ReadJson for GuardrailImageCoverage {
             guarded: None,
             total: None,
         };
-        let mut object = reader.structure("GuardrailImageCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
-            match member {
-                0 => reader.optional(&mut value.guarded),
-                1 => reader.optional(&mut value.total),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailImageCoverage",
+            &[("guarded", false), ("total", false)],
+            &mut [&mut value.guarded, &mut value.total],
+        )?;
         Ok(value)
     }
 }
@@ -15297,22 +14736,15 @@ impl json::WriteJson for GuardrailImageSource {
 
 impl json::ReadJson for GuardrailImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("GuardrailImageSource", &["bytes"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("GuardrailImageSource", value)
     }
 }
 
@@ -15420,19 +14852,19 @@ impl json::ReadJson for GuardrailInvocationMetrics {
             usage: None,
             guardrail_coverage: None,
         };
-        let mut object = reader.structure("GuardrailInvocationMetrics")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["guardrailProcessingLatency", "usage", "guardrailCoverage"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_processing_latency),
-                1 => reader.optional(&mut value.usage),
-                2 => reader.optional(&mut value.guardrail_coverage),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailInvocationMetrics",
+            &[
+                ("guardrailProcessingLatency", false),
+                ("usage", false),
+                ("guardrailCoverage", false),
+            ],
+            &mut [
+                &mut value.guardrail_processing_latency,
+                &mut value.usage,
+                &mut value.guardrail_coverage,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -15558,33 +14990,20 @@ impl json::ReadJson for GuardrailManagedWord {
             Option<GuardrailWordPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailManagedWord")?;
-        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailManagedWord",
+            &[("match", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(r#match), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -15812,14 +15231,7 @@ impl json::WriteJson for GuardrailOutputContent {
 impl json::ReadJson for GuardrailOutputContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("GuardrailOutputContent")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailOutputContent", &[("text", false)], &mut [&mut value.text])?;
         Ok(value)
     }
 }
@@ -16079,33 +15491,20 @@ impl json::ReadJson for GuardrailPiiEntityFilter {
             Option<GuardrailSensitiveInformationPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailPiiEntityFilter")?;
-        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailPiiEntityFilter",
+            &[("match", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(r#match), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -16461,29 +15860,27 @@ impl json::ReadJson for GuardrailRegexFilter {
             Option<GuardrailSensitiveInformationPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailRegexFilter")?;
-        while let Some(member) = reader.member(&mut object, &["name", "match", "regex", "action", "detected"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: read.0,
-            r#match: read.1,
-            regex: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailRegexFilter",
+            &[
+                ("name", false),
+                ("match", false),
+                ("regex", false),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (name, r#match, regex, Some(action), detected) = read else {
+            return Err(json::missing("action"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#match,
+            regex,
+            action,
+            detected,
+        })
     }
 }
 
@@ -16669,26 +16066,15 @@ impl json::WriteJson for GuardrailSensitiveInformationPolicyAssessment {
 impl json::ReadJson for GuardrailSensitiveInformationPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
-        let mut object = reader.structure("GuardrailSensitiveInformationPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["piiEntities", "regexes"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            pii_entities: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("piiEntities")),
-            },
-            regexes: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("regexes")),
-            },
+        reader.read_structure(
+            "GuardrailSensitiveInformationPolicyAssessment",
+            &[("piiEntities", true), ("regexes", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(pii_entities), Some(regexes)) = read else {
+            return Err(json::missing("piiEntities"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { pii_entities, regexes })
     }
 }
 
@@ -16798,25 +16184,21 @@ impl json::ReadJson for GuardrailStreamConfiguration {
             trace: None,
             stream_processing_mode: None,
         };
-        let mut object = reader.structure("GuardrailStreamConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailStreamConfiguration",
             &[
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "trace",
-                "streamProcessingMode",
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("trace", false),
+                ("streamProcessingMode", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_identifier),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.trace),
-                3 => reader.optional(&mut value.stream_processing_mode),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.guardrail_identifier,
+                &mut value.guardrail_version,
+                &mut value.trace,
+                &mut value.stream_processing_mode,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -17006,23 +16388,15 @@ impl json::WriteJson for GuardrailTextBlock {
 impl json::ReadJson for GuardrailTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
-        let mut object = reader.structure("GuardrailTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            qualifiers: read.1,
+        reader.read_structure(
+            "GuardrailTextBlock",
+            &[("text", true), ("qualifiers", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), qualifiers) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, qualifiers })
     }
 }
 
@@ -17114,15 +16488,11 @@ impl json::ReadJson for GuardrailTextCharactersCoverage {
             guarded: None,
             total: None,
         };
-        let mut object = reader.structure("GuardrailTextCharactersCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
-            match member {
-                0 => reader.optional(&mut value.guarded),
-                1 => reader.optional(&mut value.total),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailTextCharactersCoverage",
+            &[("guarded", false), ("total", false)],
+            &mut [&mut value.guarded, &mut value.total],
+        )?;
         Ok(value)
     }
 }
@@ -17241,33 +16611,20 @@ impl json::ReadJson for GuardrailTopic {
             Option<GuardrailTopicPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailTopic")?;
-        while let Some(member) = reader.member(&mut object, &["name", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailTopic",
+            &[("name", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(name), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -17425,21 +16782,15 @@ impl json::WriteJson for GuardrailTopicPolicyAssessment {
 impl json::ReadJson for GuardrailTopicPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
-        let mut object = reader.structure("GuardrailTopicPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["topics"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topics: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topics")),
-            },
+        reader.read_structure(
+            "GuardrailTopicPolicyAssessment",
+            &[("topics", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(topics),) = read else {
+            return Err(json::missing("topics"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { topics })
     }
 }
 
@@ -17689,20 +17040,21 @@ impl json::ReadJson for GuardrailTraceAssessment {
             output_assessments: None,
             action_reason: None,
         };
-        let mut object = reader.structure("GuardrailTraceAssessment")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["modelOutput", "inputAssessment", "outputAssessments", "actionReason"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.model_output),
-                1 => reader.optional(&mut value.input_assessment),
-                2 => reader.optional(&mut value.output_assessments),
-                3 => reader.optional(&mut value.action_reason),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailTraceAssessment",
+            &[
+                ("modelOutput", false),
+                ("inputAssessment", false),
+                ("outputAssessments", false),
+                ("actionReason", false),
+            ],
+            &mut [
+                &mut value.model_output,
+                &mut value.input_assessment,
+                &mut value.output_assessments,
+                &mut value.action_reason,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -17941,65 +17293,56 @@ impl json::ReadJson for GuardrailUsage {
             Option<i32>,
             Option<i32>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailUsage")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailUsage",
             &[
-                "topicPolicyUnits",
-                "contentPolicyUnits",
-                "wordPolicyUnits",
-                "sensitiveInformationPolicyUnits",
-                "sensitiveInformationPolicyFreeUnits",
-                "contextualGroundingPolicyUnits",
-                "contentPolicyImageUnits",
-                "automatedReasoningPolicyUnits",
-                "automatedReasoningPolicies",
+                ("topicPolicyUnits", true),
+                ("contentPolicyUnits", true),
+                ("wordPolicyUnits", true),
+                ("sensitiveInformationPolicyUnits", true),
+                ("sensitiveInformationPolicyFreeUnits", true),
+                ("contextualGroundingPolicyUnits", true),
+                ("contentPolicyImageUnits", false),
+                ("automatedReasoningPolicyUnits", false),
+                ("automatedReasoningPolicies", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topic_policy_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topicPolicyUnits")),
-            },
-            content_policy_units: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentPolicyUnits")),
-            },
-            word_policy_units: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("wordPolicyUnits")),
-            },
-            sensitive_information_policy_units: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("sensitiveInformationPolicyUnits")),
-            },
-            sensitive_information_policy_free_units: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("sensitiveInformationPolicyFreeUnits")),
-            },
-            contextual_grounding_policy_units: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("contextualGroundingPolicyUnits")),
-            },
-            content_policy_image_units: read.6,
-            automated_reasoning_policy_units: read.7,
-            automated_reasoning_policies: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(topic_policy_units),
+            Some(content_policy_units),
+            Some(word_policy_units),
+            Some(sensitive_information_policy_units),
+            Some(sensitive_information_policy_free_units),
+            Some(contextual_grounding_policy_units),
+            content_policy_image_units,
+            automated_reasoning_policy_units,
+            automated_reasoning_policies,
+        ) = read
+        else {
+            return Err(json::missing("topicPolicyUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            topic_policy_units,
+            content_policy_units,
+            word_policy_units,
+            sensitive_information_policy_units,
+            sensitive_information_policy_free_units,
+            contextual_grounding_policy_units,
+            content_policy_image_units,
+            automated_reasoning_policy_units,
+            automated_reasoning_policies,
+        })
     }
 }
 
@@ -18186,26 +17529,18 @@ impl json::WriteJson for GuardrailWordPolicyAssessment {
 impl json::ReadJson for GuardrailWordPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
-        let mut object = reader.structure("GuardrailWordPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["customWords", "managedWordLists"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_words: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customWords")),
-            },
-            managed_word_lists: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("managedWordLists")),
-            },
+        reader.read_structure(
+            "GuardrailWordPolicyAssessment",
+            &[("customWords", true), ("managedWordLists", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(custom_words), Some(managed_word_lists)) = read else {
+            return Err(json::missing("customWords"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_words,
+            managed_word_lists,
+        })
     }
 }
 
@@ -18298,28 +17633,15 @@ impl json::WriteJson for ImageBlock {
 impl json::ReadJson for ImageBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
-        let mut object = reader.structure("ImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            error: read.2,
+        reader.read_structure(
+            "ImageBlock",
+            &[("format", true), ("source", true), ("error", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(format), Some(source), error) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source, error })
     }
 }
 
@@ -18427,15 +17749,11 @@ impl json::ReadJson for ImageBlockDelta {
             source: None,
             error: None,
         };
-        let mut object = reader.structure("ImageBlockDelta")?;
-        while let Some(member) = reader.member(&mut object, &["source", "error"])? {
-            match member {
-                0 => reader.optional(&mut value.source),
-                1 => reader.optional(&mut value.error),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ImageBlockDelta",
+            &[("source", false), ("error", false)],
+            &mut [&mut value.source, &mut value.error],
+        )?;
         Ok(value)
     }
 }
@@ -18532,21 +17850,11 @@ impl json::WriteJson for ImageBlockStart {
 impl json::ReadJson for ImageBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ImageFormat>,) = (None,);
-        let mut object = reader.structure("ImageBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["format"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
+        reader.read_structure("ImageBlockStart", &[("format", true)], &mut [&mut read.0])?;
+        let (Some(format),) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format })
     }
 }
 
@@ -18708,23 +18016,16 @@ impl json::WriteJson for ImageSource {
 
 impl json::ReadJson for ImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ImageSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ImageSource", value)
     }
 }
 
@@ -18843,17 +18144,21 @@ impl json::ReadJson for InferenceConfiguration {
             top_p: None,
             stop_sequences: None,
         };
-        let mut object = reader.structure("InferenceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["maxTokens", "temperature", "topP", "stopSequences"])? {
-            match member {
-                0 => reader.optional(&mut value.max_tokens),
-                1 => reader.decode_optional::<Float, _>(&mut value.temperature),
-                2 => reader.decode_optional::<Float, _>(&mut value.top_p),
-                3 => reader.optional(&mut value.stop_sequences),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InferenceConfiguration",
+            &[
+                ("maxTokens", false),
+                ("temperature", false),
+                ("topP", false),
+                ("stopSequences", false),
+            ],
+            &mut [
+                &mut value.max_tokens,
+                &mut json::coded::<Float, _>(&mut value.temperature),
+                &mut json::coded::<Float, _>(&mut value.top_p),
+                &mut value.stop_sequences,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -18978,26 +18283,15 @@ impl json::WriteJson for InvokeGuardrailChecksRequest {
 impl json::ReadJson for InvokeGuardrailChecksRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
-        let mut object = reader.structure("InvokeGuardrailChecksRequest")?;
-        while let Some(member) = reader.member(&mut object, &["messages", "checks"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            messages: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("messages")),
-            },
-            checks: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("checks")),
-            },
+        reader.read_structure(
+            "InvokeGuardrailChecksRequest",
+            &[("messages", true), ("checks", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(messages), Some(checks)) = read else {
+            return Err(json::missing("messages"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { messages, checks })
     }
 }
 
@@ -19092,26 +18386,15 @@ impl json::WriteJson for InvokeGuardrailChecksResponse {
 impl json::ReadJson for InvokeGuardrailChecksResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
-        let mut object = reader.structure("InvokeGuardrailChecksResponse")?;
-        while let Some(member) = reader.member(&mut object, &["results", "usage"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
-            usage: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
+        reader.read_structure(
+            "InvokeGuardrailChecksResponse",
+            &[("results", true), ("usage", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(results), Some(usage)) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results, usage })
     }
 }
 
@@ -19298,53 +18581,60 @@ impl json::ReadJson for InvokeModelRequest {
             Option<ServiceTierType>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("InvokeModelRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "InvokeModelRequest",
             &[
-                "body",
-                "contentType",
-                "accept",
-                "modelId",
-                "trace",
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "performanceConfigLatency",
-                "serviceTier",
-                "requestMetadata",
+                ("body", false),
+                ("contentType", false),
+                ("accept", false),
+                ("modelId", true),
+                ("trace", false),
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+                ("requestMetadata", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            body,
+            content_type,
+            accept,
+            Some(model_id),
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id,
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
     }
 }
 
@@ -19564,33 +18854,30 @@ impl json::ReadJson for InvokeModelResponse {
             Option<PerformanceConfigLatency>,
             Option<ServiceTierType>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("InvokeModelResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["body", "contentType", "performanceConfigLatency", "serviceTier"],
-        )? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("body")),
-            },
-            content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentType")),
-            },
-            performance_config_latency: read.2,
-            service_tier: read.3,
+        reader.read_structure(
+            "InvokeModelResponse",
+            &[
+                ("body", true),
+                ("contentType", true),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+            ],
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+            ],
+        )?;
+        let (Some(body), Some(content_type), performance_config_latency, service_tier) = read else {
+            return Err(json::missing("body"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            performance_config_latency,
+            service_tier,
+        })
     }
 }
 
@@ -19696,21 +18983,15 @@ impl json::WriteJson for InvokeModelTokensRequest {
 impl json::ReadJson for InvokeModelTokensRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Blob>,) = (None,);
-        let mut object = reader.structure("InvokeModelTokensRequest")?;
-        while let Some(member) = reader.member(&mut object, &["body"])? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("body")),
-            },
+        reader.read_structure(
+            "InvokeModelTokensRequest",
+            &[("body", true)],
+            &mut [&mut json::coded::<Base64, _>(&mut read.0)],
+        )?;
+        let (Some(body),) = read else {
+            return Err(json::missing("body"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { body })
     }
 }
 
@@ -19793,21 +19074,15 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamRequest {
 impl json::ReadJson for InvokeModelWithBidirectionalStreamRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("InvokeModelWithBidirectionalStreamRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "InvokeModelWithBidirectionalStreamRequest",
+            &[("modelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_id),) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id })
     }
 }
 
@@ -19875,13 +19150,7 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamResponse {
 impl json::ReadJson for InvokeModelWithBidirectionalStreamResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("InvokeModelWithBidirectionalStreamResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("InvokeModelWithBidirectionalStreamResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -20061,53 +19330,60 @@ impl json::ReadJson for InvokeModelWithResponseStreamRequest {
             Option<ServiceTierType>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("InvokeModelWithResponseStreamRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "InvokeModelWithResponseStreamRequest",
             &[
-                "body",
-                "contentType",
-                "accept",
-                "modelId",
-                "trace",
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "performanceConfigLatency",
-                "serviceTier",
-                "requestMetadata",
+                ("body", false),
+                ("contentType", false),
+                ("accept", false),
+                ("modelId", true),
+                ("trace", false),
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+                ("requestMetadata", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            body,
+            content_type,
+            accept,
+            Some(model_id),
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id,
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
     }
 }
 
@@ -20316,27 +19592,23 @@ impl json::ReadJson for InvokeModelWithResponseStreamResponse {
             Option<PerformanceConfigLatency>,
             Option<ServiceTierType>,
         ) = (None, None, None);
-        let mut object = reader.structure("InvokeModelWithResponseStreamResponse")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentType", "performanceConfigLatency", "serviceTier"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            content_type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("contentType")),
-            },
-            performance_config_latency: read.1,
-            service_tier: read.2,
+        reader.read_structure(
+            "InvokeModelWithResponseStreamResponse",
+            &[
+                ("contentType", true),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(content_type), performance_config_latency, service_tier) = read else {
+            return Err(json::missing("contentType"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            content_type,
+            performance_config_latency,
+            service_tier,
+        })
     }
 }
 
@@ -20444,25 +19716,19 @@ impl json::WriteJson for JsonSchemaDefinition {
 impl json::ReadJson for JsonSchemaDefinition {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("JsonSchemaDefinition")?;
-        while let Some(member) = reader.member(&mut object, &["schema", "name", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            schema: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("schema")),
-            },
-            name: read.1,
-            description: read.2,
+        reader.read_structure(
+            "JsonSchemaDefinition",
+            &[("schema", true), ("name", false), ("description", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(schema), name, description) = read else {
+            return Err(json::missing("schema"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            schema,
+            name,
+            description,
+        })
     }
 }
 
@@ -20616,31 +19882,27 @@ impl json::ReadJson for ListAsyncInvokesRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListAsyncInvokesRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListAsyncInvokesRequest",
             &[
-                "submitTimeAfter",
-                "submitTimeBefore",
-                "statusEquals",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("submitTimeAfter", false),
+                ("submitTimeBefore", false),
+                ("statusEquals", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.max_results),
-                4 => reader.optional(&mut value.next_token),
-                5 => reader.optional(&mut value.sort_by),
-                6 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_before),
+                &mut value.status_equals,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -20776,15 +20038,11 @@ impl json::ReadJson for ListAsyncInvokesResponse {
             next_token: None,
             async_invoke_summaries: None,
         };
-        let mut object = reader.structure("ListAsyncInvokesResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "asyncInvokeSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.async_invoke_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListAsyncInvokesResponse",
+            &[("nextToken", false), ("asyncInvokeSummaries", false)],
+            &mut [&mut value.next_token, &mut value.async_invoke_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -20889,26 +20147,15 @@ impl json::WriteJson for Message {
 impl json::ReadJson for Message {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
-        let mut object = reader.structure("Message")?;
-        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "Message",
+            &[("role", true), ("content", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(role), Some(content)) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role, content })
     }
 }
 
@@ -20989,21 +20236,11 @@ impl json::WriteJson for MessageStartEvent {
 impl json::ReadJson for MessageStartEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ConversationRole>,) = (None,);
-        let mut object = reader.structure("MessageStartEvent")?;
-        while let Some(member) = reader.member(&mut object, &["role"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
+        reader.read_structure("MessageStartEvent", &[("role", true)], &mut [&mut read.0])?;
+        let (Some(role),) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role })
     }
 }
 
@@ -21088,23 +20325,18 @@ impl json::WriteJson for MessageStopEvent {
 impl json::ReadJson for MessageStopEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<StopReason>, Option<Document>) = (None, None);
-        let mut object = reader.structure("MessageStopEvent")?;
-        while let Some(member) = reader.member(&mut object, &["stopReason", "additionalModelResponseFields"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            stop_reason: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("stopReason")),
-            },
-            additional_model_response_fields: read.1,
+        reader.read_structure(
+            "MessageStopEvent",
+            &[("stopReason", true), ("additionalModelResponseFields", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(stop_reason), additional_model_response_fields) = read else {
+            return Err(json::missing("stopReason"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            stop_reason,
+            additional_model_response_fields,
+        })
     }
 }
 
@@ -21199,15 +20431,11 @@ impl json::ReadJson for OutputConfig {
             text_format: None,
             effort: None,
         };
-        let mut object = reader.structure("OutputConfig")?;
-        while let Some(member) = reader.member(&mut object, &["textFormat", "effort"])? {
-            match member {
-                0 => reader.optional(&mut value.text_format),
-                1 => reader.optional(&mut value.effort),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "OutputConfig",
+            &[("textFormat", false), ("effort", false)],
+            &mut [&mut value.text_format, &mut value.effort],
+        )?;
         Ok(value)
     }
 }
@@ -21304,26 +20532,15 @@ impl json::WriteJson for OutputFormat {
 impl json::ReadJson for OutputFormat {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
-        let mut object = reader.structure("OutputFormat")?;
-        while let Some(member) = reader.member(&mut object, &["type", "structure"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            structure: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("structure")),
-            },
+        reader.read_structure(
+            "OutputFormat",
+            &[("type", true), ("structure", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(r#type), Some(structure)) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type, structure })
     }
 }
 
@@ -21409,22 +20626,15 @@ impl json::WriteJson for OutputFormatStructure {
 
 impl json::ReadJson for OutputFormatStructure {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("OutputFormatStructure")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["jsonSchema"])? {
-            let value = match member {
-                0 => reader.read::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("OutputFormatStructure", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("OutputFormatStructure", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("OutputFormatStructure", &["jsonSchema"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::JsonSchema(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("OutputFormatStructure", value)
     }
 }
 
@@ -21564,14 +20774,11 @@ impl json::WriteJson for PayloadPart {
 impl json::ReadJson for PayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("PayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -21731,14 +20938,11 @@ impl json::WriteJson for PerformanceConfiguration {
 impl json::ReadJson for PerformanceConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { latency: None };
-        let mut object = reader.structure("PerformanceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["latency"])? {
-            match member {
-                0 => reader.optional(&mut value.latency),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PerformanceConfiguration",
+            &[("latency", false)],
+            &mut [&mut value.latency],
+        )?;
         Ok(value)
     }
 }
@@ -21813,14 +21017,11 @@ impl json::WriteJson for PromptRouterTrace {
 impl json::ReadJson for PromptRouterTrace {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { invoked_model_id: None };
-        let mut object = reader.structure("PromptRouterTrace")?;
-        while let Some(member) = reader.member(&mut object, &["invokedModelId"])? {
-            match member {
-                0 => reader.optional(&mut value.invoked_model_id),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PromptRouterTrace",
+            &[("invokedModelId", false)],
+            &mut [&mut value.invoked_model_id],
+        )?;
         Ok(value)
     }
 }
@@ -21906,22 +21107,15 @@ impl json::WriteJson for PromptVariableValues {
 
 impl json::ReadJson for PromptVariableValues {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("PromptVariableValues")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("PromptVariableValues", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("PromptVariableValues", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("PromptVariableValues", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("PromptVariableValues", value)
     }
 }
 
@@ -21997,23 +21191,20 @@ impl json::WriteJson for ReasoningContentBlock {
 
 impl json::ReadJson for ReasoningContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ReasoningContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["reasoningText", "redactedContent"])? {
-            let value = match member {
-                0 => reader.read::<Option<ReasoningTextBlock>>()?.map(Self::ReasoningText),
-                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ReasoningContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ReasoningContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ReasoningContentBlock",
+            &["reasoningText", "redactedContent"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ReasoningText(reader.read()?),
+                    1 => Self::RedactedContent(reader.decode::<Base64, Blob>()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ReasoningContentBlock", value)
     }
 }
 
@@ -22104,24 +21295,21 @@ impl json::WriteJson for ReasoningContentBlockDelta {
 
 impl json::ReadJson for ReasoningContentBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ReasoningContentBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "redactedContent", "signature"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
-                2 => reader.read::<Option<String>>()?.map(Self::Signature),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ReasoningContentBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ReasoningContentBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ReasoningContentBlockDelta",
+            &["text", "redactedContent", "signature"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::RedactedContent(reader.decode::<Base64, Blob>()?),
+                    2 => Self::Signature(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ReasoningContentBlockDelta", value)
     }
 }
 
@@ -22205,23 +21393,15 @@ impl json::WriteJson for ReasoningTextBlock {
 impl json::ReadJson for ReasoningTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("ReasoningTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "signature"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            signature: read.1,
+        reader.read_structure(
+            "ReasoningTextBlock",
+            &[("text", true), ("signature", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), signature) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, signature })
     }
 }
 
@@ -22317,23 +21497,15 @@ impl json::WriteJson for S3Location {
 impl json::ReadJson for S3Location {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("S3Location")?;
-        while let Some(member) = reader.member(&mut object, &["uri", "bucketOwner"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("uri")),
-            },
-            bucket_owner: read.1,
+        reader.read_structure(
+            "S3Location",
+            &[("uri", true), ("bucketOwner", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(uri), bucket_owner) = read else {
+            return Err(json::missing("uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { uri, bucket_owner })
     }
 }
 
@@ -22458,33 +21630,25 @@ impl json::ReadJson for SearchResultBlock {
             Option<Vec<SearchResultContentBlock>>,
             Option<CitationsConfig>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("SearchResultBlock")?;
-        while let Some(member) = reader.member(&mut object, &["source", "title", "content", "citations"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            source: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            title: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("title")),
-            },
-            content: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            citations: read.3,
+        reader.read_structure(
+            "SearchResultBlock",
+            &[
+                ("source", true),
+                ("title", true),
+                ("content", true),
+                ("citations", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(source), Some(title), Some(content), citations) = read else {
+            return Err(json::missing("source"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            source,
+            title,
+            content,
+            citations,
+        })
     }
 }
 
@@ -22569,21 +21733,11 @@ impl json::WriteJson for SearchResultContentBlock {
 impl json::ReadJson for SearchResultContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SearchResultContentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
+        reader.read_structure("SearchResultContentBlock", &[("text", true)], &mut [&mut read.0])?;
+        let (Some(text),) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text })
     }
 }
 
@@ -22677,16 +21831,11 @@ impl json::ReadJson for SearchResultLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("SearchResultLocation")?;
-        while let Some(member) = reader.member(&mut object, &["searchResultIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.search_result_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "SearchResultLocation",
+            &[("searchResultIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.search_result_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -22788,21 +21937,11 @@ impl json::WriteJson for ServiceTier {
 impl json::ReadJson for ServiceTier {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ServiceTierType>,) = (None,);
-        let mut object = reader.structure("ServiceTier")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure("ServiceTier", &[("type", true)], &mut [&mut read.0])?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -23095,21 +22234,11 @@ impl json::WriteJson for SpecificToolChoice {
 impl json::ReadJson for SpecificToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SpecificToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure("SpecificToolChoice", &[("name", true)], &mut [&mut read.0])?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -23234,44 +22363,27 @@ impl json::ReadJson for StartAsyncInvokeRequest {
             Option<AsyncInvokeOutputDataConfig>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("StartAsyncInvokeRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "StartAsyncInvokeRequest",
             &[
-                "clientRequestToken",
-                "modelId",
-                "modelInput",
-                "outputDataConfig",
-                "tags",
+                ("clientRequestToken", false),
+                ("modelId", true),
+                ("modelInput", true),
+                ("outputDataConfig", true),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            client_request_token: read.0,
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            model_input: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelInput")),
-            },
-            output_data_config: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            tags: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (client_request_token, Some(model_id), Some(model_input), Some(output_data_config), tags) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            client_request_token,
+            model_id,
+            model_input,
+            output_data_config,
+            tags,
+        })
     }
 }
 
@@ -23398,21 +22510,15 @@ impl json::WriteJson for StartAsyncInvokeResponse {
 impl json::ReadJson for StartAsyncInvokeResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StartAsyncInvokeResponse")?;
-        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
+        reader.read_structure(
+            "StartAsyncInvokeResponse",
+            &[("invocationArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(invocation_arn),) = read else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { invocation_arn })
     }
 }
 
@@ -23617,26 +22723,21 @@ impl json::WriteJson for SystemContentBlock {
 
 impl json::ReadJson for SystemContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("SystemContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "guardContent", "cachePoint"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader
-                    .read::<Option<GuardrailConverseContentBlock>>()?
-                    .map(Self::GuardContent),
-                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("SystemContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("SystemContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "SystemContentBlock",
+            &["text", "guardContent", "cachePoint"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::GuardContent(reader.read()?),
+                    2 => Self::CachePoint(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("SystemContentBlock", value)
     }
 }
 
@@ -23711,21 +22812,11 @@ impl json::WriteJson for SystemTool {
 impl json::ReadJson for SystemTool {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SystemTool")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure("SystemTool", &[("name", true)], &mut [&mut read.0])?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -23810,26 +22901,15 @@ impl json::WriteJson for Tag {
 impl json::ReadJson for Tag {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("Tag")?;
-        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "Tag",
+            &[("key", true), ("value", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(key), Some(value)) = read else {
+            return Err(json::missing("key"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { key, value })
     }
 }
 
@@ -23974,47 +23054,44 @@ impl json::ReadJson for TokenUsage {
             Option<i32>,
             Option<Vec<CacheDetail>>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("TokenUsage")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "TokenUsage",
             &[
-                "inputTokens",
-                "outputTokens",
-                "totalTokens",
-                "cacheReadInputTokens",
-                "cacheWriteInputTokens",
-                "cacheDetails",
+                ("inputTokens", true),
+                ("outputTokens", true),
+                ("totalTokens", true),
+                ("cacheReadInputTokens", false),
+                ("cacheWriteInputTokens", false),
+                ("cacheDetails", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
-            output_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("outputTokens")),
-            },
-            total_tokens: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("totalTokens")),
-            },
-            cache_read_input_tokens: read.3,
-            cache_write_input_tokens: read.4,
-            cache_details: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            Some(input_tokens),
+            Some(output_tokens),
+            Some(total_tokens),
+            cache_read_input_tokens,
+            cache_write_input_tokens,
+            cache_details,
+        ) = read
+        else {
+            return Err(json::missing("inputTokens"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            input_tokens,
+            output_tokens,
+            total_tokens,
+            cache_read_input_tokens,
+            cache_write_input_tokens,
+            cache_details,
+        })
     }
 }
 
@@ -24151,24 +23228,21 @@ impl json::WriteJson for Tool {
 
 impl json::ReadJson for Tool {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("Tool")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["toolSpec", "systemTool", "cachePoint"])? {
-            let value = match member {
-                0 => reader.read::<Option<ToolSpecification>>()?.map(Self::ToolSpec),
-                1 => reader.read::<Option<SystemTool>>()?.map(Self::SystemTool),
-                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("Tool", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("Tool", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "Tool",
+            &["toolSpec", "systemTool", "cachePoint"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ToolSpec(reader.read()?),
+                    1 => Self::SystemTool(reader.read()?),
+                    2 => Self::CachePoint(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("Tool", value)
     }
 }
 
@@ -24243,21 +23317,11 @@ impl json::WriteJson for ToolAdditionBlock {
 impl json::ReadJson for ToolAdditionBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ToolReference>,) = (None,);
-        let mut object = reader.structure("ToolAdditionBlock")?;
-        while let Some(member) = reader.member(&mut object, &["tool"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tool")),
-            },
+        reader.read_structure("ToolAdditionBlock", &[("tool", true)], &mut [&mut read.0])?;
+        let (Some(tool),) = read else {
+            return Err(json::missing("tool"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tool })
     }
 }
 
@@ -24346,24 +23410,17 @@ impl json::WriteJson for ToolChoice {
 
 impl json::ReadJson for ToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolChoice")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["auto", "any", "tool"])? {
-            let value = match member {
-                0 => reader.read::<Option<AutoToolChoice>>()?.map(Self::Auto),
-                1 => reader.read::<Option<AnyToolChoice>>()?.map(Self::Any),
-                2 => reader.read::<Option<SpecificToolChoice>>()?.map(Self::Tool),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolChoice", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolChoice", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolChoice", &["auto", "any", "tool"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Auto(reader.read()?),
+                1 => Self::Any(reader.read()?),
+                2 => Self::Tool(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolChoice", value)
     }
 }
 
@@ -24443,23 +23500,15 @@ impl json::WriteJson for ToolConfiguration {
 impl json::ReadJson for ToolConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
-        let mut object = reader.structure("ToolConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["tools", "toolChoice"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tools: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tools")),
-            },
-            tool_choice: read.1,
+        reader.read_structure(
+            "ToolConfiguration",
+            &[("tools", true), ("toolChoice", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(tools), tool_choice) = read else {
+            return Err(json::missing("tools"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tools, tool_choice })
     }
 }
 
@@ -24555,22 +23604,15 @@ impl json::WriteJson for ToolInputSchema {
 
 impl json::ReadJson for ToolInputSchema {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolInputSchema")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["json"])? {
-            let value = match member {
-                0 => reader.read::<Option<Document>>()?.map(Self::Json),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolInputSchema", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolInputSchema", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolInputSchema", &["json"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Json(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolInputSchema", value)
     }
 }
 
@@ -24657,16 +23699,11 @@ impl json::ReadJson for ToolReference {
             name: None,
             server_name: None,
         };
-        let mut object = reader.structure("ToolReference")?;
-        while let Some(member) = reader.member(&mut object, &["type", "name", "serverName"])? {
-            match member {
-                0 => reader.optional(&mut value.r#type),
-                1 => reader.optional(&mut value.name),
-                2 => reader.optional(&mut value.server_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ToolReference",
+            &[("type", false), ("name", false), ("serverName", false)],
+            &mut [&mut value.r#type, &mut value.name, &mut value.server_name],
+        )?;
         Ok(value)
     }
 }
@@ -24768,21 +23805,11 @@ impl json::WriteJson for ToolRemovalBlock {
 impl json::ReadJson for ToolRemovalBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ToolReference>,) = (None,);
-        let mut object = reader.structure("ToolRemovalBlock")?;
-        while let Some(member) = reader.member(&mut object, &["tool"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tool")),
-            },
+        reader.read_structure("ToolRemovalBlock", &[("tool", true)], &mut [&mut read.0])?;
+        let (Some(tool),) = read else {
+            return Err(json::missing("tool"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tool })
     }
 }
 
@@ -24895,30 +23922,25 @@ impl json::ReadJson for ToolResultBlock {
             Option<ToolResultStatus>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("ToolResultBlock")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "content", "status", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            status: read.2,
-            r#type: read.3,
+        reader.read_structure(
+            "ToolResultBlock",
+            &[
+                ("toolUseId", true),
+                ("content", true),
+                ("status", false),
+                ("type", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(tool_use_id), Some(content), status, r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            content,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -25027,23 +24049,16 @@ impl json::WriteJson for ToolResultBlockDelta {
 
 impl json::ReadJson for ToolResultBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolResultBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "json"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<Document>>()?.map(Self::Json),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolResultBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolResultBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolResultBlockDelta", &["text", "json"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                1 => Self::Json(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolResultBlockDelta", value)
     }
 }
 
@@ -25125,25 +24140,19 @@ impl json::WriteJson for ToolResultBlockStart {
 impl json::ReadJson for ToolResultBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
-        let mut object = reader.structure("ToolResultBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "type", "status"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            r#type: read.1,
-            status: read.2,
+        reader.read_structure(
+            "ToolResultBlockStart",
+            &[("toolUseId", true), ("type", false), ("status", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(tool_use_id), r#type, status) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            r#type,
+            status,
+        })
     }
 }
 
@@ -25264,30 +24273,24 @@ impl json::WriteJson for ToolResultContentBlock {
 
 impl json::ReadJson for ToolResultContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolResultContentBlock")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ToolResultContentBlock",
             &["json", "text", "image", "document", "video", "searchResult"],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<Document>>()?.map(Self::Json),
-                1 => reader.read::<Option<String>>()?.map(Self::Text),
-                2 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
-                3 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
-                4 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
-                5 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolResultContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolResultContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Json(reader.read()?),
+                    1 => Self::Text(reader.read()?),
+                    2 => Self::Image(reader.read()?),
+                    3 => Self::Document(reader.read()?),
+                    4 => Self::Video(reader.read()?),
+                    5 => Self::SearchResult(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ToolResultContentBlock", value)
     }
 }
 
@@ -25469,30 +24472,25 @@ impl json::ReadJson for ToolSpecification {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
             (None, None, None, None);
-        let mut object = reader.structure("ToolSpecification")?;
-        while let Some(member) = reader.member(&mut object, &["name", "description", "inputSchema", "strict"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            input_schema: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("inputSchema")),
-            },
-            strict: read.3,
+        reader.read_structure(
+            "ToolSpecification",
+            &[
+                ("name", true),
+                ("description", false),
+                ("inputSchema", true),
+                ("strict", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(name), description, Some(input_schema), strict) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            input_schema,
+            strict,
+        })
     }
 }
 
@@ -25617,33 +24615,20 @@ impl json::ReadJson for ToolUseBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
             (None, None, None, None);
-        let mut object = reader.structure("ToolUseBlock")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "input", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            input: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
-            r#type: read.3,
+        reader.read_structure(
+            "ToolUseBlock",
+            &[("toolUseId", true), ("name", true), ("input", true), ("type", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(tool_use_id), Some(name), Some(input), r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            name,
+            input,
+            r#type,
+        })
     }
 }
 
@@ -25735,21 +24720,11 @@ impl json::WriteJson for ToolUseBlockDelta {
 impl json::ReadJson for ToolUseBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("ToolUseBlockDelta")?;
-        while let Some(member) = reader.member(&mut object, &["input"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
+        reader.read_structure("ToolUseBlockDelta", &[("input", true)], &mut [&mut read.0])?;
+        let (Some(input),) = read else {
+            return Err(json::missing("input"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { input })
     }
 }
 
@@ -25836,28 +24811,19 @@ impl json::WriteJson for ToolUseBlockStart {
 impl json::ReadJson for ToolUseBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
-        let mut object = reader.structure("ToolUseBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: read.2,
+        reader.read_structure(
+            "ToolUseBlockStart",
+            &[("toolUseId", true), ("name", true), ("type", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(tool_use_id), Some(name), r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            name,
+            r#type,
+        })
     }
 }
 
@@ -26103,26 +25069,15 @@ impl json::WriteJson for VideoBlock {
 impl json::ReadJson for VideoBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
-        let mut object = reader.structure("VideoBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "VideoBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -26312,23 +25267,16 @@ impl json::WriteJson for VideoSource {
 
 impl json::ReadJson for VideoSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("VideoSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("VideoSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("VideoSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("VideoSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("VideoSource", value)
     }
 }
 
@@ -26416,15 +25364,11 @@ impl json::ReadJson for WebLocation {
             url: None,
             domain: None,
         };
-        let mut object = reader.structure("WebLocation")?;
-        while let Some(member) = reader.member(&mut object, &["url", "domain"])? {
-            match member {
-                0 => reader.optional(&mut value.url),
-                1 => reader.optional(&mut value.domain),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "WebLocation",
+            &[("url", false), ("domain", false)],
+            &mut [&mut value.url, &mut value.domain],
+        )?;
         Ok(value)
     }
 }

@@ -202,8 +202,9 @@ pub(crate) fn emit_write_json(out: &mut String, target: &str, base: &str, member
 
 /// `impl json::ReadJson for {rust}`: the operations' reader, the same JSON as [`emit_deserialize`].
 ///
-/// Members are matched by index in a table of names, and every arm yields a `Result<(), _>`
-/// so that one `?` serves them all (see `bedrock_wire::json`).
+/// The loop over members is `bedrock_wire::json::Reader::read_structure`, one function for
+/// every structure: the impl only lists the members and a slot for each (`&mut dyn Slot`), so
+/// that the per-type code is a few moves.
 pub(crate) fn emit_read_json(out: &mut String, rust: &str, name: &str, members: &[SerdeMember<'_>]) {
     w!(out, "impl json::ReadJson for {rust} {{");
     w!(
@@ -227,43 +228,49 @@ pub(crate) fn emit_read_json(out: &mut String, rust: &str, name: &str, members: 
         let unset: Vec<&str> = members.iter().map(|_| "None,").collect();
         w!(out, "let mut read: ({}) = ({});", types.join(" "), unset.join(" "));
     }
-    w!(out, "let mut object = reader.structure({})?;", lit(name));
-    let names: Vec<String> = members.iter().map(|m| lit(m.key)).collect();
+    let table: Vec<String> = members
+        .iter()
+        .map(|m| format!("({}, {})", lit(m.key), m.required))
+        .collect();
+    let slots: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| match m.codec {
+            None => format!("&mut {}", slot(i, m)),
+            Some(codec) => format!("&mut json::coded::<{}, _>(&mut {})", codec_marker(codec), slot(i, m)),
+        })
+        .collect();
     w!(
         out,
-        "while let Some(member) = reader.member(&mut object, &[{}])? {{",
-        names.join(", ")
+        "reader.read_structure({}, &[{}], &mut [{}])?;",
+        lit(name),
+        table.join(", "),
+        slots.join(", ")
     );
-    w!(out, "match member {{");
-    for (i, m) in members.iter().enumerate() {
-        let how = if m.required { "required" } else { "optional" };
-        let read = match m.codec {
-            None => format!("reader.{how}(&mut {})", slot(i, m)),
-            Some(codec) => format!("reader.decode_{how}::<{}, _>(&mut {})", codec_marker(codec), slot(i, m)),
-        };
-        w!(out, "{i} => {read},");
-    }
-    w!(out, "_ => reader.skip(),");
-    w!(out, "}}?;");
-    w!(out, "}}");
     if !all_optional {
-        w!(out, "let value = Self {{");
-        for (i, m) in members.iter().enumerate() {
-            if m.required {
-                w!(
-                    out,
-                    "{}: match read.{i} {{ Some(value) => value, None => return Err(json::missing({})) }},",
-                    m.ident,
-                    lit(m.key)
-                );
-            } else {
-                w!(out, "{}: read.{i},", m.ident);
-            }
-        }
-        w!(out, "}};");
+        // `read_structure` checked the required members.
+        let first_required = members.iter().find(|m| m.required).expect("a required member");
+        let patterns: Vec<String> = members
+            .iter()
+            .map(|m| {
+                if m.required {
+                    format!("Some({})", m.ident)
+                } else {
+                    m.ident.to_string()
+                }
+            })
+            .collect();
+        w!(
+            out,
+            "let ({},) = read else {{ return Err(json::missing({})) }};",
+            patterns.join(", "),
+            lit(first_required.key)
+        );
+        let fields: Vec<&str> = members.iter().map(|m| m.ident).collect();
+        w!(out, "Ok(Self {{ {} }})", fields.join(", "));
+    } else {
+        w!(out, "Ok(value)");
     }
-    w!(out, "reader.end_object(object)?;");
-    w!(out, "Ok(value)");
     w!(out, "}}");
     w!(out, "}}\n");
 }

@@ -140,7 +140,7 @@ impl Patterns {
 
     pub(crate) fn emit(&self, out: &mut String) {
         for (ident, pattern) in &self.0 {
-            w!(out, "static {ident}: Pattern = Pattern::new({});", lit(pattern));
+                    w!(out, "static {ident}: Pattern = Pattern::new({});", lit(pattern));
         }
     }
 }
@@ -584,38 +584,31 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
         out,
         "fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {{"
     );
-    w!(out, "let mut found = None;");
-    w!(out, "let mut first = None;");
-    w!(out, "let mut object = reader.union({})?;", lit(name));
+    w!(out, "let mut value = None;");
     let names: Vec<String> = fields.iter().map(|f| lit(f.wire)).collect();
     w!(
         out,
-        "while let Some((member, key)) = reader.union_member(&mut object, &[{}])? {{",
+        "reader.read_union({}, &[{}], &mut |member, key, reader| {{",
+        lit(name),
         names.join(", ")
     );
-    w!(out, "let value = match member {{");
+    w!(out, "value = Some(match member {{");
     for (i, (f, v)) in fields.iter().zip(&variants).enumerate() {
         match f.codec {
             Some(codec) => w!(
                 out,
-                "{i} => reader.decode::<{}, Option<{}>>()?.map(Self::{v}),",
+                "{i} => Self::{v}(reader.decode::<{}, {}>()?),",
                 codec_marker(codec),
                 f.ty
             ),
-            None => w!(out, "{i} => reader.read::<Option<{}>>()?.map(Self::{v}),", f.ty),
+            None => w!(out, "{i} => Self::{v}(reader.read()?),"),
         }
     }
-    w!(out, "_ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),");
-    w!(out, "}};");
-    w!(
-        out,
-        "if value.is_some() {{ reader.union_set({}, &mut first, key)?; found = value; }}",
-        lit(name)
-    );
-    w!(out, "}}");
-    w!(out, "let value = json::union_value({}, found)?;", lit(name));
-    w!(out, "reader.end_object(object)?;");
-    w!(out, "Ok(value)");
+    w!(out, "_ => Self::Unknown(UnknownMember::read_value(key, reader)?),");
+    w!(out, "}});");
+    w!(out, "Ok(())");
+    w!(out, "}})?;");
+    w!(out, "json::union_value({}, value)", lit(name));
     w!(out, "}}");
     w!(out, "}}\n");
 

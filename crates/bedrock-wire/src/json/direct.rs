@@ -31,6 +31,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Expected};
 use serde::Serialize;
@@ -147,6 +148,86 @@ impl<'de> Reader<'de> {
             .map(|key| names.iter().position(|name| *name == key).unwrap_or(names.len())))
     }
 
+    /// Reads the object of structure `name`: each member listed in `members` (its name, and
+    /// whether it is required) into the slot at the same index of `slots`, others skipped.
+    /// `null` leaves an optional member unset and is an error for a required one (as its
+    /// type's reader reports it); a required member missing is an error, before the `}`.
+    ///
+    /// One loop for every structure: a generated `read_json` only lists its slots.
+    pub fn read_structure(
+        &mut self,
+        name: &'static str,
+        members: &[(&'static str, bool)],
+        slots: &mut [&mut dyn Slot],
+    ) -> Result<(), Error> {
+        let mut object = self.structure(name)?;
+        while let Some(key) = self.next_key(&mut object)? {
+            let found = members
+                .iter()
+                .zip(slots.iter_mut())
+                .find(|((member, _), _)| **member == key);
+            match found {
+                Some(((_, required), slot)) => {
+                    let null = !*required && self.null()?;
+                    slot.read(self, null)?;
+                }
+                None => self.skip_value()?,
+            }
+        }
+        for ((member, required), slot) in members.iter().zip(slots.iter()) {
+            if *required && !slot.is_set() {
+                return Err(missing(member));
+            }
+        }
+        self.end_object(object)
+    }
+
+    /// Reads the object of union `name`: `read` is called with the index in `names` of the
+    /// member set (`names.len()` for a name not there), its name and the reader at its value.
+    /// `null` members and the `__type` marker are skipped; no member set, or more than one,
+    /// is an error.
+    pub fn read_union(
+        &mut self,
+        name: &'static str,
+        names: &[&str],
+        read: &mut dyn FnMut(usize, &str, &mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut first = None;
+        let mut object = self.union(name)?;
+        while let Some((member, key)) = self.union_member(&mut object, names)? {
+            if self.null()? {
+                continue;
+            }
+            read(member, &key, self)?;
+            self.union_set(name, &mut first, key)?;
+        }
+        if first.is_none() {
+            return Err(union_unset(name));
+        }
+        self.end_object(object)
+    }
+
+    /// Reads an array, calling `item` with the reader at each element.
+    pub fn read_array(&mut self, item: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
+        let mut first = self.open_array(&Expecting::Text("a sequence"))?;
+        while self.next_element(&mut first)? {
+            item(self)?;
+        }
+        self.close(b']')
+    }
+
+    /// Reads a map, calling `entry` with each key and the reader at its value.
+    pub fn read_map(
+        &mut self,
+        entry: &mut dyn FnMut(Cow<'de, str>, &mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut object = self.open_object(&Expecting::Text("a map"))?;
+        while let Some(key) = self.next_key(&mut object)? {
+            entry(key, self)?;
+        }
+        self.end_object(object)
+    }
+
     /// Reads a `T`.
     pub fn read<T: ReadJson>(&mut self) -> Result<T, Error> {
         T::read_json(self)
@@ -245,6 +326,45 @@ impl<'de> Reader<'de> {
         }
         *first = Some(key);
         Ok(())
+    }
+}
+
+/// A member's place while its structure is read (see [`Reader::read_structure`]).
+pub trait Slot {
+    /// Reads a value into the slot, or leaves it unset when the member was `null` (the
+    /// `null` is consumed already).
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error>;
+    /// Whether a value was read.
+    fn is_set(&self) -> bool;
+}
+
+impl<T: ReadJson> Slot for Option<T> {
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error> {
+        *self = if null { None } else { Some(T::read_json(reader)?) };
+        Ok(())
+    }
+
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// The slot of a member in codec `F`'s form (see [`crate::codec`]); made by [`coded`].
+pub struct Coded<'a, F, T>(&'a mut Option<T>, PhantomData<F>);
+
+/// The slot of a member read in codec `F`'s form.
+pub fn coded<F, T: Decode<F>>(slot: &mut Option<T>) -> Coded<'_, F, T> {
+    Coded(slot, PhantomData)
+}
+
+impl<F, T: Decode<F>> Slot for Coded<'_, F, T> {
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error> {
+        *self.0 = if null { None } else { Some(T::decode(reader)?) };
+        Ok(())
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.is_some()
     }
 }
 
@@ -416,12 +536,11 @@ impl<T: WriteJson + ?Sized> WriteJson for &T {
 
 impl<T: ReadJson> ReadJson for Vec<T> {
     fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut first = reader.open_array(&Expecting::Text("a sequence"))?;
         let mut items = Vec::new();
-        while reader.next_element(&mut first)? {
+        reader.read_array(&mut |reader| {
             items.push(T::read_json(reader)?);
-        }
-        reader.close(b']')?;
+            Ok(())
+        })?;
         Ok(items)
     }
 }
@@ -440,13 +559,11 @@ impl<T: WriteJson> WriteJson for Vec<T> {
 
 impl<T: ReadJson> ReadJson for HashMap<String, T> {
     fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut object = reader.open_object(&Expecting::Text("a map"))?;
         let mut map = HashMap::new();
-        while let Some(key) = reader.next_key(&mut object)? {
-            let value = T::read_json(reader)?;
-            map.insert(key.into_owned(), value);
-        }
-        reader.end_object(object)?;
+        reader.read_map(&mut |key, reader| {
+            map.insert(key.into_owned(), T::read_json(reader)?);
+            Ok(())
+        })?;
         Ok(map)
     }
 }
@@ -462,10 +579,10 @@ impl<T: WriteJson> WriteJson for HashMap<String, T> {
 }
 
 impl UnknownMember {
-    /// Reads the value of member `name` of a union; `None` when it is `null`.
-    pub fn read_json(name: &str, reader: &mut Reader<'_>) -> Result<Option<Self>, Error> {
-        let value: Option<serde_json::Value> = reader.read()?;
-        Ok(value.map(|value| UnknownMember::new(name, value)))
+    /// Reads the value (not `null`, see [`Reader::read_union`]) of member `name` of a union.
+    pub fn read_value(name: &str, reader: &mut Reader<'_>) -> Result<Self, Error> {
+        let value: serde_json::Value = reader.read()?;
+        Ok(UnknownMember::new(name, value))
     }
 }
 

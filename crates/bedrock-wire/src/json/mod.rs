@@ -24,7 +24,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use direct::{missing, read, union_value, write, Object, OpenObject, ReadJson, WriteJson};
+pub use direct::{coded, missing, read, union_value, write, Coded, Object, OpenObject, ReadJson, Slot, WriteJson};
 pub use read::{from_slice, Reader};
 pub use write::Writer;
 
