@@ -9,8 +9,7 @@ use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -30,32 +29,13 @@ pub struct AccessDeniedException {
 
 impl serde::Serialize for AccessDeniedException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("AccessDeniedException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AccessDeniedException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AccessDeniedException {
-    const NAME: &'static str = "AccessDeniedException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -92,6 +72,7 @@ impl AccessDeniedException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AccessDeniedException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -126,32 +107,13 @@ pub struct ConflictException {
 
 impl serde::Serialize for ConflictException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConflictException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConflictException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConflictException {
-    const NAME: &'static str = "ConflictException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -184,6 +146,7 @@ impl ConflictException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConflictException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -218,32 +181,13 @@ pub struct InternalServerException {
 
 impl serde::Serialize for InternalServerException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InternalServerException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InternalServerException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InternalServerException {
-    const NAME: &'static str = "InternalServerException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -280,6 +224,7 @@ impl InternalServerException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InternalServerException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -314,32 +259,13 @@ pub struct ResourceInUseException {
 
 impl serde::Serialize for ResourceInUseException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ResourceInUseException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceInUseException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ResourceInUseException {
-    const NAME: &'static str = "ResourceInUseException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -376,6 +302,7 @@ impl ResourceInUseException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResourceInUseException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -410,33 +337,13 @@ pub struct ResourceNotFoundException {
 
 impl serde::Serialize for ResourceNotFoundException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ResourceNotFoundException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ResourceNotFoundException {
-    const NAME: &'static str = "ResourceNotFoundException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -473,6 +380,7 @@ impl ResourceNotFoundException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResourceNotFoundException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -507,33 +415,13 @@ pub struct ServiceQuotaExceededException {
 
 impl serde::Serialize for ServiceQuotaExceededException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceQuotaExceededException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceQuotaExceededException {
-    const NAME: &'static str = "ServiceQuotaExceededException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -570,6 +458,7 @@ impl ServiceQuotaExceededException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceQuotaExceededException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -604,33 +493,13 @@ pub struct ServiceUnavailableException {
 
 impl serde::Serialize for ServiceUnavailableException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceUnavailableException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceUnavailableException {
-    const NAME: &'static str = "ServiceUnavailableException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -667,6 +536,7 @@ impl ServiceUnavailableException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceUnavailableException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -701,32 +571,13 @@ pub struct ThrottlingException {
 
 impl serde::Serialize for ThrottlingException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ThrottlingException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ThrottlingException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ThrottlingException {
-    const NAME: &'static str = "ThrottlingException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -759,6 +610,7 @@ impl ThrottlingException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ThrottlingException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -795,42 +647,13 @@ pub struct TooManyTagsException {
 
 impl serde::Serialize for TooManyTagsException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "TooManyTagsException",
-            usize::from(self.message.is_some()) + usize::from(self.resource_name.is_some()),
-        )?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        if let Some(value) = &self.resource_name {
-            state.serialize_field("resourceName", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TooManyTagsException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for TooManyTagsException {
-    const NAME: &'static str = "TooManyTagsException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            message: None,
-            resource_name: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                "resourceName" => value.resource_name = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -877,6 +700,7 @@ impl TooManyTagsException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for TooManyTagsException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -916,32 +740,13 @@ pub struct ValidationException {
 
 impl serde::Serialize for ValidationException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ValidationException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ValidationException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ValidationException {
-    const NAME: &'static str = "ValidationException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -974,6 +779,7 @@ impl ValidationException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ValidationException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -8294,5 +8100,7 @@ impl std::error::Error for UpdateProvisionedModelThroughputError {
     }
 }
 
+#[cfg(feature = "validate")]
 static PATTERN_NON_BLANK_STRING: Pattern = Pattern::new("[\\s\\S]*");
+#[cfg(feature = "validate")]
 static PATTERN_TAGGABLE_RESOURCES_ARN: Pattern = Pattern::new(".*(^[a-zA-Z0-9][a-zA-Z0-9\\-]*$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/(imported)/[a-z0-9]{12}$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:([0-9]{12}|)((:(fine-tuning-job|model-customization-job|custom-model)/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12})$)|(:guardrail/[a-z0-9]+$)|(:automated-reasoning-policy/[a-zA-Z0-9]+(:[a-zA-Z0-9]+)?$)|(:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$)|(:(provisioned-model|model-invocation-job|model-evaluation-job|evaluation-job|model-import-job|imported-model|async-invoke|provisioned-model-v2|provisioned-model-reservation|prompt-router|custom-model-deployment)/[a-z0-9]{12}$))).*");

@@ -13,8 +13,7 @@ use bedrock_wire::event_stream::{
     UnhandledEventError,
 };
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -48,50 +47,13 @@ pub enum ConverseStreamOutput {
 
 impl serde::Serialize for ConverseStreamOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::MessageStart(value) => map.serialize_entry("messageStart", value)?,
-            Self::ContentBlockStart(value) => map.serialize_entry("contentBlockStart", value)?,
-            Self::ContentBlockDelta(value) => map.serialize_entry("contentBlockDelta", value)?,
-            Self::ContentBlockStop(value) => map.serialize_entry("contentBlockStop", value)?,
-            Self::MessageStop(value) => map.serialize_entry("messageStop", value)?,
-            Self::Metadata(value) => map.serialize_entry("metadata", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ConverseStreamOutput {
-    const NAME: &'static str = "ConverseStreamOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "messageStart" => map.next_value::<Option<MessageStartEvent>>()?.map(Self::MessageStart),
-            "contentBlockStart" => map
-                .next_value::<Option<ContentBlockStartEvent>>()?
-                .map(Self::ContentBlockStart),
-            "contentBlockDelta" => map
-                .next_value::<Option<ContentBlockDeltaEvent>>()?
-                .map(Self::ContentBlockDelta),
-            "contentBlockStop" => map
-                .next_value::<Option<ContentBlockStopEvent>>()?
-                .map(Self::ContentBlockStop),
-            "messageStop" => map.next_value::<Option<MessageStopEvent>>()?.map(Self::MessageStop),
-            "metadata" => map
-                .next_value::<Option<ConverseStreamMetadataEvent>>()?
-                .map(Self::Metadata),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -144,6 +106,7 @@ impl json::ReadJson for ConverseStreamOutput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -303,34 +266,13 @@ pub enum InvokeModelWithBidirectionalStreamInput {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamInput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for InvokeModelWithBidirectionalStreamInput {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamInput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map
-                .next_value::<Option<BidirectionalInputPayloadPart>>()?
-                .map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -375,6 +317,7 @@ impl std::fmt::Debug for InvokeModelWithBidirectionalStreamInput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamInput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -478,34 +421,13 @@ pub enum InvokeModelWithBidirectionalStreamOutput {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for InvokeModelWithBidirectionalStreamOutput {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map
-                .next_value::<Option<BidirectionalOutputPayloadPart>>()?
-                .map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -550,6 +472,7 @@ impl std::fmt::Debug for InvokeModelWithBidirectionalStreamOutput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -704,32 +627,13 @@ pub enum ResponseStream {
 
 impl serde::Serialize for ResponseStream {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResponseStream {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ResponseStream {
-    const NAME: &'static str = "ResponseStream";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map.next_value::<Option<PayloadPart>>()?.map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -770,6 +674,7 @@ impl std::fmt::Debug for ResponseStream {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResponseStream {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -24,27 +23,13 @@ pub struct AnyToolChoice {}
 
 impl serde::Serialize for AnyToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("AnyToolChoice", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AnyToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AnyToolChoice {
-    const NAME: &'static str = "AnyToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -70,6 +55,7 @@ impl AnyToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AnyToolChoice {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -94,61 +80,13 @@ pub struct AppliedGuardrailDetails {
 
 impl serde::Serialize for AppliedGuardrailDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AppliedGuardrailDetails",
-            usize::from(self.guardrail_id.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.guardrail_arn.is_some())
-                + usize::from(self.guardrail_origin.is_some())
-                + usize::from(self.guardrail_ownership.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_id {
-            state.serialize_field("guardrailId", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.guardrail_arn {
-            state.serialize_field("guardrailArn", value)?;
-        }
-        if let Some(value) = &self.guardrail_origin {
-            state.serialize_field("guardrailOrigin", value)?;
-        }
-        if let Some(value) = &self.guardrail_ownership {
-            state.serialize_field("guardrailOwnership", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AppliedGuardrailDetails {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AppliedGuardrailDetails {
-    const NAME: &'static str = "AppliedGuardrailDetails";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_id: None,
-            guardrail_version: None,
-            guardrail_arn: None,
-            guardrail_origin: None,
-            guardrail_ownership: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailId" => value.guardrail_id = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "guardrailArn" => value.guardrail_arn = map.next_value()?,
-                "guardrailOrigin" => value.guardrail_origin = map.next_value()?,
-                "guardrailOwnership" => value.guardrail_ownership = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -231,6 +169,7 @@ impl AppliedGuardrailDetails {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AppliedGuardrailDetails {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_id {
@@ -270,65 +209,13 @@ pub struct ApplyGuardrailRequest {
 
 impl serde::Serialize for ApplyGuardrailRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ApplyGuardrailRequest", 4 + usize::from(self.output_scope.is_some()))?;
-        state.serialize_field("guardrailIdentifier", &self.guardrail_identifier)?;
-        state.serialize_field("guardrailVersion", &self.guardrail_version)?;
-        state.serialize_field("source", &self.source)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.output_scope {
-            state.serialize_field("outputScope", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ApplyGuardrailRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ApplyGuardrailRequest {
-    const NAME: &'static str = "ApplyGuardrailRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<GuardrailContentSource>,
-            Option<Vec<GuardrailContentBlock>>,
-            Option<GuardrailOutputScope>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => read.0 = Some(map.next_value()?),
-                "guardrailVersion" => read.1 = Some(map.next_value()?),
-                "source" => read.2 = Some(map.next_value()?),
-                "content" => read.3 = Some(map.next_value()?),
-                "outputScope" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("guardrailIdentifier")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("guardrailVersion")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            content: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            output_scope: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -402,6 +289,7 @@ impl ApplyGuardrailRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ApplyGuardrailRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -451,73 +339,13 @@ pub struct ApplyGuardrailResponse {
 
 impl serde::Serialize for ApplyGuardrailResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ApplyGuardrailResponse",
-            4 + usize::from(self.action_reason.is_some()) + usize::from(self.guardrail_coverage.is_some()),
-        )?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.action_reason {
-            state.serialize_field("actionReason", value)?;
-        }
-        state.serialize_field("outputs", &self.outputs)?;
-        state.serialize_field("assessments", &self.assessments)?;
-        if let Some(value) = &self.guardrail_coverage {
-            state.serialize_field("guardrailCoverage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ApplyGuardrailResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ApplyGuardrailResponse {
-    const NAME: &'static str = "ApplyGuardrailResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailUsage>,
-            Option<GuardrailAction>,
-            Option<String>,
-            Option<Vec<GuardrailOutputContent>>,
-            Option<Vec<GuardrailAssessment>>,
-            Option<GuardrailCoverage>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "usage" => read.0 = Some(map.next_value()?),
-                "action" => read.1 = Some(map.next_value()?),
-                "actionReason" => read.2 = map.next_value()?,
-                "outputs" => read.3 = Some(map.next_value()?),
-                "assessments" => read.4 = Some(map.next_value()?),
-                "guardrailCoverage" => read.5 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            action_reason: read.2,
-            outputs: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputs")),
-            },
-            assessments: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("assessments")),
-            },
-            guardrail_coverage: read.5,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -609,6 +437,7 @@ impl ApplyGuardrailResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ApplyGuardrailResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -635,34 +464,13 @@ pub enum AsyncInvokeOutputDataConfig {
 
 impl serde::Serialize for AsyncInvokeOutputDataConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::S3OutputDataConfig(value) => map.serialize_entry("s3OutputDataConfig", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeOutputDataConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for AsyncInvokeOutputDataConfig {
-    const NAME: &'static str = "AsyncInvokeOutputDataConfig";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "s3OutputDataConfig" => map
-                .next_value::<Option<AsyncInvokeS3OutputDataConfig>>()?
-                .map(Self::S3OutputDataConfig),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -698,6 +506,7 @@ impl json::ReadJson for AsyncInvokeOutputDataConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeOutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -726,48 +535,13 @@ pub struct AsyncInvokeS3OutputDataConfig {
 
 impl serde::Serialize for AsyncInvokeS3OutputDataConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AsyncInvokeS3OutputDataConfig",
-            1 + usize::from(self.kms_key_id.is_some()) + usize::from(self.bucket_owner.is_some()),
-        )?;
-        state.serialize_field("s3Uri", &self.s3_uri)?;
-        if let Some(value) = &self.kms_key_id {
-            state.serialize_field("kmsKeyId", value)?;
-        }
-        if let Some(value) = &self.bucket_owner {
-            state.serialize_field("bucketOwner", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeS3OutputDataConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AsyncInvokeS3OutputDataConfig {
-    const NAME: &'static str = "AsyncInvokeS3OutputDataConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "s3Uri" => read.0 = Some(map.next_value()?),
-                "kmsKeyId" => read.1 = map.next_value()?,
-                "bucketOwner" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("s3Uri")),
-            },
-            kms_key_id: read.1,
-            bucket_owner: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -823,6 +597,7 @@ impl AsyncInvokeS3OutputDataConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeS3OutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -947,95 +722,13 @@ pub struct AsyncInvokeSummary {
 
 impl serde::Serialize for AsyncInvokeSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AsyncInvokeSummary",
-            4 + usize::from(self.client_request_token.is_some())
-                + usize::from(self.status.is_some())
-                + usize::from(self.failure_message.is_some())
-                + usize::from(self.last_modified_time.is_some())
-                + usize::from(self.end_time.is_some()),
-        )?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.serialize_field("modelArn", &self.model_arn)?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        if let Some(value) = &self.failure_message {
-            state.serialize_field("failureMessage", value)?;
-        }
-        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
-        if let Some(value) = &self.last_modified_time {
-            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.end_time {
-            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AsyncInvokeSummary {
-    const NAME: &'static str = "AsyncInvokeSummary";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<AsyncInvokeStatus>,
-            Option<String>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<AsyncInvokeOutputDataConfig>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                "modelArn" => read.1 = Some(map.next_value()?),
-                "clientRequestToken" => read.2 = map.next_value()?,
-                "status" => read.3 = map.next_value()?,
-                "failureMessage" => read.4 = map.next_value()?,
-                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => read.8 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: read.3,
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1189,6 +882,7 @@ impl std::fmt::Debug for AsyncInvokeSummary {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeSummary {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1233,46 +927,13 @@ pub struct AudioBlock {
 
 impl serde::Serialize for AudioBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("AudioBlock", 2 + usize::from(self.error.is_some()))?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AudioBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AudioBlock {
-    const NAME: &'static str = "AudioBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                "error" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            error: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1328,6 +989,7 @@ impl std::fmt::Debug for AudioBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AudioBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1480,36 +1142,13 @@ pub enum AudioSource {
 
 impl serde::Serialize for AudioSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AudioSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for AudioSource {
-    const NAME: &'static str = "AudioSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1553,6 +1192,7 @@ impl std::fmt::Debug for AudioSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AudioSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -1578,27 +1218,13 @@ pub struct AutoToolChoice {}
 
 impl serde::Serialize for AutoToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("AutoToolChoice", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AutoToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AutoToolChoice {
-    const NAME: &'static str = "AutoToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1624,6 +1250,7 @@ impl AutoToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AutoToolChoice {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -1642,33 +1269,13 @@ pub struct BidirectionalInputPayloadPart {
 
 impl serde::Serialize for BidirectionalInputPayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("BidirectionalInputPayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for BidirectionalInputPayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for BidirectionalInputPayloadPart {
-    const NAME: &'static str = "BidirectionalInputPayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1713,6 +1320,7 @@ impl std::fmt::Debug for BidirectionalInputPayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for BidirectionalInputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -1736,33 +1344,13 @@ pub struct BidirectionalOutputPayloadPart {
 
 impl serde::Serialize for BidirectionalOutputPayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("BidirectionalOutputPayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for BidirectionalOutputPayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for BidirectionalOutputPayloadPart {
-    const NAME: &'static str = "BidirectionalOutputPayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1807,6 +1395,7 @@ impl std::fmt::Debug for BidirectionalOutputPayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for BidirectionalOutputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -1830,41 +1419,13 @@ pub struct CacheDetail {
 
 impl serde::Serialize for CacheDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CacheDetail", 2)?;
-        state.serialize_field("ttl", &self.ttl)?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CacheDetail {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CacheDetail {
-    const NAME: &'static str = "CacheDetail";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "ttl" => read.0 = Some(map.next_value()?),
-                "inputTokens" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            ttl: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("ttl")),
-            },
-            input_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1902,6 +1463,7 @@ impl CacheDetail {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CacheDetail {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1925,40 +1487,13 @@ pub struct CachePointBlock {
 
 impl serde::Serialize for CachePointBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CachePointBlock", 1 + usize::from(self.ttl.is_some()))?;
-        state.serialize_field("type", &self.r#type)?;
-        if let Some(value) = &self.ttl {
-            state.serialize_field("ttl", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CachePointBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CachePointBlock {
-    const NAME: &'static str = "CachePointBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "ttl" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            ttl: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2002,6 +1537,7 @@ impl CachePointBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CachePointBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2166,55 +1702,13 @@ pub struct Citation {
 
 impl serde::Serialize for Citation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "Citation",
-            usize::from(self.title.is_some())
-                + usize::from(self.source.is_some())
-                + usize::from(self.source_content.is_some())
-                + usize::from(self.location.is_some()),
-        )?;
-        if let Some(value) = &self.title {
-            state.serialize_field("title", value)?;
-        }
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.source_content {
-            state.serialize_field("sourceContent", value)?;
-        }
-        if let Some(value) = &self.location {
-            state.serialize_field("location", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Citation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Citation {
-    const NAME: &'static str = "Citation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            title: None,
-            source: None,
-            source_content: None,
-            location: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "title" => value.title = map.next_value()?,
-                "source" => value.source = map.next_value()?,
-                "sourceContent" => value.source_content = map.next_value()?,
-                "location" => value.location = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2287,6 +1781,7 @@ impl Citation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Citation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.location {
@@ -2310,32 +1805,13 @@ pub enum CitationGeneratedContent {
 
 impl serde::Serialize for CitationGeneratedContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationGeneratedContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationGeneratedContent {
-    const NAME: &'static str = "CitationGeneratedContent";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2367,6 +1843,7 @@ impl json::ReadJson for CitationGeneratedContent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationGeneratedContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2393,48 +1870,13 @@ pub enum CitationLocation {
 
 impl serde::Serialize for CitationLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Web(value) => map.serialize_entry("web", value)?,
-            Self::DocumentChar(value) => map.serialize_entry("documentChar", value)?,
-            Self::DocumentPage(value) => map.serialize_entry("documentPage", value)?,
-            Self::DocumentChunk(value) => map.serialize_entry("documentChunk", value)?,
-            Self::SearchResultLocation(value) => map.serialize_entry("searchResultLocation", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationLocation {
-    const NAME: &'static str = "CitationLocation";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "web" => map.next_value::<Option<WebLocation>>()?.map(Self::Web),
-            "documentChar" => map
-                .next_value::<Option<DocumentCharLocation>>()?
-                .map(Self::DocumentChar),
-            "documentPage" => map
-                .next_value::<Option<DocumentPageLocation>>()?
-                .map(Self::DocumentPage),
-            "documentChunk" => map
-                .next_value::<Option<DocumentChunkLocation>>()?
-                .map(Self::DocumentChunk),
-            "searchResultLocation" => map
-                .next_value::<Option<SearchResultLocation>>()?
-                .map(Self::SearchResultLocation),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2484,6 +1926,7 @@ impl json::ReadJson for CitationLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -2522,32 +1965,13 @@ pub enum CitationSourceContent {
 
 impl serde::Serialize for CitationSourceContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationSourceContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationSourceContent {
-    const NAME: &'static str = "CitationSourceContent";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2579,6 +2003,7 @@ impl json::ReadJson for CitationSourceContent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationSourceContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2595,32 +2020,13 @@ pub struct CitationSourceContentDelta {
 
 impl serde::Serialize for CitationSourceContentDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CitationSourceContentDelta", usize::from(self.text.is_some()))?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationSourceContentDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationSourceContentDelta {
-    const NAME: &'static str = "CitationSourceContentDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2653,6 +2059,7 @@ impl CitationSourceContentDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationSourceContentDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2669,35 +2076,13 @@ pub struct CitationsConfig {
 
 impl serde::Serialize for CitationsConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CitationsConfig", 1)?;
-        state.serialize_field("enabled", &self.enabled)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsConfig {
-    const NAME: &'static str = "CitationsConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<bool>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "enabled" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            enabled: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("enabled")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2727,6 +2112,7 @@ impl CitationsConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2745,42 +2131,13 @@ pub struct CitationsContentBlock {
 
 impl serde::Serialize for CitationsContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "CitationsContentBlock",
-            usize::from(self.content.is_some()) + usize::from(self.citations.is_some()),
-        )?;
-        if let Some(value) = &self.content {
-            state.serialize_field("content", value)?;
-        }
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsContentBlock {
-    const NAME: &'static str = "CitationsContentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content: None,
-            citations: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "content" => value.content = map.next_value()?,
-                "citations" => value.citations = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2827,6 +2184,7 @@ impl CitationsContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.citations {
@@ -2857,55 +2215,13 @@ pub struct CitationsDelta {
 
 impl serde::Serialize for CitationsDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "CitationsDelta",
-            usize::from(self.title.is_some())
-                + usize::from(self.source.is_some())
-                + usize::from(self.source_content.is_some())
-                + usize::from(self.location.is_some()),
-        )?;
-        if let Some(value) = &self.title {
-            state.serialize_field("title", value)?;
-        }
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.source_content {
-            state.serialize_field("sourceContent", value)?;
-        }
-        if let Some(value) = &self.location {
-            state.serialize_field("location", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsDelta {
-    const NAME: &'static str = "CitationsDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            title: None,
-            source: None,
-            source_content: None,
-            location: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "title" => value.title = map.next_value()?,
-                "source" => value.source = map.next_value()?,
-                "sourceContent" => value.source_content = map.next_value()?,
-                "location" => value.location = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2978,6 +2294,7 @@ impl CitationsDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.location {
@@ -3027,64 +2344,13 @@ pub enum ContentBlock {
 
 impl serde::Serialize for ContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Document(value) => map.serialize_entry("document", value)?,
-            Self::Video(value) => map.serialize_entry("video", value)?,
-            Self::Audio(value) => map.serialize_entry("audio", value)?,
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::GuardContent(value) => map.serialize_entry("guardContent", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::ReasoningContent(value) => map.serialize_entry("reasoningContent", value)?,
-            Self::CitationsContent(value) => map.serialize_entry("citationsContent", value)?,
-            Self::SearchResult(value) => map.serialize_entry("searchResult", value)?,
-            Self::ToolAddition(value) => map.serialize_entry("toolAddition", value)?,
-            Self::ToolRemoval(value) => map.serialize_entry("toolRemoval", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlock {
-    const NAME: &'static str = "ContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<ImageBlock>>()?.map(Self::Image),
-            "document" => map.next_value::<Option<DocumentBlock>>()?.map(Self::Document),
-            "video" => map.next_value::<Option<VideoBlock>>()?.map(Self::Video),
-            "audio" => map.next_value::<Option<AudioBlock>>()?.map(Self::Audio),
-            "toolUse" => map.next_value::<Option<ToolUseBlock>>()?.map(Self::ToolUse),
-            "toolResult" => map.next_value::<Option<ToolResultBlock>>()?.map(Self::ToolResult),
-            "guardContent" => map
-                .next_value::<Option<GuardrailConverseContentBlock>>()?
-                .map(Self::GuardContent),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            "reasoningContent" => map
-                .next_value::<Option<ReasoningContentBlock>>()?
-                .map(Self::ReasoningContent),
-            "citationsContent" => map
-                .next_value::<Option<CitationsContentBlock>>()?
-                .map(Self::CitationsContent),
-            "searchResult" => map.next_value::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-            "toolAddition" => map.next_value::<Option<ToolAdditionBlock>>()?.map(Self::ToolAddition),
-            "toolRemoval" => map.next_value::<Option<ToolRemovalBlock>>()?.map(Self::ToolRemoval),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3183,6 +2449,7 @@ impl std::fmt::Debug for ContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3255,46 +2522,13 @@ pub enum ContentBlockDelta {
 
 impl serde::Serialize for ContentBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::ReasoningContent(value) => map.serialize_entry("reasoningContent", value)?,
-            Self::Citation(value) => map.serialize_entry("citation", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlockDelta {
-    const NAME: &'static str = "ContentBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "toolUse" => map.next_value::<Option<ToolUseBlockDelta>>()?.map(Self::ToolUse),
-            "toolResult" => map
-                .next_value::<Option<Vec<ToolResultBlockDelta>>>()?
-                .map(Self::ToolResult),
-            "reasoningContent" => map
-                .next_value::<Option<ReasoningContentBlockDelta>>()?
-                .map(Self::ReasoningContent),
-            "citation" => map.next_value::<Option<CitationsDelta>>()?.map(Self::Citation),
-            "image" => map.next_value::<Option<ImageBlockDelta>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3354,6 +2588,7 @@ impl std::fmt::Debug for ContentBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3384,41 +2619,13 @@ pub struct ContentBlockDeltaEvent {
 
 impl serde::Serialize for ContentBlockDeltaEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockDeltaEvent", 2)?;
-        state.serialize_field("delta", &self.delta)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockDeltaEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockDeltaEvent {
-    const NAME: &'static str = "ContentBlockDeltaEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "delta" => read.0 = Some(map.next_value()?),
-                "contentBlockIndex" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            delta: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("delta")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3459,6 +2666,7 @@ impl ContentBlockDeltaEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockDeltaEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -3490,36 +2698,13 @@ pub enum ContentBlockStart {
 
 impl serde::Serialize for ContentBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlockStart {
-    const NAME: &'static str = "ContentBlockStart";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "toolUse" => map.next_value::<Option<ToolUseBlockStart>>()?.map(Self::ToolUse),
-            "toolResult" => map.next_value::<Option<ToolResultBlockStart>>()?.map(Self::ToolResult),
-            "image" => map.next_value::<Option<ImageBlockStart>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3559,6 +2744,7 @@ impl json::ReadJson for ContentBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3589,41 +2775,13 @@ pub struct ContentBlockStartEvent {
 
 impl serde::Serialize for ContentBlockStartEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockStartEvent", 2)?;
-        state.serialize_field("start", &self.start)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStartEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockStartEvent {
-    const NAME: &'static str = "ContentBlockStartEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "start" => read.0 = Some(map.next_value()?),
-                "contentBlockIndex" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            start: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("start")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3664,6 +2822,7 @@ impl ContentBlockStartEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStartEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -3689,35 +2848,13 @@ pub struct ContentBlockStopEvent {
 
 impl serde::Serialize for ContentBlockStopEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockStopEvent", 1)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStopEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockStopEvent {
-    const NAME: &'static str = "ContentBlockStopEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentBlockIndex" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            content_block_index: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3753,6 +2890,7 @@ impl ContentBlockStopEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStopEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -3851,35 +2989,13 @@ pub struct ConverseMetrics {
 
 impl serde::Serialize for ConverseMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConverseMetrics", 1)?;
-        state.serialize_field("latencyMs", &self.latency_ms)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseMetrics {
-    const NAME: &'static str = "ConverseMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i64>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latencyMs" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("latencyMs")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3909,6 +3025,7 @@ impl ConverseMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -3927,32 +3044,13 @@ pub enum ConverseOutput {
 
 impl serde::Serialize for ConverseOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Message(value) => map.serialize_entry("message", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ConverseOutput {
-    const NAME: &'static str = "ConverseOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "message" => map.next_value::<Option<Message>>()?.map(Self::Message),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3984,6 +3082,7 @@ impl json::ReadJson for ConverseOutput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -4032,125 +3131,13 @@ pub struct ConverseRequest {
 
 impl serde::Serialize for ConverseRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseRequest",
-            1 + usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.inference_config.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.guardrail_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some())
-                + usize::from(self.prompt_variables.is_some())
-                + usize::from(self.additional_model_response_field_paths.is_some())
-                + usize::from(self.request_metadata.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.output_config.is_some()),
-        )?;
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.inference_config {
-            state.serialize_field("inferenceConfig", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.guardrail_config {
-            state.serialize_field("guardrailConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        if let Some(value) = &self.prompt_variables {
-            state.serialize_field("promptVariables", value)?;
-        }
-        if let Some(value) = &self.additional_model_response_field_paths {
-            state.serialize_field("additionalModelResponseFieldPaths", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.output_config {
-            state.serialize_field("outputConfig", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseRequest {
-    const NAME: &'static str = "ConverseRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<Message>>,
-            Option<Vec<SystemContentBlock>>,
-            Option<InferenceConfiguration>,
-            Option<ToolConfiguration>,
-            Option<GuardrailConfiguration>,
-            Option<Document>,
-            Option<HashMap<String, PromptVariableValues>>,
-            Option<Vec<String>>,
-            Option<HashMap<String, String>>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-            Option<OutputConfig>,
-        ) = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "messages" => read.1 = map.next_value()?,
-                "system" => read.2 = map.next_value()?,
-                "inferenceConfig" => read.3 = map.next_value()?,
-                "toolConfig" => read.4 = map.next_value()?,
-                "guardrailConfig" => read.5 = map.next_value()?,
-                "additionalModelRequestFields" => read.6 = map.next_value()?,
-                "promptVariables" => read.7 = map.next_value()?,
-                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                "performanceConfig" => read.10 = map.next_value()?,
-                "serviceTier" => read.11 = map.next_value()?,
-                "outputConfig" => read.12 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4392,6 +3379,7 @@ impl std::fmt::Debug for ConverseRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4477,88 +3465,13 @@ pub struct ConverseResponse {
 
 impl serde::Serialize for ConverseResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseResponse",
-            4 + usize::from(self.additional_model_response_fields.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("output", &self.output)?;
-        state.serialize_field("stopReason", &self.stop_reason)?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("metrics", &self.metrics)?;
-        if let Some(value) = &self.additional_model_response_fields {
-            state.serialize_field("additionalModelResponseFields", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseResponse {
-    const NAME: &'static str = "ConverseResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<ConverseOutput>,
-            Option<StopReason>,
-            Option<TokenUsage>,
-            Option<ConverseMetrics>,
-            Option<Document>,
-            Option<ConverseTrace>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-        ) = (None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "output" => read.0 = Some(map.next_value()?),
-                "stopReason" => read.1 = Some(map.next_value()?),
-                "usage" => read.2 = Some(map.next_value()?),
-                "metrics" => read.3 = Some(map.next_value()?),
-                "additionalModelResponseFields" => read.4 = map.next_value()?,
-                "trace" => read.5 = map.next_value()?,
-                "performanceConfig" => read.6 = map.next_value()?,
-                "serviceTier" => read.7 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            output: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("output")),
-            },
-            stop_reason: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("stopReason")),
-            },
-            usage: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            metrics: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("metrics")),
-            },
-            additional_model_response_fields: read.4,
-            trace: read.5,
-            performance_config: read.6,
-            service_tier: read.7,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4690,6 +3603,7 @@ impl ConverseResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4727,67 +3641,13 @@ pub struct ConverseStreamMetadataEvent {
 
 impl serde::Serialize for ConverseStreamMetadataEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamMetadataEvent",
-            2 + usize::from(self.trace.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("metrics", &self.metrics)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamMetadataEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamMetadataEvent {
-    const NAME: &'static str = "ConverseStreamMetadataEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<TokenUsage>,
-            Option<ConverseStreamMetrics>,
-            Option<ConverseStreamTrace>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "usage" => read.0 = Some(map.next_value()?),
-                "metrics" => read.1 = Some(map.next_value()?),
-                "trace" => read.2 = map.next_value()?,
-                "performanceConfig" => read.3 = map.next_value()?,
-                "serviceTier" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            metrics: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("metrics")),
-            },
-            trace: read.2,
-            performance_config: read.3,
-            service_tier: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4867,6 +3727,7 @@ impl ConverseStreamMetadataEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamMetadataEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4892,35 +3753,13 @@ pub struct ConverseStreamMetrics {
 
 impl serde::Serialize for ConverseStreamMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConverseStreamMetrics", 1)?;
-        state.serialize_field("latencyMs", &self.latency_ms)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamMetrics {
-    const NAME: &'static str = "ConverseStreamMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i64>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latencyMs" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("latencyMs")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4950,6 +3789,7 @@ impl ConverseStreamMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -4990,125 +3830,13 @@ pub struct ConverseStreamRequest {
 
 impl serde::Serialize for ConverseStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamRequest",
-            1 + usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.inference_config.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.guardrail_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some())
-                + usize::from(self.prompt_variables.is_some())
-                + usize::from(self.additional_model_response_field_paths.is_some())
-                + usize::from(self.request_metadata.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.output_config.is_some()),
-        )?;
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.inference_config {
-            state.serialize_field("inferenceConfig", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.guardrail_config {
-            state.serialize_field("guardrailConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        if let Some(value) = &self.prompt_variables {
-            state.serialize_field("promptVariables", value)?;
-        }
-        if let Some(value) = &self.additional_model_response_field_paths {
-            state.serialize_field("additionalModelResponseFieldPaths", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.output_config {
-            state.serialize_field("outputConfig", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamRequest {
-    const NAME: &'static str = "ConverseStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<Message>>,
-            Option<Vec<SystemContentBlock>>,
-            Option<InferenceConfiguration>,
-            Option<ToolConfiguration>,
-            Option<GuardrailStreamConfiguration>,
-            Option<Document>,
-            Option<HashMap<String, PromptVariableValues>>,
-            Option<Vec<String>>,
-            Option<HashMap<String, String>>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-            Option<OutputConfig>,
-        ) = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "messages" => read.1 = map.next_value()?,
-                "system" => read.2 = map.next_value()?,
-                "inferenceConfig" => read.3 = map.next_value()?,
-                "toolConfig" => read.4 = map.next_value()?,
-                "guardrailConfig" => read.5 = map.next_value()?,
-                "additionalModelRequestFields" => read.6 = map.next_value()?,
-                "promptVariables" => read.7 = map.next_value()?,
-                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                "performanceConfig" => read.10 = map.next_value()?,
-                "serviceTier" => read.11 = map.next_value()?,
-                "outputConfig" => read.12 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -5350,6 +4078,7 @@ impl std::fmt::Debug for ConverseStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -5418,27 +4147,13 @@ pub struct ConverseStreamResponse {}
 
 impl serde::Serialize for ConverseStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("ConverseStreamResponse", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamResponse {
-    const NAME: &'static str = "ConverseStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5464,6 +4179,7 @@ impl ConverseStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -5482,42 +4198,13 @@ pub struct ConverseStreamTrace {
 
 impl serde::Serialize for ConverseStreamTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamTrace",
-            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail {
-            state.serialize_field("guardrail", value)?;
-        }
-        if let Some(value) = &self.prompt_router {
-            state.serialize_field("promptRouter", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamTrace {
-    const NAME: &'static str = "ConverseStreamTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail: None,
-            prompt_router: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrail" => value.guardrail = map.next_value()?,
-                "promptRouter" => value.prompt_router = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5564,6 +4251,7 @@ impl ConverseStreamTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail {
@@ -5595,55 +4283,13 @@ pub struct ConverseTokensRequest {
 
 impl serde::Serialize for ConverseTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseTokensRequest",
-            usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some()),
-        )?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseTokensRequest {
-    const NAME: &'static str = "ConverseTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            messages: None,
-            system: None,
-            tool_config: None,
-            additional_model_request_fields: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "messages" => value.messages = map.next_value()?,
-                "system" => value.system = map.next_value()?,
-                "toolConfig" => value.tool_config = map.next_value()?,
-                "additionalModelRequestFields" => value.additional_model_request_fields = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5723,6 +4369,7 @@ impl ConverseTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.messages {
@@ -5760,42 +4407,13 @@ pub struct ConverseTrace {
 
 impl serde::Serialize for ConverseTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseTrace",
-            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail {
-            state.serialize_field("guardrail", value)?;
-        }
-        if let Some(value) = &self.prompt_router {
-            state.serialize_field("promptRouter", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseTrace {
-    const NAME: &'static str = "ConverseTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail: None,
-            prompt_router: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrail" => value.guardrail = map.next_value()?,
-                "promptRouter" => value.prompt_router = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5842,6 +4460,7 @@ impl ConverseTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail {
@@ -5871,36 +4490,13 @@ pub enum CountTokensInput {
 
 impl serde::Serialize for CountTokensInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::InvokeModel(value) => map.serialize_entry("invokeModel", value)?,
-            Self::Converse(value) => map.serialize_entry("converse", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensInput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CountTokensInput {
-    const NAME: &'static str = "CountTokensInput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "invokeModel" => map
-                .next_value::<Option<InvokeModelTokensRequest>>()?
-                .map(Self::InvokeModel),
-            "converse" => map.next_value::<Option<ConverseTokensRequest>>()?.map(Self::Converse),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -5938,6 +4534,7 @@ impl json::ReadJson for CountTokensInput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensInput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -5968,41 +4565,13 @@ pub struct CountTokensRequest {
 
 impl serde::Serialize for CountTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CountTokensRequest", 2)?;
-        state.serialize_field("modelId", &self.model_id)?;
-        state.serialize_field("input", &self.input)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CountTokensRequest {
-    const NAME: &'static str = "CountTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "input" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            input: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6040,6 +4609,7 @@ impl CountTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -6066,35 +4636,13 @@ pub struct CountTokensResponse {
 
 impl serde::Serialize for CountTokensResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CountTokensResponse", 1)?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CountTokensResponse {
-    const NAME: &'static str = "CountTokensResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "inputTokens" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6126,6 +4674,7 @@ impl CountTokensResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -6150,67 +4699,13 @@ pub struct DocumentBlock {
 
 impl serde::Serialize for DocumentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentBlock",
-            2 + usize::from(self.format.is_some())
-                + usize::from(self.context.is_some())
-                + usize::from(self.citations.is_some()),
-        )?;
-        if let Some(value) = &self.format {
-            state.serialize_field("format", value)?;
-        }
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.context {
-            state.serialize_field("context", value)?;
-        }
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentBlock {
-    const NAME: &'static str = "DocumentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<DocumentFormat>,
-            Option<String>,
-            Option<DocumentSource>,
-            Option<String>,
-            Option<CitationsConfig>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = map.next_value()?,
-                "name" => read.1 = Some(map.next_value()?),
-                "source" => read.2 = Some(map.next_value()?),
-                "context" => read.3 = map.next_value()?,
-                "citations" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: read.0,
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            context: read.3,
-            citations: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6290,6 +4785,7 @@ impl DocumentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -6319,49 +4815,13 @@ pub struct DocumentCharLocation {
 
 impl serde::Serialize for DocumentCharLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentCharLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentCharLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentCharLocation {
-    const NAME: &'static str = "DocumentCharLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6416,6 +4876,7 @@ impl DocumentCharLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentCharLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -6449,49 +4910,13 @@ pub struct DocumentChunkLocation {
 
 impl serde::Serialize for DocumentChunkLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentChunkLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentChunkLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentChunkLocation {
-    const NAME: &'static str = "DocumentChunkLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6546,6 +4971,7 @@ impl DocumentChunkLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentChunkLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -6577,32 +5003,13 @@ pub enum DocumentContentBlock {
 
 impl serde::Serialize for DocumentContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for DocumentContentBlock {
-    const NAME: &'static str = "DocumentContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6634,6 +5041,7 @@ impl json::ReadJson for DocumentContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -6755,49 +5163,13 @@ pub struct DocumentPageLocation {
 
 impl serde::Serialize for DocumentPageLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentPageLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentPageLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentPageLocation {
-    const NAME: &'static str = "DocumentPageLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6852,6 +5224,7 @@ impl DocumentPageLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentPageLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -6889,42 +5262,13 @@ pub enum DocumentSource {
 
 impl serde::Serialize for DocumentSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Content(value) => map.serialize_entry("content", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for DocumentSource {
-    const NAME: &'static str = "DocumentSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "content" => map
-                .next_value::<Option<Vec<DocumentContentBlock>>>()?
-                .map(Self::Content),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6966,6 +5310,7 @@ impl json::ReadJson for DocumentSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -6996,32 +5341,13 @@ pub struct ErrorBlock {
 
 impl serde::Serialize for ErrorBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ErrorBlock", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ErrorBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ErrorBlock {
-    const NAME: &'static str = "ErrorBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -7062,6 +5388,7 @@ impl std::fmt::Debug for ErrorBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ErrorBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -7078,35 +5405,13 @@ pub struct GetAsyncInvokeRequest {
 
 impl serde::Serialize for GetAsyncInvokeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GetAsyncInvokeRequest", 1)?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GetAsyncInvokeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GetAsyncInvokeRequest {
-    const NAME: &'static str = "GetAsyncInvokeRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7138,6 +5443,7 @@ impl GetAsyncInvokeRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GetAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -7176,95 +5482,13 @@ pub struct GetAsyncInvokeResponse {
 
 impl serde::Serialize for GetAsyncInvokeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GetAsyncInvokeResponse",
-            5 + usize::from(self.client_request_token.is_some())
-                + usize::from(self.failure_message.is_some())
-                + usize::from(self.last_modified_time.is_some())
-                + usize::from(self.end_time.is_some()),
-        )?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.serialize_field("modelArn", &self.model_arn)?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        state.serialize_field("status", &self.status)?;
-        if let Some(value) = &self.failure_message {
-            state.serialize_field("failureMessage", value)?;
-        }
-        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
-        if let Some(value) = &self.last_modified_time {
-            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.end_time {
-            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GetAsyncInvokeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GetAsyncInvokeResponse {
-    const NAME: &'static str = "GetAsyncInvokeResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<AsyncInvokeStatus>,
-            Option<String>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<AsyncInvokeOutputDataConfig>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                "modelArn" => read.1 = Some(map.next_value()?),
-                "clientRequestToken" => read.2 = map.next_value()?,
-                "status" => read.3 = Some(map.next_value()?),
-                "failureMessage" => read.4 = map.next_value()?,
-                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => read.8 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("status")),
-            },
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7413,6 +5637,7 @@ impl std::fmt::Debug for GetAsyncInvokeResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GetAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -7540,79 +5765,13 @@ pub struct GuardrailAssessment {
 
 impl serde::Serialize for GuardrailAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAssessment",
-            usize::from(self.topic_policy.is_some())
-                + usize::from(self.content_policy.is_some())
-                + usize::from(self.word_policy.is_some())
-                + usize::from(self.sensitive_information_policy.is_some())
-                + usize::from(self.contextual_grounding_policy.is_some())
-                + usize::from(self.automated_reasoning_policy.is_some())
-                + usize::from(self.invocation_metrics.is_some())
-                + usize::from(self.applied_guardrail_details.is_some()),
-        )?;
-        if let Some(value) = &self.topic_policy {
-            state.serialize_field("topicPolicy", value)?;
-        }
-        if let Some(value) = &self.content_policy {
-            state.serialize_field("contentPolicy", value)?;
-        }
-        if let Some(value) = &self.word_policy {
-            state.serialize_field("wordPolicy", value)?;
-        }
-        if let Some(value) = &self.sensitive_information_policy {
-            state.serialize_field("sensitiveInformationPolicy", value)?;
-        }
-        if let Some(value) = &self.contextual_grounding_policy {
-            state.serialize_field("contextualGroundingPolicy", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policy {
-            state.serialize_field("automatedReasoningPolicy", value)?;
-        }
-        if let Some(value) = &self.invocation_metrics {
-            state.serialize_field("invocationMetrics", value)?;
-        }
-        if let Some(value) = &self.applied_guardrail_details {
-            state.serialize_field("appliedGuardrailDetails", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAssessment {
-    const NAME: &'static str = "GuardrailAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            topic_policy: None,
-            content_policy: None,
-            word_policy: None,
-            sensitive_information_policy: None,
-            contextual_grounding_policy: None,
-            automated_reasoning_policy: None,
-            invocation_metrics: None,
-            applied_guardrail_details: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topicPolicy" => value.topic_policy = map.next_value()?,
-                "contentPolicy" => value.content_policy = map.next_value()?,
-                "wordPolicy" => value.word_policy = map.next_value()?,
-                "sensitiveInformationPolicy" => value.sensitive_information_policy = map.next_value()?,
-                "contextualGroundingPolicy" => value.contextual_grounding_policy = map.next_value()?,
-                "automatedReasoningPolicy" => value.automated_reasoning_policy = map.next_value()?,
-                "invocationMetrics" => value.invocation_metrics = map.next_value()?,
-                "appliedGuardrailDetails" => value.applied_guardrail_details = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -7749,6 +5908,7 @@ impl GuardrailAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.contextual_grounding_policy {
@@ -7792,58 +5952,13 @@ pub enum GuardrailAutomatedReasoningFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Valid(value) => map.serialize_entry("valid", value)?,
-            Self::Invalid(value) => map.serialize_entry("invalid", value)?,
-            Self::Satisfiable(value) => map.serialize_entry("satisfiable", value)?,
-            Self::Impossible(value) => map.serialize_entry("impossible", value)?,
-            Self::TranslationAmbiguous(value) => map.serialize_entry("translationAmbiguous", value)?,
-            Self::TooComplex(value) => map.serialize_entry("tooComplex", value)?,
-            Self::NoTranslations(value) => map.serialize_entry("noTranslations", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailAutomatedReasoningFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningFinding";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "valid" => map
-                .next_value::<Option<GuardrailAutomatedReasoningValidFinding>>()?
-                .map(Self::Valid),
-            "invalid" => map
-                .next_value::<Option<GuardrailAutomatedReasoningInvalidFinding>>()?
-                .map(Self::Invalid),
-            "satisfiable" => map
-                .next_value::<Option<GuardrailAutomatedReasoningSatisfiableFinding>>()?
-                .map(Self::Satisfiable),
-            "impossible" => map
-                .next_value::<Option<GuardrailAutomatedReasoningImpossibleFinding>>()?
-                .map(Self::Impossible),
-            "translationAmbiguous" => map
-                .next_value::<Option<GuardrailAutomatedReasoningTranslationAmbiguousFinding>>()?
-                .map(Self::TranslationAmbiguous),
-            "tooComplex" => map
-                .next_value::<Option<GuardrailAutomatedReasoningTooComplexFinding>>()?
-                .map(Self::TooComplex),
-            "noTranslations" => map
-                .next_value::<Option<GuardrailAutomatedReasoningNoTranslationsFinding>>()?
-                .map(Self::NoTranslations),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7899,6 +6014,7 @@ impl json::ReadJson for GuardrailAutomatedReasoningFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -7943,49 +6059,13 @@ pub struct GuardrailAutomatedReasoningImpossibleFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningImpossibleFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningImpossibleFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.contradicting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.contradicting_rules {
-            state.serialize_field("contradictingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningImpossibleFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningImpossibleFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningImpossibleFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            contradicting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "contradictingRules" => value.contradicting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8051,6 +6131,7 @@ impl GuardrailAutomatedReasoningImpossibleFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningImpossibleFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -8083,35 +6164,13 @@ pub struct GuardrailAutomatedReasoningInputTextReference {
 
 impl serde::Serialize for GuardrailAutomatedReasoningInputTextReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningInputTextReference",
-            usize::from(self.text.is_some()),
-        )?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInputTextReference {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningInputTextReference {
-    const NAME: &'static str = "GuardrailAutomatedReasoningInputTextReference";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8156,6 +6215,7 @@ impl std::fmt::Debug for GuardrailAutomatedReasoningInputTextReference {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningInputTextReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.text {
@@ -8181,49 +6241,13 @@ pub struct GuardrailAutomatedReasoningInvalidFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningInvalidFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningInvalidFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.contradicting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.contradicting_rules {
-            state.serialize_field("contradictingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInvalidFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningInvalidFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningInvalidFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            contradicting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "contradictingRules" => value.contradicting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8289,6 +6313,7 @@ impl GuardrailAutomatedReasoningInvalidFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningInvalidFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -8325,49 +6350,13 @@ pub struct GuardrailAutomatedReasoningLogicWarning {
 
 impl serde::Serialize for GuardrailAutomatedReasoningLogicWarning {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningLogicWarning",
-            usize::from(self.r#type.is_some())
-                + usize::from(self.premises.is_some())
-                + usize::from(self.claims.is_some()),
-        )?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.premises {
-            state.serialize_field("premises", value)?;
-        }
-        if let Some(value) = &self.claims {
-            state.serialize_field("claims", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarning {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningLogicWarning {
-    const NAME: &'static str = "GuardrailAutomatedReasoningLogicWarning";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            r#type: None,
-            premises: None,
-            claims: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => value.r#type = map.next_value()?,
-                "premises" => value.premises = map.next_value()?,
-                "claims" => value.claims = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8422,6 +6411,7 @@ impl GuardrailAutomatedReasoningLogicWarning {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningLogicWarning {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.premises {
@@ -8523,29 +6513,13 @@ pub struct GuardrailAutomatedReasoningNoTranslationsFinding {}
 
 impl serde::Serialize for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("GuardrailAutomatedReasoningNoTranslationsFinding", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningNoTranslationsFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningNoTranslationsFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8571,6 +6545,7 @@ impl GuardrailAutomatedReasoningNoTranslationsFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -8587,35 +6562,13 @@ pub struct GuardrailAutomatedReasoningPolicyAssessment {
 
 impl serde::Serialize for GuardrailAutomatedReasoningPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningPolicyAssessment",
-            usize::from(self.findings.is_some()),
-        )?;
-        if let Some(value) = &self.findings {
-            state.serialize_field("findings", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningPolicyAssessment {
-    const NAME: &'static str = "GuardrailAutomatedReasoningPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { findings: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "findings" => value.findings = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8652,6 +6605,7 @@ impl GuardrailAutomatedReasoningPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningPolicyAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.findings {
@@ -8678,42 +6632,13 @@ pub struct GuardrailAutomatedReasoningRule {
 
 impl serde::Serialize for GuardrailAutomatedReasoningRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningRule",
-            usize::from(self.identifier.is_some()) + usize::from(self.policy_version_arn.is_some()),
-        )?;
-        if let Some(value) = &self.identifier {
-            state.serialize_field("identifier", value)?;
-        }
-        if let Some(value) = &self.policy_version_arn {
-            state.serialize_field("policyVersionArn", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningRule {
-    const NAME: &'static str = "GuardrailAutomatedReasoningRule";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            identifier: None,
-            policy_version_arn: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "identifier" => value.identifier = map.next_value()?,
-                "policyVersionArn" => value.policy_version_arn = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8760,6 +6685,7 @@ impl GuardrailAutomatedReasoningRule {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningRule {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.identifier {
@@ -8798,55 +6724,13 @@ pub struct GuardrailAutomatedReasoningSatisfiableFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningSatisfiableFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningSatisfiableFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.claims_true_scenario.is_some())
-                + usize::from(self.claims_false_scenario.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.claims_true_scenario {
-            state.serialize_field("claimsTrueScenario", value)?;
-        }
-        if let Some(value) = &self.claims_false_scenario {
-            state.serialize_field("claimsFalseScenario", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningSatisfiableFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningSatisfiableFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningSatisfiableFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            claims_true_scenario: None,
-            claims_false_scenario: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
-                "claimsFalseScenario" => value.claims_false_scenario = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8925,6 +6809,7 @@ impl GuardrailAutomatedReasoningSatisfiableFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningSatisfiableFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -8958,35 +6843,13 @@ pub struct GuardrailAutomatedReasoningScenario {
 
 impl serde::Serialize for GuardrailAutomatedReasoningScenario {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningScenario",
-            usize::from(self.statements.is_some()),
-        )?;
-        if let Some(value) = &self.statements {
-            state.serialize_field("statements", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningScenario {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningScenario {
-    const NAME: &'static str = "GuardrailAutomatedReasoningScenario";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { statements: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "statements" => value.statements = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9023,6 +6886,7 @@ impl GuardrailAutomatedReasoningScenario {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningScenario {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.statements {
@@ -9049,42 +6913,13 @@ pub struct GuardrailAutomatedReasoningStatement {
 
 impl serde::Serialize for GuardrailAutomatedReasoningStatement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningStatement",
-            usize::from(self.logic.is_some()) + usize::from(self.natural_language.is_some()),
-        )?;
-        if let Some(value) = &self.logic {
-            state.serialize_field("logic", value)?;
-        }
-        if let Some(value) = &self.natural_language {
-            state.serialize_field("naturalLanguage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningStatement {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningStatement {
-    const NAME: &'static str = "GuardrailAutomatedReasoningStatement";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            logic: None,
-            natural_language: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "logic" => value.logic = map.next_value()?,
-                "naturalLanguage" => value.natural_language = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9140,6 +6975,7 @@ impl std::fmt::Debug for GuardrailAutomatedReasoningStatement {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningStatement {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.logic {
@@ -9162,29 +6998,13 @@ pub struct GuardrailAutomatedReasoningTooComplexFinding {}
 
 impl serde::Serialize for GuardrailAutomatedReasoningTooComplexFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("GuardrailAutomatedReasoningTooComplexFinding", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTooComplexFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTooComplexFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTooComplexFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9210,6 +7030,7 @@ impl GuardrailAutomatedReasoningTooComplexFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTooComplexFinding {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -9234,61 +7055,13 @@ pub struct GuardrailAutomatedReasoningTranslation {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslation",
-            usize::from(self.premises.is_some())
-                + usize::from(self.claims.is_some())
-                + usize::from(self.untranslated_premises.is_some())
-                + usize::from(self.untranslated_claims.is_some())
-                + usize::from(self.confidence.is_some()),
-        )?;
-        if let Some(value) = &self.premises {
-            state.serialize_field("premises", value)?;
-        }
-        if let Some(value) = &self.claims {
-            state.serialize_field("claims", value)?;
-        }
-        if let Some(value) = &self.untranslated_premises {
-            state.serialize_field("untranslatedPremises", value)?;
-        }
-        if let Some(value) = &self.untranslated_claims {
-            state.serialize_field("untranslatedClaims", value)?;
-        }
-        if let Some(value) = &self.confidence {
-            state.serialize_field("confidence", &Encoded::<Float, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslation {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            premises: None,
-            claims: None,
-            untranslated_premises: None,
-            untranslated_claims: None,
-            confidence: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "premises" => value.premises = map.next_value()?,
-                "claims" => value.claims = map.next_value()?,
-                "untranslatedPremises" => value.untranslated_premises = map.next_value()?,
-                "untranslatedClaims" => value.untranslated_claims = map.next_value()?,
-                "confidence" => value.confidence = map.next_value::<Decoded<Float, Option<f64>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9377,6 +7150,7 @@ impl GuardrailAutomatedReasoningTranslation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.premises {
@@ -9428,42 +7202,13 @@ pub struct GuardrailAutomatedReasoningTranslationAmbiguousFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslationAmbiguousFinding",
-            usize::from(self.options.is_some()) + usize::from(self.difference_scenarios.is_some()),
-        )?;
-        if let Some(value) = &self.options {
-            state.serialize_field("options", value)?;
-        }
-        if let Some(value) = &self.difference_scenarios {
-            state.serialize_field("differenceScenarios", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationAmbiguousFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            options: None,
-            difference_scenarios: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "options" => value.options = map.next_value()?,
-                "differenceScenarios" => value.difference_scenarios = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9513,6 +7258,7 @@ impl GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.options {
@@ -9546,35 +7292,13 @@ pub struct GuardrailAutomatedReasoningTranslationOption {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslationOption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslationOption",
-            usize::from(self.translations.is_some()),
-        )?;
-        if let Some(value) = &self.translations {
-            state.serialize_field("translations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationOption {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslationOption {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationOption";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { translations: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translations" => value.translations = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9611,6 +7335,7 @@ impl GuardrailAutomatedReasoningTranslationOption {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslationOption {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translations {
@@ -9641,55 +7366,13 @@ pub struct GuardrailAutomatedReasoningValidFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningValidFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningValidFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.claims_true_scenario.is_some())
-                + usize::from(self.supporting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.claims_true_scenario {
-            state.serialize_field("claimsTrueScenario", value)?;
-        }
-        if let Some(value) = &self.supporting_rules {
-            state.serialize_field("supportingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningValidFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningValidFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningValidFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            claims_true_scenario: None,
-            supporting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
-                "supportingRules" => value.supporting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9765,6 +7448,7 @@ impl GuardrailAutomatedReasoningValidFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningValidFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -9805,49 +7489,13 @@ pub struct GuardrailChecksConfig {
 
 impl serde::Serialize for GuardrailChecksConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksConfig",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksConfig {
-    const NAME: &'static str = "GuardrailChecksConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9913,6 +7561,7 @@ impl GuardrailChecksConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.content_filter {
@@ -9944,32 +7593,13 @@ pub enum GuardrailChecksContentBlock {
 
 impl serde::Serialize for GuardrailChecksContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailChecksContentBlock {
-    const NAME: &'static str = "GuardrailChecksContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10010,6 +7640,7 @@ impl std::fmt::Debug for GuardrailChecksContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -10119,35 +7750,13 @@ pub struct GuardrailChecksContentFilterCategoryConfig {
 
 impl serde::Serialize for GuardrailChecksContentFilterCategoryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterCategoryConfig", 1)?;
-        state.serialize_field("category", &self.category)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategoryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterCategoryConfig {
-    const NAME: &'static str = "GuardrailChecksContentFilterCategoryConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10183,6 +7792,7 @@ impl GuardrailChecksContentFilterCategoryConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterCategoryConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -10199,35 +7809,13 @@ pub struct GuardrailChecksContentFilterConfig {
 
 impl serde::Serialize for GuardrailChecksContentFilterConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterConfig", 1)?;
-        state.serialize_field("categories", &self.categories)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterConfig {
-    const NAME: &'static str = "GuardrailChecksContentFilterConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "categories" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("categories")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10263,6 +7851,7 @@ impl GuardrailChecksContentFilterConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10284,35 +7873,13 @@ pub struct GuardrailChecksContentFilterResult {
 
 impl serde::Serialize for GuardrailChecksContentFilterResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResult", 1)?;
-        state.serialize_field("results", &self.results)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterResult {
-    const NAME: &'static str = "GuardrailChecksContentFilterResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10348,6 +7915,7 @@ impl GuardrailChecksContentFilterResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10374,41 +7942,13 @@ pub struct GuardrailChecksContentFilterResultEntry {
 
 impl serde::Serialize for GuardrailChecksContentFilterResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResultEntry", 2)?;
-        state.serialize_field("category", &self.category)?;
-        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterResultEntry {
-    const NAME: &'static str = "GuardrailChecksContentFilterResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("severityScore")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10449,6 +7989,7 @@ impl GuardrailChecksContentFilterResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10470,35 +8011,13 @@ pub struct GuardrailChecksContentFilterUsage {
 
 impl serde::Serialize for GuardrailChecksContentFilterUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterUsage {
-    const NAME: &'static str = "GuardrailChecksContentFilterUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10532,6 +8051,7 @@ impl GuardrailChecksContentFilterUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -10550,41 +8070,13 @@ pub struct GuardrailChecksMessage {
 
 impl serde::Serialize for GuardrailChecksMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksMessage", 2)?;
-        state.serialize_field("role", &self.role)?;
-        state.serialize_field("content", &self.content)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksMessage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksMessage {
-    const NAME: &'static str = "GuardrailChecksMessage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10622,6 +8114,7 @@ impl GuardrailChecksMessage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksMessage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10724,35 +8217,13 @@ pub struct GuardrailChecksPromptAttackCategoryConfig {
 
 impl serde::Serialize for GuardrailChecksPromptAttackCategoryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackCategoryConfig", 1)?;
-        state.serialize_field("category", &self.category)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategoryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackCategoryConfig {
-    const NAME: &'static str = "GuardrailChecksPromptAttackCategoryConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10788,6 +8259,7 @@ impl GuardrailChecksPromptAttackCategoryConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackCategoryConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -10804,35 +8276,13 @@ pub struct GuardrailChecksPromptAttackConfig {
 
 impl serde::Serialize for GuardrailChecksPromptAttackConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackConfig", 1)?;
-        state.serialize_field("categories", &self.categories)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackConfig {
-    const NAME: &'static str = "GuardrailChecksPromptAttackConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "categories" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("categories")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10868,6 +8318,7 @@ impl GuardrailChecksPromptAttackConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10889,35 +8340,13 @@ pub struct GuardrailChecksPromptAttackResult {
 
 impl serde::Serialize for GuardrailChecksPromptAttackResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResult", 1)?;
-        state.serialize_field("results", &self.results)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackResult {
-    const NAME: &'static str = "GuardrailChecksPromptAttackResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10953,6 +8382,7 @@ impl GuardrailChecksPromptAttackResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10979,41 +8409,13 @@ pub struct GuardrailChecksPromptAttackResultEntry {
 
 impl serde::Serialize for GuardrailChecksPromptAttackResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResultEntry", 2)?;
-        state.serialize_field("category", &self.category)?;
-        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackResultEntry {
-    const NAME: &'static str = "GuardrailChecksPromptAttackResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("severityScore")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11054,6 +8456,7 @@ impl GuardrailChecksPromptAttackResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11075,35 +8478,13 @@ pub struct GuardrailChecksPromptAttackUsage {
 
 impl serde::Serialize for GuardrailChecksPromptAttackUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackUsage {
-    const NAME: &'static str = "GuardrailChecksPromptAttackUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11137,6 +8518,7 @@ impl GuardrailChecksPromptAttackUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -11157,49 +8539,13 @@ pub struct GuardrailChecksResults {
 
 impl serde::Serialize for GuardrailChecksResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksResults",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksResults {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksResults {
-    const NAME: &'static str = "GuardrailChecksResults";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -11265,6 +8611,7 @@ impl GuardrailChecksResults {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksResults {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.content_filter {
@@ -11371,35 +8718,13 @@ pub struct GuardrailChecksSensitiveInformationConfig {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationConfig", 1)?;
-        state.serialize_field("entities", &self.entities)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationConfig {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "entities" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            entities: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("entities")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11435,6 +8760,7 @@ impl GuardrailChecksSensitiveInformationConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11456,35 +8782,13 @@ pub struct GuardrailChecksSensitiveInformationEntityConfig {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationEntityConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationEntityConfig", 1)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationEntityConfig {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationEntityConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11518,6 +8822,7 @@ impl GuardrailChecksSensitiveInformationEntityConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationEntityConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -11757,46 +9062,13 @@ pub struct GuardrailChecksSensitiveInformationResult {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksSensitiveInformationResult",
-            1 + usize::from(self.truncated.is_some()),
-        )?;
-        state.serialize_field("results", &self.results)?;
-        if let Some(value) = &self.truncated {
-            state.serialize_field("truncated", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationResult {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
-            Option<bool>,
-        ) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                "truncated" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-            truncated: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11843,6 +9115,7 @@ impl GuardrailChecksSensitiveInformationResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11877,72 +9150,13 @@ pub struct GuardrailChecksSensitiveInformationResultEntry {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationResultEntry", 6)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("confidenceScore", &Encoded::<Float, _>::new(&self.confidence_score))?;
-        state.serialize_field("beginOffset", &self.begin_offset)?;
-        state.serialize_field("endOffset", &self.end_offset)?;
-        state.serialize_field("messageIndex", &self.message_index)?;
-        state.serialize_field("contentIndex", &self.content_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationResultEntry {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailChecksSensitiveInformationEntityType>,
-            Option<f64>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "confidenceScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "beginOffset" => read.2 = Some(map.next_value()?),
-                "endOffset" => read.3 = Some(map.next_value()?),
-                "messageIndex" => read.4 = Some(map.next_value()?),
-                "contentIndex" => read.5 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            confidence_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("confidenceScore")),
-            },
-            begin_offset: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("beginOffset")),
-            },
-            end_offset: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("endOffset")),
-            },
-            message_index: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("messageIndex")),
-            },
-            content_index: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12031,6 +9245,7 @@ impl GuardrailChecksSensitiveInformationResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -12068,35 +9283,13 @@ pub struct GuardrailChecksSensitiveInformationUsage {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationUsage {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12130,6 +9323,7 @@ impl GuardrailChecksSensitiveInformationUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12150,49 +9344,13 @@ pub struct GuardrailChecksUsageResults {
 
 impl serde::Serialize for GuardrailChecksUsageResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksUsageResults",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksUsageResults {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksUsageResults {
-    const NAME: &'static str = "GuardrailChecksUsageResults";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -12258,6 +9416,7 @@ impl GuardrailChecksUsageResults {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksUsageResults {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12278,49 +9437,13 @@ pub struct GuardrailConfiguration {
 
 impl serde::Serialize for GuardrailConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailConfiguration",
-            usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.trace.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConfiguration {
-    const NAME: &'static str = "GuardrailConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_identifier: None,
-            guardrail_version: None,
-            trace: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "trace" => value.trace = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -12383,6 +9506,7 @@ impl GuardrailConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
@@ -12413,34 +9537,13 @@ pub enum GuardrailContentBlock {
 
 impl serde::Serialize for GuardrailContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailContentBlock {
-    const NAME: &'static str = "GuardrailContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<GuardrailTextBlock>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<GuardrailImageBlock>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12488,6 +9591,7 @@ impl std::fmt::Debug for GuardrailContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -12520,66 +9624,13 @@ pub struct GuardrailContentFilter {
 
 impl serde::Serialize for GuardrailContentFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContentFilter",
-            3 + usize::from(self.filter_strength.is_some()) + usize::from(self.detected.is_some()),
-        )?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("confidence", &self.confidence)?;
-        if let Some(value) = &self.filter_strength {
-            state.serialize_field("filterStrength", value)?;
-        }
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContentFilter {
-    const NAME: &'static str = "GuardrailContentFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailContentFilterType>,
-            Option<GuardrailContentFilterConfidence>,
-            Option<GuardrailContentFilterStrength>,
-            Option<GuardrailContentPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "confidence" => read.1 = Some(map.next_value()?),
-                "filterStrength" => read.2 = map.next_value()?,
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            confidence: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("confidence")),
-            },
-            filter_strength: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12657,6 +9708,7 @@ impl GuardrailContentFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12998,35 +10050,13 @@ pub struct GuardrailContentPolicyAssessment {
 
 impl serde::Serialize for GuardrailContentPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailContentPolicyAssessment", 1)?;
-        state.serialize_field("filters", &self.filters)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContentPolicyAssessment {
-    const NAME: &'static str = "GuardrailContentPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "filters" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            filters: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("filters")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13062,6 +10092,7 @@ impl GuardrailContentPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -13236,67 +10267,13 @@ pub struct GuardrailContextualGroundingFilter {
 
 impl serde::Serialize for GuardrailContextualGroundingFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContextualGroundingFilter",
-            4 + usize::from(self.detected.is_some()),
-        )?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("threshold", &Encoded::<Float, _>::new(&self.threshold))?;
-        state.serialize_field("score", &Encoded::<Float, _>::new(&self.score))?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContextualGroundingFilter {
-    const NAME: &'static str = "GuardrailContextualGroundingFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailContextualGroundingFilterType>,
-            Option<f64>,
-            Option<f64>,
-            Option<GuardrailContextualGroundingPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "threshold" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "score" => read.2 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("threshold")),
-            },
-            score: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("score")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13375,6 +10352,7 @@ impl GuardrailContextualGroundingFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContextualGroundingFilter {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -13546,35 +10524,13 @@ pub struct GuardrailContextualGroundingPolicyAssessment {
 
 impl serde::Serialize for GuardrailContextualGroundingPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContextualGroundingPolicyAssessment",
-            usize::from(self.filters.is_some()),
-        )?;
-        if let Some(value) = &self.filters {
-            state.serialize_field("filters", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContextualGroundingPolicyAssessment {
-    const NAME: &'static str = "GuardrailContextualGroundingPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { filters: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "filters" => value.filters = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -13611,6 +10567,7 @@ impl GuardrailContextualGroundingPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContextualGroundingPolicyAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.filters {
@@ -13639,36 +10596,13 @@ pub enum GuardrailConverseContentBlock {
 
 impl serde::Serialize for GuardrailConverseContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailConverseContentBlock {
-    const NAME: &'static str = "GuardrailConverseContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<GuardrailConverseTextBlock>>()?.map(Self::Text),
-            "image" => map
-                .next_value::<Option<GuardrailConverseImageBlock>>()?
-                .map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13716,6 +10650,7 @@ impl std::fmt::Debug for GuardrailConverseContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -13821,44 +10756,13 @@ pub struct GuardrailConverseImageBlock {
 
 impl serde::Serialize for GuardrailConverseImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailConverseImageBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConverseImageBlock {
-    const NAME: &'static str = "GuardrailConverseImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailConverseImageFormat>,
-            Option<GuardrailConverseImageSource>,
-        ) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13911,6 +10815,7 @@ impl std::fmt::Debug for GuardrailConverseImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -14007,34 +10912,13 @@ pub enum GuardrailConverseImageSource {
 
 impl serde::Serialize for GuardrailConverseImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailConverseImageSource {
-    const NAME: &'static str = "GuardrailConverseImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14079,6 +10963,7 @@ impl std::fmt::Debug for GuardrailConverseImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -14105,41 +10990,13 @@ pub struct GuardrailConverseTextBlock {
 
 impl serde::Serialize for GuardrailConverseTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailConverseTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.qualifiers {
-            state.serialize_field("qualifiers", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConverseTextBlock {
-    const NAME: &'static str = "GuardrailConverseTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "qualifiers" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            qualifiers: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14183,6 +11040,7 @@ impl GuardrailConverseTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14201,42 +11059,13 @@ pub struct GuardrailCoverage {
 
 impl serde::Serialize for GuardrailCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailCoverage",
-            usize::from(self.text_characters.is_some()) + usize::from(self.images.is_some()),
-        )?;
-        if let Some(value) = &self.text_characters {
-            state.serialize_field("textCharacters", value)?;
-        }
-        if let Some(value) = &self.images {
-            state.serialize_field("images", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailCoverage {
-    const NAME: &'static str = "GuardrailCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            text_characters: None,
-            images: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textCharacters" => value.text_characters = map.next_value()?,
-                "images" => value.images = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -14283,6 +11112,7 @@ impl GuardrailCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14303,46 +11133,13 @@ pub struct GuardrailCustomWord {
 
 impl serde::Serialize for GuardrailCustomWord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailCustomWord", 2 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailCustomWord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailCustomWord {
-    const NAME: &'static str = "GuardrailCustomWord";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "action" => read.1 = Some(map.next_value()?),
-                "detected" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14392,6 +11189,7 @@ impl GuardrailCustomWord {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailCustomWord {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14412,41 +11210,13 @@ pub struct GuardrailImageBlock {
 
 impl serde::Serialize for GuardrailImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailImageBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailImageBlock {
-    const NAME: &'static str = "GuardrailImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14493,6 +11263,7 @@ impl std::fmt::Debug for GuardrailImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -14516,42 +11287,13 @@ pub struct GuardrailImageCoverage {
 
 impl serde::Serialize for GuardrailImageCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailImageCoverage",
-            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
-        )?;
-        if let Some(value) = &self.guarded {
-            state.serialize_field("guarded", value)?;
-        }
-        if let Some(value) = &self.total {
-            state.serialize_field("total", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailImageCoverage {
-    const NAME: &'static str = "GuardrailImageCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guarded: None,
-            total: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guarded" => value.guarded = map.next_value()?,
-                "total" => value.total = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -14598,6 +11340,7 @@ impl GuardrailImageCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14689,34 +11432,13 @@ pub enum GuardrailImageSource {
 
 impl serde::Serialize for GuardrailImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailImageSource {
-    const NAME: &'static str = "GuardrailImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14757,6 +11479,7 @@ impl std::fmt::Debug for GuardrailImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -14785,49 +11508,13 @@ pub struct GuardrailInvocationMetrics {
 
 impl serde::Serialize for GuardrailInvocationMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailInvocationMetrics",
-            usize::from(self.guardrail_processing_latency.is_some())
-                + usize::from(self.usage.is_some())
-                + usize::from(self.guardrail_coverage.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_processing_latency {
-            state.serialize_field("guardrailProcessingLatency", value)?;
-        }
-        if let Some(value) = &self.usage {
-            state.serialize_field("usage", value)?;
-        }
-        if let Some(value) = &self.guardrail_coverage {
-            state.serialize_field("guardrailCoverage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailInvocationMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailInvocationMetrics {
-    const NAME: &'static str = "GuardrailInvocationMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_processing_latency: None,
-            usage: None,
-            guardrail_coverage: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailProcessingLatency" => value.guardrail_processing_latency = map.next_value()?,
-                "usage" => value.usage = map.next_value()?,
-                "guardrailCoverage" => value.guardrail_coverage = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -14894,6 +11581,7 @@ impl GuardrailInvocationMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailInvocationMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14916,58 +11604,13 @@ pub struct GuardrailManagedWord {
 
 impl serde::Serialize for GuardrailManagedWord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailManagedWord", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailManagedWord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailManagedWord {
-    const NAME: &'static str = "GuardrailManagedWord";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailManagedWordType>,
-            Option<GuardrailWordPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15029,6 +11672,7 @@ impl GuardrailManagedWord {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailManagedWord {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15191,32 +11835,13 @@ pub struct GuardrailOutputContent {
 
 impl serde::Serialize for GuardrailOutputContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailOutputContent", usize::from(self.text.is_some()))?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailOutputContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailOutputContent {
-    const NAME: &'static str = "GuardrailOutputContent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -15249,6 +11874,7 @@ impl GuardrailOutputContent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailOutputContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15417,58 +12043,13 @@ pub struct GuardrailPiiEntityFilter {
 
 impl serde::Serialize for GuardrailPiiEntityFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailPiiEntityFilter", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailPiiEntityFilter {
-    const NAME: &'static str = "GuardrailPiiEntityFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailPiiEntityType>,
-            Option<GuardrailSensitiveInformationPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15530,6 +12111,7 @@ impl GuardrailPiiEntityFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailPiiEntityFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15775,67 +12357,13 @@ pub struct GuardrailRegexFilter {
 
 impl serde::Serialize for GuardrailRegexFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailRegexFilter",
-            1 + usize::from(self.name.is_some())
-                + usize::from(self.r#match.is_some())
-                + usize::from(self.regex.is_some())
-                + usize::from(self.detected.is_some()),
-        )?;
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.r#match {
-            state.serialize_field("match", value)?;
-        }
-        if let Some(value) = &self.regex {
-            state.serialize_field("regex", value)?;
-        }
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailRegexFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailRegexFilter {
-    const NAME: &'static str = "GuardrailRegexFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<GuardrailSensitiveInformationPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = map.next_value()?,
-                "match" => read.1 = map.next_value()?,
-                "regex" => read.2 = map.next_value()?,
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: read.0,
-            r#match: read.1,
-            regex: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15921,6 +12449,7 @@ impl GuardrailRegexFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailRegexFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16016,41 +12545,13 @@ pub struct GuardrailSensitiveInformationPolicyAssessment {
 
 impl serde::Serialize for GuardrailSensitiveInformationPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailSensitiveInformationPolicyAssessment", 2)?;
-        state.serialize_field("piiEntities", &self.pii_entities)?;
-        state.serialize_field("regexes", &self.regexes)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailSensitiveInformationPolicyAssessment {
-    const NAME: &'static str = "GuardrailSensitiveInformationPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "piiEntities" => read.0 = Some(map.next_value()?),
-                "regexes" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            pii_entities: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("piiEntities")),
-            },
-            regexes: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("regexes")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16091,6 +12592,7 @@ impl GuardrailSensitiveInformationPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailSensitiveInformationPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16113,55 +12615,13 @@ pub struct GuardrailStreamConfiguration {
 
 impl serde::Serialize for GuardrailStreamConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailStreamConfiguration",
-            usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.stream_processing_mode.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.stream_processing_mode {
-            state.serialize_field("streamProcessingMode", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailStreamConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailStreamConfiguration {
-    const NAME: &'static str = "GuardrailStreamConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_identifier: None,
-            guardrail_version: None,
-            trace: None,
-            stream_processing_mode: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "trace" => value.trace = map.next_value()?,
-                "streamProcessingMode" => value.stream_processing_mode = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -16237,6 +12697,7 @@ impl GuardrailStreamConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailStreamConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
@@ -16338,41 +12799,13 @@ pub struct GuardrailTextBlock {
 
 impl serde::Serialize for GuardrailTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.qualifiers {
-            state.serialize_field("qualifiers", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTextBlock {
-    const NAME: &'static str = "GuardrailTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "qualifiers" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            qualifiers: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16416,6 +12849,7 @@ impl GuardrailTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16434,42 +12868,13 @@ pub struct GuardrailTextCharactersCoverage {
 
 impl serde::Serialize for GuardrailTextCharactersCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailTextCharactersCoverage",
-            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
-        )?;
-        if let Some(value) = &self.guarded {
-            state.serialize_field("guarded", value)?;
-        }
-        if let Some(value) = &self.total {
-            state.serialize_field("total", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTextCharactersCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTextCharactersCoverage {
-    const NAME: &'static str = "GuardrailTextCharactersCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guarded: None,
-            total: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guarded" => value.guarded = map.next_value()?,
-                "total" => value.total = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -16516,6 +12921,7 @@ impl GuardrailTextCharactersCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTextCharactersCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16538,57 +12944,13 @@ pub struct GuardrailTopic {
 
 impl serde::Serialize for GuardrailTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailTopic", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTopic {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTopic {
-    const NAME: &'static str = "GuardrailTopic";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailTopicType>,
-            Option<GuardrailTopicPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16650,6 +13012,7 @@ impl GuardrailTopic {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTopic {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16739,35 +13102,13 @@ pub struct GuardrailTopicPolicyAssessment {
 
 impl serde::Serialize for GuardrailTopicPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailTopicPolicyAssessment", 1)?;
-        state.serialize_field("topics", &self.topics)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTopicPolicyAssessment {
-    const NAME: &'static str = "GuardrailTopicPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topics" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            topics: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("topics")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16801,6 +13142,7 @@ impl GuardrailTopicPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTopicPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16969,55 +13311,13 @@ pub struct GuardrailTraceAssessment {
 
 impl serde::Serialize for GuardrailTraceAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailTraceAssessment",
-            usize::from(self.model_output.is_some())
-                + usize::from(self.input_assessment.is_some())
-                + usize::from(self.output_assessments.is_some())
-                + usize::from(self.action_reason.is_some()),
-        )?;
-        if let Some(value) = &self.model_output {
-            state.serialize_field("modelOutput", value)?;
-        }
-        if let Some(value) = &self.input_assessment {
-            state.serialize_field("inputAssessment", value)?;
-        }
-        if let Some(value) = &self.output_assessments {
-            state.serialize_field("outputAssessments", value)?;
-        }
-        if let Some(value) = &self.action_reason {
-            state.serialize_field("actionReason", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTraceAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTraceAssessment {
-    const NAME: &'static str = "GuardrailTraceAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            model_output: None,
-            input_assessment: None,
-            output_assessments: None,
-            action_reason: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelOutput" => value.model_output = map.next_value()?,
-                "inputAssessment" => value.input_assessment = map.next_value()?,
-                "outputAssessments" => value.output_assessments = map.next_value()?,
-                "actionReason" => value.action_reason = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -17093,6 +13393,7 @@ impl GuardrailTraceAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTraceAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.input_assessment {
@@ -17143,104 +13444,13 @@ pub struct GuardrailUsage {
 
 impl serde::Serialize for GuardrailUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailUsage",
-            6 + usize::from(self.content_policy_image_units.is_some())
-                + usize::from(self.automated_reasoning_policy_units.is_some())
-                + usize::from(self.automated_reasoning_policies.is_some()),
-        )?;
-        state.serialize_field("topicPolicyUnits", &self.topic_policy_units)?;
-        state.serialize_field("contentPolicyUnits", &self.content_policy_units)?;
-        state.serialize_field("wordPolicyUnits", &self.word_policy_units)?;
-        state.serialize_field(
-            "sensitiveInformationPolicyUnits",
-            &self.sensitive_information_policy_units,
-        )?;
-        state.serialize_field(
-            "sensitiveInformationPolicyFreeUnits",
-            &self.sensitive_information_policy_free_units,
-        )?;
-        state.serialize_field(
-            "contextualGroundingPolicyUnits",
-            &self.contextual_grounding_policy_units,
-        )?;
-        if let Some(value) = &self.content_policy_image_units {
-            state.serialize_field("contentPolicyImageUnits", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policy_units {
-            state.serialize_field("automatedReasoningPolicyUnits", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policies {
-            state.serialize_field("automatedReasoningPolicies", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailUsage {
-    const NAME: &'static str = "GuardrailUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topicPolicyUnits" => read.0 = Some(map.next_value()?),
-                "contentPolicyUnits" => read.1 = Some(map.next_value()?),
-                "wordPolicyUnits" => read.2 = Some(map.next_value()?),
-                "sensitiveInformationPolicyUnits" => read.3 = Some(map.next_value()?),
-                "sensitiveInformationPolicyFreeUnits" => read.4 = Some(map.next_value()?),
-                "contextualGroundingPolicyUnits" => read.5 = Some(map.next_value()?),
-                "contentPolicyImageUnits" => read.6 = map.next_value()?,
-                "automatedReasoningPolicyUnits" => read.7 = map.next_value()?,
-                "automatedReasoningPolicies" => read.8 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            topic_policy_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("topicPolicyUnits")),
-            },
-            content_policy_units: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentPolicyUnits")),
-            },
-            word_policy_units: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("wordPolicyUnits")),
-            },
-            sensitive_information_policy_units: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("sensitiveInformationPolicyUnits")),
-            },
-            sensitive_information_policy_free_units: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("sensitiveInformationPolicyFreeUnits")),
-            },
-            contextual_grounding_policy_units: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("contextualGroundingPolicyUnits")),
-            },
-            content_policy_image_units: read.6,
-            automated_reasoning_policy_units: read.7,
-            automated_reasoning_policies: read.8,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17388,6 +13598,7 @@ impl GuardrailUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17479,41 +13690,13 @@ pub struct GuardrailWordPolicyAssessment {
 
 impl serde::Serialize for GuardrailWordPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailWordPolicyAssessment", 2)?;
-        state.serialize_field("customWords", &self.custom_words)?;
-        state.serialize_field("managedWordLists", &self.managed_word_lists)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailWordPolicyAssessment {
-    const NAME: &'static str = "GuardrailWordPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "customWords" => read.0 = Some(map.next_value()?),
-                "managedWordLists" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            custom_words: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("customWords")),
-            },
-            managed_word_lists: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("managedWordLists")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17557,6 +13740,7 @@ impl GuardrailWordPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailWordPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17577,46 +13761,13 @@ pub struct ImageBlock {
 
 impl serde::Serialize for ImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ImageBlock", 2 + usize::from(self.error.is_some()))?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlock {
-    const NAME: &'static str = "ImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                "error" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            error: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17672,6 +13823,7 @@ impl std::fmt::Debug for ImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -17695,42 +13847,13 @@ pub struct ImageBlockDelta {
 
 impl serde::Serialize for ImageBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ImageBlockDelta",
-            usize::from(self.source.is_some()) + usize::from(self.error.is_some()),
-        )?;
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlockDelta {
-    const NAME: &'static str = "ImageBlockDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            source: None,
-            error: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "source" => value.source = map.next_value()?,
-                "error" => value.error = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -17786,6 +13909,7 @@ impl std::fmt::Debug for ImageBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlockDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.source {
@@ -17807,35 +13931,13 @@ pub struct ImageBlockStart {
 
 impl serde::Serialize for ImageBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ImageBlockStart", 1)?;
-        state.serialize_field("format", &self.format)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlockStart {
-    const NAME: &'static str = "ImageBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ImageFormat>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17865,6 +13967,7 @@ impl ImageBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlockStart {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17966,36 +14069,13 @@ pub enum ImageSource {
 
 impl serde::Serialize for ImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ImageSource {
-    const NAME: &'static str = "ImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18039,6 +14119,7 @@ impl std::fmt::Debug for ImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -18073,55 +14154,13 @@ pub struct InferenceConfiguration {
 
 impl serde::Serialize for InferenceConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InferenceConfiguration",
-            usize::from(self.max_tokens.is_some())
-                + usize::from(self.temperature.is_some())
-                + usize::from(self.top_p.is_some())
-                + usize::from(self.stop_sequences.is_some()),
-        )?;
-        if let Some(value) = &self.max_tokens {
-            state.serialize_field("maxTokens", value)?;
-        }
-        if let Some(value) = &self.temperature {
-            state.serialize_field("temperature", &Encoded::<Float, _>::new(value))?;
-        }
-        if let Some(value) = &self.top_p {
-            state.serialize_field("topP", &Encoded::<Float, _>::new(value))?;
-        }
-        if let Some(value) = &self.stop_sequences {
-            state.serialize_field("stopSequences", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InferenceConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InferenceConfiguration {
-    const NAME: &'static str = "InferenceConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            max_tokens: None,
-            temperature: None,
-            top_p: None,
-            stop_sequences: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "maxTokens" => value.max_tokens = map.next_value()?,
-                "temperature" => value.temperature = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "topP" => value.top_p = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "stopSequences" => value.stop_sequences = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -18194,6 +14233,7 @@ impl InferenceConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InferenceConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_tokens {
@@ -18233,41 +14273,13 @@ pub struct InvokeGuardrailChecksRequest {
 
 impl serde::Serialize for InvokeGuardrailChecksRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeGuardrailChecksRequest", 2)?;
-        state.serialize_field("messages", &self.messages)?;
-        state.serialize_field("checks", &self.checks)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeGuardrailChecksRequest {
-    const NAME: &'static str = "InvokeGuardrailChecksRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "messages" => read.0 = Some(map.next_value()?),
-                "checks" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            messages: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("messages")),
-            },
-            checks: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("checks")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18305,6 +14317,7 @@ impl InvokeGuardrailChecksRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeGuardrailChecksRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -18336,41 +14349,13 @@ pub struct InvokeGuardrailChecksResponse {
 
 impl serde::Serialize for InvokeGuardrailChecksResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeGuardrailChecksResponse", 2)?;
-        state.serialize_field("results", &self.results)?;
-        state.serialize_field("usage", &self.usage)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeGuardrailChecksResponse {
-    const NAME: &'static str = "InvokeGuardrailChecksResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                "usage" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-            usage: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18408,6 +14393,7 @@ impl InvokeGuardrailChecksResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeGuardrailChecksResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -18447,102 +14433,13 @@ pub struct InvokeModelRequest {
 
 impl serde::Serialize for InvokeModelRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelRequest",
-            1 + usize::from(self.body.is_some())
-                + usize::from(self.content_type.is_some())
-                + usize::from(self.accept.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.performance_config_latency.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.request_metadata.is_some()),
-        )?;
-        if let Some(value) = &self.body {
-            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
-        }
-        if let Some(value) = &self.content_type {
-            state.serialize_field("contentType", value)?;
-        }
-        if let Some(value) = &self.accept {
-            state.serialize_field("accept", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelRequest {
-    const NAME: &'static str = "InvokeModelRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<Trace>,
-            Option<String>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-            Option<String>,
-        ) = (None, None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => read.1 = map.next_value()?,
-                "accept" => read.2 = map.next_value()?,
-                "modelId" => read.3 = Some(map.next_value()?),
-                "trace" => read.4 = map.next_value()?,
-                "guardrailIdentifier" => read.5 = map.next_value()?,
-                "guardrailVersion" => read.6 = map.next_value()?,
-                "performanceConfigLatency" => read.7 = map.next_value()?,
-                "serviceTier" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18730,6 +14627,7 @@ impl std::fmt::Debug for InvokeModelRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
@@ -18775,59 +14673,13 @@ pub struct InvokeModelResponse {
 
 impl serde::Serialize for InvokeModelResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelResponse",
-            2 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
-        state.serialize_field("contentType", &self.content_type)?;
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelResponse {
-    const NAME: &'static str = "InvokeModelResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
-                "contentType" => read.1 = Some(map.next_value()?),
-                "performanceConfigLatency" => read.2 = map.next_value()?,
-                "serviceTier" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("body")),
-            },
-            content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentType")),
-            },
-            performance_config_latency: read.2,
-            service_tier: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18919,6 +14771,7 @@ impl std::fmt::Debug for InvokeModelResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -18940,35 +14793,13 @@ pub struct InvokeModelTokensRequest {
 
 impl serde::Serialize for InvokeModelTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeModelTokensRequest", 1)?;
-        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelTokensRequest {
-    const NAME: &'static str = "InvokeModelTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Blob>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("body")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19010,6 +14841,7 @@ impl std::fmt::Debug for InvokeModelTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19031,35 +14863,13 @@ pub struct InvokeModelWithBidirectionalStreamRequest {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeModelWithBidirectionalStreamRequest", 1)?;
-        state.serialize_field("modelId", &self.model_id)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithBidirectionalStreamRequest {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19095,6 +14905,7 @@ impl InvokeModelWithBidirectionalStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19114,29 +14925,13 @@ pub struct InvokeModelWithBidirectionalStreamResponse {}
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("InvokeModelWithBidirectionalStreamResponse", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithBidirectionalStreamResponse {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -19162,6 +14957,7 @@ impl InvokeModelWithBidirectionalStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -19196,102 +14992,13 @@ pub struct InvokeModelWithResponseStreamRequest {
 
 impl serde::Serialize for InvokeModelWithResponseStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelWithResponseStreamRequest",
-            1 + usize::from(self.body.is_some())
-                + usize::from(self.content_type.is_some())
-                + usize::from(self.accept.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.performance_config_latency.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.request_metadata.is_some()),
-        )?;
-        if let Some(value) = &self.body {
-            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
-        }
-        if let Some(value) = &self.content_type {
-            state.serialize_field("contentType", value)?;
-        }
-        if let Some(value) = &self.accept {
-            state.serialize_field("accept", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithResponseStreamRequest {
-    const NAME: &'static str = "InvokeModelWithResponseStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<Trace>,
-            Option<String>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-            Option<String>,
-        ) = (None, None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => read.1 = map.next_value()?,
-                "accept" => read.2 = map.next_value()?,
-                "modelId" => read.3 = Some(map.next_value()?),
-                "trace" => read.4 = map.next_value()?,
-                "guardrailIdentifier" => read.5 = map.next_value()?,
-                "guardrailVersion" => read.6 = map.next_value()?,
-                "performanceConfigLatency" => read.7 = map.next_value()?,
-                "serviceTier" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19479,6 +15186,7 @@ impl std::fmt::Debug for InvokeModelWithResponseStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithResponseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
@@ -19522,52 +15230,13 @@ pub struct InvokeModelWithResponseStreamResponse {
 
 impl serde::Serialize for InvokeModelWithResponseStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelWithResponseStreamResponse",
-            1 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("contentType", &self.content_type)?;
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithResponseStreamResponse {
-    const NAME: &'static str = "InvokeModelWithResponseStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-        ) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentType" => read.0 = Some(map.next_value()?),
-                "performanceConfigLatency" => read.1 = map.next_value()?,
-                "serviceTier" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            content_type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentType")),
-            },
-            performance_config_latency: read.1,
-            service_tier: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19638,6 +15307,7 @@ impl InvokeModelWithResponseStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithResponseStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -19658,48 +15328,13 @@ pub struct JsonSchemaDefinition {
 
 impl serde::Serialize for JsonSchemaDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "JsonSchemaDefinition",
-            1 + usize::from(self.name.is_some()) + usize::from(self.description.is_some()),
-        )?;
-        state.serialize_field("schema", &self.schema)?;
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.description {
-            state.serialize_field("description", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for JsonSchemaDefinition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for JsonSchemaDefinition {
-    const NAME: &'static str = "JsonSchemaDefinition";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "schema" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = map.next_value()?,
-                "description" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            schema: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("schema")),
-            },
-            name: read.1,
-            description: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19755,6 +15390,7 @@ impl JsonSchemaDefinition {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for JsonSchemaDefinition {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -19783,77 +15419,13 @@ pub struct ListAsyncInvokesRequest {
 
 impl serde::Serialize for ListAsyncInvokesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ListAsyncInvokesRequest",
-            usize::from(self.submit_time_after.is_some())
-                + usize::from(self.submit_time_before.is_some())
-                + usize::from(self.status_equals.is_some())
-                + usize::from(self.max_results.is_some())
-                + usize::from(self.next_token.is_some())
-                + usize::from(self.sort_by.is_some())
-                + usize::from(self.sort_order.is_some()),
-        )?;
-        if let Some(value) = &self.submit_time_after {
-            state.serialize_field("submitTimeAfter", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.submit_time_before {
-            state.serialize_field("submitTimeBefore", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.status_equals {
-            state.serialize_field("statusEquals", value)?;
-        }
-        if let Some(value) = &self.max_results {
-            state.serialize_field("maxResults", value)?;
-        }
-        if let Some(value) = &self.next_token {
-            state.serialize_field("nextToken", value)?;
-        }
-        if let Some(value) = &self.sort_by {
-            state.serialize_field("sortBy", value)?;
-        }
-        if let Some(value) = &self.sort_order {
-            state.serialize_field("sortOrder", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ListAsyncInvokesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ListAsyncInvokesRequest {
-    const NAME: &'static str = "ListAsyncInvokesRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            submit_time_after: None,
-            submit_time_before: None,
-            status_equals: None,
-            max_results: None,
-            next_token: None,
-            sort_by: None,
-            sort_order: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "submitTimeAfter" => {
-                    value.submit_time_after = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
-                }
-                "submitTimeBefore" => {
-                    value.submit_time_before = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
-                }
-                "statusEquals" => value.status_equals = map.next_value()?,
-                "maxResults" => value.max_results = map.next_value()?,
-                "nextToken" => value.next_token = map.next_value()?,
-                "sortBy" => value.sort_by = map.next_value()?,
-                "sortOrder" => value.sort_order = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -19956,6 +15528,7 @@ impl ListAsyncInvokesRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ListAsyncInvokesRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_results {
@@ -19984,42 +15557,13 @@ pub struct ListAsyncInvokesResponse {
 
 impl serde::Serialize for ListAsyncInvokesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ListAsyncInvokesResponse",
-            usize::from(self.next_token.is_some()) + usize::from(self.async_invoke_summaries.is_some()),
-        )?;
-        if let Some(value) = &self.next_token {
-            state.serialize_field("nextToken", value)?;
-        }
-        if let Some(value) = &self.async_invoke_summaries {
-            state.serialize_field("asyncInvokeSummaries", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ListAsyncInvokesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ListAsyncInvokesResponse {
-    const NAME: &'static str = "ListAsyncInvokesResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            next_token: None,
-            async_invoke_summaries: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "nextToken" => value.next_token = map.next_value()?,
-                "asyncInvokeSummaries" => value.async_invoke_summaries = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20066,6 +15610,7 @@ impl ListAsyncInvokesResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ListAsyncInvokesResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.next_token {
@@ -20097,41 +15642,13 @@ pub struct Message {
 
 impl serde::Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("Message", 2)?;
-        state.serialize_field("role", &self.role)?;
-        state.serialize_field("content", &self.content)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Message {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Message {
-    const NAME: &'static str = "Message";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20169,6 +15686,7 @@ impl Message {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Message {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -20193,35 +15711,13 @@ pub struct MessageStartEvent {
 
 impl serde::Serialize for MessageStartEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("MessageStartEvent", 1)?;
-        state.serialize_field("role", &self.role)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for MessageStartEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for MessageStartEvent {
-    const NAME: &'static str = "MessageStartEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ConversationRole>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20251,6 +15747,7 @@ impl MessageStartEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for MessageStartEvent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20269,43 +15766,13 @@ pub struct MessageStopEvent {
 
 impl serde::Serialize for MessageStopEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "MessageStopEvent",
-            1 + usize::from(self.additional_model_response_fields.is_some()),
-        )?;
-        state.serialize_field("stopReason", &self.stop_reason)?;
-        if let Some(value) = &self.additional_model_response_fields {
-            state.serialize_field("additionalModelResponseFields", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for MessageStopEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for MessageStopEvent {
-    const NAME: &'static str = "MessageStopEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<StopReason>, Option<Document>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "stopReason" => read.0 = Some(map.next_value()?),
-                "additionalModelResponseFields" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            stop_reason: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("stopReason")),
-            },
-            additional_model_response_fields: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20359,6 +15826,7 @@ impl MessageStopEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for MessageStopEvent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20377,42 +15845,13 @@ pub struct OutputConfig {
 
 impl serde::Serialize for OutputConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "OutputConfig",
-            usize::from(self.text_format.is_some()) + usize::from(self.effort.is_some()),
-        )?;
-        if let Some(value) = &self.text_format {
-            state.serialize_field("textFormat", value)?;
-        }
-        if let Some(value) = &self.effort {
-            state.serialize_field("effort", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for OutputConfig {
-    const NAME: &'static str = "OutputConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            text_format: None,
-            effort: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textFormat" => value.text_format = map.next_value()?,
-                "effort" => value.effort = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20459,6 +15898,7 @@ impl OutputConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.effort {
@@ -20482,41 +15922,13 @@ pub struct OutputFormat {
 
 impl serde::Serialize for OutputFormat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("OutputFormat", 2)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("structure", &self.structure)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for OutputFormat {
-    const NAME: &'static str = "OutputFormat";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "structure" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            structure: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("structure")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20563,6 +15975,7 @@ impl std::fmt::Debug for OutputFormat {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputFormat {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20581,32 +15994,13 @@ pub enum OutputFormatStructure {
 
 impl serde::Serialize for OutputFormatStructure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::JsonSchema(value) => map.serialize_entry("jsonSchema", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputFormatStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for OutputFormatStructure {
-    const NAME: &'static str = "OutputFormatStructure";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "jsonSchema" => map.next_value::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20647,6 +16041,7 @@ impl std::fmt::Debug for OutputFormatStructure {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputFormatStructure {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20734,32 +16129,13 @@ pub struct PayloadPart {
 
 impl serde::Serialize for PayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("PayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PayloadPart {
-    const NAME: &'static str = "PayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20804,6 +16180,7 @@ impl std::fmt::Debug for PayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -20898,32 +16275,13 @@ pub struct PerformanceConfiguration {
 
 impl serde::Serialize for PerformanceConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("PerformanceConfiguration", usize::from(self.latency.is_some()))?;
-        if let Some(value) = &self.latency {
-            state.serialize_field("latency", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PerformanceConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PerformanceConfiguration {
-    const NAME: &'static str = "PerformanceConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { latency: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latency" => value.latency = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20960,6 +16318,7 @@ impl PerformanceConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PerformanceConfiguration {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20976,33 +16335,13 @@ pub struct PromptRouterTrace {
 
 impl serde::Serialize for PromptRouterTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("PromptRouterTrace", usize::from(self.invoked_model_id.is_some()))?;
-        if let Some(value) = &self.invoked_model_id {
-            state.serialize_field("invokedModelId", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PromptRouterTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PromptRouterTrace {
-    const NAME: &'static str = "PromptRouterTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { invoked_model_id: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invokedModelId" => value.invoked_model_id = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21039,6 +16378,7 @@ impl PromptRouterTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PromptRouterTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.invoked_model_id {
@@ -21062,32 +16402,13 @@ pub enum PromptVariableValues {
 
 impl serde::Serialize for PromptVariableValues {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PromptVariableValues {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for PromptVariableValues {
-    const NAME: &'static str = "PromptVariableValues";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21119,6 +16440,7 @@ impl json::ReadJson for PromptVariableValues {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PromptVariableValues {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21139,38 +16461,13 @@ pub enum ReasoningContentBlock {
 
 impl serde::Serialize for ReasoningContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ReasoningText(value) => map.serialize_entry("reasoningText", value)?,
-            Self::RedactedContent(value) => {
-                map.serialize_entry("redactedContent", &Encoded::<Base64, _>::new(value))?
-            }
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ReasoningContentBlock {
-    const NAME: &'static str = "ReasoningContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "reasoningText" => map.next_value::<Option<ReasoningTextBlock>>()?.map(Self::ReasoningText),
-            "redactedContent" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::RedactedContent(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21218,6 +16515,7 @@ impl std::fmt::Debug for ReasoningContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21240,40 +16538,13 @@ pub enum ReasoningContentBlockDelta {
 
 impl serde::Serialize for ReasoningContentBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::RedactedContent(value) => {
-                map.serialize_entry("redactedContent", &Encoded::<Base64, _>::new(value))?
-            }
-            Self::Signature(value) => map.serialize_entry("signature", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningContentBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ReasoningContentBlockDelta {
-    const NAME: &'static str = "ReasoningContentBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "redactedContent" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::RedactedContent(value.0)),
-            "signature" => map.next_value::<Option<String>>()?.map(Self::Signature),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21324,6 +16595,7 @@ impl std::fmt::Debug for ReasoningContentBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningContentBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21344,40 +16616,13 @@ pub struct ReasoningTextBlock {
 
 impl serde::Serialize for ReasoningTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ReasoningTextBlock", 1 + usize::from(self.signature.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.signature {
-            state.serialize_field("signature", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ReasoningTextBlock {
-    const NAME: &'static str = "ReasoningTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "signature" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            signature: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21430,6 +16675,7 @@ impl std::fmt::Debug for ReasoningTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21448,40 +16694,13 @@ pub struct S3Location {
 
 impl serde::Serialize for S3Location {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("S3Location", 1 + usize::from(self.bucket_owner.is_some()))?;
-        state.serialize_field("uri", &self.uri)?;
-        if let Some(value) = &self.bucket_owner {
-            state.serialize_field("bucketOwner", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for S3Location {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for S3Location {
-    const NAME: &'static str = "S3Location";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "uri" => read.0 = Some(map.next_value()?),
-                "bucketOwner" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            uri: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("uri")),
-            },
-            bucket_owner: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21525,6 +16744,7 @@ impl S3Location {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for S3Location {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -21557,57 +16777,13 @@ pub struct SearchResultBlock {
 
 impl serde::Serialize for SearchResultBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SearchResultBlock", 3 + usize::from(self.citations.is_some()))?;
-        state.serialize_field("source", &self.source)?;
-        state.serialize_field("title", &self.title)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultBlock {
-    const NAME: &'static str = "SearchResultBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<Vec<SearchResultContentBlock>>,
-            Option<CitationsConfig>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "source" => read.0 = Some(map.next_value()?),
-                "title" => read.1 = Some(map.next_value()?),
-                "content" => read.2 = Some(map.next_value()?),
-                "citations" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            source: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            title: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("title")),
-            },
-            content: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            citations: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21674,6 +16850,7 @@ impl SearchResultBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21690,35 +16867,13 @@ pub struct SearchResultContentBlock {
 
 impl serde::Serialize for SearchResultContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SearchResultContentBlock", 1)?;
-        state.serialize_field("text", &self.text)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultContentBlock {
-    const NAME: &'static str = "SearchResultContentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21748,6 +16903,7 @@ impl SearchResultContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21768,49 +16924,13 @@ pub struct SearchResultLocation {
 
 impl serde::Serialize for SearchResultLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "SearchResultLocation",
-            usize::from(self.search_result_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.search_result_index {
-            state.serialize_field("searchResultIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultLocation {
-    const NAME: &'static str = "SearchResultLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            search_result_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "searchResultIndex" => value.search_result_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21865,6 +16985,7 @@ impl SearchResultLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.search_result_index {
@@ -21894,35 +17015,13 @@ pub struct ServiceTier {
 
 impl serde::Serialize for ServiceTier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ServiceTier", 1)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceTier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceTier {
-    const NAME: &'static str = "ServiceTier";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ServiceTierType>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21952,6 +17051,7 @@ impl ServiceTier {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceTier {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22191,35 +17291,13 @@ pub struct SpecificToolChoice {
 
 impl serde::Serialize for SpecificToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SpecificToolChoice", 1)?;
-        state.serialize_field("name", &self.name)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SpecificToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SpecificToolChoice {
-    const NAME: &'static str = "SpecificToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22249,6 +17327,7 @@ impl SpecificToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SpecificToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -22279,66 +17358,13 @@ pub struct StartAsyncInvokeRequest {
 
 impl serde::Serialize for StartAsyncInvokeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "StartAsyncInvokeRequest",
-            3 + usize::from(self.client_request_token.is_some()) + usize::from(self.tags.is_some()),
-        )?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        state.serialize_field("modelInput", &self.model_input)?;
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        if let Some(value) = &self.tags {
-            state.serialize_field("tags", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for StartAsyncInvokeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for StartAsyncInvokeRequest {
-    const NAME: &'static str = "StartAsyncInvokeRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<Document>,
-            Option<AsyncInvokeOutputDataConfig>,
-            Option<Vec<Tag>>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "clientRequestToken" => read.0 = map.next_value()?,
-                "modelId" => read.1 = Some(map.next_value()?),
-                "modelInput" => read.2 = Some(map.next_value()?),
-                "outputDataConfig" => read.3 = Some(map.next_value()?),
-                "tags" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            client_request_token: read.0,
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            model_input: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelInput")),
-            },
-            output_data_config: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-            tags: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22428,6 +17454,7 @@ impl std::fmt::Debug for StartAsyncInvokeRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for StartAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.client_request_token {
@@ -22467,35 +17494,13 @@ pub struct StartAsyncInvokeResponse {
 
 impl serde::Serialize for StartAsyncInvokeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("StartAsyncInvokeResponse", 1)?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for StartAsyncInvokeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for StartAsyncInvokeResponse {
-    const NAME: &'static str = "StartAsyncInvokeResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22531,6 +17536,7 @@ impl StartAsyncInvokeResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for StartAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -22670,38 +17676,13 @@ pub enum SystemContentBlock {
 
 impl serde::Serialize for SystemContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::GuardContent(value) => map.serialize_entry("guardContent", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SystemContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for SystemContentBlock {
-    const NAME: &'static str = "SystemContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "guardContent" => map
-                .next_value::<Option<GuardrailConverseContentBlock>>()?
-                .map(Self::GuardContent),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22741,6 +17722,7 @@ impl json::ReadJson for SystemContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SystemContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -22769,35 +17751,13 @@ pub struct SystemTool {
 
 impl serde::Serialize for SystemTool {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SystemTool", 1)?;
-        state.serialize_field("name", &self.name)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SystemTool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SystemTool {
-    const NAME: &'static str = "SystemTool";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22827,6 +17787,7 @@ impl SystemTool {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SystemTool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -22851,41 +17812,13 @@ pub struct Tag {
 
 impl serde::Serialize for Tag {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("Tag", 2)?;
-        state.serialize_field("key", &self.key)?;
-        state.serialize_field("value", &self.value)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Tag {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Tag {
-    const NAME: &'static str = "Tag";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "key" => read.0 = Some(map.next_value()?),
-                "value" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("value")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22923,6 +17856,7 @@ impl Tag {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Tag {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -22960,74 +17894,13 @@ pub struct TokenUsage {
 
 impl serde::Serialize for TokenUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "TokenUsage",
-            3 + usize::from(self.cache_read_input_tokens.is_some())
-                + usize::from(self.cache_write_input_tokens.is_some())
-                + usize::from(self.cache_details.is_some()),
-        )?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.serialize_field("outputTokens", &self.output_tokens)?;
-        state.serialize_field("totalTokens", &self.total_tokens)?;
-        if let Some(value) = &self.cache_read_input_tokens {
-            state.serialize_field("cacheReadInputTokens", value)?;
-        }
-        if let Some(value) = &self.cache_write_input_tokens {
-            state.serialize_field("cacheWriteInputTokens", value)?;
-        }
-        if let Some(value) = &self.cache_details {
-            state.serialize_field("cacheDetails", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TokenUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for TokenUsage {
-    const NAME: &'static str = "TokenUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<Vec<CacheDetail>>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "inputTokens" => read.0 = Some(map.next_value()?),
-                "outputTokens" => read.1 = Some(map.next_value()?),
-                "totalTokens" => read.2 = Some(map.next_value()?),
-                "cacheReadInputTokens" => read.3 = map.next_value()?,
-                "cacheWriteInputTokens" => read.4 = map.next_value()?,
-                "cacheDetails" => read.5 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-            output_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputTokens")),
-            },
-            total_tokens: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("totalTokens")),
-            },
-            cache_read_input_tokens: read.3,
-            cache_write_input_tokens: read.4,
-            cache_details: read.5,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23127,6 +18000,7 @@ impl TokenUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for TokenUsage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23177,36 +18051,13 @@ pub enum Tool {
 
 impl serde::Serialize for Tool {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ToolSpec(value) => map.serialize_entry("toolSpec", value)?,
-            Self::SystemTool(value) => map.serialize_entry("systemTool", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Tool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for Tool {
-    const NAME: &'static str = "Tool";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "toolSpec" => map.next_value::<Option<ToolSpecification>>()?.map(Self::ToolSpec),
-            "systemTool" => map.next_value::<Option<SystemTool>>()?.map(Self::SystemTool),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23246,6 +18097,7 @@ impl json::ReadJson for Tool {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Tool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -23274,35 +18126,13 @@ pub struct ToolAdditionBlock {
 
 impl serde::Serialize for ToolAdditionBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolAdditionBlock", 1)?;
-        state.serialize_field("tool", &self.tool)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolAdditionBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolAdditionBlock {
-    const NAME: &'static str = "ToolAdditionBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ToolReference>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tool" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tool")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23332,6 +18162,7 @@ impl ToolAdditionBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolAdditionBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23359,36 +18190,13 @@ pub enum ToolChoice {
 
 impl serde::Serialize for ToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Auto(value) => map.serialize_entry("auto", value)?,
-            Self::Any(value) => map.serialize_entry("any", value)?,
-            Self::Tool(value) => map.serialize_entry("tool", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolChoice {
-    const NAME: &'static str = "ToolChoice";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "auto" => map.next_value::<Option<AutoToolChoice>>()?.map(Self::Auto),
-            "any" => map.next_value::<Option<AnyToolChoice>>()?.map(Self::Any),
-            "tool" => map.next_value::<Option<SpecificToolChoice>>()?.map(Self::Tool),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23424,6 +18232,7 @@ impl json::ReadJson for ToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -23450,41 +18259,13 @@ pub struct ToolConfiguration {
 
 impl serde::Serialize for ToolConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ToolConfiguration", 1 + usize::from(self.tool_choice.is_some()))?;
-        state.serialize_field("tools", &self.tools)?;
-        if let Some(value) = &self.tool_choice {
-            state.serialize_field("toolChoice", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolConfiguration {
-    const NAME: &'static str = "ToolConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tools" => read.0 = Some(map.next_value()?),
-                "toolChoice" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tools: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tools")),
-            },
-            tool_choice: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23528,6 +18309,7 @@ impl ToolConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23559,32 +18341,13 @@ pub enum ToolInputSchema {
 
 impl serde::Serialize for ToolInputSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolInputSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolInputSchema {
-    const NAME: &'static str = "ToolInputSchema";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23616,6 +18379,7 @@ impl json::ReadJson for ToolInputSchema {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolInputSchema {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -23636,49 +18400,13 @@ pub struct ToolReference {
 
 impl serde::Serialize for ToolReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolReference",
-            usize::from(self.r#type.is_some())
-                + usize::from(self.name.is_some())
-                + usize::from(self.server_name.is_some()),
-        )?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.server_name {
-            state.serialize_field("serverName", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolReference {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolReference {
-    const NAME: &'static str = "ToolReference";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            r#type: None,
-            name: None,
-            server_name: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => value.r#type = map.next_value()?,
-                "name" => value.name = map.next_value()?,
-                "serverName" => value.server_name = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -23733,6 +18461,7 @@ impl ToolReference {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.r#type {
@@ -23762,35 +18491,13 @@ pub struct ToolRemovalBlock {
 
 impl serde::Serialize for ToolRemovalBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolRemovalBlock", 1)?;
-        state.serialize_field("tool", &self.tool)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolRemovalBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolRemovalBlock {
-    const NAME: &'static str = "ToolRemovalBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ToolReference>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tool" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tool")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23820,6 +18527,7 @@ impl ToolRemovalBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolRemovalBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23847,59 +18555,13 @@ pub struct ToolResultBlock {
 
 impl serde::Serialize for ToolResultBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolResultBlock",
-            2 + usize::from(self.status.is_some()) + usize::from(self.r#type.is_some()),
-        )?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolResultBlock {
-    const NAME: &'static str = "ToolResultBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<ToolResultContentBlock>>,
-            Option<ToolResultStatus>,
-            Option<String>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                "status" => read.2 = map.next_value()?,
-                "type" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            status: read.2,
-            r#type: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23968,6 +18630,7 @@ impl ToolResultBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24001,34 +18664,13 @@ pub enum ToolResultBlockDelta {
 
 impl serde::Serialize for ToolResultBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolResultBlockDelta {
-    const NAME: &'static str = "ToolResultBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24062,6 +18704,7 @@ impl json::ReadJson for ToolResultBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -24082,48 +18725,13 @@ pub struct ToolResultBlockStart {
 
 impl serde::Serialize for ToolResultBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolResultBlockStart",
-            1 + usize::from(self.r#type.is_some()) + usize::from(self.status.is_some()),
-        )?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolResultBlockStart {
-    const NAME: &'static str = "ToolResultBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = map.next_value()?,
-                "status" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            r#type: read.1,
-            status: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24179,6 +18787,7 @@ impl ToolResultBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24213,42 +18822,13 @@ pub enum ToolResultContentBlock {
 
 impl serde::Serialize for ToolResultContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Document(value) => map.serialize_entry("document", value)?,
-            Self::Video(value) => map.serialize_entry("video", value)?,
-            Self::SearchResult(value) => map.serialize_entry("searchResult", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolResultContentBlock {
-    const NAME: &'static str = "ToolResultContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<ImageBlock>>()?.map(Self::Image),
-            "document" => map.next_value::<Option<DocumentBlock>>()?.map(Self::Document),
-            "video" => map.next_value::<Option<VideoBlock>>()?.map(Self::Video),
-            "searchResult" => map.next_value::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24294,6 +18874,7 @@ impl json::ReadJson for ToolResultContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -24405,55 +18986,13 @@ pub struct ToolSpecification {
 
 impl serde::Serialize for ToolSpecification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolSpecification",
-            2 + usize::from(self.description.is_some()) + usize::from(self.strict.is_some()),
-        )?;
-        state.serialize_field("name", &self.name)?;
-        if let Some(value) = &self.description {
-            state.serialize_field("description", value)?;
-        }
-        state.serialize_field("inputSchema", &self.input_schema)?;
-        if let Some(value) = &self.strict {
-            state.serialize_field("strict", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolSpecification {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolSpecification {
-    const NAME: &'static str = "ToolSpecification";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
-            (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                "description" => read.1 = map.next_value()?,
-                "inputSchema" => read.2 = Some(map.next_value()?),
-                "strict" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            description: read.1,
-            input_schema: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputSchema")),
-            },
-            strict: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24518,6 +19057,7 @@ impl ToolSpecification {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolSpecification {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24550,53 +19090,13 @@ pub struct ToolUseBlock {
 
 impl serde::Serialize for ToolUseBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlock", 3 + usize::from(self.r#type.is_some()))?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("input", &self.input)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlock {
-    const NAME: &'static str = "ToolUseBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
-            (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = Some(map.next_value()?),
-                "input" => read.2 = Some(map.next_value()?),
-                "type" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            input: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-            r#type: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24650,6 +19150,7 @@ impl ToolUseBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24677,35 +19178,13 @@ pub struct ToolUseBlockDelta {
 
 impl serde::Serialize for ToolUseBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlockDelta", 1)?;
-        state.serialize_field("input", &self.input)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlockDelta {
-    const NAME: &'static str = "ToolUseBlockDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "input" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24735,6 +19214,7 @@ impl ToolUseBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -24755,46 +19235,13 @@ pub struct ToolUseBlockStart {
 
 impl serde::Serialize for ToolUseBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlockStart", 2 + usize::from(self.r#type.is_some()))?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("name", &self.name)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlockStart {
-    const NAME: &'static str = "ToolUseBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = Some(map.next_value()?),
-                "type" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            r#type: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24844,6 +19291,7 @@ impl ToolUseBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -25019,41 +19467,13 @@ pub struct VideoBlock {
 
 impl serde::Serialize for VideoBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("VideoBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for VideoBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for VideoBlock {
-    const NAME: &'static str = "VideoBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25091,6 +19511,7 @@ impl VideoBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for VideoBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -25217,36 +19638,13 @@ pub enum VideoSource {
 
 impl serde::Serialize for VideoSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for VideoSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for VideoSource {
-    const NAME: &'static str = "VideoSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25280,6 +19678,7 @@ impl json::ReadJson for VideoSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for VideoSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -25310,42 +19709,13 @@ pub struct WebLocation {
 
 impl serde::Serialize for WebLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "WebLocation",
-            usize::from(self.url.is_some()) + usize::from(self.domain.is_some()),
-        )?;
-        if let Some(value) = &self.url {
-            state.serialize_field("url", value)?;
-        }
-        if let Some(value) = &self.domain {
-            state.serialize_field("domain", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for WebLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for WebLocation {
-    const NAME: &'static str = "WebLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            url: None,
-            domain: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "url" => value.url = map.next_value()?,
-                "domain" => value.domain = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -25392,38 +19762,63 @@ impl WebLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for WebLocation {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
 
+#[cfg(feature = "validate")]
 static PATTERN_ACCOUNT_ID: Pattern = Pattern::new("[0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_ARN: Pattern =
     Pattern::new("arn:[a-z0-9\\-]+:bedrock:[a-z0-9\\-]*:[0-9]*:(provisioned-model|foundation-model)/.+");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN: Pattern = Pattern::new("[!-~]*");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_IDENTIFIER: Pattern = Pattern::new("[a-zA-Z_\\.\\-/0-9:]+");
+#[cfg(feature = "validate")]
 static PATTERN_AUTOMATED_REASONING_RULE_IDENTIFIER: Pattern = Pattern::new("[a-z0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_CONVERSATIONAL_MODEL_ID: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)");
+#[cfg(feature = "validate")]
 static PATTERN_FOUNDATION_MODEL_VERSION_IDENTIFIER: Pattern = Pattern::new("[a-zA-Z_\\.\\-/0-9:]+");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_ARN: Pattern =
     Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_AUTOMATED_REASONING_POLICY_VERSION_ARN: Pattern = Pattern::new(
     "arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?",
 );
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_ID: Pattern = Pattern::new("([a-z0-9]+)");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_IDENTIFIER: Pattern =
     Pattern::new("(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_VERSION: Pattern = Pattern::new("(|([1-9][0-9]{0,7})|(DRAFT))");
+#[cfg(feature = "validate")]
 static PATTERN_INVOCATION_ARN: Pattern =
     Pattern::new("arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_INVOKED_MODEL_ID: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{1,20}):(|[0-9]{12}):inference-profile/[a-zA-Z0-9-:.]+)");
+#[cfg(feature = "validate")]
 static PATTERN_INVOKE_MODEL_IDENTIFIER: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)$|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)");
+#[cfg(feature = "validate")]
 static PATTERN_KMS_KEY_ID: Pattern =
     Pattern::new("arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))");
+#[cfg(feature = "validate")]
 static PATTERN_PAGINATION_TOKEN: Pattern = Pattern::new("\\S*");
+#[cfg(feature = "validate")]
 static PATTERN_REQUEST_METADATA_KEY_STRING: Pattern = Pattern::new("[a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}");
+#[cfg(feature = "validate")]
 static PATTERN_REQUEST_METADATA_VALUE_STRING: Pattern = Pattern::new("[a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}");
+#[cfg(feature = "validate")]
 static PATTERN_S3_URI: Pattern = Pattern::new("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?");
+#[cfg(feature = "validate")]
 static PATTERN_TAG_KEY: Pattern = Pattern::new("[a-zA-Z0-9\\s._:/=+@-]*");
+#[cfg(feature = "validate")]
 static PATTERN_TAG_VALUE: Pattern = Pattern::new("[a-zA-Z0-9\\s._:/=+@-]*");
+#[cfg(feature = "validate")]
 static PATTERN_TOOL_NAME: Pattern = Pattern::new("[a-zA-Z0-9_-]+");
+#[cfg(feature = "validate")]
 static PATTERN_TOOL_USE_ID: Pattern = Pattern::new("[a-zA-Z0-9_.:-]+");
