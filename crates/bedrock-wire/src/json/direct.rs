@@ -217,13 +217,10 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads a map, calling `entry` with each key and the reader at its value.
-    pub fn read_map(
-        &mut self,
-        entry: &mut dyn FnMut(Cow<'de, str>, &mut Self) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    pub fn read_map(&mut self, entry: &mut dyn FnMut(&str, &mut Self) -> Result<(), Error>) -> Result<(), Error> {
         let mut object = self.open_object(&Expecting::Text("a map"))?;
         while let Some(key) = self.next_key(&mut object)? {
-            entry(key, self)?;
+            entry(&key, self)?;
         }
         self.end_object(object)
     }
@@ -561,7 +558,7 @@ impl<T: ReadJson> ReadJson for HashMap<String, T> {
     fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let mut map = HashMap::new();
         reader.read_map(&mut |key, reader| {
-            map.insert(key.into_owned(), T::read_json(reader)?);
+            map.insert(key.to_owned(), T::read_json(reader)?);
             Ok(())
         })?;
         Ok(map)
