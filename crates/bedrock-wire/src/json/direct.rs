@@ -1,25 +1,21 @@
-//! The operations' own JSON path: [`ReadJson`] and [`WriteJson`], written out per type.
+//! The generated types' JSON: [`ReadJson`] and [`WriteJson`], written out per type.
 //!
-//! Every generated type implements serde's traits for users, and these two
-//! traits for the generated operations. The serde impls are generic over the
-//! (de)serializer, so a model crate that only defines them compiles none of
-//! their code; the code is compiled where a user instantiates it. What the
-//! operations need is compiled in the model crate, once per type, and through
-//! serde that meant a chain of generic layers per type (the `Deserialize`
-//! impl, the reader's `deserialize_map` for its visitor, the map access, a
-//! seed per member type, ...). A `read_json` is one plain function per type
-//! that calls the [`Reader`] directly, and a `write_json` one that calls the
-//! [`Writer`]; the generic code left is one small copy of the `Option`, `Vec`
-//! and `HashMap` impls and of the member helpers per member type, shared by
-//! every structure with a member of that type.
+//! The generated operations read and write bodies through these two traits,
+//! and the generated serde impls go through them too (see
+//! [`serialize`](super::serialize)), so a model crate compiles one plain
+//! function per type and direction and no serde code of its own.
 //!
-//! Two choices keep the per-type functions small, because a `?` or a string
-//! `match` per member is most of their machine code otherwise: members are
-//! found by their index in a table of names ([`Reader::member`] compares the
-//! names), and each arm of the member `match` yields a `Result<(), Error>` so
-//! that one `?` serves them all. Writing cannot fail in a way the caller
-//! could act on member by member, so a [`WriteJson`] impl returns nothing and
-//! the [`Writer`] keeps the first error (see [`write`]).
+//! What keeps the per-type functions small: a structure's `read_json` only
+//! lists its members (name, required or not) and one [`Slot`] per member, and
+//! [`Reader::read_structure`] is the one loop that matches names, handles
+//! `null`, checks required members and consumes the braces for every
+//! structure. Unions go through [`Reader::read_union`] with one small closure,
+//! and `Vec`/`HashMap` through the non-generic [`Reader::read_array`] and
+//! [`Reader::read_map`]. The generic code left is one copy of the slot, list
+//! and map impls per member type, shared by every structure with a member of
+//! that type. Writing cannot fail in a way the caller could act on member by
+//! member, so a [`WriteJson`] impl returns nothing and the [`Writer`] keeps
+//! the first error (see [`write`]).
 //!
 //! The JSON is the same as through serde, byte for byte when writing and
 //! value for value when reading (the model round-trip tests compare both
@@ -68,7 +64,7 @@ pub fn write<T: WriteJson + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     writer.finish()
 }
 
-/// An object being read: pass it to [`Reader::member`] until that returns `None`.
+/// An object being read: pass it to [`Reader::next_key`] until that returns `None`.
 pub struct Object {
     first: bool,
 }
@@ -132,20 +128,10 @@ impl<'de> Reader<'de> {
         Ok(Some(name))
     }
 
-    /// Consumes the `}` of `object` once [`next_key`](Self::next_key) or [`member`](Self::member)
-    /// returned `None`. (Checks of the members read come first, so that their errors point
-    /// where the serde path's do.)
+    /// Consumes the `}` of `object` once [`next_key`](Self::next_key) returned `None`.
     pub fn end_object(&mut self, object: Object) -> Result<(), Error> {
         let Object { first: _ } = object;
         self.close(b'}')
-    }
-
-    /// The index in `names` of the next member of `object` (`names.len()` for a name not
-    /// there), or `None` at the closing `}`. The reader is then at the member's value.
-    pub fn member(&mut self, object: &mut Object, names: &[&str]) -> Result<Option<usize>, Error> {
-        Ok(self
-            .next_key(object)?
-            .map(|key| names.iter().position(|name| *name == key).unwrap_or(names.len())))
     }
 
     /// Reads the object of structure `name`: each member listed in `members` (its name, and
@@ -230,33 +216,6 @@ impl<'de> Reader<'de> {
         T::read_json(self)
     }
 
-    /// Reads an optional member: `null` leaves it unset.
-    pub fn optional<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Option::<T>::read_json(self)?;
-        Ok(())
-    }
-
-    /// Reads a required member: `null` is an error.
-    pub fn required<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Some(T::read_json(self)?);
-        Ok(())
-    }
-
-    /// Reads an optional member in codec `F`'s form (see [`crate::codec`]).
-    pub fn decode_optional<F, T>(&mut self, slot: &mut Option<T>) -> Result<(), Error>
-    where
-        Option<T>: Decode<F>,
-    {
-        *slot = Option::<T>::decode(self)?;
-        Ok(())
-    }
-
-    /// Reads a required member in codec `F`'s form.
-    pub fn decode_required<F, T: Decode<F>>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Some(T::decode(self)?);
-        Ok(())
-    }
-
     /// Reads a `T` in codec `F`'s form.
     pub fn decode<F, T: Decode<F>>(&mut self) -> Result<T, Error> {
         T::decode(self)
@@ -291,8 +250,8 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// The next member of a union's object, as [`member`](Self::member) finds it, with its
-    /// name; the `__type` marker some services add is skipped.
+    /// The next member of a union's object: its index in `names` (`names.len()` for a name
+    /// not there) and its name; the `__type` marker some services add is skipped.
     pub fn union_member(
         &mut self,
         object: &mut Object,
