@@ -103,10 +103,8 @@ impl Accumulator<ResponseStreamEvent> for ResponseAccumulator {
 
     fn finish(self) -> Result<Response, AccumulateError> {
         let mut response = self.response.ok_or(AccumulateError::MissingStart("response.created"))?;
-        if !self.terminal || (response.output.is_empty() && !self.items.is_empty()) {
-            if !self.items.is_empty() {
-                response.output = self.items.into_values().collect();
-            }
+        if !self.items.is_empty() && (!self.terminal || response.output.is_empty()) {
+            response.output = self.items.into_values().collect();
         }
         Ok(response)
     }

@@ -238,31 +238,29 @@ impl<O: StreamOperation> Stream for EventStream<O> {
     type Item = Result<O::Event, StreamError<O::StreamError>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if self.done {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let event = match ready!(Pin::new(&mut self.sse).poll_next(cx)) {
+            None => {
+                self.done = true;
                 return Poll::Ready(None);
             }
-            let event = match ready!(Pin::new(&mut self.sse).poll_next(cx)) {
-                None => {
-                    self.done = true;
-                    return Poll::Ready(None);
-                }
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(StreamError::Decode(e))));
-                }
-                Some(Ok(event)) => event,
-            };
-            match O::decode(&event) {
-                Ok(Some(event)) => return Poll::Ready(Some(Ok(event))),
-                Ok(None) => {
-                    self.done = true;
-                    return Poll::Ready(None);
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
+            Some(Err(e)) => {
+                self.done = true;
+                return Poll::Ready(Some(Err(StreamError::Decode(e))));
+            }
+            Some(Ok(event)) => event,
+        };
+        match O::decode(&event) {
+            Ok(Some(event)) => Poll::Ready(Some(Ok(event))),
+            Ok(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Poll::Ready(Some(Err(e)))
             }
         }
     }
