@@ -585,13 +585,15 @@ where
     }
 }
 
-/// Answers every request with `UnknownOperationException` (404).
+/// Answers every request with `UnknownOperationException` (404), in the OpenAI or Anthropic
+/// error shape on the mantle prefixes ([`wire::error_for_path`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnknownOperation;
 
 impl Service for UnknownOperation {
-    fn call(&self, _request: Request) -> BoxFuture<Response> {
-        Box::pin(async { ServiceError::unknown_operation().into() })
+    fn call(&self, request: Request) -> BoxFuture<Response> {
+        let response = wire::error_for_path(request.uri().path(), &ServiceError::unknown_operation());
+        Box::pin(async move { response.into() })
     }
 }
 
@@ -1243,12 +1245,9 @@ async fn handle_request(
         match parsed {
             Ok(list) => faults.extend(list),
             Err(message) => {
-                return Ok(finish(
-                    &shared,
-                    entry,
-                    ServiceError::validation(message).into(),
-                    StreamFaults::default(),
-                ))
+                let error = ServiceError::validation(message);
+                let response = wire::error_for_path(parts.uri.path(), &error).into();
+                return Ok(finish(&shared, entry, response, StreamFaults::default()));
             }
         }
     }
@@ -1302,14 +1301,16 @@ async fn handle_request(
         Ok(identity) => identity,
         Err(failure) => {
             entry.auth_failure = Some(failure.detail);
-            return Ok(finish(&shared, entry, failure.error.into(), StreamFaults::default()));
+            let response = wire::error_for_path(parts.uri.path(), &failure.error).into();
+            return Ok(finish(&shared, entry, response, StreamFaults::default()));
         }
     };
     entry.identity = Some(identity.to_string());
 
     // 5. Error faults.
     if let Some(error) = active.iter().find_map(Fault::error) {
-        return Ok(finish(&shared, entry, error.into(), StreamFaults::default()));
+        let response = wire::error_for_path(parts.uri.path(), &error).into();
+        return Ok(finish(&shared, entry, response, StreamFaults::default()));
     }
 
     // 6. The service.
