@@ -198,9 +198,7 @@ impl HttpClient for ChunkedClient {
     fn send(&self, request: http::Request<RequestBody>) -> ResponseFuture {
         self.requests.lock().unwrap().push(request.uri().to_string());
         let chunks = self.bodies.lock().unwrap().pop_front().unwrap_or_default();
-        let body: ResponseBody = Box::pin(Chunks(
-            chunks.into_iter().map(|c| c.map_err(BoxError::from)).collect(),
-        ));
+        let body: ResponseBody = Box::pin(Chunks(chunks.into_iter().map(|c| c.map_err(BoxError::from)).collect()));
         let response = http::Response::builder()
             .status(200)
             .header("content-type", "text/event-stream")
