@@ -13,7 +13,7 @@
 //!   [`StreamError`](stream::StreamError).
 //! - The bidirectional stream ([`Client::invoke_model_with_bidirectional_stream`]) is an
 //!   [`EventSender`] and a receiver over one HTTP/2 request; see [`BidirectionalStream`].
-//! - With feature `openai`, [`Client::openai`] calls the OpenAI-compatible Chat Completions
+//! - With feature `openai`, `Client::openai()` calls the OpenAI-compatible Chat Completions
 //!   and Responses APIs on `/openai/v1` (bedrock-mantle's implementation, see `openai`).
 //! - [`prelude`] has shortcuts over the generated types: `Message::user("hi")`,
 //!   `Tool::from_json_schema(..)`, `ToolResultBlock::json(..)`, `response.output_text()`.
