@@ -1391,8 +1391,17 @@ fn finish(
 
 type Chunk = Result<Bytes, BoxError>;
 
+/// The most event-stream frames [`pump`] joins into one chunk: 16 KiB, a TLS record's worth.
+const COALESCE_LIMIT: usize = 16 * 1024;
+
 /// Sends a response body chunk by chunk (frame by frame), applying the stream faults. The
 /// channel holds one chunk, so the source is only polled as fast as the client reads.
+///
+/// Event-stream frames that are ready together go out together, as real Bedrock's do when they
+/// come fast (several per TLS record): frames are joined into one chunk (one write and flush)
+/// while the next one is ready at once, up to [`COALESCE_LIMIT`] bytes. A frame that is not ready
+/// (a scripted pause, a slow source) sends what is joined first, so a pause still separates
+/// writes; faults apply to the frame they name as before, the frames before it sent first.
 async fn pump(
     body: ResponseBody,
     faults: StreamFaults,
@@ -1411,24 +1420,46 @@ async fn pump(
             item.and_then(|message| bedrock_transport::event_stream::encode(&message).map_err(BoxError::from))
         })),
     };
+    // Event-stream frames joined and not sent yet (always empty for other bodies).
+    let mut batch = bytes::BytesMut::new();
     let mut index = 0usize;
     loop {
         if faults.stall == Some(index) {
-            stall(&tx, shutdown).await;
+            if flush(&tx, &mut batch).await {
+                stall(&tx, shutdown).await;
+            }
             return;
         }
         if let Some((after, error)) = &faults.exception_after {
             if events && *after == index {
-                let frame = bedrock_transport::event_stream::encode(&error.to_exception_message());
-                let _ = tx.send(frame.map_err(BoxError::from)).await;
+                if flush(&tx, &mut batch).await {
+                    let frame = bedrock_transport::event_stream::encode(&error.to_exception_message());
+                    let _ = tx.send(frame.map_err(BoxError::from)).await;
+                }
                 return;
             }
         }
-        let Some(item) = source.next().await else { break };
+        let item = if batch.is_empty() {
+            source.next().await
+        } else {
+            match std::future::poll_fn(|cx| Poll::Ready(source.poll_next_unpin(cx))).await {
+                Poll::Ready(item) => item,
+                Poll::Pending => {
+                    // Nothing more is ready now: send what is joined.
+                    if !flush(&tx, &mut batch).await {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some(item) = item else { break };
         let mut chunk = match item {
             Ok(chunk) => chunk,
             Err(error) => {
-                let _ = tx.send(Err(error)).await;
+                if flush(&tx, &mut batch).await {
+                    let _ = tx.send(Err(error)).await;
+                }
                 return;
             }
         };
@@ -1441,17 +1472,28 @@ async fn pump(
         }
         if faults.truncate == Some(index) {
             let half = chunk.slice(..chunk.len() / 2);
-            if tx.send(Ok(half)).await.is_ok() && !events {
+            if events {
+                // An event stream ends cleanly in the middle of a frame.
+                batch.extend_from_slice(&half);
+                flush(&tx, &mut batch).await;
+            } else if tx.send(Ok(half)).await.is_ok() {
                 // A body with a content length cannot end early cleanly: abort the connection.
                 let _ = tx.send(Err("injected fault: truncated body".into())).await;
             }
-            // An event stream ends cleanly in the middle of a frame.
             return;
         }
-        if tx.send(Ok(chunk)).await.is_err() {
+        if events {
+            batch.extend_from_slice(&chunk);
+            if batch.len() >= COALESCE_LIMIT && !flush(&tx, &mut batch).await {
+                return;
+            }
+        } else if tx.send(Ok(chunk)).await.is_err() {
             return;
         }
         index += 1;
+    }
+    if !flush(&tx, &mut batch).await {
+        return;
     }
     if faults.stall.is_some_and(|n| n >= index) {
         stall(&tx, shutdown).await;
@@ -1463,6 +1505,11 @@ async fn pump(
             let _ = tx.send(frame.map_err(BoxError::from)).await;
         }
     }
+}
+
+/// Sends the joined frames, if any, as one chunk; false if the client has gone away.
+async fn flush(tx: &mpsc::Sender<Chunk>, batch: &mut bytes::BytesMut) -> bool {
+    batch.is_empty() || tx.send(Ok(batch.split().freeze())).await.is_ok()
 }
 
 /// Completes once the server is shutting down.
