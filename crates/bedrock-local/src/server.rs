@@ -1576,6 +1576,88 @@ impl Body for OutBody {
 mod tests {
     use super::*;
 
+    /// Runs [`pump`] over event messages fed by hand; returns the feed and the chunks' receiver.
+    fn pump_events(faults: StreamFaults) -> (mpsc::UnboundedSender<Result<Message, BoxError>>, mpsc::Receiver<Chunk>) {
+        let (events, mut source) = mpsc::unbounded_channel::<Result<Message, BoxError>>();
+        let source = futures_util::stream::poll_fn(move |cx| source.poll_recv(cx));
+        let (tx, rx) = mpsc::channel(1);
+        let (stop, shutdown) = watch::channel(false);
+        tokio::spawn(async move {
+            pump(
+                ResponseBody::Events(Box::pin(source)),
+                faults,
+                tx,
+                Arc::new(TokioClock),
+                shutdown,
+            )
+            .await;
+            drop(stop);
+        });
+        (events, rx)
+    }
+
+    fn event(i: u8) -> Message {
+        Message::new(vec![i; 10])
+    }
+
+    fn frames(range: std::ops::Range<u8>) -> Vec<u8> {
+        range
+            .flat_map(|i| bedrock_transport::event_stream::encode(&event(i)).unwrap().to_vec())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn frames_ready_together_go_out_in_one_chunk_and_a_pause_separates_them() {
+        let (events, mut chunks) = pump_events(StreamFaults::default());
+        for i in 0..3 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(0..3));
+        // Nothing was ready for a while: the next frames are a chunk of their own.
+        events.send(Ok(event(3))).unwrap();
+        events.send(Ok(event(4))).unwrap();
+        drop(events);
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(3..5));
+        assert!(chunks.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_joined_chunk_is_cut_where_the_truncation_says() {
+        let faults = StreamFaults {
+            truncate: Some(2),
+            ..StreamFaults::default()
+        };
+        let (events, mut chunks) = pump_events(faults);
+        for i in 0..4 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        let third = bedrock_transport::event_stream::encode(&event(2)).unwrap();
+        let mut expected = frames(0..2);
+        expected.extend_from_slice(&third[..third.len() / 2]);
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), expected);
+        assert!(chunks.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn joined_frames_are_sent_before_an_injected_exception() {
+        let error = ServiceError::internal();
+        let faults = StreamFaults {
+            exception_after: Some((2, error.clone())),
+            ..StreamFaults::default()
+        };
+        let (events, mut chunks) = pump_events(faults);
+        for i in 0..4 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(0..2));
+        let exception = chunks.recv().await.unwrap().unwrap();
+        assert_eq!(
+            exception,
+            bedrock_transport::event_stream::encode(&error.to_exception_message()).unwrap()
+        );
+        assert!(chunks.recv().await.is_none());
+    }
+
     #[test]
     fn routes_match_labels_and_greedy() {
         let noop = |_r: Request| async { Response::json(StatusCode::OK, "{}") };
