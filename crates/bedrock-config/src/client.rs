@@ -116,6 +116,10 @@ impl ServiceClient {
         &self.inner.signing
     }
 
+    pub(crate) fn signing_transport(&self) -> &dyn bedrock_transport::Signer {
+        self.inner.signing.as_transport()
+    }
+
     /// The same client under a changed configuration (`f` gets a copy of this one's).
     pub fn with_config(&self, f: impl FnOnce(&Config) -> Config) -> ServiceClient {
         ServiceClient::new(&f(&self.inner.config), self.inner.service)
@@ -240,7 +244,10 @@ fn modeled_retry<E: OperationError>(code: &str) -> ModeledRetry {
 
 /// Joins the request's path and query to the endpoint, applies a host prefix and the
 /// endpoint's headers.
-fn address(request: http::Request<Bytes>, endpoint: &ResolvedEndpoint) -> Result<http::Request<Bytes>, BuildError> {
+pub(crate) fn address(
+    request: http::Request<Bytes>,
+    endpoint: &ResolvedEndpoint,
+) -> Result<http::Request<Bytes>, BuildError> {
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let mut url = String::with_capacity(endpoint.url().len() + path.len());
@@ -275,7 +282,7 @@ fn address(request: http::Request<Bytes>, endpoint: &ResolvedEndpoint) -> Result
     Ok(http::Request::from_parts(parts, body))
 }
 
-async fn collect(mut body: ResponseBody) -> Result<Bytes, bedrock_transport::BoxError> {
+pub(crate) async fn collect(mut body: ResponseBody) -> Result<Bytes, bedrock_transport::BoxError> {
     let mut out = Vec::new();
     while let Some(chunk) = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
         out.extend_from_slice(&chunk?);

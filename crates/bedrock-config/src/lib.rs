@@ -9,6 +9,9 @@
 //!   with the generated (sans-IO) operation from `bedrock-runtime-types` or
 //!   `bedrock-control-types`. [`Call`] is the awaitable a client method returns, with
 //!   per-call overrides; [`Paginator`] turns list operations into streams.
+//! - [`ServiceClient::call_json`] and [`ServiceClient::send_json_streaming`]: the same for the
+//!   OpenAI- and Anthropic-compatible operations of `bedrock-mantle-types` (`JsonOperation`),
+//!   under a route prefix the caller picks; their errors are [`JsonError`]s.
 //! - [`SdkError`]: every way a call fails, one variant per layer.
 //!
 //! ```no_run
@@ -22,12 +25,14 @@
 mod client;
 mod config;
 mod error;
+mod json;
 mod paginate;
 mod tokens;
 
 pub use client::{Call, ServiceClient, Signing};
 pub use config::{from_env, Config, ConfigError, ConfigLoader};
 pub use error::SdkError;
+pub use json::{json_error_metadata, JsonError, JsonSdkError};
 pub use paginate::{Items, Pages, Paginator};
 pub use tokens::UuidTokens;
 

@@ -9,8 +9,7 @@ use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -30,32 +29,13 @@ pub struct AccessDeniedException {
 
 impl serde::Serialize for AccessDeniedException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("AccessDeniedException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AccessDeniedException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AccessDeniedException {
-    const NAME: &'static str = "AccessDeniedException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -70,14 +50,11 @@ impl json::WriteJson for AccessDeniedException {
 impl json::ReadJson for AccessDeniedException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("AccessDeniedException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AccessDeniedException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -95,6 +72,7 @@ impl AccessDeniedException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AccessDeniedException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -129,32 +107,13 @@ pub struct ConflictException {
 
 impl serde::Serialize for ConflictException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConflictException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConflictException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConflictException {
-    const NAME: &'static str = "ConflictException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -169,14 +128,7 @@ impl json::WriteJson for ConflictException {
 impl json::ReadJson for ConflictException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ConflictException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConflictException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -194,6 +146,7 @@ impl ConflictException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConflictException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -228,32 +181,13 @@ pub struct InternalServerException {
 
 impl serde::Serialize for InternalServerException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InternalServerException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InternalServerException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InternalServerException {
-    const NAME: &'static str = "InternalServerException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -268,14 +202,11 @@ impl json::WriteJson for InternalServerException {
 impl json::ReadJson for InternalServerException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("InternalServerException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InternalServerException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -293,6 +224,7 @@ impl InternalServerException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InternalServerException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -327,32 +259,13 @@ pub struct ResourceInUseException {
 
 impl serde::Serialize for ResourceInUseException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ResourceInUseException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceInUseException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ResourceInUseException {
-    const NAME: &'static str = "ResourceInUseException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -367,14 +280,11 @@ impl json::WriteJson for ResourceInUseException {
 impl json::ReadJson for ResourceInUseException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceInUseException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceInUseException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -392,6 +302,7 @@ impl ResourceInUseException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResourceInUseException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -426,33 +337,13 @@ pub struct ResourceNotFoundException {
 
 impl serde::Serialize for ResourceNotFoundException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ResourceNotFoundException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ResourceNotFoundException {
-    const NAME: &'static str = "ResourceNotFoundException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -467,14 +358,11 @@ impl json::WriteJson for ResourceNotFoundException {
 impl json::ReadJson for ResourceNotFoundException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceNotFoundException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceNotFoundException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -492,6 +380,7 @@ impl ResourceNotFoundException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResourceNotFoundException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -526,33 +415,13 @@ pub struct ServiceQuotaExceededException {
 
 impl serde::Serialize for ServiceQuotaExceededException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceQuotaExceededException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceQuotaExceededException {
-    const NAME: &'static str = "ServiceQuotaExceededException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -567,14 +436,11 @@ impl json::WriteJson for ServiceQuotaExceededException {
 impl json::ReadJson for ServiceQuotaExceededException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceQuotaExceededException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceQuotaExceededException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -592,6 +458,7 @@ impl ServiceQuotaExceededException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceQuotaExceededException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -626,33 +493,13 @@ pub struct ServiceUnavailableException {
 
 impl serde::Serialize for ServiceUnavailableException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceUnavailableException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceUnavailableException {
-    const NAME: &'static str = "ServiceUnavailableException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -667,14 +514,11 @@ impl json::WriteJson for ServiceUnavailableException {
 impl json::ReadJson for ServiceUnavailableException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceUnavailableException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceUnavailableException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -692,6 +536,7 @@ impl ServiceUnavailableException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceUnavailableException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -726,32 +571,13 @@ pub struct ThrottlingException {
 
 impl serde::Serialize for ThrottlingException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ThrottlingException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ThrottlingException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ThrottlingException {
-    const NAME: &'static str = "ThrottlingException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -766,14 +592,7 @@ impl json::WriteJson for ThrottlingException {
 impl json::ReadJson for ThrottlingException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ThrottlingException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ThrottlingException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -791,6 +610,7 @@ impl ThrottlingException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ThrottlingException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -827,42 +647,13 @@ pub struct TooManyTagsException {
 
 impl serde::Serialize for TooManyTagsException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "TooManyTagsException",
-            usize::from(self.message.is_some()) + usize::from(self.resource_name.is_some()),
-        )?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        if let Some(value) = &self.resource_name {
-            state.serialize_field("resourceName", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TooManyTagsException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for TooManyTagsException {
-    const NAME: &'static str = "TooManyTagsException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            message: None,
-            resource_name: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                "resourceName" => value.resource_name = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -881,15 +672,11 @@ impl json::ReadJson for TooManyTagsException {
             message: None,
             resource_name: None,
         };
-        let mut object = reader.structure("TooManyTagsException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "resourceName"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.resource_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "TooManyTagsException",
+            &[("message", false), ("resourceName", false)],
+            &mut [&mut value.message, &mut value.resource_name],
+        )?;
         Ok(value)
     }
 }
@@ -913,6 +700,7 @@ impl TooManyTagsException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for TooManyTagsException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -952,32 +740,13 @@ pub struct ValidationException {
 
 impl serde::Serialize for ValidationException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ValidationException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ValidationException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ValidationException {
-    const NAME: &'static str = "ValidationException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -992,14 +761,7 @@ impl json::WriteJson for ValidationException {
 impl json::ReadJson for ValidationException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ValidationException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ValidationException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -1017,6 +779,7 @@ impl ValidationException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ValidationException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -11093,5 +10856,7 @@ impl std::error::Error for UpdateProvisionedModelThroughputError {
     }
 }
 
+#[cfg(feature = "validate")]
 static PATTERN_NON_BLANK_STRING: Pattern = Pattern::new("[\\s\\S]*");
+#[cfg(feature = "validate")]
 static PATTERN_TAGGABLE_RESOURCES_ARN: Pattern = Pattern::new(".*(^[a-zA-Z0-9][a-zA-Z0-9\\-]*$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/(imported)/[a-z0-9]{12}$)|(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:([0-9]{12}|)((:(fine-tuning-job|model-customization-job|custom-model)/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12})$)|(:guardrail/[a-z0-9]+$)|(:automated-reasoning-policy/[a-zA-Z0-9]+(:[a-zA-Z0-9]+)?$)|(:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$)|(:(provisioned-model|model-invocation-job|model-evaluation-job|evaluation-job|model-import-job|imported-model|async-invoke|provisioned-model-v2|provisioned-model-reservation|prompt-router|custom-model-deployment)/[a-z0-9]{12}$))).*");

@@ -13,8 +13,7 @@ use bedrock_wire::event_stream::{
     UnhandledEventError,
 };
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };

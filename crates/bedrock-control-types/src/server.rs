@@ -1579,14 +1579,11 @@ impl ServerOperation for BatchDeleteAdvancedPromptOptimizationJob {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { job_identifiers: None };
-                let mut object = reader.structure("BatchDeleteAdvancedPromptOptimizationJobRequest")?;
-                while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
-                    match member {
-                        0 => reader.optional(&mut value.job_identifiers),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "BatchDeleteAdvancedPromptOptimizationJobRequest",
+                    &[("jobIdentifiers", false)],
+                    &mut [&mut value.job_identifiers],
+                )?;
                 Ok(value)
             }
         }
@@ -1654,14 +1651,11 @@ impl ServerOperation for BatchDeleteEvaluationJob {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { job_identifiers: None };
-                let mut object = reader.structure("BatchDeleteEvaluationJobRequest")?;
-                while let Some(member) = reader.member(&mut object, &["jobIdentifiers"])? {
-                    match member {
-                        0 => reader.optional(&mut value.job_identifiers),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "BatchDeleteEvaluationJobRequest",
+                    &[("jobIdentifiers", false)],
+                    &mut [&mut value.job_identifiers],
+                )?;
                 Ok(value)
             }
         }
@@ -1815,33 +1809,29 @@ impl ServerOperation for CreateAdvancedPromptOptimizationJob {
                     tags: None,
                     model_configurations: None,
                 };
-                let mut object = reader.structure("CreateAdvancedPromptOptimizationJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateAdvancedPromptOptimizationJobRequest",
                     &[
-                        "jobName",
-                        "jobDescription",
-                        "clientToken",
-                        "inputConfig",
-                        "outputConfig",
-                        "encryptionKeyArn",
-                        "tags",
-                        "modelConfigurations",
+                        ("jobName", false),
+                        ("jobDescription", false),
+                        ("clientToken", false),
+                        ("inputConfig", false),
+                        ("outputConfig", false),
+                        ("encryptionKeyArn", false),
+                        ("tags", false),
+                        ("modelConfigurations", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.job_name),
-                        1 => reader.optional(&mut value.job_description),
-                        2 => reader.optional(&mut value.client_token),
-                        3 => reader.optional(&mut value.input_config),
-                        4 => reader.optional(&mut value.output_config),
-                        5 => reader.optional(&mut value.encryption_key_arn),
-                        6 => reader.optional(&mut value.tags),
-                        7 => reader.optional(&mut value.model_configurations),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.job_name,
+                        &mut value.job_description,
+                        &mut value.client_token,
+                        &mut value.input_config,
+                        &mut value.output_config,
+                        &mut value.encryption_key_arn,
+                        &mut value.tags,
+                        &mut value.model_configurations,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -1963,29 +1953,25 @@ impl ServerOperation for CreateAutomatedReasoningPolicy {
                     kms_key_id: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreateAutomatedReasoningPolicyRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateAutomatedReasoningPolicyRequest",
                     &[
-                        "name",
-                        "description",
-                        "clientRequestToken",
-                        "policyDefinition",
-                        "kmsKeyId",
-                        "tags",
+                        ("name", false),
+                        ("description", false),
+                        ("clientRequestToken", false),
+                        ("policyDefinition", false),
+                        ("kmsKeyId", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.name),
-                        1 => reader.optional(&mut value.description),
-                        2 => reader.optional(&mut value.client_request_token),
-                        3 => reader.optional(&mut value.policy_definition),
-                        4 => reader.optional(&mut value.kms_key_id),
-                        5 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.name,
+                        &mut value.description,
+                        &mut value.client_request_token,
+                        &mut value.policy_definition,
+                        &mut value.kms_key_id,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2090,27 +2076,23 @@ impl ServerOperation for CreateAutomatedReasoningPolicyTestCase {
                     client_request_token: None,
                     confidence_threshold: None,
                 };
-                let mut object = reader.structure("CreateAutomatedReasoningPolicyTestCaseRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateAutomatedReasoningPolicyTestCaseRequest",
                     &[
-                        "guardContent",
-                        "queryContent",
-                        "expectedAggregatedFindingsResult",
-                        "clientRequestToken",
-                        "confidenceThreshold",
+                        ("guardContent", false),
+                        ("queryContent", false),
+                        ("expectedAggregatedFindingsResult", false),
+                        ("clientRequestToken", false),
+                        ("confidenceThreshold", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.guard_content),
-                        1 => reader.optional(&mut value.query_content),
-                        2 => reader.optional(&mut value.expected_aggregated_findings_result),
-                        3 => reader.optional(&mut value.client_request_token),
-                        4 => reader.decode_optional::<Float, _>(&mut value.confidence_threshold),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.guard_content,
+                        &mut value.query_content,
+                        &mut value.expected_aggregated_findings_result,
+                        &mut value.client_request_token,
+                        &mut json::coded::<Float, _>(&mut value.confidence_threshold),
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2216,19 +2198,19 @@ impl ServerOperation for CreateAutomatedReasoningPolicyVersion {
                     last_updated_definition_hash: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreateAutomatedReasoningPolicyVersionRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
-                    &["clientRequestToken", "lastUpdatedDefinitionHash", "tags"],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.client_request_token),
-                        1 => reader.optional(&mut value.last_updated_definition_hash),
-                        2 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "CreateAutomatedReasoningPolicyVersionRequest",
+                    &[
+                        ("clientRequestToken", false),
+                        ("lastUpdatedDefinitionHash", false),
+                        ("tags", false),
+                    ],
+                    &mut [
+                        &mut value.client_request_token,
+                        &mut value.last_updated_definition_hash,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2338,31 +2320,27 @@ impl ServerOperation for CreateCustomModel {
                     model_tags: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("CreateCustomModelRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateCustomModelRequest",
                     &[
-                        "modelName",
-                        "modelSourceConfig",
-                        "customModelDataSource",
-                        "modelKmsKeyArn",
-                        "roleArn",
-                        "modelTags",
-                        "clientRequestToken",
+                        ("modelName", false),
+                        ("modelSourceConfig", false),
+                        ("customModelDataSource", false),
+                        ("modelKmsKeyArn", false),
+                        ("roleArn", false),
+                        ("modelTags", false),
+                        ("clientRequestToken", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.model_name),
-                        1 => reader.optional(&mut value.model_source_config),
-                        2 => reader.optional(&mut value.custom_model_data_source),
-                        3 => reader.optional(&mut value.model_kms_key_arn),
-                        4 => reader.optional(&mut value.role_arn),
-                        5 => reader.optional(&mut value.model_tags),
-                        6 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.model_name,
+                        &mut value.model_source_config,
+                        &mut value.custom_model_data_source,
+                        &mut value.model_kms_key_arn,
+                        &mut value.role_arn,
+                        &mut value.model_tags,
+                        &mut value.client_request_token,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2469,27 +2447,23 @@ impl ServerOperation for CreateCustomModelDeployment {
                     tags: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("CreateCustomModelDeploymentRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateCustomModelDeploymentRequest",
                     &[
-                        "modelDeploymentName",
-                        "modelArn",
-                        "description",
-                        "tags",
-                        "clientRequestToken",
+                        ("modelDeploymentName", false),
+                        ("modelArn", false),
+                        ("description", false),
+                        ("tags", false),
+                        ("clientRequestToken", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.model_deployment_name),
-                        1 => reader.optional(&mut value.model_arn),
-                        2 => reader.optional(&mut value.description),
-                        3 => reader.optional(&mut value.tags),
-                        4 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.model_deployment_name,
+                        &mut value.model_arn,
+                        &mut value.description,
+                        &mut value.tags,
+                        &mut value.client_request_token,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2599,37 +2573,33 @@ impl ServerOperation for CreateEvaluationJob {
                     inference_config: None,
                     output_data_config: None,
                 };
-                let mut object = reader.structure("CreateEvaluationJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateEvaluationJobRequest",
                     &[
-                        "jobName",
-                        "jobDescription",
-                        "clientRequestToken",
-                        "roleArn",
-                        "customerEncryptionKeyId",
-                        "jobTags",
-                        "applicationType",
-                        "evaluationConfig",
-                        "inferenceConfig",
-                        "outputDataConfig",
+                        ("jobName", false),
+                        ("jobDescription", false),
+                        ("clientRequestToken", false),
+                        ("roleArn", false),
+                        ("customerEncryptionKeyId", false),
+                        ("jobTags", false),
+                        ("applicationType", false),
+                        ("evaluationConfig", false),
+                        ("inferenceConfig", false),
+                        ("outputDataConfig", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.job_name),
-                        1 => reader.optional(&mut value.job_description),
-                        2 => reader.optional(&mut value.client_request_token),
-                        3 => reader.optional(&mut value.role_arn),
-                        4 => reader.optional(&mut value.customer_encryption_key_id),
-                        5 => reader.optional(&mut value.job_tags),
-                        6 => reader.optional(&mut value.application_type),
-                        7 => reader.optional(&mut value.evaluation_config),
-                        8 => reader.optional(&mut value.inference_config),
-                        9 => reader.optional(&mut value.output_data_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.job_name,
+                        &mut value.job_description,
+                        &mut value.client_request_token,
+                        &mut value.role_arn,
+                        &mut value.customer_encryption_key_id,
+                        &mut value.job_tags,
+                        &mut value.application_type,
+                        &mut value.evaluation_config,
+                        &mut value.inference_config,
+                        &mut value.output_data_config,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -2742,15 +2712,11 @@ impl ServerOperation for CreateFoundationModelAgreement {
                     offer_token: None,
                     model_id: None,
                 };
-                let mut object = reader.structure("CreateFoundationModelAgreementRequest")?;
-                while let Some(member) = reader.member(&mut object, &["offerToken", "modelId"])? {
-                    match member {
-                        0 => reader.optional(&mut value.offer_token),
-                        1 => reader.optional(&mut value.model_id),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "CreateFoundationModelAgreementRequest",
+                    &[("offerToken", false), ("modelId", false)],
+                    &mut [&mut value.offer_token, &mut value.model_id],
+                )?;
                 Ok(value)
             }
         }
@@ -2853,45 +2819,41 @@ impl ServerOperation for CreateGuardrail {
                     tags: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("CreateGuardrailRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateGuardrailRequest",
                     &[
-                        "name",
-                        "description",
-                        "topicPolicyConfig",
-                        "contentPolicyConfig",
-                        "wordPolicyConfig",
-                        "sensitiveInformationPolicyConfig",
-                        "contextualGroundingPolicyConfig",
-                        "automatedReasoningPolicyConfig",
-                        "crossRegionConfig",
-                        "blockedInputMessaging",
-                        "blockedOutputsMessaging",
-                        "kmsKeyId",
-                        "tags",
-                        "clientRequestToken",
+                        ("name", false),
+                        ("description", false),
+                        ("topicPolicyConfig", false),
+                        ("contentPolicyConfig", false),
+                        ("wordPolicyConfig", false),
+                        ("sensitiveInformationPolicyConfig", false),
+                        ("contextualGroundingPolicyConfig", false),
+                        ("automatedReasoningPolicyConfig", false),
+                        ("crossRegionConfig", false),
+                        ("blockedInputMessaging", false),
+                        ("blockedOutputsMessaging", false),
+                        ("kmsKeyId", false),
+                        ("tags", false),
+                        ("clientRequestToken", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.name),
-                        1 => reader.optional(&mut value.description),
-                        2 => reader.optional(&mut value.topic_policy_config),
-                        3 => reader.optional(&mut value.content_policy_config),
-                        4 => reader.optional(&mut value.word_policy_config),
-                        5 => reader.optional(&mut value.sensitive_information_policy_config),
-                        6 => reader.optional(&mut value.contextual_grounding_policy_config),
-                        7 => reader.optional(&mut value.automated_reasoning_policy_config),
-                        8 => reader.optional(&mut value.cross_region_config),
-                        9 => reader.optional(&mut value.blocked_input_messaging),
-                        10 => reader.optional(&mut value.blocked_outputs_messaging),
-                        11 => reader.optional(&mut value.kms_key_id),
-                        12 => reader.optional(&mut value.tags),
-                        13 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.name,
+                        &mut value.description,
+                        &mut value.topic_policy_config,
+                        &mut value.content_policy_config,
+                        &mut value.word_policy_config,
+                        &mut value.sensitive_information_policy_config,
+                        &mut value.contextual_grounding_policy_config,
+                        &mut value.automated_reasoning_policy_config,
+                        &mut value.cross_region_config,
+                        &mut value.blocked_input_messaging,
+                        &mut value.blocked_outputs_messaging,
+                        &mut value.kms_key_id,
+                        &mut value.tags,
+                        &mut value.client_request_token,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3012,15 +2974,11 @@ impl ServerOperation for CreateGuardrailVersion {
                     description: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("CreateGuardrailVersionRequest")?;
-                while let Some(member) = reader.member(&mut object, &["description", "clientRequestToken"])? {
-                    match member {
-                        0 => reader.optional(&mut value.description),
-                        1 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "CreateGuardrailVersionRequest",
+                    &[("description", false), ("clientRequestToken", false)],
+                    &mut [&mut value.description, &mut value.client_request_token],
+                )?;
                 Ok(value)
             }
         }
@@ -3113,27 +3071,23 @@ impl ServerOperation for CreateInferenceProfile {
                     model_source: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreateInferenceProfileRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateInferenceProfileRequest",
                     &[
-                        "inferenceProfileName",
-                        "description",
-                        "clientRequestToken",
-                        "modelSource",
-                        "tags",
+                        ("inferenceProfileName", false),
+                        ("description", false),
+                        ("clientRequestToken", false),
+                        ("modelSource", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.inference_profile_name),
-                        1 => reader.optional(&mut value.description),
-                        2 => reader.optional(&mut value.client_request_token),
-                        3 => reader.optional(&mut value.model_source),
-                        4 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.inference_profile_name,
+                        &mut value.description,
+                        &mut value.client_request_token,
+                        &mut value.model_source,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3241,29 +3195,25 @@ impl ServerOperation for CreateMarketplaceModelEndpoint {
                     client_request_token: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreateMarketplaceModelEndpointRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateMarketplaceModelEndpointRequest",
                     &[
-                        "modelSourceIdentifier",
-                        "endpointConfig",
-                        "acceptEula",
-                        "endpointName",
-                        "clientRequestToken",
-                        "tags",
+                        ("modelSourceIdentifier", false),
+                        ("endpointConfig", false),
+                        ("acceptEula", false),
+                        ("endpointName", false),
+                        ("clientRequestToken", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.model_source_identifier),
-                        1 => reader.optional(&mut value.endpoint_config),
-                        2 => reader.optional(&mut value.accept_eula),
-                        3 => reader.optional(&mut value.endpoint_name),
-                        4 => reader.optional(&mut value.client_request_token),
-                        5 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.model_source_identifier,
+                        &mut value.endpoint_config,
+                        &mut value.accept_eula,
+                        &mut value.endpoint_name,
+                        &mut value.client_request_token,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3368,27 +3318,23 @@ impl ServerOperation for CreateModelCopyJob {
                     target_model_tags: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("CreateModelCopyJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateModelCopyJobRequest",
                     &[
-                        "sourceModelArn",
-                        "targetModelName",
-                        "modelKmsKeyId",
-                        "targetModelTags",
-                        "clientRequestToken",
+                        ("sourceModelArn", false),
+                        ("targetModelName", false),
+                        ("modelKmsKeyId", false),
+                        ("targetModelTags", false),
+                        ("clientRequestToken", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.source_model_arn),
-                        1 => reader.optional(&mut value.target_model_name),
-                        2 => reader.optional(&mut value.model_kms_key_id),
-                        3 => reader.optional(&mut value.target_model_tags),
-                        4 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.source_model_arn,
+                        &mut value.target_model_name,
+                        &mut value.model_kms_key_id,
+                        &mut value.target_model_tags,
+                        &mut value.client_request_token,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3490,47 +3436,43 @@ impl ServerOperation for CreateModelCustomizationJob {
                     vpc_config: None,
                     customization_config: None,
                 };
-                let mut object = reader.structure("CreateModelCustomizationJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateModelCustomizationJobRequest",
                     &[
-                        "jobName",
-                        "customModelName",
-                        "roleArn",
-                        "clientRequestToken",
-                        "baseModelIdentifier",
-                        "customizationType",
-                        "customModelKmsKeyId",
-                        "jobTags",
-                        "customModelTags",
-                        "trainingDataConfig",
-                        "validationDataConfig",
-                        "outputDataConfig",
-                        "hyperParameters",
-                        "vpcConfig",
-                        "customizationConfig",
+                        ("jobName", false),
+                        ("customModelName", false),
+                        ("roleArn", false),
+                        ("clientRequestToken", false),
+                        ("baseModelIdentifier", false),
+                        ("customizationType", false),
+                        ("customModelKmsKeyId", false),
+                        ("jobTags", false),
+                        ("customModelTags", false),
+                        ("trainingDataConfig", false),
+                        ("validationDataConfig", false),
+                        ("outputDataConfig", false),
+                        ("hyperParameters", false),
+                        ("vpcConfig", false),
+                        ("customizationConfig", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.job_name),
-                        1 => reader.optional(&mut value.custom_model_name),
-                        2 => reader.optional(&mut value.role_arn),
-                        3 => reader.optional(&mut value.client_request_token),
-                        4 => reader.optional(&mut value.base_model_identifier),
-                        5 => reader.optional(&mut value.customization_type),
-                        6 => reader.optional(&mut value.custom_model_kms_key_id),
-                        7 => reader.optional(&mut value.job_tags),
-                        8 => reader.optional(&mut value.custom_model_tags),
-                        9 => reader.optional(&mut value.training_data_config),
-                        10 => reader.optional(&mut value.validation_data_config),
-                        11 => reader.optional(&mut value.output_data_config),
-                        12 => reader.optional(&mut value.hyper_parameters),
-                        13 => reader.optional(&mut value.vpc_config),
-                        14 => reader.optional(&mut value.customization_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.job_name,
+                        &mut value.custom_model_name,
+                        &mut value.role_arn,
+                        &mut value.client_request_token,
+                        &mut value.base_model_identifier,
+                        &mut value.customization_type,
+                        &mut value.custom_model_kms_key_id,
+                        &mut value.job_tags,
+                        &mut value.custom_model_tags,
+                        &mut value.training_data_config,
+                        &mut value.validation_data_config,
+                        &mut value.output_data_config,
+                        &mut value.hyper_parameters,
+                        &mut value.vpc_config,
+                        &mut value.customization_config,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3676,35 +3618,31 @@ impl ServerOperation for CreateModelImportJob {
                     vpc_config: None,
                     imported_model_kms_key_id: None,
                 };
-                let mut object = reader.structure("CreateModelImportJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateModelImportJobRequest",
                     &[
-                        "jobName",
-                        "importedModelName",
-                        "roleArn",
-                        "modelDataSource",
-                        "jobTags",
-                        "importedModelTags",
-                        "clientRequestToken",
-                        "vpcConfig",
-                        "importedModelKmsKeyId",
+                        ("jobName", false),
+                        ("importedModelName", false),
+                        ("roleArn", false),
+                        ("modelDataSource", false),
+                        ("jobTags", false),
+                        ("importedModelTags", false),
+                        ("clientRequestToken", false),
+                        ("vpcConfig", false),
+                        ("importedModelKmsKeyId", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.job_name),
-                        1 => reader.optional(&mut value.imported_model_name),
-                        2 => reader.optional(&mut value.role_arn),
-                        3 => reader.optional(&mut value.model_data_source),
-                        4 => reader.optional(&mut value.job_tags),
-                        5 => reader.optional(&mut value.imported_model_tags),
-                        6 => reader.optional(&mut value.client_request_token),
-                        7 => reader.optional(&mut value.vpc_config),
-                        8 => reader.optional(&mut value.imported_model_kms_key_id),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.job_name,
+                        &mut value.imported_model_name,
+                        &mut value.role_arn,
+                        &mut value.model_data_source,
+                        &mut value.job_tags,
+                        &mut value.imported_model_tags,
+                        &mut value.client_request_token,
+                        &mut value.vpc_config,
+                        &mut value.imported_model_kms_key_id,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3834,37 +3772,33 @@ impl ServerOperation for CreateModelInvocationJob {
                     tags: None,
                     model_invocation_type: None,
                 };
-                let mut object = reader.structure("CreateModelInvocationJobRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateModelInvocationJobRequest",
                     &[
-                        "jobName",
-                        "roleArn",
-                        "clientRequestToken",
-                        "modelId",
-                        "inputDataConfig",
-                        "outputDataConfig",
-                        "vpcConfig",
-                        "timeoutDurationInHours",
-                        "tags",
-                        "modelInvocationType",
+                        ("jobName", false),
+                        ("roleArn", false),
+                        ("clientRequestToken", false),
+                        ("modelId", false),
+                        ("inputDataConfig", false),
+                        ("outputDataConfig", false),
+                        ("vpcConfig", false),
+                        ("timeoutDurationInHours", false),
+                        ("tags", false),
+                        ("modelInvocationType", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.job_name),
-                        1 => reader.optional(&mut value.role_arn),
-                        2 => reader.optional(&mut value.client_request_token),
-                        3 => reader.optional(&mut value.model_id),
-                        4 => reader.optional(&mut value.input_data_config),
-                        5 => reader.optional(&mut value.output_data_config),
-                        6 => reader.optional(&mut value.vpc_config),
-                        7 => reader.optional(&mut value.timeout_duration_in_hours),
-                        8 => reader.optional(&mut value.tags),
-                        9 => reader.optional(&mut value.model_invocation_type),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.job_name,
+                        &mut value.role_arn,
+                        &mut value.client_request_token,
+                        &mut value.model_id,
+                        &mut value.input_data_config,
+                        &mut value.output_data_config,
+                        &mut value.vpc_config,
+                        &mut value.timeout_duration_in_hours,
+                        &mut value.tags,
+                        &mut value.model_invocation_type,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -3987,31 +3921,27 @@ impl ServerOperation for CreatePromptRouter {
                     fallback_model: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreatePromptRouterRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreatePromptRouterRequest",
                     &[
-                        "clientRequestToken",
-                        "promptRouterName",
-                        "models",
-                        "description",
-                        "routingCriteria",
-                        "fallbackModel",
-                        "tags",
+                        ("clientRequestToken", false),
+                        ("promptRouterName", false),
+                        ("models", false),
+                        ("description", false),
+                        ("routingCriteria", false),
+                        ("fallbackModel", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.client_request_token),
-                        1 => reader.optional(&mut value.prompt_router_name),
-                        2 => reader.optional(&mut value.models),
-                        3 => reader.optional(&mut value.description),
-                        4 => reader.optional(&mut value.routing_criteria),
-                        5 => reader.optional(&mut value.fallback_model),
-                        6 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.client_request_token,
+                        &mut value.prompt_router_name,
+                        &mut value.models,
+                        &mut value.description,
+                        &mut value.routing_criteria,
+                        &mut value.fallback_model,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -4129,29 +4059,25 @@ impl ServerOperation for CreateProvisionedModelThroughput {
                     commitment_duration: None,
                     tags: None,
                 };
-                let mut object = reader.structure("CreateProvisionedModelThroughputRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "CreateProvisionedModelThroughputRequest",
                     &[
-                        "clientRequestToken",
-                        "modelUnits",
-                        "provisionedModelName",
-                        "modelId",
-                        "commitmentDuration",
-                        "tags",
+                        ("clientRequestToken", false),
+                        ("modelUnits", false),
+                        ("provisionedModelName", false),
+                        ("modelId", false),
+                        ("commitmentDuration", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.client_request_token),
-                        1 => reader.optional(&mut value.model_units),
-                        2 => reader.optional(&mut value.provisioned_model_name),
-                        3 => reader.optional(&mut value.model_id),
-                        4 => reader.optional(&mut value.commitment_duration),
-                        5 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.client_request_token,
+                        &mut value.model_units,
+                        &mut value.provisioned_model_name,
+                        &mut value.model_id,
+                        &mut value.commitment_duration,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -4667,14 +4593,11 @@ impl ServerOperation for DeleteFoundationModelAgreement {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { model_id: None };
-                let mut object = reader.structure("DeleteFoundationModelAgreementRequest")?;
-                while let Some(member) = reader.member(&mut object, &["modelId"])? {
-                    match member {
-                        0 => reader.optional(&mut value.model_id),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "DeleteFoundationModelAgreementRequest",
+                    &[("modelId", false)],
+                    &mut [&mut value.model_id],
+                )?;
                 Ok(value)
             }
         }
@@ -8305,14 +8228,11 @@ impl ServerOperation for ListTagsForResource {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { resource_arn: None };
-                let mut object = reader.structure("ListTagsForResourceRequest")?;
-                while let Some(member) = reader.member(&mut object, &["resourceARN"])? {
-                    match member {
-                        0 => reader.optional(&mut value.resource_arn),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "ListTagsForResourceRequest",
+                    &[("resourceARN", false)],
+                    &mut [&mut value.resource_arn],
+                )?;
                 Ok(value)
             }
         }
@@ -8379,14 +8299,11 @@ impl ServerOperation for PutAccountDataRetention {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { mode: None };
-                let mut object = reader.structure("PutAccountDataRetentionRequest")?;
-                while let Some(member) = reader.member(&mut object, &["mode"])? {
-                    match member {
-                        0 => reader.optional(&mut value.mode),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "PutAccountDataRetentionRequest",
+                    &[("mode", false)],
+                    &mut [&mut value.mode],
+                )?;
                 Ok(value)
             }
         }
@@ -8449,15 +8366,11 @@ impl ServerOperation for PutEnforcedGuardrailConfiguration {
                     config_id: None,
                     guardrail_inference_config: None,
                 };
-                let mut object = reader.structure("PutEnforcedGuardrailConfigurationRequest")?;
-                while let Some(member) = reader.member(&mut object, &["configId", "guardrailInferenceConfig"])? {
-                    match member {
-                        0 => reader.optional(&mut value.config_id),
-                        1 => reader.optional(&mut value.guardrail_inference_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "PutEnforcedGuardrailConfigurationRequest",
+                    &[("configId", false), ("guardrailInferenceConfig", false)],
+                    &mut [&mut value.config_id, &mut value.guardrail_inference_config],
+                )?;
                 Ok(value)
             }
         }
@@ -8532,14 +8445,11 @@ impl ServerOperation for PutModelInvocationLoggingConfiguration {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { logging_config: None };
-                let mut object = reader.structure("PutModelInvocationLoggingConfigurationRequest")?;
-                while let Some(member) = reader.member(&mut object, &["loggingConfig"])? {
-                    match member {
-                        0 => reader.optional(&mut value.logging_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "PutModelInvocationLoggingConfigurationRequest",
+                    &[("loggingConfig", false)],
+                    &mut [&mut value.logging_config],
+                )?;
                 Ok(value)
             }
         }
@@ -8606,15 +8516,11 @@ impl ServerOperation for PutResourcePolicy {
                     resource_arn: None,
                     resource_policy: None,
                 };
-                let mut object = reader.structure("PutResourcePolicyRequest")?;
-                while let Some(member) = reader.member(&mut object, &["resourceArn", "resourcePolicy"])? {
-                    match member {
-                        0 => reader.optional(&mut value.resource_arn),
-                        1 => reader.optional(&mut value.resource_policy),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "PutResourcePolicyRequest",
+                    &[("resourceArn", false), ("resourcePolicy", false)],
+                    &mut [&mut value.resource_arn, &mut value.resource_policy],
+                )?;
                 Ok(value)
             }
         }
@@ -8686,14 +8592,11 @@ impl ServerOperation for PutUseCaseForModelAccess {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { form_data: None };
-                let mut object = reader.structure("PutUseCaseForModelAccessRequest")?;
-                while let Some(member) = reader.member(&mut object, &["formData"])? {
-                    match member {
-                        0 => reader.decode_optional::<Base64, _>(&mut value.form_data),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "PutUseCaseForModelAccessRequest",
+                    &[("formData", false)],
+                    &mut [&mut json::coded::<Base64, _>(&mut value.form_data)],
+                )?;
                 Ok(value)
             }
         }
@@ -8756,14 +8659,11 @@ impl ServerOperation for RegisterMarketplaceModelEndpoint {
                 let mut value = Self {
                     model_source_identifier: None,
                 };
-                let mut object = reader.structure("RegisterMarketplaceModelEndpointRequest")?;
-                while let Some(member) = reader.member(&mut object, &["modelSourceIdentifier"])? {
-                    match member {
-                        0 => reader.optional(&mut value.model_source_identifier),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "RegisterMarketplaceModelEndpointRequest",
+                    &[("modelSourceIdentifier", false)],
+                    &mut [&mut value.model_source_identifier],
+                )?;
                 Ok(value)
             }
         }
@@ -8935,15 +8835,11 @@ impl ServerOperation for StartAutomatedReasoningPolicyTestWorkflow {
                     test_case_ids: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("StartAutomatedReasoningPolicyTestWorkflowRequest")?;
-                while let Some(member) = reader.member(&mut object, &["testCaseIds", "clientRequestToken"])? {
-                    match member {
-                        0 => reader.optional(&mut value.test_case_ids),
-                        1 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "StartAutomatedReasoningPolicyTestWorkflowRequest",
+                    &[("testCaseIds", false), ("clientRequestToken", false)],
+                    &mut [&mut value.test_case_ids, &mut value.client_request_token],
+                )?;
                 Ok(value)
             }
         }
@@ -9272,15 +9168,11 @@ impl ServerOperation for TagResource {
                     resource_arn: None,
                     tags: None,
                 };
-                let mut object = reader.structure("TagResourceRequest")?;
-                while let Some(member) = reader.member(&mut object, &["resourceARN", "tags"])? {
-                    match member {
-                        0 => reader.optional(&mut value.resource_arn),
-                        1 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "TagResourceRequest",
+                    &[("resourceARN", false), ("tags", false)],
+                    &mut [&mut value.resource_arn, &mut value.tags],
+                )?;
                 Ok(value)
             }
         }
@@ -9359,15 +9251,11 @@ impl ServerOperation for UntagResource {
                     resource_arn: None,
                     tag_keys: None,
                 };
-                let mut object = reader.structure("UntagResourceRequest")?;
-                while let Some(member) = reader.member(&mut object, &["resourceARN", "tagKeys"])? {
-                    match member {
-                        0 => reader.optional(&mut value.resource_arn),
-                        1 => reader.optional(&mut value.tag_keys),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UntagResourceRequest",
+                    &[("resourceARN", false), ("tagKeys", false)],
+                    &mut [&mut value.resource_arn, &mut value.tag_keys],
+                )?;
                 Ok(value)
             }
         }
@@ -9445,16 +9333,11 @@ impl ServerOperation for UpdateAutomatedReasoningPolicy {
                     name: None,
                     description: None,
                 };
-                let mut object = reader.structure("UpdateAutomatedReasoningPolicyRequest")?;
-                while let Some(member) = reader.member(&mut object, &["policyDefinition", "name", "description"])? {
-                    match member {
-                        0 => reader.optional(&mut value.policy_definition),
-                        1 => reader.optional(&mut value.name),
-                        2 => reader.optional(&mut value.description),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UpdateAutomatedReasoningPolicyRequest",
+                    &[("policyDefinition", false), ("name", false), ("description", false)],
+                    &mut [&mut value.policy_definition, &mut value.name, &mut value.description],
+                )?;
                 Ok(value)
             }
         }
@@ -9546,15 +9429,11 @@ impl ServerOperation for UpdateAutomatedReasoningPolicyAnnotations {
                     annotations: None,
                     last_updated_annotation_set_hash: None,
                 };
-                let mut object = reader.structure("UpdateAutomatedReasoningPolicyAnnotationsRequest")?;
-                while let Some(member) = reader.member(&mut object, &["annotations", "lastUpdatedAnnotationSetHash"])? {
-                    match member {
-                        0 => reader.optional(&mut value.annotations),
-                        1 => reader.optional(&mut value.last_updated_annotation_set_hash),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UpdateAutomatedReasoningPolicyAnnotationsRequest",
+                    &[("annotations", false), ("lastUpdatedAnnotationSetHash", false)],
+                    &mut [&mut value.annotations, &mut value.last_updated_annotation_set_hash],
+                )?;
                 Ok(value)
             }
         }
@@ -9656,29 +9535,25 @@ impl ServerOperation for UpdateAutomatedReasoningPolicyTestCase {
                     confidence_threshold: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("UpdateAutomatedReasoningPolicyTestCaseRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "UpdateAutomatedReasoningPolicyTestCaseRequest",
                     &[
-                        "guardContent",
-                        "queryContent",
-                        "lastUpdatedAt",
-                        "expectedAggregatedFindingsResult",
-                        "confidenceThreshold",
-                        "clientRequestToken",
+                        ("guardContent", false),
+                        ("queryContent", false),
+                        ("lastUpdatedAt", false),
+                        ("expectedAggregatedFindingsResult", false),
+                        ("confidenceThreshold", false),
+                        ("clientRequestToken", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.guard_content),
-                        1 => reader.optional(&mut value.query_content),
-                        2 => reader.decode_optional::<Rfc3339, _>(&mut value.last_updated_at),
-                        3 => reader.optional(&mut value.expected_aggregated_findings_result),
-                        4 => reader.decode_optional::<Float, _>(&mut value.confidence_threshold),
-                        5 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.guard_content,
+                        &mut value.query_content,
+                        &mut json::coded::<Rfc3339, _>(&mut value.last_updated_at),
+                        &mut value.expected_aggregated_findings_result,
+                        &mut json::coded::<Float, _>(&mut value.confidence_threshold),
+                        &mut value.client_request_token,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -9788,14 +9663,11 @@ impl ServerOperation for UpdateCustomModelDeployment {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { model_arn: None };
-                let mut object = reader.structure("UpdateCustomModelDeploymentRequest")?;
-                while let Some(member) = reader.member(&mut object, &["modelArn"])? {
-                    match member {
-                        0 => reader.optional(&mut value.model_arn),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UpdateCustomModelDeploymentRequest",
+                    &[("modelArn", false)],
+                    &mut [&mut value.model_arn],
+                )?;
                 Ok(value)
             }
         }
@@ -9888,41 +9760,37 @@ impl ServerOperation for UpdateGuardrail {
                     blocked_outputs_messaging: None,
                     kms_key_id: None,
                 };
-                let mut object = reader.structure("UpdateGuardrailRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "UpdateGuardrailRequest",
                     &[
-                        "name",
-                        "description",
-                        "topicPolicyConfig",
-                        "contentPolicyConfig",
-                        "wordPolicyConfig",
-                        "sensitiveInformationPolicyConfig",
-                        "contextualGroundingPolicyConfig",
-                        "automatedReasoningPolicyConfig",
-                        "crossRegionConfig",
-                        "blockedInputMessaging",
-                        "blockedOutputsMessaging",
-                        "kmsKeyId",
+                        ("name", false),
+                        ("description", false),
+                        ("topicPolicyConfig", false),
+                        ("contentPolicyConfig", false),
+                        ("wordPolicyConfig", false),
+                        ("sensitiveInformationPolicyConfig", false),
+                        ("contextualGroundingPolicyConfig", false),
+                        ("automatedReasoningPolicyConfig", false),
+                        ("crossRegionConfig", false),
+                        ("blockedInputMessaging", false),
+                        ("blockedOutputsMessaging", false),
+                        ("kmsKeyId", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.name),
-                        1 => reader.optional(&mut value.description),
-                        2 => reader.optional(&mut value.topic_policy_config),
-                        3 => reader.optional(&mut value.content_policy_config),
-                        4 => reader.optional(&mut value.word_policy_config),
-                        5 => reader.optional(&mut value.sensitive_information_policy_config),
-                        6 => reader.optional(&mut value.contextual_grounding_policy_config),
-                        7 => reader.optional(&mut value.automated_reasoning_policy_config),
-                        8 => reader.optional(&mut value.cross_region_config),
-                        9 => reader.optional(&mut value.blocked_input_messaging),
-                        10 => reader.optional(&mut value.blocked_outputs_messaging),
-                        11 => reader.optional(&mut value.kms_key_id),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.name,
+                        &mut value.description,
+                        &mut value.topic_policy_config,
+                        &mut value.content_policy_config,
+                        &mut value.word_policy_config,
+                        &mut value.sensitive_information_policy_config,
+                        &mut value.contextual_grounding_policy_config,
+                        &mut value.automated_reasoning_policy_config,
+                        &mut value.cross_region_config,
+                        &mut value.blocked_input_messaging,
+                        &mut value.blocked_outputs_messaging,
+                        &mut value.kms_key_id,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -10038,15 +9906,11 @@ impl ServerOperation for UpdateMarketplaceModelEndpoint {
                     endpoint_config: None,
                     client_request_token: None,
                 };
-                let mut object = reader.structure("UpdateMarketplaceModelEndpointRequest")?;
-                while let Some(member) = reader.member(&mut object, &["endpointConfig", "clientRequestToken"])? {
-                    match member {
-                        0 => reader.optional(&mut value.endpoint_config),
-                        1 => reader.optional(&mut value.client_request_token),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UpdateMarketplaceModelEndpointRequest",
+                    &[("endpointConfig", false), ("clientRequestToken", false)],
+                    &mut [&mut value.endpoint_config, &mut value.client_request_token],
+                )?;
                 Ok(value)
             }
         }
@@ -10136,17 +10000,11 @@ impl ServerOperation for UpdateProvisionedModelThroughput {
                     desired_provisioned_model_name: None,
                     desired_model_id: None,
                 };
-                let mut object = reader.structure("UpdateProvisionedModelThroughputRequest")?;
-                while let Some(member) =
-                    reader.member(&mut object, &["desiredProvisionedModelName", "desiredModelId"])?
-                {
-                    match member {
-                        0 => reader.optional(&mut value.desired_provisioned_model_name),
-                        1 => reader.optional(&mut value.desired_model_id),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "UpdateProvisionedModelThroughputRequest",
+                    &[("desiredProvisionedModelName", false), ("desiredModelId", false)],
+                    &mut [&mut value.desired_provisioned_model_name, &mut value.desired_model_id],
+                )?;
                 Ok(value)
             }
         }

@@ -219,10 +219,19 @@ pub fn authenticate(
     request: &AuthRequest<'_>,
 ) -> Result<Identity, AuthFailure> {
     let header = request.parts.headers.get(http::header::AUTHORIZATION);
-    let header = match (mode, header) {
-        (AuthMode::Off, None) => return Ok(Identity::Anonymous),
-        (_, None) => return Err(AuthFailure::missing()),
-        (_, Some(value)) => value
+    // The Anthropic clients send their key as `x-api-key`; on the Anthropic routes it counts as
+    // a bearer token.
+    let api_key_header = match header {
+        None if request.parts.uri.path().starts_with("/anthropic/") => {
+            header_str(&request.parts.headers, "x-api-key").map(|key| format!("Bearer {key}"))
+        }
+        _ => None,
+    };
+    let header = match (mode, header, api_key_header.as_deref()) {
+        (_, None, Some(key)) => key,
+        (AuthMode::Off, None, None) => return Ok(Identity::Anonymous),
+        (_, None, None) => return Err(AuthFailure::missing()),
+        (_, Some(value), _) => value
             .to_str()
             .map_err(|_| AuthFailure::malformed("Authorization header is not visible ASCII"))?,
     };

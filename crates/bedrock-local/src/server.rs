@@ -585,13 +585,15 @@ where
     }
 }
 
-/// Answers every request with `UnknownOperationException` (404).
+/// Answers every request with `UnknownOperationException` (404), in the OpenAI or Anthropic
+/// error shape on the mantle prefixes ([`wire::error_for_path`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnknownOperation;
 
 impl Service for UnknownOperation {
-    fn call(&self, _request: Request) -> BoxFuture<Response> {
-        Box::pin(async { ServiceError::unknown_operation().into() })
+    fn call(&self, request: Request) -> BoxFuture<Response> {
+        let response = wire::error_for_path(request.uri().path(), &ServiceError::unknown_operation());
+        Box::pin(async move { response.into() })
     }
 }
 
@@ -1243,12 +1245,9 @@ async fn handle_request(
         match parsed {
             Ok(list) => faults.extend(list),
             Err(message) => {
-                return Ok(finish(
-                    &shared,
-                    entry,
-                    ServiceError::validation(message).into(),
-                    StreamFaults::default(),
-                ))
+                let error = ServiceError::validation(message);
+                let response = wire::error_for_path(parts.uri.path(), &error).into();
+                return Ok(finish(&shared, entry, response, StreamFaults::default()));
             }
         }
     }
@@ -1302,14 +1301,16 @@ async fn handle_request(
         Ok(identity) => identity,
         Err(failure) => {
             entry.auth_failure = Some(failure.detail);
-            return Ok(finish(&shared, entry, failure.error.into(), StreamFaults::default()));
+            let response = wire::error_for_path(parts.uri.path(), &failure.error).into();
+            return Ok(finish(&shared, entry, response, StreamFaults::default()));
         }
     };
     entry.identity = Some(identity.to_string());
 
     // 5. Error faults.
     if let Some(error) = active.iter().find_map(Fault::error) {
-        return Ok(finish(&shared, entry, error.into(), StreamFaults::default()));
+        let response = wire::error_for_path(parts.uri.path(), &error).into();
+        return Ok(finish(&shared, entry, response, StreamFaults::default()));
     }
 
     // 6. The service.
@@ -1356,6 +1357,7 @@ fn finish(
     faults: StreamFaults,
 ) -> http::Response<OutBody> {
     let Response { mut parts, body, .. } = response;
+    let request_path = entry.path.split('?').next().unwrap_or_default().to_owned();
     if !parts.headers.contains_key(wire::REQUEST_ID) {
         if let Ok(value) = HeaderValue::from_str(&entry.request_id) {
             parts.headers.insert(wire::REQUEST_ID, value);
@@ -1380,7 +1382,20 @@ fn finish(
                     .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
             }
             let (tx, rx) = mpsc::channel(1);
-            tokio::spawn(pump(body, faults, tx, shared.clock.clone(), shared.shutdown.clone()));
+            // An SSE stream (the mantle routes) ends with its API's `error` event instead.
+            let is_sse = parts
+                .headers
+                .get(http::header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+            let sse_path = is_sse.then(|| request_path.clone());
+            tokio::spawn(pump(
+                body,
+                faults,
+                sse_path,
+                tx,
+                shared.clock.clone(),
+                shared.shutdown.clone(),
+            ));
             OutBody {
                 inner: OutInner::Channel(rx),
             }
@@ -1405,6 +1420,7 @@ const COALESCE_LIMIT: usize = 16 * 1024;
 async fn pump(
     body: ResponseBody,
     faults: StreamFaults,
+    sse_path: Option<String>,
     tx: mpsc::Sender<Chunk>,
     clock: Arc<dyn Clock>,
     shutdown: watch::Receiver<bool>,
@@ -1437,6 +1453,12 @@ async fn pump(
                     let _ = tx.send(frame.map_err(BoxError::from)).await;
                 }
                 return;
+            }
+            if let (Some(path), true) = (&sse_path, *after == index) {
+                if let Some(frame) = wire::sse_error_frame(path, error, index) {
+                    let _ = tx.send(Ok(frame)).await;
+                    return;
+                }
             }
         }
         let item = if batch.is_empty() {
@@ -1503,6 +1525,8 @@ async fn pump(
         if events {
             let frame = bedrock_transport::event_stream::encode(&error.to_exception_message());
             let _ = tx.send(frame.map_err(BoxError::from)).await;
+        } else if let Some(frame) = sse_path.and_then(|path| wire::sse_error_frame(&path, error, index)) {
+            let _ = tx.send(Ok(frame)).await;
         }
     }
 }

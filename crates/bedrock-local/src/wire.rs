@@ -223,6 +223,145 @@ pub fn lower_camel(name: &str) -> String {
     }
 }
 
+/// The API whose error shape a request path takes: the mantle routes answer errors in the
+/// OpenAI envelope or the Anthropic shape, everything else in Bedrock's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// `{"message": ...}` with `x-amzn-errortype` (the runtime and the control plane).
+    Bedrock,
+    /// `{"error": {"message", "type", "param", "code"}}` (`/v1/...`, `/openai/v1/...`).
+    OpenAi,
+    /// `{"type": "error", "error": {"type", "message"}}` (`/anthropic/...`).
+    Anthropic,
+}
+
+impl ErrorShape {
+    /// The shape of errors answered on `path`.
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/anthropic/") {
+            ErrorShape::Anthropic
+        } else if path.starts_with("/v1/") || path.starts_with("/openai/v1/") {
+            ErrorShape::OpenAi
+        } else {
+            ErrorShape::Bedrock
+        }
+    }
+}
+
+/// The response of an error the core answers (authentication, faults) on `path`: Bedrock's
+/// shape, or on the mantle routes the OpenAI / Anthropic shape. There a missing credential and
+/// a refused API key are 401 (`authentication_error`), as those APIs answer; a refused SigV4
+/// signature stays 403.
+pub fn error_for_path(path: &str, error: &ServiceError) -> http::Response<Bytes> {
+    let shape = ErrorShape::for_path(path);
+    let unauthenticated = error.error_type == "MissingAuthenticationTokenException"
+        || (error.error_type == "AccessDeniedException" && error.capital_message);
+    let status = if unauthenticated {
+        StatusCode::UNAUTHORIZED
+    } else {
+        error.status
+    };
+    let mut response = match shape {
+        ErrorShape::Bedrock => return error.to_response(),
+        ErrorShape::OpenAi => {
+            let code = match status.as_u16() {
+                401 => Some("invalid_api_key"),
+                429 => Some("rate_limit_exceeded"),
+                _ => None,
+            };
+            openai_error(status, &error.message, code, None)
+        }
+        ErrorShape::Anthropic => anthropic_error(status, &error.message),
+    };
+    // Kept for the request log, which records the error type from this header.
+    if let Ok(value) = HttpHeaderValue::from_str(&error.error_type) {
+        response.headers_mut().insert(ERROR_TYPE, value);
+    }
+    response
+}
+
+/// The SSE event that ends a stream on a mantle route with an error (the
+/// `stream-exception-after` fault), `None` elsewhere. `index` is the number of events already
+/// sent, which is the `sequence_number` of a Responses stream's `error` event.
+///
+/// - Responses (`.../responses`): `event: error`, `{"type": "error", "code", "message", "param", "sequence_number"}`.
+/// - Chat Completions: `data: {"error": {"message", "type", "param", "code"}}`.
+/// - Anthropic: `event: error`, `{"type": "error", "error": {"type", "message"}}`.
+pub fn sse_error_frame(path: &str, error: &ServiceError, index: usize) -> Option<Bytes> {
+    let status = error.status;
+    let frame = match ErrorShape::for_path(path) {
+        ErrorShape::Bedrock => return None,
+        ErrorShape::Anthropic => {
+            use bedrock_mantle_types::anthropic::{ErrorDetail, ErrorResponse};
+            let body = ErrorResponse::new(ErrorDetail::new(error.message.as_str(), anthropic_error_type(status)));
+            format!("event: error\ndata: {}\n\n", serde_json::to_string(&body).ok()?)
+        }
+        ErrorShape::OpenAi if path.ends_with("/responses") => {
+            use bedrock_mantle_types::openai::ResponseErrorEvent;
+            let mut event = ResponseErrorEvent::new(error.message.as_str(), i64::try_from(index).ok()?);
+            event.code = Some(Some(openai_error_type(status).to_owned()));
+            event.param = Some(None);
+            format!("event: error\ndata: {}\n\n", serde_json::to_string(&event).ok()?)
+        }
+        ErrorShape::OpenAi => {
+            use bedrock_mantle_types::openai::{ErrorObject, ErrorResponse};
+            let mut object = ErrorObject::new(error.message.as_str(), openai_error_type(status));
+            object.code = Some(None);
+            object.param = Some(None);
+            format!("data: {}\n\n", serde_json::to_string(&ErrorResponse::new(object)).ok()?)
+        }
+    };
+    Some(Bytes::from(frame))
+}
+
+/// The OpenAI error `type` of a status.
+pub fn openai_error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        429 => "rate_limit_error",
+        500..=599 => "server_error",
+        _ => "invalid_request_error",
+    }
+}
+
+/// An error in the OpenAI envelope, `{"error": {"message", "type", "param", "code"}}`.
+pub fn openai_error(
+    status: StatusCode,
+    message: &str,
+    code: Option<&str>,
+    param: Option<&str>,
+) -> http::Response<Bytes> {
+    use bedrock_mantle_types::openai::{ErrorObject, ErrorResponse};
+    let mut object = ErrorObject::new(message, openai_error_type(status));
+    object.code = Some(code.map(str::to_owned));
+    object.param = Some(param.map(str::to_owned));
+    let body = serde_json::to_vec(&ErrorResponse::new(object)).unwrap_or_default();
+    json_response(status, body)
+}
+
+/// The Anthropic error `type` of a status.
+pub fn anthropic_error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        500..=599 => "api_error",
+        _ => "invalid_request_error",
+    }
+}
+
+/// An error in the Anthropic shape, `{"type": "error", "error": {"type", "message"}}`.
+pub fn anthropic_error(status: StatusCode, message: &str) -> http::Response<Bytes> {
+    use bedrock_mantle_types::anthropic::{ErrorDetail, ErrorResponse};
+    let error = ErrorResponse::new(ErrorDetail::new(message, anthropic_error_type(status)));
+    let body = serde_json::to_vec(&error).unwrap_or_default();
+    json_response(status, body)
+}
+
 /// A JSON response with `content-type: application/json`.
 pub fn json_response(status: StatusCode, body: impl Into<Bytes>) -> http::Response<Bytes> {
     let mut response = http::Response::new(body.into());

@@ -9,8 +9,7 @@ use super::types::*;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -30,32 +29,13 @@ pub struct AccessDeniedException {
 
 impl serde::Serialize for AccessDeniedException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("AccessDeniedException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AccessDeniedException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AccessDeniedException {
-    const NAME: &'static str = "AccessDeniedException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -70,14 +50,11 @@ impl json::WriteJson for AccessDeniedException {
 impl json::ReadJson for AccessDeniedException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("AccessDeniedException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "AccessDeniedException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -95,6 +72,7 @@ impl AccessDeniedException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AccessDeniedException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -129,32 +107,13 @@ pub struct ConflictException {
 
 impl serde::Serialize for ConflictException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConflictException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConflictException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConflictException {
-    const NAME: &'static str = "ConflictException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -169,14 +128,7 @@ impl json::WriteJson for ConflictException {
 impl json::ReadJson for ConflictException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ConflictException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConflictException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -194,6 +146,7 @@ impl ConflictException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConflictException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -228,32 +181,13 @@ pub struct InternalServerException {
 
 impl serde::Serialize for InternalServerException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InternalServerException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InternalServerException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InternalServerException {
-    const NAME: &'static str = "InternalServerException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -268,14 +202,11 @@ impl json::WriteJson for InternalServerException {
 impl json::ReadJson for InternalServerException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("InternalServerException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InternalServerException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -293,6 +224,7 @@ impl InternalServerException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InternalServerException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -331,49 +263,13 @@ pub struct ModelErrorException {
 
 impl serde::Serialize for ModelErrorException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ModelErrorException",
-            usize::from(self.message.is_some())
-                + usize::from(self.original_status_code.is_some())
-                + usize::from(self.resource_name.is_some()),
-        )?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        if let Some(value) = &self.original_status_code {
-            state.serialize_field("originalStatusCode", value)?;
-        }
-        if let Some(value) = &self.resource_name {
-            state.serialize_field("resourceName", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ModelErrorException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ModelErrorException {
-    const NAME: &'static str = "ModelErrorException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            message: None,
-            original_status_code: None,
-            resource_name: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                "originalStatusCode" => value.original_status_code = map.next_value()?,
-                "resourceName" => value.resource_name = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -394,16 +290,19 @@ impl json::ReadJson for ModelErrorException {
             original_status_code: None,
             resource_name: None,
         };
-        let mut object = reader.structure("ModelErrorException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "resourceName"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.original_status_code),
-                2 => reader.optional(&mut value.resource_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelErrorException",
+            &[
+                ("message", false),
+                ("originalStatusCode", false),
+                ("resourceName", false),
+            ],
+            &mut [
+                &mut value.message,
+                &mut value.original_status_code,
+                &mut value.resource_name,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -433,6 +332,7 @@ impl ModelErrorException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ModelErrorException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -475,32 +375,13 @@ pub struct ModelNotReadyException {
 
 impl serde::Serialize for ModelNotReadyException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ModelNotReadyException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ModelNotReadyException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ModelNotReadyException {
-    const NAME: &'static str = "ModelNotReadyException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -515,14 +396,11 @@ impl json::WriteJson for ModelNotReadyException {
 impl json::ReadJson for ModelNotReadyException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ModelNotReadyException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelNotReadyException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -540,6 +418,7 @@ impl ModelNotReadyException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ModelNotReadyException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -578,49 +457,13 @@ pub struct ModelStreamErrorException {
 
 impl serde::Serialize for ModelStreamErrorException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ModelStreamErrorException",
-            usize::from(self.message.is_some())
-                + usize::from(self.original_status_code.is_some())
-                + usize::from(self.original_message.is_some()),
-        )?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        if let Some(value) = &self.original_status_code {
-            state.serialize_field("originalStatusCode", value)?;
-        }
-        if let Some(value) = &self.original_message {
-            state.serialize_field("originalMessage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ModelStreamErrorException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ModelStreamErrorException {
-    const NAME: &'static str = "ModelStreamErrorException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            message: None,
-            original_status_code: None,
-            original_message: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                "originalStatusCode" => value.original_status_code = map.next_value()?,
-                "originalMessage" => value.original_message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -641,16 +484,19 @@ impl json::ReadJson for ModelStreamErrorException {
             original_status_code: None,
             original_message: None,
         };
-        let mut object = reader.structure("ModelStreamErrorException")?;
-        while let Some(member) = reader.member(&mut object, &["message", "originalStatusCode", "originalMessage"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                1 => reader.optional(&mut value.original_status_code),
-                2 => reader.optional(&mut value.original_message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelStreamErrorException",
+            &[
+                ("message", false),
+                ("originalStatusCode", false),
+                ("originalMessage", false),
+            ],
+            &mut [
+                &mut value.message,
+                &mut value.original_status_code,
+                &mut value.original_message,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -680,6 +526,7 @@ impl ModelStreamErrorException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ModelStreamErrorException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -722,32 +569,13 @@ pub struct ModelTimeoutException {
 
 impl serde::Serialize for ModelTimeoutException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ModelTimeoutException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ModelTimeoutException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ModelTimeoutException {
-    const NAME: &'static str = "ModelTimeoutException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -762,14 +590,11 @@ impl json::WriteJson for ModelTimeoutException {
 impl json::ReadJson for ModelTimeoutException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ModelTimeoutException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ModelTimeoutException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -787,6 +612,7 @@ impl ModelTimeoutException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ModelTimeoutException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -821,33 +647,13 @@ pub struct ResourceNotFoundException {
 
 impl serde::Serialize for ResourceNotFoundException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ResourceNotFoundException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ResourceNotFoundException {
-    const NAME: &'static str = "ResourceNotFoundException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -862,14 +668,11 @@ impl json::WriteJson for ResourceNotFoundException {
 impl json::ReadJson for ResourceNotFoundException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ResourceNotFoundException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ResourceNotFoundException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -887,6 +690,7 @@ impl ResourceNotFoundException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResourceNotFoundException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -921,33 +725,13 @@ pub struct ServiceQuotaExceededException {
 
 impl serde::Serialize for ServiceQuotaExceededException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceQuotaExceededException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceQuotaExceededException {
-    const NAME: &'static str = "ServiceQuotaExceededException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -962,14 +746,11 @@ impl json::WriteJson for ServiceQuotaExceededException {
 impl json::ReadJson for ServiceQuotaExceededException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceQuotaExceededException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceQuotaExceededException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -987,6 +768,7 @@ impl ServiceQuotaExceededException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceQuotaExceededException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -1021,33 +803,13 @@ pub struct ServiceUnavailableException {
 
 impl serde::Serialize for ServiceUnavailableException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ServiceUnavailableException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceUnavailableException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceUnavailableException {
-    const NAME: &'static str = "ServiceUnavailableException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1062,14 +824,11 @@ impl json::WriteJson for ServiceUnavailableException {
 impl json::ReadJson for ServiceUnavailableException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ServiceUnavailableException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ServiceUnavailableException",
+            &[("message", false)],
+            &mut [&mut value.message],
+        )?;
         Ok(value)
     }
 }
@@ -1087,6 +846,7 @@ impl ServiceUnavailableException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceUnavailableException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -1121,32 +881,13 @@ pub struct ThrottlingException {
 
 impl serde::Serialize for ThrottlingException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ThrottlingException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ThrottlingException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ThrottlingException {
-    const NAME: &'static str = "ThrottlingException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1161,14 +902,7 @@ impl json::WriteJson for ThrottlingException {
 impl json::ReadJson for ThrottlingException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ThrottlingException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ThrottlingException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -1186,6 +920,7 @@ impl ThrottlingException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ThrottlingException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -1220,32 +955,13 @@ pub struct ValidationException {
 
 impl serde::Serialize for ValidationException {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ValidationException", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ValidationException {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ValidationException {
-    const NAME: &'static str = "ValidationException";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1260,14 +976,7 @@ impl json::WriteJson for ValidationException {
 impl json::ReadJson for ValidationException {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ValidationException")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ValidationException", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -1285,6 +994,7 @@ impl ValidationException {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ValidationException {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.message {
@@ -2469,4 +2179,5 @@ impl std::error::Error for StartAsyncInvokeError {
     }
 }
 
+#[cfg(feature = "validate")]
 static PATTERN_NON_BLANK_STRING: Pattern = Pattern::new("[\\s\\S]*");

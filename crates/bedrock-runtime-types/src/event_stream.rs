@@ -13,8 +13,7 @@ use bedrock_wire::event_stream::{
     UnhandledEventError,
 };
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -48,50 +47,13 @@ pub enum ConverseStreamOutput {
 
 impl serde::Serialize for ConverseStreamOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::MessageStart(value) => map.serialize_entry("messageStart", value)?,
-            Self::ContentBlockStart(value) => map.serialize_entry("contentBlockStart", value)?,
-            Self::ContentBlockDelta(value) => map.serialize_entry("contentBlockDelta", value)?,
-            Self::ContentBlockStop(value) => map.serialize_entry("contentBlockStop", value)?,
-            Self::MessageStop(value) => map.serialize_entry("messageStop", value)?,
-            Self::Metadata(value) => map.serialize_entry("metadata", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ConverseStreamOutput {
-    const NAME: &'static str = "ConverseStreamOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "messageStart" => map.next_value::<Option<MessageStartEvent>>()?.map(Self::MessageStart),
-            "contentBlockStart" => map
-                .next_value::<Option<ContentBlockStartEvent>>()?
-                .map(Self::ContentBlockStart),
-            "contentBlockDelta" => map
-                .next_value::<Option<ContentBlockDeltaEvent>>()?
-                .map(Self::ContentBlockDelta),
-            "contentBlockStop" => map
-                .next_value::<Option<ContentBlockStopEvent>>()?
-                .map(Self::ContentBlockStop),
-            "messageStop" => map.next_value::<Option<MessageStopEvent>>()?.map(Self::MessageStop),
-            "metadata" => map
-                .next_value::<Option<ConverseStreamMetadataEvent>>()?
-                .map(Self::Metadata),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -116,11 +78,9 @@ impl json::WriteJson for ConverseStreamOutput {
 
 impl json::ReadJson for ConverseStreamOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ConverseStreamOutput")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ConverseStreamOutput",
             &[
                 "messageStart",
                 "contentBlockStart",
@@ -129,35 +89,24 @@ impl json::ReadJson for ConverseStreamOutput {
                 "messageStop",
                 "metadata",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<MessageStartEvent>>()?.map(Self::MessageStart),
-                1 => reader
-                    .read::<Option<ContentBlockStartEvent>>()?
-                    .map(Self::ContentBlockStart),
-                2 => reader
-                    .read::<Option<ContentBlockDeltaEvent>>()?
-                    .map(Self::ContentBlockDelta),
-                3 => reader
-                    .read::<Option<ContentBlockStopEvent>>()?
-                    .map(Self::ContentBlockStop),
-                4 => reader.read::<Option<MessageStopEvent>>()?.map(Self::MessageStop),
-                5 => reader
-                    .read::<Option<ConverseStreamMetadataEvent>>()?
-                    .map(Self::Metadata),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ConverseStreamOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ConverseStreamOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::MessageStart(reader.read()?),
+                    1 => Self::ContentBlockStart(reader.read()?),
+                    2 => Self::ContentBlockDelta(reader.read()?),
+                    3 => Self::ContentBlockStop(reader.read()?),
+                    4 => Self::MessageStop(reader.read()?),
+                    5 => Self::Metadata(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ConverseStreamOutput", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -317,34 +266,13 @@ pub enum InvokeModelWithBidirectionalStreamInput {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamInput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for InvokeModelWithBidirectionalStreamInput {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamInput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map
-                .next_value::<Option<BidirectionalInputPayloadPart>>()?
-                .map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -364,22 +292,19 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamInput {
 
 impl json::ReadJson for InvokeModelWithBidirectionalStreamInput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InvokeModelWithBidirectionalStreamInput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader.read::<Option<BidirectionalInputPayloadPart>>()?.map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InvokeModelWithBidirectionalStreamInput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InvokeModelWithBidirectionalStreamInput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "InvokeModelWithBidirectionalStreamInput",
+            &["chunk"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Chunk(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("InvokeModelWithBidirectionalStreamInput", value)
     }
 }
 
@@ -392,6 +317,7 @@ impl std::fmt::Debug for InvokeModelWithBidirectionalStreamInput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamInput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -495,34 +421,13 @@ pub enum InvokeModelWithBidirectionalStreamOutput {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for InvokeModelWithBidirectionalStreamOutput {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map
-                .next_value::<Option<BidirectionalOutputPayloadPart>>()?
-                .map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -542,24 +447,19 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamOutput {
 
 impl json::ReadJson for InvokeModelWithBidirectionalStreamOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("InvokeModelWithBidirectionalStreamOutput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<BidirectionalOutputPayloadPart>>()?
-                    .map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("InvokeModelWithBidirectionalStreamOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("InvokeModelWithBidirectionalStreamOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "InvokeModelWithBidirectionalStreamOutput",
+            &["chunk"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Chunk(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("InvokeModelWithBidirectionalStreamOutput", value)
     }
 }
 
@@ -572,6 +472,7 @@ impl std::fmt::Debug for InvokeModelWithBidirectionalStreamOutput {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -726,32 +627,13 @@ pub enum ResponseStream {
 
 impl serde::Serialize for ResponseStream {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Chunk(value) => map.serialize_entry("chunk", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ResponseStream {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ResponseStream {
-    const NAME: &'static str = "ResponseStream";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "chunk" => map.next_value::<Option<PayloadPart>>()?.map(Self::Chunk),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -771,22 +653,15 @@ impl json::WriteJson for ResponseStream {
 
 impl json::ReadJson for ResponseStream {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ResponseStream")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["chunk"])? {
-            let value = match member {
-                0 => reader.read::<Option<PayloadPart>>()?.map(Self::Chunk),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ResponseStream", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ResponseStream", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ResponseStream", &["chunk"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Chunk(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ResponseStream", value)
     }
 }
 
@@ -799,6 +674,7 @@ impl std::fmt::Debug for ResponseStream {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ResponseStream {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {

@@ -241,16 +241,11 @@ impl ServerOperation for ApplyGuardrail {
                     content: None,
                     output_scope: None,
                 };
-                let mut object = reader.structure("ApplyGuardrailRequest")?;
-                while let Some(member) = reader.member(&mut object, &["source", "content", "outputScope"])? {
-                    match member {
-                        0 => reader.optional(&mut value.source),
-                        1 => reader.optional(&mut value.content),
-                        2 => reader.optional(&mut value.output_scope),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "ApplyGuardrailRequest",
+                    &[("source", false), ("content", false), ("outputScope", false)],
+                    &mut [&mut value.source, &mut value.content, &mut value.output_scope],
+                )?;
                 Ok(value)
             }
         }
@@ -367,41 +362,37 @@ impl ServerOperation for Converse {
                     service_tier: None,
                     output_config: None,
                 };
-                let mut object = reader.structure("ConverseRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "ConverseRequest",
                     &[
-                        "messages",
-                        "system",
-                        "inferenceConfig",
-                        "toolConfig",
-                        "guardrailConfig",
-                        "additionalModelRequestFields",
-                        "promptVariables",
-                        "additionalModelResponseFieldPaths",
-                        "requestMetadata",
-                        "performanceConfig",
-                        "serviceTier",
-                        "outputConfig",
+                        ("messages", false),
+                        ("system", false),
+                        ("inferenceConfig", false),
+                        ("toolConfig", false),
+                        ("guardrailConfig", false),
+                        ("additionalModelRequestFields", false),
+                        ("promptVariables", false),
+                        ("additionalModelResponseFieldPaths", false),
+                        ("requestMetadata", false),
+                        ("performanceConfig", false),
+                        ("serviceTier", false),
+                        ("outputConfig", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.messages),
-                        1 => reader.optional(&mut value.system),
-                        2 => reader.optional(&mut value.inference_config),
-                        3 => reader.optional(&mut value.tool_config),
-                        4 => reader.optional(&mut value.guardrail_config),
-                        5 => reader.optional(&mut value.additional_model_request_fields),
-                        6 => reader.optional(&mut value.prompt_variables),
-                        7 => reader.optional(&mut value.additional_model_response_field_paths),
-                        8 => reader.optional(&mut value.request_metadata),
-                        9 => reader.optional(&mut value.performance_config),
-                        10 => reader.optional(&mut value.service_tier),
-                        11 => reader.optional(&mut value.output_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.messages,
+                        &mut value.system,
+                        &mut value.inference_config,
+                        &mut value.tool_config,
+                        &mut value.guardrail_config,
+                        &mut value.additional_model_request_fields,
+                        &mut value.prompt_variables,
+                        &mut value.additional_model_response_field_paths,
+                        &mut value.request_metadata,
+                        &mut value.performance_config,
+                        &mut value.service_tier,
+                        &mut value.output_config,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -537,41 +528,37 @@ impl ServerOperation for ConverseStream {
                     service_tier: None,
                     output_config: None,
                 };
-                let mut object = reader.structure("ConverseStreamRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "ConverseStreamRequest",
                     &[
-                        "messages",
-                        "system",
-                        "inferenceConfig",
-                        "toolConfig",
-                        "guardrailConfig",
-                        "additionalModelRequestFields",
-                        "promptVariables",
-                        "additionalModelResponseFieldPaths",
-                        "requestMetadata",
-                        "performanceConfig",
-                        "serviceTier",
-                        "outputConfig",
+                        ("messages", false),
+                        ("system", false),
+                        ("inferenceConfig", false),
+                        ("toolConfig", false),
+                        ("guardrailConfig", false),
+                        ("additionalModelRequestFields", false),
+                        ("promptVariables", false),
+                        ("additionalModelResponseFieldPaths", false),
+                        ("requestMetadata", false),
+                        ("performanceConfig", false),
+                        ("serviceTier", false),
+                        ("outputConfig", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.messages),
-                        1 => reader.optional(&mut value.system),
-                        2 => reader.optional(&mut value.inference_config),
-                        3 => reader.optional(&mut value.tool_config),
-                        4 => reader.optional(&mut value.guardrail_config),
-                        5 => reader.optional(&mut value.additional_model_request_fields),
-                        6 => reader.optional(&mut value.prompt_variables),
-                        7 => reader.optional(&mut value.additional_model_response_field_paths),
-                        8 => reader.optional(&mut value.request_metadata),
-                        9 => reader.optional(&mut value.performance_config),
-                        10 => reader.optional(&mut value.service_tier),
-                        11 => reader.optional(&mut value.output_config),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.messages,
+                        &mut value.system,
+                        &mut value.inference_config,
+                        &mut value.tool_config,
+                        &mut value.guardrail_config,
+                        &mut value.additional_model_request_fields,
+                        &mut value.prompt_variables,
+                        &mut value.additional_model_response_field_paths,
+                        &mut value.request_metadata,
+                        &mut value.performance_config,
+                        &mut value.service_tier,
+                        &mut value.output_config,
+                    ],
+                )?;
                 Ok(value)
             }
         }
@@ -683,14 +670,7 @@ impl ServerOperation for CountTokens {
         impl json::ReadJson for Body {
             fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
                 let mut value = Self { input: None };
-                let mut object = reader.structure("CountTokensRequest")?;
-                while let Some(member) = reader.member(&mut object, &["input"])? {
-                    match member {
-                        0 => reader.optional(&mut value.input),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure("CountTokensRequest", &[("input", false)], &mut [&mut value.input])?;
                 Ok(value)
             }
         }
@@ -818,15 +798,11 @@ impl ServerOperation for InvokeGuardrailChecks {
                     messages: None,
                     checks: None,
                 };
-                let mut object = reader.structure("InvokeGuardrailChecksRequest")?;
-                while let Some(member) = reader.member(&mut object, &["messages", "checks"])? {
-                    match member {
-                        0 => reader.optional(&mut value.messages),
-                        1 => reader.optional(&mut value.checks),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                reader.read_structure(
+                    "InvokeGuardrailChecksRequest",
+                    &[("messages", false), ("checks", false)],
+                    &mut [&mut value.messages, &mut value.checks],
+                )?;
                 Ok(value)
             }
         }
@@ -1298,27 +1274,23 @@ impl ServerOperation for StartAsyncInvoke {
                     output_data_config: None,
                     tags: None,
                 };
-                let mut object = reader.structure("StartAsyncInvokeRequest")?;
-                while let Some(member) = reader.member(
-                    &mut object,
+                reader.read_structure(
+                    "StartAsyncInvokeRequest",
                     &[
-                        "clientRequestToken",
-                        "modelId",
-                        "modelInput",
-                        "outputDataConfig",
-                        "tags",
+                        ("clientRequestToken", false),
+                        ("modelId", false),
+                        ("modelInput", false),
+                        ("outputDataConfig", false),
+                        ("tags", false),
                     ],
-                )? {
-                    match member {
-                        0 => reader.optional(&mut value.client_request_token),
-                        1 => reader.optional(&mut value.model_id),
-                        2 => reader.optional(&mut value.model_input),
-                        3 => reader.optional(&mut value.output_data_config),
-                        4 => reader.optional(&mut value.tags),
-                        _ => reader.skip(),
-                    }?;
-                }
-                reader.end_object(object)?;
+                    &mut [
+                        &mut value.client_request_token,
+                        &mut value.model_id,
+                        &mut value.model_input,
+                        &mut value.output_data_config,
+                        &mut value.tags,
+                    ],
+                )?;
                 Ok(value)
             }
         }

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{
     check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation,
 };
@@ -24,27 +23,13 @@ pub struct AnyToolChoice {}
 
 impl serde::Serialize for AnyToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("AnyToolChoice", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AnyToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AnyToolChoice {
-    const NAME: &'static str = "AnyToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -58,13 +43,7 @@ impl json::WriteJson for AnyToolChoice {
 impl json::ReadJson for AnyToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AnyToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AnyToolChoice", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -76,6 +55,7 @@ impl AnyToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AnyToolChoice {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -100,61 +80,13 @@ pub struct AppliedGuardrailDetails {
 
 impl serde::Serialize for AppliedGuardrailDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AppliedGuardrailDetails",
-            usize::from(self.guardrail_id.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.guardrail_arn.is_some())
-                + usize::from(self.guardrail_origin.is_some())
-                + usize::from(self.guardrail_ownership.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_id {
-            state.serialize_field("guardrailId", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.guardrail_arn {
-            state.serialize_field("guardrailArn", value)?;
-        }
-        if let Some(value) = &self.guardrail_origin {
-            state.serialize_field("guardrailOrigin", value)?;
-        }
-        if let Some(value) = &self.guardrail_ownership {
-            state.serialize_field("guardrailOwnership", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AppliedGuardrailDetails {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AppliedGuardrailDetails {
-    const NAME: &'static str = "AppliedGuardrailDetails";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_id: None,
-            guardrail_version: None,
-            guardrail_arn: None,
-            guardrail_origin: None,
-            guardrail_ownership: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailId" => value.guardrail_id = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "guardrailArn" => value.guardrail_arn = map.next_value()?,
-                "guardrailOrigin" => value.guardrail_origin = map.next_value()?,
-                "guardrailOwnership" => value.guardrail_ownership = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -179,27 +111,23 @@ impl json::ReadJson for AppliedGuardrailDetails {
             guardrail_origin: None,
             guardrail_ownership: None,
         };
-        let mut object = reader.structure("AppliedGuardrailDetails")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AppliedGuardrailDetails",
             &[
-                "guardrailId",
-                "guardrailVersion",
-                "guardrailArn",
-                "guardrailOrigin",
-                "guardrailOwnership",
+                ("guardrailId", false),
+                ("guardrailVersion", false),
+                ("guardrailArn", false),
+                ("guardrailOrigin", false),
+                ("guardrailOwnership", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_id),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.guardrail_arn),
-                3 => reader.optional(&mut value.guardrail_origin),
-                4 => reader.optional(&mut value.guardrail_ownership),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.guardrail_id,
+                &mut value.guardrail_version,
+                &mut value.guardrail_arn,
+                &mut value.guardrail_origin,
+                &mut value.guardrail_ownership,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -241,6 +169,7 @@ impl AppliedGuardrailDetails {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AppliedGuardrailDetails {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_id {
@@ -280,65 +209,13 @@ pub struct ApplyGuardrailRequest {
 
 impl serde::Serialize for ApplyGuardrailRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ApplyGuardrailRequest", 4 + usize::from(self.output_scope.is_some()))?;
-        state.serialize_field("guardrailIdentifier", &self.guardrail_identifier)?;
-        state.serialize_field("guardrailVersion", &self.guardrail_version)?;
-        state.serialize_field("source", &self.source)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.output_scope {
-            state.serialize_field("outputScope", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ApplyGuardrailRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ApplyGuardrailRequest {
-    const NAME: &'static str = "ApplyGuardrailRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<GuardrailContentSource>,
-            Option<Vec<GuardrailContentBlock>>,
-            Option<GuardrailOutputScope>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => read.0 = Some(map.next_value()?),
-                "guardrailVersion" => read.1 = Some(map.next_value()?),
-                "source" => read.2 = Some(map.next_value()?),
-                "content" => read.3 = Some(map.next_value()?),
-                "outputScope" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("guardrailIdentifier")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("guardrailVersion")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            content: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            output_scope: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -363,47 +240,28 @@ impl json::ReadJson for ApplyGuardrailRequest {
             Option<Vec<GuardrailContentBlock>>,
             Option<GuardrailOutputScope>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("ApplyGuardrailRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ApplyGuardrailRequest",
             &[
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "source",
-                "content",
-                "outputScope",
+                ("guardrailIdentifier", true),
+                ("guardrailVersion", true),
+                ("source", true),
+                ("content", true),
+                ("outputScope", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            guardrail_identifier: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailIdentifier")),
-            },
-            guardrail_version: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("guardrailVersion")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            content: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            output_scope: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(guardrail_identifier), Some(guardrail_version), Some(source), Some(content), output_scope) = read
+        else {
+            return Err(json::missing("guardrailIdentifier"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            guardrail_identifier,
+            guardrail_version,
+            source,
+            content,
+            output_scope,
+        })
     }
 }
 
@@ -431,6 +289,7 @@ impl ApplyGuardrailRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ApplyGuardrailRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -480,73 +339,13 @@ pub struct ApplyGuardrailResponse {
 
 impl serde::Serialize for ApplyGuardrailResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ApplyGuardrailResponse",
-            4 + usize::from(self.action_reason.is_some()) + usize::from(self.guardrail_coverage.is_some()),
-        )?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.action_reason {
-            state.serialize_field("actionReason", value)?;
-        }
-        state.serialize_field("outputs", &self.outputs)?;
-        state.serialize_field("assessments", &self.assessments)?;
-        if let Some(value) = &self.guardrail_coverage {
-            state.serialize_field("guardrailCoverage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ApplyGuardrailResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ApplyGuardrailResponse {
-    const NAME: &'static str = "ApplyGuardrailResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailUsage>,
-            Option<GuardrailAction>,
-            Option<String>,
-            Option<Vec<GuardrailOutputContent>>,
-            Option<Vec<GuardrailAssessment>>,
-            Option<GuardrailCoverage>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "usage" => read.0 = Some(map.next_value()?),
-                "action" => read.1 = Some(map.next_value()?),
-                "actionReason" => read.2 = map.next_value()?,
-                "outputs" => read.3 = Some(map.next_value()?),
-                "assessments" => read.4 = Some(map.next_value()?),
-                "guardrailCoverage" => read.5 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            action_reason: read.2,
-            outputs: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputs")),
-            },
-            assessments: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("assessments")),
-            },
-            guardrail_coverage: read.5,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -573,50 +372,37 @@ impl json::ReadJson for ApplyGuardrailResponse {
             Option<Vec<GuardrailAssessment>>,
             Option<GuardrailCoverage>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("ApplyGuardrailResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ApplyGuardrailResponse",
             &[
-                "usage",
-                "action",
-                "actionReason",
-                "outputs",
-                "assessments",
-                "guardrailCoverage",
+                ("usage", true),
+                ("action", true),
+                ("actionReason", false),
+                ("outputs", true),
+                ("assessments", true),
+                ("guardrailCoverage", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            action_reason: read.2,
-            outputs: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("outputs")),
-            },
-            assessments: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("assessments")),
-            },
-            guardrail_coverage: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (Some(usage), Some(action), action_reason, Some(outputs), Some(assessments), guardrail_coverage) = read
+        else {
+            return Err(json::missing("usage"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            usage,
+            action,
+            action_reason,
+            outputs,
+            assessments,
+            guardrail_coverage,
+        })
     }
 }
 
@@ -651,6 +437,7 @@ impl ApplyGuardrailResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ApplyGuardrailResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -677,34 +464,13 @@ pub enum AsyncInvokeOutputDataConfig {
 
 impl serde::Serialize for AsyncInvokeOutputDataConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::S3OutputDataConfig(value) => map.serialize_entry("s3OutputDataConfig", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeOutputDataConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for AsyncInvokeOutputDataConfig {
-    const NAME: &'static str = "AsyncInvokeOutputDataConfig";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "s3OutputDataConfig" => map
-                .next_value::<Option<AsyncInvokeS3OutputDataConfig>>()?
-                .map(Self::S3OutputDataConfig),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -724,27 +490,23 @@ impl json::WriteJson for AsyncInvokeOutputDataConfig {
 
 impl json::ReadJson for AsyncInvokeOutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AsyncInvokeOutputDataConfig")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["s3OutputDataConfig"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<AsyncInvokeS3OutputDataConfig>>()?
-                    .map(Self::S3OutputDataConfig),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AsyncInvokeOutputDataConfig", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AsyncInvokeOutputDataConfig", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "AsyncInvokeOutputDataConfig",
+            &["s3OutputDataConfig"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::S3OutputDataConfig(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("AsyncInvokeOutputDataConfig", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeOutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -773,48 +535,13 @@ pub struct AsyncInvokeS3OutputDataConfig {
 
 impl serde::Serialize for AsyncInvokeS3OutputDataConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AsyncInvokeS3OutputDataConfig",
-            1 + usize::from(self.kms_key_id.is_some()) + usize::from(self.bucket_owner.is_some()),
-        )?;
-        state.serialize_field("s3Uri", &self.s3_uri)?;
-        if let Some(value) = &self.kms_key_id {
-            state.serialize_field("kmsKeyId", value)?;
-        }
-        if let Some(value) = &self.bucket_owner {
-            state.serialize_field("bucketOwner", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeS3OutputDataConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AsyncInvokeS3OutputDataConfig {
-    const NAME: &'static str = "AsyncInvokeS3OutputDataConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "s3Uri" => read.0 = Some(map.next_value()?),
-                "kmsKeyId" => read.1 = map.next_value()?,
-                "bucketOwner" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("s3Uri")),
-            },
-            kms_key_id: read.1,
-            bucket_owner: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -831,25 +558,19 @@ impl json::WriteJson for AsyncInvokeS3OutputDataConfig {
 impl json::ReadJson for AsyncInvokeS3OutputDataConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("AsyncInvokeS3OutputDataConfig")?;
-        while let Some(member) = reader.member(&mut object, &["s3Uri", "kmsKeyId", "bucketOwner"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            s3_uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("s3Uri")),
-            },
-            kms_key_id: read.1,
-            bucket_owner: read.2,
+        reader.read_structure(
+            "AsyncInvokeS3OutputDataConfig",
+            &[("s3Uri", true), ("kmsKeyId", false), ("bucketOwner", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(s3_uri), kms_key_id, bucket_owner) = read else {
+            return Err(json::missing("s3Uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            s3_uri,
+            kms_key_id,
+            bucket_owner,
+        })
     }
 }
 
@@ -876,6 +597,7 @@ impl AsyncInvokeS3OutputDataConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeS3OutputDataConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1000,95 +722,13 @@ pub struct AsyncInvokeSummary {
 
 impl serde::Serialize for AsyncInvokeSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "AsyncInvokeSummary",
-            4 + usize::from(self.client_request_token.is_some())
-                + usize::from(self.status.is_some())
-                + usize::from(self.failure_message.is_some())
-                + usize::from(self.last_modified_time.is_some())
-                + usize::from(self.end_time.is_some()),
-        )?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.serialize_field("modelArn", &self.model_arn)?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        if let Some(value) = &self.failure_message {
-            state.serialize_field("failureMessage", value)?;
-        }
-        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
-        if let Some(value) = &self.last_modified_time {
-            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.end_time {
-            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AsyncInvokeSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AsyncInvokeSummary {
-    const NAME: &'static str = "AsyncInvokeSummary";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<AsyncInvokeStatus>,
-            Option<String>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<AsyncInvokeOutputDataConfig>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                "modelArn" => read.1 = Some(map.next_value()?),
-                "clientRequestToken" => read.2 = map.next_value()?,
-                "status" => read.3 = map.next_value()?,
-                "failureMessage" => read.4 = map.next_value()?,
-                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => read.8 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: read.3,
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1121,59 +761,56 @@ impl json::ReadJson for AsyncInvokeSummary {
             Option<DateTime>,
             Option<AsyncInvokeOutputDataConfig>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("AsyncInvokeSummary")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "AsyncInvokeSummary",
             &[
-                "invocationArn",
-                "modelArn",
-                "clientRequestToken",
-                "status",
-                "failureMessage",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "outputDataConfig",
+                ("invocationArn", true),
+                ("modelArn", true),
+                ("clientRequestToken", false),
+                ("status", false),
+                ("failureMessage", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("outputDataConfig", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: read.3,
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(invocation_arn),
+            Some(model_arn),
+            client_request_token,
+            status,
+            failure_message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(output_data_config),
+        ) = read
+        else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            invocation_arn,
+            model_arn,
+            client_request_token,
+            status,
+            failure_message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            output_data_config,
+        })
     }
 }
 
@@ -1245,6 +882,7 @@ impl std::fmt::Debug for AsyncInvokeSummary {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AsyncInvokeSummary {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1289,46 +927,13 @@ pub struct AudioBlock {
 
 impl serde::Serialize for AudioBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("AudioBlock", 2 + usize::from(self.error.is_some()))?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AudioBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AudioBlock {
-    const NAME: &'static str = "AudioBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                "error" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            error: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1345,28 +950,15 @@ impl json::WriteJson for AudioBlock {
 impl json::ReadJson for AudioBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<AudioFormat>, Option<AudioSource>, Option<ErrorBlock>) = (None, None, None);
-        let mut object = reader.structure("AudioBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            error: read.2,
+        reader.read_structure(
+            "AudioBlock",
+            &[("format", true), ("source", true), ("error", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(format), Some(source), error) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source, error })
     }
 }
 
@@ -1397,6 +989,7 @@ impl std::fmt::Debug for AudioBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AudioBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -1549,36 +1142,13 @@ pub enum AudioSource {
 
 impl serde::Serialize for AudioSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AudioSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for AudioSource {
-    const NAME: &'static str = "AudioSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1599,23 +1169,16 @@ impl json::WriteJson for AudioSource {
 
 impl json::ReadJson for AudioSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("AudioSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("AudioSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("AudioSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("AudioSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("AudioSource", value)
     }
 }
 
@@ -1629,6 +1192,7 @@ impl std::fmt::Debug for AudioSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AudioSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -1654,27 +1218,13 @@ pub struct AutoToolChoice {}
 
 impl serde::Serialize for AutoToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("AutoToolChoice", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for AutoToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for AutoToolChoice {
-    const NAME: &'static str = "AutoToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1688,13 +1238,7 @@ impl json::WriteJson for AutoToolChoice {
 impl json::ReadJson for AutoToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("AutoToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("AutoToolChoice", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -1706,6 +1250,7 @@ impl AutoToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for AutoToolChoice {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -1724,33 +1269,13 @@ pub struct BidirectionalInputPayloadPart {
 
 impl serde::Serialize for BidirectionalInputPayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("BidirectionalInputPayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for BidirectionalInputPayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for BidirectionalInputPayloadPart {
-    const NAME: &'static str = "BidirectionalInputPayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1765,14 +1290,11 @@ impl json::WriteJson for BidirectionalInputPayloadPart {
 impl json::ReadJson for BidirectionalInputPayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("BidirectionalInputPayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "BidirectionalInputPayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -1798,6 +1320,7 @@ impl std::fmt::Debug for BidirectionalInputPayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for BidirectionalInputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -1821,33 +1344,13 @@ pub struct BidirectionalOutputPayloadPart {
 
 impl serde::Serialize for BidirectionalOutputPayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("BidirectionalOutputPayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for BidirectionalOutputPayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for BidirectionalOutputPayloadPart {
-    const NAME: &'static str = "BidirectionalOutputPayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -1862,14 +1365,11 @@ impl json::WriteJson for BidirectionalOutputPayloadPart {
 impl json::ReadJson for BidirectionalOutputPayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("BidirectionalOutputPayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "BidirectionalOutputPayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -1895,6 +1395,7 @@ impl std::fmt::Debug for BidirectionalOutputPayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for BidirectionalOutputPayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -1918,41 +1419,13 @@ pub struct CacheDetail {
 
 impl serde::Serialize for CacheDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CacheDetail", 2)?;
-        state.serialize_field("ttl", &self.ttl)?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CacheDetail {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CacheDetail {
-    const NAME: &'static str = "CacheDetail";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "ttl" => read.0 = Some(map.next_value()?),
-                "inputTokens" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            ttl: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("ttl")),
-            },
-            input_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -1968,26 +1441,15 @@ impl json::WriteJson for CacheDetail {
 impl json::ReadJson for CacheDetail {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<CacheTTL>, Option<i32>) = (None, None);
-        let mut object = reader.structure("CacheDetail")?;
-        while let Some(member) = reader.member(&mut object, &["ttl", "inputTokens"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            ttl: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("ttl")),
-            },
-            input_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
+        reader.read_structure(
+            "CacheDetail",
+            &[("ttl", true), ("inputTokens", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(ttl), Some(input_tokens)) = read else {
+            return Err(json::missing("ttl"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { ttl, input_tokens })
     }
 }
 
@@ -2001,6 +1463,7 @@ impl CacheDetail {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CacheDetail {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -2024,40 +1487,13 @@ pub struct CachePointBlock {
 
 impl serde::Serialize for CachePointBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CachePointBlock", 1 + usize::from(self.ttl.is_some()))?;
-        state.serialize_field("type", &self.r#type)?;
-        if let Some(value) = &self.ttl {
-            state.serialize_field("ttl", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CachePointBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CachePointBlock {
-    const NAME: &'static str = "CachePointBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "ttl" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            ttl: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2073,23 +1509,15 @@ impl json::WriteJson for CachePointBlock {
 impl json::ReadJson for CachePointBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<CachePointType>, Option<CacheTTL>) = (None, None);
-        let mut object = reader.structure("CachePointBlock")?;
-        while let Some(member) = reader.member(&mut object, &["type", "ttl"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            ttl: read.1,
+        reader.read_structure(
+            "CachePointBlock",
+            &[("type", true), ("ttl", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(r#type), ttl) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type, ttl })
     }
 }
 
@@ -2109,6 +1537,7 @@ impl CachePointBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CachePointBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2273,55 +1702,13 @@ pub struct Citation {
 
 impl serde::Serialize for Citation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "Citation",
-            usize::from(self.title.is_some())
-                + usize::from(self.source.is_some())
-                + usize::from(self.source_content.is_some())
-                + usize::from(self.location.is_some()),
-        )?;
-        if let Some(value) = &self.title {
-            state.serialize_field("title", value)?;
-        }
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.source_content {
-            state.serialize_field("sourceContent", value)?;
-        }
-        if let Some(value) = &self.location {
-            state.serialize_field("location", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Citation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Citation {
-    const NAME: &'static str = "Citation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            title: None,
-            source: None,
-            source_content: None,
-            location: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "title" => value.title = map.next_value()?,
-                "source" => value.source = map.next_value()?,
-                "sourceContent" => value.source_content = map.next_value()?,
-                "location" => value.location = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2344,17 +1731,21 @@ impl json::ReadJson for Citation {
             source_content: None,
             location: None,
         };
-        let mut object = reader.structure("Citation")?;
-        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
-            match member {
-                0 => reader.optional(&mut value.title),
-                1 => reader.optional(&mut value.source),
-                2 => reader.optional(&mut value.source_content),
-                3 => reader.optional(&mut value.location),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "Citation",
+            &[
+                ("title", false),
+                ("source", false),
+                ("sourceContent", false),
+                ("location", false),
+            ],
+            &mut [
+                &mut value.title,
+                &mut value.source,
+                &mut value.source_content,
+                &mut value.location,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -2390,6 +1781,7 @@ impl Citation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Citation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.location {
@@ -2413,32 +1805,13 @@ pub enum CitationGeneratedContent {
 
 impl serde::Serialize for CitationGeneratedContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationGeneratedContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationGeneratedContent {
-    const NAME: &'static str = "CitationGeneratedContent";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2458,25 +1831,19 @@ impl json::WriteJson for CitationGeneratedContent {
 
 impl json::ReadJson for CitationGeneratedContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationGeneratedContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationGeneratedContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationGeneratedContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("CitationGeneratedContent", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("CitationGeneratedContent", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationGeneratedContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2503,48 +1870,13 @@ pub enum CitationLocation {
 
 impl serde::Serialize for CitationLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Web(value) => map.serialize_entry("web", value)?,
-            Self::DocumentChar(value) => map.serialize_entry("documentChar", value)?,
-            Self::DocumentPage(value) => map.serialize_entry("documentPage", value)?,
-            Self::DocumentChunk(value) => map.serialize_entry("documentChunk", value)?,
-            Self::SearchResultLocation(value) => map.serialize_entry("searchResultLocation", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationLocation {
-    const NAME: &'static str = "CitationLocation";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "web" => map.next_value::<Option<WebLocation>>()?.map(Self::Web),
-            "documentChar" => map
-                .next_value::<Option<DocumentCharLocation>>()?
-                .map(Self::DocumentChar),
-            "documentPage" => map
-                .next_value::<Option<DocumentPageLocation>>()?
-                .map(Self::DocumentPage),
-            "documentChunk" => map
-                .next_value::<Option<DocumentChunkLocation>>()?
-                .map(Self::DocumentChunk),
-            "searchResultLocation" => map
-                .next_value::<Option<SearchResultLocation>>()?
-                .map(Self::SearchResultLocation),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2568,11 +1900,9 @@ impl json::WriteJson for CitationLocation {
 
 impl json::ReadJson for CitationLocation {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationLocation")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "CitationLocation",
             &[
                 "web",
                 "documentChar",
@@ -2580,28 +1910,23 @@ impl json::ReadJson for CitationLocation {
                 "documentChunk",
                 "searchResultLocation",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<WebLocation>>()?.map(Self::Web),
-                1 => reader.read::<Option<DocumentCharLocation>>()?.map(Self::DocumentChar),
-                2 => reader.read::<Option<DocumentPageLocation>>()?.map(Self::DocumentPage),
-                3 => reader.read::<Option<DocumentChunkLocation>>()?.map(Self::DocumentChunk),
-                4 => reader
-                    .read::<Option<SearchResultLocation>>()?
-                    .map(Self::SearchResultLocation),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationLocation", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationLocation", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Web(reader.read()?),
+                    1 => Self::DocumentChar(reader.read()?),
+                    2 => Self::DocumentPage(reader.read()?),
+                    3 => Self::DocumentChunk(reader.read()?),
+                    4 => Self::SearchResultLocation(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CitationLocation", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -2640,32 +1965,13 @@ pub enum CitationSourceContent {
 
 impl serde::Serialize for CitationSourceContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationSourceContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CitationSourceContent {
-    const NAME: &'static str = "CitationSourceContent";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2685,25 +1991,19 @@ impl json::WriteJson for CitationSourceContent {
 
 impl json::ReadJson for CitationSourceContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CitationSourceContent")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CitationSourceContent", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CitationSourceContent", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("CitationSourceContent", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("CitationSourceContent", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationSourceContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2720,32 +2020,13 @@ pub struct CitationSourceContentDelta {
 
 impl serde::Serialize for CitationSourceContentDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CitationSourceContentDelta", usize::from(self.text.is_some()))?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationSourceContentDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationSourceContentDelta {
-    const NAME: &'static str = "CitationSourceContentDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2760,14 +2041,7 @@ impl json::WriteJson for CitationSourceContentDelta {
 impl json::ReadJson for CitationSourceContentDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("CitationSourceContentDelta")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("CitationSourceContentDelta", &[("text", false)], &mut [&mut value.text])?;
         Ok(value)
     }
 }
@@ -2785,6 +2059,7 @@ impl CitationSourceContentDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationSourceContentDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2801,35 +2076,13 @@ pub struct CitationsConfig {
 
 impl serde::Serialize for CitationsConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CitationsConfig", 1)?;
-        state.serialize_field("enabled", &self.enabled)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsConfig {
-    const NAME: &'static str = "CitationsConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<bool>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "enabled" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            enabled: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("enabled")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -2844,21 +2097,11 @@ impl json::WriteJson for CitationsConfig {
 impl json::ReadJson for CitationsConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<bool>,) = (None,);
-        let mut object = reader.structure("CitationsConfig")?;
-        while let Some(member) = reader.member(&mut object, &["enabled"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            enabled: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("enabled")),
-            },
+        reader.read_structure("CitationsConfig", &[("enabled", true)], &mut [&mut read.0])?;
+        let (Some(enabled),) = read else {
+            return Err(json::missing("enabled"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { enabled })
     }
 }
 
@@ -2869,6 +2112,7 @@ impl CitationsConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -2887,42 +2131,13 @@ pub struct CitationsContentBlock {
 
 impl serde::Serialize for CitationsContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "CitationsContentBlock",
-            usize::from(self.content.is_some()) + usize::from(self.citations.is_some()),
-        )?;
-        if let Some(value) = &self.content {
-            state.serialize_field("content", value)?;
-        }
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsContentBlock {
-    const NAME: &'static str = "CitationsContentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content: None,
-            citations: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "content" => value.content = map.next_value()?,
-                "citations" => value.citations = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -2941,15 +2156,11 @@ impl json::ReadJson for CitationsContentBlock {
             content: None,
             citations: None,
         };
-        let mut object = reader.structure("CitationsContentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["content", "citations"])? {
-            match member {
-                0 => reader.optional(&mut value.content),
-                1 => reader.optional(&mut value.citations),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CitationsContentBlock",
+            &[("content", false), ("citations", false)],
+            &mut [&mut value.content, &mut value.citations],
+        )?;
         Ok(value)
     }
 }
@@ -2973,6 +2184,7 @@ impl CitationsContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.citations {
@@ -3003,55 +2215,13 @@ pub struct CitationsDelta {
 
 impl serde::Serialize for CitationsDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "CitationsDelta",
-            usize::from(self.title.is_some())
-                + usize::from(self.source.is_some())
-                + usize::from(self.source_content.is_some())
-                + usize::from(self.location.is_some()),
-        )?;
-        if let Some(value) = &self.title {
-            state.serialize_field("title", value)?;
-        }
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.source_content {
-            state.serialize_field("sourceContent", value)?;
-        }
-        if let Some(value) = &self.location {
-            state.serialize_field("location", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CitationsDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CitationsDelta {
-    const NAME: &'static str = "CitationsDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            title: None,
-            source: None,
-            source_content: None,
-            location: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "title" => value.title = map.next_value()?,
-                "source" => value.source = map.next_value()?,
-                "sourceContent" => value.source_content = map.next_value()?,
-                "location" => value.location = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -3074,17 +2244,21 @@ impl json::ReadJson for CitationsDelta {
             source_content: None,
             location: None,
         };
-        let mut object = reader.structure("CitationsDelta")?;
-        while let Some(member) = reader.member(&mut object, &["title", "source", "sourceContent", "location"])? {
-            match member {
-                0 => reader.optional(&mut value.title),
-                1 => reader.optional(&mut value.source),
-                2 => reader.optional(&mut value.source_content),
-                3 => reader.optional(&mut value.location),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "CitationsDelta",
+            &[
+                ("title", false),
+                ("source", false),
+                ("sourceContent", false),
+                ("location", false),
+            ],
+            &mut [
+                &mut value.title,
+                &mut value.source,
+                &mut value.source_content,
+                &mut value.location,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -3120,6 +2294,7 @@ impl CitationsDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CitationsDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.location {
@@ -3169,64 +2344,13 @@ pub enum ContentBlock {
 
 impl serde::Serialize for ContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Document(value) => map.serialize_entry("document", value)?,
-            Self::Video(value) => map.serialize_entry("video", value)?,
-            Self::Audio(value) => map.serialize_entry("audio", value)?,
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::GuardContent(value) => map.serialize_entry("guardContent", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::ReasoningContent(value) => map.serialize_entry("reasoningContent", value)?,
-            Self::CitationsContent(value) => map.serialize_entry("citationsContent", value)?,
-            Self::SearchResult(value) => map.serialize_entry("searchResult", value)?,
-            Self::ToolAddition(value) => map.serialize_entry("toolAddition", value)?,
-            Self::ToolRemoval(value) => map.serialize_entry("toolRemoval", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlock {
-    const NAME: &'static str = "ContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<ImageBlock>>()?.map(Self::Image),
-            "document" => map.next_value::<Option<DocumentBlock>>()?.map(Self::Document),
-            "video" => map.next_value::<Option<VideoBlock>>()?.map(Self::Video),
-            "audio" => map.next_value::<Option<AudioBlock>>()?.map(Self::Audio),
-            "toolUse" => map.next_value::<Option<ToolUseBlock>>()?.map(Self::ToolUse),
-            "toolResult" => map.next_value::<Option<ToolResultBlock>>()?.map(Self::ToolResult),
-            "guardContent" => map
-                .next_value::<Option<GuardrailConverseContentBlock>>()?
-                .map(Self::GuardContent),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            "reasoningContent" => map
-                .next_value::<Option<ReasoningContentBlock>>()?
-                .map(Self::ReasoningContent),
-            "citationsContent" => map
-                .next_value::<Option<CitationsContentBlock>>()?
-                .map(Self::CitationsContent),
-            "searchResult" => map.next_value::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-            "toolAddition" => map.next_value::<Option<ToolAdditionBlock>>()?.map(Self::ToolAddition),
-            "toolRemoval" => map.next_value::<Option<ToolRemovalBlock>>()?.map(Self::ToolRemoval),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3259,11 +2383,9 @@ impl json::WriteJson for ContentBlock {
 
 impl json::ReadJson for ContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlock")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ContentBlock",
             &[
                 "text",
                 "image",
@@ -3280,38 +2402,28 @@ impl json::ReadJson for ContentBlock {
                 "toolAddition",
                 "toolRemoval",
             ],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
-                2 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
-                3 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
-                4 => reader.read::<Option<AudioBlock>>()?.map(Self::Audio),
-                5 => reader.read::<Option<ToolUseBlock>>()?.map(Self::ToolUse),
-                6 => reader.read::<Option<ToolResultBlock>>()?.map(Self::ToolResult),
-                7 => reader
-                    .read::<Option<GuardrailConverseContentBlock>>()?
-                    .map(Self::GuardContent),
-                8 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                9 => reader
-                    .read::<Option<ReasoningContentBlock>>()?
-                    .map(Self::ReasoningContent),
-                10 => reader
-                    .read::<Option<CitationsContentBlock>>()?
-                    .map(Self::CitationsContent),
-                11 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-                12 => reader.read::<Option<ToolAdditionBlock>>()?.map(Self::ToolAddition),
-                13 => reader.read::<Option<ToolRemovalBlock>>()?.map(Self::ToolRemoval),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    2 => Self::Document(reader.read()?),
+                    3 => Self::Video(reader.read()?),
+                    4 => Self::Audio(reader.read()?),
+                    5 => Self::ToolUse(reader.read()?),
+                    6 => Self::ToolResult(reader.read()?),
+                    7 => Self::GuardContent(reader.read()?),
+                    8 => Self::CachePoint(reader.read()?),
+                    9 => Self::ReasoningContent(reader.read()?),
+                    10 => Self::CitationsContent(reader.read()?),
+                    11 => Self::SearchResult(reader.read()?),
+                    12 => Self::ToolAddition(reader.read()?),
+                    13 => Self::ToolRemoval(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlock", value)
     }
 }
 
@@ -3337,6 +2449,7 @@ impl std::fmt::Debug for ContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3409,46 +2522,13 @@ pub enum ContentBlockDelta {
 
 impl serde::Serialize for ContentBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::ReasoningContent(value) => map.serialize_entry("reasoningContent", value)?,
-            Self::Citation(value) => map.serialize_entry("citation", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlockDelta {
-    const NAME: &'static str = "ContentBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "toolUse" => map.next_value::<Option<ToolUseBlockDelta>>()?.map(Self::ToolUse),
-            "toolResult" => map
-                .next_value::<Option<Vec<ToolResultBlockDelta>>>()?
-                .map(Self::ToolResult),
-            "reasoningContent" => map
-                .next_value::<Option<ReasoningContentBlockDelta>>()?
-                .map(Self::ReasoningContent),
-            "citation" => map.next_value::<Option<CitationsDelta>>()?.map(Self::Citation),
-            "image" => map.next_value::<Option<ImageBlockDelta>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3473,34 +2553,24 @@ impl json::WriteJson for ContentBlockDelta {
 
 impl json::ReadJson for ContentBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ContentBlockDelta",
             &["text", "toolUse", "toolResult", "reasoningContent", "citation", "image"],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<ToolUseBlockDelta>>()?.map(Self::ToolUse),
-                2 => reader
-                    .read::<Option<Vec<ToolResultBlockDelta>>>()?
-                    .map(Self::ToolResult),
-                3 => reader
-                    .read::<Option<ReasoningContentBlockDelta>>()?
-                    .map(Self::ReasoningContent),
-                4 => reader.read::<Option<CitationsDelta>>()?.map(Self::Citation),
-                5 => reader.read::<Option<ImageBlockDelta>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::ToolUse(reader.read()?),
+                    2 => Self::ToolResult(reader.read()?),
+                    3 => Self::ReasoningContent(reader.read()?),
+                    4 => Self::Citation(reader.read()?),
+                    5 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlockDelta", value)
     }
 }
 
@@ -3518,6 +2588,7 @@ impl std::fmt::Debug for ContentBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3548,41 +2619,13 @@ pub struct ContentBlockDeltaEvent {
 
 impl serde::Serialize for ContentBlockDeltaEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockDeltaEvent", 2)?;
-        state.serialize_field("delta", &self.delta)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockDeltaEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockDeltaEvent {
-    const NAME: &'static str = "ContentBlockDeltaEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "delta" => read.0 = Some(map.next_value()?),
-                "contentBlockIndex" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            delta: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("delta")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3598,26 +2641,18 @@ impl json::WriteJson for ContentBlockDeltaEvent {
 impl json::ReadJson for ContentBlockDeltaEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ContentBlockDelta>, Option<i32>) = (None, None);
-        let mut object = reader.structure("ContentBlockDeltaEvent")?;
-        while let Some(member) = reader.member(&mut object, &["delta", "contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            delta: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("delta")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockDeltaEvent",
+            &[("delta", true), ("contentBlockIndex", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(delta), Some(content_block_index)) = read else {
+            return Err(json::missing("delta"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            delta,
+            content_block_index,
+        })
     }
 }
 
@@ -3631,6 +2666,7 @@ impl ContentBlockDeltaEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockDeltaEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -3662,36 +2698,13 @@ pub enum ContentBlockStart {
 
 impl serde::Serialize for ContentBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ToolUse(value) => map.serialize_entry("toolUse", value)?,
-            Self::ToolResult(value) => map.serialize_entry("toolResult", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ContentBlockStart {
-    const NAME: &'static str = "ContentBlockStart";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "toolUse" => map.next_value::<Option<ToolUseBlockStart>>()?.map(Self::ToolUse),
-            "toolResult" => map.next_value::<Option<ToolResultBlockStart>>()?.map(Self::ToolResult),
-            "image" => map.next_value::<Option<ImageBlockStart>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3713,27 +2726,25 @@ impl json::WriteJson for ContentBlockStart {
 
 impl json::ReadJson for ContentBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ContentBlockStart")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["toolUse", "toolResult", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<ToolUseBlockStart>>()?.map(Self::ToolUse),
-                1 => reader.read::<Option<ToolResultBlockStart>>()?.map(Self::ToolResult),
-                2 => reader.read::<Option<ImageBlockStart>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ContentBlockStart", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ContentBlockStart", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ContentBlockStart",
+            &["toolUse", "toolResult", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ToolUse(reader.read()?),
+                    1 => Self::ToolResult(reader.read()?),
+                    2 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ContentBlockStart", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -3764,41 +2775,13 @@ pub struct ContentBlockStartEvent {
 
 impl serde::Serialize for ContentBlockStartEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockStartEvent", 2)?;
-        state.serialize_field("start", &self.start)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStartEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockStartEvent {
-    const NAME: &'static str = "ContentBlockStartEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "start" => read.0 = Some(map.next_value()?),
-                "contentBlockIndex" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            start: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("start")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3814,26 +2797,18 @@ impl json::WriteJson for ContentBlockStartEvent {
 impl json::ReadJson for ContentBlockStartEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ContentBlockStart>, Option<i32>) = (None, None);
-        let mut object = reader.structure("ContentBlockStartEvent")?;
-        while let Some(member) = reader.member(&mut object, &["start", "contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            start: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("start")),
-            },
-            content_block_index: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockStartEvent",
+            &[("start", true), ("contentBlockIndex", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(start), Some(content_block_index)) = read else {
+            return Err(json::missing("start"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            start,
+            content_block_index,
+        })
     }
 }
 
@@ -3847,6 +2822,7 @@ impl ContentBlockStartEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStartEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -3872,35 +2848,13 @@ pub struct ContentBlockStopEvent {
 
 impl serde::Serialize for ContentBlockStopEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ContentBlockStopEvent", 1)?;
-        state.serialize_field("contentBlockIndex", &self.content_block_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ContentBlockStopEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ContentBlockStopEvent {
-    const NAME: &'static str = "ContentBlockStopEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentBlockIndex" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            content_block_index: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentBlockIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -3915,21 +2869,15 @@ impl json::WriteJson for ContentBlockStopEvent {
 impl json::ReadJson for ContentBlockStopEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("ContentBlockStopEvent")?;
-        while let Some(member) = reader.member(&mut object, &["contentBlockIndex"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            content_block_index: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("contentBlockIndex")),
-            },
+        reader.read_structure(
+            "ContentBlockStopEvent",
+            &[("contentBlockIndex", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(content_block_index),) = read else {
+            return Err(json::missing("contentBlockIndex"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { content_block_index })
     }
 }
 
@@ -3942,6 +2890,7 @@ impl ContentBlockStopEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ContentBlockStopEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4040,35 +2989,13 @@ pub struct ConverseMetrics {
 
 impl serde::Serialize for ConverseMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConverseMetrics", 1)?;
-        state.serialize_field("latencyMs", &self.latency_ms)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseMetrics {
-    const NAME: &'static str = "ConverseMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i64>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latencyMs" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("latencyMs")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4083,21 +3010,11 @@ impl json::WriteJson for ConverseMetrics {
 impl json::ReadJson for ConverseMetrics {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i64>,) = (None,);
-        let mut object = reader.structure("ConverseMetrics")?;
-        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("latencyMs")),
-            },
+        reader.read_structure("ConverseMetrics", &[("latencyMs", true)], &mut [&mut read.0])?;
+        let (Some(latency_ms),) = read else {
+            return Err(json::missing("latencyMs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { latency_ms })
     }
 }
 
@@ -4108,6 +3025,7 @@ impl ConverseMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -4126,32 +3044,13 @@ pub enum ConverseOutput {
 
 impl serde::Serialize for ConverseOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Message(value) => map.serialize_entry("message", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseOutput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ConverseOutput {
-    const NAME: &'static str = "ConverseOutput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "message" => map.next_value::<Option<Message>>()?.map(Self::Message),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4171,25 +3070,19 @@ impl json::WriteJson for ConverseOutput {
 
 impl json::ReadJson for ConverseOutput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ConverseOutput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["message"])? {
-            let value = match member {
-                0 => reader.read::<Option<Message>>()?.map(Self::Message),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ConverseOutput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ConverseOutput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ConverseOutput", &["message"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Message(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ConverseOutput", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseOutput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -4238,125 +3131,13 @@ pub struct ConverseRequest {
 
 impl serde::Serialize for ConverseRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseRequest",
-            1 + usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.inference_config.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.guardrail_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some())
-                + usize::from(self.prompt_variables.is_some())
-                + usize::from(self.additional_model_response_field_paths.is_some())
-                + usize::from(self.request_metadata.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.output_config.is_some()),
-        )?;
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.inference_config {
-            state.serialize_field("inferenceConfig", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.guardrail_config {
-            state.serialize_field("guardrailConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        if let Some(value) = &self.prompt_variables {
-            state.serialize_field("promptVariables", value)?;
-        }
-        if let Some(value) = &self.additional_model_response_field_paths {
-            state.serialize_field("additionalModelResponseFieldPaths", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.output_config {
-            state.serialize_field("outputConfig", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseRequest {
-    const NAME: &'static str = "ConverseRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<Message>>,
-            Option<Vec<SystemContentBlock>>,
-            Option<InferenceConfiguration>,
-            Option<ToolConfiguration>,
-            Option<GuardrailConfiguration>,
-            Option<Document>,
-            Option<HashMap<String, PromptVariableValues>>,
-            Option<Vec<String>>,
-            Option<HashMap<String, String>>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-            Option<OutputConfig>,
-        ) = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "messages" => read.1 = map.next_value()?,
-                "system" => read.2 = map.next_value()?,
-                "inferenceConfig" => read.3 = map.next_value()?,
-                "toolConfig" => read.4 = map.next_value()?,
-                "guardrailConfig" => read.5 = map.next_value()?,
-                "additionalModelRequestFields" => read.6 = map.next_value()?,
-                "promptVariables" => read.7 = map.next_value()?,
-                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                "performanceConfig" => read.10 = map.next_value()?,
-                "serviceTier" => read.11 = map.next_value()?,
-                "outputConfig" => read.12 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4407,62 +3188,72 @@ impl json::ReadJson for ConverseRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("ConverseRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseRequest",
             &[
-                "modelId",
-                "messages",
-                "system",
-                "inferenceConfig",
-                "toolConfig",
-                "guardrailConfig",
-                "additionalModelRequestFields",
-                "promptVariables",
-                "additionalModelResponseFieldPaths",
-                "requestMetadata",
-                "performanceConfig",
-                "serviceTier",
-                "outputConfig",
+                ("modelId", true),
+                ("messages", false),
+                ("system", false),
+                ("inferenceConfig", false),
+                ("toolConfig", false),
+                ("guardrailConfig", false),
+                ("additionalModelRequestFields", false),
+                ("promptVariables", false),
+                ("additionalModelResponseFieldPaths", false),
+                ("requestMetadata", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+                ("outputConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+            ],
+        )?;
+        let (
+            Some(model_id),
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
     }
 }
 
@@ -4588,6 +3379,7 @@ impl std::fmt::Debug for ConverseRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4673,88 +3465,13 @@ pub struct ConverseResponse {
 
 impl serde::Serialize for ConverseResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseResponse",
-            4 + usize::from(self.additional_model_response_fields.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("output", &self.output)?;
-        state.serialize_field("stopReason", &self.stop_reason)?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("metrics", &self.metrics)?;
-        if let Some(value) = &self.additional_model_response_fields {
-            state.serialize_field("additionalModelResponseFields", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseResponse {
-    const NAME: &'static str = "ConverseResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<ConverseOutput>,
-            Option<StopReason>,
-            Option<TokenUsage>,
-            Option<ConverseMetrics>,
-            Option<Document>,
-            Option<ConverseTrace>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-        ) = (None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "output" => read.0 = Some(map.next_value()?),
-                "stopReason" => read.1 = Some(map.next_value()?),
-                "usage" => read.2 = Some(map.next_value()?),
-                "metrics" => read.3 = Some(map.next_value()?),
-                "additionalModelResponseFields" => read.4 = map.next_value()?,
-                "trace" => read.5 = map.next_value()?,
-                "performanceConfig" => read.6 = map.next_value()?,
-                "serviceTier" => read.7 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            output: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("output")),
-            },
-            stop_reason: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("stopReason")),
-            },
-            usage: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            metrics: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("metrics")),
-            },
-            additional_model_response_fields: read.4,
-            trace: read.5,
-            performance_config: read.6,
-            service_tier: read.7,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -4789,56 +3506,52 @@ impl json::ReadJson for ConverseResponse {
             Option<PerformanceConfiguration>,
             Option<ServiceTier>,
         ) = (None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("ConverseResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseResponse",
             &[
-                "output",
-                "stopReason",
-                "usage",
-                "metrics",
-                "additionalModelResponseFields",
-                "trace",
-                "performanceConfig",
-                "serviceTier",
+                ("output", true),
+                ("stopReason", true),
+                ("usage", true),
+                ("metrics", true),
+                ("additionalModelResponseFields", false),
+                ("trace", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            output: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("output")),
-            },
-            stop_reason: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("stopReason")),
-            },
-            usage: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            metrics: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("metrics")),
-            },
-            additional_model_response_fields: read.4,
-            trace: read.5,
-            performance_config: read.6,
-            service_tier: read.7,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+            ],
+        )?;
+        let (
+            Some(output),
+            Some(stop_reason),
+            Some(usage),
+            Some(metrics),
+            additional_model_response_fields,
+            trace,
+            performance_config,
+            service_tier,
+        ) = read
+        else {
+            return Err(json::missing("output"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            output,
+            stop_reason,
+            usage,
+            metrics,
+            additional_model_response_fields,
+            trace,
+            performance_config,
+            service_tier,
+        })
     }
 }
 
@@ -4890,6 +3603,7 @@ impl ConverseResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -4927,67 +3641,13 @@ pub struct ConverseStreamMetadataEvent {
 
 impl serde::Serialize for ConverseStreamMetadataEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamMetadataEvent",
-            2 + usize::from(self.trace.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("usage", &self.usage)?;
-        state.serialize_field("metrics", &self.metrics)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamMetadataEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamMetadataEvent {
-    const NAME: &'static str = "ConverseStreamMetadataEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<TokenUsage>,
-            Option<ConverseStreamMetrics>,
-            Option<ConverseStreamTrace>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "usage" => read.0 = Some(map.next_value()?),
-                "metrics" => read.1 = Some(map.next_value()?),
-                "trace" => read.2 = map.next_value()?,
-                "performanceConfig" => read.3 = map.next_value()?,
-                "serviceTier" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-            metrics: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("metrics")),
-            },
-            trace: read.2,
-            performance_config: read.3,
-            service_tier: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -5012,35 +3672,27 @@ impl json::ReadJson for ConverseStreamMetadataEvent {
             Option<PerformanceConfiguration>,
             Option<ServiceTier>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("ConverseStreamMetadataEvent")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["usage", "metrics", "trace", "performanceConfig", "serviceTier"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            usage: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
-            metrics: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("metrics")),
-            },
-            trace: read.2,
-            performance_config: read.3,
-            service_tier: read.4,
+        reader.read_structure(
+            "ConverseStreamMetadataEvent",
+            &[
+                ("usage", true),
+                ("metrics", true),
+                ("trace", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(usage), Some(metrics), trace, performance_config, service_tier) = read else {
+            return Err(json::missing("usage"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            usage,
+            metrics,
+            trace,
+            performance_config,
+            service_tier,
+        })
     }
 }
 
@@ -5075,6 +3727,7 @@ impl ConverseStreamMetadataEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamMetadataEvent {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -5100,35 +3753,13 @@ pub struct ConverseStreamMetrics {
 
 impl serde::Serialize for ConverseStreamMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ConverseStreamMetrics", 1)?;
-        state.serialize_field("latencyMs", &self.latency_ms)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamMetrics {
-    const NAME: &'static str = "ConverseStreamMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i64>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latencyMs" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("latencyMs")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -5143,21 +3774,11 @@ impl json::WriteJson for ConverseStreamMetrics {
 impl json::ReadJson for ConverseStreamMetrics {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i64>,) = (None,);
-        let mut object = reader.structure("ConverseStreamMetrics")?;
-        while let Some(member) = reader.member(&mut object, &["latencyMs"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            latency_ms: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("latencyMs")),
-            },
+        reader.read_structure("ConverseStreamMetrics", &[("latencyMs", true)], &mut [&mut read.0])?;
+        let (Some(latency_ms),) = read else {
+            return Err(json::missing("latencyMs"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { latency_ms })
     }
 }
 
@@ -5168,6 +3789,7 @@ impl ConverseStreamMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -5208,125 +3830,13 @@ pub struct ConverseStreamRequest {
 
 impl serde::Serialize for ConverseStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamRequest",
-            1 + usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.inference_config.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.guardrail_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some())
-                + usize::from(self.prompt_variables.is_some())
-                + usize::from(self.additional_model_response_field_paths.is_some())
-                + usize::from(self.request_metadata.is_some())
-                + usize::from(self.performance_config.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.output_config.is_some()),
-        )?;
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.inference_config {
-            state.serialize_field("inferenceConfig", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.guardrail_config {
-            state.serialize_field("guardrailConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        if let Some(value) = &self.prompt_variables {
-            state.serialize_field("promptVariables", value)?;
-        }
-        if let Some(value) = &self.additional_model_response_field_paths {
-            state.serialize_field("additionalModelResponseFieldPaths", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        if let Some(value) = &self.performance_config {
-            state.serialize_field("performanceConfig", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.output_config {
-            state.serialize_field("outputConfig", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamRequest {
-    const NAME: &'static str = "ConverseStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<Message>>,
-            Option<Vec<SystemContentBlock>>,
-            Option<InferenceConfiguration>,
-            Option<ToolConfiguration>,
-            Option<GuardrailStreamConfiguration>,
-            Option<Document>,
-            Option<HashMap<String, PromptVariableValues>>,
-            Option<Vec<String>>,
-            Option<HashMap<String, String>>,
-            Option<PerformanceConfiguration>,
-            Option<ServiceTier>,
-            Option<OutputConfig>,
-        ) = (
-            None, None, None, None, None, None, None, None, None, None, None, None, None,
-        );
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "messages" => read.1 = map.next_value()?,
-                "system" => read.2 = map.next_value()?,
-                "inferenceConfig" => read.3 = map.next_value()?,
-                "toolConfig" => read.4 = map.next_value()?,
-                "guardrailConfig" => read.5 = map.next_value()?,
-                "additionalModelRequestFields" => read.6 = map.next_value()?,
-                "promptVariables" => read.7 = map.next_value()?,
-                "additionalModelResponseFieldPaths" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                "performanceConfig" => read.10 = map.next_value()?,
-                "serviceTier" => read.11 = map.next_value()?,
-                "outputConfig" => read.12 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -5377,62 +3887,72 @@ impl json::ReadJson for ConverseStreamRequest {
         ) = (
             None, None, None, None, None, None, None, None, None, None, None, None, None,
         );
-        let mut object = reader.structure("ConverseStreamRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ConverseStreamRequest",
             &[
-                "modelId",
-                "messages",
-                "system",
-                "inferenceConfig",
-                "toolConfig",
-                "guardrailConfig",
-                "additionalModelRequestFields",
-                "promptVariables",
-                "additionalModelResponseFieldPaths",
-                "requestMetadata",
-                "performanceConfig",
-                "serviceTier",
-                "outputConfig",
+                ("modelId", true),
+                ("messages", false),
+                ("system", false),
+                ("inferenceConfig", false),
+                ("toolConfig", false),
+                ("guardrailConfig", false),
+                ("additionalModelRequestFields", false),
+                ("promptVariables", false),
+                ("additionalModelResponseFieldPaths", false),
+                ("requestMetadata", false),
+                ("performanceConfig", false),
+                ("serviceTier", false),
+                ("outputConfig", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                10 => reader.optional(&mut read.10),
-                11 => reader.optional(&mut read.11),
-                12 => reader.optional(&mut read.12),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            messages: read.1,
-            system: read.2,
-            inference_config: read.3,
-            tool_config: read.4,
-            guardrail_config: read.5,
-            additional_model_request_fields: read.6,
-            prompt_variables: read.7,
-            additional_model_response_field_paths: read.8,
-            request_metadata: read.9,
-            performance_config: read.10,
-            service_tier: read.11,
-            output_config: read.12,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+                &mut read.10,
+                &mut read.11,
+                &mut read.12,
+            ],
+        )?;
+        let (
+            Some(model_id),
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            model_id,
+            messages,
+            system,
+            inference_config,
+            tool_config,
+            guardrail_config,
+            additional_model_request_fields,
+            prompt_variables,
+            additional_model_response_field_paths,
+            request_metadata,
+            performance_config,
+            service_tier,
+            output_config,
+        })
     }
 }
 
@@ -5558,6 +4078,7 @@ impl std::fmt::Debug for ConverseStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -5626,27 +4147,13 @@ pub struct ConverseStreamResponse {}
 
 impl serde::Serialize for ConverseStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer.serialize_struct("ConverseStreamResponse", 0)?.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamResponse {
-    const NAME: &'static str = "ConverseStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5660,13 +4167,7 @@ impl json::WriteJson for ConverseStreamResponse {
 impl json::ReadJson for ConverseStreamResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("ConverseStreamResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ConverseStreamResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -5678,6 +4179,7 @@ impl ConverseStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -5696,42 +4198,13 @@ pub struct ConverseStreamTrace {
 
 impl serde::Serialize for ConverseStreamTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseStreamTrace",
-            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail {
-            state.serialize_field("guardrail", value)?;
-        }
-        if let Some(value) = &self.prompt_router {
-            state.serialize_field("promptRouter", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseStreamTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseStreamTrace {
-    const NAME: &'static str = "ConverseStreamTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail: None,
-            prompt_router: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrail" => value.guardrail = map.next_value()?,
-                "promptRouter" => value.prompt_router = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5750,15 +4223,11 @@ impl json::ReadJson for ConverseStreamTrace {
             guardrail: None,
             prompt_router: None,
         };
-        let mut object = reader.structure("ConverseStreamTrace")?;
-        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail),
-                1 => reader.optional(&mut value.prompt_router),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseStreamTrace",
+            &[("guardrail", false), ("promptRouter", false)],
+            &mut [&mut value.guardrail, &mut value.prompt_router],
+        )?;
         Ok(value)
     }
 }
@@ -5782,6 +4251,7 @@ impl ConverseStreamTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseStreamTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail {
@@ -5813,55 +4283,13 @@ pub struct ConverseTokensRequest {
 
 impl serde::Serialize for ConverseTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseTokensRequest",
-            usize::from(self.messages.is_some())
-                + usize::from(self.system.is_some())
-                + usize::from(self.tool_config.is_some())
-                + usize::from(self.additional_model_request_fields.is_some()),
-        )?;
-        if let Some(value) = &self.messages {
-            state.serialize_field("messages", value)?;
-        }
-        if let Some(value) = &self.system {
-            state.serialize_field("system", value)?;
-        }
-        if let Some(value) = &self.tool_config {
-            state.serialize_field("toolConfig", value)?;
-        }
-        if let Some(value) = &self.additional_model_request_fields {
-            state.serialize_field("additionalModelRequestFields", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseTokensRequest {
-    const NAME: &'static str = "ConverseTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            messages: None,
-            system: None,
-            tool_config: None,
-            additional_model_request_fields: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "messages" => value.messages = map.next_value()?,
-                "system" => value.system = map.next_value()?,
-                "toolConfig" => value.tool_config = map.next_value()?,
-                "additionalModelRequestFields" => value.additional_model_request_fields = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -5888,20 +4316,21 @@ impl json::ReadJson for ConverseTokensRequest {
             tool_config: None,
             additional_model_request_fields: None,
         };
-        let mut object = reader.structure("ConverseTokensRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["messages", "system", "toolConfig", "additionalModelRequestFields"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.messages),
-                1 => reader.optional(&mut value.system),
-                2 => reader.optional(&mut value.tool_config),
-                3 => reader.optional(&mut value.additional_model_request_fields),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseTokensRequest",
+            &[
+                ("messages", false),
+                ("system", false),
+                ("toolConfig", false),
+                ("additionalModelRequestFields", false),
+            ],
+            &mut [
+                &mut value.messages,
+                &mut value.system,
+                &mut value.tool_config,
+                &mut value.additional_model_request_fields,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -5940,6 +4369,7 @@ impl ConverseTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.messages {
@@ -5977,42 +4407,13 @@ pub struct ConverseTrace {
 
 impl serde::Serialize for ConverseTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ConverseTrace",
-            usize::from(self.guardrail.is_some()) + usize::from(self.prompt_router.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail {
-            state.serialize_field("guardrail", value)?;
-        }
-        if let Some(value) = &self.prompt_router {
-            state.serialize_field("promptRouter", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ConverseTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ConverseTrace {
-    const NAME: &'static str = "ConverseTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail: None,
-            prompt_router: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrail" => value.guardrail = map.next_value()?,
-                "promptRouter" => value.prompt_router = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6031,15 +4432,11 @@ impl json::ReadJson for ConverseTrace {
             guardrail: None,
             prompt_router: None,
         };
-        let mut object = reader.structure("ConverseTrace")?;
-        while let Some(member) = reader.member(&mut object, &["guardrail", "promptRouter"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail),
-                1 => reader.optional(&mut value.prompt_router),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ConverseTrace",
+            &[("guardrail", false), ("promptRouter", false)],
+            &mut [&mut value.guardrail, &mut value.prompt_router],
+        )?;
         Ok(value)
     }
 }
@@ -6063,6 +4460,7 @@ impl ConverseTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ConverseTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail {
@@ -6092,36 +4490,13 @@ pub enum CountTokensInput {
 
 impl serde::Serialize for CountTokensInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::InvokeModel(value) => map.serialize_entry("invokeModel", value)?,
-            Self::Converse(value) => map.serialize_entry("converse", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensInput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for CountTokensInput {
-    const NAME: &'static str = "CountTokensInput";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "invokeModel" => map
-                .next_value::<Option<InvokeModelTokensRequest>>()?
-                .map(Self::InvokeModel),
-            "converse" => map.next_value::<Option<ConverseTokensRequest>>()?.map(Self::Converse),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6142,28 +4517,24 @@ impl json::WriteJson for CountTokensInput {
 
 impl json::ReadJson for CountTokensInput {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("CountTokensInput")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["invokeModel", "converse"])? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<InvokeModelTokensRequest>>()?
-                    .map(Self::InvokeModel),
-                1 => reader.read::<Option<ConverseTokensRequest>>()?.map(Self::Converse),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("CountTokensInput", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("CountTokensInput", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "CountTokensInput",
+            &["invokeModel", "converse"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::InvokeModel(reader.read()?),
+                    1 => Self::Converse(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("CountTokensInput", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensInput {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -6194,41 +4565,13 @@ pub struct CountTokensRequest {
 
 impl serde::Serialize for CountTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CountTokensRequest", 2)?;
-        state.serialize_field("modelId", &self.model_id)?;
-        state.serialize_field("input", &self.input)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CountTokensRequest {
-    const NAME: &'static str = "CountTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                "input" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            input: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6244,26 +4587,15 @@ impl json::WriteJson for CountTokensRequest {
 impl json::ReadJson for CountTokensRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<CountTokensInput>) = (None, None);
-        let mut object = reader.structure("CountTokensRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId", "input"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            input: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
+        reader.read_structure(
+            "CountTokensRequest",
+            &[("modelId", true), ("input", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(model_id), Some(input)) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id, input })
     }
 }
 
@@ -6277,6 +4609,7 @@ impl CountTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -6303,35 +4636,13 @@ pub struct CountTokensResponse {
 
 impl serde::Serialize for CountTokensResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("CountTokensResponse", 1)?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CountTokensResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for CountTokensResponse {
-    const NAME: &'static str = "CountTokensResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "inputTokens" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6346,21 +4657,11 @@ impl json::WriteJson for CountTokensResponse {
 impl json::ReadJson for CountTokensResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("CountTokensResponse")?;
-        while let Some(member) = reader.member(&mut object, &["inputTokens"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
+        reader.read_structure("CountTokensResponse", &[("inputTokens", true)], &mut [&mut read.0])?;
+        let (Some(input_tokens),) = read else {
+            return Err(json::missing("inputTokens"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { input_tokens })
     }
 }
 
@@ -6373,6 +4674,7 @@ impl CountTokensResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for CountTokensResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -6397,67 +4699,13 @@ pub struct DocumentBlock {
 
 impl serde::Serialize for DocumentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentBlock",
-            2 + usize::from(self.format.is_some())
-                + usize::from(self.context.is_some())
-                + usize::from(self.citations.is_some()),
-        )?;
-        if let Some(value) = &self.format {
-            state.serialize_field("format", value)?;
-        }
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.context {
-            state.serialize_field("context", value)?;
-        }
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentBlock {
-    const NAME: &'static str = "DocumentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<DocumentFormat>,
-            Option<String>,
-            Option<DocumentSource>,
-            Option<String>,
-            Option<CitationsConfig>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = map.next_value()?,
-                "name" => read.1 = Some(map.next_value()?),
-                "source" => read.2 = Some(map.next_value()?),
-                "context" => read.3 = map.next_value()?,
-                "citations" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: read.0,
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            context: read.3,
-            citations: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6482,32 +4730,27 @@ impl json::ReadJson for DocumentBlock {
             Option<String>,
             Option<CitationsConfig>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("DocumentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "name", "source", "context", "citations"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: read.0,
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            source: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            context: read.3,
-            citations: read.4,
+        reader.read_structure(
+            "DocumentBlock",
+            &[
+                ("format", false),
+                ("name", true),
+                ("source", true),
+                ("context", false),
+                ("citations", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (format, Some(name), Some(source), context, citations) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            format,
+            name,
+            source,
+            context,
+            citations,
+        })
     }
 }
 
@@ -6542,6 +4785,7 @@ impl DocumentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -6571,49 +4815,13 @@ pub struct DocumentCharLocation {
 
 impl serde::Serialize for DocumentCharLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentCharLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentCharLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentCharLocation {
-    const NAME: &'static str = "DocumentCharLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6634,16 +4842,11 @@ impl json::ReadJson for DocumentCharLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentCharLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentCharLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -6673,6 +4876,7 @@ impl DocumentCharLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentCharLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -6706,49 +4910,13 @@ pub struct DocumentChunkLocation {
 
 impl serde::Serialize for DocumentChunkLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentChunkLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentChunkLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentChunkLocation {
-    const NAME: &'static str = "DocumentChunkLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -6769,16 +4937,11 @@ impl json::ReadJson for DocumentChunkLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentChunkLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentChunkLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -6808,6 +4971,7 @@ impl DocumentChunkLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentChunkLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -6839,32 +5003,13 @@ pub enum DocumentContentBlock {
 
 impl serde::Serialize for DocumentContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for DocumentContentBlock {
-    const NAME: &'static str = "DocumentContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -6884,25 +5029,19 @@ impl json::WriteJson for DocumentContentBlock {
 
 impl json::ReadJson for DocumentContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("DocumentContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("DocumentContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("DocumentContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("DocumentContentBlock", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("DocumentContentBlock", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -7024,49 +5163,13 @@ pub struct DocumentPageLocation {
 
 impl serde::Serialize for DocumentPageLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "DocumentPageLocation",
-            usize::from(self.document_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.document_index {
-            state.serialize_field("documentIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentPageLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for DocumentPageLocation {
-    const NAME: &'static str = "DocumentPageLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            document_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "documentIndex" => value.document_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -7087,16 +5190,11 @@ impl json::ReadJson for DocumentPageLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("DocumentPageLocation")?;
-        while let Some(member) = reader.member(&mut object, &["documentIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.document_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "DocumentPageLocation",
+            &[("documentIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.document_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -7126,6 +5224,7 @@ impl DocumentPageLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentPageLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.document_index {
@@ -7163,42 +5262,13 @@ pub enum DocumentSource {
 
 impl serde::Serialize for DocumentSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Content(value) => map.serialize_entry("content", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for DocumentSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for DocumentSource {
-    const NAME: &'static str = "DocumentSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "content" => map
-                .next_value::<Option<Vec<DocumentContentBlock>>>()?
-                .map(Self::Content),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7221,28 +5291,26 @@ impl json::WriteJson for DocumentSource {
 
 impl json::ReadJson for DocumentSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("DocumentSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location", "text", "content"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                2 => reader.read::<Option<String>>()?.map(Self::Text),
-                3 => reader.read::<Option<Vec<DocumentContentBlock>>>()?.map(Self::Content),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("DocumentSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("DocumentSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "DocumentSource",
+            &["bytes", "s3Location", "text", "content"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                    1 => Self::S3Location(reader.read()?),
+                    2 => Self::Text(reader.read()?),
+                    3 => Self::Content(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("DocumentSource", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for DocumentSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -7273,32 +5341,13 @@ pub struct ErrorBlock {
 
 impl serde::Serialize for ErrorBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ErrorBlock", usize::from(self.message.is_some()))?;
-        if let Some(value) = &self.message {
-            state.serialize_field("message", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ErrorBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ErrorBlock {
-    const NAME: &'static str = "ErrorBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { message: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "message" => value.message = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -7313,14 +5362,7 @@ impl json::WriteJson for ErrorBlock {
 impl json::ReadJson for ErrorBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { message: None };
-        let mut object = reader.structure("ErrorBlock")?;
-        while let Some(member) = reader.member(&mut object, &["message"])? {
-            match member {
-                0 => reader.optional(&mut value.message),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("ErrorBlock", &[("message", false)], &mut [&mut value.message])?;
         Ok(value)
     }
 }
@@ -7346,6 +5388,7 @@ impl std::fmt::Debug for ErrorBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ErrorBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -7362,35 +5405,13 @@ pub struct GetAsyncInvokeRequest {
 
 impl serde::Serialize for GetAsyncInvokeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GetAsyncInvokeRequest", 1)?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GetAsyncInvokeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GetAsyncInvokeRequest {
-    const NAME: &'static str = "GetAsyncInvokeRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7405,21 +5426,11 @@ impl json::WriteJson for GetAsyncInvokeRequest {
 impl json::ReadJson for GetAsyncInvokeRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("GetAsyncInvokeRequest")?;
-        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
+        reader.read_structure("GetAsyncInvokeRequest", &[("invocationArn", true)], &mut [&mut read.0])?;
+        let (Some(invocation_arn),) = read else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { invocation_arn })
     }
 }
 
@@ -7432,6 +5443,7 @@ impl GetAsyncInvokeRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GetAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -7470,95 +5482,13 @@ pub struct GetAsyncInvokeResponse {
 
 impl serde::Serialize for GetAsyncInvokeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GetAsyncInvokeResponse",
-            5 + usize::from(self.client_request_token.is_some())
-                + usize::from(self.failure_message.is_some())
-                + usize::from(self.last_modified_time.is_some())
-                + usize::from(self.end_time.is_some()),
-        )?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.serialize_field("modelArn", &self.model_arn)?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        state.serialize_field("status", &self.status)?;
-        if let Some(value) = &self.failure_message {
-            state.serialize_field("failureMessage", value)?;
-        }
-        state.serialize_field("submitTime", &Encoded::<Rfc3339, _>::new(&self.submit_time))?;
-        if let Some(value) = &self.last_modified_time {
-            state.serialize_field("lastModifiedTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.end_time {
-            state.serialize_field("endTime", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GetAsyncInvokeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GetAsyncInvokeResponse {
-    const NAME: &'static str = "GetAsyncInvokeResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<AsyncInvokeStatus>,
-            Option<String>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<DateTime>,
-            Option<AsyncInvokeOutputDataConfig>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                "modelArn" => read.1 = Some(map.next_value()?),
-                "clientRequestToken" => read.2 = map.next_value()?,
-                "status" => read.3 = Some(map.next_value()?),
-                "failureMessage" => read.4 = map.next_value()?,
-                "submitTime" => read.5 = Some(map.next_value::<Decoded<Rfc3339, DateTime>>()?.0),
-                "lastModifiedTime" => read.6 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "endTime" => read.7 = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0,
-                "outputDataConfig" => read.8 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("status")),
-            },
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -7591,62 +5521,56 @@ impl json::ReadJson for GetAsyncInvokeResponse {
             Option<DateTime>,
             Option<AsyncInvokeOutputDataConfig>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GetAsyncInvokeResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GetAsyncInvokeResponse",
             &[
-                "invocationArn",
-                "modelArn",
-                "clientRequestToken",
-                "status",
-                "failureMessage",
-                "submitTime",
-                "lastModifiedTime",
-                "endTime",
-                "outputDataConfig",
+                ("invocationArn", true),
+                ("modelArn", true),
+                ("clientRequestToken", false),
+                ("status", true),
+                ("failureMessage", false),
+                ("submitTime", true),
+                ("lastModifiedTime", false),
+                ("endTime", false),
+                ("outputDataConfig", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.decode_required::<Rfc3339, _>(&mut read.5),
-                6 => reader.decode_optional::<Rfc3339, _>(&mut read.6),
-                7 => reader.decode_optional::<Rfc3339, _>(&mut read.7),
-                8 => reader.required(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
-            model_arn: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelArn")),
-            },
-            client_request_token: read.2,
-            status: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("status")),
-            },
-            failure_message: read.4,
-            submit_time: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("submitTime")),
-            },
-            last_modified_time: read.6,
-            end_time: read.7,
-            output_data_config: match read.8 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut json::coded::<Rfc3339, _>(&mut read.5),
+                &mut json::coded::<Rfc3339, _>(&mut read.6),
+                &mut json::coded::<Rfc3339, _>(&mut read.7),
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(invocation_arn),
+            Some(model_arn),
+            client_request_token,
+            Some(status),
+            failure_message,
+            Some(submit_time),
+            last_modified_time,
+            end_time,
+            Some(output_data_config),
+        ) = read
+        else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            invocation_arn,
+            model_arn,
+            client_request_token,
+            status,
+            failure_message,
+            submit_time,
+            last_modified_time,
+            end_time,
+            output_data_config,
+        })
     }
 }
 
@@ -7713,6 +5637,7 @@ impl std::fmt::Debug for GetAsyncInvokeResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GetAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -7840,79 +5765,13 @@ pub struct GuardrailAssessment {
 
 impl serde::Serialize for GuardrailAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAssessment",
-            usize::from(self.topic_policy.is_some())
-                + usize::from(self.content_policy.is_some())
-                + usize::from(self.word_policy.is_some())
-                + usize::from(self.sensitive_information_policy.is_some())
-                + usize::from(self.contextual_grounding_policy.is_some())
-                + usize::from(self.automated_reasoning_policy.is_some())
-                + usize::from(self.invocation_metrics.is_some())
-                + usize::from(self.applied_guardrail_details.is_some()),
-        )?;
-        if let Some(value) = &self.topic_policy {
-            state.serialize_field("topicPolicy", value)?;
-        }
-        if let Some(value) = &self.content_policy {
-            state.serialize_field("contentPolicy", value)?;
-        }
-        if let Some(value) = &self.word_policy {
-            state.serialize_field("wordPolicy", value)?;
-        }
-        if let Some(value) = &self.sensitive_information_policy {
-            state.serialize_field("sensitiveInformationPolicy", value)?;
-        }
-        if let Some(value) = &self.contextual_grounding_policy {
-            state.serialize_field("contextualGroundingPolicy", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policy {
-            state.serialize_field("automatedReasoningPolicy", value)?;
-        }
-        if let Some(value) = &self.invocation_metrics {
-            state.serialize_field("invocationMetrics", value)?;
-        }
-        if let Some(value) = &self.applied_guardrail_details {
-            state.serialize_field("appliedGuardrailDetails", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAssessment {
-    const NAME: &'static str = "GuardrailAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            topic_policy: None,
-            content_policy: None,
-            word_policy: None,
-            sensitive_information_policy: None,
-            contextual_grounding_policy: None,
-            automated_reasoning_policy: None,
-            invocation_metrics: None,
-            applied_guardrail_details: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topicPolicy" => value.topic_policy = map.next_value()?,
-                "contentPolicy" => value.content_policy = map.next_value()?,
-                "wordPolicy" => value.word_policy = map.next_value()?,
-                "sensitiveInformationPolicy" => value.sensitive_information_policy = map.next_value()?,
-                "contextualGroundingPolicy" => value.contextual_grounding_policy = map.next_value()?,
-                "automatedReasoningPolicy" => value.automated_reasoning_policy = map.next_value()?,
-                "invocationMetrics" => value.invocation_metrics = map.next_value()?,
-                "appliedGuardrailDetails" => value.applied_guardrail_details = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -7955,33 +5814,29 @@ impl json::ReadJson for GuardrailAssessment {
             invocation_metrics: None,
             applied_guardrail_details: None,
         };
-        let mut object = reader.structure("GuardrailAssessment")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAssessment",
             &[
-                "topicPolicy",
-                "contentPolicy",
-                "wordPolicy",
-                "sensitiveInformationPolicy",
-                "contextualGroundingPolicy",
-                "automatedReasoningPolicy",
-                "invocationMetrics",
-                "appliedGuardrailDetails",
+                ("topicPolicy", false),
+                ("contentPolicy", false),
+                ("wordPolicy", false),
+                ("sensitiveInformationPolicy", false),
+                ("contextualGroundingPolicy", false),
+                ("automatedReasoningPolicy", false),
+                ("invocationMetrics", false),
+                ("appliedGuardrailDetails", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.topic_policy),
-                1 => reader.optional(&mut value.content_policy),
-                2 => reader.optional(&mut value.word_policy),
-                3 => reader.optional(&mut value.sensitive_information_policy),
-                4 => reader.optional(&mut value.contextual_grounding_policy),
-                5 => reader.optional(&mut value.automated_reasoning_policy),
-                6 => reader.optional(&mut value.invocation_metrics),
-                7 => reader.optional(&mut value.applied_guardrail_details),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.topic_policy,
+                &mut value.content_policy,
+                &mut value.word_policy,
+                &mut value.sensitive_information_policy,
+                &mut value.contextual_grounding_policy,
+                &mut value.automated_reasoning_policy,
+                &mut value.invocation_metrics,
+                &mut value.applied_guardrail_details,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8053,6 +5908,7 @@ impl GuardrailAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.contextual_grounding_policy {
@@ -8096,58 +5952,13 @@ pub enum GuardrailAutomatedReasoningFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Valid(value) => map.serialize_entry("valid", value)?,
-            Self::Invalid(value) => map.serialize_entry("invalid", value)?,
-            Self::Satisfiable(value) => map.serialize_entry("satisfiable", value)?,
-            Self::Impossible(value) => map.serialize_entry("impossible", value)?,
-            Self::TranslationAmbiguous(value) => map.serialize_entry("translationAmbiguous", value)?,
-            Self::TooComplex(value) => map.serialize_entry("tooComplex", value)?,
-            Self::NoTranslations(value) => map.serialize_entry("noTranslations", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailAutomatedReasoningFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningFinding";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "valid" => map
-                .next_value::<Option<GuardrailAutomatedReasoningValidFinding>>()?
-                .map(Self::Valid),
-            "invalid" => map
-                .next_value::<Option<GuardrailAutomatedReasoningInvalidFinding>>()?
-                .map(Self::Invalid),
-            "satisfiable" => map
-                .next_value::<Option<GuardrailAutomatedReasoningSatisfiableFinding>>()?
-                .map(Self::Satisfiable),
-            "impossible" => map
-                .next_value::<Option<GuardrailAutomatedReasoningImpossibleFinding>>()?
-                .map(Self::Impossible),
-            "translationAmbiguous" => map
-                .next_value::<Option<GuardrailAutomatedReasoningTranslationAmbiguousFinding>>()?
-                .map(Self::TranslationAmbiguous),
-            "tooComplex" => map
-                .next_value::<Option<GuardrailAutomatedReasoningTooComplexFinding>>()?
-                .map(Self::TooComplex),
-            "noTranslations" => map
-                .next_value::<Option<GuardrailAutomatedReasoningNoTranslationsFinding>>()?
-                .map(Self::NoTranslations),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -8173,11 +5984,9 @@ impl json::WriteJson for GuardrailAutomatedReasoningFinding {
 
 impl json::ReadJson for GuardrailAutomatedReasoningFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailAutomatedReasoningFinding")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "GuardrailAutomatedReasoningFinding",
             &[
                 "valid",
                 "invalid",
@@ -8187,42 +5996,25 @@ impl json::ReadJson for GuardrailAutomatedReasoningFinding {
                 "tooComplex",
                 "noTranslations",
             ],
-        )? {
-            let value = match member {
-                0 => reader
-                    .read::<Option<GuardrailAutomatedReasoningValidFinding>>()?
-                    .map(Self::Valid),
-                1 => reader
-                    .read::<Option<GuardrailAutomatedReasoningInvalidFinding>>()?
-                    .map(Self::Invalid),
-                2 => reader
-                    .read::<Option<GuardrailAutomatedReasoningSatisfiableFinding>>()?
-                    .map(Self::Satisfiable),
-                3 => reader
-                    .read::<Option<GuardrailAutomatedReasoningImpossibleFinding>>()?
-                    .map(Self::Impossible),
-                4 => reader
-                    .read::<Option<GuardrailAutomatedReasoningTranslationAmbiguousFinding>>()?
-                    .map(Self::TranslationAmbiguous),
-                5 => reader
-                    .read::<Option<GuardrailAutomatedReasoningTooComplexFinding>>()?
-                    .map(Self::TooComplex),
-                6 => reader
-                    .read::<Option<GuardrailAutomatedReasoningNoTranslationsFinding>>()?
-                    .map(Self::NoTranslations),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailAutomatedReasoningFinding", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailAutomatedReasoningFinding", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Valid(reader.read()?),
+                    1 => Self::Invalid(reader.read()?),
+                    2 => Self::Satisfiable(reader.read()?),
+                    3 => Self::Impossible(reader.read()?),
+                    4 => Self::TranslationAmbiguous(reader.read()?),
+                    5 => Self::TooComplex(reader.read()?),
+                    6 => Self::NoTranslations(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailAutomatedReasoningFinding", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -8267,49 +6059,13 @@ pub struct GuardrailAutomatedReasoningImpossibleFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningImpossibleFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningImpossibleFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.contradicting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.contradicting_rules {
-            state.serialize_field("contradictingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningImpossibleFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningImpossibleFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningImpossibleFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            contradicting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "contradictingRules" => value.contradicting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8330,16 +6086,19 @@ impl json::ReadJson for GuardrailAutomatedReasoningImpossibleFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningImpossibleFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningImpossibleFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8372,6 +6131,7 @@ impl GuardrailAutomatedReasoningImpossibleFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningImpossibleFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -8404,35 +6164,13 @@ pub struct GuardrailAutomatedReasoningInputTextReference {
 
 impl serde::Serialize for GuardrailAutomatedReasoningInputTextReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningInputTextReference",
-            usize::from(self.text.is_some()),
-        )?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInputTextReference {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningInputTextReference {
-    const NAME: &'static str = "GuardrailAutomatedReasoningInputTextReference";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8447,14 +6185,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningInputTextReference {
 impl json::ReadJson for GuardrailAutomatedReasoningInputTextReference {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningInputTextReference")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningInputTextReference",
+            &[("text", false)],
+            &mut [&mut value.text],
+        )?;
         Ok(value)
     }
 }
@@ -8480,6 +6215,7 @@ impl std::fmt::Debug for GuardrailAutomatedReasoningInputTextReference {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningInputTextReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.text {
@@ -8505,49 +6241,13 @@ pub struct GuardrailAutomatedReasoningInvalidFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningInvalidFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningInvalidFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.contradicting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.contradicting_rules {
-            state.serialize_field("contradictingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningInvalidFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningInvalidFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningInvalidFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            contradicting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "contradictingRules" => value.contradicting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8568,16 +6268,19 @@ impl json::ReadJson for GuardrailAutomatedReasoningInvalidFinding {
             contradicting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningInvalidFinding")?;
-        while let Some(member) = reader.member(&mut object, &["translation", "contradictingRules", "logicWarning"])? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.contradicting_rules),
-                2 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningInvalidFinding",
+            &[
+                ("translation", false),
+                ("contradictingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.contradicting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -8610,6 +6313,7 @@ impl GuardrailAutomatedReasoningInvalidFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningInvalidFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -8646,49 +6350,13 @@ pub struct GuardrailAutomatedReasoningLogicWarning {
 
 impl serde::Serialize for GuardrailAutomatedReasoningLogicWarning {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningLogicWarning",
-            usize::from(self.r#type.is_some())
-                + usize::from(self.premises.is_some())
-                + usize::from(self.claims.is_some()),
-        )?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.premises {
-            state.serialize_field("premises", value)?;
-        }
-        if let Some(value) = &self.claims {
-            state.serialize_field("claims", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningLogicWarning {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningLogicWarning {
-    const NAME: &'static str = "GuardrailAutomatedReasoningLogicWarning";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            r#type: None,
-            premises: None,
-            claims: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => value.r#type = map.next_value()?,
-                "premises" => value.premises = map.next_value()?,
-                "claims" => value.claims = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8709,16 +6377,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningLogicWarning {
             premises: None,
             claims: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningLogicWarning")?;
-        while let Some(member) = reader.member(&mut object, &["type", "premises", "claims"])? {
-            match member {
-                0 => reader.optional(&mut value.r#type),
-                1 => reader.optional(&mut value.premises),
-                2 => reader.optional(&mut value.claims),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningLogicWarning",
+            &[("type", false), ("premises", false), ("claims", false)],
+            &mut [&mut value.r#type, &mut value.premises, &mut value.claims],
+        )?;
         Ok(value)
     }
 }
@@ -8748,6 +6411,7 @@ impl GuardrailAutomatedReasoningLogicWarning {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningLogicWarning {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.premises {
@@ -8849,29 +6513,13 @@ pub struct GuardrailAutomatedReasoningNoTranslationsFinding {}
 
 impl serde::Serialize for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("GuardrailAutomatedReasoningNoTranslationsFinding", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningNoTranslationsFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningNoTranslationsFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8885,13 +6533,7 @@ impl json::WriteJson for GuardrailAutomatedReasoningNoTranslationsFinding {
 impl json::ReadJson for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GuardrailAutomatedReasoningNoTranslationsFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailAutomatedReasoningNoTranslationsFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -8903,6 +6545,7 @@ impl GuardrailAutomatedReasoningNoTranslationsFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningNoTranslationsFinding {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -8919,35 +6562,13 @@ pub struct GuardrailAutomatedReasoningPolicyAssessment {
 
 impl serde::Serialize for GuardrailAutomatedReasoningPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningPolicyAssessment",
-            usize::from(self.findings.is_some()),
-        )?;
-        if let Some(value) = &self.findings {
-            state.serialize_field("findings", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningPolicyAssessment {
-    const NAME: &'static str = "GuardrailAutomatedReasoningPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { findings: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "findings" => value.findings = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -8962,14 +6583,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningPolicyAssessment {
 impl json::ReadJson for GuardrailAutomatedReasoningPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { findings: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["findings"])? {
-            match member {
-                0 => reader.optional(&mut value.findings),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningPolicyAssessment",
+            &[("findings", false)],
+            &mut [&mut value.findings],
+        )?;
         Ok(value)
     }
 }
@@ -8987,6 +6605,7 @@ impl GuardrailAutomatedReasoningPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningPolicyAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.findings {
@@ -9013,42 +6632,13 @@ pub struct GuardrailAutomatedReasoningRule {
 
 impl serde::Serialize for GuardrailAutomatedReasoningRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningRule",
-            usize::from(self.identifier.is_some()) + usize::from(self.policy_version_arn.is_some()),
-        )?;
-        if let Some(value) = &self.identifier {
-            state.serialize_field("identifier", value)?;
-        }
-        if let Some(value) = &self.policy_version_arn {
-            state.serialize_field("policyVersionArn", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningRule {
-    const NAME: &'static str = "GuardrailAutomatedReasoningRule";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            identifier: None,
-            policy_version_arn: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "identifier" => value.identifier = map.next_value()?,
-                "policyVersionArn" => value.policy_version_arn = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9067,15 +6657,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningRule {
             identifier: None,
             policy_version_arn: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningRule")?;
-        while let Some(member) = reader.member(&mut object, &["identifier", "policyVersionArn"])? {
-            match member {
-                0 => reader.optional(&mut value.identifier),
-                1 => reader.optional(&mut value.policy_version_arn),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningRule",
+            &[("identifier", false), ("policyVersionArn", false)],
+            &mut [&mut value.identifier, &mut value.policy_version_arn],
+        )?;
         Ok(value)
     }
 }
@@ -9099,6 +6685,7 @@ impl GuardrailAutomatedReasoningRule {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningRule {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.identifier {
@@ -9137,55 +6724,13 @@ pub struct GuardrailAutomatedReasoningSatisfiableFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningSatisfiableFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningSatisfiableFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.claims_true_scenario.is_some())
-                + usize::from(self.claims_false_scenario.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.claims_true_scenario {
-            state.serialize_field("claimsTrueScenario", value)?;
-        }
-        if let Some(value) = &self.claims_false_scenario {
-            state.serialize_field("claimsFalseScenario", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningSatisfiableFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningSatisfiableFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningSatisfiableFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            claims_true_scenario: None,
-            claims_false_scenario: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
-                "claimsFalseScenario" => value.claims_false_scenario = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9208,25 +6753,21 @@ impl json::ReadJson for GuardrailAutomatedReasoningSatisfiableFinding {
             claims_false_scenario: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningSatisfiableFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningSatisfiableFinding",
             &[
-                "translation",
-                "claimsTrueScenario",
-                "claimsFalseScenario",
-                "logicWarning",
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("claimsFalseScenario", false),
+                ("logicWarning", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.claims_false_scenario),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.claims_false_scenario,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -9268,6 +6809,7 @@ impl GuardrailAutomatedReasoningSatisfiableFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningSatisfiableFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -9301,35 +6843,13 @@ pub struct GuardrailAutomatedReasoningScenario {
 
 impl serde::Serialize for GuardrailAutomatedReasoningScenario {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningScenario",
-            usize::from(self.statements.is_some()),
-        )?;
-        if let Some(value) = &self.statements {
-            state.serialize_field("statements", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningScenario {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningScenario {
-    const NAME: &'static str = "GuardrailAutomatedReasoningScenario";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { statements: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "statements" => value.statements = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9344,14 +6864,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningScenario {
 impl json::ReadJson for GuardrailAutomatedReasoningScenario {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { statements: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningScenario")?;
-        while let Some(member) = reader.member(&mut object, &["statements"])? {
-            match member {
-                0 => reader.optional(&mut value.statements),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningScenario",
+            &[("statements", false)],
+            &mut [&mut value.statements],
+        )?;
         Ok(value)
     }
 }
@@ -9369,6 +6886,7 @@ impl GuardrailAutomatedReasoningScenario {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningScenario {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.statements {
@@ -9395,42 +6913,13 @@ pub struct GuardrailAutomatedReasoningStatement {
 
 impl serde::Serialize for GuardrailAutomatedReasoningStatement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningStatement",
-            usize::from(self.logic.is_some()) + usize::from(self.natural_language.is_some()),
-        )?;
-        if let Some(value) = &self.logic {
-            state.serialize_field("logic", value)?;
-        }
-        if let Some(value) = &self.natural_language {
-            state.serialize_field("naturalLanguage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningStatement {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningStatement {
-    const NAME: &'static str = "GuardrailAutomatedReasoningStatement";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            logic: None,
-            natural_language: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "logic" => value.logic = map.next_value()?,
-                "naturalLanguage" => value.natural_language = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9449,15 +6938,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningStatement {
             logic: None,
             natural_language: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningStatement")?;
-        while let Some(member) = reader.member(&mut object, &["logic", "naturalLanguage"])? {
-            match member {
-                0 => reader.optional(&mut value.logic),
-                1 => reader.optional(&mut value.natural_language),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningStatement",
+            &[("logic", false), ("naturalLanguage", false)],
+            &mut [&mut value.logic, &mut value.natural_language],
+        )?;
         Ok(value)
     }
 }
@@ -9490,6 +6975,7 @@ impl std::fmt::Debug for GuardrailAutomatedReasoningStatement {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningStatement {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.logic {
@@ -9512,29 +6998,13 @@ pub struct GuardrailAutomatedReasoningTooComplexFinding {}
 
 impl serde::Serialize for GuardrailAutomatedReasoningTooComplexFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("GuardrailAutomatedReasoningTooComplexFinding", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTooComplexFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTooComplexFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTooComplexFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9548,13 +7018,7 @@ impl json::WriteJson for GuardrailAutomatedReasoningTooComplexFinding {
 impl json::ReadJson for GuardrailAutomatedReasoningTooComplexFinding {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("GuardrailAutomatedReasoningTooComplexFinding")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailAutomatedReasoningTooComplexFinding", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -9566,6 +7030,7 @@ impl GuardrailAutomatedReasoningTooComplexFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTooComplexFinding {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -9590,61 +7055,13 @@ pub struct GuardrailAutomatedReasoningTranslation {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslation",
-            usize::from(self.premises.is_some())
-                + usize::from(self.claims.is_some())
-                + usize::from(self.untranslated_premises.is_some())
-                + usize::from(self.untranslated_claims.is_some())
-                + usize::from(self.confidence.is_some()),
-        )?;
-        if let Some(value) = &self.premises {
-            state.serialize_field("premises", value)?;
-        }
-        if let Some(value) = &self.claims {
-            state.serialize_field("claims", value)?;
-        }
-        if let Some(value) = &self.untranslated_premises {
-            state.serialize_field("untranslatedPremises", value)?;
-        }
-        if let Some(value) = &self.untranslated_claims {
-            state.serialize_field("untranslatedClaims", value)?;
-        }
-        if let Some(value) = &self.confidence {
-            state.serialize_field("confidence", &Encoded::<Float, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslation {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            premises: None,
-            claims: None,
-            untranslated_premises: None,
-            untranslated_claims: None,
-            confidence: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "premises" => value.premises = map.next_value()?,
-                "claims" => value.claims = map.next_value()?,
-                "untranslatedPremises" => value.untranslated_premises = map.next_value()?,
-                "untranslatedClaims" => value.untranslated_claims = map.next_value()?,
-                "confidence" => value.confidence = map.next_value::<Decoded<Float, Option<f64>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9669,27 +7086,23 @@ impl json::ReadJson for GuardrailAutomatedReasoningTranslation {
             untranslated_claims: None,
             confidence: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslation")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslation",
             &[
-                "premises",
-                "claims",
-                "untranslatedPremises",
-                "untranslatedClaims",
-                "confidence",
+                ("premises", false),
+                ("claims", false),
+                ("untranslatedPremises", false),
+                ("untranslatedClaims", false),
+                ("confidence", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.premises),
-                1 => reader.optional(&mut value.claims),
-                2 => reader.optional(&mut value.untranslated_premises),
-                3 => reader.optional(&mut value.untranslated_claims),
-                4 => reader.decode_optional::<Float, _>(&mut value.confidence),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.premises,
+                &mut value.claims,
+                &mut value.untranslated_premises,
+                &mut value.untranslated_claims,
+                &mut json::coded::<Float, _>(&mut value.confidence),
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -9737,6 +7150,7 @@ impl GuardrailAutomatedReasoningTranslation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.premises {
@@ -9788,42 +7202,13 @@ pub struct GuardrailAutomatedReasoningTranslationAmbiguousFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslationAmbiguousFinding",
-            usize::from(self.options.is_some()) + usize::from(self.difference_scenarios.is_some()),
-        )?;
-        if let Some(value) = &self.options {
-            state.serialize_field("options", value)?;
-        }
-        if let Some(value) = &self.difference_scenarios {
-            state.serialize_field("differenceScenarios", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationAmbiguousFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            options: None,
-            difference_scenarios: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "options" => value.options = map.next_value()?,
-                "differenceScenarios" => value.difference_scenarios = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9842,15 +7227,11 @@ impl json::ReadJson for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
             options: None,
             difference_scenarios: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationAmbiguousFinding")?;
-        while let Some(member) = reader.member(&mut object, &["options", "differenceScenarios"])? {
-            match member {
-                0 => reader.optional(&mut value.options),
-                1 => reader.optional(&mut value.difference_scenarios),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslationAmbiguousFinding",
+            &[("options", false), ("differenceScenarios", false)],
+            &mut [&mut value.options, &mut value.difference_scenarios],
+        )?;
         Ok(value)
     }
 }
@@ -9877,6 +7258,7 @@ impl GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslationAmbiguousFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.options {
@@ -9910,35 +7292,13 @@ pub struct GuardrailAutomatedReasoningTranslationOption {
 
 impl serde::Serialize for GuardrailAutomatedReasoningTranslationOption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningTranslationOption",
-            usize::from(self.translations.is_some()),
-        )?;
-        if let Some(value) = &self.translations {
-            state.serialize_field("translations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningTranslationOption {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningTranslationOption {
-    const NAME: &'static str = "GuardrailAutomatedReasoningTranslationOption";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { translations: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translations" => value.translations = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -9953,14 +7313,11 @@ impl json::WriteJson for GuardrailAutomatedReasoningTranslationOption {
 impl json::ReadJson for GuardrailAutomatedReasoningTranslationOption {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { translations: None };
-        let mut object = reader.structure("GuardrailAutomatedReasoningTranslationOption")?;
-        while let Some(member) = reader.member(&mut object, &["translations"])? {
-            match member {
-                0 => reader.optional(&mut value.translations),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningTranslationOption",
+            &[("translations", false)],
+            &mut [&mut value.translations],
+        )?;
         Ok(value)
     }
 }
@@ -9978,6 +7335,7 @@ impl GuardrailAutomatedReasoningTranslationOption {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningTranslationOption {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translations {
@@ -10008,55 +7366,13 @@ pub struct GuardrailAutomatedReasoningValidFinding {
 
 impl serde::Serialize for GuardrailAutomatedReasoningValidFinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailAutomatedReasoningValidFinding",
-            usize::from(self.translation.is_some())
-                + usize::from(self.claims_true_scenario.is_some())
-                + usize::from(self.supporting_rules.is_some())
-                + usize::from(self.logic_warning.is_some()),
-        )?;
-        if let Some(value) = &self.translation {
-            state.serialize_field("translation", value)?;
-        }
-        if let Some(value) = &self.claims_true_scenario {
-            state.serialize_field("claimsTrueScenario", value)?;
-        }
-        if let Some(value) = &self.supporting_rules {
-            state.serialize_field("supportingRules", value)?;
-        }
-        if let Some(value) = &self.logic_warning {
-            state.serialize_field("logicWarning", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailAutomatedReasoningValidFinding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailAutomatedReasoningValidFinding {
-    const NAME: &'static str = "GuardrailAutomatedReasoningValidFinding";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            translation: None,
-            claims_true_scenario: None,
-            supporting_rules: None,
-            logic_warning: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "translation" => value.translation = map.next_value()?,
-                "claimsTrueScenario" => value.claims_true_scenario = map.next_value()?,
-                "supportingRules" => value.supporting_rules = map.next_value()?,
-                "logicWarning" => value.logic_warning = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -10079,20 +7395,21 @@ impl json::ReadJson for GuardrailAutomatedReasoningValidFinding {
             supporting_rules: None,
             logic_warning: None,
         };
-        let mut object = reader.structure("GuardrailAutomatedReasoningValidFinding")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["translation", "claimsTrueScenario", "supportingRules", "logicWarning"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.translation),
-                1 => reader.optional(&mut value.claims_true_scenario),
-                2 => reader.optional(&mut value.supporting_rules),
-                3 => reader.optional(&mut value.logic_warning),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailAutomatedReasoningValidFinding",
+            &[
+                ("translation", false),
+                ("claimsTrueScenario", false),
+                ("supportingRules", false),
+                ("logicWarning", false),
+            ],
+            &mut [
+                &mut value.translation,
+                &mut value.claims_true_scenario,
+                &mut value.supporting_rules,
+                &mut value.logic_warning,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -10131,6 +7448,7 @@ impl GuardrailAutomatedReasoningValidFinding {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailAutomatedReasoningValidFinding {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.translation {
@@ -10171,49 +7489,13 @@ pub struct GuardrailChecksConfig {
 
 impl serde::Serialize for GuardrailChecksConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksConfig",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksConfig {
-    const NAME: &'static str = "GuardrailChecksConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -10234,18 +7516,19 @@ impl json::ReadJson for GuardrailChecksConfig {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksConfig")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksConfig",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -10278,6 +7561,7 @@ impl GuardrailChecksConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.content_filter {
@@ -10309,32 +7593,13 @@ pub enum GuardrailChecksContentBlock {
 
 impl serde::Serialize for GuardrailChecksContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailChecksContentBlock {
-    const NAME: &'static str = "GuardrailChecksContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10354,22 +7619,15 @@ impl json::WriteJson for GuardrailChecksContentBlock {
 
 impl json::ReadJson for GuardrailChecksContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailChecksContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailChecksContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailChecksContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("GuardrailChecksContentBlock", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("GuardrailChecksContentBlock", value)
     }
 }
 
@@ -10382,6 +7640,7 @@ impl std::fmt::Debug for GuardrailChecksContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -10491,35 +7750,13 @@ pub struct GuardrailChecksContentFilterCategoryConfig {
 
 impl serde::Serialize for GuardrailChecksContentFilterCategoryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterCategoryConfig", 1)?;
-        state.serialize_field("category", &self.category)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterCategoryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterCategoryConfig {
-    const NAME: &'static str = "GuardrailChecksContentFilterCategoryConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10534,21 +7771,15 @@ impl json::WriteJson for GuardrailChecksContentFilterCategoryConfig {
 impl json::ReadJson for GuardrailChecksContentFilterCategoryConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksContentFilterCategory>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterCategoryConfig")?;
-        while let Some(member) = reader.member(&mut object, &["category"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterCategoryConfig",
+            &[("category", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(category),) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { category })
     }
 }
 
@@ -10561,6 +7792,7 @@ impl GuardrailChecksContentFilterCategoryConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterCategoryConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -10577,35 +7809,13 @@ pub struct GuardrailChecksContentFilterConfig {
 
 impl serde::Serialize for GuardrailChecksContentFilterConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterConfig", 1)?;
-        state.serialize_field("categories", &self.categories)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterConfig {
-    const NAME: &'static str = "GuardrailChecksContentFilterConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "categories" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("categories")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10620,21 +7830,15 @@ impl json::WriteJson for GuardrailChecksContentFilterConfig {
 impl json::ReadJson for GuardrailChecksContentFilterConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksContentFilterCategoryConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterConfig")?;
-        while let Some(member) = reader.member(&mut object, &["categories"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("categories")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterConfig",
+            &[("categories", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(categories),) = read else {
+            return Err(json::missing("categories"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { categories })
     }
 }
 
@@ -10647,6 +7851,7 @@ impl GuardrailChecksContentFilterConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10668,35 +7873,13 @@ pub struct GuardrailChecksContentFilterResult {
 
 impl serde::Serialize for GuardrailChecksContentFilterResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResult", 1)?;
-        state.serialize_field("results", &self.results)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterResult {
-    const NAME: &'static str = "GuardrailChecksContentFilterResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10711,21 +7894,15 @@ impl json::WriteJson for GuardrailChecksContentFilterResult {
 impl json::ReadJson for GuardrailChecksContentFilterResult {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksContentFilterResultEntry>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterResult")?;
-        while let Some(member) = reader.member(&mut object, &["results"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterResult",
+            &[("results", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(results),) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results })
     }
 }
 
@@ -10738,6 +7915,7 @@ impl GuardrailChecksContentFilterResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10764,41 +7942,13 @@ pub struct GuardrailChecksContentFilterResultEntry {
 
 impl serde::Serialize for GuardrailChecksContentFilterResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterResultEntry", 2)?;
-        state.serialize_field("category", &self.category)?;
-        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterResultEntry {
-    const NAME: &'static str = "GuardrailChecksContentFilterResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("severityScore")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10814,26 +7964,18 @@ impl json::WriteJson for GuardrailChecksContentFilterResultEntry {
 impl json::ReadJson for GuardrailChecksContentFilterResultEntry {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksContentFilterCategory>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksContentFilterResultEntry")?;
-        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("severityScore")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterResultEntry",
+            &[("category", true), ("severityScore", true)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(category), Some(severity_score)) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            category,
+            severity_score,
+        })
     }
 }
 
@@ -10847,6 +7989,7 @@ impl GuardrailChecksContentFilterResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -10868,35 +8011,13 @@ pub struct GuardrailChecksContentFilterUsage {
 
 impl serde::Serialize for GuardrailChecksContentFilterUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksContentFilterUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksContentFilterUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksContentFilterUsage {
-    const NAME: &'static str = "GuardrailChecksContentFilterUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -10911,21 +8032,15 @@ impl json::WriteJson for GuardrailChecksContentFilterUsage {
 impl json::ReadJson for GuardrailChecksContentFilterUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksContentFilterUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksContentFilterUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -10936,6 +8051,7 @@ impl GuardrailChecksContentFilterUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksContentFilterUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -10954,41 +8070,13 @@ pub struct GuardrailChecksMessage {
 
 impl serde::Serialize for GuardrailChecksMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksMessage", 2)?;
-        state.serialize_field("role", &self.role)?;
-        state.serialize_field("content", &self.content)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksMessage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksMessage {
-    const NAME: &'static str = "GuardrailChecksMessage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11004,26 +8092,15 @@ impl json::WriteJson for GuardrailChecksMessage {
 impl json::ReadJson for GuardrailChecksMessage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksRole>, Option<Vec<GuardrailChecksContentBlock>>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksMessage")?;
-        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "GuardrailChecksMessage",
+            &[("role", true), ("content", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(role), Some(content)) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role, content })
     }
 }
 
@@ -11037,6 +8114,7 @@ impl GuardrailChecksMessage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksMessage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11139,35 +8217,13 @@ pub struct GuardrailChecksPromptAttackCategoryConfig {
 
 impl serde::Serialize for GuardrailChecksPromptAttackCategoryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackCategoryConfig", 1)?;
-        state.serialize_field("category", &self.category)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackCategoryConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackCategoryConfig {
-    const NAME: &'static str = "GuardrailChecksPromptAttackCategoryConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11182,21 +8238,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackCategoryConfig {
 impl json::ReadJson for GuardrailChecksPromptAttackCategoryConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksPromptAttackCategory>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackCategoryConfig")?;
-        while let Some(member) = reader.member(&mut object, &["category"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackCategoryConfig",
+            &[("category", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(category),) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { category })
     }
 }
 
@@ -11209,6 +8259,7 @@ impl GuardrailChecksPromptAttackCategoryConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackCategoryConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -11225,35 +8276,13 @@ pub struct GuardrailChecksPromptAttackConfig {
 
 impl serde::Serialize for GuardrailChecksPromptAttackConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackConfig", 1)?;
-        state.serialize_field("categories", &self.categories)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackConfig {
-    const NAME: &'static str = "GuardrailChecksPromptAttackConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "categories" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("categories")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11268,21 +8297,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackConfig {
 impl json::ReadJson for GuardrailChecksPromptAttackConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksPromptAttackCategoryConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackConfig")?;
-        while let Some(member) = reader.member(&mut object, &["categories"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            categories: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("categories")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackConfig",
+            &[("categories", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(categories),) = read else {
+            return Err(json::missing("categories"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { categories })
     }
 }
 
@@ -11295,6 +8318,7 @@ impl GuardrailChecksPromptAttackConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11316,35 +8340,13 @@ pub struct GuardrailChecksPromptAttackResult {
 
 impl serde::Serialize for GuardrailChecksPromptAttackResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResult", 1)?;
-        state.serialize_field("results", &self.results)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackResult {
-    const NAME: &'static str = "GuardrailChecksPromptAttackResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11359,21 +8361,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackResult {
 impl json::ReadJson for GuardrailChecksPromptAttackResult {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksPromptAttackResultEntry>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackResult")?;
-        while let Some(member) = reader.member(&mut object, &["results"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackResult",
+            &[("results", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(results),) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results })
     }
 }
 
@@ -11386,6 +8382,7 @@ impl GuardrailChecksPromptAttackResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11412,41 +8409,13 @@ pub struct GuardrailChecksPromptAttackResultEntry {
 
 impl serde::Serialize for GuardrailChecksPromptAttackResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackResultEntry", 2)?;
-        state.serialize_field("category", &self.category)?;
-        state.serialize_field("severityScore", &Encoded::<Float, _>::new(&self.severity_score))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackResultEntry {
-    const NAME: &'static str = "GuardrailChecksPromptAttackResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "category" => read.0 = Some(map.next_value()?),
-                "severityScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("severityScore")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11462,26 +8431,18 @@ impl json::WriteJson for GuardrailChecksPromptAttackResultEntry {
 impl json::ReadJson for GuardrailChecksPromptAttackResultEntry {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksPromptAttackCategory>, Option<f64>) = (None, None);
-        let mut object = reader.structure("GuardrailChecksPromptAttackResultEntry")?;
-        while let Some(member) = reader.member(&mut object, &["category", "severityScore"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            category: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("category")),
-            },
-            severity_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("severityScore")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackResultEntry",
+            &[("category", true), ("severityScore", true)],
+            &mut [&mut read.0, &mut json::coded::<Float, _>(&mut read.1)],
+        )?;
+        let (Some(category), Some(severity_score)) = read else {
+            return Err(json::missing("category"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            category,
+            severity_score,
+        })
     }
 }
 
@@ -11495,6 +8456,7 @@ impl GuardrailChecksPromptAttackResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11516,35 +8478,13 @@ pub struct GuardrailChecksPromptAttackUsage {
 
 impl serde::Serialize for GuardrailChecksPromptAttackUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksPromptAttackUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksPromptAttackUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksPromptAttackUsage {
-    const NAME: &'static str = "GuardrailChecksPromptAttackUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11559,21 +8499,15 @@ impl json::WriteJson for GuardrailChecksPromptAttackUsage {
 impl json::ReadJson for GuardrailChecksPromptAttackUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksPromptAttackUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksPromptAttackUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -11584,6 +8518,7 @@ impl GuardrailChecksPromptAttackUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksPromptAttackUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -11604,49 +8539,13 @@ pub struct GuardrailChecksResults {
 
 impl serde::Serialize for GuardrailChecksResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksResults",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksResults {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksResults {
-    const NAME: &'static str = "GuardrailChecksResults";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -11667,18 +8566,19 @@ impl json::ReadJson for GuardrailChecksResults {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksResults")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksResults",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -11711,6 +8611,7 @@ impl GuardrailChecksResults {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksResults {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.content_filter {
@@ -11817,35 +8718,13 @@ pub struct GuardrailChecksSensitiveInformationConfig {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationConfig", 1)?;
-        state.serialize_field("entities", &self.entities)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationConfig {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "entities" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            entities: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("entities")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11860,21 +8739,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationConfig {
 impl json::ReadJson for GuardrailChecksSensitiveInformationConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksSensitiveInformationEntityConfig>>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationConfig")?;
-        while let Some(member) = reader.member(&mut object, &["entities"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            entities: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("entities")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationConfig",
+            &[("entities", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(entities),) = read else {
+            return Err(json::missing("entities"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { entities })
     }
 }
 
@@ -11887,6 +8760,7 @@ impl GuardrailChecksSensitiveInformationConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -11908,35 +8782,13 @@ pub struct GuardrailChecksSensitiveInformationEntityConfig {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationEntityConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationEntityConfig", 1)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationEntityConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationEntityConfig {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationEntityConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -11951,21 +8803,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationEntityConfig {
 impl json::ReadJson for GuardrailChecksSensitiveInformationEntityConfig {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksSensitiveInformationEntityType>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationEntityConfig")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationEntityConfig",
+            &[("type", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -11976,6 +8822,7 @@ impl GuardrailChecksSensitiveInformationEntityConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationEntityConfig {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12215,46 +9062,13 @@ pub struct GuardrailChecksSensitiveInformationResult {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksSensitiveInformationResult",
-            1 + usize::from(self.truncated.is_some()),
-        )?;
-        state.serialize_field("results", &self.results)?;
-        if let Some(value) = &self.truncated {
-            state.serialize_field("truncated", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationResult {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationResult";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
-            Option<bool>,
-        ) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                "truncated" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-            truncated: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12273,23 +9087,15 @@ impl json::ReadJson for GuardrailChecksSensitiveInformationResult {
             Option<Vec<GuardrailChecksSensitiveInformationResultEntry>>,
             Option<bool>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationResult")?;
-        while let Some(member) = reader.member(&mut object, &["results", "truncated"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
-            truncated: read.1,
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationResult",
+            &[("results", true), ("truncated", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(results), truncated) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results, truncated })
     }
 }
 
@@ -12309,6 +9115,7 @@ impl GuardrailChecksSensitiveInformationResult {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationResult {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -12343,72 +9150,13 @@ pub struct GuardrailChecksSensitiveInformationResultEntry {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationResultEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationResultEntry", 6)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("confidenceScore", &Encoded::<Float, _>::new(&self.confidence_score))?;
-        state.serialize_field("beginOffset", &self.begin_offset)?;
-        state.serialize_field("endOffset", &self.end_offset)?;
-        state.serialize_field("messageIndex", &self.message_index)?;
-        state.serialize_field("contentIndex", &self.content_index)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationResultEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationResultEntry {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationResultEntry";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailChecksSensitiveInformationEntityType>,
-            Option<f64>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "confidenceScore" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "beginOffset" => read.2 = Some(map.next_value()?),
-                "endOffset" => read.3 = Some(map.next_value()?),
-                "messageIndex" => read.4 = Some(map.next_value()?),
-                "contentIndex" => read.5 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            confidence_score: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("confidenceScore")),
-            },
-            begin_offset: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("beginOffset")),
-            },
-            end_offset: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("endOffset")),
-            },
-            message_index: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("messageIndex")),
-            },
-            content_index: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentIndex")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12435,56 +9183,44 @@ impl json::ReadJson for GuardrailChecksSensitiveInformationResultEntry {
             Option<i32>,
             Option<i32>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationResultEntry")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationResultEntry",
             &[
-                "type",
-                "confidenceScore",
-                "beginOffset",
-                "endOffset",
-                "messageIndex",
-                "contentIndex",
+                ("type", true),
+                ("confidenceScore", true),
+                ("beginOffset", true),
+                ("endOffset", true),
+                ("messageIndex", true),
+                ("contentIndex", true),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            confidence_score: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("confidenceScore")),
-            },
-            begin_offset: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("beginOffset")),
-            },
-            end_offset: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("endOffset")),
-            },
-            message_index: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("messageIndex")),
-            },
-            content_index: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("contentIndex")),
-            },
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            Some(r#type),
+            Some(confidence_score),
+            Some(begin_offset),
+            Some(end_offset),
+            Some(message_index),
+            Some(content_index),
+        ) = read
+        else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            confidence_score,
+            begin_offset,
+            end_offset,
+            message_index,
+            content_index,
+        })
     }
 }
 
@@ -12509,6 +9245,7 @@ impl GuardrailChecksSensitiveInformationResultEntry {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationResultEntry {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -12546,35 +9283,13 @@ pub struct GuardrailChecksSensitiveInformationUsage {
 
 impl serde::Serialize for GuardrailChecksSensitiveInformationUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailChecksSensitiveInformationUsage", 1)?;
-        state.serialize_field("textUnits", &self.text_units)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksSensitiveInformationUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksSensitiveInformationUsage {
-    const NAME: &'static str = "GuardrailChecksSensitiveInformationUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<i32>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textUnits" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("textUnits")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12589,21 +9304,15 @@ impl json::WriteJson for GuardrailChecksSensitiveInformationUsage {
 impl json::ReadJson for GuardrailChecksSensitiveInformationUsage {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<i32>,) = (None,);
-        let mut object = reader.structure("GuardrailChecksSensitiveInformationUsage")?;
-        while let Some(member) = reader.member(&mut object, &["textUnits"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("textUnits")),
-            },
+        reader.read_structure(
+            "GuardrailChecksSensitiveInformationUsage",
+            &[("textUnits", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(text_units),) = read else {
+            return Err(json::missing("textUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text_units })
     }
 }
 
@@ -12614,6 +9323,7 @@ impl GuardrailChecksSensitiveInformationUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksSensitiveInformationUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12634,49 +9344,13 @@ pub struct GuardrailChecksUsageResults {
 
 impl serde::Serialize for GuardrailChecksUsageResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailChecksUsageResults",
-            usize::from(self.content_filter.is_some())
-                + usize::from(self.prompt_attack.is_some())
-                + usize::from(self.sensitive_information.is_some()),
-        )?;
-        if let Some(value) = &self.content_filter {
-            state.serialize_field("contentFilter", value)?;
-        }
-        if let Some(value) = &self.prompt_attack {
-            state.serialize_field("promptAttack", value)?;
-        }
-        if let Some(value) = &self.sensitive_information {
-            state.serialize_field("sensitiveInformation", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailChecksUsageResults {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailChecksUsageResults {
-    const NAME: &'static str = "GuardrailChecksUsageResults";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            content_filter: None,
-            prompt_attack: None,
-            sensitive_information: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentFilter" => value.content_filter = map.next_value()?,
-                "promptAttack" => value.prompt_attack = map.next_value()?,
-                "sensitiveInformation" => value.sensitive_information = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -12697,18 +9371,19 @@ impl json::ReadJson for GuardrailChecksUsageResults {
             prompt_attack: None,
             sensitive_information: None,
         };
-        let mut object = reader.structure("GuardrailChecksUsageResults")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentFilter", "promptAttack", "sensitiveInformation"])?
-        {
-            match member {
-                0 => reader.optional(&mut value.content_filter),
-                1 => reader.optional(&mut value.prompt_attack),
-                2 => reader.optional(&mut value.sensitive_information),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailChecksUsageResults",
+            &[
+                ("contentFilter", false),
+                ("promptAttack", false),
+                ("sensitiveInformation", false),
+            ],
+            &mut [
+                &mut value.content_filter,
+                &mut value.prompt_attack,
+                &mut value.sensitive_information,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -12741,6 +9416,7 @@ impl GuardrailChecksUsageResults {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailChecksUsageResults {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -12761,49 +9437,13 @@ pub struct GuardrailConfiguration {
 
 impl serde::Serialize for GuardrailConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailConfiguration",
-            usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.trace.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConfiguration {
-    const NAME: &'static str = "GuardrailConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_identifier: None,
-            guardrail_version: None,
-            trace: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "trace" => value.trace = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -12824,16 +9464,19 @@ impl json::ReadJson for GuardrailConfiguration {
             guardrail_version: None,
             trace: None,
         };
-        let mut object = reader.structure("GuardrailConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["guardrailIdentifier", "guardrailVersion", "trace"])? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_identifier),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.trace),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailConfiguration",
+            &[
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("trace", false),
+            ],
+            &mut [
+                &mut value.guardrail_identifier,
+                &mut value.guardrail_version,
+                &mut value.trace,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -12863,6 +9506,7 @@ impl GuardrailConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
@@ -12893,34 +9537,13 @@ pub enum GuardrailContentBlock {
 
 impl serde::Serialize for GuardrailContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailContentBlock {
-    const NAME: &'static str = "GuardrailContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<GuardrailTextBlock>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<GuardrailImageBlock>>()?.map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -12941,23 +9564,20 @@ impl json::WriteJson for GuardrailContentBlock {
 
 impl json::ReadJson for GuardrailContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<GuardrailTextBlock>>()?.map(Self::Text),
-                1 => reader.read::<Option<GuardrailImageBlock>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailContentBlock",
+            &["text", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailContentBlock", value)
     }
 }
 
@@ -12971,6 +9591,7 @@ impl std::fmt::Debug for GuardrailContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -13003,66 +9624,13 @@ pub struct GuardrailContentFilter {
 
 impl serde::Serialize for GuardrailContentFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContentFilter",
-            3 + usize::from(self.filter_strength.is_some()) + usize::from(self.detected.is_some()),
-        )?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("confidence", &self.confidence)?;
-        if let Some(value) = &self.filter_strength {
-            state.serialize_field("filterStrength", value)?;
-        }
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContentFilter {
-    const NAME: &'static str = "GuardrailContentFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailContentFilterType>,
-            Option<GuardrailContentFilterConfidence>,
-            Option<GuardrailContentFilterStrength>,
-            Option<GuardrailContentPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "confidence" => read.1 = Some(map.next_value()?),
-                "filterStrength" => read.2 = map.next_value()?,
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            confidence: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("confidence")),
-            },
-            filter_strength: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13087,38 +9655,27 @@ impl json::ReadJson for GuardrailContentFilter {
             Option<GuardrailContentPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContentFilter")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["type", "confidence", "filterStrength", "action", "detected"],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            confidence: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("confidence")),
-            },
-            filter_strength: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailContentFilter",
+            &[
+                ("type", true),
+                ("confidence", true),
+                ("filterStrength", false),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (Some(r#type), Some(confidence), filter_strength, Some(action), detected) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            confidence,
+            filter_strength,
+            action,
+            detected,
+        })
     }
 }
 
@@ -13151,6 +9708,7 @@ impl GuardrailContentFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -13492,35 +10050,13 @@ pub struct GuardrailContentPolicyAssessment {
 
 impl serde::Serialize for GuardrailContentPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailContentPolicyAssessment", 1)?;
-        state.serialize_field("filters", &self.filters)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContentPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContentPolicyAssessment {
-    const NAME: &'static str = "GuardrailContentPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "filters" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            filters: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("filters")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13535,21 +10071,15 @@ impl json::WriteJson for GuardrailContentPolicyAssessment {
 impl json::ReadJson for GuardrailContentPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailContentFilter>>,) = (None,);
-        let mut object = reader.structure("GuardrailContentPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["filters"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            filters: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("filters")),
-            },
+        reader.read_structure(
+            "GuardrailContentPolicyAssessment",
+            &[("filters", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(filters),) = read else {
+            return Err(json::missing("filters"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { filters })
     }
 }
 
@@ -13562,6 +10092,7 @@ impl GuardrailContentPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContentPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -13736,67 +10267,13 @@ pub struct GuardrailContextualGroundingFilter {
 
 impl serde::Serialize for GuardrailContextualGroundingFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContextualGroundingFilter",
-            4 + usize::from(self.detected.is_some()),
-        )?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("threshold", &Encoded::<Float, _>::new(&self.threshold))?;
-        state.serialize_field("score", &Encoded::<Float, _>::new(&self.score))?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContextualGroundingFilter {
-    const NAME: &'static str = "GuardrailContextualGroundingFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailContextualGroundingFilterType>,
-            Option<f64>,
-            Option<f64>,
-            Option<GuardrailContextualGroundingPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "threshold" => read.1 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "score" => read.2 = Some(map.next_value::<Decoded<Float, f64>>()?.0),
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("threshold")),
-            },
-            score: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("score")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -13821,38 +10298,33 @@ impl json::ReadJson for GuardrailContextualGroundingFilter {
             Option<GuardrailContextualGroundingPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailContextualGroundingFilter")?;
-        while let Some(member) = reader.member(&mut object, &["type", "threshold", "score", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.decode_required::<Float, _>(&mut read.1),
-                2 => reader.decode_required::<Float, _>(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            threshold: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("threshold")),
-            },
-            score: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("score")),
-            },
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailContextualGroundingFilter",
+            &[
+                ("type", true),
+                ("threshold", true),
+                ("score", true),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [
+                &mut read.0,
+                &mut json::coded::<Float, _>(&mut read.1),
+                &mut json::coded::<Float, _>(&mut read.2),
+                &mut read.3,
+                &mut read.4,
+            ],
+        )?;
+        let (Some(r#type), Some(threshold), Some(score), Some(action), detected) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#type,
+            threshold,
+            score,
+            action,
+            detected,
+        })
     }
 }
 
@@ -13880,6 +10352,7 @@ impl GuardrailContextualGroundingFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContextualGroundingFilter {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -14051,35 +10524,13 @@ pub struct GuardrailContextualGroundingPolicyAssessment {
 
 impl serde::Serialize for GuardrailContextualGroundingPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailContextualGroundingPolicyAssessment",
-            usize::from(self.filters.is_some()),
-        )?;
-        if let Some(value) = &self.filters {
-            state.serialize_field("filters", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailContextualGroundingPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailContextualGroundingPolicyAssessment {
-    const NAME: &'static str = "GuardrailContextualGroundingPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { filters: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "filters" => value.filters = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -14094,14 +10545,11 @@ impl json::WriteJson for GuardrailContextualGroundingPolicyAssessment {
 impl json::ReadJson for GuardrailContextualGroundingPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { filters: None };
-        let mut object = reader.structure("GuardrailContextualGroundingPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["filters"])? {
-            match member {
-                0 => reader.optional(&mut value.filters),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailContextualGroundingPolicyAssessment",
+            &[("filters", false)],
+            &mut [&mut value.filters],
+        )?;
         Ok(value)
     }
 }
@@ -14119,6 +10567,7 @@ impl GuardrailContextualGroundingPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailContextualGroundingPolicyAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.filters {
@@ -14147,36 +10596,13 @@ pub enum GuardrailConverseContentBlock {
 
 impl serde::Serialize for GuardrailConverseContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailConverseContentBlock {
-    const NAME: &'static str = "GuardrailConverseContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<GuardrailConverseTextBlock>>()?.map(Self::Text),
-            "image" => map
-                .next_value::<Option<GuardrailConverseImageBlock>>()?
-                .map(Self::Image),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14197,23 +10623,20 @@ impl json::WriteJson for GuardrailConverseContentBlock {
 
 impl json::ReadJson for GuardrailConverseContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailConverseContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "image"])? {
-            let value = match member {
-                0 => reader.read::<Option<GuardrailConverseTextBlock>>()?.map(Self::Text),
-                1 => reader.read::<Option<GuardrailConverseImageBlock>>()?.map(Self::Image),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailConverseContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailConverseContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailConverseContentBlock",
+            &["text", "image"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::Image(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailConverseContentBlock", value)
     }
 }
 
@@ -14227,6 +10650,7 @@ impl std::fmt::Debug for GuardrailConverseContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -14332,44 +10756,13 @@ pub struct GuardrailConverseImageBlock {
 
 impl serde::Serialize for GuardrailConverseImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailConverseImageBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConverseImageBlock {
-    const NAME: &'static str = "GuardrailConverseImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<GuardrailConverseImageFormat>,
-            Option<GuardrailConverseImageSource>,
-        ) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14388,26 +10781,15 @@ impl json::ReadJson for GuardrailConverseImageBlock {
             Option<GuardrailConverseImageFormat>,
             Option<GuardrailConverseImageSource>,
         ) = (None, None);
-        let mut object = reader.structure("GuardrailConverseImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "GuardrailConverseImageBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -14433,6 +10815,7 @@ impl std::fmt::Debug for GuardrailConverseImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -14529,34 +10912,13 @@ pub enum GuardrailConverseImageSource {
 
 impl serde::Serialize for GuardrailConverseImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailConverseImageSource {
-    const NAME: &'static str = "GuardrailConverseImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14576,22 +10938,19 @@ impl json::WriteJson for GuardrailConverseImageSource {
 
 impl json::ReadJson for GuardrailConverseImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailConverseImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailConverseImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailConverseImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "GuardrailConverseImageSource",
+            &["bytes"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("GuardrailConverseImageSource", value)
     }
 }
 
@@ -14604,6 +10963,7 @@ impl std::fmt::Debug for GuardrailConverseImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -14630,41 +10990,13 @@ pub struct GuardrailConverseTextBlock {
 
 impl serde::Serialize for GuardrailConverseTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailConverseTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.qualifiers {
-            state.serialize_field("qualifiers", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailConverseTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailConverseTextBlock {
-    const NAME: &'static str = "GuardrailConverseTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "qualifiers" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            qualifiers: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14680,23 +11012,15 @@ impl json::WriteJson for GuardrailConverseTextBlock {
 impl json::ReadJson for GuardrailConverseTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<GuardrailConverseContentQualifier>>) = (None, None);
-        let mut object = reader.structure("GuardrailConverseTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            qualifiers: read.1,
+        reader.read_structure(
+            "GuardrailConverseTextBlock",
+            &[("text", true), ("qualifiers", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), qualifiers) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, qualifiers })
     }
 }
 
@@ -14716,6 +11040,7 @@ impl GuardrailConverseTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailConverseTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14734,42 +11059,13 @@ pub struct GuardrailCoverage {
 
 impl serde::Serialize for GuardrailCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailCoverage",
-            usize::from(self.text_characters.is_some()) + usize::from(self.images.is_some()),
-        )?;
-        if let Some(value) = &self.text_characters {
-            state.serialize_field("textCharacters", value)?;
-        }
-        if let Some(value) = &self.images {
-            state.serialize_field("images", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailCoverage {
-    const NAME: &'static str = "GuardrailCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            text_characters: None,
-            images: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textCharacters" => value.text_characters = map.next_value()?,
-                "images" => value.images = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -14788,15 +11084,11 @@ impl json::ReadJson for GuardrailCoverage {
             text_characters: None,
             images: None,
         };
-        let mut object = reader.structure("GuardrailCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["textCharacters", "images"])? {
-            match member {
-                0 => reader.optional(&mut value.text_characters),
-                1 => reader.optional(&mut value.images),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailCoverage",
+            &[("textCharacters", false), ("images", false)],
+            &mut [&mut value.text_characters, &mut value.images],
+        )?;
         Ok(value)
     }
 }
@@ -14820,6 +11112,7 @@ impl GuardrailCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14840,46 +11133,13 @@ pub struct GuardrailCustomWord {
 
 impl serde::Serialize for GuardrailCustomWord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailCustomWord", 2 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailCustomWord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailCustomWord {
-    const NAME: &'static str = "GuardrailCustomWord";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "action" => read.1 = Some(map.next_value()?),
-                "detected" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -14896,28 +11156,19 @@ impl json::WriteJson for GuardrailCustomWord {
 impl json::ReadJson for GuardrailCustomWord {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<GuardrailWordPolicyAction>, Option<bool>) = (None, None, None);
-        let mut object = reader.structure("GuardrailCustomWord")?;
-        while let Some(member) = reader.member(&mut object, &["match", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            action: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.2,
+        reader.read_structure(
+            "GuardrailCustomWord",
+            &[("match", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(r#match), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            action,
+            detected,
+        })
     }
 }
 
@@ -14938,6 +11189,7 @@ impl GuardrailCustomWord {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailCustomWord {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -14958,41 +11210,13 @@ pub struct GuardrailImageBlock {
 
 impl serde::Serialize for GuardrailImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailImageBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailImageBlock {
-    const NAME: &'static str = "GuardrailImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15008,26 +11232,15 @@ impl json::WriteJson for GuardrailImageBlock {
 impl json::ReadJson for GuardrailImageBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailImageFormat>, Option<GuardrailImageSource>) = (None, None);
-        let mut object = reader.structure("GuardrailImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "GuardrailImageBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -15050,6 +11263,7 @@ impl std::fmt::Debug for GuardrailImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -15073,42 +11287,13 @@ pub struct GuardrailImageCoverage {
 
 impl serde::Serialize for GuardrailImageCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailImageCoverage",
-            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
-        )?;
-        if let Some(value) = &self.guarded {
-            state.serialize_field("guarded", value)?;
-        }
-        if let Some(value) = &self.total {
-            state.serialize_field("total", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailImageCoverage {
-    const NAME: &'static str = "GuardrailImageCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guarded: None,
-            total: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guarded" => value.guarded = map.next_value()?,
-                "total" => value.total = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -15127,15 +11312,11 @@ impl json::ReadJson for GuardrailImageCoverage {
             guarded: None,
             total: None,
         };
-        let mut object = reader.structure("GuardrailImageCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
-            match member {
-                0 => reader.optional(&mut value.guarded),
-                1 => reader.optional(&mut value.total),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailImageCoverage",
+            &[("guarded", false), ("total", false)],
+            &mut [&mut value.guarded, &mut value.total],
+        )?;
         Ok(value)
     }
 }
@@ -15159,6 +11340,7 @@ impl GuardrailImageCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15250,34 +11432,13 @@ pub enum GuardrailImageSource {
 
 impl serde::Serialize for GuardrailImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for GuardrailImageSource {
-    const NAME: &'static str = "GuardrailImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15297,22 +11458,15 @@ impl json::WriteJson for GuardrailImageSource {
 
 impl json::ReadJson for GuardrailImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("GuardrailImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("GuardrailImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("GuardrailImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("GuardrailImageSource", &["bytes"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("GuardrailImageSource", value)
     }
 }
 
@@ -15325,6 +11479,7 @@ impl std::fmt::Debug for GuardrailImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -15353,49 +11508,13 @@ pub struct GuardrailInvocationMetrics {
 
 impl serde::Serialize for GuardrailInvocationMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailInvocationMetrics",
-            usize::from(self.guardrail_processing_latency.is_some())
-                + usize::from(self.usage.is_some())
-                + usize::from(self.guardrail_coverage.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_processing_latency {
-            state.serialize_field("guardrailProcessingLatency", value)?;
-        }
-        if let Some(value) = &self.usage {
-            state.serialize_field("usage", value)?;
-        }
-        if let Some(value) = &self.guardrail_coverage {
-            state.serialize_field("guardrailCoverage", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailInvocationMetrics {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailInvocationMetrics {
-    const NAME: &'static str = "GuardrailInvocationMetrics";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_processing_latency: None,
-            usage: None,
-            guardrail_coverage: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailProcessingLatency" => value.guardrail_processing_latency = map.next_value()?,
-                "usage" => value.usage = map.next_value()?,
-                "guardrailCoverage" => value.guardrail_coverage = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -15420,19 +11539,19 @@ impl json::ReadJson for GuardrailInvocationMetrics {
             usage: None,
             guardrail_coverage: None,
         };
-        let mut object = reader.structure("GuardrailInvocationMetrics")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["guardrailProcessingLatency", "usage", "guardrailCoverage"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_processing_latency),
-                1 => reader.optional(&mut value.usage),
-                2 => reader.optional(&mut value.guardrail_coverage),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailInvocationMetrics",
+            &[
+                ("guardrailProcessingLatency", false),
+                ("usage", false),
+                ("guardrailCoverage", false),
+            ],
+            &mut [
+                &mut value.guardrail_processing_latency,
+                &mut value.usage,
+                &mut value.guardrail_coverage,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -15462,6 +11581,7 @@ impl GuardrailInvocationMetrics {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailInvocationMetrics {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15484,58 +11604,13 @@ pub struct GuardrailManagedWord {
 
 impl serde::Serialize for GuardrailManagedWord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailManagedWord", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailManagedWord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailManagedWord {
-    const NAME: &'static str = "GuardrailManagedWord";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailManagedWordType>,
-            Option<GuardrailWordPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -15558,33 +11633,20 @@ impl json::ReadJson for GuardrailManagedWord {
             Option<GuardrailWordPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailManagedWord")?;
-        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailManagedWord",
+            &[("match", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(r#match), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -15610,6 +11672,7 @@ impl GuardrailManagedWord {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailManagedWord {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -15772,32 +11835,13 @@ pub struct GuardrailOutputContent {
 
 impl serde::Serialize for GuardrailOutputContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailOutputContent", usize::from(self.text.is_some()))?;
-        if let Some(value) = &self.text {
-            state.serialize_field("text", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailOutputContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailOutputContent {
-    const NAME: &'static str = "GuardrailOutputContent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { text: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => value.text = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -15812,14 +11856,7 @@ impl json::WriteJson for GuardrailOutputContent {
 impl json::ReadJson for GuardrailOutputContent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { text: None };
-        let mut object = reader.structure("GuardrailOutputContent")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.optional(&mut value.text),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("GuardrailOutputContent", &[("text", false)], &mut [&mut value.text])?;
         Ok(value)
     }
 }
@@ -15837,6 +11874,7 @@ impl GuardrailOutputContent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailOutputContent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16005,58 +12043,13 @@ pub struct GuardrailPiiEntityFilter {
 
 impl serde::Serialize for GuardrailPiiEntityFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailPiiEntityFilter", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("match", &self.r#match)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailPiiEntityFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailPiiEntityFilter {
-    const NAME: &'static str = "GuardrailPiiEntityFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailPiiEntityType>,
-            Option<GuardrailSensitiveInformationPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "match" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16079,33 +12072,20 @@ impl json::ReadJson for GuardrailPiiEntityFilter {
             Option<GuardrailSensitiveInformationPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailPiiEntityFilter")?;
-        while let Some(member) = reader.member(&mut object, &["match", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#match: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("match")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailPiiEntityFilter",
+            &[("match", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(r#match), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("match"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            r#match,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -16131,6 +12111,7 @@ impl GuardrailPiiEntityFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailPiiEntityFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16376,67 +12357,13 @@ pub struct GuardrailRegexFilter {
 
 impl serde::Serialize for GuardrailRegexFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailRegexFilter",
-            1 + usize::from(self.name.is_some())
-                + usize::from(self.r#match.is_some())
-                + usize::from(self.regex.is_some())
-                + usize::from(self.detected.is_some()),
-        )?;
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.r#match {
-            state.serialize_field("match", value)?;
-        }
-        if let Some(value) = &self.regex {
-            state.serialize_field("regex", value)?;
-        }
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailRegexFilter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailRegexFilter {
-    const NAME: &'static str = "GuardrailRegexFilter";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<GuardrailSensitiveInformationPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = map.next_value()?,
-                "match" => read.1 = map.next_value()?,
-                "regex" => read.2 = map.next_value()?,
-                "action" => read.3 = Some(map.next_value()?),
-                "detected" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: read.0,
-            r#match: read.1,
-            regex: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16461,29 +12388,27 @@ impl json::ReadJson for GuardrailRegexFilter {
             Option<GuardrailSensitiveInformationPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("GuardrailRegexFilter")?;
-        while let Some(member) = reader.member(&mut object, &["name", "match", "regex", "action", "detected"])? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: read.0,
-            r#match: read.1,
-            regex: read.2,
-            action: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.4,
+        reader.read_structure(
+            "GuardrailRegexFilter",
+            &[
+                ("name", false),
+                ("match", false),
+                ("regex", false),
+                ("action", true),
+                ("detected", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (name, r#match, regex, Some(action), detected) = read else {
+            return Err(json::missing("action"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#match,
+            regex,
+            action,
+            detected,
+        })
     }
 }
 
@@ -16524,6 +12449,7 @@ impl GuardrailRegexFilter {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailRegexFilter {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16619,41 +12545,13 @@ pub struct GuardrailSensitiveInformationPolicyAssessment {
 
 impl serde::Serialize for GuardrailSensitiveInformationPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailSensitiveInformationPolicyAssessment", 2)?;
-        state.serialize_field("piiEntities", &self.pii_entities)?;
-        state.serialize_field("regexes", &self.regexes)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailSensitiveInformationPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailSensitiveInformationPolicyAssessment {
-    const NAME: &'static str = "GuardrailSensitiveInformationPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "piiEntities" => read.0 = Some(map.next_value()?),
-                "regexes" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            pii_entities: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("piiEntities")),
-            },
-            regexes: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("regexes")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -16669,26 +12567,15 @@ impl json::WriteJson for GuardrailSensitiveInformationPolicyAssessment {
 impl json::ReadJson for GuardrailSensitiveInformationPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailPiiEntityFilter>>, Option<Vec<GuardrailRegexFilter>>) = (None, None);
-        let mut object = reader.structure("GuardrailSensitiveInformationPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["piiEntities", "regexes"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            pii_entities: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("piiEntities")),
-            },
-            regexes: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("regexes")),
-            },
+        reader.read_structure(
+            "GuardrailSensitiveInformationPolicyAssessment",
+            &[("piiEntities", true), ("regexes", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(pii_entities), Some(regexes)) = read else {
+            return Err(json::missing("piiEntities"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { pii_entities, regexes })
     }
 }
 
@@ -16705,6 +12592,7 @@ impl GuardrailSensitiveInformationPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailSensitiveInformationPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -16727,55 +12615,13 @@ pub struct GuardrailStreamConfiguration {
 
 impl serde::Serialize for GuardrailStreamConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailStreamConfiguration",
-            usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.stream_processing_mode.is_some()),
-        )?;
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.stream_processing_mode {
-            state.serialize_field("streamProcessingMode", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailStreamConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailStreamConfiguration {
-    const NAME: &'static str = "GuardrailStreamConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guardrail_identifier: None,
-            guardrail_version: None,
-            trace: None,
-            stream_processing_mode: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guardrailIdentifier" => value.guardrail_identifier = map.next_value()?,
-                "guardrailVersion" => value.guardrail_version = map.next_value()?,
-                "trace" => value.trace = map.next_value()?,
-                "streamProcessingMode" => value.stream_processing_mode = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -16798,25 +12644,21 @@ impl json::ReadJson for GuardrailStreamConfiguration {
             trace: None,
             stream_processing_mode: None,
         };
-        let mut object = reader.structure("GuardrailStreamConfiguration")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailStreamConfiguration",
             &[
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "trace",
-                "streamProcessingMode",
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("trace", false),
+                ("streamProcessingMode", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.guardrail_identifier),
-                1 => reader.optional(&mut value.guardrail_version),
-                2 => reader.optional(&mut value.trace),
-                3 => reader.optional(&mut value.stream_processing_mode),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut value.guardrail_identifier,
+                &mut value.guardrail_version,
+                &mut value.trace,
+                &mut value.stream_processing_mode,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -16855,6 +12697,7 @@ impl GuardrailStreamConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailStreamConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.guardrail_identifier {
@@ -16956,41 +12799,13 @@ pub struct GuardrailTextBlock {
 
 impl serde::Serialize for GuardrailTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("GuardrailTextBlock", 1 + usize::from(self.qualifiers.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.qualifiers {
-            state.serialize_field("qualifiers", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTextBlock {
-    const NAME: &'static str = "GuardrailTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "qualifiers" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            qualifiers: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17006,23 +12821,15 @@ impl json::WriteJson for GuardrailTextBlock {
 impl json::ReadJson for GuardrailTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<Vec<GuardrailContentQualifier>>) = (None, None);
-        let mut object = reader.structure("GuardrailTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "qualifiers"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            qualifiers: read.1,
+        reader.read_structure(
+            "GuardrailTextBlock",
+            &[("text", true), ("qualifiers", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), qualifiers) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, qualifiers })
     }
 }
 
@@ -17042,6 +12849,7 @@ impl GuardrailTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17060,42 +12868,13 @@ pub struct GuardrailTextCharactersCoverage {
 
 impl serde::Serialize for GuardrailTextCharactersCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailTextCharactersCoverage",
-            usize::from(self.guarded.is_some()) + usize::from(self.total.is_some()),
-        )?;
-        if let Some(value) = &self.guarded {
-            state.serialize_field("guarded", value)?;
-        }
-        if let Some(value) = &self.total {
-            state.serialize_field("total", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTextCharactersCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTextCharactersCoverage {
-    const NAME: &'static str = "GuardrailTextCharactersCoverage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            guarded: None,
-            total: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "guarded" => value.guarded = map.next_value()?,
-                "total" => value.total = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -17114,15 +12893,11 @@ impl json::ReadJson for GuardrailTextCharactersCoverage {
             guarded: None,
             total: None,
         };
-        let mut object = reader.structure("GuardrailTextCharactersCoverage")?;
-        while let Some(member) = reader.member(&mut object, &["guarded", "total"])? {
-            match member {
-                0 => reader.optional(&mut value.guarded),
-                1 => reader.optional(&mut value.total),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailTextCharactersCoverage",
+            &[("guarded", false), ("total", false)],
+            &mut [&mut value.guarded, &mut value.total],
+        )?;
         Ok(value)
     }
 }
@@ -17146,6 +12921,7 @@ impl GuardrailTextCharactersCoverage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTextCharactersCoverage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17168,57 +12944,13 @@ pub struct GuardrailTopic {
 
 impl serde::Serialize for GuardrailTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailTopic", 3 + usize::from(self.detected.is_some()))?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("action", &self.action)?;
-        if let Some(value) = &self.detected {
-            state.serialize_field("detected", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTopic {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTopic {
-    const NAME: &'static str = "GuardrailTopic";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<GuardrailTopicType>,
-            Option<GuardrailTopicPolicyAction>,
-            Option<bool>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = Some(map.next_value()?),
-                "action" => read.2 = Some(map.next_value()?),
-                "detected" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("action")),
-            },
-            detected: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17241,33 +12973,20 @@ impl json::ReadJson for GuardrailTopic {
             Option<GuardrailTopicPolicyAction>,
             Option<bool>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("GuardrailTopic")?;
-        while let Some(member) = reader.member(&mut object, &["name", "type", "action", "detected"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            action: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("action")),
-            },
-            detected: read.3,
+        reader.read_structure(
+            "GuardrailTopic",
+            &[("name", true), ("type", true), ("action", true), ("detected", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(name), Some(r#type), Some(action), detected) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            r#type,
+            action,
+            detected,
+        })
     }
 }
 
@@ -17293,6 +13012,7 @@ impl GuardrailTopic {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTopic {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17382,35 +13102,13 @@ pub struct GuardrailTopicPolicyAssessment {
 
 impl serde::Serialize for GuardrailTopicPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailTopicPolicyAssessment", 1)?;
-        state.serialize_field("topics", &self.topics)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTopicPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTopicPolicyAssessment {
-    const NAME: &'static str = "GuardrailTopicPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topics" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            topics: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("topics")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17425,21 +13123,15 @@ impl json::WriteJson for GuardrailTopicPolicyAssessment {
 impl json::ReadJson for GuardrailTopicPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailTopic>>,) = (None,);
-        let mut object = reader.structure("GuardrailTopicPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["topics"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topics: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topics")),
-            },
+        reader.read_structure(
+            "GuardrailTopicPolicyAssessment",
+            &[("topics", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(topics),) = read else {
+            return Err(json::missing("topics"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { topics })
     }
 }
 
@@ -17450,6 +13142,7 @@ impl GuardrailTopicPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTopicPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -17618,55 +13311,13 @@ pub struct GuardrailTraceAssessment {
 
 impl serde::Serialize for GuardrailTraceAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailTraceAssessment",
-            usize::from(self.model_output.is_some())
-                + usize::from(self.input_assessment.is_some())
-                + usize::from(self.output_assessments.is_some())
-                + usize::from(self.action_reason.is_some()),
-        )?;
-        if let Some(value) = &self.model_output {
-            state.serialize_field("modelOutput", value)?;
-        }
-        if let Some(value) = &self.input_assessment {
-            state.serialize_field("inputAssessment", value)?;
-        }
-        if let Some(value) = &self.output_assessments {
-            state.serialize_field("outputAssessments", value)?;
-        }
-        if let Some(value) = &self.action_reason {
-            state.serialize_field("actionReason", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailTraceAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailTraceAssessment {
-    const NAME: &'static str = "GuardrailTraceAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            model_output: None,
-            input_assessment: None,
-            output_assessments: None,
-            action_reason: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelOutput" => value.model_output = map.next_value()?,
-                "inputAssessment" => value.input_assessment = map.next_value()?,
-                "outputAssessments" => value.output_assessments = map.next_value()?,
-                "actionReason" => value.action_reason = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -17689,20 +13340,21 @@ impl json::ReadJson for GuardrailTraceAssessment {
             output_assessments: None,
             action_reason: None,
         };
-        let mut object = reader.structure("GuardrailTraceAssessment")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["modelOutput", "inputAssessment", "outputAssessments", "actionReason"],
-        )? {
-            match member {
-                0 => reader.optional(&mut value.model_output),
-                1 => reader.optional(&mut value.input_assessment),
-                2 => reader.optional(&mut value.output_assessments),
-                3 => reader.optional(&mut value.action_reason),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "GuardrailTraceAssessment",
+            &[
+                ("modelOutput", false),
+                ("inputAssessment", false),
+                ("outputAssessments", false),
+                ("actionReason", false),
+            ],
+            &mut [
+                &mut value.model_output,
+                &mut value.input_assessment,
+                &mut value.output_assessments,
+                &mut value.action_reason,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -17741,6 +13393,7 @@ impl GuardrailTraceAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailTraceAssessment {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.input_assessment {
@@ -17791,104 +13444,13 @@ pub struct GuardrailUsage {
 
 impl serde::Serialize for GuardrailUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "GuardrailUsage",
-            6 + usize::from(self.content_policy_image_units.is_some())
-                + usize::from(self.automated_reasoning_policy_units.is_some())
-                + usize::from(self.automated_reasoning_policies.is_some()),
-        )?;
-        state.serialize_field("topicPolicyUnits", &self.topic_policy_units)?;
-        state.serialize_field("contentPolicyUnits", &self.content_policy_units)?;
-        state.serialize_field("wordPolicyUnits", &self.word_policy_units)?;
-        state.serialize_field(
-            "sensitiveInformationPolicyUnits",
-            &self.sensitive_information_policy_units,
-        )?;
-        state.serialize_field(
-            "sensitiveInformationPolicyFreeUnits",
-            &self.sensitive_information_policy_free_units,
-        )?;
-        state.serialize_field(
-            "contextualGroundingPolicyUnits",
-            &self.contextual_grounding_policy_units,
-        )?;
-        if let Some(value) = &self.content_policy_image_units {
-            state.serialize_field("contentPolicyImageUnits", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policy_units {
-            state.serialize_field("automatedReasoningPolicyUnits", value)?;
-        }
-        if let Some(value) = &self.automated_reasoning_policies {
-            state.serialize_field("automatedReasoningPolicies", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailUsage {
-    const NAME: &'static str = "GuardrailUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-        ) = (None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "topicPolicyUnits" => read.0 = Some(map.next_value()?),
-                "contentPolicyUnits" => read.1 = Some(map.next_value()?),
-                "wordPolicyUnits" => read.2 = Some(map.next_value()?),
-                "sensitiveInformationPolicyUnits" => read.3 = Some(map.next_value()?),
-                "sensitiveInformationPolicyFreeUnits" => read.4 = Some(map.next_value()?),
-                "contextualGroundingPolicyUnits" => read.5 = Some(map.next_value()?),
-                "contentPolicyImageUnits" => read.6 = map.next_value()?,
-                "automatedReasoningPolicyUnits" => read.7 = map.next_value()?,
-                "automatedReasoningPolicies" => read.8 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            topic_policy_units: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("topicPolicyUnits")),
-            },
-            content_policy_units: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentPolicyUnits")),
-            },
-            word_policy_units: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("wordPolicyUnits")),
-            },
-            sensitive_information_policy_units: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("sensitiveInformationPolicyUnits")),
-            },
-            sensitive_information_policy_free_units: match read.4 {
-                Some(value) => value,
-                None => return Err(structure::missing("sensitiveInformationPolicyFreeUnits")),
-            },
-            contextual_grounding_policy_units: match read.5 {
-                Some(value) => value,
-                None => return Err(structure::missing("contextualGroundingPolicyUnits")),
-            },
-            content_policy_image_units: read.6,
-            automated_reasoning_policy_units: read.7,
-            automated_reasoning_policies: read.8,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -17941,65 +13503,56 @@ impl json::ReadJson for GuardrailUsage {
             Option<i32>,
             Option<i32>,
         ) = (None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("GuardrailUsage")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "GuardrailUsage",
             &[
-                "topicPolicyUnits",
-                "contentPolicyUnits",
-                "wordPolicyUnits",
-                "sensitiveInformationPolicyUnits",
-                "sensitiveInformationPolicyFreeUnits",
-                "contextualGroundingPolicyUnits",
-                "contentPolicyImageUnits",
-                "automatedReasoningPolicyUnits",
-                "automatedReasoningPolicies",
+                ("topicPolicyUnits", true),
+                ("contentPolicyUnits", true),
+                ("wordPolicyUnits", true),
+                ("sensitiveInformationPolicyUnits", true),
+                ("sensitiveInformationPolicyFreeUnits", true),
+                ("contextualGroundingPolicyUnits", true),
+                ("contentPolicyImageUnits", false),
+                ("automatedReasoningPolicyUnits", false),
+                ("automatedReasoningPolicies", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.required(&mut read.4),
-                5 => reader.required(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            topic_policy_units: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("topicPolicyUnits")),
-            },
-            content_policy_units: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentPolicyUnits")),
-            },
-            word_policy_units: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("wordPolicyUnits")),
-            },
-            sensitive_information_policy_units: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("sensitiveInformationPolicyUnits")),
-            },
-            sensitive_information_policy_free_units: match read.4 {
-                Some(value) => value,
-                None => return Err(json::missing("sensitiveInformationPolicyFreeUnits")),
-            },
-            contextual_grounding_policy_units: match read.5 {
-                Some(value) => value,
-                None => return Err(json::missing("contextualGroundingPolicyUnits")),
-            },
-            content_policy_image_units: read.6,
-            automated_reasoning_policy_units: read.7,
-            automated_reasoning_policies: read.8,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+            ],
+        )?;
+        let (
+            Some(topic_policy_units),
+            Some(content_policy_units),
+            Some(word_policy_units),
+            Some(sensitive_information_policy_units),
+            Some(sensitive_information_policy_free_units),
+            Some(contextual_grounding_policy_units),
+            content_policy_image_units,
+            automated_reasoning_policy_units,
+            automated_reasoning_policies,
+        ) = read
+        else {
+            return Err(json::missing("topicPolicyUnits"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            topic_policy_units,
+            content_policy_units,
+            word_policy_units,
+            sensitive_information_policy_units,
+            sensitive_information_policy_free_units,
+            contextual_grounding_policy_units,
+            content_policy_image_units,
+            automated_reasoning_policy_units,
+            automated_reasoning_policies,
+        })
     }
 }
 
@@ -18045,6 +13598,7 @@ impl GuardrailUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailUsage {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -18136,41 +13690,13 @@ pub struct GuardrailWordPolicyAssessment {
 
 impl serde::Serialize for GuardrailWordPolicyAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("GuardrailWordPolicyAssessment", 2)?;
-        state.serialize_field("customWords", &self.custom_words)?;
-        state.serialize_field("managedWordLists", &self.managed_word_lists)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GuardrailWordPolicyAssessment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for GuardrailWordPolicyAssessment {
-    const NAME: &'static str = "GuardrailWordPolicyAssessment";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "customWords" => read.0 = Some(map.next_value()?),
-                "managedWordLists" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            custom_words: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("customWords")),
-            },
-            managed_word_lists: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("managedWordLists")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18186,26 +13712,18 @@ impl json::WriteJson for GuardrailWordPolicyAssessment {
 impl json::ReadJson for GuardrailWordPolicyAssessment {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailCustomWord>>, Option<Vec<GuardrailManagedWord>>) = (None, None);
-        let mut object = reader.structure("GuardrailWordPolicyAssessment")?;
-        while let Some(member) = reader.member(&mut object, &["customWords", "managedWordLists"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            custom_words: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("customWords")),
-            },
-            managed_word_lists: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("managedWordLists")),
-            },
+        reader.read_structure(
+            "GuardrailWordPolicyAssessment",
+            &[("customWords", true), ("managedWordLists", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(custom_words), Some(managed_word_lists)) = read else {
+            return Err(json::missing("customWords"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            custom_words,
+            managed_word_lists,
+        })
     }
 }
 
@@ -18222,6 +13740,7 @@ impl GuardrailWordPolicyAssessment {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for GuardrailWordPolicyAssessment {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -18242,46 +13761,13 @@ pub struct ImageBlock {
 
 impl serde::Serialize for ImageBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ImageBlock", 2 + usize::from(self.error.is_some()))?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlock {
-    const NAME: &'static str = "ImageBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                "error" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            error: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18298,28 +13784,15 @@ impl json::WriteJson for ImageBlock {
 impl json::ReadJson for ImageBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ImageFormat>, Option<ImageSource>, Option<ErrorBlock>) = (None, None, None);
-        let mut object = reader.structure("ImageBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source", "error"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            error: read.2,
+        reader.read_structure(
+            "ImageBlock",
+            &[("format", true), ("source", true), ("error", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(format), Some(source), error) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source, error })
     }
 }
 
@@ -18350,6 +13823,7 @@ impl std::fmt::Debug for ImageBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -18373,42 +13847,13 @@ pub struct ImageBlockDelta {
 
 impl serde::Serialize for ImageBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ImageBlockDelta",
-            usize::from(self.source.is_some()) + usize::from(self.error.is_some()),
-        )?;
-        if let Some(value) = &self.source {
-            state.serialize_field("source", value)?;
-        }
-        if let Some(value) = &self.error {
-            state.serialize_field("error", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlockDelta {
-    const NAME: &'static str = "ImageBlockDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            source: None,
-            error: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "source" => value.source = map.next_value()?,
-                "error" => value.error = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -18427,15 +13872,11 @@ impl json::ReadJson for ImageBlockDelta {
             source: None,
             error: None,
         };
-        let mut object = reader.structure("ImageBlockDelta")?;
-        while let Some(member) = reader.member(&mut object, &["source", "error"])? {
-            match member {
-                0 => reader.optional(&mut value.source),
-                1 => reader.optional(&mut value.error),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ImageBlockDelta",
+            &[("source", false), ("error", false)],
+            &mut [&mut value.source, &mut value.error],
+        )?;
         Ok(value)
     }
 }
@@ -18468,6 +13909,7 @@ impl std::fmt::Debug for ImageBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlockDelta {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.source {
@@ -18489,35 +13931,13 @@ pub struct ImageBlockStart {
 
 impl serde::Serialize for ImageBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ImageBlockStart", 1)?;
-        state.serialize_field("format", &self.format)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ImageBlockStart {
-    const NAME: &'static str = "ImageBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ImageFormat>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18532,21 +13952,11 @@ impl json::WriteJson for ImageBlockStart {
 impl json::ReadJson for ImageBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ImageFormat>,) = (None,);
-        let mut object = reader.structure("ImageBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["format"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
+        reader.read_structure("ImageBlockStart", &[("format", true)], &mut [&mut read.0])?;
+        let (Some(format),) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format })
     }
 }
 
@@ -18557,6 +13967,7 @@ impl ImageBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageBlockStart {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -18658,36 +14069,13 @@ pub enum ImageSource {
 
 impl serde::Serialize for ImageSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ImageSource {
-    const NAME: &'static str = "ImageSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18708,23 +14096,16 @@ impl json::WriteJson for ImageSource {
 
 impl json::ReadJson for ImageSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ImageSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ImageSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ImageSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ImageSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ImageSource", value)
     }
 }
 
@@ -18738,6 +14119,7 @@ impl std::fmt::Debug for ImageSource {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ImageSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -18772,55 +14154,13 @@ pub struct InferenceConfiguration {
 
 impl serde::Serialize for InferenceConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InferenceConfiguration",
-            usize::from(self.max_tokens.is_some())
-                + usize::from(self.temperature.is_some())
-                + usize::from(self.top_p.is_some())
-                + usize::from(self.stop_sequences.is_some()),
-        )?;
-        if let Some(value) = &self.max_tokens {
-            state.serialize_field("maxTokens", value)?;
-        }
-        if let Some(value) = &self.temperature {
-            state.serialize_field("temperature", &Encoded::<Float, _>::new(value))?;
-        }
-        if let Some(value) = &self.top_p {
-            state.serialize_field("topP", &Encoded::<Float, _>::new(value))?;
-        }
-        if let Some(value) = &self.stop_sequences {
-            state.serialize_field("stopSequences", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InferenceConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InferenceConfiguration {
-    const NAME: &'static str = "InferenceConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            max_tokens: None,
-            temperature: None,
-            top_p: None,
-            stop_sequences: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "maxTokens" => value.max_tokens = map.next_value()?,
-                "temperature" => value.temperature = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "topP" => value.top_p = map.next_value::<Decoded<Float, Option<f32>>>()?.0,
-                "stopSequences" => value.stop_sequences = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -18843,17 +14183,21 @@ impl json::ReadJson for InferenceConfiguration {
             top_p: None,
             stop_sequences: None,
         };
-        let mut object = reader.structure("InferenceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["maxTokens", "temperature", "topP", "stopSequences"])? {
-            match member {
-                0 => reader.optional(&mut value.max_tokens),
-                1 => reader.decode_optional::<Float, _>(&mut value.temperature),
-                2 => reader.decode_optional::<Float, _>(&mut value.top_p),
-                3 => reader.optional(&mut value.stop_sequences),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "InferenceConfiguration",
+            &[
+                ("maxTokens", false),
+                ("temperature", false),
+                ("topP", false),
+                ("stopSequences", false),
+            ],
+            &mut [
+                &mut value.max_tokens,
+                &mut json::coded::<Float, _>(&mut value.temperature),
+                &mut json::coded::<Float, _>(&mut value.top_p),
+                &mut value.stop_sequences,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -18889,6 +14233,7 @@ impl InferenceConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InferenceConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_tokens {
@@ -18928,41 +14273,13 @@ pub struct InvokeGuardrailChecksRequest {
 
 impl serde::Serialize for InvokeGuardrailChecksRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeGuardrailChecksRequest", 2)?;
-        state.serialize_field("messages", &self.messages)?;
-        state.serialize_field("checks", &self.checks)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeGuardrailChecksRequest {
-    const NAME: &'static str = "InvokeGuardrailChecksRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "messages" => read.0 = Some(map.next_value()?),
-                "checks" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            messages: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("messages")),
-            },
-            checks: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("checks")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -18978,26 +14295,15 @@ impl json::WriteJson for InvokeGuardrailChecksRequest {
 impl json::ReadJson for InvokeGuardrailChecksRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<GuardrailChecksMessage>>, Option<GuardrailChecksConfig>) = (None, None);
-        let mut object = reader.structure("InvokeGuardrailChecksRequest")?;
-        while let Some(member) = reader.member(&mut object, &["messages", "checks"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            messages: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("messages")),
-            },
-            checks: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("checks")),
-            },
+        reader.read_structure(
+            "InvokeGuardrailChecksRequest",
+            &[("messages", true), ("checks", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(messages), Some(checks)) = read else {
+            return Err(json::missing("messages"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { messages, checks })
     }
 }
 
@@ -19011,6 +14317,7 @@ impl InvokeGuardrailChecksRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeGuardrailChecksRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19042,41 +14349,13 @@ pub struct InvokeGuardrailChecksResponse {
 
 impl serde::Serialize for InvokeGuardrailChecksResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeGuardrailChecksResponse", 2)?;
-        state.serialize_field("results", &self.results)?;
-        state.serialize_field("usage", &self.usage)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeGuardrailChecksResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeGuardrailChecksResponse {
-    const NAME: &'static str = "InvokeGuardrailChecksResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "results" => read.0 = Some(map.next_value()?),
-                "usage" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("results")),
-            },
-            usage: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("usage")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19092,26 +14371,15 @@ impl json::WriteJson for InvokeGuardrailChecksResponse {
 impl json::ReadJson for InvokeGuardrailChecksResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<GuardrailChecksResults>, Option<GuardrailChecksUsageResults>) = (None, None);
-        let mut object = reader.structure("InvokeGuardrailChecksResponse")?;
-        while let Some(member) = reader.member(&mut object, &["results", "usage"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            results: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("results")),
-            },
-            usage: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("usage")),
-            },
+        reader.read_structure(
+            "InvokeGuardrailChecksResponse",
+            &[("results", true), ("usage", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(results), Some(usage)) = read else {
+            return Err(json::missing("results"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { results, usage })
     }
 }
 
@@ -19125,6 +14393,7 @@ impl InvokeGuardrailChecksResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeGuardrailChecksResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19164,102 +14433,13 @@ pub struct InvokeModelRequest {
 
 impl serde::Serialize for InvokeModelRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelRequest",
-            1 + usize::from(self.body.is_some())
-                + usize::from(self.content_type.is_some())
-                + usize::from(self.accept.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.performance_config_latency.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.request_metadata.is_some()),
-        )?;
-        if let Some(value) = &self.body {
-            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
-        }
-        if let Some(value) = &self.content_type {
-            state.serialize_field("contentType", value)?;
-        }
-        if let Some(value) = &self.accept {
-            state.serialize_field("accept", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelRequest {
-    const NAME: &'static str = "InvokeModelRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<Trace>,
-            Option<String>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-            Option<String>,
-        ) = (None, None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => read.1 = map.next_value()?,
-                "accept" => read.2 = map.next_value()?,
-                "modelId" => read.3 = Some(map.next_value()?),
-                "trace" => read.4 = map.next_value()?,
-                "guardrailIdentifier" => read.5 = map.next_value()?,
-                "guardrailVersion" => read.6 = map.next_value()?,
-                "performanceConfigLatency" => read.7 = map.next_value()?,
-                "serviceTier" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19298,53 +14478,60 @@ impl json::ReadJson for InvokeModelRequest {
             Option<ServiceTierType>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("InvokeModelRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "InvokeModelRequest",
             &[
-                "body",
-                "contentType",
-                "accept",
-                "modelId",
-                "trace",
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "performanceConfigLatency",
-                "serviceTier",
-                "requestMetadata",
+                ("body", false),
+                ("contentType", false),
+                ("accept", false),
+                ("modelId", true),
+                ("trace", false),
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+                ("requestMetadata", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            body,
+            content_type,
+            accept,
+            Some(model_id),
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id,
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
     }
 }
 
@@ -19440,6 +14627,7 @@ impl std::fmt::Debug for InvokeModelRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
@@ -19485,59 +14673,13 @@ pub struct InvokeModelResponse {
 
 impl serde::Serialize for InvokeModelResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelResponse",
-            2 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
-        state.serialize_field("contentType", &self.content_type)?;
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelResponse {
-    const NAME: &'static str = "InvokeModelResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
-                "contentType" => read.1 = Some(map.next_value()?),
-                "performanceConfigLatency" => read.2 = map.next_value()?,
-                "serviceTier" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("body")),
-            },
-            content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentType")),
-            },
-            performance_config_latency: read.2,
-            service_tier: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19564,33 +14706,30 @@ impl json::ReadJson for InvokeModelResponse {
             Option<PerformanceConfigLatency>,
             Option<ServiceTierType>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("InvokeModelResponse")?;
-        while let Some(member) = reader.member(
-            &mut object,
-            &["body", "contentType", "performanceConfigLatency", "serviceTier"],
-        )? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("body")),
-            },
-            content_type: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("contentType")),
-            },
-            performance_config_latency: read.2,
-            service_tier: read.3,
+        reader.read_structure(
+            "InvokeModelResponse",
+            &[
+                ("body", true),
+                ("contentType", true),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+            ],
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+            ],
+        )?;
+        let (Some(body), Some(content_type), performance_config_latency, service_tier) = read else {
+            return Err(json::missing("body"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            performance_config_latency,
+            service_tier,
+        })
     }
 }
 
@@ -19632,6 +14771,7 @@ impl std::fmt::Debug for InvokeModelResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19653,35 +14793,13 @@ pub struct InvokeModelTokensRequest {
 
 impl serde::Serialize for InvokeModelTokensRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeModelTokensRequest", 1)?;
-        state.serialize_field("body", &Encoded::<Base64, _>::new(&self.body))?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelTokensRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelTokensRequest {
-    const NAME: &'static str = "InvokeModelTokensRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Blob>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = Some(map.next_value::<Decoded<Base64, Blob>>()?.0),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("body")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19696,21 +14814,15 @@ impl json::WriteJson for InvokeModelTokensRequest {
 impl json::ReadJson for InvokeModelTokensRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Blob>,) = (None,);
-        let mut object = reader.structure("InvokeModelTokensRequest")?;
-        while let Some(member) = reader.member(&mut object, &["body"])? {
-            match member {
-                0 => reader.decode_required::<Base64, _>(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("body")),
-            },
+        reader.read_structure(
+            "InvokeModelTokensRequest",
+            &[("body", true)],
+            &mut [&mut json::coded::<Base64, _>(&mut read.0)],
+        )?;
+        let (Some(body),) = read else {
+            return Err(json::missing("body"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { body })
     }
 }
 
@@ -19729,6 +14841,7 @@ impl std::fmt::Debug for InvokeModelTokensRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelTokensRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19750,35 +14863,13 @@ pub struct InvokeModelWithBidirectionalStreamRequest {
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("InvokeModelWithBidirectionalStreamRequest", 1)?;
-        state.serialize_field("modelId", &self.model_id)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithBidirectionalStreamRequest {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "modelId" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -19793,21 +14884,15 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamRequest {
 impl json::ReadJson for InvokeModelWithBidirectionalStreamRequest {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("InvokeModelWithBidirectionalStreamRequest")?;
-        while let Some(member) = reader.member(&mut object, &["modelId"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            model_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
+        reader.read_structure(
+            "InvokeModelWithBidirectionalStreamRequest",
+            &[("modelId", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(model_id),) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { model_id })
     }
 }
 
@@ -19820,6 +14905,7 @@ impl InvokeModelWithBidirectionalStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -19839,29 +14925,13 @@ pub struct InvokeModelWithBidirectionalStreamResponse {}
 
 impl serde::Serialize for InvokeModelWithBidirectionalStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        serializer
-            .serialize_struct("InvokeModelWithBidirectionalStreamResponse", 0)?
-            .end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithBidirectionalStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithBidirectionalStreamResponse {
-    const NAME: &'static str = "InvokeModelWithBidirectionalStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let value = Self {};
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -19875,13 +14945,7 @@ impl json::WriteJson for InvokeModelWithBidirectionalStreamResponse {
 impl json::ReadJson for InvokeModelWithBidirectionalStreamResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let value = Self {};
-        let mut object = reader.structure("InvokeModelWithBidirectionalStreamResponse")?;
-        while let Some(member) = reader.member(&mut object, &[])? {
-            match member {
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure("InvokeModelWithBidirectionalStreamResponse", &[], &mut [])?;
         Ok(value)
     }
 }
@@ -19893,6 +14957,7 @@ impl InvokeModelWithBidirectionalStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithBidirectionalStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -19927,102 +14992,13 @@ pub struct InvokeModelWithResponseStreamRequest {
 
 impl serde::Serialize for InvokeModelWithResponseStreamRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelWithResponseStreamRequest",
-            1 + usize::from(self.body.is_some())
-                + usize::from(self.content_type.is_some())
-                + usize::from(self.accept.is_some())
-                + usize::from(self.trace.is_some())
-                + usize::from(self.guardrail_identifier.is_some())
-                + usize::from(self.guardrail_version.is_some())
-                + usize::from(self.performance_config_latency.is_some())
-                + usize::from(self.service_tier.is_some())
-                + usize::from(self.request_metadata.is_some()),
-        )?;
-        if let Some(value) = &self.body {
-            state.serialize_field("body", &Encoded::<Base64, _>::new(value))?;
-        }
-        if let Some(value) = &self.content_type {
-            state.serialize_field("contentType", value)?;
-        }
-        if let Some(value) = &self.accept {
-            state.serialize_field("accept", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        if let Some(value) = &self.trace {
-            state.serialize_field("trace", value)?;
-        }
-        if let Some(value) = &self.guardrail_identifier {
-            state.serialize_field("guardrailIdentifier", value)?;
-        }
-        if let Some(value) = &self.guardrail_version {
-            state.serialize_field("guardrailVersion", value)?;
-        }
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        if let Some(value) = &self.request_metadata {
-            state.serialize_field("requestMetadata", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithResponseStreamRequest {
-    const NAME: &'static str = "InvokeModelWithResponseStreamRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<Blob>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<Trace>,
-            Option<String>,
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-            Option<String>,
-        ) = (None, None, None, None, None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "body" => read.0 = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                "contentType" => read.1 = map.next_value()?,
-                "accept" => read.2 = map.next_value()?,
-                "modelId" => read.3 = Some(map.next_value()?),
-                "trace" => read.4 = map.next_value()?,
-                "guardrailIdentifier" => read.5 = map.next_value()?,
-                "guardrailVersion" => read.6 = map.next_value()?,
-                "performanceConfigLatency" => read.7 = map.next_value()?,
-                "serviceTier" => read.8 = map.next_value()?,
-                "requestMetadata" => read.9 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20061,53 +15037,60 @@ impl json::ReadJson for InvokeModelWithResponseStreamRequest {
             Option<ServiceTierType>,
             Option<String>,
         ) = (None, None, None, None, None, None, None, None, None, None);
-        let mut object = reader.structure("InvokeModelWithResponseStreamRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "InvokeModelWithResponseStreamRequest",
             &[
-                "body",
-                "contentType",
-                "accept",
-                "modelId",
-                "trace",
-                "guardrailIdentifier",
-                "guardrailVersion",
-                "performanceConfigLatency",
-                "serviceTier",
-                "requestMetadata",
+                ("body", false),
+                ("contentType", false),
+                ("accept", false),
+                ("modelId", true),
+                ("trace", false),
+                ("guardrailIdentifier", false),
+                ("guardrailVersion", false),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+                ("requestMetadata", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                6 => reader.optional(&mut read.6),
-                7 => reader.optional(&mut read.7),
-                8 => reader.optional(&mut read.8),
-                9 => reader.optional(&mut read.9),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            body: read.0,
-            content_type: read.1,
-            accept: read.2,
-            model_id: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            trace: read.4,
-            guardrail_identifier: read.5,
-            guardrail_version: read.6,
-            performance_config_latency: read.7,
-            service_tier: read.8,
-            request_metadata: read.9,
+            &mut [
+                &mut json::coded::<Base64, _>(&mut read.0),
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+                &mut read.6,
+                &mut read.7,
+                &mut read.8,
+                &mut read.9,
+            ],
+        )?;
+        let (
+            body,
+            content_type,
+            accept,
+            Some(model_id),
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        ) = read
+        else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            body,
+            content_type,
+            accept,
+            model_id,
+            trace,
+            guardrail_identifier,
+            guardrail_version,
+            performance_config_latency,
+            service_tier,
+            request_metadata,
+        })
     }
 }
 
@@ -20203,6 +15186,7 @@ impl std::fmt::Debug for InvokeModelWithResponseStreamRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithResponseStreamRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.body {
@@ -20246,52 +15230,13 @@ pub struct InvokeModelWithResponseStreamResponse {
 
 impl serde::Serialize for InvokeModelWithResponseStreamResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "InvokeModelWithResponseStreamResponse",
-            1 + usize::from(self.performance_config_latency.is_some()) + usize::from(self.service_tier.is_some()),
-        )?;
-        state.serialize_field("contentType", &self.content_type)?;
-        if let Some(value) = &self.performance_config_latency {
-            state.serialize_field("performanceConfigLatency", value)?;
-        }
-        if let Some(value) = &self.service_tier {
-            state.serialize_field("serviceTier", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for InvokeModelWithResponseStreamResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for InvokeModelWithResponseStreamResponse {
-    const NAME: &'static str = "InvokeModelWithResponseStreamResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<PerformanceConfigLatency>,
-            Option<ServiceTierType>,
-        ) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "contentType" => read.0 = Some(map.next_value()?),
-                "performanceConfigLatency" => read.1 = map.next_value()?,
-                "serviceTier" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            content_type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("contentType")),
-            },
-            performance_config_latency: read.1,
-            service_tier: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20316,27 +15261,23 @@ impl json::ReadJson for InvokeModelWithResponseStreamResponse {
             Option<PerformanceConfigLatency>,
             Option<ServiceTierType>,
         ) = (None, None, None);
-        let mut object = reader.structure("InvokeModelWithResponseStreamResponse")?;
-        while let Some(member) =
-            reader.member(&mut object, &["contentType", "performanceConfigLatency", "serviceTier"])?
-        {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            content_type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("contentType")),
-            },
-            performance_config_latency: read.1,
-            service_tier: read.2,
+        reader.read_structure(
+            "InvokeModelWithResponseStreamResponse",
+            &[
+                ("contentType", true),
+                ("performanceConfigLatency", false),
+                ("serviceTier", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(content_type), performance_config_latency, service_tier) = read else {
+            return Err(json::missing("contentType"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            content_type,
+            performance_config_latency,
+            service_tier,
+        })
     }
 }
 
@@ -20366,6 +15307,7 @@ impl InvokeModelWithResponseStreamResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for InvokeModelWithResponseStreamResponse {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20386,48 +15328,13 @@ pub struct JsonSchemaDefinition {
 
 impl serde::Serialize for JsonSchemaDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "JsonSchemaDefinition",
-            1 + usize::from(self.name.is_some()) + usize::from(self.description.is_some()),
-        )?;
-        state.serialize_field("schema", &self.schema)?;
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.description {
-            state.serialize_field("description", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for JsonSchemaDefinition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for JsonSchemaDefinition {
-    const NAME: &'static str = "JsonSchemaDefinition";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "schema" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = map.next_value()?,
-                "description" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            schema: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("schema")),
-            },
-            name: read.1,
-            description: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20444,25 +15351,19 @@ impl json::WriteJson for JsonSchemaDefinition {
 impl json::ReadJson for JsonSchemaDefinition {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut object = reader.structure("JsonSchemaDefinition")?;
-        while let Some(member) = reader.member(&mut object, &["schema", "name", "description"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            schema: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("schema")),
-            },
-            name: read.1,
-            description: read.2,
+        reader.read_structure(
+            "JsonSchemaDefinition",
+            &[("schema", true), ("name", false), ("description", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(schema), name, description) = read else {
+            return Err(json::missing("schema"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            schema,
+            name,
+            description,
+        })
     }
 }
 
@@ -20489,6 +15390,7 @@ impl JsonSchemaDefinition {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for JsonSchemaDefinition {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -20517,77 +15419,13 @@ pub struct ListAsyncInvokesRequest {
 
 impl serde::Serialize for ListAsyncInvokesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ListAsyncInvokesRequest",
-            usize::from(self.submit_time_after.is_some())
-                + usize::from(self.submit_time_before.is_some())
-                + usize::from(self.status_equals.is_some())
-                + usize::from(self.max_results.is_some())
-                + usize::from(self.next_token.is_some())
-                + usize::from(self.sort_by.is_some())
-                + usize::from(self.sort_order.is_some()),
-        )?;
-        if let Some(value) = &self.submit_time_after {
-            state.serialize_field("submitTimeAfter", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.submit_time_before {
-            state.serialize_field("submitTimeBefore", &Encoded::<Rfc3339, _>::new(value))?;
-        }
-        if let Some(value) = &self.status_equals {
-            state.serialize_field("statusEquals", value)?;
-        }
-        if let Some(value) = &self.max_results {
-            state.serialize_field("maxResults", value)?;
-        }
-        if let Some(value) = &self.next_token {
-            state.serialize_field("nextToken", value)?;
-        }
-        if let Some(value) = &self.sort_by {
-            state.serialize_field("sortBy", value)?;
-        }
-        if let Some(value) = &self.sort_order {
-            state.serialize_field("sortOrder", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ListAsyncInvokesRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ListAsyncInvokesRequest {
-    const NAME: &'static str = "ListAsyncInvokesRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            submit_time_after: None,
-            submit_time_before: None,
-            status_equals: None,
-            max_results: None,
-            next_token: None,
-            sort_by: None,
-            sort_order: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "submitTimeAfter" => {
-                    value.submit_time_after = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
-                }
-                "submitTimeBefore" => {
-                    value.submit_time_before = map.next_value::<Decoded<Rfc3339, Option<DateTime>>>()?.0
-                }
-                "statusEquals" => value.status_equals = map.next_value()?,
-                "maxResults" => value.max_results = map.next_value()?,
-                "nextToken" => value.next_token = map.next_value()?,
-                "sortBy" => value.sort_by = map.next_value()?,
-                "sortOrder" => value.sort_order = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20616,31 +15454,27 @@ impl json::ReadJson for ListAsyncInvokesRequest {
             sort_by: None,
             sort_order: None,
         };
-        let mut object = reader.structure("ListAsyncInvokesRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "ListAsyncInvokesRequest",
             &[
-                "submitTimeAfter",
-                "submitTimeBefore",
-                "statusEquals",
-                "maxResults",
-                "nextToken",
-                "sortBy",
-                "sortOrder",
+                ("submitTimeAfter", false),
+                ("submitTimeBefore", false),
+                ("statusEquals", false),
+                ("maxResults", false),
+                ("nextToken", false),
+                ("sortBy", false),
+                ("sortOrder", false),
             ],
-        )? {
-            match member {
-                0 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_after),
-                1 => reader.decode_optional::<Rfc3339, _>(&mut value.submit_time_before),
-                2 => reader.optional(&mut value.status_equals),
-                3 => reader.optional(&mut value.max_results),
-                4 => reader.optional(&mut value.next_token),
-                5 => reader.optional(&mut value.sort_by),
-                6 => reader.optional(&mut value.sort_order),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+            &mut [
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_after),
+                &mut json::coded::<Rfc3339, _>(&mut value.submit_time_before),
+                &mut value.status_equals,
+                &mut value.max_results,
+                &mut value.next_token,
+                &mut value.sort_by,
+                &mut value.sort_order,
+            ],
+        )?;
         Ok(value)
     }
 }
@@ -20694,6 +15528,7 @@ impl ListAsyncInvokesRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ListAsyncInvokesRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.max_results {
@@ -20722,42 +15557,13 @@ pub struct ListAsyncInvokesResponse {
 
 impl serde::Serialize for ListAsyncInvokesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ListAsyncInvokesResponse",
-            usize::from(self.next_token.is_some()) + usize::from(self.async_invoke_summaries.is_some()),
-        )?;
-        if let Some(value) = &self.next_token {
-            state.serialize_field("nextToken", value)?;
-        }
-        if let Some(value) = &self.async_invoke_summaries {
-            state.serialize_field("asyncInvokeSummaries", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ListAsyncInvokesResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ListAsyncInvokesResponse {
-    const NAME: &'static str = "ListAsyncInvokesResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            next_token: None,
-            async_invoke_summaries: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "nextToken" => value.next_token = map.next_value()?,
-                "asyncInvokeSummaries" => value.async_invoke_summaries = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -20776,15 +15582,11 @@ impl json::ReadJson for ListAsyncInvokesResponse {
             next_token: None,
             async_invoke_summaries: None,
         };
-        let mut object = reader.structure("ListAsyncInvokesResponse")?;
-        while let Some(member) = reader.member(&mut object, &["nextToken", "asyncInvokeSummaries"])? {
-            match member {
-                0 => reader.optional(&mut value.next_token),
-                1 => reader.optional(&mut value.async_invoke_summaries),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ListAsyncInvokesResponse",
+            &[("nextToken", false), ("asyncInvokeSummaries", false)],
+            &mut [&mut value.next_token, &mut value.async_invoke_summaries],
+        )?;
         Ok(value)
     }
 }
@@ -20808,6 +15610,7 @@ impl ListAsyncInvokesResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ListAsyncInvokesResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.next_token {
@@ -20839,41 +15642,13 @@ pub struct Message {
 
 impl serde::Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("Message", 2)?;
-        state.serialize_field("role", &self.role)?;
-        state.serialize_field("content", &self.content)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Message {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Message {
-    const NAME: &'static str = "Message";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20889,26 +15664,15 @@ impl json::WriteJson for Message {
 impl json::ReadJson for Message {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ConversationRole>, Option<Vec<ContentBlock>>) = (None, None);
-        let mut object = reader.structure("Message")?;
-        while let Some(member) = reader.member(&mut object, &["role", "content"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
+        reader.read_structure(
+            "Message",
+            &[("role", true), ("content", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(role), Some(content)) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role, content })
     }
 }
 
@@ -20922,6 +15686,7 @@ impl Message {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Message {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -20946,35 +15711,13 @@ pub struct MessageStartEvent {
 
 impl serde::Serialize for MessageStartEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("MessageStartEvent", 1)?;
-        state.serialize_field("role", &self.role)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for MessageStartEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for MessageStartEvent {
-    const NAME: &'static str = "MessageStartEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ConversationRole>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "role" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("role")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -20989,21 +15732,11 @@ impl json::WriteJson for MessageStartEvent {
 impl json::ReadJson for MessageStartEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ConversationRole>,) = (None,);
-        let mut object = reader.structure("MessageStartEvent")?;
-        while let Some(member) = reader.member(&mut object, &["role"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            role: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("role")),
-            },
+        reader.read_structure("MessageStartEvent", &[("role", true)], &mut [&mut read.0])?;
+        let (Some(role),) = read else {
+            return Err(json::missing("role"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { role })
     }
 }
 
@@ -21014,6 +15747,7 @@ impl MessageStartEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for MessageStartEvent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21032,43 +15766,13 @@ pub struct MessageStopEvent {
 
 impl serde::Serialize for MessageStopEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "MessageStopEvent",
-            1 + usize::from(self.additional_model_response_fields.is_some()),
-        )?;
-        state.serialize_field("stopReason", &self.stop_reason)?;
-        if let Some(value) = &self.additional_model_response_fields {
-            state.serialize_field("additionalModelResponseFields", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for MessageStopEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for MessageStopEvent {
-    const NAME: &'static str = "MessageStopEvent";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<StopReason>, Option<Document>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "stopReason" => read.0 = Some(map.next_value()?),
-                "additionalModelResponseFields" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            stop_reason: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("stopReason")),
-            },
-            additional_model_response_fields: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21088,23 +15792,18 @@ impl json::WriteJson for MessageStopEvent {
 impl json::ReadJson for MessageStopEvent {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<StopReason>, Option<Document>) = (None, None);
-        let mut object = reader.structure("MessageStopEvent")?;
-        while let Some(member) = reader.member(&mut object, &["stopReason", "additionalModelResponseFields"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            stop_reason: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("stopReason")),
-            },
-            additional_model_response_fields: read.1,
+        reader.read_structure(
+            "MessageStopEvent",
+            &[("stopReason", true), ("additionalModelResponseFields", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(stop_reason), additional_model_response_fields) = read else {
+            return Err(json::missing("stopReason"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            stop_reason,
+            additional_model_response_fields,
+        })
     }
 }
 
@@ -21127,6 +15826,7 @@ impl MessageStopEvent {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for MessageStopEvent {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21145,42 +15845,13 @@ pub struct OutputConfig {
 
 impl serde::Serialize for OutputConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "OutputConfig",
-            usize::from(self.text_format.is_some()) + usize::from(self.effort.is_some()),
-        )?;
-        if let Some(value) = &self.text_format {
-            state.serialize_field("textFormat", value)?;
-        }
-        if let Some(value) = &self.effort {
-            state.serialize_field("effort", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for OutputConfig {
-    const NAME: &'static str = "OutputConfig";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            text_format: None,
-            effort: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "textFormat" => value.text_format = map.next_value()?,
-                "effort" => value.effort = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21199,15 +15870,11 @@ impl json::ReadJson for OutputConfig {
             text_format: None,
             effort: None,
         };
-        let mut object = reader.structure("OutputConfig")?;
-        while let Some(member) = reader.member(&mut object, &["textFormat", "effort"])? {
-            match member {
-                0 => reader.optional(&mut value.text_format),
-                1 => reader.optional(&mut value.effort),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "OutputConfig",
+            &[("textFormat", false), ("effort", false)],
+            &mut [&mut value.text_format, &mut value.effort],
+        )?;
         Ok(value)
     }
 }
@@ -21231,6 +15898,7 @@ impl OutputConfig {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputConfig {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.effort {
@@ -21254,41 +15922,13 @@ pub struct OutputFormat {
 
 impl serde::Serialize for OutputFormat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("OutputFormat", 2)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.serialize_field("structure", &self.structure)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for OutputFormat {
-    const NAME: &'static str = "OutputFormat";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                "structure" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-            structure: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("structure")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21304,26 +15944,15 @@ impl json::WriteJson for OutputFormat {
 impl json::ReadJson for OutputFormat {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<OutputFormatType>, Option<OutputFormatStructure>) = (None, None);
-        let mut object = reader.structure("OutputFormat")?;
-        while let Some(member) = reader.member(&mut object, &["type", "structure"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
-            structure: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("structure")),
-            },
+        reader.read_structure(
+            "OutputFormat",
+            &[("type", true), ("structure", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(r#type), Some(structure)) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type, structure })
     }
 }
 
@@ -21346,6 +15975,7 @@ impl std::fmt::Debug for OutputFormat {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputFormat {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21364,32 +15994,13 @@ pub enum OutputFormatStructure {
 
 impl serde::Serialize for OutputFormatStructure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::JsonSchema(value) => map.serialize_entry("jsonSchema", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for OutputFormatStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for OutputFormatStructure {
-    const NAME: &'static str = "OutputFormatStructure";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "jsonSchema" => map.next_value::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21409,22 +16020,15 @@ impl json::WriteJson for OutputFormatStructure {
 
 impl json::ReadJson for OutputFormatStructure {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("OutputFormatStructure")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["jsonSchema"])? {
-            let value = match member {
-                0 => reader.read::<Option<JsonSchemaDefinition>>()?.map(Self::JsonSchema),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("OutputFormatStructure", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("OutputFormatStructure", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("OutputFormatStructure", &["jsonSchema"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::JsonSchema(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("OutputFormatStructure", value)
     }
 }
 
@@ -21437,6 +16041,7 @@ impl std::fmt::Debug for OutputFormatStructure {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for OutputFormatStructure {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21524,32 +16129,13 @@ pub struct PayloadPart {
 
 impl serde::Serialize for PayloadPart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("PayloadPart", usize::from(self.bytes.is_some()))?;
-        if let Some(value) = &self.bytes {
-            state.serialize_field("bytes", &Encoded::<Base64, _>::new(value))?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PayloadPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PayloadPart {
-    const NAME: &'static str = "PayloadPart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { bytes: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => value.bytes = map.next_value::<Decoded<Base64, Option<Blob>>>()?.0,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21564,14 +16150,11 @@ impl json::WriteJson for PayloadPart {
 impl json::ReadJson for PayloadPart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { bytes: None };
-        let mut object = reader.structure("PayloadPart")?;
-        while let Some(member) = reader.member(&mut object, &["bytes"])? {
-            match member {
-                0 => reader.decode_optional::<Base64, _>(&mut value.bytes),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PayloadPart",
+            &[("bytes", false)],
+            &mut [&mut json::coded::<Base64, _>(&mut value.bytes)],
+        )?;
         Ok(value)
     }
 }
@@ -21597,6 +16180,7 @@ impl std::fmt::Debug for PayloadPart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PayloadPart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.bytes {
@@ -21691,32 +16275,13 @@ pub struct PerformanceConfiguration {
 
 impl serde::Serialize for PerformanceConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("PerformanceConfiguration", usize::from(self.latency.is_some()))?;
-        if let Some(value) = &self.latency {
-            state.serialize_field("latency", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PerformanceConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PerformanceConfiguration {
-    const NAME: &'static str = "PerformanceConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { latency: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "latency" => value.latency = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21731,14 +16296,11 @@ impl json::WriteJson for PerformanceConfiguration {
 impl json::ReadJson for PerformanceConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { latency: None };
-        let mut object = reader.structure("PerformanceConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["latency"])? {
-            match member {
-                0 => reader.optional(&mut value.latency),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PerformanceConfiguration",
+            &[("latency", false)],
+            &mut [&mut value.latency],
+        )?;
         Ok(value)
     }
 }
@@ -21756,6 +16318,7 @@ impl PerformanceConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PerformanceConfiguration {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21772,33 +16335,13 @@ pub struct PromptRouterTrace {
 
 impl serde::Serialize for PromptRouterTrace {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("PromptRouterTrace", usize::from(self.invoked_model_id.is_some()))?;
-        if let Some(value) = &self.invoked_model_id {
-            state.serialize_field("invokedModelId", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PromptRouterTrace {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for PromptRouterTrace {
-    const NAME: &'static str = "PromptRouterTrace";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self { invoked_model_id: None };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invokedModelId" => value.invoked_model_id = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -21813,14 +16356,11 @@ impl json::WriteJson for PromptRouterTrace {
 impl json::ReadJson for PromptRouterTrace {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut value = Self { invoked_model_id: None };
-        let mut object = reader.structure("PromptRouterTrace")?;
-        while let Some(member) = reader.member(&mut object, &["invokedModelId"])? {
-            match member {
-                0 => reader.optional(&mut value.invoked_model_id),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "PromptRouterTrace",
+            &[("invokedModelId", false)],
+            &mut [&mut value.invoked_model_id],
+        )?;
         Ok(value)
     }
 }
@@ -21838,6 +16378,7 @@ impl PromptRouterTrace {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PromptRouterTrace {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.invoked_model_id {
@@ -21861,32 +16402,13 @@ pub enum PromptVariableValues {
 
 impl serde::Serialize for PromptVariableValues {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for PromptVariableValues {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for PromptVariableValues {
-    const NAME: &'static str = "PromptVariableValues";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21906,25 +16428,19 @@ impl json::WriteJson for PromptVariableValues {
 
 impl json::ReadJson for PromptVariableValues {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("PromptVariableValues")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("PromptVariableValues", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("PromptVariableValues", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("PromptVariableValues", &["text"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("PromptVariableValues", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for PromptVariableValues {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -21945,38 +16461,13 @@ pub enum ReasoningContentBlock {
 
 impl serde::Serialize for ReasoningContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ReasoningText(value) => map.serialize_entry("reasoningText", value)?,
-            Self::RedactedContent(value) => {
-                map.serialize_entry("redactedContent", &Encoded::<Base64, _>::new(value))?
-            }
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ReasoningContentBlock {
-    const NAME: &'static str = "ReasoningContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "reasoningText" => map.next_value::<Option<ReasoningTextBlock>>()?.map(Self::ReasoningText),
-            "redactedContent" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::RedactedContent(value.0)),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -21997,23 +16488,20 @@ impl json::WriteJson for ReasoningContentBlock {
 
 impl json::ReadJson for ReasoningContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ReasoningContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["reasoningText", "redactedContent"])? {
-            let value = match member {
-                0 => reader.read::<Option<ReasoningTextBlock>>()?.map(Self::ReasoningText),
-                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ReasoningContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ReasoningContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ReasoningContentBlock",
+            &["reasoningText", "redactedContent"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ReasoningText(reader.read()?),
+                    1 => Self::RedactedContent(reader.decode::<Base64, Blob>()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ReasoningContentBlock", value)
     }
 }
 
@@ -22027,6 +16515,7 @@ impl std::fmt::Debug for ReasoningContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22049,40 +16538,13 @@ pub enum ReasoningContentBlockDelta {
 
 impl serde::Serialize for ReasoningContentBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::RedactedContent(value) => {
-                map.serialize_entry("redactedContent", &Encoded::<Base64, _>::new(value))?
-            }
-            Self::Signature(value) => map.serialize_entry("signature", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningContentBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ReasoningContentBlockDelta {
-    const NAME: &'static str = "ReasoningContentBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "redactedContent" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::RedactedContent(value.0)),
-            "signature" => map.next_value::<Option<String>>()?.map(Self::Signature),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22104,24 +16566,21 @@ impl json::WriteJson for ReasoningContentBlockDelta {
 
 impl json::ReadJson for ReasoningContentBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ReasoningContentBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "redactedContent", "signature"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.decode::<Base64, Option<Blob>>()?.map(Self::RedactedContent),
-                2 => reader.read::<Option<String>>()?.map(Self::Signature),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ReasoningContentBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ReasoningContentBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "ReasoningContentBlockDelta",
+            &["text", "redactedContent", "signature"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::RedactedContent(reader.decode::<Base64, Blob>()?),
+                    2 => Self::Signature(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ReasoningContentBlockDelta", value)
     }
 }
 
@@ -22136,6 +16595,7 @@ impl std::fmt::Debug for ReasoningContentBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningContentBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22156,40 +16616,13 @@ pub struct ReasoningTextBlock {
 
 impl serde::Serialize for ReasoningTextBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ReasoningTextBlock", 1 + usize::from(self.signature.is_some()))?;
-        state.serialize_field("text", &self.text)?;
-        if let Some(value) = &self.signature {
-            state.serialize_field("signature", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ReasoningTextBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ReasoningTextBlock {
-    const NAME: &'static str = "ReasoningTextBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                "signature" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-            signature: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22205,23 +16638,15 @@ impl json::WriteJson for ReasoningTextBlock {
 impl json::ReadJson for ReasoningTextBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("ReasoningTextBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text", "signature"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
-            signature: read.1,
+        reader.read_structure(
+            "ReasoningTextBlock",
+            &[("text", true), ("signature", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(text), signature) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text, signature })
     }
 }
 
@@ -22250,6 +16675,7 @@ impl std::fmt::Debug for ReasoningTextBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ReasoningTextBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22268,40 +16694,13 @@ pub struct S3Location {
 
 impl serde::Serialize for S3Location {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("S3Location", 1 + usize::from(self.bucket_owner.is_some()))?;
-        state.serialize_field("uri", &self.uri)?;
-        if let Some(value) = &self.bucket_owner {
-            state.serialize_field("bucketOwner", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for S3Location {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for S3Location {
-    const NAME: &'static str = "S3Location";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "uri" => read.0 = Some(map.next_value()?),
-                "bucketOwner" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            uri: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("uri")),
-            },
-            bucket_owner: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22317,23 +16716,15 @@ impl json::WriteJson for S3Location {
 impl json::ReadJson for S3Location {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("S3Location")?;
-        while let Some(member) = reader.member(&mut object, &["uri", "bucketOwner"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            uri: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("uri")),
-            },
-            bucket_owner: read.1,
+        reader.read_structure(
+            "S3Location",
+            &[("uri", true), ("bucketOwner", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(uri), bucket_owner) = read else {
+            return Err(json::missing("uri"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { uri, bucket_owner })
     }
 }
 
@@ -22353,6 +16744,7 @@ impl S3Location {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for S3Location {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -22385,57 +16777,13 @@ pub struct SearchResultBlock {
 
 impl serde::Serialize for SearchResultBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SearchResultBlock", 3 + usize::from(self.citations.is_some()))?;
-        state.serialize_field("source", &self.source)?;
-        state.serialize_field("title", &self.title)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.citations {
-            state.serialize_field("citations", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultBlock {
-    const NAME: &'static str = "SearchResultBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<Vec<SearchResultContentBlock>>,
-            Option<CitationsConfig>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "source" => read.0 = Some(map.next_value()?),
-                "title" => read.1 = Some(map.next_value()?),
-                "content" => read.2 = Some(map.next_value()?),
-                "citations" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            source: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-            title: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("title")),
-            },
-            content: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            citations: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22458,33 +16806,25 @@ impl json::ReadJson for SearchResultBlock {
             Option<Vec<SearchResultContentBlock>>,
             Option<CitationsConfig>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("SearchResultBlock")?;
-        while let Some(member) = reader.member(&mut object, &["source", "title", "content", "citations"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            source: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
-            title: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("title")),
-            },
-            content: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            citations: read.3,
+        reader.read_structure(
+            "SearchResultBlock",
+            &[
+                ("source", true),
+                ("title", true),
+                ("content", true),
+                ("citations", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(source), Some(title), Some(content), citations) = read else {
+            return Err(json::missing("source"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            source,
+            title,
+            content,
+            citations,
+        })
     }
 }
 
@@ -22510,6 +16850,7 @@ impl SearchResultBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22526,35 +16867,13 @@ pub struct SearchResultContentBlock {
 
 impl serde::Serialize for SearchResultContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SearchResultContentBlock", 1)?;
-        state.serialize_field("text", &self.text)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultContentBlock {
-    const NAME: &'static str = "SearchResultContentBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "text" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("text")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22569,21 +16888,11 @@ impl json::WriteJson for SearchResultContentBlock {
 impl json::ReadJson for SearchResultContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SearchResultContentBlock")?;
-        while let Some(member) = reader.member(&mut object, &["text"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            text: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("text")),
-            },
+        reader.read_structure("SearchResultContentBlock", &[("text", true)], &mut [&mut read.0])?;
+        let (Some(text),) = read else {
+            return Err(json::missing("text"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { text })
     }
 }
 
@@ -22594,6 +16903,7 @@ impl SearchResultContentBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultContentBlock {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -22614,49 +16924,13 @@ pub struct SearchResultLocation {
 
 impl serde::Serialize for SearchResultLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "SearchResultLocation",
-            usize::from(self.search_result_index.is_some())
-                + usize::from(self.start.is_some())
-                + usize::from(self.end.is_some()),
-        )?;
-        if let Some(value) = &self.search_result_index {
-            state.serialize_field("searchResultIndex", value)?;
-        }
-        if let Some(value) = &self.start {
-            state.serialize_field("start", value)?;
-        }
-        if let Some(value) = &self.end {
-            state.serialize_field("end", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SearchResultLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SearchResultLocation {
-    const NAME: &'static str = "SearchResultLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            search_result_index: None,
-            start: None,
-            end: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "searchResultIndex" => value.search_result_index = map.next_value()?,
-                "start" => value.start = map.next_value()?,
-                "end" => value.end = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -22677,16 +16951,11 @@ impl json::ReadJson for SearchResultLocation {
             start: None,
             end: None,
         };
-        let mut object = reader.structure("SearchResultLocation")?;
-        while let Some(member) = reader.member(&mut object, &["searchResultIndex", "start", "end"])? {
-            match member {
-                0 => reader.optional(&mut value.search_result_index),
-                1 => reader.optional(&mut value.start),
-                2 => reader.optional(&mut value.end),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "SearchResultLocation",
+            &[("searchResultIndex", false), ("start", false), ("end", false)],
+            &mut [&mut value.search_result_index, &mut value.start, &mut value.end],
+        )?;
         Ok(value)
     }
 }
@@ -22716,6 +16985,7 @@ impl SearchResultLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SearchResultLocation {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.search_result_index {
@@ -22745,35 +17015,13 @@ pub struct ServiceTier {
 
 impl serde::Serialize for ServiceTier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ServiceTier", 1)?;
-        state.serialize_field("type", &self.r#type)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ServiceTier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ServiceTier {
-    const NAME: &'static str = "ServiceTier";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ServiceTierType>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("type")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -22788,21 +17036,11 @@ impl json::WriteJson for ServiceTier {
 impl json::ReadJson for ServiceTier {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ServiceTierType>,) = (None,);
-        let mut object = reader.structure("ServiceTier")?;
-        while let Some(member) = reader.member(&mut object, &["type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            r#type: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("type")),
-            },
+        reader.read_structure("ServiceTier", &[("type", true)], &mut [&mut read.0])?;
+        let (Some(r#type),) = read else {
+            return Err(json::missing("type"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { r#type })
     }
 }
 
@@ -22813,6 +17051,7 @@ impl ServiceTier {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ServiceTier {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -23052,35 +17291,13 @@ pub struct SpecificToolChoice {
 
 impl serde::Serialize for SpecificToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SpecificToolChoice", 1)?;
-        state.serialize_field("name", &self.name)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SpecificToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SpecificToolChoice {
-    const NAME: &'static str = "SpecificToolChoice";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23095,21 +17312,11 @@ impl json::WriteJson for SpecificToolChoice {
 impl json::ReadJson for SpecificToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SpecificToolChoice")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure("SpecificToolChoice", &[("name", true)], &mut [&mut read.0])?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -23120,6 +17327,7 @@ impl SpecificToolChoice {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SpecificToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23150,66 +17358,13 @@ pub struct StartAsyncInvokeRequest {
 
 impl serde::Serialize for StartAsyncInvokeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "StartAsyncInvokeRequest",
-            3 + usize::from(self.client_request_token.is_some()) + usize::from(self.tags.is_some()),
-        )?;
-        if let Some(value) = &self.client_request_token {
-            state.serialize_field("clientRequestToken", value)?;
-        }
-        state.serialize_field("modelId", &self.model_id)?;
-        state.serialize_field("modelInput", &self.model_input)?;
-        state.serialize_field("outputDataConfig", &self.output_data_config)?;
-        if let Some(value) = &self.tags {
-            state.serialize_field("tags", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for StartAsyncInvokeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for StartAsyncInvokeRequest {
-    const NAME: &'static str = "StartAsyncInvokeRequest";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<String>,
-            Option<Document>,
-            Option<AsyncInvokeOutputDataConfig>,
-            Option<Vec<Tag>>,
-        ) = (None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "clientRequestToken" => read.0 = map.next_value()?,
-                "modelId" => read.1 = Some(map.next_value()?),
-                "modelInput" => read.2 = Some(map.next_value()?),
-                "outputDataConfig" => read.3 = Some(map.next_value()?),
-                "tags" => read.4 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            client_request_token: read.0,
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelId")),
-            },
-            model_input: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("modelInput")),
-            },
-            output_data_config: match read.3 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputDataConfig")),
-            },
-            tags: read.4,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23234,44 +17389,27 @@ impl json::ReadJson for StartAsyncInvokeRequest {
             Option<AsyncInvokeOutputDataConfig>,
             Option<Vec<Tag>>,
         ) = (None, None, None, None, None);
-        let mut object = reader.structure("StartAsyncInvokeRequest")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "StartAsyncInvokeRequest",
             &[
-                "clientRequestToken",
-                "modelId",
-                "modelInput",
-                "outputDataConfig",
-                "tags",
+                ("clientRequestToken", false),
+                ("modelId", true),
+                ("modelInput", true),
+                ("outputDataConfig", true),
+                ("tags", false),
             ],
-        )? {
-            match member {
-                0 => reader.optional(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.required(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            client_request_token: read.0,
-            model_id: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("modelId")),
-            },
-            model_input: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("modelInput")),
-            },
-            output_data_config: match read.3 {
-                Some(value) => value,
-                None => return Err(json::missing("outputDataConfig")),
-            },
-            tags: read.4,
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3, &mut read.4],
+        )?;
+        let (client_request_token, Some(model_id), Some(model_input), Some(output_data_config), tags) = read else {
+            return Err(json::missing("modelId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            client_request_token,
+            model_id,
+            model_input,
+            output_data_config,
+            tags,
+        })
     }
 }
 
@@ -23316,6 +17454,7 @@ impl std::fmt::Debug for StartAsyncInvokeRequest {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for StartAsyncInvokeRequest {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.client_request_token {
@@ -23355,35 +17494,13 @@ pub struct StartAsyncInvokeResponse {
 
 impl serde::Serialize for StartAsyncInvokeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("StartAsyncInvokeResponse", 1)?;
-        state.serialize_field("invocationArn", &self.invocation_arn)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for StartAsyncInvokeResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for StartAsyncInvokeResponse {
-    const NAME: &'static str = "StartAsyncInvokeResponse";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "invocationArn" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("invocationArn")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23398,21 +17515,15 @@ impl json::WriteJson for StartAsyncInvokeResponse {
 impl json::ReadJson for StartAsyncInvokeResponse {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("StartAsyncInvokeResponse")?;
-        while let Some(member) = reader.member(&mut object, &["invocationArn"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            invocation_arn: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("invocationArn")),
-            },
+        reader.read_structure(
+            "StartAsyncInvokeResponse",
+            &[("invocationArn", true)],
+            &mut [&mut read.0],
+        )?;
+        let (Some(invocation_arn),) = read else {
+            return Err(json::missing("invocationArn"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { invocation_arn })
     }
 }
 
@@ -23425,6 +17536,7 @@ impl StartAsyncInvokeResponse {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for StartAsyncInvokeResponse {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23564,38 +17676,13 @@ pub enum SystemContentBlock {
 
 impl serde::Serialize for SystemContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::GuardContent(value) => map.serialize_entry("guardContent", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SystemContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for SystemContentBlock {
-    const NAME: &'static str = "SystemContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "guardContent" => map
-                .next_value::<Option<GuardrailConverseContentBlock>>()?
-                .map(Self::GuardContent),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23617,29 +17704,25 @@ impl json::WriteJson for SystemContentBlock {
 
 impl json::ReadJson for SystemContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("SystemContentBlock")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "guardContent", "cachePoint"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader
-                    .read::<Option<GuardrailConverseContentBlock>>()?
-                    .map(Self::GuardContent),
-                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("SystemContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("SystemContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "SystemContentBlock",
+            &["text", "guardContent", "cachePoint"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Text(reader.read()?),
+                    1 => Self::GuardContent(reader.read()?),
+                    2 => Self::CachePoint(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("SystemContentBlock", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SystemContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -23668,35 +17751,13 @@ pub struct SystemTool {
 
 impl serde::Serialize for SystemTool {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("SystemTool", 1)?;
-        state.serialize_field("name", &self.name)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SystemTool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for SystemTool {
-    const NAME: &'static str = "SystemTool";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23711,21 +17772,11 @@ impl json::WriteJson for SystemTool {
 impl json::ReadJson for SystemTool {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("SystemTool")?;
-        while let Some(member) = reader.member(&mut object, &["name"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
+        reader.read_structure("SystemTool", &[("name", true)], &mut [&mut read.0])?;
+        let (Some(name),) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { name })
     }
 }
 
@@ -23736,6 +17787,7 @@ impl SystemTool {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for SystemTool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23760,41 +17812,13 @@ pub struct Tag {
 
 impl serde::Serialize for Tag {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("Tag", 2)?;
-        state.serialize_field("key", &self.key)?;
-        state.serialize_field("value", &self.value)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Tag {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for Tag {
-    const NAME: &'static str = "Tag";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "key" => read.0 = Some(map.next_value()?),
-                "value" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("value")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23810,26 +17834,15 @@ impl json::WriteJson for Tag {
 impl json::ReadJson for Tag {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>) = (None, None);
-        let mut object = reader.structure("Tag")?;
-        while let Some(member) = reader.member(&mut object, &["key", "value"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            key: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("key")),
-            },
-            value: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("value")),
-            },
+        reader.read_structure(
+            "Tag",
+            &[("key", true), ("value", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(key), Some(value)) = read else {
+            return Err(json::missing("key"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { key, value })
     }
 }
 
@@ -23843,6 +17856,7 @@ impl Tag {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Tag {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -23880,74 +17894,13 @@ pub struct TokenUsage {
 
 impl serde::Serialize for TokenUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "TokenUsage",
-            3 + usize::from(self.cache_read_input_tokens.is_some())
-                + usize::from(self.cache_write_input_tokens.is_some())
-                + usize::from(self.cache_details.is_some()),
-        )?;
-        state.serialize_field("inputTokens", &self.input_tokens)?;
-        state.serialize_field("outputTokens", &self.output_tokens)?;
-        state.serialize_field("totalTokens", &self.total_tokens)?;
-        if let Some(value) = &self.cache_read_input_tokens {
-            state.serialize_field("cacheReadInputTokens", value)?;
-        }
-        if let Some(value) = &self.cache_write_input_tokens {
-            state.serialize_field("cacheWriteInputTokens", value)?;
-        }
-        if let Some(value) = &self.cache_details {
-            state.serialize_field("cacheDetails", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for TokenUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for TokenUsage {
-    const NAME: &'static str = "TokenUsage";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<Vec<CacheDetail>>,
-        ) = (None, None, None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "inputTokens" => read.0 = Some(map.next_value()?),
-                "outputTokens" => read.1 = Some(map.next_value()?),
-                "totalTokens" => read.2 = Some(map.next_value()?),
-                "cacheReadInputTokens" => read.3 = map.next_value()?,
-                "cacheWriteInputTokens" => read.4 = map.next_value()?,
-                "cacheDetails" => read.5 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputTokens")),
-            },
-            output_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("outputTokens")),
-            },
-            total_tokens: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("totalTokens")),
-            },
-            cache_read_input_tokens: read.3,
-            cache_write_input_tokens: read.4,
-            cache_details: read.5,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -23974,47 +17927,44 @@ impl json::ReadJson for TokenUsage {
             Option<i32>,
             Option<Vec<CacheDetail>>,
         ) = (None, None, None, None, None, None);
-        let mut object = reader.structure("TokenUsage")?;
-        while let Some(member) = reader.member(
-            &mut object,
+        reader.read_structure(
+            "TokenUsage",
             &[
-                "inputTokens",
-                "outputTokens",
-                "totalTokens",
-                "cacheReadInputTokens",
-                "cacheWriteInputTokens",
-                "cacheDetails",
+                ("inputTokens", true),
+                ("outputTokens", true),
+                ("totalTokens", true),
+                ("cacheReadInputTokens", false),
+                ("cacheWriteInputTokens", false),
+                ("cacheDetails", false),
             ],
-        )? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                4 => reader.optional(&mut read.4),
-                5 => reader.optional(&mut read.5),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input_tokens: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("inputTokens")),
-            },
-            output_tokens: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("outputTokens")),
-            },
-            total_tokens: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("totalTokens")),
-            },
-            cache_read_input_tokens: read.3,
-            cache_write_input_tokens: read.4,
-            cache_details: read.5,
+            &mut [
+                &mut read.0,
+                &mut read.1,
+                &mut read.2,
+                &mut read.3,
+                &mut read.4,
+                &mut read.5,
+            ],
+        )?;
+        let (
+            Some(input_tokens),
+            Some(output_tokens),
+            Some(total_tokens),
+            cache_read_input_tokens,
+            cache_write_input_tokens,
+            cache_details,
+        ) = read
+        else {
+            return Err(json::missing("inputTokens"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            input_tokens,
+            output_tokens,
+            total_tokens,
+            cache_read_input_tokens,
+            cache_write_input_tokens,
+            cache_details,
+        })
     }
 }
 
@@ -24050,6 +18000,7 @@ impl TokenUsage {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for TokenUsage {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24100,36 +18051,13 @@ pub enum Tool {
 
 impl serde::Serialize for Tool {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::ToolSpec(value) => map.serialize_entry("toolSpec", value)?,
-            Self::SystemTool(value) => map.serialize_entry("systemTool", value)?,
-            Self::CachePoint(value) => map.serialize_entry("cachePoint", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Tool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for Tool {
-    const NAME: &'static str = "Tool";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "toolSpec" => map.next_value::<Option<ToolSpecification>>()?.map(Self::ToolSpec),
-            "systemTool" => map.next_value::<Option<SystemTool>>()?.map(Self::SystemTool),
-            "cachePoint" => map.next_value::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24151,27 +18079,25 @@ impl json::WriteJson for Tool {
 
 impl json::ReadJson for Tool {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("Tool")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["toolSpec", "systemTool", "cachePoint"])? {
-            let value = match member {
-                0 => reader.read::<Option<ToolSpecification>>()?.map(Self::ToolSpec),
-                1 => reader.read::<Option<SystemTool>>()?.map(Self::SystemTool),
-                2 => reader.read::<Option<CachePointBlock>>()?.map(Self::CachePoint),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("Tool", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("Tool", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union(
+            "Tool",
+            &["toolSpec", "systemTool", "cachePoint"],
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::ToolSpec(reader.read()?),
+                    1 => Self::SystemTool(reader.read()?),
+                    2 => Self::CachePoint(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("Tool", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for Tool {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -24200,35 +18126,13 @@ pub struct ToolAdditionBlock {
 
 impl serde::Serialize for ToolAdditionBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolAdditionBlock", 1)?;
-        state.serialize_field("tool", &self.tool)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolAdditionBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolAdditionBlock {
-    const NAME: &'static str = "ToolAdditionBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ToolReference>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tool" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tool")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24243,21 +18147,11 @@ impl json::WriteJson for ToolAdditionBlock {
 impl json::ReadJson for ToolAdditionBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ToolReference>,) = (None,);
-        let mut object = reader.structure("ToolAdditionBlock")?;
-        while let Some(member) = reader.member(&mut object, &["tool"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tool")),
-            },
+        reader.read_structure("ToolAdditionBlock", &[("tool", true)], &mut [&mut read.0])?;
+        let (Some(tool),) = read else {
+            return Err(json::missing("tool"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tool })
     }
 }
 
@@ -24268,6 +18162,7 @@ impl ToolAdditionBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolAdditionBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24295,36 +18190,13 @@ pub enum ToolChoice {
 
 impl serde::Serialize for ToolChoice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Auto(value) => map.serialize_entry("auto", value)?,
-            Self::Any(value) => map.serialize_entry("any", value)?,
-            Self::Tool(value) => map.serialize_entry("tool", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolChoice {
-    const NAME: &'static str = "ToolChoice";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "auto" => map.next_value::<Option<AutoToolChoice>>()?.map(Self::Auto),
-            "any" => map.next_value::<Option<AnyToolChoice>>()?.map(Self::Any),
-            "tool" => map.next_value::<Option<SpecificToolChoice>>()?.map(Self::Tool),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24346,27 +18218,21 @@ impl json::WriteJson for ToolChoice {
 
 impl json::ReadJson for ToolChoice {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolChoice")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["auto", "any", "tool"])? {
-            let value = match member {
-                0 => reader.read::<Option<AutoToolChoice>>()?.map(Self::Auto),
-                1 => reader.read::<Option<AnyToolChoice>>()?.map(Self::Any),
-                2 => reader.read::<Option<SpecificToolChoice>>()?.map(Self::Tool),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolChoice", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolChoice", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolChoice", &["auto", "any", "tool"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Auto(reader.read()?),
+                1 => Self::Any(reader.read()?),
+                2 => Self::Tool(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolChoice", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolChoice {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -24393,41 +18259,13 @@ pub struct ToolConfiguration {
 
 impl serde::Serialize for ToolConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state =
-            serializer.serialize_struct("ToolConfiguration", 1 + usize::from(self.tool_choice.is_some()))?;
-        state.serialize_field("tools", &self.tools)?;
-        if let Some(value) = &self.tool_choice {
-            state.serialize_field("toolChoice", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolConfiguration {
-    const NAME: &'static str = "ToolConfiguration";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tools" => read.0 = Some(map.next_value()?),
-                "toolChoice" => read.1 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tools: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tools")),
-            },
-            tool_choice: read.1,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24443,23 +18281,15 @@ impl json::WriteJson for ToolConfiguration {
 impl json::ReadJson for ToolConfiguration {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<Vec<Tool>>, Option<ToolChoice>) = (None, None);
-        let mut object = reader.structure("ToolConfiguration")?;
-        while let Some(member) = reader.member(&mut object, &["tools", "toolChoice"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tools: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tools")),
-            },
-            tool_choice: read.1,
+        reader.read_structure(
+            "ToolConfiguration",
+            &[("tools", true), ("toolChoice", false)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(tools), tool_choice) = read else {
+            return Err(json::missing("tools"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tools, tool_choice })
     }
 }
 
@@ -24479,6 +18309,7 @@ impl ToolConfiguration {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolConfiguration {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24510,32 +18341,13 @@ pub enum ToolInputSchema {
 
 impl serde::Serialize for ToolInputSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolInputSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolInputSchema {
-    const NAME: &'static str = "ToolInputSchema";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24555,25 +18367,19 @@ impl json::WriteJson for ToolInputSchema {
 
 impl json::ReadJson for ToolInputSchema {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolInputSchema")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["json"])? {
-            let value = match member {
-                0 => reader.read::<Option<Document>>()?.map(Self::Json),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolInputSchema", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolInputSchema", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolInputSchema", &["json"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Json(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolInputSchema", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolInputSchema {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -24594,49 +18400,13 @@ pub struct ToolReference {
 
 impl serde::Serialize for ToolReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolReference",
-            usize::from(self.r#type.is_some())
-                + usize::from(self.name.is_some())
-                + usize::from(self.server_name.is_some()),
-        )?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.name {
-            state.serialize_field("name", value)?;
-        }
-        if let Some(value) = &self.server_name {
-            state.serialize_field("serverName", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolReference {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolReference {
-    const NAME: &'static str = "ToolReference";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            r#type: None,
-            name: None,
-            server_name: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "type" => value.r#type = map.next_value()?,
-                "name" => value.name = map.next_value()?,
-                "serverName" => value.server_name = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -24657,16 +18427,11 @@ impl json::ReadJson for ToolReference {
             name: None,
             server_name: None,
         };
-        let mut object = reader.structure("ToolReference")?;
-        while let Some(member) = reader.member(&mut object, &["type", "name", "serverName"])? {
-            match member {
-                0 => reader.optional(&mut value.r#type),
-                1 => reader.optional(&mut value.name),
-                2 => reader.optional(&mut value.server_name),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "ToolReference",
+            &[("type", false), ("name", false), ("serverName", false)],
+            &mut [&mut value.r#type, &mut value.name, &mut value.server_name],
+        )?;
         Ok(value)
     }
 }
@@ -24696,6 +18461,7 @@ impl ToolReference {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolReference {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         if let Some(value) = &self.r#type {
@@ -24725,35 +18491,13 @@ pub struct ToolRemovalBlock {
 
 impl serde::Serialize for ToolRemovalBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolRemovalBlock", 1)?;
-        state.serialize_field("tool", &self.tool)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolRemovalBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolRemovalBlock {
-    const NAME: &'static str = "ToolRemovalBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<ToolReference>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "tool" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("tool")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24768,21 +18512,11 @@ impl json::WriteJson for ToolRemovalBlock {
 impl json::ReadJson for ToolRemovalBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<ToolReference>,) = (None,);
-        let mut object = reader.structure("ToolRemovalBlock")?;
-        while let Some(member) = reader.member(&mut object, &["tool"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("tool")),
-            },
+        reader.read_structure("ToolRemovalBlock", &[("tool", true)], &mut [&mut read.0])?;
+        let (Some(tool),) = read else {
+            return Err(json::missing("tool"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { tool })
     }
 }
 
@@ -24793,6 +18527,7 @@ impl ToolRemovalBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolRemovalBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24820,59 +18555,13 @@ pub struct ToolResultBlock {
 
 impl serde::Serialize for ToolResultBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolResultBlock",
-            2 + usize::from(self.status.is_some()) + usize::from(self.r#type.is_some()),
-        )?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("content", &self.content)?;
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolResultBlock {
-    const NAME: &'static str = "ToolResultBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (
-            Option<String>,
-            Option<Vec<ToolResultContentBlock>>,
-            Option<ToolResultStatus>,
-            Option<String>,
-        ) = (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "content" => read.1 = Some(map.next_value()?),
-                "status" => read.2 = map.next_value()?,
-                "type" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("content")),
-            },
-            status: read.2,
-            r#type: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -24895,30 +18584,25 @@ impl json::ReadJson for ToolResultBlock {
             Option<ToolResultStatus>,
             Option<String>,
         ) = (None, None, None, None);
-        let mut object = reader.structure("ToolResultBlock")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "content", "status", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            content: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("content")),
-            },
-            status: read.2,
-            r#type: read.3,
+        reader.read_structure(
+            "ToolResultBlock",
+            &[
+                ("toolUseId", true),
+                ("content", true),
+                ("status", false),
+                ("type", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(tool_use_id), Some(content), status, r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            content,
+            status,
+            r#type,
+        })
     }
 }
 
@@ -24946,6 +18630,7 @@ impl ToolResultBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -24979,34 +18664,13 @@ pub enum ToolResultBlockDelta {
 
 impl serde::Serialize for ToolResultBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolResultBlockDelta {
-    const NAME: &'static str = "ToolResultBlockDelta";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25027,26 +18691,20 @@ impl json::WriteJson for ToolResultBlockDelta {
 
 impl json::ReadJson for ToolResultBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolResultBlockDelta")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["text", "json"])? {
-            let value = match member {
-                0 => reader.read::<Option<String>>()?.map(Self::Text),
-                1 => reader.read::<Option<Document>>()?.map(Self::Json),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolResultBlockDelta", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolResultBlockDelta", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("ToolResultBlockDelta", &["text", "json"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Text(reader.read()?),
+                1 => Self::Json(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("ToolResultBlockDelta", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -25067,48 +18725,13 @@ pub struct ToolResultBlockStart {
 
 impl serde::Serialize for ToolResultBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolResultBlockStart",
-            1 + usize::from(self.r#type.is_some()) + usize::from(self.status.is_some()),
-        )?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        if let Some(value) = &self.status {
-            state.serialize_field("status", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolResultBlockStart {
-    const NAME: &'static str = "ToolResultBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "type" => read.1 = map.next_value()?,
-                "status" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            r#type: read.1,
-            status: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25125,25 +18748,19 @@ impl json::WriteJson for ToolResultBlockStart {
 impl json::ReadJson for ToolResultBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolResultStatus>) = (None, None, None);
-        let mut object = reader.structure("ToolResultBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "type", "status"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            r#type: read.1,
-            status: read.2,
+        reader.read_structure(
+            "ToolResultBlockStart",
+            &[("toolUseId", true), ("type", false), ("status", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(tool_use_id), r#type, status) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            r#type,
+            status,
+        })
     }
 }
 
@@ -25170,6 +18787,7 @@ impl ToolResultBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -25204,42 +18822,13 @@ pub enum ToolResultContentBlock {
 
 impl serde::Serialize for ToolResultContentBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Json(value) => map.serialize_entry("json", value)?,
-            Self::Text(value) => map.serialize_entry("text", value)?,
-            Self::Image(value) => map.serialize_entry("image", value)?,
-            Self::Document(value) => map.serialize_entry("document", value)?,
-            Self::Video(value) => map.serialize_entry("video", value)?,
-            Self::SearchResult(value) => map.serialize_entry("searchResult", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolResultContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for ToolResultContentBlock {
-    const NAME: &'static str = "ToolResultContentBlock";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "json" => map.next_value::<Option<Document>>()?.map(Self::Json),
-            "text" => map.next_value::<Option<String>>()?.map(Self::Text),
-            "image" => map.next_value::<Option<ImageBlock>>()?.map(Self::Image),
-            "document" => map.next_value::<Option<DocumentBlock>>()?.map(Self::Document),
-            "video" => map.next_value::<Option<VideoBlock>>()?.map(Self::Video),
-            "searchResult" => map.next_value::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25264,33 +18853,28 @@ impl json::WriteJson for ToolResultContentBlock {
 
 impl json::ReadJson for ToolResultContentBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("ToolResultContentBlock")?;
-        while let Some((member, key)) = reader.union_member(
-            &mut object,
+        let mut value = None;
+        reader.read_union(
+            "ToolResultContentBlock",
             &["json", "text", "image", "document", "video", "searchResult"],
-        )? {
-            let value = match member {
-                0 => reader.read::<Option<Document>>()?.map(Self::Json),
-                1 => reader.read::<Option<String>>()?.map(Self::Text),
-                2 => reader.read::<Option<ImageBlock>>()?.map(Self::Image),
-                3 => reader.read::<Option<DocumentBlock>>()?.map(Self::Document),
-                4 => reader.read::<Option<VideoBlock>>()?.map(Self::Video),
-                5 => reader.read::<Option<SearchResultBlock>>()?.map(Self::SearchResult),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("ToolResultContentBlock", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("ToolResultContentBlock", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+            &mut |member, key, reader| {
+                value = Some(match member {
+                    0 => Self::Json(reader.read()?),
+                    1 => Self::Text(reader.read()?),
+                    2 => Self::Image(reader.read()?),
+                    3 => Self::Document(reader.read()?),
+                    4 => Self::Video(reader.read()?),
+                    5 => Self::SearchResult(reader.read()?),
+                    _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+                });
+                Ok(())
+            },
+        )?;
+        json::union_value("ToolResultContentBlock", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolResultContentBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -25402,55 +18986,13 @@ pub struct ToolSpecification {
 
 impl serde::Serialize for ToolSpecification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "ToolSpecification",
-            2 + usize::from(self.description.is_some()) + usize::from(self.strict.is_some()),
-        )?;
-        state.serialize_field("name", &self.name)?;
-        if let Some(value) = &self.description {
-            state.serialize_field("description", value)?;
-        }
-        state.serialize_field("inputSchema", &self.input_schema)?;
-        if let Some(value) = &self.strict {
-            state.serialize_field("strict", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolSpecification {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolSpecification {
-    const NAME: &'static str = "ToolSpecification";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
-            (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "name" => read.0 = Some(map.next_value()?),
-                "description" => read.1 = map.next_value()?,
-                "inputSchema" => read.2 = Some(map.next_value()?),
-                "strict" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            description: read.1,
-            input_schema: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("inputSchema")),
-            },
-            strict: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25469,30 +19011,25 @@ impl json::ReadJson for ToolSpecification {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolInputSchema>, Option<bool>) =
             (None, None, None, None);
-        let mut object = reader.structure("ToolSpecification")?;
-        while let Some(member) = reader.member(&mut object, &["name", "description", "inputSchema", "strict"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.optional(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            name: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            description: read.1,
-            input_schema: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("inputSchema")),
-            },
-            strict: read.3,
+        reader.read_structure(
+            "ToolSpecification",
+            &[
+                ("name", true),
+                ("description", false),
+                ("inputSchema", true),
+                ("strict", false),
+            ],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(name), description, Some(input_schema), strict) = read else {
+            return Err(json::missing("name"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            name,
+            description,
+            input_schema,
+            strict,
+        })
     }
 }
 
@@ -25520,6 +19057,7 @@ impl ToolSpecification {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolSpecification {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -25552,53 +19090,13 @@ pub struct ToolUseBlock {
 
 impl serde::Serialize for ToolUseBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlock", 3 + usize::from(self.r#type.is_some()))?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("name", &self.name)?;
-        state.serialize_field("input", &self.input)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlock {
-    const NAME: &'static str = "ToolUseBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
-            (None, None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = Some(map.next_value()?),
-                "input" => read.2 = Some(map.next_value()?),
-                "type" => read.3 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            input: match read.2 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-            r#type: read.3,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25617,33 +19115,20 @@ impl json::ReadJson for ToolUseBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<Document>, Option<ToolUseType>) =
             (None, None, None, None);
-        let mut object = reader.structure("ToolUseBlock")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "input", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.required(&mut read.2),
-                3 => reader.optional(&mut read.3),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            input: match read.2 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
-            r#type: read.3,
+        reader.read_structure(
+            "ToolUseBlock",
+            &[("toolUseId", true), ("name", true), ("input", true), ("type", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2, &mut read.3],
+        )?;
+        let (Some(tool_use_id), Some(name), Some(input), r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            name,
+            input,
+            r#type,
+        })
     }
 }
 
@@ -25665,6 +19150,7 @@ impl ToolUseBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -25692,35 +19178,13 @@ pub struct ToolUseBlockDelta {
 
 impl serde::Serialize for ToolUseBlockDelta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlockDelta", 1)?;
-        state.serialize_field("input", &self.input)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlockDelta {
-    const NAME: &'static str = "ToolUseBlockDelta";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>,) = (None,);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "input" => read.0 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            input: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("input")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25735,21 +19199,11 @@ impl json::WriteJson for ToolUseBlockDelta {
 impl json::ReadJson for ToolUseBlockDelta {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>,) = (None,);
-        let mut object = reader.structure("ToolUseBlockDelta")?;
-        while let Some(member) = reader.member(&mut object, &["input"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            input: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("input")),
-            },
+        reader.read_structure("ToolUseBlockDelta", &[("input", true)], &mut [&mut read.0])?;
+        let (Some(input),) = read else {
+            return Err(json::missing("input"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { input })
     }
 }
 
@@ -25760,6 +19214,7 @@ impl ToolUseBlockDelta {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlockDelta {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
@@ -25780,46 +19235,13 @@ pub struct ToolUseBlockStart {
 
 impl serde::Serialize for ToolUseBlockStart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("ToolUseBlockStart", 2 + usize::from(self.r#type.is_some()))?;
-        state.serialize_field("toolUseId", &self.tool_use_id)?;
-        state.serialize_field("name", &self.name)?;
-        if let Some(value) = &self.r#type {
-            state.serialize_field("type", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for ToolUseBlockStart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for ToolUseBlockStart {
-    const NAME: &'static str = "ToolUseBlockStart";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "toolUseId" => read.0 = Some(map.next_value()?),
-                "name" => read.1 = Some(map.next_value()?),
-                "type" => read.2 = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("name")),
-            },
-            r#type: read.2,
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -25836,28 +19258,19 @@ impl json::WriteJson for ToolUseBlockStart {
 impl json::ReadJson for ToolUseBlockStart {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<String>, Option<String>, Option<ToolUseType>) = (None, None, None);
-        let mut object = reader.structure("ToolUseBlockStart")?;
-        while let Some(member) = reader.member(&mut object, &["toolUseId", "name", "type"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                2 => reader.optional(&mut read.2),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            tool_use_id: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("toolUseId")),
-            },
-            name: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("name")),
-            },
-            r#type: read.2,
+        reader.read_structure(
+            "ToolUseBlockStart",
+            &[("toolUseId", true), ("name", true), ("type", false)],
+            &mut [&mut read.0, &mut read.1, &mut read.2],
+        )?;
+        let (Some(tool_use_id), Some(name), r#type) = read else {
+            return Err(json::missing("toolUseId"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self {
+            tool_use_id,
+            name,
+            r#type,
+        })
     }
 }
 
@@ -25878,6 +19291,7 @@ impl ToolUseBlockStart {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for ToolUseBlockStart {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -26053,41 +19467,13 @@ pub struct VideoBlock {
 
 impl serde::Serialize for VideoBlock {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct("VideoBlock", 2)?;
-        state.serialize_field("format", &self.format)?;
-        state.serialize_field("source", &self.source)?;
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for VideoBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for VideoBlock {
-    const NAME: &'static str = "VideoBlock";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "format" => read.0 = Some(map.next_value()?),
-                "source" => read.1 = Some(map.next_value()?),
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(structure::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(structure::missing("source")),
-            },
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -26103,26 +19489,15 @@ impl json::WriteJson for VideoBlock {
 impl json::ReadJson for VideoBlock {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
         let mut read: (Option<VideoFormat>, Option<VideoSource>) = (None, None);
-        let mut object = reader.structure("VideoBlock")?;
-        while let Some(member) = reader.member(&mut object, &["format", "source"])? {
-            match member {
-                0 => reader.required(&mut read.0),
-                1 => reader.required(&mut read.1),
-                _ => reader.skip(),
-            }?;
-        }
-        let value = Self {
-            format: match read.0 {
-                Some(value) => value,
-                None => return Err(json::missing("format")),
-            },
-            source: match read.1 {
-                Some(value) => value,
-                None => return Err(json::missing("source")),
-            },
+        reader.read_structure(
+            "VideoBlock",
+            &[("format", true), ("source", true)],
+            &mut [&mut read.0, &mut read.1],
+        )?;
+        let (Some(format), Some(source)) = read else {
+            return Err(json::missing("format"));
         };
-        reader.end_object(object)?;
-        Ok(value)
+        Ok(Self { format, source })
     }
 }
 
@@ -26136,6 +19511,7 @@ impl VideoBlock {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for VideoBlock {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         {
@@ -26262,36 +19638,13 @@ pub enum VideoSource {
 
 impl serde::Serialize for VideoSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        if let Self::Unknown(unknown) = self {
-            return unknown.serialize(serializer);
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            Self::Bytes(value) => map.serialize_entry("bytes", &Encoded::<Base64, _>::new(value))?,
-            Self::S3Location(value) => map.serialize_entry("s3Location", value)?,
-            Self::Unknown(_) => {}
-        }
-        map.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for VideoSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::union::deserialize(deserializer)
-    }
-}
-
-impl UnionVariants for VideoSource {
-    const NAME: &'static str = "VideoSource";
-    fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
-        Ok(match key {
-            "bytes" => map
-                .next_value::<Option<Decoded<Base64, Blob>>>()?
-                .map(|value| Self::Bytes(value.0)),
-            "s3Location" => map.next_value::<Option<S3Location>>()?.map(Self::S3Location),
-            _ => UnknownMember::visit(key, map)?.map(Self::Unknown),
-        })
+        json::deserialize(deserializer)
     }
 }
 
@@ -26312,26 +19665,20 @@ impl json::WriteJson for VideoSource {
 
 impl json::ReadJson for VideoSource {
     fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        let mut found = None;
-        let mut first = None;
-        let mut object = reader.union("VideoSource")?;
-        while let Some((member, key)) = reader.union_member(&mut object, &["bytes", "s3Location"])? {
-            let value = match member {
-                0 => reader.decode::<Base64, Option<Blob>>()?.map(Self::Bytes),
-                1 => reader.read::<Option<S3Location>>()?.map(Self::S3Location),
-                _ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),
-            };
-            if value.is_some() {
-                reader.union_set("VideoSource", &mut first, key)?;
-                found = value;
-            }
-        }
-        let value = json::union_value("VideoSource", found)?;
-        reader.end_object(object)?;
-        Ok(value)
+        let mut value = None;
+        reader.read_union("VideoSource", &["bytes", "s3Location"], &mut |member, key, reader| {
+            value = Some(match member {
+                0 => Self::Bytes(reader.decode::<Base64, Blob>()?),
+                1 => Self::S3Location(reader.read()?),
+                _ => Self::Unknown(UnknownMember::read_value(key, reader)?),
+            });
+            Ok(())
+        })?;
+        json::union_value("VideoSource", value)
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for VideoSource {
     fn validate_at(&self, path: &str, out: &mut Vec<Violation>) {
         match self {
@@ -26362,42 +19709,13 @@ pub struct WebLocation {
 
 impl serde::Serialize for WebLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut state = serializer.serialize_struct(
-            "WebLocation",
-            usize::from(self.url.is_some()) + usize::from(self.domain.is_some()),
-        )?;
-        if let Some(value) = &self.url {
-            state.serialize_field("url", value)?;
-        }
-        if let Some(value) = &self.domain {
-            state.serialize_field("domain", value)?;
-        }
-        state.end()
+        json::serialize(self, serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for WebLocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        structure::deserialize(deserializer)
-    }
-}
-
-impl structure::Structure for WebLocation {
-    const NAME: &'static str = "WebLocation";
-    fn visit_members<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value = Self {
-            url: None,
-            domain: None,
-        };
-        while let Some(key) = map.next_key::<structure::Key<'de>>()? {
-            match key.as_str() {
-                "url" => value.url = map.next_value()?,
-                "domain" => value.domain = map.next_value()?,
-                _ => structure::skip_value(&mut map)?,
-            }
-        }
-        Ok(value)
+        json::deserialize(deserializer)
     }
 }
 
@@ -26416,15 +19734,11 @@ impl json::ReadJson for WebLocation {
             url: None,
             domain: None,
         };
-        let mut object = reader.structure("WebLocation")?;
-        while let Some(member) = reader.member(&mut object, &["url", "domain"])? {
-            match member {
-                0 => reader.optional(&mut value.url),
-                1 => reader.optional(&mut value.domain),
-                _ => reader.skip(),
-            }?;
-        }
-        reader.end_object(object)?;
+        reader.read_structure(
+            "WebLocation",
+            &[("url", false), ("domain", false)],
+            &mut [&mut value.url, &mut value.domain],
+        )?;
         Ok(value)
     }
 }
@@ -26448,38 +19762,63 @@ impl WebLocation {
     }
 }
 
+#[cfg(feature = "validate")]
 impl Validate for WebLocation {
     fn validate_at(&self, _path: &str, _out: &mut Vec<Violation>) {}
 }
 
+#[cfg(feature = "validate")]
 static PATTERN_ACCOUNT_ID: Pattern = Pattern::new("[0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_ARN: Pattern =
     Pattern::new("arn:[a-z0-9\\-]+:bedrock:[a-z0-9\\-]*:[0-9]*:(provisioned-model|foundation-model)/.+");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_IDEMPOTENCY_TOKEN: Pattern = Pattern::new("[!-~]*");
+#[cfg(feature = "validate")]
 static PATTERN_ASYNC_INVOKE_IDENTIFIER: Pattern = Pattern::new("[a-zA-Z_\\.\\-/0-9:]+");
+#[cfg(feature = "validate")]
 static PATTERN_AUTOMATED_REASONING_RULE_IDENTIFIER: Pattern = Pattern::new("[a-z0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_CONVERSATIONAL_MODEL_ID: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)");
+#[cfg(feature = "validate")]
 static PATTERN_FOUNDATION_MODEL_VERSION_IDENTIFIER: Pattern = Pattern::new("[a-zA-Z_\\.\\-/0-9:]+");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_ARN: Pattern =
     Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_AUTOMATED_REASONING_POLICY_VERSION_ARN: Pattern = Pattern::new(
     "arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?",
 );
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_ID: Pattern = Pattern::new("([a-z0-9]+)");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_IDENTIFIER: Pattern =
     Pattern::new("(|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))");
+#[cfg(feature = "validate")]
 static PATTERN_GUARDRAIL_VERSION: Pattern = Pattern::new("(|([1-9][0-9]{0,7})|(DRAFT))");
+#[cfg(feature = "validate")]
 static PATTERN_INVOCATION_ARN: Pattern =
     Pattern::new("arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:async-invoke/[a-z0-9]{12}");
+#[cfg(feature = "validate")]
 static PATTERN_INVOKED_MODEL_ID: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{1,20}):(|[0-9]{12}):inference-profile/[a-zA-Z0-9-:.]+)");
+#[cfg(feature = "validate")]
 static PATTERN_INVOKE_MODEL_IDENTIFIER: Pattern = Pattern::new("(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:custom-model-deployment/[a-z0-9]{12})|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|(([0-9a-zA-Z][_-]?)+)|([a-zA-Z0-9-:.]+)$|(^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?))$|(^arn:aws:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint/[a-zA-Z0-9-]+$)|(^arn:aws(-[^:]+)?:bedrock:([0-9a-z-]{1,20}):([0-9]{12}):(default-)?prompt-router/[a-zA-Z0-9-:.]+$)");
+#[cfg(feature = "validate")]
 static PATTERN_KMS_KEY_ID: Pattern =
     Pattern::new("arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))");
+#[cfg(feature = "validate")]
 static PATTERN_PAGINATION_TOKEN: Pattern = Pattern::new("\\S*");
+#[cfg(feature = "validate")]
 static PATTERN_REQUEST_METADATA_KEY_STRING: Pattern = Pattern::new("[a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}");
+#[cfg(feature = "validate")]
 static PATTERN_REQUEST_METADATA_VALUE_STRING: Pattern = Pattern::new("[a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}");
+#[cfg(feature = "validate")]
 static PATTERN_S3_URI: Pattern = Pattern::new("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?");
+#[cfg(feature = "validate")]
 static PATTERN_TAG_KEY: Pattern = Pattern::new("[a-zA-Z0-9\\s._:/=+@-]*");
+#[cfg(feature = "validate")]
 static PATTERN_TAG_VALUE: Pattern = Pattern::new("[a-zA-Z0-9\\s._:/=+@-]*");
+#[cfg(feature = "validate")]
 static PATTERN_TOOL_NAME: Pattern = Pattern::new("[a-zA-Z0-9_-]+");
+#[cfg(feature = "validate")]
 static PATTERN_TOOL_USE_ID: Pattern = Pattern::new("[a-zA-Z0-9_.:-]+");

@@ -120,4 +120,18 @@ impl Client {
     pub fn list_async_invokes_paginator(&self, input: ListAsyncInvokesRequest) -> Paginator<ListAsyncInvokes> {
         Paginator::new(self.inner.clone(), input)
     }
+
+    /// The OpenAI-compatible Chat Completions and Responses APIs of bedrock-runtime, under
+    /// `/openai/v1`, signed like every runtime call (SigV4 signing name `bedrock`, or the API
+    /// key). The same implementation and models as bedrock-mantle's
+    /// [`OpenAi`](bedrock_mantle::OpenAi) view; the Models API and `cancelResponse` are not
+    /// served here.
+    #[cfg(feature = "openai")]
+    pub fn openai(&self) -> bedrock_mantle::OpenAi {
+        bedrock_mantle::OpenAi::new(self.inner.clone(), OPENAI_PREFIX)
+    }
 }
+
+/// The route prefix of bedrock-runtime's OpenAI-compatible APIs.
+#[cfg(feature = "openai")]
+pub const OPENAI_PREFIX: &str = "/openai/v1";

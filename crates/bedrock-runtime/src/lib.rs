@@ -13,6 +13,8 @@
 //!   [`StreamError`](stream::StreamError).
 //! - The bidirectional stream ([`Client::invoke_model_with_bidirectional_stream`]) is an
 //!   [`EventSender`] and a receiver over one HTTP/2 request; see [`BidirectionalStream`].
+//! - With feature `openai`, [`Client::openai`] calls the OpenAI-compatible Chat Completions
+//!   and Responses APIs on `/openai/v1` (bedrock-mantle's implementation, see `openai`).
 //! - [`prelude`] has shortcuts over the generated types: `Message::user("hi")`,
 //!   `Tool::from_json_schema(..)`, `ToolResultBlock::json(..)`, `response.output_text()`.
 //!
@@ -54,9 +56,16 @@ pub mod stream;
 mod streaming;
 
 pub use bedrock_config::{from_env, Call, Config, Paginator, SdkError};
+/// bedrock-mantle's client crate, whose [`OpenAi`](bedrock_mantle::OpenAi) view
+/// [`Client::openai`] returns: its calls, streams, text deltas, accumulators and models
+/// (`bedrock_runtime::openai::types::openai`). Feature `openai`.
+#[cfg(feature = "openai")]
+pub use bedrock_mantle as openai;
 pub use bedrock_runtime_types::{error, event_stream, operation, types, Blob, DateTime};
 pub use bidi::{BidirectionalStream, BidirectionalStreamCall, EventSender, SendError};
 pub use client::Client;
+#[cfg(feature = "openai")]
+pub use client::OPENAI_PREFIX;
 pub use streaming::{
     ConverseStreamingOutput, EventStreamOperation, InvokeModelStreamingOutput, StreamCall, StreamingOutput,
 };

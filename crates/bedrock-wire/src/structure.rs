@@ -1,4 +1,8 @@
-//! Structures: the serde glue behind generated structure types.
+//! Structures: serde glue for structure types.
+//!
+//! (Generated structures no longer use it: since decision 0008, addendum 2,
+//! their serde impls go through `json::serialize` / `json::deserialize`. It
+//! stays as a documented, tested helper; `expecting` is still used.)
 //!
 //! Generated structures do not use `#[derive(Deserialize)]`. The derive
 //! emits, per structure, a field-identifier enum with its own visitor, a

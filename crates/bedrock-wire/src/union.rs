@@ -1,5 +1,9 @@
 //! Forward-compatible unions.
 //!
+//! (Generated unions now read through `json::Reader::read_union` and their
+//! serde impls go through `json::serialize` / `json::deserialize`; of this
+//! module they use [`UnknownMember`].)
+//!
 //! A union is a JSON object with exactly one member set. Generated unions
 //! implement [`UnionVariants`] and deserialize through [`deserialize`], which
 //! skips `null` members and the `__type` marker some services add, and rejects

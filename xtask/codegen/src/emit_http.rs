@@ -18,7 +18,6 @@ use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDat
 use bedrock_wire::http::*;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
 use bedrock_wire::operation::{HostPrefix, IdempotencyTokens};
-use bedrock_wire::structure;
 use bedrock_wire::{Blob, BuildError, DateTime, Document, ErrorMetadata, MalformedResponse, Operation, Paginated, ResponseError, ServiceError};
 use bedrock_wire::__private::http::header::HeaderValue;
 

@@ -1,6 +1,6 @@
 //! `types.rs` and `error.rs`: structures, unions, enums and exceptions.
 
-use crate::emit_serde::{emit_deserialize, emit_read_json, emit_serialize, emit_write_json, SerdeMember};
+use crate::emit_serde::{emit_read_json, emit_serde, emit_write_json, SerdeMember};
 use crate::model::{Member, Shape};
 use crate::writer::{bounds_text, codec_marker, doc, file_header, lit, w};
 use crate::{names, Binding, CodegenError, Context, StructKind};
@@ -140,6 +140,7 @@ impl Patterns {
 
     pub(crate) fn emit(&self, out: &mut String) {
         for (ident, pattern) in &self.0 {
+            w!(out, "#[cfg(feature = \"validate\")]");
             w!(out, "static {ident}: Pattern = Pattern::new({});", lit(pattern));
         }
     }
@@ -257,6 +258,7 @@ fn emit_validate_struct(
     rust: &str,
     fields: &[Field<'_>],
 ) {
+    w!(out, "#[cfg(feature = \"validate\")]");
     w!(out, "impl Validate for {rust} {{");
     let checked: Vec<&Field<'_>> = fields.iter().filter(|f| ctx.has_checks(&f.member.shape)).collect();
     if checked.is_empty() {
@@ -340,8 +342,7 @@ fn emit_struct(ctx: &Context<'_>, out: &mut String, patterns: &mut Patterns, nam
     }
     w!(out, "}}\n");
     let members: Vec<SerdeMember<'_>> = fields.iter().map(SerdeMember::of_field).collect();
-    emit_serialize(out, &rust, name, "self", &members);
-    emit_deserialize(out, &rust, name, &members);
+    emit_serde(out, &rust);
     emit_write_json(out, &rust, "self", &members);
     emit_read_json(out, &rust, name, &members);
 
@@ -486,69 +487,7 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
     w!(out, "Unknown(UnknownMember),");
     w!(out, "}}\n");
 
-    w!(out, "impl serde::Serialize for {rust} {{");
-    w!(
-        out,
-        "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{"
-    );
-    w!(out, "use serde::ser::SerializeMap;");
-    w!(
-        out,
-        "if let Self::Unknown(unknown) = self {{ return unknown.serialize(serializer); }}"
-    );
-    w!(out, "let mut map = serializer.serialize_map(Some(1))?;");
-    w!(out, "match self {{");
-    for (f, v) in fields.iter().zip(&variants) {
-        let value = match f.codec {
-            Some(codec) => format!("&Encoded::<{}, _>::new(value)", codec_marker(codec)),
-            None => "value".to_owned(),
-        };
-        w!(
-            out,
-            "Self::{v}(value) => map.serialize_entry({}, {value})?,",
-            lit(f.wire)
-        );
-    }
-    w!(out, "Self::Unknown(_) => {{}}");
-    w!(out, "}}");
-    w!(out, "map.end()");
-    w!(out, "}}");
-    w!(out, "}}\n");
-
-    w!(out, "impl<'de> serde::Deserialize<'de> for {rust} {{");
-    w!(
-        out,
-        "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
-    );
-    w!(out, "bedrock_wire::union::deserialize(deserializer)");
-    w!(out, "}}");
-    w!(out, "}}\n");
-
-    w!(out, "impl UnionVariants for {rust} {{");
-    w!(out, "const NAME: &'static str = {};", lit(name));
-    w!(out, "fn visit_member<'de, A: serde::de::MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Self>, A::Error> {{");
-    w!(out, "Ok(match key {{");
-    for (f, v) in fields.iter().zip(&variants) {
-        match f.codec {
-            Some(codec) => w!(
-                out,
-                "{} => map.next_value::<Option<Decoded<{}, {}>>>()?.map(|value| Self::{v}(value.0)),",
-                lit(f.wire),
-                codec_marker(codec),
-                f.ty
-            ),
-            None => w!(
-                out,
-                "{} => map.next_value::<Option<{}>>()?.map(Self::{v}),",
-                lit(f.wire),
-                f.ty
-            ),
-        }
-    }
-    w!(out, "_ => UnknownMember::visit(key, map)?.map(Self::Unknown),");
-    w!(out, "}})");
-    w!(out, "}}");
-    w!(out, "}}\n");
+    emit_serde(out, &rust);
 
     w!(out, "impl json::WriteJson for {rust} {{");
     w!(out, "fn write_json(&self, writer: &mut json::Writer) {{");
@@ -584,38 +523,31 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
         out,
         "fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {{"
     );
-    w!(out, "let mut found = None;");
-    w!(out, "let mut first = None;");
-    w!(out, "let mut object = reader.union({})?;", lit(name));
+    w!(out, "let mut value = None;");
     let names: Vec<String> = fields.iter().map(|f| lit(f.wire)).collect();
     w!(
         out,
-        "while let Some((member, key)) = reader.union_member(&mut object, &[{}])? {{",
+        "reader.read_union({}, &[{}], &mut |member, key, reader| {{",
+        lit(name),
         names.join(", ")
     );
-    w!(out, "let value = match member {{");
+    w!(out, "value = Some(match member {{");
     for (i, (f, v)) in fields.iter().zip(&variants).enumerate() {
         match f.codec {
             Some(codec) => w!(
                 out,
-                "{i} => reader.decode::<{}, Option<{}>>()?.map(Self::{v}),",
+                "{i} => Self::{v}(reader.decode::<{}, {}>()?),",
                 codec_marker(codec),
                 f.ty
             ),
-            None => w!(out, "{i} => reader.read::<Option<{}>>()?.map(Self::{v}),", f.ty),
+            None => w!(out, "{i} => Self::{v}(reader.read()?),"),
         }
     }
-    w!(out, "_ => UnknownMember::read_json(&key, reader)?.map(Self::Unknown),");
-    w!(out, "}};");
-    w!(
-        out,
-        "if value.is_some() {{ reader.union_set({}, &mut first, key)?; found = value; }}",
-        lit(name)
-    );
-    w!(out, "}}");
-    w!(out, "let value = json::union_value({}, found)?;", lit(name));
-    w!(out, "reader.end_object(object)?;");
-    w!(out, "Ok(value)");
+    w!(out, "_ => Self::Unknown(UnknownMember::read_value(key, reader)?),");
+    w!(out, "}});");
+    w!(out, "Ok(())");
+    w!(out, "}})?;");
+    w!(out, "json::union_value({}, value)", lit(name));
     w!(out, "}}");
     w!(out, "}}\n");
 
@@ -655,6 +587,7 @@ pub(crate) fn emit_union(ctx: &Context<'_>, out: &mut String, patterns: &mut Pat
         .zip(&variants)
         .filter(|(f, _)| ctx.has_checks(&f.member.shape))
         .collect();
+    w!(out, "#[cfg(feature = \"validate\")]");
     w!(out, "impl Validate for {rust} {{");
     if checked.is_empty() {
         w!(
@@ -773,8 +706,7 @@ use std::collections::HashMap;
 use bedrock_wire::codec::{Base64, Decoded, Encoded, EpochSeconds, Float, HttpDate, Rfc3339};
 use bedrock_wire::enums::UnknownValue;
 use bedrock_wire::json::{self, ReadJson as _, WriteJson as _};
-use bedrock_wire::structure;
-use bedrock_wire::union::{UnionVariants, UnknownMember};
+use bedrock_wire::union::UnknownMember;
 use bedrock_wire::validate::{check_length, check_pattern, check_range, index_path, member_path, Pattern, Validate, Violation};
 use bedrock_wire::{Blob, DateTime, Document, REDACTED};
 ";

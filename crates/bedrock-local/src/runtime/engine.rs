@@ -238,7 +238,13 @@ fn echo(registry: &ModelRegistry, prompt: &Prompt) -> RawTurn {
             pacing,
         };
     }
-    let answer = if text.is_empty() { tool_results } else { text };
+    let answer = if text.trim() == HISTORY_COMMAND {
+        history(prompt)
+    } else if text.is_empty() {
+        tool_results
+    } else {
+        text
+    };
     RawTurn {
         blocks: vec![OutBlock::Text(answer)],
         stop: None,
@@ -246,6 +252,31 @@ fn echo(registry: &ModelRegistry, prompt: &Prompt) -> RawTurn {
         output_tokens: None,
         latency_ms: None,
         pacing,
+    }
+}
+
+/// The user text that makes the echo family describe the conversation instead of echoing.
+pub const HISTORY_COMMAND: &str = "history";
+
+/// What echo answers to [`HISTORY_COMMAND`]: the number of earlier messages, then each one as
+/// `user: <text>` or `assistant: <text>` (texts joined by a space), separated by ` | `.
+/// `2 earlier messages: user: hi | assistant: hi`.
+fn history(prompt: &Prompt) -> String {
+    let earlier = &prompt.messages[..prompt.messages.len().saturating_sub(1)];
+    let parts: Vec<String> = earlier
+        .iter()
+        .map(|message| {
+            let role = if message.assistant { "assistant" } else { "user" };
+            let mut texts = message.texts.clone();
+            texts.extend(message.tool_results.iter().cloned());
+            format!("{role}: {}", texts.join(" "))
+        })
+        .collect();
+    let noun = if earlier.len() == 1 { "message" } else { "messages" };
+    if parts.is_empty() {
+        format!("0 earlier {noun}")
+    } else {
+        format!("{} earlier {noun}: {}", earlier.len(), parts.join(" | "))
     }
 }
 
@@ -497,6 +528,21 @@ mod tests {
         let turn = run("echo", prompt).unwrap();
         assert_eq!(turn.blocks, vec![OutBlock::Text("Hello there!".into())]);
         assert_eq!((turn.stop, turn.output_tokens), (Stop::EndTurn, 3));
+    }
+
+    #[test]
+    fn echo_describes_the_history_on_request() {
+        let prompt = Prompt {
+            messages: vec![user("first"), assistant(), user(" history ")],
+            ..Prompt::default()
+        };
+        let turn = run("echo", prompt).unwrap();
+        assert_eq!(turn.text(), "2 earlier messages: user: first | assistant: ok");
+        let alone = Prompt {
+            messages: vec![user("history")],
+            ..Prompt::default()
+        };
+        assert_eq!(run("echo", alone).unwrap().text(), "0 earlier messages");
     }
 
     #[test]

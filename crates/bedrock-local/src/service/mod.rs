@@ -30,6 +30,7 @@ use crate::runtime::{AsyncInvokeConfig, AsyncInvokeStore, ModelRegistry};
 use crate::server::Router;
 
 pub mod control;
+pub mod mantle;
 pub mod runtime;
 
 /// The emulator's shared state: control plane, models, async-invoke jobs and the clock.
@@ -109,9 +110,11 @@ impl Emulator {
         Arc::new(ClockAdapter(self.clock.clone()))
     }
 
-    /// A router answering every runtime operation and the control-plane operations.
+    /// A router answering every runtime operation, the mantle (OpenAI- and Anthropic-compatible)
+    /// operations and the control-plane operations.
     pub fn router(&self) -> Router {
         let router = runtime::register(Router::new(), self.clone());
+        let router = mantle::register(router, self.clone());
         control::register(router, self.plane.clone())
     }
 }

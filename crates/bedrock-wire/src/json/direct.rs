@@ -1,25 +1,21 @@
-//! The operations' own JSON path: [`ReadJson`] and [`WriteJson`], written out per type.
+//! The generated types' JSON: [`ReadJson`] and [`WriteJson`], written out per type.
 //!
-//! Every generated type implements serde's traits for users, and these two
-//! traits for the generated operations. The serde impls are generic over the
-//! (de)serializer, so a model crate that only defines them compiles none of
-//! their code; the code is compiled where a user instantiates it. What the
-//! operations need is compiled in the model crate, once per type, and through
-//! serde that meant a chain of generic layers per type (the `Deserialize`
-//! impl, the reader's `deserialize_map` for its visitor, the map access, a
-//! seed per member type, ...). A `read_json` is one plain function per type
-//! that calls the [`Reader`] directly, and a `write_json` one that calls the
-//! [`Writer`]; the generic code left is one small copy of the `Option`, `Vec`
-//! and `HashMap` impls and of the member helpers per member type, shared by
-//! every structure with a member of that type.
+//! The generated operations read and write bodies through these two traits,
+//! and the generated serde impls go through them too (see
+//! [`serialize`](super::serialize)), so a model crate compiles one plain
+//! function per type and direction and no serde code of its own.
 //!
-//! Two choices keep the per-type functions small, because a `?` or a string
-//! `match` per member is most of their machine code otherwise: members are
-//! found by their index in a table of names ([`Reader::member`] compares the
-//! names), and each arm of the member `match` yields a `Result<(), Error>` so
-//! that one `?` serves them all. Writing cannot fail in a way the caller
-//! could act on member by member, so a [`WriteJson`] impl returns nothing and
-//! the [`Writer`] keeps the first error (see [`write`]).
+//! What keeps the per-type functions small: a structure's `read_json` only
+//! lists its members (name, required or not) and one [`Slot`] per member, and
+//! [`Reader::read_structure`] is the one loop that matches names, handles
+//! `null`, checks required members and consumes the braces for every
+//! structure. Unions go through [`Reader::read_union`] with one small closure,
+//! and `Vec`/`HashMap` through the non-generic [`Reader::read_array`] and
+//! [`Reader::read_map`]. The generic code left is one copy of the slot, list
+//! and map impls per member type, shared by every structure with a member of
+//! that type. Writing cannot fail in a way the caller could act on member by
+//! member, so a [`WriteJson`] impl returns nothing and the [`Writer`] keeps
+//! the first error (see [`write`]).
 //!
 //! The JSON is the same as through serde, byte for byte when writing and
 //! value for value when reading (the model round-trip tests compare both
@@ -31,6 +27,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Expected};
 use serde::Serialize;
@@ -67,7 +64,7 @@ pub fn write<T: WriteJson + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     writer.finish()
 }
 
-/// An object being read: pass it to [`Reader::member`] until that returns `None`.
+/// An object being read: pass it to [`Reader::next_key`] until that returns `None`.
 pub struct Object {
     first: bool,
 }
@@ -131,52 +128,92 @@ impl<'de> Reader<'de> {
         Ok(Some(name))
     }
 
-    /// Consumes the `}` of `object` once [`next_key`](Self::next_key) or [`member`](Self::member)
-    /// returned `None`. (Checks of the members read come first, so that their errors point
-    /// where the serde path's do.)
+    /// Consumes the `}` of `object` once [`next_key`](Self::next_key) returned `None`.
     pub fn end_object(&mut self, object: Object) -> Result<(), Error> {
         let Object { first: _ } = object;
         self.close(b'}')
     }
 
-    /// The index in `names` of the next member of `object` (`names.len()` for a name not
-    /// there), or `None` at the closing `}`. The reader is then at the member's value.
-    pub fn member(&mut self, object: &mut Object, names: &[&str]) -> Result<Option<usize>, Error> {
-        Ok(self
-            .next_key(object)?
-            .map(|key| names.iter().position(|name| *name == key).unwrap_or(names.len())))
+    /// Reads the object of structure `name`: each member listed in `members` (its name, and
+    /// whether it is required) into the slot at the same index of `slots`, others skipped.
+    /// `null` leaves an optional member unset and is an error for a required one (as its
+    /// type's reader reports it); a required member missing is an error, before the `}`.
+    ///
+    /// One loop for every structure: a generated `read_json` only lists its slots.
+    pub fn read_structure(
+        &mut self,
+        name: &'static str,
+        members: &[(&'static str, bool)],
+        slots: &mut [&mut dyn Slot],
+    ) -> Result<(), Error> {
+        let mut object = self.structure(name)?;
+        while let Some(key) = self.next_key(&mut object)? {
+            let found = members
+                .iter()
+                .zip(slots.iter_mut())
+                .find(|((member, _), _)| **member == key);
+            match found {
+                Some(((_, required), slot)) => {
+                    let null = !*required && self.null()?;
+                    slot.read(self, null)?;
+                }
+                None => self.skip_value()?,
+            }
+        }
+        for ((member, required), slot) in members.iter().zip(slots.iter()) {
+            if *required && !slot.is_set() {
+                return Err(missing(member));
+            }
+        }
+        self.end_object(object)
+    }
+
+    /// Reads the object of union `name`: `read` is called with the index in `names` of the
+    /// member set (`names.len()` for a name not there), its name and the reader at its value.
+    /// `null` members and the `__type` marker are skipped; no member set, or more than one,
+    /// is an error.
+    pub fn read_union(
+        &mut self,
+        name: &'static str,
+        names: &[&str],
+        read: &mut dyn FnMut(usize, &str, &mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut first = None;
+        let mut object = self.union(name)?;
+        while let Some((member, key)) = self.union_member(&mut object, names)? {
+            if self.null()? {
+                continue;
+            }
+            read(member, &key, self)?;
+            self.union_set(name, &mut first, key)?;
+        }
+        if first.is_none() {
+            return Err(union_unset(name));
+        }
+        self.end_object(object)
+    }
+
+    /// Reads an array, calling `item` with the reader at each element.
+    pub fn read_array(&mut self, item: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
+        let mut first = self.open_array(&Expecting::Text("a sequence"))?;
+        while self.next_element(&mut first)? {
+            item(self)?;
+        }
+        self.close(b']')
+    }
+
+    /// Reads a map, calling `entry` with each key and the reader at its value.
+    pub fn read_map(&mut self, entry: &mut dyn FnMut(&str, &mut Self) -> Result<(), Error>) -> Result<(), Error> {
+        let mut object = self.open_object(&Expecting::Text("a map"))?;
+        while let Some(key) = self.next_key(&mut object)? {
+            entry(&key, self)?;
+        }
+        self.end_object(object)
     }
 
     /// Reads a `T`.
     pub fn read<T: ReadJson>(&mut self) -> Result<T, Error> {
         T::read_json(self)
-    }
-
-    /// Reads an optional member: `null` leaves it unset.
-    pub fn optional<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Option::<T>::read_json(self)?;
-        Ok(())
-    }
-
-    /// Reads a required member: `null` is an error.
-    pub fn required<T: ReadJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Some(T::read_json(self)?);
-        Ok(())
-    }
-
-    /// Reads an optional member in codec `F`'s form (see [`crate::codec`]).
-    pub fn decode_optional<F, T>(&mut self, slot: &mut Option<T>) -> Result<(), Error>
-    where
-        Option<T>: Decode<F>,
-    {
-        *slot = Option::<T>::decode(self)?;
-        Ok(())
-    }
-
-    /// Reads a required member in codec `F`'s form.
-    pub fn decode_required<F, T: Decode<F>>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
-        *slot = Some(T::decode(self)?);
-        Ok(())
     }
 
     /// Reads a `T` in codec `F`'s form.
@@ -213,8 +250,8 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// The next member of a union's object, as [`member`](Self::member) finds it, with its
-    /// name; the `__type` marker some services add is skipped.
+    /// The next member of a union's object: its index in `names` (`names.len()` for a name
+    /// not there) and its name; the `__type` marker some services add is skipped.
     pub fn union_member(
         &mut self,
         object: &mut Object,
@@ -245,6 +282,45 @@ impl<'de> Reader<'de> {
         }
         *first = Some(key);
         Ok(())
+    }
+}
+
+/// A member's place while its structure is read (see [`Reader::read_structure`]).
+pub trait Slot {
+    /// Reads a value into the slot, or leaves it unset when the member was `null` (the
+    /// `null` is consumed already).
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error>;
+    /// Whether a value was read.
+    fn is_set(&self) -> bool;
+}
+
+impl<T: ReadJson> Slot for Option<T> {
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error> {
+        *self = if null { None } else { Some(T::read_json(reader)?) };
+        Ok(())
+    }
+
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// The slot of a member in codec `F`'s form (see [`crate::codec`]); made by [`coded`].
+pub struct Coded<'a, F, T>(&'a mut Option<T>, PhantomData<F>);
+
+/// The slot of a member read in codec `F`'s form.
+pub fn coded<F, T: Decode<F>>(slot: &mut Option<T>) -> Coded<'_, F, T> {
+    Coded(slot, PhantomData)
+}
+
+impl<F, T: Decode<F>> Slot for Coded<'_, F, T> {
+    fn read(&mut self, reader: &mut Reader<'_>, null: bool) -> Result<(), Error> {
+        *self.0 = if null { None } else { Some(T::decode(reader)?) };
+        Ok(())
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.is_some()
     }
 }
 
@@ -416,12 +492,11 @@ impl<T: WriteJson + ?Sized> WriteJson for &T {
 
 impl<T: ReadJson> ReadJson for Vec<T> {
     fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut first = reader.open_array(&Expecting::Text("a sequence"))?;
         let mut items = Vec::new();
-        while reader.next_element(&mut first)? {
+        reader.read_array(&mut |reader| {
             items.push(T::read_json(reader)?);
-        }
-        reader.close(b']')?;
+            Ok(())
+        })?;
         Ok(items)
     }
 }
@@ -440,13 +515,11 @@ impl<T: WriteJson> WriteJson for Vec<T> {
 
 impl<T: ReadJson> ReadJson for HashMap<String, T> {
     fn read_json(reader: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut object = reader.open_object(&Expecting::Text("a map"))?;
         let mut map = HashMap::new();
-        while let Some(key) = reader.next_key(&mut object)? {
-            let value = T::read_json(reader)?;
-            map.insert(key.into_owned(), value);
-        }
-        reader.end_object(object)?;
+        reader.read_map(&mut |key, reader| {
+            map.insert(key.to_owned(), T::read_json(reader)?);
+            Ok(())
+        })?;
         Ok(map)
     }
 }
@@ -462,10 +535,10 @@ impl<T: WriteJson> WriteJson for HashMap<String, T> {
 }
 
 impl UnknownMember {
-    /// Reads the value of member `name` of a union; `None` when it is `null`.
-    pub fn read_json(name: &str, reader: &mut Reader<'_>) -> Result<Option<Self>, Error> {
-        let value: Option<serde_json::Value> = reader.read()?;
-        Ok(value.map(|value| UnknownMember::new(name, value)))
+    /// Reads the value (not `null`, see [`Reader::read_union`]) of member `name` of a union.
+    pub fn read_value(name: &str, reader: &mut Reader<'_>) -> Result<Self, Error> {
+        let value: serde_json::Value = reader.read()?;
+        Ok(UnknownMember::new(name, value))
     }
 }
 

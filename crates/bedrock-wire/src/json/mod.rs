@@ -18,14 +18,16 @@
 
 mod direct;
 mod read;
+mod transcode;
 mod write;
 
 use std::fmt;
 
 use serde::Serialize;
 
-pub use direct::{missing, read, union_value, write, Object, OpenObject, ReadJson, WriteJson};
+pub use direct::{coded, missing, read, union_value, write, Coded, Object, OpenObject, ReadJson, Slot, WriteJson};
 pub use read::{from_slice, Reader};
+pub use transcode::{deserialize, serialize};
 pub use write::Writer;
 
 /// The deepest nesting of arrays and objects [`from_slice`] reads, as in `serde_json`.
