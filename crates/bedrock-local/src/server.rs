@@ -1610,6 +1610,7 @@ mod tests {
             pump(
                 ResponseBody::Events(Box::pin(source)),
                 faults,
+                None,
                 tx,
                 Arc::new(TokioClock),
                 shutdown,
