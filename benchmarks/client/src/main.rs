@@ -390,23 +390,18 @@ struct StreamCount {
     text_bytes: u64,
 }
 
-/// Ours, the way the typed stream (`client.converse_stream`, branch `runtime`) does it:
-/// `build_request` + `send_streaming`, then `MessageStream` (the `MessageDecoder` over the body)
-/// and the generated `ConverseStreamOutput::from_message`.
+/// Ours, through the public API: `client.converse_stream(request).await?.events` (the
+/// `MessageDecoder` over the body and the generated `ConverseStreamOutput::from_message`).
 async fn ours_stream(client: &bedrock_runtime::Client, text: &str) -> StreamCount {
     use bedrock_runtime_types::event_stream::ConverseStreamOutput;
-    use bedrock_runtime_types::operation::ConverseStream;
     use bedrock_runtime_types::types::ContentBlockDelta;
-    use futures_util::StreamExt;
-    let sc = client.service_client();
-    let request = sc.build_request::<ConverseStream>(ours_stream_request(text)).expect("build");
-    let request = request.map(bedrock_transport::RequestBody::from);
-    let response = sc.send_streaming::<ConverseStream>(request).await.expect("our converse_stream");
-    let mut messages = bedrock_transport::event_stream::MessageStream::new(response.into_body());
+    let output = client
+        .converse_stream(ours_stream_request(text))
+        .await
+        .expect("our converse_stream");
+    let mut events = output.events;
     let mut count = StreamCount::default();
-    while let Some(message) = messages.next().await {
-        let message = message.expect("frame");
-        let event = ConverseStreamOutput::from_message(&message).expect("event");
+    while let Some(event) = events.recv().await.expect("our event") {
         count.events += 1;
         if let ConverseStreamOutput::ContentBlockDelta(d) = &event {
             count.deltas += 1;

@@ -1406,8 +1406,17 @@ fn finish(
 
 type Chunk = Result<Bytes, BoxError>;
 
+/// The most event-stream frames [`pump`] joins into one chunk: 16 KiB, a TLS record's worth.
+const COALESCE_LIMIT: usize = 16 * 1024;
+
 /// Sends a response body chunk by chunk (frame by frame), applying the stream faults. The
 /// channel holds one chunk, so the source is only polled as fast as the client reads.
+///
+/// Event-stream frames that are ready together go out together, as real Bedrock's do when they
+/// come fast (several per TLS record): frames are joined into one chunk (one write and flush)
+/// while the next one is ready at once, up to [`COALESCE_LIMIT`] bytes. A frame that is not ready
+/// (a scripted pause, a slow source) sends what is joined first, so a pause still separates
+/// writes; faults apply to the frame they name as before, the frames before it sent first.
 async fn pump(
     body: ResponseBody,
     faults: StreamFaults,
@@ -1427,16 +1436,22 @@ async fn pump(
             item.and_then(|message| bedrock_transport::event_stream::encode(&message).map_err(BoxError::from))
         })),
     };
+    // Event-stream frames joined and not sent yet (always empty for other bodies).
+    let mut batch = bytes::BytesMut::new();
     let mut index = 0usize;
     loop {
         if faults.stall == Some(index) {
-            stall(&tx, shutdown).await;
+            if flush(&tx, &mut batch).await {
+                stall(&tx, shutdown).await;
+            }
             return;
         }
         if let Some((after, error)) = &faults.exception_after {
             if events && *after == index {
-                let frame = bedrock_transport::event_stream::encode(&error.to_exception_message());
-                let _ = tx.send(frame.map_err(BoxError::from)).await;
+                if flush(&tx, &mut batch).await {
+                    let frame = bedrock_transport::event_stream::encode(&error.to_exception_message());
+                    let _ = tx.send(frame.map_err(BoxError::from)).await;
+                }
                 return;
             }
             if let (Some(path), true) = (&sse_path, *after == index) {
@@ -1446,11 +1461,27 @@ async fn pump(
                 }
             }
         }
-        let Some(item) = source.next().await else { break };
+        let item = if batch.is_empty() {
+            source.next().await
+        } else {
+            match std::future::poll_fn(|cx| Poll::Ready(source.poll_next_unpin(cx))).await {
+                Poll::Ready(item) => item,
+                Poll::Pending => {
+                    // Nothing more is ready now: send what is joined.
+                    if !flush(&tx, &mut batch).await {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some(item) = item else { break };
         let mut chunk = match item {
             Ok(chunk) => chunk,
             Err(error) => {
-                let _ = tx.send(Err(error)).await;
+                if flush(&tx, &mut batch).await {
+                    let _ = tx.send(Err(error)).await;
+                }
                 return;
             }
         };
@@ -1463,17 +1494,28 @@ async fn pump(
         }
         if faults.truncate == Some(index) {
             let half = chunk.slice(..chunk.len() / 2);
-            if tx.send(Ok(half)).await.is_ok() && !events {
+            if events {
+                // An event stream ends cleanly in the middle of a frame.
+                batch.extend_from_slice(&half);
+                flush(&tx, &mut batch).await;
+            } else if tx.send(Ok(half)).await.is_ok() {
                 // A body with a content length cannot end early cleanly: abort the connection.
                 let _ = tx.send(Err("injected fault: truncated body".into())).await;
             }
-            // An event stream ends cleanly in the middle of a frame.
             return;
         }
-        if tx.send(Ok(chunk)).await.is_err() {
+        if events {
+            batch.extend_from_slice(&chunk);
+            if batch.len() >= COALESCE_LIMIT && !flush(&tx, &mut batch).await {
+                return;
+            }
+        } else if tx.send(Ok(chunk)).await.is_err() {
             return;
         }
         index += 1;
+    }
+    if !flush(&tx, &mut batch).await {
+        return;
     }
     if faults.stall.is_some_and(|n| n >= index) {
         stall(&tx, shutdown).await;
@@ -1487,6 +1529,11 @@ async fn pump(
             let _ = tx.send(Ok(frame)).await;
         }
     }
+}
+
+/// Sends the joined frames, if any, as one chunk; false if the client has gone away.
+async fn flush(tx: &mpsc::Sender<Chunk>, batch: &mut bytes::BytesMut) -> bool {
+    batch.is_empty() || tx.send(Ok(batch.split().freeze())).await.is_ok()
 }
 
 /// Completes once the server is shutting down.
@@ -1552,6 +1599,89 @@ impl Body for OutBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs [`pump`] over event messages fed by hand; returns the feed and the chunks' receiver.
+    fn pump_events(faults: StreamFaults) -> (mpsc::UnboundedSender<Result<Message, BoxError>>, mpsc::Receiver<Chunk>) {
+        let (events, mut source) = mpsc::unbounded_channel::<Result<Message, BoxError>>();
+        let source = futures_util::stream::poll_fn(move |cx| source.poll_recv(cx));
+        let (tx, rx) = mpsc::channel(1);
+        let (stop, shutdown) = watch::channel(false);
+        tokio::spawn(async move {
+            pump(
+                ResponseBody::Events(Box::pin(source)),
+                faults,
+                None,
+                tx,
+                Arc::new(TokioClock),
+                shutdown,
+            )
+            .await;
+            drop(stop);
+        });
+        (events, rx)
+    }
+
+    fn event(i: u8) -> Message {
+        Message::new(vec![i; 10])
+    }
+
+    fn frames(range: std::ops::Range<u8>) -> Vec<u8> {
+        range
+            .flat_map(|i| bedrock_transport::event_stream::encode(&event(i)).unwrap().to_vec())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn frames_ready_together_go_out_in_one_chunk_and_a_pause_separates_them() {
+        let (events, mut chunks) = pump_events(StreamFaults::default());
+        for i in 0..3 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(0..3));
+        // Nothing was ready for a while: the next frames are a chunk of their own.
+        events.send(Ok(event(3))).unwrap();
+        events.send(Ok(event(4))).unwrap();
+        drop(events);
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(3..5));
+        assert!(chunks.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_joined_chunk_is_cut_where_the_truncation_says() {
+        let faults = StreamFaults {
+            truncate: Some(2),
+            ..StreamFaults::default()
+        };
+        let (events, mut chunks) = pump_events(faults);
+        for i in 0..4 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        let third = bedrock_transport::event_stream::encode(&event(2)).unwrap();
+        let mut expected = frames(0..2);
+        expected.extend_from_slice(&third[..third.len() / 2]);
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), expected);
+        assert!(chunks.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn joined_frames_are_sent_before_an_injected_exception() {
+        let error = ServiceError::internal();
+        let faults = StreamFaults {
+            exception_after: Some((2, error.clone())),
+            ..StreamFaults::default()
+        };
+        let (events, mut chunks) = pump_events(faults);
+        for i in 0..4 {
+            events.send(Ok(event(i))).unwrap();
+        }
+        assert_eq!(chunks.recv().await.unwrap().unwrap(), frames(0..2));
+        let exception = chunks.recv().await.unwrap().unwrap();
+        assert_eq!(
+            exception,
+            bedrock_transport::event_stream::encode(&error.to_exception_message()).unwrap()
+        );
+        assert!(chunks.recv().await.is_none());
+    }
 
     #[test]
     fn routes_match_labels_and_greedy() {

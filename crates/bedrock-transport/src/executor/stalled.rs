@@ -149,10 +149,20 @@ impl StalledStreamProtection {
             inner: body,
             clock,
             options: *self,
+            enough: self.enough_bytes(),
             window: None,
+            timer: None,
             upload,
             done: false,
         })
+    }
+
+    /// The bytes that meet the floor over a whole grace period (at least 1), so over any
+    /// window that has not outlasted it.
+    fn enough_bytes(&self) -> u64 {
+        (self.minimum_throughput as f64 * self.grace_period.as_secs_f64())
+            .ceil()
+            .max(1.0) as u64
     }
 
     /// Wraps a streaming request body so the HTTP stack's progress on it is
@@ -204,12 +214,25 @@ impl Window {
     }
 }
 
+/// The download protection.
+///
+/// A window opens when the inner body returns `Pending` (the reader starts waiting; one clock
+/// read) and closes once the bytes that arrived in it meet the floor. While data flows, a chunk
+/// of at least floor × grace period bytes closes the window without reading the clock (the
+/// floor cannot fail over a window shorter than the grace period); a smaller one reads it.
+/// The grace-period timer is kept across windows: it is created once, and when it fires for a
+/// window that is already over, it is re-armed for the current window's deadline, so a reader
+/// that keeps catching up with the server does not create and cancel a timer per chunk.
 struct StalledStreamBody {
     inner: ResponseBody,
     clock: Arc<dyn Clock>,
     options: StalledStreamProtection,
+    /// [`StalledStreamProtection::enough_bytes`].
+    enough: u64,
     /// Open while the reader has been waiting for data and the floor is not met yet.
-    window: Option<(Window, Sleep)>,
+    window: Option<Window>,
+    /// The grace-period timer and its deadline (at or before the open window's deadline).
+    timer: Option<(Instant, Sleep)>,
     /// The watch over the request body's upload, for the bidirectional stream.
     upload: Option<UploadWatch>,
     done: bool,
@@ -230,43 +253,49 @@ impl Stream for StalledStreamBody {
             }
         }
         let floor = this.options.minimum_throughput;
+        let grace = this.options.grace_period;
         match this.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                if let Some((mut window, timer)) = this.window.take() {
+                if let Some(window) = &mut this.window {
                     window.bytes += chunk.len() as u64;
-                    if !window.floor_met(floor, this.clock.now()) {
-                        this.window = Some((window, timer));
+                    if window.bytes >= this.enough || window.floor_met(floor, this.clock.now()) {
+                        this.window = None;
                     }
                 }
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(other) => {
                 this.window = None;
+                this.timer = None;
                 this.done = other.is_none();
                 Poll::Ready(other)
             }
             Poll::Pending if !this.options.download => Poll::Pending,
             Poll::Pending => loop {
-                let (window, mut timer) = match this.window.take() {
-                    Some(open) => open,
-                    None => (
-                        Window {
-                            start: this.clock.now(),
-                            bytes: 0,
-                        },
-                        this.clock.sleep(this.options.grace_period),
-                    ),
-                };
+                let window = this.window.get_or_insert_with(|| Window {
+                    start: this.clock.now(),
+                    bytes: 0,
+                });
+                let deadline = window.start + grace;
+                let (_, timer) = this.timer.get_or_insert_with(|| (deadline, this.clock.sleep(grace)));
                 if timer.as_mut().poll(cx).is_pending() {
-                    this.window = Some((window, timer));
                     return Poll::Pending;
                 }
-                if !window.floor_met(floor, this.clock.now()) {
+                let (fired, _) = this.timer.take().expect("polled above");
+                let now = this.clock.now();
+                if fired < deadline && now < deadline {
+                    // The timer was set for an earlier window: wait out this one's rest.
+                    this.timer = Some((deadline, this.clock.sleep(deadline - now)));
+                    continue;
+                }
+                if !window.floor_met(floor, now) {
                     this.done = true;
-                    let error = TransportError::stalled(floor, this.options.grace_period);
+                    this.window = None;
+                    let error = TransportError::stalled(floor, grace);
                     return Poll::Ready(Some(Err(Box::new(error))));
                 }
                 // The floor was met over this window: start the next one.
+                this.window = None;
             },
         }
     }
@@ -548,6 +577,29 @@ mod tests {
         feed.push(Some(b"second"));
         assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
         assert!(poll(&mut body).is_pending());
+    }
+
+    #[test]
+    fn a_reader_that_keeps_catching_up_sets_one_timer() {
+        let clock = ManualClock::default();
+        let feed = Feed::default();
+        let mut body = StalledStreamProtection::default().protect(Box::pin(feed.clone()), Arc::new(clock.clone()));
+        for _ in 0..100 {
+            assert!(poll(&mut body).is_pending());
+            clock.advance(Duration::from_millis(100));
+            feed.push(Some(&[0; 100]));
+            assert!(matches!(poll(&mut body), Poll::Ready(Some(Ok(_)))));
+        }
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(20)]);
+        // The server stops at 10 s: the stall is reported 20 s later, not when the first timer fires.
+        assert!(poll(&mut body).is_pending());
+        clock.advance(Duration::from_secs(10));
+        assert!(poll(&mut body).is_pending());
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(20), Duration::from_secs(10)]);
+        clock.advance(Duration::from_secs(9));
+        assert!(poll(&mut body).is_pending());
+        clock.advance(Duration::from_secs(1));
+        assert!(matches!(poll(&mut body), Poll::Ready(Some(Err(_)))));
     }
 
     #[test]
