@@ -152,11 +152,112 @@ pub fn check_range(out: &mut Vec<Violation>, path: &str, actual: f64, min: Optio
     }
 }
 
+/// The engine `validate()` compiles patterns with: the full `regex` (feature `patterns`, needed
+/// for Unicode classes such as `\p{L}`), else `regex-lite` (feature `patterns-lite`) on the
+/// pattern rewritten by [`lite_source`] so that it matches exactly what `regex` would.
+#[cfg(feature = "patterns")]
+type Engine = regex::Regex;
+#[cfg(all(feature = "patterns-lite", not(feature = "patterns")))]
+type Engine = regex_lite::Regex;
+
+#[cfg(feature = "patterns")]
+fn compile(source: &str) -> Option<Engine> {
+    regex::Regex::new(source).ok()
+}
+#[cfg(all(feature = "patterns-lite", not(feature = "patterns")))]
+fn compile(source: &str) -> Option<Engine> {
+    regex_lite::Regex::new(&lite_source(source)?).ok()
+}
+
+/// Unicode `White_Space`, which is what `\s` means in `regex` (and in the Java-style patterns
+/// of the specs); `regex-lite`'s `\s` is ASCII only.
+const WHITE_SPACE: &str =
+    "\\t\\n\\x0B\\x0C\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
+
+/// Every Unicode scalar value not in [`WHITE_SPACE`], as class items.
+const NOT_WHITE_SPACE: &str = "\\x{0}-\\x{8}\\x{E}-\\x{1F}\\x{21}-\\x{84}\\x{86}-\\x{9F}\\x{A1}-\\x{167F}\\x{1681}-\\x{1FFF}\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{10FFFF}";
+
+/// A spec pattern rewritten for `regex-lite` so that it matches exactly the strings `regex`
+/// matches: `\s` and `\S` become the Unicode `White_Space` class and its negation. `None` for
+/// a pattern that uses what `regex-lite` would read differently (Unicode-aware `\d`, `\w`,
+/// `\b`, Unicode classes `\p{..}`, flags such as case-insensitive `(?i)`): such a pattern needs
+/// the full engine (feature `patterns`) and is not checked under `patterns-lite` alone.
+pub fn lite_source(source: &str) -> Option<String> {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut chars = source.chars().peekable();
+    // Depth of (possibly nested) bracketed classes.
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next()?;
+                match next {
+                    's' if depth > 0 => out.push_str(WHITE_SPACE),
+                    's' => {
+                        out.push('[');
+                        out.push_str(WHITE_SPACE);
+                        out.push(']');
+                    }
+                    // `regex-lite` has no nested classes, so inside a class the complement is spelled out.
+                    'S' if depth > 0 => out.push_str(NOT_WHITE_SPACE),
+                    'S' => {
+                        out.push_str("[^");
+                        out.push_str(WHITE_SPACE);
+                        out.push(']');
+                    }
+                    'd' | 'D' | 'w' | 'W' | 'b' | 'B' | 'p' | 'P' | '<' | '>' => return None,
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                }
+            }
+            '[' => {
+                if depth > 0 && chars.peek() == Some(&':') {
+                    // An ASCII class such as `[:alpha:]`: the same in both engines.
+                    out.push('[');
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        if c == ']' {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                depth += 1;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next()?);
+                }
+                // A `]` first in a class is a literal.
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(']');
+            }
+            '(' if depth == 0 && chars.peek() == Some(&'?') => {
+                chars.next();
+                // Only the non-capturing group `(?:` reads the same; flags may not.
+                if chars.next()? != ':' {
+                    return None;
+                }
+                out.push_str("(?:");
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
 /// A `pattern` constraint, compiled on first use.
 pub struct Pattern {
     source: &'static str,
-    #[cfg(feature = "patterns")]
-    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+    #[cfg(any(feature = "patterns", feature = "patterns-lite"))]
+    compiled: std::sync::OnceLock<Option<Engine>>,
 }
 
 impl Pattern {
@@ -164,7 +265,7 @@ impl Pattern {
     pub const fn new(source: &'static str) -> Self {
         Pattern {
             source,
-            #[cfg(feature = "patterns")]
+            #[cfg(any(feature = "patterns", feature = "patterns-lite"))]
             compiled: std::sync::OnceLock::new(),
         }
     }
@@ -174,16 +275,17 @@ impl Pattern {
         self.source
     }
 
-    /// Whether `value` matches; `true` when pattern checks are compiled out (feature `patterns` off).
+    /// Whether `value` matches; `true` when pattern checks are compiled out (features `patterns`
+    /// and `patterns-lite` off) or the pattern cannot be compiled by the engine in use.
     pub fn is_match(&self, value: &str) -> bool {
-        #[cfg(feature = "patterns")]
+        #[cfg(any(feature = "patterns", feature = "patterns-lite"))]
         {
-            match self.compiled.get_or_init(|| regex::Regex::new(self.source).ok()) {
+            match self.compiled.get_or_init(|| compile(self.source)) {
                 Some(regex) => regex.is_match(value),
                 None => true,
             }
         }
-        #[cfg(not(feature = "patterns"))]
+        #[cfg(not(any(feature = "patterns", feature = "patterns-lite")))]
         {
             let _ = value;
             true
