@@ -400,6 +400,9 @@ mod tests {
         let lines = Arc::new(Lines::default());
         let env = MapEnv::from_pairs([(BEARER_TOKEN_ENV, "ABSKenvSECRETtoken")]);
         tracing::subscriber::with_default(lines.clone(), || {
+            // Another test thread may have registered the callsite while only the no-op
+            // dispatcher existed; recompute its interest now that this one is live.
+            tracing::callsite::rebuild_interest_cache();
             select_auth_mode(Some(ApiKey::new("ABSKexplicitSECRET")), None, &env).unwrap();
             select_auth_mode(None, None, &env).unwrap();
         });
