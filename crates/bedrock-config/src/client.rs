@@ -25,9 +25,11 @@ use crate::error::SdkError;
 /// directly to call an operation by its type. Cheap to clone.
 ///
 /// ```no_run
-/// # async fn f(config: bedrock_config::Config) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn f(
+/// #     config: bedrock_config::Config,
+/// #     input: bedrock_runtime_types::types::CountTokensRequest,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use bedrock_runtime_types::operation::CountTokens;
-/// # let input: bedrock_runtime_types::types::CountTokensRequest = todo!();
 /// let runtime = bedrock_config::ServiceClient::new(&config, bedrock_endpoint::Service::BedrockRuntime);
 /// let output = runtime.call::<CountTokens>(input).await?;
 /// # let _ = output; Ok(()) }
