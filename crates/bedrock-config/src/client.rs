@@ -201,7 +201,7 @@ impl ServiceClient {
             return Ok(response);
         }
         let (parts, body) = response.into_parts();
-        let body = collect(body)
+        let body = bedrock_transport::executor::collect(body)
             .await
             .map_err(|e| SdkError::Malformed(bedrock_wire::MalformedResponse::new("error response body", e)))?;
         match O::parse_response(&http::Response::from_parts(parts, body)) {
@@ -282,14 +282,6 @@ pub(crate) fn address(
         }
     }
     Ok(http::Request::from_parts(parts, body))
-}
-
-pub(crate) async fn collect(mut body: ResponseBody) -> Result<Bytes, bedrock_transport::BoxError> {
-    let mut out = Vec::new();
-    while let Some(chunk) = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
-        out.extend_from_slice(&chunk?);
-    }
-    Ok(Bytes::from(out))
 }
 
 /// A call of operation `O`, ready to send: `.await` it (it implements [`IntoFuture`]), after

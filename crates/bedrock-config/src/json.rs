@@ -23,7 +23,7 @@ use bedrock_wire::openapi::{ApiError, JsonOperation};
 use bedrock_wire::{ErrorMetadata, ErrorRetry, MalformedResponse, OperationError, ServiceError};
 use bytes::Bytes;
 
-use crate::client::{address, collect, ServiceClient};
+use crate::client::{address, ServiceClient};
 use crate::error::SdkError;
 
 /// The error of a [`JsonOperation`] call that the service answered: the API's error body
@@ -195,7 +195,7 @@ impl ServiceClient {
             return Ok(response);
         }
         let (parts, body) = response.into_parts();
-        let body = collect(body)
+        let body = bedrock_transport::executor::collect(body)
             .await
             .map_err(|e| SdkError::Malformed(MalformedResponse::new("error response body", e)))?;
         Err(service_error::<O>(&http::Response::from_parts(parts, body)))

@@ -909,8 +909,8 @@ async fn until_upload_stalls<F: Future>(
     .await
 }
 
-/// Reads a body to its end.
-async fn collect(mut body: ResponseBody) -> Result<Bytes, BoxError> {
+/// Reads a body to its end (one chunk is returned without copying).
+pub async fn collect(mut body: ResponseBody) -> Result<Bytes, BoxError> {
     let mut first: Option<Bytes> = None;
     let mut rest: Option<BytesMut> = None;
     while let Some(chunk) = poll_fn(|cx| body.as_mut().poll_next(cx)).await {
