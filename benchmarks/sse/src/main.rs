@@ -384,6 +384,13 @@ fn check(events: usize) {
         }
     }
     println!(
+        "sizes: ours ResponseStreamEvent {} B, ChatCompletionChunk {} B; async-openai ResponseStreamEvent {} B, CreateChatCompletionStreamResponse {} B",
+        std::mem::size_of::<bedrock_mantle::types::openai::ResponseStreamEvent>(),
+        std::mem::size_of::<bedrock_mantle::types::openai::ChatCompletionChunk>(),
+        std::mem::size_of::<async_openai::types::responses::ResponseStreamEvent>(),
+        std::mem::size_of::<async_openai::types::chat::CreateChatCompletionStreamResponse>(),
+    );
+    println!(
         "checked {} Responses events and {} chat chunks with both type sets: {failures} failures",
         responses.len(),
         chat.len() - 1

@@ -38,6 +38,213 @@ pub fn from_value<T: DeserializeOwned, E: de::Error>(value: serde_json::Value) -
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// A union told apart by a string member (its tag), generated per schema; its `Deserialize`
+/// impl calls [`deserialize_tagged`].
+pub trait TaggedUnion: Sized {
+    /// The tag member's name, such as `type`.
+    const PROPERTY: &'static str;
+    /// The tags of the variants the models know, in variant order.
+    const TAGS: &'static [&'static str];
+
+    /// Reads variant `index` (of [`TAGS`](Self::TAGS)) from the members in `map`, the tag
+    /// member included.
+    fn visit_variant<'de, A: MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error>;
+
+    /// A value whose tag is missing, not a string or not one of [`TAGS`](Self::TAGS), kept whole.
+    fn unknown(value: serde_json::Value) -> Self;
+}
+
+/// Reads a variant of `T` straight from `map` (for [`TaggedUnion::visit_variant`]).
+pub fn variant<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Error> {
+    T::deserialize(de::value::MapAccessDeserializer::new(map))
+}
+
+/// Deserializes tagged union `T` without buffering the object when it can: the members before
+/// the tag (none, when the tag comes first, as these APIs write it) are buffered, and once the
+/// tag names a known variant that variant reads them and then the rest of the object directly.
+/// A value without a known tag (not an object, no tag, a tag that is not a string or that the
+/// models do not know) is read whole into [`TaggedUnion::unknown`], as before.
+pub fn deserialize_tagged<'de, T: TaggedUnion, D: de::Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct TaggedVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<T: TaggedUnion> TaggedVisitor<T> {
+        fn other<E: de::Error>(value: serde_json::Value) -> Result<T, E> {
+            Ok(T::unknown(value))
+        }
+    }
+
+    impl<'de, T: TaggedUnion> de::Visitor<'de> for TaggedVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut before: Vec<(String, serde_json::Value)> = Vec::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if key.as_str() != T::PROPERTY {
+                    before.push((key.as_str().to_owned(), map.next_value()?));
+                    continue;
+                }
+                // The tag, read without allocating when it is a string the input lends.
+                let value = match map.next_value::<TagValue<'de>>()? {
+                    TagValue::Str(tag) => match T::TAGS.iter().position(|t| *t == tag) {
+                        Some(index) => {
+                            let replay = Replay {
+                                before: before.into_iter(),
+                                property: T::PROPERTY,
+                                tag: Some(tag),
+                                pending: None,
+                                rest: map,
+                            };
+                            return T::visit_variant(index, replay);
+                        }
+                        None => serde_json::Value::String(tag.into_owned()),
+                    },
+                    TagValue::Other(value) => value,
+                };
+                before.push((key.as_str().to_owned(), value));
+            }
+            let mut object = serde_json::Map::new();
+            object.extend(before);
+            Ok(T::unknown(serde_json::Value::Object(object)))
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+            let value = serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            Self::other(value)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Self::other(v.into())
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+            Self::other(v.into())
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Self::other(v.into())
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Self::other(v.into())
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            Self::other(v.into())
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            Self::other(serde_json::Value::Null)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<T, E> {
+            Self::other(serde_json::Value::Null)
+        }
+    }
+
+    deserializer.deserialize_any(TaggedVisitor(std::marker::PhantomData))
+}
+
+/// A tag member's value: a string (borrowed from the input when it can be), or anything else.
+enum TagValue<'de> {
+    Str(std::borrow::Cow<'de, str>),
+    Other(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for TagValue<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagVisitor;
+        impl<'de> de::Visitor<'de> for TagVisitor {
+            type Value = TagValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(std::borrow::Cow::Owned(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(v.into()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(v.into()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(serde_json::Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(TagValue::Other(serde_json::Value::Null))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(TagValue::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map)).map(TagValue::Other)
+            }
+        }
+        deserializer.deserialize_any(TagVisitor)
+    }
+}
+
+/// What [`Replay`] hands out as the next value.
+enum Pending<'de> {
+    Value(serde_json::Value),
+    Tag(std::borrow::Cow<'de, str>),
+}
+
+/// The members of an object: those buffered before the tag, the tag, then the rest unread.
+struct Replay<'de, A> {
+    before: std::vec::IntoIter<(String, serde_json::Value)>,
+    property: &'static str,
+    tag: Option<std::borrow::Cow<'de, str>>,
+    pending: Option<Pending<'de>>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        use de::IntoDeserializer as _;
+        if let Some((key, value)) = self.before.next() {
+            self.pending = Some(Pending::Value(value));
+            return seed.deserialize(key.into_deserializer()).map(Some);
+        }
+        if let Some(tag) = self.tag.take() {
+            self.pending = Some(Pending::Tag(tag));
+            return seed.deserialize(de::value::StrDeserializer::new(self.property)).map(Some);
+        }
+        self.rest.next_key_seed(seed)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some(Pending::Value(value)) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(Pending::Tag(std::borrow::Cow::Borrowed(tag))) => {
+                seed.deserialize(de::value::BorrowedStrDeserializer::new(tag))
+            }
+            Some(Pending::Tag(std::borrow::Cow::Owned(tag))) => {
+                seed.deserialize(de::value::StringDeserializer::new(tag))
+            }
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+}
+
 /// One endpoint's route prefixes for an operation (`x-bedrock-routes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -245,5 +452,86 @@ mod tests {
         );
         assert!(serde_json::to_value(NoBody).unwrap().is_null());
         assert!(serde_json::from_str::<NoEvents>("{}").is_err());
+    }
+    #[derive(Debug, PartialEq)]
+    enum Shape {
+        Circle(Circle),
+        Square(Square),
+        Unknown(serde_json::Value),
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Circle {
+        r#type: String,
+        r: f64,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Square {
+        side: u32,
+        #[serde(default)]
+        name: Option<String>,
+    }
+
+    impl TaggedUnion for Shape {
+        const PROPERTY: &'static str = "type";
+        const TAGS: &'static [&'static str] = &["circle", "square"];
+        fn visit_variant<'de, A: MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
+            match index {
+                0 => variant(map).map(Shape::Circle),
+                1 => variant(map).map(Shape::Square),
+                _ => Err(de::Error::custom("tag index out of range")),
+            }
+        }
+        fn unknown(value: serde_json::Value) -> Self {
+            Shape::Unknown(value)
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Shape {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize_tagged(deserializer)
+        }
+    }
+
+    #[test]
+    fn tagged_unions_read_the_variant_directly_or_keep_the_value() {
+        let circle = |r| Shape::Circle(Circle { r#type: "circle".into(), r });
+        // Tag first, tag after other members (they are replayed, in order), escaped tag.
+        for text in [
+            r#"{"type":"circle","r":1.5}"#,
+            r#"{"r":1.5,"type":"circle"}"#,
+            r#"{"r":1.5,"type":"\u0063ircle"}"#,
+        ] {
+            assert_eq!(serde_json::from_str::<Shape>(text).unwrap(), circle(1.5), "{text}");
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(serde_json::from_value::<Shape>(value).unwrap(), circle(1.5), "{text}");
+        }
+        assert_eq!(
+            serde_json::from_str::<Shape>(r#"{"name":"n","side":2,"type":"square","extra":[1]}"#).unwrap(),
+            Shape::Square(Square { side: 2, name: Some("n".into()) })
+        );
+        // The variant's own checks still apply.
+        assert!(serde_json::from_str::<Shape>(r#"{"type":"circle","r":1,"x":0}"#).is_err());
+        assert!(serde_json::from_str::<Shape>(r#"{"type":"square"}"#).is_err());
+        // Unknown, missing or non-string tags, and non-objects, are kept whole.
+        for text in [
+            r#"{"a":{"b":[1,2]},"type":"triangle","n":3}"#,
+            r#"{"r":1}"#,
+            r#"{"type":7,"r":1}"#,
+            r#"{"type":{"k":null},"r":1}"#,
+            r#"{}"#,
+            r#""circle""#,
+            r#"[1,"x"]"#,
+            "null",
+            "true",
+            "-3",
+            "2.5",
+        ] {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(serde_json::from_str::<Shape>(text).unwrap(), Shape::Unknown(value.clone()), "{text}");
+            assert_eq!(serde_json::from_value::<Shape>(value.clone()).unwrap(), Shape::Unknown(value), "{text}");
+        }
     }
 }

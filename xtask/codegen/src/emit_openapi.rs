@@ -448,21 +448,29 @@ fn emit_tagged(out: &mut String, named: &Named, property: &str, variants: &[(Str
         out,
         "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{"
     );
+    w!(out, "support::deserialize_tagged(deserializer)");
+    w!(out, "}}");
+    w!(out, "}}\n");
+
+    w!(out, "impl support::TaggedUnion for {rust} {{");
+    w!(out, "const PROPERTY: &'static str = {};", lit(property));
+    w!(out, "const TAGS: &'static [&'static str] = {rust}::TAGS;");
     w!(
         out,
-        "let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;"
-    );
-    w!(
-        out,
-        "let index = support::tag_index(&value, {}, Self::TAGS);",
-        lit(property)
+        "fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {{"
     );
     w!(out, "match index {{");
     for (i, (_, variant, _)) in variants.iter().enumerate() {
-        w!(out, "Some({i}) => support::from_value(value).map(Self::{variant}),");
+        w!(out, "{i} => support::variant(map).map(Self::{variant}),");
     }
-    w!(out, "_ => Ok(Self::Unknown(value)),");
+    w!(
+        out,
+        "_ => Err(serde::de::Error::custom(\"tag index out of range\")),"
+    );
     w!(out, "}}");
+    w!(out, "}}");
+    w!(out, "fn unknown(value: serde_json::Value) -> Self {{");
+    w!(out, "Self::Unknown(value)");
     w!(out, "}}");
     w!(out, "}}\n");
 }

@@ -578,14 +578,23 @@ impl serde::Serialize for Citation {
 
 impl<'de> serde::Deserialize<'de> for Citation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for Citation {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = Citation::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::CharLocation),
-            Some(1) => support::from_value(value).map(Self::PageLocation),
-            Some(2) => support::from_value(value).map(Self::ContentBlockLocation),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::CharLocation),
+            1 => support::variant(map).map(Self::PageLocation),
+            2 => support::variant(map).map(Self::ContentBlockLocation),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -778,16 +787,25 @@ impl serde::Serialize for ContentBlock {
 
 impl<'de> serde::Deserialize<'de> for ContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ContentBlock {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ContentBlock::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::Thinking),
-            Some(2) => support::from_value(value).map(Self::RedactedThinking),
-            Some(3) => support::from_value(value).map(Self::ToolUse),
-            Some(4) => support::from_value(value).map(Self::ServerToolUse),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::Thinking),
+            2 => support::variant(map).map(Self::RedactedThinking),
+            3 => support::variant(map).map(Self::ToolUse),
+            4 => support::variant(map).map(Self::ServerToolUse),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -879,16 +897,25 @@ impl serde::Serialize for ContentBlockDelta {
 
 impl<'de> serde::Deserialize<'de> for ContentBlockDelta {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ContentBlockDelta {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ContentBlockDelta::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::TextDelta),
-            Some(1) => support::from_value(value).map(Self::InputJsonDelta),
-            Some(2) => support::from_value(value).map(Self::ThinkingDelta),
-            Some(3) => support::from_value(value).map(Self::SignatureDelta),
-            Some(4) => support::from_value(value).map(Self::CitationsDelta),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::TextDelta),
+            1 => support::variant(map).map(Self::InputJsonDelta),
+            2 => support::variant(map).map(Self::ThinkingDelta),
+            3 => support::variant(map).map(Self::SignatureDelta),
+            4 => support::variant(map).map(Self::CitationsDelta),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -1178,18 +1205,27 @@ impl serde::Serialize for ContentBlockParam {
 
 impl<'de> serde::Deserialize<'de> for ContentBlockParam {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ContentBlockParam {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ContentBlockParam::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::Image),
-            Some(2) => support::from_value(value).map(Self::Document),
-            Some(3) => support::from_value(value).map(Self::ToolUse),
-            Some(4) => support::from_value(value).map(Self::ToolResult),
-            Some(5) => support::from_value(value).map(Self::Thinking),
-            Some(6) => support::from_value(value).map(Self::RedactedThinking),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::Image),
+            2 => support::variant(map).map(Self::Document),
+            3 => support::variant(map).map(Self::ToolUse),
+            4 => support::variant(map).map(Self::ToolResult),
+            5 => support::variant(map).map(Self::Thinking),
+            6 => support::variant(map).map(Self::RedactedThinking),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2061,14 +2097,23 @@ impl serde::Serialize for DocumentSource {
 
 impl<'de> serde::Deserialize<'de> for DocumentSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for DocumentSource {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = DocumentSource::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Base64),
-            Some(1) => support::from_value(value).map(Self::Text),
-            Some(2) => support::from_value(value).map(Self::Url),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Base64),
+            1 => support::variant(map).map(Self::Text),
+            2 => support::variant(map).map(Self::Url),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2453,13 +2498,22 @@ impl serde::Serialize for ImageSource {
 
 impl<'de> serde::Deserialize<'de> for ImageSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ImageSource {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ImageSource::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Base64),
-            Some(1) => support::from_value(value).map(Self::Url),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Base64),
+            1 => support::variant(map).map(Self::Url),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -3315,19 +3369,28 @@ impl serde::Serialize for MessageStreamEvent {
 
 impl<'de> serde::Deserialize<'de> for MessageStreamEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for MessageStreamEvent {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = MessageStreamEvent::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::MessageStart),
-            Some(1) => support::from_value(value).map(Self::ContentBlockStart),
-            Some(2) => support::from_value(value).map(Self::ContentBlockDelta),
-            Some(3) => support::from_value(value).map(Self::ContentBlockStop),
-            Some(4) => support::from_value(value).map(Self::MessageDelta),
-            Some(5) => support::from_value(value).map(Self::MessageStop),
-            Some(6) => support::from_value(value).map(Self::Ping),
-            Some(7) => support::from_value(value).map(Self::Error),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::MessageStart),
+            1 => support::variant(map).map(Self::ContentBlockStart),
+            2 => support::variant(map).map(Self::ContentBlockDelta),
+            3 => support::variant(map).map(Self::ContentBlockStop),
+            4 => support::variant(map).map(Self::MessageDelta),
+            5 => support::variant(map).map(Self::MessageStop),
+            6 => support::variant(map).map(Self::Ping),
+            7 => support::variant(map).map(Self::Error),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -4753,14 +4816,23 @@ impl serde::Serialize for ThinkingConfig {
 
 impl<'de> serde::Deserialize<'de> for ThinkingConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ThinkingConfig {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ThinkingConfig::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Enabled),
-            Some(1) => support::from_value(value).map(Self::Disabled),
-            Some(2) => support::from_value(value).map(Self::Adaptive),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Enabled),
+            1 => support::variant(map).map(Self::Disabled),
+            2 => support::variant(map).map(Self::Adaptive),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -5124,15 +5196,24 @@ impl serde::Serialize for ToolChoice {
 
 impl<'de> serde::Deserialize<'de> for ToolChoice {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ToolChoice {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ToolChoice::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Auto),
-            Some(1) => support::from_value(value).map(Self::Any),
-            Some(2) => support::from_value(value).map(Self::Tool),
-            Some(3) => support::from_value(value).map(Self::None),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Auto),
+            1 => support::variant(map).map(Self::Any),
+            2 => support::variant(map).map(Self::Tool),
+            3 => support::variant(map).map(Self::None),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -5581,14 +5662,23 @@ impl serde::Serialize for ToolResultContentBlock {
 
 impl<'de> serde::Deserialize<'de> for ToolResultContentBlock {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ToolResultContentBlock {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ToolResultContentBlock::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::Image),
-            Some(2) => support::from_value(value).map(Self::Document),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::Image),
+            2 => support::variant(map).map(Self::Document),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 

@@ -72,14 +72,23 @@ impl serde::Serialize for Annotation {
 
 impl<'de> serde::Deserialize<'de> for Annotation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for Annotation {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = Annotation::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::UrlCitation),
-            Some(1) => support::from_value(value).map(Self::FileCitation),
-            Some(2) => support::from_value(value).map(Self::FilePath),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::UrlCitation),
+            1 => support::variant(map).map(Self::FileCitation),
+            2 => support::variant(map).map(Self::FilePath),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -135,13 +144,22 @@ impl serde::Serialize for ChatAssistantContentPart {
 
 impl<'de> serde::Deserialize<'de> for ChatAssistantContentPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatAssistantContentPart {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ChatAssistantContentPart::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::Refusal),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::Refusal),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2002,16 +2020,25 @@ impl serde::Serialize for ChatMessage {
 
 impl<'de> serde::Deserialize<'de> for ChatMessage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "role", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatMessage {
+    const PROPERTY: &'static str = "role";
+    const TAGS: &'static [&'static str] = ChatMessage::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::System),
-            Some(1) => support::from_value(value).map(Self::Developer),
-            Some(2) => support::from_value(value).map(Self::User),
-            Some(3) => support::from_value(value).map(Self::Assistant),
-            Some(4) => support::from_value(value).map(Self::Tool),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::System),
+            1 => support::variant(map).map(Self::Developer),
+            2 => support::variant(map).map(Self::User),
+            3 => support::variant(map).map(Self::Assistant),
+            4 => support::variant(map).map(Self::Tool),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2236,14 +2263,23 @@ impl serde::Serialize for ChatResponseFormat {
 
 impl<'de> serde::Deserialize<'de> for ChatResponseFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatResponseFormat {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ChatResponseFormat::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::JsonObject),
-            Some(2) => support::from_value(value).map(Self::JsonSchema),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::JsonObject),
+            2 => support::variant(map).map(Self::JsonSchema),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2652,12 +2688,21 @@ impl serde::Serialize for ChatTool {
 
 impl<'de> serde::Deserialize<'de> for ChatTool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatTool {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ChatTool::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Function),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Function),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -2703,12 +2748,21 @@ impl serde::Serialize for ChatToolCall {
 
 impl<'de> serde::Deserialize<'de> for ChatToolCall {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatToolCall {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ChatToolCall::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Function),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Function),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -3200,13 +3254,22 @@ impl serde::Serialize for ChatUserContentPart {
 
 impl<'de> serde::Deserialize<'de> for ChatUserContentPart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ChatUserContentPart {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ChatUserContentPart::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::ImageUrl),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::ImageUrl),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -5857,16 +5920,25 @@ impl serde::Serialize for InputContent {
 
 impl<'de> serde::Deserialize<'de> for InputContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for InputContent {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = InputContent::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::InputText),
-            Some(1) => support::from_value(value).map(Self::InputImage),
-            Some(2) => support::from_value(value).map(Self::InputFile),
-            Some(3) => support::from_value(value).map(Self::OutputText),
-            Some(4) => support::from_value(value).map(Self::Refusal),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::InputText),
+            1 => support::variant(map).map(Self::InputImage),
+            2 => support::variant(map).map(Self::InputFile),
+            3 => support::variant(map).map(Self::OutputText),
+            4 => support::variant(map).map(Self::Refusal),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -6239,16 +6311,25 @@ impl serde::Serialize for InputItem {
 
 impl<'de> serde::Deserialize<'de> for InputItem {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for InputItem {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = InputItem::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Message),
-            Some(1) => support::from_value(value).map(Self::FunctionCall),
-            Some(2) => support::from_value(value).map(Self::FunctionCallOutput),
-            Some(3) => support::from_value(value).map(Self::Reasoning),
-            Some(4) => support::from_value(value).map(Self::ItemReference),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Message),
+            1 => support::variant(map).map(Self::FunctionCall),
+            2 => support::variant(map).map(Self::FunctionCallOutput),
+            3 => support::variant(map).map(Self::Reasoning),
+            4 => support::variant(map).map(Self::ItemReference),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -7085,13 +7166,22 @@ impl serde::Serialize for OutputContent {
 
 impl<'de> serde::Deserialize<'de> for OutputContent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for OutputContent {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = OutputContent::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::OutputText),
-            Some(1) => support::from_value(value).map(Self::Refusal),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::OutputText),
+            1 => support::variant(map).map(Self::Refusal),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -7157,14 +7247,23 @@ impl serde::Serialize for OutputItem {
 
 impl<'de> serde::Deserialize<'de> for OutputItem {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for OutputItem {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = OutputItem::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Message),
-            Some(1) => support::from_value(value).map(Self::FunctionCall),
-            Some(2) => support::from_value(value).map(Self::Reasoning),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Message),
+            1 => support::variant(map).map(Self::FunctionCall),
+            2 => support::variant(map).map(Self::Reasoning),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -11235,35 +11334,44 @@ impl serde::Serialize for ResponseStreamEvent {
 
 impl<'de> serde::Deserialize<'de> for ResponseStreamEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for ResponseStreamEvent {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = ResponseStreamEvent::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::ResponseCreated),
-            Some(1) => support::from_value(value).map(Self::ResponseQueued),
-            Some(2) => support::from_value(value).map(Self::ResponseInProgress),
-            Some(3) => support::from_value(value).map(Self::ResponseCompleted),
-            Some(4) => support::from_value(value).map(Self::ResponseFailed),
-            Some(5) => support::from_value(value).map(Self::ResponseIncomplete),
-            Some(6) => support::from_value(value).map(Self::ResponseOutputItemAdded),
-            Some(7) => support::from_value(value).map(Self::ResponseOutputItemDone),
-            Some(8) => support::from_value(value).map(Self::ResponseContentPartAdded),
-            Some(9) => support::from_value(value).map(Self::ResponseContentPartDone),
-            Some(10) => support::from_value(value).map(Self::ResponseOutputTextDelta),
-            Some(11) => support::from_value(value).map(Self::ResponseOutputTextDone),
-            Some(12) => support::from_value(value).map(Self::ResponseOutputTextAnnotationAdded),
-            Some(13) => support::from_value(value).map(Self::ResponseRefusalDelta),
-            Some(14) => support::from_value(value).map(Self::ResponseRefusalDone),
-            Some(15) => support::from_value(value).map(Self::ResponseFunctionCallArgumentsDelta),
-            Some(16) => support::from_value(value).map(Self::ResponseFunctionCallArgumentsDone),
-            Some(17) => support::from_value(value).map(Self::ResponseReasoningSummaryPartAdded),
-            Some(18) => support::from_value(value).map(Self::ResponseReasoningSummaryPartDone),
-            Some(19) => support::from_value(value).map(Self::ResponseReasoningSummaryTextDelta),
-            Some(20) => support::from_value(value).map(Self::ResponseReasoningSummaryTextDone),
-            Some(21) => support::from_value(value).map(Self::ResponseReasoningTextDelta),
-            Some(22) => support::from_value(value).map(Self::ResponseReasoningTextDone),
-            Some(23) => support::from_value(value).map(Self::Error),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::ResponseCreated),
+            1 => support::variant(map).map(Self::ResponseQueued),
+            2 => support::variant(map).map(Self::ResponseInProgress),
+            3 => support::variant(map).map(Self::ResponseCompleted),
+            4 => support::variant(map).map(Self::ResponseFailed),
+            5 => support::variant(map).map(Self::ResponseIncomplete),
+            6 => support::variant(map).map(Self::ResponseOutputItemAdded),
+            7 => support::variant(map).map(Self::ResponseOutputItemDone),
+            8 => support::variant(map).map(Self::ResponseContentPartAdded),
+            9 => support::variant(map).map(Self::ResponseContentPartDone),
+            10 => support::variant(map).map(Self::ResponseOutputTextDelta),
+            11 => support::variant(map).map(Self::ResponseOutputTextDone),
+            12 => support::variant(map).map(Self::ResponseOutputTextAnnotationAdded),
+            13 => support::variant(map).map(Self::ResponseRefusalDelta),
+            14 => support::variant(map).map(Self::ResponseRefusalDone),
+            15 => support::variant(map).map(Self::ResponseFunctionCallArgumentsDelta),
+            16 => support::variant(map).map(Self::ResponseFunctionCallArgumentsDone),
+            17 => support::variant(map).map(Self::ResponseReasoningSummaryPartAdded),
+            18 => support::variant(map).map(Self::ResponseReasoningSummaryPartDone),
+            19 => support::variant(map).map(Self::ResponseReasoningSummaryTextDelta),
+            20 => support::variant(map).map(Self::ResponseReasoningSummaryTextDone),
+            21 => support::variant(map).map(Self::ResponseReasoningTextDelta),
+            22 => support::variant(map).map(Self::ResponseReasoningTextDone),
+            23 => support::variant(map).map(Self::Error),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -11799,14 +11907,23 @@ impl serde::Serialize for TextFormat {
 
 impl<'de> serde::Deserialize<'de> for TextFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for TextFormat {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = TextFormat::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Text),
-            Some(1) => support::from_value(value).map(Self::JsonObject),
-            Some(2) => support::from_value(value).map(Self::JsonSchema),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Text),
+            1 => support::variant(map).map(Self::JsonObject),
+            2 => support::variant(map).map(Self::JsonSchema),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
@@ -12128,12 +12245,21 @@ impl serde::Serialize for Tool {
 
 impl<'de> serde::Deserialize<'de> for Tool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
-        let index = support::tag_index(&value, "type", Self::TAGS);
+        support::deserialize_tagged(deserializer)
+    }
+}
+
+impl support::TaggedUnion for Tool {
+    const PROPERTY: &'static str = "type";
+    const TAGS: &'static [&'static str] = Tool::TAGS;
+    fn visit_variant<'de, A: serde::de::MapAccess<'de>>(index: usize, map: A) -> Result<Self, A::Error> {
         match index {
-            Some(0) => support::from_value(value).map(Self::Function),
-            _ => Ok(Self::Unknown(value)),
+            0 => support::variant(map).map(Self::Function),
+            _ => Err(serde::de::Error::custom("tag index out of range")),
         }
+    }
+    fn unknown(value: serde_json::Value) -> Self {
+        Self::Unknown(value)
     }
 }
 
