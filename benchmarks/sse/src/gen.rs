@@ -12,6 +12,7 @@ const CHAT_ID: &str = "chatcmpl-CYx4mQ2ZJ7kT9pL3vN8wR5aB1cD6e";
 
 /// Token pieces the deltas cycle through: mostly short words with a leading space, some
 /// punctuation, newlines, quotes and non-ASCII text (escaped in the JSON as servers do).
+#[rustfmt::skip]
 const PIECES: &[&str] = &[
     " The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".", "\n\n", " It",
     " is", " a", " “test”", " of", " how", " fast", " we", " can", " parse", " \"quoted\"", " text", ",",
@@ -52,7 +53,9 @@ fn json_str(s: &str) -> String {
 fn obfuscation(i: usize, len_hint: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let n = 16usize.saturating_sub(len_hint).max(1);
-    (0..n).map(|k| ALPHABET[(i * 7 + k * 13) % ALPHABET.len()] as char).collect()
+    (0..n)
+        .map(|k| ALPHABET[(i * 7 + k * 13) % ALPHABET.len()] as char)
+        .collect()
 }
 
 fn text(n: usize) -> (Vec<&'static str>, String) {
@@ -86,12 +89,18 @@ pub fn responses(n: usize) -> (Vec<Vec<u8>>, Expected) {
     sse(
         &mut out,
         "response.created",
-        &format!(r#"{{"type":"response.created","sequence_number":{},"response":{in_progress}}}"#, next()),
+        &format!(
+            r#"{{"type":"response.created","sequence_number":{},"response":{in_progress}}}"#,
+            next()
+        ),
     );
     sse(
         &mut out,
         "response.in_progress",
-        &format!(r#"{{"type":"response.in_progress","sequence_number":{},"response":{in_progress}}}"#, next()),
+        &format!(
+            r#"{{"type":"response.in_progress","sequence_number":{},"response":{in_progress}}}"#,
+            next()
+        ),
     );
     sse(
         &mut out,
@@ -146,7 +155,8 @@ pub fn responses(n: usize) -> (Vec<Vec<u8>>, Expected) {
             next()
         ),
     );
-    let item = format!(r#"{{"id":"{ITEM_ID}","type":"message","status":"completed","content":[{part}],"role":"assistant"}}"#);
+    let item =
+        format!(r#"{{"id":"{ITEM_ID}","type":"message","status":"completed","content":[{part}],"role":"assistant"}}"#);
     sse(
         &mut out,
         "response.output_item.done",
@@ -163,7 +173,10 @@ pub fn responses(n: usize) -> (Vec<Vec<u8>>, Expected) {
     sse(
         &mut out,
         "response.completed",
-        &format!(r#"{{"type":"response.completed","sequence_number":{},"response":{completed}}}"#, next()),
+        &format!(
+            r#"{{"type":"response.completed","sequence_number":{},"response":{completed}}}"#,
+            next()
+        ),
     );
     expected.events = out.len() as u64;
     expected.output_tokens = n as u64;
@@ -171,7 +184,9 @@ pub fn responses(n: usize) -> (Vec<Vec<u8>>, Expected) {
 }
 
 fn chunk(choices: &str, usage: &str, obfuscation: Option<&str>) -> String {
-    let obf = obfuscation.map(|o| format!(r#","obfuscation":"{o}""#)).unwrap_or_default();
+    let obf = obfuscation
+        .map(|o| format!(r#","obfuscation":"{o}""#))
+        .unwrap_or_default();
     format!(
         r#"{{"id":"{CHAT_ID}","object":"chat.completion.chunk","created":{CREATED},"model":"{MODEL}","service_tier":"default","system_fingerprint":"fp_560af6e559","choices":[{choices}],"usage":{usage}{obf}}}"#
     )

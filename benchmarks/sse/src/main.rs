@@ -40,7 +40,8 @@ fn proc_cpu(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = f.get(11).and_then(|s| s.parse().ok()).unwrap_or(0) + f.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let ticks: u64 =
+        f.get(11).and_then(|s| s.parse().ok()).unwrap_or(0) + f.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
     Duration::from_micros(ticks * 1_000_000 / hz.max(1))
 }
@@ -140,9 +141,14 @@ impl Server {
             .spawn()
             .expect("start the server");
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line.trim().to_owned();
-        assert!(url.starts_with("http://"), "unexpected first line from the server: {line:?}");
+        assert!(
+            url.starts_with("http://"),
+            "unexpected first line from the server: {line:?}"
+        );
         Server { child, url }
     }
     fn cpu(&self) -> Duration {
@@ -217,7 +223,10 @@ async fn ours_client(url: &str) -> bedrock_mantle::Client {
 async fn ours_responses(client: &bedrock_mantle::Client) -> Seen {
     use bedrock_mantle::types::openai::{CreateResponseRequest, ResponseInput, ResponseStreamEvent};
     let request = CreateResponseRequest::new(MODEL).with_input(ResponseInput::Text("Write a long story.".into()));
-    let mut stream = client.create_response_stream(request).await.expect("ours: createResponse");
+    let mut stream = client
+        .create_response_stream(request)
+        .await
+        .expect("ours: createResponse");
     let mut seen = Seen::new();
     while let Some(event) = stream.recv().await.expect("ours: response event") {
         seen.0.events += 1;
@@ -346,7 +355,10 @@ fn check(events: usize) {
     use bedrock_mantle::types::JsonOperation;
     let data = |e: &[u8]| -> String {
         let s = std::str::from_utf8(e).unwrap();
-        s.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n")
+        s.lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let mut failures = 0;
     let (responses, _) = gen::responses(events);
@@ -467,7 +479,12 @@ async fn bench(args: &Args) {
                 continue;
             }
             let seen = run(which, api).await;
-            assert_eq!(seen.0, want, "{} {api:?}: the stream read differs from the one sent", which.name());
+            assert_eq!(
+                seen.0,
+                want,
+                "{} {api:?}: the stream read differs from the one sent",
+                which.name()
+            );
         }
         let mut samples = [Samples::default(), Samples::default()];
         for round in 0..args.rounds {
@@ -479,7 +496,12 @@ async fn bench(args: &Args) {
                 let (c0, w0, s0) = (cpu_now(), Instant::now(), server.cpu());
                 let seen = run(which, api).await;
                 let (cpu, wall, srv) = (cpu_now() - c0, w0.elapsed(), server.cpu() - s0);
-                assert_eq!(seen.0, want, "{} {api:?}: the stream read differs from the one sent", which.name());
+                assert_eq!(
+                    seen.0,
+                    want,
+                    "{} {api:?}: the stream read differs from the one sent",
+                    which.name()
+                );
                 let s = &mut samples[which as usize];
                 s.cpu.push(cpu.as_secs_f64());
                 s.wall.push(wall.as_secs_f64());
@@ -528,7 +550,9 @@ async fn bench(args: &Args) {
                 }
             );
         }
-        let ratios: Vec<f64> = (0..args.rounds).map(|i| samples[1].cpu[i] / samples[0].cpu[i]).collect();
+        let ratios: Vec<f64> = (0..args.rounds)
+            .map(|i| samples[1].cpu[i] / samples[0].cpu[i])
+            .collect();
         let (lo, hi) = min_max(&ratios);
         println!();
         println!(
@@ -582,7 +606,10 @@ fn main() {
         "serve" => serve(args.events),
         "check" => check(args.events),
         "bench" => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(bench(&args));
         }
         other => panic!("unknown mode {other}: bench | check | serve"),

@@ -226,7 +226,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
         }
         if let Some(tag) = self.tag.take() {
             self.pending = Some(Pending::Tag(tag));
-            return seed.deserialize(de::value::StrDeserializer::new(self.property)).map(Some);
+            return seed
+                .deserialize(de::value::StrDeserializer::new(self.property))
+                .map(Some);
         }
         self.rest.next_key_seed(seed)
     }
@@ -497,7 +499,12 @@ mod tests {
 
     #[test]
     fn tagged_unions_read_the_variant_directly_or_keep_the_value() {
-        let circle = |r| Shape::Circle(Circle { r#type: "circle".into(), r });
+        let circle = |r| {
+            Shape::Circle(Circle {
+                r#type: "circle".into(),
+                r,
+            })
+        };
         // Tag first, tag after other members (they are replayed, in order), escaped tag.
         for text in [
             r#"{"type":"circle","r":1.5}"#,
@@ -510,7 +517,10 @@ mod tests {
         }
         assert_eq!(
             serde_json::from_str::<Shape>(r#"{"name":"n","side":2,"type":"square","extra":[1]}"#).unwrap(),
-            Shape::Square(Square { side: 2, name: Some("n".into()) })
+            Shape::Square(Square {
+                side: 2,
+                name: Some("n".into())
+            })
         );
         // The variant's own checks still apply.
         assert!(serde_json::from_str::<Shape>(r#"{"type":"circle","r":1,"x":0}"#).is_err());
@@ -530,8 +540,16 @@ mod tests {
             "2.5",
         ] {
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
-            assert_eq!(serde_json::from_str::<Shape>(text).unwrap(), Shape::Unknown(value.clone()), "{text}");
-            assert_eq!(serde_json::from_value::<Shape>(value.clone()).unwrap(), Shape::Unknown(value), "{text}");
+            assert_eq!(
+                serde_json::from_str::<Shape>(text).unwrap(),
+                Shape::Unknown(value.clone()),
+                "{text}"
+            );
+            assert_eq!(
+                serde_json::from_value::<Shape>(value.clone()).unwrap(),
+                Shape::Unknown(value),
+                "{text}"
+            );
         }
     }
 }
