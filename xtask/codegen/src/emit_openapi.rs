@@ -463,10 +463,7 @@ fn emit_tagged(out: &mut String, named: &Named, property: &str, variants: &[(Str
     for (i, (_, variant, _)) in variants.iter().enumerate() {
         w!(out, "{i} => support::variant(map).map(Self::{variant}),");
     }
-    w!(
-        out,
-        "_ => Err(serde::de::Error::custom(\"tag index out of range\")),"
-    );
+    w!(out, "_ => Err(serde::de::Error::custom(\"tag index out of range\")),");
     w!(out, "}}");
     w!(out, "}}");
     w!(out, "fn unknown(value: serde_json::Value) -> Self {{");
