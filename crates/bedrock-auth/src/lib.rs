@@ -11,7 +11,8 @@
 //!   Center ([`sso`]), container credentials ([`container`]) and IMDSv2 ([`imds`]);
 //! - the default chain in the AWS SDKs' order ([`default_chain`]);
 //! - the region chain ([`region`], plus IMDS in [`imds::resolve_region_with_imds`]);
-//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
+//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`], over
+//!   the crate's own sans-IO implementation of the algorithm, [`sigv4`]), with
 //!   clock-skew correction ([`skew`]), and [`SigV4Signing`], the transport
 //!   executor's per-attempt signing hook that feeds responses back to it
 //!   ([`sigv4_signing`]);
@@ -20,7 +21,11 @@
 //! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
 //!   credential providers (`aws_sdk`).
 //!
-//! See `docs/decisions/0007-auth.md`.
+//! SHA-256 and HMAC come from `ring` (feature `ring`, the default) or
+//! `aws-lc-rs` (feature `aws-lc-rs`, preferred when both are on; `fips` makes
+//! it use the FIPS module).
+//!
+//! See `docs/decisions/0007-auth.md` and `docs/decisions/0011-own-sigv4-signer.md`.
 #![deny(missing_docs)]
 
 pub mod api_key;
@@ -28,6 +33,7 @@ pub mod api_key;
 pub mod aws_sdk;
 pub mod cache;
 pub mod container;
+mod crypto;
 pub mod default_chain;
 pub mod env;
 pub mod error;
@@ -41,6 +47,7 @@ pub mod provider;
 pub mod region;
 pub mod secret;
 pub mod sign;
+pub mod sigv4;
 pub mod sigv4_signing;
 pub mod skew;
 pub mod sso;

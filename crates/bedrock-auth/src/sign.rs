@@ -1,15 +1,13 @@
-//! SigV4 request signing through `aws-sigv4`.
+//! SigV4 request signing (the algorithm itself lives in [`crate::sigv4`]).
 
 use std::fmt;
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4::SigningParams;
-use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 
 use crate::event_stream_sign::{Signature, STREAMING_EVENTS_PAYLOAD};
 use crate::secret::Credentials;
+use crate::sigv4::{sha256_hex, sign_request, Scope, SignatureLocation};
 use crate::skew::ClockSkew;
 
 /// The SigV4 signing name of a Bedrock API.
@@ -43,7 +41,8 @@ pub enum SigningError {
         /// The header's name.
         name: String,
     },
-    /// `aws-sigv4` refused the request (e.g. an unparsable URI).
+    /// The request cannot be signed (e.g. its URI has no host and it has no
+    /// `host` header).
     Sigv4(String),
     /// The request's body is a stream, which [`SigV4Signing`](crate::SigV4Signing)
     /// cannot hash; the bidirectional stream is signed with
@@ -75,26 +74,6 @@ const SIGNATURE_HEADERS: [&str; 4] = [
     "x-amz-security-token",
     "x-amz-content-sha256",
 ];
-
-/// Runs `f` with `tracing` silenced. `aws-sigv4` logs at TRACE level the
-/// signing parameters (with the full access key id) and, for query signing, a
-/// canonical request that still holds `X-Amz-Security-Token`; neither may reach
-/// the user's logs.
-pub(crate) fn quiet<T>(f: impl FnOnce() -> T) -> T {
-    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
-}
-
-/// Converts our credentials into the identity `aws-sigv4` expects.
-pub(crate) fn identity(creds: &Credentials) -> Identity {
-    let creds_for_sigv4 = aws_credential_types::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token().map(str::to_owned),
-        creds.expiry(),
-        "bedrock-auth",
-    );
-    Identity::new(creds_for_sigv4, creds.expiry())
-}
 
 /// Signs requests with SigV4 for one signing name and region.
 ///
@@ -162,12 +141,13 @@ impl Signer {
         for name in SIGNATURE_HEADERS {
             request.headers_mut().remove(name);
         }
+        let payload_hash = sha256_hex(request.body());
         let (headers, _signature) = self.compute(
             request.method(),
             request.uri(),
             request.headers(),
-            SignableBody::Bytes(request.body()),
-            SigningSettings::default(),
+            &payload_hash,
+            false,
             credentials,
             time,
         )?;
@@ -188,14 +168,12 @@ impl Signer {
         for name in SIGNATURE_HEADERS {
             request.headers_mut().remove(name);
         }
-        let mut settings = SigningSettings::default();
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         let (headers, signature) = self.compute(
             request.method(),
             request.uri(),
             request.headers(),
-            SignableBody::Precomputed(STREAMING_EVENTS_PAYLOAD.to_owned()),
-            settings,
+            STREAMING_EVENTS_PAYLOAD,
+            true,
             credentials,
             time,
         )?;
@@ -203,29 +181,19 @@ impl Signer {
         Ok(Signature::new(signature))
     }
 
-    /// Runs `aws-sigv4` (silenced) and returns the headers to add and the signature.
+    /// Signs with the request's headers (which must be visible ASCII) and
+    /// returns the headers to add and the signature.
     #[allow(clippy::too_many_arguments)]
     fn compute(
         &self,
         method: &http::Method,
         uri: &http::Uri,
         headers: &http::HeaderMap,
-        body: SignableBody<'_>,
-        settings: SigningSettings,
+        payload_hash: &str,
+        content_sha256_header: bool,
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<(Vec<NewHeader>, String), SigningError> {
-        let identity = identity(credentials);
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(self.name.as_str())
-            .time(self.signing_time(time))
-            .settings(settings)
-            .build()
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?
-            .into();
-        let uri = uri.to_string();
         let mut pairs = Vec::with_capacity(headers.len());
         for (name, value) in headers {
             let value = value.to_str().map_err(|_| SigningError::InvalidHeader {
@@ -233,32 +201,35 @@ impl Signer {
             })?;
             pairs.push((name.as_str(), value));
         }
-        let signable = SignableRequest::new(method.as_str(), uri, pairs.into_iter(), body)
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?;
-        let (instructions, signature) = quiet(|| sign(signable, &params))
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?
-            .into_parts();
-        let (new_headers, _) = instructions.into_parts();
-        let new_headers = new_headers
-            .into_iter()
-            .map(|h| (h.name().to_owned(), h.value().to_owned(), h.sensitive()))
-            .collect();
-        Ok((new_headers, signature))
+        let scope = Scope {
+            region: &self.region,
+            service: self.name.as_str(),
+            time: self.signing_time(time),
+        };
+        let signed = sign_request(
+            method.as_str(),
+            uri,
+            pairs,
+            payload_hash,
+            credentials,
+            &scope,
+            SignatureLocation::Headers { content_sha256_header },
+        )?;
+        Ok((signed.headers, signed.signature))
     }
 }
 
 /// A header a signature adds: name, value, whether it is sensitive.
-type NewHeader = (String, String, bool);
+type NewHeader = (&'static str, String, bool);
 
 /// Inserts the signature headers; `authorization` is always marked sensitive.
 fn apply(target: &mut http::HeaderMap, headers: Vec<NewHeader>) -> Result<(), SigningError> {
     for (name, value, sensitive) in headers {
-        let mut header_value =
-            http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
+        let mut header_value = http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader {
+            name: name.to_owned(),
+        })?;
         header_value.set_sensitive(sensitive || name == "authorization");
-        let header_name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
-        target.insert(header_name, header_value);
+        target.insert(http::HeaderName::from_static(name), header_value);
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! [`AuthMode::Permissive`] (the default) accepts any well-formed `Authorization` header: a SigV4
 //! header with credential, signed headers and signature, or `Bearer <token>`. [`AuthMode::Verify`]
 //! recomputes SigV4 signatures for configured test credentials (the key derivation and HMAC are
-//! `aws-sigv4`'s), checks the credential scope (region, signing name `bedrock` or
+//! `bedrock_auth::sigv4`'s), checks the credential scope (region, signing name `bedrock` or
 //! `bedrock-mantle`) and the date (±5 minutes of the injected clock), and accepts configured API
 //! keys and short-term keys (`bedrock-api-key-` + base64 of a presigned URL) whose presigned
 //! signature verifies against the configured credentials and has not expired.
@@ -454,8 +454,8 @@ fn signature(secret: &str, time: SystemTime, scope: &Scope<'_>, amz_date: &str, 
         scope.string(),
         hex(&Sha256::digest(canonical.as_bytes()))
     );
-    let key = aws_sigv4::sign::v4::generate_signing_key(secret, time, scope.region, scope.service);
-    aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
+    let key = bedrock_auth::sigv4::generate_signing_key(secret, time, scope.region, scope.service);
+    bedrock_auth::sigv4::calculate_signature(&key, string_to_sign.as_bytes())
 }
 
 fn header_values(parts: &http::request::Parts, name: &str) -> Option<String> {
