@@ -225,9 +225,8 @@ type NewHeader = (&'static str, String, bool);
 /// Inserts the signature headers; `authorization` is always marked sensitive.
 fn apply(target: &mut http::HeaderMap, headers: Vec<NewHeader>) -> Result<(), SigningError> {
     for (name, value, sensitive) in headers {
-        let mut header_value = http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader {
-            name: name.to_owned(),
-        })?;
+        let mut header_value =
+            http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.to_owned() })?;
         header_value.set_sensitive(sensitive || name == "authorization");
         target.insert(http::HeaderName::from_static(name), header_value);
     }

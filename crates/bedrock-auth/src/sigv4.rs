@@ -367,6 +367,10 @@ pub struct Scope<'a> {
     pub time: SystemTime,
 }
 
+/// A canonical request, its signed header list and, for presigning, the
+/// `X-Amz-*` query parameters it covers.
+type Canonical = (String, String, Vec<(&'static str, String)>);
+
 /// Builds the canonical request of `method`, `uri` and `headers` (pairs of
 /// lowercase name and value, repeated names allowed) with `payload_hash`, and
 /// returns it with the signed header list. `security_token` and `date_time`
@@ -380,7 +384,7 @@ fn canonical_request<'h>(
     credentials: &Credentials,
     scope: &Scope<'_>,
     location: SignatureLocation,
-) -> Result<(String, String, Vec<(&'static str, String)>), SigningError> {
+) -> Result<Canonical, SigningError> {
     let date_time = format_date_time(scope.time);
     let mut canonical: BTreeMap<Cow<'h, str>, Vec<Cow<'h, str>>> = BTreeMap::new();
     for (name, value) in headers {
@@ -404,7 +408,11 @@ fn canonical_request<'h>(
             (uri.scheme_str(), port.as_ref().map(|p| p.as_str())),
             (Some("http"), Some("80")) | (Some("https"), Some("443"))
         );
-        let host = if default_port { authority.host() } else { authority.as_str() };
+        let host = if default_port {
+            authority.host()
+        } else {
+            authority.as_str()
+        };
         canonical.insert(Cow::Borrowed("host"), vec![Cow::Owned(host.to_owned())]);
     }
     let token = credentials.session_token();
@@ -416,7 +424,10 @@ fn canonical_request<'h>(
                     name: "x-amz-security-token".to_owned(),
                 });
             }
-            canonical.insert(Cow::Borrowed("x-amz-security-token"), vec![Cow::Owned(token.to_owned())]);
+            canonical.insert(
+                Cow::Borrowed("x-amz-security-token"),
+                vec![Cow::Owned(token.to_owned())],
+            );
         }
         if content_sha256_header {
             canonical.insert(
@@ -497,12 +508,7 @@ pub fn sign_request<'h>(
     let (canonical, signed_headers, mut params) =
         canonical_request(method, uri, headers, payload_hash, credentials, scope, location)?;
     let string_to_sign = string_to_sign(scope.time, scope.region, scope.service, &canonical);
-    let key = generate_signing_key(
-        credentials.secret_access_key(),
-        scope.time,
-        scope.region,
-        scope.service,
-    );
+    let key = generate_signing_key(credentials.secret_access_key(), scope.time, scope.region, scope.service);
     let signature = calculate_signature(&key, string_to_sign.as_bytes());
     let mut headers = Vec::new();
     match location {

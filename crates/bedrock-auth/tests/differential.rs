@@ -158,7 +158,14 @@ const HEADER_VALUES: &[&str] = &[
     "=;:\"'",
 ];
 
-const REGIONS: &[&str] = &["us-east-1", "us-west-2", "eu-central-1", "ap-southeast-2", "cn-north-1", "local"];
+const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-west-2",
+    "eu-central-1",
+    "ap-southeast-2",
+    "cn-north-1",
+    "local",
+];
 const SERVICES: &[&str] = &["bedrock", "bedrock-mantle", "sts", "execute-api", "testservice"];
 
 fn random_time(rng: &mut Rng) -> SystemTime {
@@ -169,7 +176,11 @@ fn random_credentials(rng: &mut Rng) -> Credentials {
     let akid = format!("AKID{:016X}", rng.next());
     let secret = format!("{:x}/{:X}+{}", rng.next(), rng.next(), rng.below(1000));
     let token = if rng.chance(50) {
-        Some(format!("IQoJ{:x}/+=={}", rng.next(), rng.pick(&["", "%2B", "abc", "x y"])))
+        Some(format!(
+            "IQoJ{:x}/+=={}",
+            rng.next(),
+            rng.pick(&["", "%2B", "abc", "x y"])
+        ))
     } else {
         None
     };
@@ -252,7 +263,10 @@ fn random_headers(rng: &mut Rng) -> Vec<(String, String)> {
         }
     }
     if rng.chance(10) {
-        headers.push(("host".to_owned(), rng.pick(&["example.com", "  spaced.host  ", "h:1"]).to_owned()));
+        headers.push((
+            "host".to_owned(),
+            rng.pick(&["example.com", "  spaced.host  ", "h:1"]).to_owned(),
+        ));
     }
     headers
 }
@@ -430,7 +444,7 @@ fn signer_matches_aws_sigv4() {
         let signer = Signer::new(name, region);
         let mut signed = request.clone();
         let ours = if streaming {
-            signer.sign_event_stream_request(&mut signed, &creds, time).map(|s| Some(s))
+            signer.sign_event_stream_request(&mut signed, &creds, time).map(Some)
         } else {
             signer.sign(&mut signed, &creds, time).map(|()| None)
         };
@@ -559,7 +573,11 @@ fn random_message(rng: &mut Rng) -> Message {
     let mut message = Message::new(rng.bytes(96));
     for i in 0..rng.below(5) {
         let value = match rng.below(6) {
-            0 => HeaderValue::String(rng.pick(&["event", "chunk", "application/json", "", "é ✓"]).to_owned().into()),
+            0 => HeaderValue::String(
+                rng.pick(&["event", "chunk", "application/json", "", "é ✓"])
+                    .to_owned()
+                    .into(),
+            ),
             1 => HeaderValue::Int32(rng.next() as i32),
             2 => HeaderValue::Bool(rng.chance(50)),
             3 => HeaderValue::ByteArray(rng.bytes(20).into()),
