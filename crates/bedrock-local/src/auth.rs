@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bedrock_auth::sigv4::sha256_hex;
 use bytes::Bytes;
 use http::StatusCode;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use bedrock_auth::sigv4::sha256_hex;
 
 use crate::wire::ServiceError;
 
