@@ -55,6 +55,14 @@ impl CliError {
         }
     }
 
+    /// Ctrl-C.
+    pub fn interrupted() -> Self {
+        CliError {
+            code: exit::INTERRUPTED,
+            message: "interrupted".into(),
+        }
+    }
+
     /// Words for a failed call, with a hint where one helps.
     pub fn from_sdk<E: OperationError>(error: SdkError<E>, action: &str) -> Self {
         let detail = chain(&error);
@@ -73,13 +81,19 @@ impl CliError {
                         "{message}{request_id}\nhint: `bedrock models list` shows the model ids this account and region offer"
                     ),
                 },
-                "ResourceNotFoundException" => CliError {
+                // The mantle APIs answer in the OpenAI or Anthropic shape: their codes, or the
+                // HTTP status, say the same things.
+                "ResourceNotFoundException" | "model_not_found" | "not_found_error" => CliError {
                     code: exit::NOT_FOUND,
                     message: format!(
                         "{message}{request_id}\nhint: `bedrock models list` shows the models this account and region offer"
                     ),
                 },
-                "AccessDeniedException" | "UnrecognizedClientException" => CliError {
+                "AccessDeniedException"
+                | "UnrecognizedClientException"
+                | "permission_error"
+                | "authentication_error"
+                | "invalid_api_key" => CliError {
                     code: exit::ACCESS_DENIED,
                     message: format!(
                         "access denied for {action}: {message}{request_id}\nhint: the identity needs permission for the `{action}` action on this resource, and model access must be enabled in the Bedrock console"
@@ -91,6 +105,15 @@ impl CliError {
                         "throttled by Bedrock after retries: {message}{request_id}\nhint: wait and try again, raise AWS_MAX_ATTEMPTS, or use a cross-region inference profile"
                     ),
                 },
+                _ if meta.status == 404 => CliError {
+                    code: exit::NOT_FOUND,
+                    message: format!("{message}{request_id}"),
+                },
+                _ if meta.status == 401 || meta.status == 403 => CliError {
+                    code: exit::ACCESS_DENIED,
+                    message: format!("access denied for {action}: {message}{request_id}"),
+                },
+                _ if code.is_empty() => CliError::failure(format!("HTTP {}: {message}{request_id}", meta.status)),
                 _ => CliError::failure(format!("{code}: {message}{request_id}")),
             };
         }

@@ -1,4 +1,5 @@
-//! `bedrock chat`: Converse, streamed to the terminal as tokens arrive.
+//! `bedrock chat`: Converse (or, with `--api`, a mantle API: see [`super::mantle_chat`]),
+//! streamed to the terminal as tokens arrive.
 
 use std::io::Write;
 use std::time::Instant;
@@ -12,34 +13,66 @@ use bedrock_runtime::types::{
 use bedrock_runtime::Client;
 use tokio::io::AsyncBufReadExt;
 
-use crate::args::{ChatArgs, OutputFormat};
-use crate::error::{chain, exit, CliError};
+use super::mantle_chat::MantleChat;
+use crate::args::{ChatApi, ChatArgs, OutputFormat};
+use crate::error::{chain, CliError};
 use crate::output::Terminal;
 use crate::setup::Session;
 
+/// One conversation, through whichever API `--api` chose; it keeps its own history.
+enum Conversation {
+    Converse { client: Client, history: Vec<Message> },
+    Mantle(MantleChat),
+}
+
+impl Conversation {
+    async fn turn(
+        &mut self,
+        args: &ChatArgs,
+        text: String,
+        format: OutputFormat,
+        term: Terminal,
+    ) -> Result<(), CliError> {
+        match self {
+            Conversation::Converse { client, history } => turn(client, args, history, text, format, term).await,
+            Conversation::Mantle(chat) => chat.turn(args, text, format, term).await,
+        }
+    }
+}
+
 pub async fn run(session: &Session, args: &ChatArgs, format: OutputFormat, term: Terminal) -> Result<(), CliError> {
-    let client = Client::new(&session.config);
-    let mut history: Vec<Message> = Vec::new();
+    let mut conversation = match args.api {
+        ChatApi::Converse => Conversation::Converse {
+            client: Client::new(&session.config),
+            history: Vec::new(),
+        },
+        api => Conversation::Mantle(MantleChat::new(&session.config, api)),
+    };
     let prompt = args.prompt.join(" ");
     if !prompt.trim().is_empty() {
-        return turn(&client, args, &mut history, prompt, format, term).await;
+        return conversation.turn(args, prompt, format, term).await;
     }
-    // Interactive: one line per turn, the conversation kept as history; Ctrl-D (end of input) ends.
+    // Interactive: one line per turn, the conversation kept as history; end of input (Ctrl-D)
+    // or a line `exit` / `quit` ends it, Ctrl-C interrupts it.
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         if term.stdout {
             eprint!("> ");
             let _ = std::io::stderr().flush();
         }
-        let line = match lines.next_line().await {
+        let line = match interruptible(lines.next_line()).await? {
             Ok(Some(line)) => line,
             Ok(None) => return Ok(()),
             Err(e) => return Err(CliError::failure(format!("could not read standard input: {e}"))),
         };
-        if line.trim().is_empty() {
+        let line = line.trim();
+        if line.is_empty() {
             continue;
         }
-        turn(&client, args, &mut history, line, format, term).await?;
+        if line == "exit" || line == "quit" {
+            return Ok(());
+        }
+        conversation.turn(args, line.to_owned(), format, term).await?;
     }
 }
 
@@ -55,7 +88,7 @@ async fn turn(
     history.push(Message::new(ConversationRole::User, vec![ContentBlock::Text(text)]));
     let started = Instant::now();
     let response = if args.no_stream || format == OutputFormat::Json {
-        let mut request = ConverseRequest::new(args.model.clone()).with_messages(history.clone());
+        let mut request = ConverseRequest::new(args.model()).with_messages(history.clone());
         if let Some(system) = &args.system {
             request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
         }
@@ -97,7 +130,7 @@ async fn stream_turn(
     history: &[Message],
     term: Terminal,
 ) -> Result<ConverseResponse, CliError> {
-    let mut request = ConverseStreamRequest::new(args.model.clone()).with_messages(history.to_vec());
+    let mut request = ConverseStreamRequest::new(args.model()).with_messages(history.to_vec());
     if let Some(system) = &args.system {
         request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
     }
@@ -114,7 +147,7 @@ async fn stream_turn(
             _ = tokio::signal::ctrl_c() => {
                 spinner.stop();
                 println!();
-                return Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() });
+                return Err(CliError::interrupted());
             }
         };
         let event = match event {
@@ -176,9 +209,9 @@ fn text_of(response: &ConverseResponse) -> String {
 }
 
 /// Runs `future` unless Ctrl-C comes first.
-async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
+pub(crate) async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
     tokio::select! {
         value = future => Ok(value),
-        _ = tokio::signal::ctrl_c() => Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() }),
+        _ = tokio::signal::ctrl_c() => Err(CliError::interrupted()),
     }
 }
