@@ -63,6 +63,15 @@ impl CliError {
         }
     }
 
+    /// Standard output was closed by its reader (`| head`): the command stops, quietly and
+    /// successfully, since everything the reader wanted was written.
+    pub fn output_closed() -> Self {
+        CliError {
+            code: exit::OK,
+            message: String::new(),
+        }
+    }
+
     /// Words for a failed call, with a hint where one helps.
     pub fn from_sdk<E: OperationError>(error: SdkError<E>, action: &str) -> Self {
         let detail = chain(&error);

@@ -29,10 +29,16 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // A read of standard input can still be blocked on a runtime thread (Ctrl-C at the
+    // interactive prompt): exit without waiting for a line that may never come.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
-            eprintln!("bedrock: {error}");
+            if !error.message.is_empty() {
+                eprintln!("bedrock: {error}");
+            }
             ExitCode::from(error.code)
         }
     }

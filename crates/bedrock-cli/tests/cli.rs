@@ -297,7 +297,11 @@ fn json_documents(text: &str) -> Vec<serde_json::Value> {
 fn chat_through_each_mantle_api_streams_the_answer() {
     let home = home();
     for api in MANTLE_APIS {
-        let output = bedrock(home.path(), &["--local", "chat", "--api", api, "Hello,", "mantle!"], None);
+        let output = bedrock(
+            home.path(),
+            &["--local", "chat", "--api", api, "Hello,", "mantle!"],
+            None,
+        );
         assert!(output.status.success(), "{api}: {}", stderr(&output));
         assert_eq!(stdout(&output), "Hello, mantle!\n", "{api}");
         // Piped: no spinner, no usage line.
@@ -332,7 +336,9 @@ fn chat_through_each_mantle_api_prints_the_final_object_as_json() {
     for api in MANTLE_APIS {
         let output = bedrock(
             home.path(),
-            &["--local", "--output", "json", "chat", "--api", api, "--system", "terse", "ping"],
+            &[
+                "--local", "--output", "json", "chat", "--api", api, "--system", "terse", "ping",
+            ],
             None,
         );
         assert!(output.status.success(), "{api}: {}", stderr(&output));
@@ -399,7 +405,11 @@ fn mantle_chat_errors_use_the_documented_exit_codes() {
             None,
         );
         assert_eq!(output.status.code(), Some(4), "{api}: {}", stderr(&output));
-        assert!(stderr(&output).contains("no.such-model-v1"), "{api}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("no.such-model-v1"),
+            "{api}: {}",
+            stderr(&output)
+        );
     }
     // An API chat does not know: clap's usage error.
     let output = bedrock(home.path(), &["chat", "--api", "completions", "x"], None);

@@ -17,6 +17,7 @@ use super::mantle_chat::MantleChat;
 use crate::args::{ChatApi, ChatArgs, OutputFormat};
 use crate::error::{chain, CliError};
 use crate::output::Terminal;
+use crate::output::{outln, write_out};
 use crate::setup::Session;
 
 /// One conversation, through whichever API `--api` chose; it keeps its own history.
@@ -100,7 +101,7 @@ async fn turn(
         spinner.stop();
         let response = response.map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModel"))?;
         if format == OutputFormat::Text {
-            println!("{}", text_of(&response));
+            outln!("{}", text_of(&response))?;
         }
         response
     } else {
@@ -108,7 +109,7 @@ async fn turn(
     };
     if format == OutputFormat::Json {
         let json = serde_json::to_string_pretty(&response).map_err(|e| CliError::failure(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}")?;
     } else if term.stderr {
         eprintln!(
             "[{} | tokens in {} out {} | {} ms]",
@@ -140,13 +141,12 @@ async fn stream_turn(
     let mut spinner = term.spinner();
     let mut receiver = interruptible(open_stream(client, request)).await??;
     let mut accumulator = MessageAccumulator::new();
-    let mut stdout = std::io::stdout();
     loop {
         let event = tokio::select! {
             event = receiver.recv() => event,
             _ = tokio::signal::ctrl_c() => {
                 spinner.stop();
-                println!();
+                let _ = outln!();
                 return Err(CliError::interrupted());
             }
         };
@@ -155,15 +155,14 @@ async fn stream_turn(
             Ok(None) => break,
             Err(e) => {
                 spinner.stop();
-                println!();
+                let _ = outln!();
                 return Err(CliError::failure(format!("the stream failed: {}", chain(&e))));
             }
         };
         if let ConverseStreamOutput::ContentBlockDelta(delta) = &event {
             if let bedrock_runtime::types::ContentBlockDelta::Text(text) = &delta.delta {
                 spinner.stop();
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
+                write_out(format_args!("{text}"))?;
             }
         }
         accumulator
@@ -171,7 +170,7 @@ async fn stream_turn(
             .map_err(|e| CliError::failure(format!("unexpected stream: {e}")))?;
     }
     spinner.stop();
-    println!();
+    outln!()?;
     accumulator
         .finish()
         .map_err(|e| CliError::failure(format!("incomplete stream: {e}")))

@@ -10,7 +10,6 @@
 //! and `max_output_tokens`.
 
 use std::fmt;
-use std::io::Write;
 use std::time::Instant;
 
 use bedrock_config::Config;
@@ -29,7 +28,7 @@ use bedrock_mantle::{Anthropic, JsonCall, OpenAi, StreamingCall};
 use super::chat::interruptible;
 use crate::args::{ChatApi, ChatArgs, OutputFormat};
 use crate::error::{chain, exit, CliError};
-use crate::output::Terminal;
+use crate::output::{outln, write_out, Terminal};
 
 /// `max_tokens` for the Messages API when `--max-tokens` is not given (the API requires one).
 pub const DEFAULT_MESSAGES_MAX_TOKENS: i64 = 1024;
@@ -239,7 +238,7 @@ fn temperature(args: &ChatArgs) -> Option<f64> {
 fn print_json(format: OutputFormat, json: impl FnOnce() -> serde_json::Result<String>) -> Result<(), CliError> {
     if format == OutputFormat::Json {
         let json = json().map_err(|e| CliError::failure(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}")?;
     }
     Ok(())
 }
@@ -261,7 +260,7 @@ where
     spinner.stop();
     let output = result?.map_err(|e| CliError::from_sdk(e, action))?;
     if format == OutputFormat::Text {
-        println!("{}", text(&output));
+        outln!("{}", text(&output))?;
     }
     Ok(output)
 }
@@ -294,12 +293,11 @@ where
     };
     let print = format == OutputFormat::Text;
     let mut accumulator = O::Accumulator::default();
-    let mut stdout = std::io::stdout();
     let mut printed = false;
     let end = |spinner: &mut crate::output::Spinner, printed: bool| {
         spinner.stop();
         if print && printed {
-            println!();
+            let _ = outln!();
         }
     };
     loop {
@@ -321,8 +319,7 @@ where
         if let Some(text) = O::text_delta(&event) {
             spinner.stop();
             if print {
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
+                write_out(format_args!("{text}"))?;
                 printed = true;
             }
         }
@@ -330,7 +327,7 @@ where
     }
     spinner.stop();
     if print {
-        println!();
+        outln!()?;
     }
     accumulator
         .finish()
