@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod error;
+mod interrupt;
 mod output;
 mod setup;
 

@@ -42,6 +42,7 @@ impl Conversation {
 }
 
 pub async fn run(session: &Session, args: &ChatArgs, format: OutputFormat, term: Terminal) -> Result<(), CliError> {
+    crate::interrupt::listen();
     let mut conversation = match args.api {
         ChatApi::Converse => Conversation::Converse {
             client: Client::new(&session.config),
@@ -143,12 +144,13 @@ async fn stream_turn(
     let mut accumulator = MessageAccumulator::new();
     loop {
         let event = tokio::select! {
-            event = receiver.recv() => event,
-            _ = tokio::signal::ctrl_c() => {
+            biased;
+            () = crate::interrupt::interrupted() => {
                 spinner.stop();
                 let _ = outln!();
                 return Err(CliError::interrupted());
             }
+            event = receiver.recv() => event,
         };
         let event = match event {
             Ok(Some(event)) => event,
@@ -210,7 +212,8 @@ fn text_of(response: &ConverseResponse) -> String {
 /// Runs `future` unless Ctrl-C comes first.
 pub(crate) async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
     tokio::select! {
+        biased;
+        () = crate::interrupt::interrupted() => Err(CliError::interrupted()),
         value = future => Ok(value),
-        _ = tokio::signal::ctrl_c() => Err(CliError::interrupted()),
     }
 }

@@ -302,11 +302,12 @@ where
     };
     loop {
         let event = tokio::select! {
-            event = events.recv() => event,
-            _ = tokio::signal::ctrl_c() => {
+            biased;
+            () = crate::interrupt::interrupted() => {
                 end(&mut spinner, printed);
                 return Err(CliError::interrupted());
             }
+            event = events.recv() => event,
         };
         let event = match event {
             Ok(Some(event)) => event,
