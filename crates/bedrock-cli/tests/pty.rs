@@ -33,6 +33,10 @@ struct Screen {
 struct ScreenState {
     bytes: Vec<u8>,
     closed: bool,
+    /// Stop reading the terminal once the screen shows this: the program then blocks on its
+    /// next write to a full terminal, however slow the test thread is to act.
+    pause_at: Option<String>,
+    paused: bool,
 }
 
 /// `bedrock` running on the terminal side of a pseudo-terminal.
@@ -51,6 +55,12 @@ impl Terminal {
     /// session whose controlling terminal this is, so that Ctrl-C typed on it sends SIGINT
     /// (util-linux `setsid --ctty`: the test code itself cannot fork without `unsafe`).
     fn start(home: &Path, args: &[&str], own_session: bool) -> Terminal {
+        Terminal::start_pausing(home, args, own_session, None)
+    }
+
+    /// [`Terminal::start`], with the screen's reading paused once it shows `pause_at`
+    /// ([`Terminal::wait_until_paused`], [`Terminal::resume`]).
+    fn start_pausing(home: &Path, args: &[&str], own_session: bool, pause_at: Option<&str>) -> Terminal {
         let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
         grantpt(&master).unwrap();
         unlockpt(&master).unwrap();
@@ -90,6 +100,7 @@ impl Terminal {
 
         let master = File::from(master);
         let screen = Arc::new(Screen::default());
+        screen.state.lock().unwrap().pause_at = pause_at.map(str::to_owned);
         let reader = {
             let mut master = master.try_clone().unwrap();
             let screen = screen.clone();
@@ -104,9 +115,17 @@ impl Terminal {
                     } else {
                         state.bytes.extend_from_slice(&buf[..n]);
                     }
+                    let shown = |needle: &String| String::from_utf8_lossy(&state.bytes).contains(needle.as_str());
+                    if state.pause_at.as_ref().is_some_and(shown) {
+                        state.pause_at = None;
+                        state.paused = true;
+                    }
                     screen.changed.notify_all();
                     if n == 0 {
                         return;
+                    }
+                    while state.paused {
+                        state = screen.changed.wait(state).unwrap();
                     }
                 }
             })
@@ -148,6 +167,28 @@ impl Terminal {
             }
             state = self.screen.changed.wait_timeout(state, deadline - now).unwrap().0;
         }
+    }
+
+    /// Waits until reading has paused at the text given to [`Terminal::start_pausing`].
+    fn wait_until_paused(&mut self) {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut state = self.screen.state.lock().unwrap();
+        while !state.paused {
+            let now = Instant::now();
+            if state.closed || now >= deadline {
+                let screen = String::from_utf8_lossy(&state.bytes).into_owned();
+                drop(state);
+                let _ = self.child.kill();
+                panic!("the terminal never reached the pause; it shows:\n{screen:?}");
+            }
+            state = self.screen.changed.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Reads the terminal again after a pause.
+    fn resume(&mut self) {
+        self.screen.state.lock().unwrap().paused = false;
+        self.screen.changed.notify_all();
     }
 
     /// Waits for the program to exit (its terminal to close), and returns its status and
@@ -294,14 +335,27 @@ fn have_setsid() -> bool {
 /// Ctrl-C while an answer streams: the stream stops, the line ends, exit code 130.
 fn interrupt_stream(api: &str) {
     let home = tempfile::tempdir().unwrap();
-    // A million tokens: the answer is still streaming when Ctrl-C arrives.
-    let mut terminal = Terminal::start(
+    // A million tokens, and the terminal not read from the first words on: the answer is
+    // still streaming (blocked on its output) when Ctrl-C arrives.
+    let mut terminal = Terminal::start_pausing(
         home.path(),
-        &["--local", "chat", "--api", api, "--model", "generator/1000000", "go"],
+        &[
+            "--local",
+            "chat",
+            "--api",
+            api,
+            "--model",
+            "generator/1000000",
+            "--max-tokens",
+            "1000000",
+            "go",
+        ],
         true,
+        Some("bravo"),
     );
-    terminal.wait_for("bravo");
+    terminal.wait_until_paused();
     terminal.type_text("\x03");
+    terminal.resume();
     let (status, rest) = terminal.finish();
     assert_eq!(status.code(), Some(130), "{api}: {rest:?}");
     assert!(rest.ends_with("bedrock: interrupted\r\n"), "{api}: {rest:?}");
