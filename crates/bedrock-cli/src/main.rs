@@ -1,9 +1,13 @@
 //! `bedrock`: Amazon Bedrock from the terminal, built on this SDK's clients.
 //!
 //! `--local` runs every command against bedrock-local started inside the process, with no
-//! credentials and no network. Exit codes: 0 success, 1 service or network failure, 2 bad
-//! command line or input, 3 configuration (credentials, region), 4 model or resource not
-//! found, 5 throttled after retries, 6 access denied, 130 interrupted.
+//! credentials and no network. `chat --api` chats through Converse (the default) or a
+//! bedrock-mantle API: OpenAI Responses, OpenAI Chat Completions or Anthropic Messages.
+//!
+//! Exit codes: 0 success, 1 service or network failure, 2 bad command line or input,
+//! 3 configuration (credentials, region), 4 model or resource not found, 5 throttled after
+//! retries, 6 access denied, 130 interrupted. A standard output closed by its reader ends a
+//! command quietly with 0.
 
 mod args;
 mod commands;

@@ -6,7 +6,7 @@
 //! responses are stored, the API's default). `--system` is Chat Completions' first `system`
 //! message, Messages' `system` and Responses' `instructions` (sent on every turn: the API does
 //! not carry instructions over from a previous response). `--max-tokens` is
-//! `max_completion_tokens`, `max_tokens` (1024 when not given: the Messages API requires it)
+//! `max_completion_tokens`, `max_tokens` (4096 when not given: the Messages API requires one)
 //! and `max_output_tokens`.
 
 use std::fmt;
@@ -31,7 +31,7 @@ use crate::error::{chain, exit, CliError};
 use crate::output::{outln, write_out, Terminal};
 
 /// `max_tokens` for the Messages API when `--max-tokens` is not given (the API requires one).
-pub const DEFAULT_MESSAGES_MAX_TOKENS: i64 = 1024;
+pub const DEFAULT_MESSAGES_MAX_TOKENS: i64 = 4096;
 
 /// A conversation through one of the mantle APIs, with its history.
 pub enum MantleChat {
@@ -57,8 +57,9 @@ struct Summary {
 }
 
 impl MantleChat {
-    /// A new conversation through `api` (not [`ChatApi::Converse`]) on the mantle endpoint of
-    /// `config`: the region's `bedrock-mantle.{region}.api.aws`, or `--endpoint-url` / `--local`.
+    /// A new conversation through `api` on the mantle endpoint of `config`: the region's
+    /// `bedrock-mantle.{region}.api.aws`, or `--endpoint-url` / `--local`'s emulator.
+    /// [`ChatApi::Converse`] is not a mantle API (`chat` runs it itself); it gets Messages.
     pub fn new(config: &Config, api: ChatApi) -> Self {
         let client = bedrock_mantle::Client::new(config);
         match api {
@@ -108,7 +109,7 @@ impl MantleChat {
                         format,
                         term,
                         "bedrock-mantle:CreateResponse",
-                        |r| response_text(r),
+                        response_text,
                     )
                     .await?
                 };
