@@ -420,3 +420,39 @@ fn mantle_chat_errors_use_the_documented_exit_codes() {
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(stderr(&output).contains("--region"), "{}", stderr(&output));
 }
+
+#[test]
+fn output_closed_by_its_reader_ends_the_command_quietly() {
+    use std::io::Read;
+    let home = home();
+    for api in ["converse", "messages"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bedrock"))
+            .args([
+                "--local",
+                "chat",
+                "--api",
+                api,
+                "--model",
+                // About 300 KB of text: more than a pipe holds, so bedrock is still writing
+                // when the pipe closes.
+                "generator/50000",
+                "--max-tokens",
+                "50000",
+                "go",
+            ])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read the first words, then close the pipe as `| head -c 20` would.
+        let mut first = [0u8; 20];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{api}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{api}");
+    }
+}
