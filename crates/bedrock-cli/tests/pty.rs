@@ -3,8 +3,9 @@
 //! the end of the session (`exit`, Ctrl-D) and Ctrl-C.
 //!
 //! Nothing here sleeps to synchronise: every step waits for the text it expects, with a
-//! generous timeout that only turns a hang into a failure.
-#![cfg(unix)]
+//! generous timeout that only turns a hang into a failure. Linux only: the pseudo-terminal
+//! calls, and util-linux `setsid` for the Ctrl-C tests.
+#![cfg(target_os = "linux")]
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};

@@ -421,3 +421,57 @@ fn message_text(message: &Message) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anthropic_error(kind: &str) -> StreamError<anthropic::ErrorResponse> {
+        let json = format!(r#"{{"type":"error","error":{{"type":"{kind}","message":"slow down"}}}}"#);
+        StreamError::Service(serde_json::from_str(&json).unwrap())
+    }
+
+    #[test]
+    fn errors_inside_a_stream_map_to_the_exit_codes() {
+        let error = stream_error(anthropic_error("overloaded_error"));
+        assert_eq!(error.code, exit::THROTTLED);
+        assert_eq!(
+            error.message,
+            "the service ended the stream with an error: overloaded_error: slow down"
+        );
+        assert_eq!(stream_error(anthropic_error("not_found_error")).code, exit::NOT_FOUND);
+        assert_eq!(
+            stream_error(anthropic_error("permission_error")).code,
+            exit::ACCESS_DENIED
+        );
+        assert_eq!(stream_error(anthropic_error("api_error")).code, exit::FAILURE);
+
+        let event: ResponseErrorEvent =
+            serde_json::from_str(r#"{"type":"error","message":"gone","sequence_number":3}"#).unwrap();
+        let error = stream_error(StreamError::Service(event));
+        assert_eq!(error.code, exit::FAILURE);
+        assert!(error.message.ends_with("error: gone"), "{}", error.message);
+
+        let openai: openai::ErrorResponse = serde_json::from_str(
+            r#"{"error":{"message":"too many","type":"requests","code":"rate_limit_exceeded","param":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(stream_error(StreamError::Service(openai)).code, exit::THROTTLED);
+    }
+
+    #[test]
+    fn temperature_keeps_the_decimal_written() {
+        let args = |t: f32| ChatArgs {
+            prompt: Vec::new(),
+            api: ChatApi::Messages,
+            model: None,
+            system: None,
+            max_tokens: None,
+            temperature: Some(t),
+            no_stream: false,
+        };
+        assert_eq!(temperature(&args(0.2)), Some(0.2));
+        assert_eq!(temperature(&args(1.0)), Some(1.0));
+        assert_eq!(args(0.2).model(), "anthropic.claude-3-haiku-20240307-v1:0");
+    }
+}
