@@ -16,8 +16,7 @@ use tokio::io::AsyncBufReadExt;
 use super::mantle_chat::MantleChat;
 use crate::args::{ChatApi, ChatArgs, OutputFormat};
 use crate::error::{chain, CliError};
-use crate::output::Terminal;
-use crate::output::{outln, write_out};
+use crate::output::{outln, write_out, Terminal};
 use crate::setup::Session;
 
 /// One conversation, through whichever API `--api` chose; it keeps its own history.
