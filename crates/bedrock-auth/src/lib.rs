@@ -1,25 +1,5 @@
 //! Credentials, SigV4 signing and Bedrock API keys.
 //!
-//! - [`Credentials`] and [`ApiKey`], whose `Debug`/`Display` never show secrets;
-//! - the shared config/credentials file parser ([`profile`]);
-//! - local providers: static, environment, profile (static keys,
-//!   `credential_process`, `source_profile` role chains through a pluggable
-//!   [`profile_provider::RoleAssumer`]), a chain, and a single-flight
-//!   [`cache::CredentialsCache`];
-//! - network providers over `bedrock-transport`'s `HttpClient` ([`net::ProviderConfig`]):
-//!   STS `AssumeRole` / `AssumeRoleWithWebIdentity` ([`sts`]), IAM Identity
-//!   Center ([`sso`]), container credentials ([`container`]) and IMDSv2 ([`imds`]);
-//! - the default chain in the AWS SDKs' order ([`default_chain`]);
-//! - the region chain ([`region`], plus IMDS in [`imds::resolve_region_with_imds`]);
-//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
-//!   clock-skew correction ([`skew`]), and [`SigV4Signing`], the transport
-//!   executor's per-attempt signing hook that feeds responses back to it
-//!   ([`sigv4_signing`]);
-//! - event-stream message signing for the bidirectional stream ([`event_stream_sign`]);
-//! - the auth-mode choice and short-term API key generation ([`api_key`]);
-//! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
-//!   credential providers (`aws_sdk`).
-//!
 //! Signing is a pure function of the request, the credentials and the time, so it can be shown
 //! (and tested) without a clock or a network. A Converse request signed for `bedrock` in
 //! `us-east-1` at a fixed instant:
@@ -73,6 +53,28 @@
 //! assert!(!format!("{:?}", key.key).contains("bedrock-api-key-")); // `Debug` hides the key
 //! # Ok(()) }
 //! ```
+//!
+//! What is here:
+//!
+//! - [`Credentials`] and [`ApiKey`], whose `Debug`/`Display` never show secrets;
+//! - the shared config/credentials file parser ([`profile`]);
+//! - local providers: static, environment, profile (static keys,
+//!   `credential_process`, `source_profile` role chains through a pluggable
+//!   [`profile_provider::RoleAssumer`]), a chain, and a single-flight
+//!   [`cache::CredentialsCache`];
+//! - network providers over `bedrock-transport`'s `HttpClient` ([`net::ProviderConfig`]):
+//!   STS `AssumeRole` / `AssumeRoleWithWebIdentity` ([`sts`]), IAM Identity
+//!   Center ([`sso`]), container credentials ([`container`]) and IMDSv2 ([`imds`]);
+//! - the default chain in the AWS SDKs' order ([`default_chain`]);
+//! - the region chain ([`region`], plus IMDS in [`imds::resolve_region_with_imds`]);
+//! - SigV4 request signing for `bedrock` and `bedrock-mantle` ([`sign`]), with
+//!   clock-skew correction ([`skew`]), and [`SigV4Signing`], the transport
+//!   executor's per-attempt signing hook that feeds responses back to it
+//!   ([`sigv4_signing`]);
+//! - event-stream message signing for the bidirectional stream ([`event_stream_sign`]);
+//! - the auth-mode choice and short-term API key generation ([`api_key`]);
+//! - with the `aws-sdk-credentials` feature, an adapter for the AWS SDK's own
+//!   credential providers (`aws_sdk`).
 //!
 //! See `docs/decisions/0007-auth.md`.
 #![deny(missing_docs)]

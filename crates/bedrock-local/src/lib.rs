@@ -41,12 +41,14 @@
 //! operation (Converse and ConverseStream, InvokeModel and its response and bidirectional
 //! streams, CountTokens, ApplyGuardrail, the async invokes) answered by the deterministic models
 //! of [`runtime`], and the control plane of [`control`] (foundation models, inference profiles,
-//! guardrails, jobs, provisioned throughput, tags). Requests are read and answers written with
-//! the generated server side of `bedrock-runtime-types` and `bedrock-control-types`, so the
-//! emulator speaks exactly the wire format the clients are generated from.
+//! guardrails, jobs, provisioned throughput, tags), plus the mantle APIs (OpenAI Responses, Chat
+//! Completions and Models, Anthropic Messages) over the same models. Requests are read and
+//! answers written with the generated server side of `bedrock-runtime-types` and
+//! `bedrock-control-types`, so the emulator speaks exactly the wire format the clients are
+//! generated from.
 //!
 //! Faults test how a client copes ([`fault`] has the grammar): given to the server, as here,
-//! they apply to every request; in the `x-bedrock-local-fault` header, to that request only.
+//! they apply to every request; in the [`FAULT_HEADER`] request header, to that request only.
 //! Here the first request is throttled and the client's retry gets the answer:
 //!
 //! ```
