@@ -53,6 +53,7 @@ const ENDPOINT_PROFILE_KEYS: &[&str] = &[
 /// connection pool, one retry quota and one clock-skew correction. The `with_*` methods
 /// return a changed copy, for one client or one call, and leave the original alone.
 ///
+// Compiled, not run: it reads this machine's AWS configuration.
 /// ```no_run
 /// # async fn f() -> Result<(), bedrock_config::ConfigError> {
 /// let config = bedrock_config::from_env().region("us-west-2").load().await?;

@@ -16,6 +16,7 @@
 //!
 //! In a program, [`from_env`] reads what the AWS SDKs read:
 //!
+// Compiled, not run: it reads this machine's AWS configuration.
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = bedrock_config::from_env().load().await?;

@@ -20,6 +20,7 @@
 //! [`bedrock_config::from_env`]); a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`) works as well
 //! as SigV4 credentials:
 //!
+// Compiled, not run: it reads this machine's AWS configuration.
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = bedrock_mantle::from_env().load().await?;

@@ -21,6 +21,7 @@
 //! A program loads its configuration from the environment (region, credentials or an API key,
 //! endpoint, retries; see [`bedrock_config::from_env`]) and builds one client from it:
 //!
+// Compiled, not run: it reads this machine's AWS configuration.
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = bedrock_runtime::from_env().load().await?;
