@@ -1,5 +1,61 @@
 //! Credentials, SigV4 signing and Bedrock API keys.
 //!
+//! Signing is a pure function of the request, the credentials and the time, so it can be shown
+//! (and tested) without a clock or a network. A Converse request signed for `bedrock` in
+//! `us-east-1` at a fixed instant:
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use bedrock_auth::{Credentials, Signer, SigningName};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::new("AKIDEXAMPLE", "example-secret", None, None, "docs");
+//! let signer = Signer::new(SigningName::Bedrock, "us-east-1");
+//! let time = UNIX_EPOCH + Duration::from_secs(1_704_164_645); // 2024-01-02T03:04:05Z
+//!
+//! let body = r#"{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}"#;
+//! let mut request = http::Request::post(
+//!     "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-lite-v1:0/converse",
+//! )
+//! .header("content-type", "application/json")
+//! .body(bytes::Bytes::from(body))?;
+//! signer.sign(&mut request, &credentials, time)?;
+//!
+//! assert_eq!(request.headers()["x-amz-date"], "20240102T030405Z");
+//! let authorization = request.headers()["authorization"].to_str()?;
+//! assert!(authorization.starts_with(
+//!     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/bedrock/aws4_request, SignedHeaders="
+//! ));
+//! assert!(request.headers()["authorization"].is_sensitive()); // kept out of logs
+//!
+//! // Same request, same credentials, same time: same signature.
+//! let mut again = request.clone();
+//! signer.sign(&mut again, &credentials, time)?;
+//! assert_eq!(again.headers()["authorization"], request.headers()["authorization"]);
+//! # Ok(()) }
+//! ```
+//!
+//! A short-term Bedrock API key is presigned from credentials the same way; it is a bearer
+//! token (`Authorization: Bearer ...`) that works until it expires (at most 12 hours, and never
+//! after the credentials do):
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use bedrock_auth::{generate_short_term_api_key, Credentials};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::new("AKIDEXAMPLE", "example-secret", None, None, "docs");
+//! let now = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
+//! let key = generate_short_term_api_key(&credentials, "us-east-1", now, Some(Duration::from_secs(3600)))?;
+//!
+//! assert_eq!(key.expires_at, now + Duration::from_secs(3600));
+//! assert!(key.key.expose_secret().starts_with("bedrock-api-key-"));
+//! assert!(!format!("{:?}", key.key).contains("bedrock-api-key-")); // `Debug` hides the key
+//! # Ok(()) }
+//! ```
+//!
+//! What is here:
+//!
 //! - [`Credentials`] and [`ApiKey`], whose `Debug`/`Display` never show secrets;
 //! - the shared config/credentials file parser ([`profile`]);
 //! - local providers: static, environment, profile (static keys,
