@@ -81,7 +81,7 @@
 //! `aws-lc-rs` (feature `aws-lc-rs`, preferred when both are on; `fips` makes
 //! it use the FIPS module).
 //!
-//! See `docs/decisions/0007-auth.md` and `docs/decisions/0011-own-sigv4-signer.md`.
+//! See `docs/decisions/0007-auth.md` and `docs/decisions/0012-own-sigv4-signer.md`.
 #![deny(missing_docs)]
 
 pub mod api_key;
