@@ -1,13 +1,14 @@
 //! SigV4 request signing (the algorithm itself lives in [`crate::sigv4`]).
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use bytes::Bytes;
 
 use crate::event_stream_sign::{Signature, STREAMING_EVENTS_PAYLOAD};
 use crate::secret::Credentials;
-use crate::sigv4::{sha256_hex, sign_request, Scope, SignatureLocation};
+use crate::sigv4::{format_date, generate_signing_key, sha256_hex, sign_request_with_key, Scope, SignatureLocation};
 use crate::skew::ClockSkew;
 
 /// The SigV4 signing name of a Bedrock API.
@@ -86,6 +87,50 @@ pub struct Signer {
     name: SigningName,
     region: String,
     skew: Option<ClockSkew>,
+    keys: Arc<KeyCache>,
+}
+
+/// The last signing key a [`Signer`] derived. The key depends only on the
+/// secret, the day, the region and the signing name, and a signer has one
+/// region and name, so it is reused until the day or the secret changes:
+/// deriving it costs four HMACs per request otherwise. Shared by clones.
+#[derive(Default)]
+struct KeyCache(Mutex<Option<CachedKey>>);
+
+struct CachedKey {
+    /// `YYYYMMDD` of the signing time.
+    date: String,
+    /// The secret the key was derived from, compared on every use.
+    secret: String,
+    key: [u8; 32],
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCache { .. }")
+    }
+}
+
+impl KeyCache {
+    /// The signing key for `secret` on the day of `time`, derived at most once per day and secret.
+    fn key(&self, secret: &str, time: SystemTime, region: &str, service: &str) -> [u8; 32] {
+        let date = format_date(time);
+        // A poisoned lock only means another thread panicked mid-update; the
+        // entry is checked before use, so it is still safe to read or replace.
+        let mut cached = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = cached.as_ref() {
+            if entry.date == date && entry.secret == secret {
+                return entry.key;
+            }
+        }
+        let key = generate_signing_key(secret, time, region, service);
+        *cached = Some(CachedKey {
+            date,
+            secret: secret.to_owned(),
+            key,
+        });
+        key
+    }
 }
 
 impl Signer {
@@ -95,6 +140,7 @@ impl Signer {
             name,
             region: region.into(),
             skew: None,
+            keys: Arc::default(),
         }
     }
 
@@ -206,7 +252,10 @@ impl Signer {
             service: self.name.as_str(),
             time: self.signing_time(time),
         };
-        let signed = sign_request(
+        let key = self
+            .keys
+            .key(credentials.secret_access_key(), scope.time, scope.region, scope.service);
+        let signed = sign_request_with_key(
             method.as_str(),
             uri,
             pairs,
@@ -214,6 +263,7 @@ impl Signer {
             credentials,
             &scope,
             SignatureLocation::Headers { content_sha256_header },
+            &key,
         )?;
         Ok((signed.headers, signed.signature))
     }
@@ -386,5 +436,32 @@ pub(crate) mod tests {
         );
         assert!(req.headers()["authorization"].is_sensitive());
         assert!(!format!("{seed:?}").contains(&expected));
+    }
+
+    // The cached signing key must give exactly what deriving it afresh gives,
+    // across a change of secret and of day, in any order.
+    #[test]
+    fn cached_signing_keys_follow_the_secret_and_the_day() {
+        let signer = Signer::new(SigningName::Bedrock, "us-east-1");
+        let a = Credentials::new(AKID, SECRET, None, None, "Test");
+        let b = Credentials::new("AKIDOTHER", "another/secret+KEY", Some(TOKEN.to_owned()), None, "Test");
+        let day = Duration::from_secs(86_400);
+        let steps = [
+            (&a, fixed_time()),
+            (&a, fixed_time() + Duration::from_secs(60)),
+            (&b, fixed_time()),
+            (&a, fixed_time() + day),
+            (&a, fixed_time()),
+            (&b, fixed_time() + day),
+        ];
+        for (credentials, time) in steps {
+            let mut cached = request();
+            signer.sign(&mut cached, credentials, time).unwrap();
+            let mut fresh = request();
+            Signer::new(SigningName::Bedrock, "us-east-1")
+                .sign(&mut fresh, credentials, time)
+                .unwrap();
+            assert_eq!(cached.headers(), fresh.headers(), "at {time:?}");
+        }
     }
 }

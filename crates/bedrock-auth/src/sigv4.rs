@@ -505,11 +505,29 @@ pub fn sign_request<'h>(
     scope: &Scope<'_>,
     location: SignatureLocation,
 ) -> Result<SignedRequest, SigningError> {
+    let key = generate_signing_key(credentials.secret_access_key(), scope.time, scope.region, scope.service);
+    sign_request_with_key(method, uri, headers, payload_hash, credentials, scope, location, &key)
+}
+
+/// [`sign_request`] with the signing key already derived (by
+/// [`generate_signing_key`] for the same secret, day, region and service), so
+/// that a caller signing many requests derives it once a day rather than once
+/// per request.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request_with_key<'h>(
+    method: &str,
+    uri: &http::Uri,
+    headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+    payload_hash: &str,
+    credentials: &Credentials,
+    scope: &Scope<'_>,
+    location: SignatureLocation,
+    signing_key: &[u8; 32],
+) -> Result<SignedRequest, SigningError> {
     let (canonical, signed_headers, mut params) =
         canonical_request(method, uri, headers, payload_hash, credentials, scope, location)?;
     let string_to_sign = string_to_sign(scope.time, scope.region, scope.service, &canonical);
-    let key = generate_signing_key(credentials.secret_access_key(), scope.time, scope.region, scope.service);
-    let signature = calculate_signature(&key, string_to_sign.as_bytes());
+    let signature = calculate_signature(signing_key, string_to_sign.as_bytes());
     let mut headers = Vec::new();
     match location {
         SignatureLocation::Headers { content_sha256_header } => {
