@@ -4,13 +4,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
-use aws_sigv4::sign::v4::SigningParams;
-
 use crate::env::Env;
 use crate::provider::SharedCredentialsProvider;
 use crate::secret::{ApiKey, Credentials};
-use crate::sign::{identity, quiet, SigningError};
+use crate::sign::SigningError;
+use crate::sigv4::{sha256_hex, sign_request, Scope, SignatureLocation};
 
 /// The environment variable holding a Bedrock API key.
 pub const BEARER_TOKEN_ENV: &str = "AWS_BEARER_TOKEN_BEDROCK";
@@ -218,30 +216,26 @@ pub fn generate_short_term_api_key(
     }
     let expires_in = Duration::from_secs(seconds);
 
-    let identity = identity(credentials);
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(expires_in);
-    let signing = |e: &dyn fmt::Display| ApiKeyError::Signing(SigningError::Sigv4(e.to_string()));
-    let params = SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(SHORT_TERM_KEY_SIGNING_NAME)
-        .time(now)
-        .settings(settings)
-        .build()
-        .map_err(|e| signing(&e))?
-        .into();
     const BASE: &str = "https://bedrock.amazonaws.com/?Action=CallWithBearerToken";
-    let request = SignableRequest::new(
+    let uri = http::Uri::from_static(BASE);
+    let scope = Scope {
+        region,
+        service: SHORT_TERM_KEY_SIGNING_NAME,
+        time: now,
+    };
+    let signed = sign_request(
         "POST",
-        BASE,
-        [("host", SHORT_TERM_KEY_HOST)].into_iter(),
-        SignableBody::empty(),
+        &uri,
+        [("host", SHORT_TERM_KEY_HOST)],
+        &sha256_hex(b""),
+        credentials,
+        &scope,
+        SignatureLocation::QueryParams {
+            expires_in: expires_in.as_secs(),
+        },
     )
-    .map_err(|e| signing(&e))?;
-    let (instructions, _) = quiet(|| sign(request, &params)).map_err(|e| signing(&e))?.into_parts();
-    let (_, query) = instructions.into_parts();
+    .map_err(ApiKeyError::Signing)?;
+    let query = signed.params;
     // Same parameter order as botocore's presigner: the signature goes last.
     let mut url = BASE.trim_start_matches("https://").to_owned();
     let mut signature = None;

@@ -7,11 +7,21 @@
 //! crate depends on anyway, so the adapter needs neither `aws-config` nor its
 //! HTTP stack; the application brings its own provider.
 //!
-//! ```ignore
-//! let sdk_config = aws_config::load_from_env().await;
-//! let provider = bedrock_auth::aws_sdk::AwsSdkCredentialsProvider::new(
-//!     sdk_config.credentials_provider().unwrap(),
-//! );
+//! With `aws-config`, the provider is `aws_config::load_from_env().await.credentials_provider()`;
+//! here, fixed credentials of `aws-credential-types` stand in for it:
+//!
+//! ```
+//! use bedrock_auth::aws_sdk::AwsSdkCredentialsProvider;
+//! use bedrock_auth::ProvideCredentials;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sdk_provider = aws_credential_types::Credentials::new("AKIDEXAMPLE", "example-secret", None, None, "docs");
+//! let provider = AwsSdkCredentialsProvider::new(sdk_provider);
+//! let credentials = provider.provide_credentials().await?;
+//! assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+//! assert_eq!(credentials.provider_name(), "AwsSdk");
+//! # Ok(()) }
 //! ```
 
 use aws_credential_types::provider::error::CredentialsError as SdkError;

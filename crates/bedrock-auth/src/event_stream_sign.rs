@@ -11,22 +11,21 @@
 //! ends the stream.
 //!
 //! [`EventStreamSigner`] is sans-IO: it holds the chain's state and returns
-//! signed messages; the caller encodes and sends them. The signing itself is
-//! `aws-sigv4`'s (`event_stream::sign_message`), the code the AWS SDK for Rust
-//! runs, called with `tracing` silenced because it logs the string to sign,
-//! which contains the previous signature.
+//! signed messages; the caller encodes and sends them. The string to sign and
+//! the key come from [`crate::sigv4`]; nothing is logged (the string to sign
+//! holds the previous signature).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use aws_sigv4::event_stream::{sign_empty_message, sign_message};
-use aws_sigv4::sign::v4::SigningParams;
-use aws_smithy_types::event_stream::Message;
+use aws_smithy_eventstream::frame::{write_headers_to, write_message_to};
+use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 
 use crate::provider::Clock;
 use crate::secret::{Credentials, Secret};
-use crate::sign::{identity, quiet, SigningName};
+use crate::sign::SigningName;
+use crate::sigv4::{event_string_to_sign, generate_signing_key, truncate_subsecs};
 use crate::skew::ClockSkew;
 
 /// The payload hash of a request whose body is a signed event stream.
@@ -64,7 +63,7 @@ pub enum EventStreamSigningError {
     /// The bytes given to [`EventStreamSigner::sign_frame`] are not exactly one
     /// valid event-stream message.
     InvalidFrame(String),
-    /// `aws-sigv4` refused (e.g. a header too long to encode).
+    /// The message cannot be encoded (e.g. a header too long).
     Sigv4(String),
 }
 
@@ -186,22 +185,42 @@ impl EventStreamSigner {
         if self.finished {
             return Err(EventStreamSigningError::Finished);
         }
-        let identity = identity(&self.credentials);
-        let params: SigningParams<'_, ()> = SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(self.name.as_str())
-            .time(time)
-            .settings(())
-            .build()
+        // The `:date` header holds whole seconds, as does the string to sign.
+        let time = truncate_subsecs(time);
+        let payload = match message {
+            Some(message) => {
+                let mut payload = Vec::new();
+                write_message_to(message, &mut payload).map_err(|e| EventStreamSigningError::Sigv4(e.to_string()))?;
+                payload
+            }
+            None => Vec::new(),
+        };
+        let date = Header::new(":date", HeaderValue::Timestamp(time.into()));
+        let mut date_bytes = Vec::new();
+        write_headers_to(std::slice::from_ref(&date), &mut date_bytes)
             .map_err(|e| EventStreamSigningError::Sigv4(e.to_string()))?;
-        let previous = self.previous.expose_secret();
-        let output = quiet(|| match message {
-            Some(message) => sign_message(message, previous, &params),
-            None => sign_empty_message(previous, &params),
-        })
-        .map_err(|e| EventStreamSigningError::Sigv4(e.to_string()))?;
-        let (signed, signature) = output.into_parts();
+        let string_to_sign = event_string_to_sign(
+            time,
+            &self.region,
+            self.name.as_str(),
+            self.previous.expose_secret(),
+            &date_bytes,
+            &payload,
+        );
+        let key = generate_signing_key(
+            self.credentials.secret_access_key(),
+            time,
+            &self.region,
+            self.name.as_str(),
+        );
+        let raw = crate::crypto::hmac_sha256(&key, string_to_sign.as_bytes());
+        let signature = crate::crypto::hex(&raw);
+        let signed = Message::new(payload)
+            .add_header(Header::new(
+                ":chunk-signature",
+                HeaderValue::ByteArray(raw.to_vec().into()),
+            ))
+            .add_header(date);
         self.previous = Signature::new(signature);
         Ok(signed)
     }
@@ -394,21 +413,28 @@ mod tests {
         }
         let expected = hex(&hmac(&key, published_sts.as_bytes()));
 
-        // Our signer only knows Bedrock names, so sign through aws-sigv4 directly
-        // with the same parameters the signer passes, then through the signer for
-        // the `bedrock` service and compare with the independent formula.
-        let identity = identity(&Credentials::new("ANOTREAL", secret, None, None, "Test"));
+        // Our signer only knows Bedrock names, so sign with the building
+        // blocks of `crate::sigv4` for `testservice` first, then through the
+        // signer for `bedrock-mantle` and compare with the independent formula.
         let time = UNIX_EPOCH + Duration::new(123_456_789, 1234);
-        let params: SigningParams<'_, ()> = SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("testservice")
-            .time(time)
-            .settings(())
-            .build()
-            .unwrap();
-        let (_, signature) = sign_message(&message, &previous, &params).unwrap().into_parts();
-        assert_eq!(signature, expected);
+        let whole = crate::sigv4::truncate_subsecs(time);
+        let mut date_bytes = Vec::new();
+        aws_smithy_eventstream::frame::write_headers_to(
+            &[Header::new(":date", HeaderValue::Timestamp(whole.into()))],
+            &mut date_bytes,
+        )
+        .unwrap();
+        let sts = crate::sigv4::event_string_to_sign(
+            whole,
+            "us-east-1",
+            "testservice",
+            &previous,
+            &date_bytes,
+            &encode(&message),
+        );
+        assert_eq!(sts, published_sts);
+        let key = crate::sigv4::generate_signing_key(secret, whole, "us-east-1", "testservice");
+        assert_eq!(crate::sigv4::calculate_signature(&key, sts.as_bytes()), expected);
 
         let mut signer = EventStreamSigner::new(
             Signature::new(previous.clone()),

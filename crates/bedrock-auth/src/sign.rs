@@ -1,15 +1,14 @@
-//! SigV4 request signing through `aws-sigv4`.
+//! SigV4 request signing (the algorithm itself lives in [`crate::sigv4`]).
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4::SigningParams;
-use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 
 use crate::event_stream_sign::{Signature, STREAMING_EVENTS_PAYLOAD};
 use crate::secret::Credentials;
+use crate::sigv4::{format_date, generate_signing_key, sha256_hex, sign_request_with_key, Scope, SignatureLocation};
 use crate::skew::ClockSkew;
 
 /// The SigV4 signing name of a Bedrock API.
@@ -43,7 +42,8 @@ pub enum SigningError {
         /// The header's name.
         name: String,
     },
-    /// `aws-sigv4` refused the request (e.g. an unparsable URI).
+    /// The request cannot be signed (e.g. its URI has no host and it has no
+    /// `host` header).
     Sigv4(String),
     /// The request's body is a stream, which [`SigV4Signing`](crate::SigV4Signing)
     /// cannot hash; the bidirectional stream is signed with
@@ -76,26 +76,6 @@ const SIGNATURE_HEADERS: [&str; 4] = [
     "x-amz-content-sha256",
 ];
 
-/// Runs `f` with `tracing` silenced. `aws-sigv4` logs at TRACE level the
-/// signing parameters (with the full access key id) and, for query signing, a
-/// canonical request that still holds `X-Amz-Security-Token`; neither may reach
-/// the user's logs.
-pub(crate) fn quiet<T>(f: impl FnOnce() -> T) -> T {
-    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
-}
-
-/// Converts our credentials into the identity `aws-sigv4` expects.
-pub(crate) fn identity(creds: &Credentials) -> Identity {
-    let creds_for_sigv4 = aws_credential_types::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token().map(str::to_owned),
-        creds.expiry(),
-        "bedrock-auth",
-    );
-    Identity::new(creds_for_sigv4, creds.expiry())
-}
-
 /// Signs requests with SigV4 for one signing name and region.
 ///
 /// [`Signer::sign`] is a pure function of the request, the credentials and the
@@ -107,6 +87,50 @@ pub struct Signer {
     name: SigningName,
     region: String,
     skew: Option<ClockSkew>,
+    keys: Arc<KeyCache>,
+}
+
+/// The last signing key a [`Signer`] derived. The key depends only on the
+/// secret, the day, the region and the signing name, and a signer has one
+/// region and name, so it is reused until the day or the secret changes:
+/// deriving it costs four HMACs per request otherwise. Shared by clones.
+#[derive(Default)]
+struct KeyCache(Mutex<Option<CachedKey>>);
+
+struct CachedKey {
+    /// `YYYYMMDD` of the signing time.
+    date: String,
+    /// The secret the key was derived from, compared on every use.
+    secret: String,
+    key: [u8; 32],
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCache { .. }")
+    }
+}
+
+impl KeyCache {
+    /// The signing key for `secret` on the day of `time`, derived at most once per day and secret.
+    fn key(&self, secret: &str, time: SystemTime, region: &str, service: &str) -> [u8; 32] {
+        let date = format_date(time);
+        // A poisoned lock only means another thread panicked mid-update; the
+        // entry is checked before use, so it is still safe to read or replace.
+        let mut cached = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = cached.as_ref() {
+            if entry.date == date && entry.secret == secret {
+                return entry.key;
+            }
+        }
+        let key = generate_signing_key(secret, time, region, service);
+        *cached = Some(CachedKey {
+            date,
+            secret: secret.to_owned(),
+            key,
+        });
+        key
+    }
 }
 
 impl Signer {
@@ -116,6 +140,7 @@ impl Signer {
             name,
             region: region.into(),
             skew: None,
+            keys: Arc::default(),
         }
     }
 
@@ -162,12 +187,13 @@ impl Signer {
         for name in SIGNATURE_HEADERS {
             request.headers_mut().remove(name);
         }
+        let payload_hash = sha256_hex(request.body());
         let (headers, _signature) = self.compute(
             request.method(),
             request.uri(),
             request.headers(),
-            SignableBody::Bytes(request.body()),
-            SigningSettings::default(),
+            &payload_hash,
+            false,
             credentials,
             time,
         )?;
@@ -188,14 +214,12 @@ impl Signer {
         for name in SIGNATURE_HEADERS {
             request.headers_mut().remove(name);
         }
-        let mut settings = SigningSettings::default();
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         let (headers, signature) = self.compute(
             request.method(),
             request.uri(),
             request.headers(),
-            SignableBody::Precomputed(STREAMING_EVENTS_PAYLOAD.to_owned()),
-            settings,
+            STREAMING_EVENTS_PAYLOAD,
+            true,
             credentials,
             time,
         )?;
@@ -203,29 +227,19 @@ impl Signer {
         Ok(Signature::new(signature))
     }
 
-    /// Runs `aws-sigv4` (silenced) and returns the headers to add and the signature.
+    /// Signs with the request's headers (which must be visible ASCII) and
+    /// returns the headers to add and the signature.
     #[allow(clippy::too_many_arguments)]
     fn compute(
         &self,
         method: &http::Method,
         uri: &http::Uri,
         headers: &http::HeaderMap,
-        body: SignableBody<'_>,
-        settings: SigningSettings,
+        payload_hash: &str,
+        content_sha256_header: bool,
         credentials: &Credentials,
         time: SystemTime,
     ) -> Result<(Vec<NewHeader>, String), SigningError> {
-        let identity = identity(credentials);
-        let params = SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(self.name.as_str())
-            .time(self.signing_time(time))
-            .settings(settings)
-            .build()
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?
-            .into();
-        let uri = uri.to_string();
         let mut pairs = Vec::with_capacity(headers.len());
         for (name, value) in headers {
             let value = value.to_str().map_err(|_| SigningError::InvalidHeader {
@@ -233,32 +247,38 @@ impl Signer {
             })?;
             pairs.push((name.as_str(), value));
         }
-        let signable = SignableRequest::new(method.as_str(), uri, pairs.into_iter(), body)
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?;
-        let (instructions, signature) = quiet(|| sign(signable, &params))
-            .map_err(|e| SigningError::Sigv4(e.to_string()))?
-            .into_parts();
-        let (new_headers, _) = instructions.into_parts();
-        let new_headers = new_headers
-            .into_iter()
-            .map(|h| (h.name().to_owned(), h.value().to_owned(), h.sensitive()))
-            .collect();
-        Ok((new_headers, signature))
+        let scope = Scope {
+            region: &self.region,
+            service: self.name.as_str(),
+            time: self.signing_time(time),
+        };
+        let key = self
+            .keys
+            .key(credentials.secret_access_key(), scope.time, scope.region, scope.service);
+        let signed = sign_request_with_key(
+            method.as_str(),
+            uri,
+            pairs,
+            payload_hash,
+            credentials,
+            &scope,
+            SignatureLocation::Headers { content_sha256_header },
+            &key,
+        )?;
+        Ok((signed.headers, signed.signature))
     }
 }
 
 /// A header a signature adds: name, value, whether it is sensitive.
-type NewHeader = (String, String, bool);
+type NewHeader = (&'static str, String, bool);
 
 /// Inserts the signature headers; `authorization` is always marked sensitive.
 fn apply(target: &mut http::HeaderMap, headers: Vec<NewHeader>) -> Result<(), SigningError> {
     for (name, value, sensitive) in headers {
         let mut header_value =
-            http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
+            http::HeaderValue::from_str(&value).map_err(|_| SigningError::InvalidHeader { name: name.to_owned() })?;
         header_value.set_sensitive(sensitive || name == "authorization");
-        let header_name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| SigningError::InvalidHeader { name: name.clone() })?;
-        target.insert(header_name, header_value);
+        target.insert(http::HeaderName::from_static(name), header_value);
     }
     Ok(())
 }
@@ -416,5 +436,32 @@ pub(crate) mod tests {
         );
         assert!(req.headers()["authorization"].is_sensitive());
         assert!(!format!("{seed:?}").contains(&expected));
+    }
+
+    // The cached signing key must give exactly what deriving it afresh gives,
+    // across a change of secret and of day, in any order.
+    #[test]
+    fn cached_signing_keys_follow_the_secret_and_the_day() {
+        let signer = Signer::new(SigningName::Bedrock, "us-east-1");
+        let a = Credentials::new(AKID, SECRET, None, None, "Test");
+        let b = Credentials::new("AKIDOTHER", "another/secret+KEY", Some(TOKEN.to_owned()), None, "Test");
+        let day = Duration::from_secs(86_400);
+        let steps = [
+            (&a, fixed_time()),
+            (&a, fixed_time() + Duration::from_secs(60)),
+            (&b, fixed_time()),
+            (&a, fixed_time() + day),
+            (&a, fixed_time()),
+            (&b, fixed_time() + day),
+        ];
+        for (credentials, time) in steps {
+            let mut cached = request();
+            signer.sign(&mut cached, credentials, time).unwrap();
+            let mut fresh = request();
+            Signer::new(SigningName::Bedrock, "us-east-1")
+                .sign(&mut fresh, credentials, time)
+                .unwrap();
+            assert_eq!(cached.headers(), fresh.headers(), "at {time:?}");
+        }
     }
 }

@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
-use sha1::{Digest, Sha1};
 
 use crate::error::CredentialsError;
 use crate::net::{self, ProviderConfig};
@@ -114,8 +113,7 @@ pub(crate) fn sso_params(set: &ProfileSet, profile: &Section) -> Result<Option<S
 
 /// The cache file of a session name or start URL.
 pub fn token_cache_path(home: &std::path::Path, key: &str) -> PathBuf {
-    let digest = Sha1::digest(key.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::crypto::hex(&crate::crypto::sha1(key.as_bytes()));
     home.join(".aws").join("sso").join("cache").join(format!("{hex}.json"))
 }
 

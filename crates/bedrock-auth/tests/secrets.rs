@@ -2,9 +2,10 @@
 //! short-term key, select a mode, fail in every typed way) with every `tracing`
 //! event captured at TRACE level, then a grep of the captured text, of `Debug`
 //! output and of every error string for the secret values (and the full access
-//! key id, of which only a prefix may show). `aws-sigv4`'s own TRACE events are
-//! silenced by the crate because they carry the access key id and, when
-//! presigning, the session token.
+//! key id, of which only a prefix may show). The signer is the crate's own
+//! (`bedrock_auth::sigv4`) and logs nothing; `aws-sigv4`, which logged the
+//! access key id and, when presigning, the session token at TRACE level, is no
+//! longer in the signing path.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -426,8 +427,8 @@ mod round_trip {
             logs.contains("Converse"),
             "the transport's spans are captured too: {logs}"
         );
-        // aws-sigv4 logs its string to sign (holding the previous signature) as raw
-        // bytes, which a text grep would miss: none of its events may get through.
+        // aws-sigv4 logged its string to sign (holding the previous signature) as raw
+        // bytes, which a text grep would miss: no such event may come back.
         assert!(!logs.contains("\naws_sigv4"), "{logs}");
         texts.push(logs);
         assert_eq!(signatures.len(), 7);

@@ -50,7 +50,7 @@ pub enum OutputFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Chat with a model (Converse, streamed); without a prompt, an interactive session
+    /// Chat with a model (Converse or a mantle API, streamed); without a prompt, an interactive session
     Chat(ChatArgs),
     /// Foundation models
     #[command(subcommand)]
@@ -70,11 +70,16 @@ pub enum Command {
 /// `bedrock chat`.
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// The prompt; omit it for an interactive session (one line per turn, Ctrl-D ends)
+    /// The prompt; omit it for an interactive session (one line per turn; Ctrl-D or `exit` ends)
     pub prompt: Vec<String>,
-    /// Model id, inference profile id or ARN
-    #[arg(long, short, default_value = DEFAULT_MODEL)]
-    pub model: String,
+    /// Which API to chat through: bedrock-runtime's Converse, or bedrock-mantle's OpenAI
+    /// Responses, OpenAI Chat Completions or Anthropic Messages
+    #[arg(long, value_enum, default_value_t = ChatApi::Converse)]
+    pub api: ChatApi,
+    /// Model id, inference profile id or ARN [default: anthropic.claude-3-haiku-20240307-v1:0 for
+    /// converse and messages, meta.llama3-3-70b-instruct-v1:0 for responses and chat-completions]
+    #[arg(long, short)]
+    pub model: Option<String>,
     /// System prompt
     #[arg(long)]
     pub system: Option<String>,
@@ -89,8 +94,42 @@ pub struct ChatArgs {
     pub no_stream: bool,
 }
 
-/// The model `chat` uses unless told otherwise.
+impl ChatArgs {
+    /// The model to use: `--model`, else the API's default.
+    pub fn model(&self) -> &str {
+        self.model.as_deref().unwrap_or(self.api.default_model())
+    }
+}
+
+/// The APIs `bedrock chat` can talk through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChatApi {
+    /// bedrock-runtime's Converse / ConverseStream
+    Converse,
+    /// bedrock-mantle's OpenAI Responses API (`/v1/responses`); turns are chained with previous_response_id
+    Responses,
+    /// bedrock-mantle's OpenAI Chat Completions API (`/v1/chat/completions`)
+    ChatCompletions,
+    /// bedrock-mantle's Anthropic Messages API (`/anthropic/v1/messages`)
+    Messages,
+}
+
+impl ChatApi {
+    /// The model `chat` uses with this API unless `--model` says otherwise: ids bedrock-local
+    /// serves on the same route, so `--local` works without `--model`.
+    pub fn default_model(self) -> &'static str {
+        match self {
+            ChatApi::Converse | ChatApi::Messages => DEFAULT_MODEL,
+            ChatApi::Responses | ChatApi::ChatCompletions => DEFAULT_OPENAI_MODEL,
+        }
+    }
+}
+
+/// The model `chat` uses for Converse and Anthropic Messages unless told otherwise.
 pub const DEFAULT_MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+/// The model `chat` uses for the OpenAI APIs (Responses, Chat Completions) unless told otherwise.
+pub const DEFAULT_OPENAI_MODEL: &str = "meta.llama3-3-70b-instruct-v1:0";
 
 /// `bedrock models ...`.
 #[derive(Debug, Subcommand)]

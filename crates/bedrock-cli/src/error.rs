@@ -55,6 +55,23 @@ impl CliError {
         }
     }
 
+    /// Ctrl-C.
+    pub fn interrupted() -> Self {
+        CliError {
+            code: exit::INTERRUPTED,
+            message: "interrupted".into(),
+        }
+    }
+
+    /// Standard output was closed by its reader (`| head`): the command stops, quietly and
+    /// successfully, since everything the reader wanted was written.
+    pub fn output_closed() -> Self {
+        CliError {
+            code: exit::OK,
+            message: String::new(),
+        }
+    }
+
     /// Words for a failed call, with a hint where one helps.
     pub fn from_sdk<E: OperationError>(error: SdkError<E>, action: &str) -> Self {
         let detail = chain(&error);
@@ -65,7 +82,12 @@ impl CliError {
                 .as_deref()
                 .map(|id| format!(" (request id {id})"))
                 .unwrap_or_default();
-            let message = meta.message.as_deref().unwrap_or(code);
+            // Never empty: a message, else the code, else the HTTP status.
+            let message = [meta.message.as_deref(), Some(code)]
+                .into_iter()
+                .flatten()
+                .find(|m| !m.is_empty())
+                .map_or_else(|| format!("HTTP {}", meta.status), str::to_owned);
             return match code {
                 "ValidationException" if message.contains("model identifier") => CliError {
                     code: exit::NOT_FOUND,
@@ -73,13 +95,19 @@ impl CliError {
                         "{message}{request_id}\nhint: `bedrock models list` shows the model ids this account and region offer"
                     ),
                 },
-                "ResourceNotFoundException" => CliError {
+                // The mantle APIs answer in the OpenAI or Anthropic shape: their codes, or the
+                // HTTP status, say the same things.
+                "ResourceNotFoundException" | "model_not_found" | "not_found_error" => CliError {
                     code: exit::NOT_FOUND,
                     message: format!(
                         "{message}{request_id}\nhint: `bedrock models list` shows the models this account and region offer"
                     ),
                 },
-                "AccessDeniedException" | "UnrecognizedClientException" => CliError {
+                "AccessDeniedException"
+                | "UnrecognizedClientException"
+                | "permission_error"
+                | "authentication_error"
+                | "invalid_api_key" => CliError {
                     code: exit::ACCESS_DENIED,
                     message: format!(
                         "access denied for {action}: {message}{request_id}\nhint: the identity needs permission for the `{action}` action on this resource, and model access must be enabled in the Bedrock console"
@@ -91,6 +119,18 @@ impl CliError {
                         "throttled by Bedrock after retries: {message}{request_id}\nhint: wait and try again, raise AWS_MAX_ATTEMPTS, or use a cross-region inference profile"
                     ),
                 },
+                _ if meta.status == 404 => CliError {
+                    code: exit::NOT_FOUND,
+                    message: format!("{message}{request_id}"),
+                },
+                _ if meta.status == 401 || meta.status == 403 => CliError {
+                    code: exit::ACCESS_DENIED,
+                    message: format!("access denied for {action}: {message}{request_id}"),
+                },
+                _ if code.is_empty() && meta.message.as_deref().is_some_and(|m| !m.is_empty()) => {
+                    CliError::failure(format!("HTTP {}: {message}{request_id}", meta.status))
+                }
+                _ if code.is_empty() => CliError::failure(format!("{message}{request_id}")),
                 _ => CliError::failure(format!("{code}: {message}{request_id}")),
             };
         }
@@ -136,4 +176,44 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use bedrock_config::{json_error_metadata, JsonError};
+    use bedrock_wire::error::ServiceError;
+
+    use super::*;
+
+    /// A mantle error response, as the client reports it.
+    fn mantle(status: u16, body: &str) -> SdkError<JsonError<String>> {
+        let meta = json_error_metadata(status, &Default::default(), body.as_bytes());
+        SdkError::Service(ServiceError {
+            kind: JsonError::Unhandled(body.to_owned()),
+            meta,
+        })
+    }
+
+    #[test]
+    fn mantle_errors_map_to_the_exit_codes_by_code_or_status() {
+        let openai = r#"{"error":{"message":"The model `x` does not exist.","type":"invalid_request_error","code":"model_not_found"}}"#;
+        let error = CliError::from_sdk(mantle(404, openai), "bedrock-mantle:CreateResponse");
+        assert_eq!(error.code, exit::NOT_FOUND);
+        assert!(error.message.starts_with("The model `x` does not exist."), "{error}");
+
+        let anthropic = r#"{"type":"error","error":{"type":"permission_error","message":"no access"}}"#;
+        let error = CliError::from_sdk(mantle(403, anthropic), "bedrock-mantle:CreateMessage");
+        assert_eq!(error.code, exit::ACCESS_DENIED);
+        assert!(error.message.contains("bedrock-mantle:CreateMessage"), "{error}");
+
+        // No code the CLI knows: the status decides, else a failure naming the status.
+        let error = CliError::from_sdk(mantle(401, r#"{"error":{"message":"who?"}}"#), "a");
+        assert_eq!(error.code, exit::ACCESS_DENIED);
+        let error = CliError::from_sdk(mantle(404, "<html>"), "a");
+        assert_eq!((error.code, error.message.as_str()), (exit::NOT_FOUND, "HTTP 404"));
+        let error = CliError::from_sdk(mantle(502, ""), "a");
+        assert_eq!((error.code, error.message.as_str()), (exit::FAILURE, "HTTP 502"));
+        let error = CliError::from_sdk(mantle(500, r#"{"error":{"message":"boom"}}"#), "a");
+        assert_eq!((error.code, error.message.as_str()), (exit::FAILURE, "HTTP 500: boom"));
+    }
 }

@@ -1,13 +1,18 @@
 //! `bedrock`: Amazon Bedrock from the terminal, built on this SDK's clients.
 //!
 //! `--local` runs every command against bedrock-local started inside the process, with no
-//! credentials and no network. Exit codes: 0 success, 1 service or network failure, 2 bad
-//! command line or input, 3 configuration (credentials, region), 4 model or resource not
-//! found, 5 throttled after retries, 6 access denied, 130 interrupted.
+//! credentials and no network. `chat --api` chats through Converse (the default) or a
+//! bedrock-mantle API: OpenAI Responses, OpenAI Chat Completions or Anthropic Messages.
+//!
+//! Exit codes: 0 success, 1 service or network failure, 2 bad command line or input,
+//! 3 configuration (credentials, region), 4 model or resource not found, 5 throttled after
+//! retries, 6 access denied, 130 interrupted. A standard output closed by its reader ends a
+//! command quietly with 0.
 
 mod args;
 mod commands;
 mod error;
+mod interrupt;
 mod output;
 mod setup;
 
@@ -29,10 +34,16 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // A read of standard input can still be blocked on a runtime thread (Ctrl-C at the
+    // interactive prompt): exit without waiting for a line that may never come.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
-            eprintln!("bedrock: {error}");
+            if !error.message.is_empty() {
+                eprintln!("bedrock: {error}");
+            }
             ExitCode::from(error.code)
         }
     }

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::CliError;
+
 /// Whether standard output and standard error are terminals.
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
@@ -40,16 +42,22 @@ impl Spinner {
                 task: None,
             };
         }
+        const FRAMES: [&str; 4] = ["|", "/", "-", "\\"];
+        // The first frame at once, so that even a fast first token follows a visible spinner.
+        eprint!("\r{} ", FRAMES[0]);
+        let _ = std::io::stderr().flush();
         let running = Arc::new(AtomicBool::new(true));
         let flag = running.clone();
         let task = tokio::spawn(async move {
-            const FRAMES: [&str; 4] = ["|", "/", "-", "\\"];
-            let mut i = 0;
-            while flag.load(Ordering::Relaxed) {
+            let mut i = 1;
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if !flag.load(Ordering::Relaxed) {
+                    break;
+                }
                 eprint!("\r{} ", FRAMES[i % FRAMES.len()]);
                 let _ = std::io::stderr().flush();
                 i += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });
         Spinner {
@@ -76,3 +84,27 @@ impl Drop for Spinner {
         self.stop();
     }
 }
+
+/// Writes to standard output. A closed pipe (`bedrock models list | head -1`) ends the command
+/// quietly ([`CliError::output_closed`]); any other write error is a failure to report.
+pub fn write_out(args: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args).and_then(|()| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::output_closed()
+        } else {
+            CliError::failure(format!("could not write to standard output: {e}"))
+        }
+    })
+}
+
+/// `println!` that returns the write error instead of panicking: `outln!(...)?`.
+macro_rules! outln {
+    () => {
+        $crate::output::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;

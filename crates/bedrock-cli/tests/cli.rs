@@ -261,3 +261,198 @@ fn token_makes_a_short_term_key_from_credentials() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+/// The mantle APIs `chat --api` speaks, with where each keeps the answer's text and usage in
+/// its JSON result.
+const MANTLE_APIS: [&str; 3] = ["responses", "chat-completions", "messages"];
+
+fn answer_text(api: &str, json: &serde_json::Value) -> String {
+    match api {
+        "responses" => json["output"][0]["content"][0]["text"].as_str(),
+        "chat-completions" => json["choices"][0]["message"]["content"].as_str(),
+        _ => json["content"][0]["text"].as_str(),
+    }
+    .unwrap_or_else(|| panic!("no text in the {api} result: {json}"))
+    .to_owned()
+}
+
+fn input_tokens(api: &str, json: &serde_json::Value) -> i64 {
+    let usage = &json["usage"];
+    match api {
+        "chat-completions" => usage["prompt_tokens"].as_i64(),
+        _ => usage["input_tokens"].as_i64(),
+    }
+    .unwrap_or_else(|| panic!("no input token count in the {api} result: {json}"))
+}
+
+/// The JSON documents of standard output, one after the other.
+fn json_documents(text: &str) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<serde_json::Value>()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+#[test]
+fn chat_through_each_mantle_api_streams_the_answer() {
+    let home = home();
+    for api in MANTLE_APIS {
+        let output = bedrock(
+            home.path(),
+            &["--local", "chat", "--api", api, "Hello,", "mantle!"],
+            None,
+        );
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "Hello, mantle!\n", "{api}");
+        // Piped: no spinner, no usage line.
+        assert_eq!(stderr(&output), "", "{api}");
+
+        let output = bedrock(
+            home.path(),
+            &[
+                "--local",
+                "chat",
+                "--api",
+                api,
+                "--no-stream",
+                "--system",
+                "be brief",
+                "--max-tokens",
+                "50",
+                "--temperature",
+                "0.2",
+                "whole",
+            ],
+            None,
+        );
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "whole\n", "{api}");
+    }
+}
+
+#[test]
+fn chat_through_each_mantle_api_prints_the_final_object_as_json() {
+    let home = home();
+    for api in MANTLE_APIS {
+        let output = bedrock(
+            home.path(),
+            &[
+                "--local", "--output", "json", "chat", "--api", api, "--system", "terse", "ping",
+            ],
+            None,
+        );
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(answer_text(api, &json), "ping", "{api}");
+        assert!(input_tokens(api, &json) > 0, "{api}: {json}");
+        match api {
+            "responses" => {
+                assert_eq!(json["object"], "response");
+                assert_eq!(json["status"], "completed");
+                assert_eq!(json["instructions"], "terse");
+            }
+            "chat-completions" => {
+                assert_eq!(json["object"], "chat.completion");
+                assert_eq!(json["choices"][0]["finish_reason"], "stop");
+            }
+            _ => {
+                assert_eq!(json["type"], "message");
+                assert_eq!(json["stop_reason"], "end_turn");
+            }
+        }
+    }
+}
+
+#[test]
+fn interactive_session_through_each_mantle_api_keeps_the_history() {
+    let home = home();
+    for api in MANTLE_APIS {
+        let output = bedrock(
+            home.path(),
+            &["--local", "chat", "--api", api],
+            Some("first turn\n\nsecond turn\nexit\nnever sent\n"),
+        );
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "first turn\nsecond turn\n", "{api}");
+
+        // The second turn carries the first (resent messages, or previous_response_id for
+        // Responses): its input counts more tokens than the first turn's.
+        let output = bedrock(
+            home.path(),
+            &["--local", "--output", "json", "chat", "--api", api],
+            Some("one two three\nfour\n"),
+        );
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        let turns = json_documents(&stdout(&output));
+        assert_eq!(turns.len(), 2, "{api}");
+        assert_eq!(answer_text(api, &turns[0]), "one two three");
+        assert_eq!(answer_text(api, &turns[1]), "four");
+        let (first, second) = (input_tokens(api, &turns[0]), input_tokens(api, &turns[1]));
+        assert!(second > first + 1, "{api}: {first} then {second}");
+        if api == "responses" {
+            assert_eq!(turns[1]["previous_response_id"], turns[0]["id"]);
+        }
+    }
+}
+
+#[test]
+fn mantle_chat_errors_use_the_documented_exit_codes() {
+    let home = home();
+    for api in MANTLE_APIS {
+        let output = bedrock(
+            home.path(),
+            &["--local", "chat", "--api", api, "--model", "no.such-model-v1", "x"],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(4), "{api}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("no.such-model-v1"),
+            "{api}: {}",
+            stderr(&output)
+        );
+    }
+    // An API chat does not know: clap's usage error.
+    let output = bedrock(home.path(), &["chat", "--api", "completions", "x"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("chat-completions"), "{}", stderr(&output));
+    // No region for the real mantle endpoint: configuration, 3.
+    let output = bedrock(home.path(), &["chat", "--api", "messages", "--api-key", "k", "x"], None);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--region"), "{}", stderr(&output));
+}
+
+#[test]
+fn output_closed_by_its_reader_ends_the_command_quietly() {
+    use std::io::Read;
+    let home = home();
+    for api in ["converse", "messages"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bedrock"))
+            .args([
+                "--local",
+                "chat",
+                "--api",
+                api,
+                "--model",
+                // About 300 KB of text: more than a pipe holds, so bedrock is still writing
+                // when the pipe closes.
+                "generator/50000",
+                "--max-tokens",
+                "50000",
+                "go",
+            ])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read the first words, then close the pipe as `| head -c 20` would.
+        let mut first = [0u8; 20];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{api}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{api}");
+    }
+}

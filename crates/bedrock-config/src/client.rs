@@ -24,6 +24,7 @@ use crate::error::SdkError;
 /// The typed clients (`bedrock_runtime::Client`, `bedrock_control::Client`) wrap one; use it
 /// directly to call an operation by its type. Cheap to clone.
 ///
+// Compiled, not run: a sketch over a given configuration; the crate-level example runs.
 /// ```no_run
 /// # async fn f(
 /// #     config: bedrock_config::Config,
@@ -287,6 +288,7 @@ pub(crate) fn address(
 /// A call of operation `O`, ready to send: `.await` it (it implements [`IntoFuture`]), after
 /// changing settings for this call only with [`customize`](Self::customize).
 ///
+// Compiled, not run: a sketch over a given configuration; the crate-level example runs.
 /// ```no_run
 /// # async fn f(client: bedrock_config::ServiceClient, input: bedrock_runtime_types::types::CountTokensRequest) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;

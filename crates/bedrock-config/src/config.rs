@@ -53,6 +53,7 @@ const ENDPOINT_PROFILE_KEYS: &[&str] = &[
 /// connection pool, one retry quota and one clock-skew correction. The `with_*` methods
 /// return a changed copy, for one client or one call, and leave the original alone.
 ///
+// Compiled, not run: it reads this machine's AWS configuration.
 /// ```no_run
 /// # async fn f() -> Result<(), bedrock_config::ConfigError> {
 /// let config = bedrock_config::from_env().region("us-west-2").load().await?;
@@ -332,6 +333,37 @@ impl fmt::Debug for Config {
 /// - retries: `AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS` or the profile's `retry_mode`, `max_attempts`;
 /// - user agent: `AWS_SDK_UA_APP_ID` or the profile's `sdk_ua_app_id`;
 /// - HTTP: `HTTPS_PROXY`, `NO_PROXY`, `AWS_CA_BUNDLE`.
+///
+/// The same precedence with a fixed environment and config file in place of the process's
+/// ([`ConfigLoader::os_context`], which is how a test isolates itself):
+///
+/// ```
+/// use bedrock_auth::env::{MapEnv, MapFs};
+/// use bedrock_auth::OsContext;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), bedrock_config::ConfigError> {
+/// let env = MapEnv::from_pairs([
+///     ("HOME", "/home/me"),
+///     ("AWS_PROFILE", "work"),
+///     ("AWS_BEARER_TOKEN_BEDROCK", "example-api-key"),
+/// ]);
+/// let files = MapFs::from_files([(
+///     "/home/me/.aws/config",
+///     "[profile work]\nregion = eu-west-1\nmax_attempts = 5\n",
+/// )]);
+/// let ctx = OsContext::new(env, files);
+///
+/// let config = bedrock_config::from_env().os_context(ctx.clone()).load().await?;
+/// assert_eq!(config.region(), Some("eu-west-1")); // the profile's
+/// assert_eq!(config.retry_config().max_attempts(), 5);
+/// assert_eq!(config.auth_mode(), "bearer (AWS_BEARER_TOKEN_BEDROCK)");
+///
+/// // What is set in code wins over the environment and the files.
+/// let config = bedrock_config::from_env().os_context(ctx).region("us-west-2").load().await?;
+/// assert_eq!(config.region(), Some("us-west-2"));
+/// # Ok(()) }
+/// ```
 pub fn from_env() -> ConfigLoader {
     ConfigLoader::new(OsContext::real(), true)
 }

@@ -18,18 +18,66 @@
 //! (customization, batch inference, provisioned throughput) are polled with their `Get*`
 //! operation; [`wait_until`] is a small generic helper for that.
 //!
-//! ```no_run
-//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-//! use bedrock_control::types::ListFoundationModelsRequest;
+//! A program builds its client from the environment's configuration
+//! (`bedrock_control::from_env().load().await?`, see [`bedrock_config::from_env`]). The
+//! examples here run against bedrock-local, the emulator, with a configuration built in code:
 //!
-//! let config = bedrock_config::from_env().load().await?;
-//! let client = bedrock_control::Client::new(&config);
-//! let models = client
-//!     .list_foundation_models(ListFoundationModelsRequest::new().with_by_provider("anthropic"))
+//! ```
+//! use bedrock_control::types::{ListFoundationModelsRequest, ModelModality};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let local = bedrock_local::start(bedrock_local::Config::new()).await?;
+//! let config = bedrock_control::Config::builder()
+//!     .region("us-east-1")
+//!     .credentials(bedrock_control::Credentials::new("AKIDEXAMPLE", "example-secret", None, None, "docs"))
+//!     .endpoint_url(local.base_url())
+//!     .load()
 //!     .await?;
-//! for model in models.model_summaries.unwrap_or_default() {
-//!     println!("{}", model.model_id);
+//! let client = bedrock_control::Client::new(&config);
+//!
+//! let request = ListFoundationModelsRequest::new()
+//!     .with_by_provider("anthropic")
+//!     .with_by_output_modality(ModelModality::Text);
+//! let models = client.list_foundation_models(request).await?.model_summaries.unwrap_or_default();
+//! assert!(!models.is_empty());
+//! for model in &models {
+//!     println!("{} ({})", model.model_id, model.model_name.as_deref().unwrap_or("-"));
 //! }
+//! # local.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! A list operation the service paginates, read item by item across pages with its
+//! `*_paginator` method: [`items`](Paginator::items) is a stream ([`Items`](bedrock_config::Items);
+//! `StreamExt` from `futures-util` or `futures` gives it `next()`), and each page is fetched
+//! when the previous one is used up:
+//!
+//! ```
+//! use bedrock_control::types::ListInferenceProfilesRequest;
+//! use futures_util::StreamExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let local = bedrock_local::start(bedrock_local::Config::new()).await?;
+//! # let config = bedrock_control::Config::builder()
+//! #     .region("us-east-1")
+//! #     .credentials(bedrock_control::Credentials::new("AKIDEXAMPLE", "example-secret", None, None, "docs"))
+//! #     .endpoint_url(local.base_url())
+//! #     .load()
+//! #     .await?;
+//! # let client = bedrock_control::Client::new(&config);
+//! let mut profiles = client
+//!     .list_inference_profiles_paginator(ListInferenceProfilesRequest::new().with_max_results(2))
+//!     .items();
+//! let mut count = 0;
+//! while let Some(profile) = profiles.next().await {
+//!     let profile = profile?;
+//!     println!("{}: {}", profile.inference_profile_id, profile.inference_profile_name);
+//!     count += 1;
+//! }
+//! assert!(count > 2, "more than one page");
+//! # local.shutdown().await;
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -38,7 +86,7 @@ mod client;
 mod operations;
 mod wait;
 
-pub use bedrock_config::{from_env, Call, Config, Paginator, SdkError};
+pub use bedrock_config::{from_env, Call, Config, Credentials, Paginator, SdkError};
 pub use bedrock_control_types::{error, operation, types};
 pub use client::Client;
 pub use wait::{wait_until, WaitError, WaitPolicy};

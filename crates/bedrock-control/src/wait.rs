@@ -85,6 +85,7 @@ impl<E: StdError + 'static> StdError for WaitError<E> {
 /// `clock` (use the client's: `client.config().executor().clock()`), so a test with a
 /// paused or manual clock waits no real time.
 ///
+// Compiled, not run: it polls a real job, with real delays.
 /// ```no_run
 /// # async fn f(client: bedrock_control::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use bedrock_control::types::{GetModelInvocationJobRequest, ModelInvocationJobStatus as S};

@@ -310,11 +310,11 @@ impl std::error::Error for EndpointError {
 /// let endpoint = EndpointConfig::new(Service::BedrockRuntime)
 ///     .region("eu-west-1")
 ///     .env(Env::from_pairs([("AWS_USE_DUALSTACK_ENDPOINT", "true")]))
-///     .resolve()
-///     .unwrap();
+///     .resolve()?;
 /// assert_eq!(endpoint.url(), "https://bedrock-runtime.eu-west-1.api.aws");
 /// assert_eq!(endpoint.signing_name(), "bedrock");
 /// assert_eq!(endpoint.signing_region(), Some("eu-west-1"));
+/// # Ok::<(), bedrock_endpoint::EndpointError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct EndpointConfig {

@@ -27,11 +27,11 @@
 //! let mantle = EndpointConfig::new(Service::BedrockMantle)
 //!     .region("us-west-2")
 //!     .env(Env::from_pairs::<_, String, String>([]))
-//!     .resolve()
-//!     .unwrap();
+//!     .resolve()?;
 //! assert_eq!(mantle.url(), "https://bedrock-mantle.us-west-2.api.aws");
 //! assert_eq!(mantle.signing_name(), "bedrock-mantle");
 //! assert_eq!(mantle.route_prefix(MantleRoute::Anthropic), Some("/anthropic/v1"));
+//! # Ok::<(), bedrock_endpoint::EndpointError>(())
 //! ```
 #![deny(missing_docs)]
 

@@ -3,7 +3,7 @@
 //! [`AuthMode::Permissive`] (the default) accepts any well-formed `Authorization` header: a SigV4
 //! header with credential, signed headers and signature, or `Bearer <token>`. [`AuthMode::Verify`]
 //! recomputes SigV4 signatures for configured test credentials (the key derivation and HMAC are
-//! `aws-sigv4`'s), checks the credential scope (region, signing name `bedrock` or
+//! `bedrock_auth::sigv4`'s), checks the credential scope (region, signing name `bedrock` or
 //! `bedrock-mantle`) and the date (±5 minutes of the injected clock), and accepts configured API
 //! keys and short-term keys (`bedrock-api-key-` + base64 of a presigned URL) whose presigned
 //! signature verifies against the configured credentials and has not expired.
@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bedrock_auth::sigv4::sha256_hex;
 use bytes::Bytes;
 use http::StatusCode;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::wire::ServiceError;
 
@@ -278,7 +278,7 @@ pub fn authenticate(
             let secret = credentials
                 .get(parsed.scope.access_key_id)
                 .ok_or_else(|| AuthFailure::unrecognized("unknown access key id"))?;
-            let body_hash = request.body.map(|body| hex(&Sha256::digest(body)));
+            let body_hash = request.body.map(|body| sha256_hex(body));
             let payload_hash = match header_str(&request.parts.headers, "x-amz-content-sha256") {
                 Some(hash) => {
                     // A declared hash of a collected body must be the body's.
@@ -292,7 +292,7 @@ pub fn authenticate(
                     }
                     hash.to_owned()
                 }
-                None => body_hash.unwrap_or_else(|| hex(&Sha256::digest(b""))),
+                None => body_hash.unwrap_or_else(|| sha256_hex(b"")),
             };
             let canonical = canonical_request(
                 request.parts.method.as_str(),
@@ -326,10 +326,6 @@ fn hint(token: &str) -> String {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -452,10 +448,10 @@ fn signature(secret: &str, time: SystemTime, scope: &Scope<'_>, amz_date: &str, 
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{}\n{}",
         scope.string(),
-        hex(&Sha256::digest(canonical.as_bytes()))
+        sha256_hex(canonical.as_bytes())
     );
-    let key = aws_sigv4::sign::v4::generate_signing_key(secret, time, scope.region, scope.service);
-    aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
+    let key = bedrock_auth::sigv4::generate_signing_key(secret, time, scope.region, scope.service);
+    bedrock_auth::sigv4::calculate_signature(&key, string_to_sign.as_bytes())
 }
 
 fn header_values(parts: &http::request::Parts, name: &str) -> Option<String> {
@@ -593,7 +589,7 @@ fn verify_short_term_key(
     let signed_headers: Vec<&str> = signed.split(';').collect();
     // `Version=1` is appended after presigning.
     let unsigned_query = canonical_query(query, &["X-Amz-Signature", "Version"]);
-    for payload_hash in [hex(&Sha256::digest(b"")), "UNSIGNED-PAYLOAD".to_owned()] {
+    for payload_hash in [sha256_hex(b""), "UNSIGNED-PAYLOAD".to_owned()] {
         let canonical = format!(
             "POST\n{path}\n{unsigned_query}\n{}\n{}\n{payload_hash}",
             signed_headers

@@ -151,6 +151,7 @@ impl fmt::Debug for BidirectionalStreamCall {
 /// receiver; a modeled exception arrives as a typed
 /// [`StreamError::Exception`](crate::stream::StreamError::Exception).
 ///
+// Compiled, not run: it needs a speech-to-speech model session over HTTP/2.
 /// ```no_run
 /// # async fn f(client: bedrock_runtime::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use bedrock_runtime::event_stream::InvokeModelWithBidirectionalStreamInput as Input;

@@ -16,8 +16,9 @@
 //! let request = ConverseRequest::new("anthropic.claude-3-haiku-20240307-v1:0")
 //!     .with_messages(vec![Message::user("What's the weather in Paris?")])
 //!     .with_tools(vec![weather]);
-//! let result = ToolResultBlock::json("tooluse_1", &serde_json::json!({"sky": "clear"})).unwrap();
+//! let result = ToolResultBlock::json("tooluse_1", &serde_json::json!({"sky": "clear"}))?;
 //! # let _ = (request, result);
+//! # Ok::<(), serde_json::Error>(())
 //! ```
 
 use bedrock_runtime_types::types::{

@@ -222,14 +222,15 @@ pub fn encode_to(message: &Message, dst: &mut BytesMut) -> Result<(), EventStrea
 /// ```
 /// # use bedrock_transport::event_stream::{encode, MessageDecoder};
 /// # use aws_smithy_types::event_stream::Message;
-/// let frame = encode(&Message::new(&b"hello"[..])).unwrap();
+/// let frame = encode(&Message::new(&b"hello"[..]))?;
 /// let mut decoder = MessageDecoder::new();
 /// decoder.push(frame.slice(..5));
-/// assert!(decoder.decode().unwrap().is_none()); // needs more bytes
+/// assert!(decoder.decode()?.is_none()); // needs more bytes
 /// decoder.push(frame.slice(5..));
-/// assert_eq!(decoder.decode().unwrap().unwrap().payload().as_ref(), b"hello");
+/// assert_eq!(decoder.decode()?.expect("a whole message").payload().as_ref(), b"hello");
 /// decoder.finish();
-/// assert!(decoder.decode().unwrap().is_none()); // ended cleanly
+/// assert!(decoder.decode()?.is_none()); // ended cleanly
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// Call [`decode`](Self::decode) until it returns `Ok(None)` after each

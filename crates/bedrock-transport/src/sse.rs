@@ -173,13 +173,14 @@ enum Field {
 /// # use bytes::Bytes;
 /// let mut decoder = SseDecoder::new();
 /// decoder.push(Bytes::from_static(b"event: ping\ndata: {\"n\":"));
-/// assert!(decoder.decode().unwrap().is_none()); // needs more bytes
+/// assert!(decoder.decode()?.is_none()); // needs more bytes
 /// decoder.push(Bytes::from_static(b"1}\r\n\r\ndata: last"));
-/// let event = decoder.decode().unwrap().unwrap();
+/// let event = decoder.decode()?.expect("a whole event");
 /// assert_eq!((event.event.as_str(), event.data.as_str()), ("ping", "{\"n\":1}"));
 /// decoder.finish(); // the final event has no blank line after it
-/// assert_eq!(decoder.decode().unwrap().unwrap().data, "last");
-/// assert!(decoder.decode().unwrap().is_none());
+/// assert_eq!(decoder.decode()?.expect("the last event").data, "last");
+/// assert!(decoder.decode()?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// Call [`decode`](Self::decode) until it returns `Ok(None)` after each

@@ -13,9 +13,10 @@
 //!     #[serde(with = "bedrock_wire::codec::epoch_seconds")]
 //!     at: Option<DateTime>,
 //! }
-//! let json = serde_json::to_string(&Event { at: Some(DateTime::from_secs(1)) }).unwrap();
+//! let json = serde_json::to_string(&Event { at: Some(DateTime::from_secs(1)) })?;
 //! assert_eq!(json, r#"{"at":1}"#);
-//! assert_eq!(serde_json::from_str::<Event>(&json).unwrap().at, Some(DateTime::from_secs(1)));
+//! assert_eq!(serde_json::from_str::<Event>(&json)?.at, Some(DateTime::from_secs(1)));
+//! # Ok::<(), serde_json::Error>(())
 //! ```
 
 use std::collections::HashMap;

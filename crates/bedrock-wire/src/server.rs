@@ -6,6 +6,9 @@
 //! `bedrock-local` (the emulator) is built on it, so that it answers from the same models the
 //! clients are generated from.
 //!
+//! How a server answers one request with the generated code (a sketch, not compiled here: it
+//! needs a model crate's `server` feature, and the model crates depend on this one):
+//!
 //! ```rust,ignore
 //! use bedrock_runtime_types::operation::Converse;
 //! use bedrock_runtime_types::server::{route, RuntimeOperation};

@@ -1,4 +1,5 @@
-//! `bedrock chat`: Converse, streamed to the terminal as tokens arrive.
+//! `bedrock chat`: Converse (or, with `--api`, a mantle API: see [`super::mantle_chat`]),
+//! streamed to the terminal as tokens arrive.
 
 use std::io::Write;
 use std::time::Instant;
@@ -12,34 +13,67 @@ use bedrock_runtime::types::{
 use bedrock_runtime::Client;
 use tokio::io::AsyncBufReadExt;
 
-use crate::args::{ChatArgs, OutputFormat};
-use crate::error::{chain, exit, CliError};
-use crate::output::Terminal;
+use super::mantle_chat::MantleChat;
+use crate::args::{ChatApi, ChatArgs, OutputFormat};
+use crate::error::{chain, CliError};
+use crate::output::{outln, write_out, Terminal};
 use crate::setup::Session;
 
+/// One conversation, through whichever API `--api` chose; it keeps its own history.
+enum Conversation {
+    Converse { client: Client, history: Vec<Message> },
+    Mantle(MantleChat),
+}
+
+impl Conversation {
+    async fn turn(
+        &mut self,
+        args: &ChatArgs,
+        text: String,
+        format: OutputFormat,
+        term: Terminal,
+    ) -> Result<(), CliError> {
+        match self {
+            Conversation::Converse { client, history } => turn(client, args, history, text, format, term).await,
+            Conversation::Mantle(chat) => chat.turn(args, text, format, term).await,
+        }
+    }
+}
+
 pub async fn run(session: &Session, args: &ChatArgs, format: OutputFormat, term: Terminal) -> Result<(), CliError> {
-    let client = Client::new(&session.config);
-    let mut history: Vec<Message> = Vec::new();
+    crate::interrupt::listen();
+    let mut conversation = match args.api {
+        ChatApi::Converse => Conversation::Converse {
+            client: Client::new(&session.config),
+            history: Vec::new(),
+        },
+        api => Conversation::Mantle(MantleChat::new(&session.config, api)),
+    };
     let prompt = args.prompt.join(" ");
     if !prompt.trim().is_empty() {
-        return turn(&client, args, &mut history, prompt, format, term).await;
+        return conversation.turn(args, prompt, format, term).await;
     }
-    // Interactive: one line per turn, the conversation kept as history; Ctrl-D (end of input) ends.
+    // Interactive: one line per turn, the conversation kept as history; end of input (Ctrl-D)
+    // or a line `exit` / `quit` ends it, Ctrl-C interrupts it.
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         if term.stdout {
             eprint!("> ");
             let _ = std::io::stderr().flush();
         }
-        let line = match lines.next_line().await {
+        let line = match interruptible(lines.next_line()).await? {
             Ok(Some(line)) => line,
             Ok(None) => return Ok(()),
             Err(e) => return Err(CliError::failure(format!("could not read standard input: {e}"))),
         };
-        if line.trim().is_empty() {
+        let line = line.trim();
+        if line.is_empty() {
             continue;
         }
-        turn(&client, args, &mut history, line, format, term).await?;
+        if line == "exit" || line == "quit" {
+            return Ok(());
+        }
+        conversation.turn(args, line.to_owned(), format, term).await?;
     }
 }
 
@@ -55,7 +89,7 @@ async fn turn(
     history.push(Message::new(ConversationRole::User, vec![ContentBlock::Text(text)]));
     let started = Instant::now();
     let response = if args.no_stream || format == OutputFormat::Json {
-        let mut request = ConverseRequest::new(args.model.clone()).with_messages(history.clone());
+        let mut request = ConverseRequest::new(args.model()).with_messages(history.clone());
         if let Some(system) = &args.system {
             request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
         }
@@ -67,7 +101,7 @@ async fn turn(
         spinner.stop();
         let response = response.map_err(|e| CliError::from_sdk(e, "bedrock:InvokeModel"))?;
         if format == OutputFormat::Text {
-            println!("{}", text_of(&response));
+            outln!("{}", text_of(&response))?;
         }
         response
     } else {
@@ -75,7 +109,7 @@ async fn turn(
     };
     if format == OutputFormat::Json {
         let json = serde_json::to_string_pretty(&response).map_err(|e| CliError::failure(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}")?;
     } else if term.stderr {
         eprintln!(
             "[{} | tokens in {} out {} | {} ms]",
@@ -97,7 +131,7 @@ async fn stream_turn(
     history: &[Message],
     term: Terminal,
 ) -> Result<ConverseResponse, CliError> {
-    let mut request = ConverseStreamRequest::new(args.model.clone()).with_messages(history.to_vec());
+    let mut request = ConverseStreamRequest::new(args.model()).with_messages(history.to_vec());
     if let Some(system) = &args.system {
         request = request.with_system(vec![SystemContentBlock::Text(system.clone())]);
     }
@@ -107,30 +141,29 @@ async fn stream_turn(
     let mut spinner = term.spinner();
     let mut receiver = interruptible(open_stream(client, request)).await??;
     let mut accumulator = MessageAccumulator::new();
-    let mut stdout = std::io::stdout();
     loop {
         let event = tokio::select! {
-            event = receiver.recv() => event,
-            _ = tokio::signal::ctrl_c() => {
+            biased;
+            () = crate::interrupt::interrupted() => {
                 spinner.stop();
-                println!();
-                return Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() });
+                let _ = outln!();
+                return Err(CliError::interrupted());
             }
+            event = receiver.recv() => event,
         };
         let event = match event {
             Ok(Some(event)) => event,
             Ok(None) => break,
             Err(e) => {
                 spinner.stop();
-                println!();
+                let _ = outln!();
                 return Err(CliError::failure(format!("the stream failed: {}", chain(&e))));
             }
         };
         if let ConverseStreamOutput::ContentBlockDelta(delta) = &event {
             if let bedrock_runtime::types::ContentBlockDelta::Text(text) = &delta.delta {
                 spinner.stop();
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
+                write_out(format_args!("{text}"))?;
             }
         }
         accumulator
@@ -138,7 +171,7 @@ async fn stream_turn(
             .map_err(|e| CliError::failure(format!("unexpected stream: {e}")))?;
     }
     spinner.stop();
-    println!();
+    outln!()?;
     accumulator
         .finish()
         .map_err(|e| CliError::failure(format!("incomplete stream: {e}")))
@@ -176,9 +209,10 @@ fn text_of(response: &ConverseResponse) -> String {
 }
 
 /// Runs `future` unless Ctrl-C comes first.
-async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
+pub(crate) async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Result<T, CliError> {
     tokio::select! {
+        biased;
+        () = crate::interrupt::interrupted() => Err(CliError::interrupted()),
         value = future => Ok(value),
-        _ = tokio::signal::ctrl_c() => Err(CliError { code: exit::INTERRUPTED, message: "interrupted".into() }),
     }
 }

@@ -8,6 +8,7 @@ use bedrock_wire::DateTime;
 
 use crate::args::{EndpointArgs, OutputFormat, ServiceArg, TokenArgs};
 use crate::error::{chain, CliError};
+use crate::output::outln;
 use crate::setup::Session;
 
 pub async fn token(session: &Session, args: &TokenArgs, format: OutputFormat) -> Result<(), CliError> {
@@ -36,12 +37,12 @@ pub async fn token(session: &Session, args: &TokenArgs, format: OutputFormat) ->
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default();
     match format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::json!({ "apiKey": key.key.expose_secret(), "expiresAt": expires, "region": region })
-        ),
+        )?,
         OutputFormat::Text => {
-            println!("{}", key.key.expose_secret());
+            outln!("{}", key.key.expose_secret())?;
             eprintln!("expires {expires} (region {region}); use it as AWS_BEARER_TOKEN_BEDROCK");
         }
     }
@@ -66,7 +67,7 @@ pub fn endpoint(session: &Session, args: &EndpointArgs, format: OutputFormat) ->
     };
     let region = endpoint.signing_region().unwrap_or("-");
     match format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::json!({
                 "service": service.name(),
@@ -76,13 +77,13 @@ pub fn endpoint(session: &Session, args: &EndpointArgs, format: OutputFormat) ->
                 "signingRegion": endpoint.signing_region(),
                 "auth": session.config.auth_mode(),
             })
-        ),
+        )?,
         OutputFormat::Text => {
-            println!("service       {}", service.name());
-            println!("url           {} ({})", endpoint.url(), endpoint.source());
-            println!("signing name  {}", endpoint.signing_name());
-            println!("region        {region}");
-            println!("auth          {auth}");
+            outln!("service       {}", service.name())?;
+            outln!("url           {} ({})", endpoint.url(), endpoint.source())?;
+            outln!("signing name  {}", endpoint.signing_name())?;
+            outln!("region        {region}")?;
+            outln!("auth          {auth}")?;
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use crate::args::LocalArgs;
 use crate::error::CliError;
+use crate::output::outln;
 
 pub async fn run(args: &LocalArgs) -> Result<(), CliError> {
     let mut config = match &args.config {
@@ -14,7 +15,7 @@ pub async fn run(args: &LocalArgs) -> Result<(), CliError> {
     let server = bedrock_local::start(config)
         .await
         .map_err(|e| CliError::failure(format!("could not start bedrock-local: {e}")))?;
-    println!("{}", server.base_url());
+    outln!("{}", server.base_url())?;
     eprintln!("bedrock-local is serving; point a client at the URL above (Ctrl-C stops it)");
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;

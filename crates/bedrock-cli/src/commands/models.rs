@@ -8,6 +8,7 @@ use bedrock_control_types::types::{
 
 use crate::args::{ModelsGetArgs, ModelsListArgs, OutputFormat};
 use crate::error::CliError;
+use crate::output::outln;
 use crate::setup::Session;
 
 pub async fn list(session: &Session, args: &ModelsListArgs, format: OutputFormat) -> Result<(), CliError> {
@@ -31,7 +32,7 @@ pub async fn list(session: &Session, args: &ModelsListArgs, format: OutputFormat
     models.sort_by(|a, b| a.model_id.cmp(&b.model_id));
     if format == OutputFormat::Json {
         let json = serde_json::to_string_pretty(&models).map_err(|e| CliError::failure(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}")?;
         return Ok(());
     }
     let rows: Vec<[String; 4]> = models
@@ -49,7 +50,7 @@ pub async fn list(session: &Session, args: &ModelsListArgs, format: OutputFormat
             ]
         })
         .collect();
-    print_table(["MODEL ID", "PROVIDER", "OUTPUT", "STREAMING"], &rows);
+    print_table(["MODEL ID", "PROVIDER", "OUTPUT", "STREAMING"], &rows)?;
     Ok(())
 }
 
@@ -64,7 +65,7 @@ pub async fn get(session: &Session, args: &ModelsGetArgs, format: OutputFormat) 
         .ok_or_else(|| CliError::failure("the response has no model details"))?;
     if format == OutputFormat::Json {
         let json = serde_json::to_string_pretty(&details).map_err(|e| CliError::failure(e.to_string()))?;
-        println!("{json}");
+        outln!("{json}")?;
         return Ok(());
     }
     let rows = [
@@ -82,7 +83,7 @@ pub async fn get(session: &Session, args: &ModelsGetArgs, format: OutputFormat) 
         ],
     ];
     for [name, value] in rows {
-        println!("{name:<10} {value}");
+        outln!("{name:<10} {value}")?;
     }
     Ok(())
 }
@@ -96,7 +97,7 @@ fn join(values: Option<&[ModelModality]>) -> String {
         .join(",")
 }
 
-fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Result<(), CliError> {
     let mut widths = header.map(str::len);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -112,10 +113,11 @@ fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
                 out.push_str(&format!("{cell:<width$}  "));
             }
         }
-        println!("{}", out.trim_end());
+        outln!("{}", out.trim_end())
     };
-    line(header.to_vec());
+    line(header.to_vec())?;
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(String::as_str).collect())?;
     }
+    Ok(())
 }

@@ -9,6 +9,7 @@ use bedrock_wire::Blob;
 
 use crate::args::{ConverseArgs, InvokeArgs, OutputFormat};
 use crate::error::CliError;
+use crate::output::{outln, write_out};
 use crate::setup::Session;
 
 fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -38,14 +39,11 @@ pub async fn invoke(session: &Session, args: &InvokeArgs) -> Result<(), CliError
     let bytes = response.body.into_inner();
     // Pretty-print JSON answers; anything else goes out as it came.
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(value) => println!(
+        Ok(value) => outln!(
             "{}",
             serde_json::to_string_pretty(&value).map_err(|e| CliError::failure(e.to_string()))?
-        ),
-        Err(_) => {
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(&bytes);
-        }
+        )?,
+        Err(_) => write_out(format_args!("{}", String::from_utf8_lossy(&bytes)))?,
     }
     Ok(())
 }
@@ -67,6 +65,6 @@ pub async fn converse(session: &Session, args: &ConverseArgs, format: OutputForm
         OutputFormat::Text => serde_json::to_string_pretty(&response),
     }
     .map_err(|e| CliError::failure(e.to_string()))?;
-    println!("{json}");
+    outln!("{json}")?;
     Ok(())
 }

@@ -27,6 +27,7 @@ use crate::wire::ServiceError;
 /// Registers every control-plane operation on `router`: the emulated ones answered by `plane`,
 /// the others with [`not_emulated`] (HTTP 501).
 ///
+// Compiled, not run (doc-test time): the crate-level examples start servers.
 /// ```no_run
 /// use std::sync::Arc;
 /// use bedrock_local::control::{ControlPlane, ControlPlaneConfig};

@@ -5,6 +5,7 @@
 //! every operation on a [`Router`]. [`start`](crate::start) uses it when the [`Config`](crate::Config) names no
 //! other service, so `bedrock_local::start(Config::new())` answers the whole API:
 //!
+// Compiled, not run (doc-test time): the crate-level examples start servers.
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use bedrock_local::runtime::{ModelRegistry, Script};

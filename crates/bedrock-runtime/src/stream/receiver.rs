@@ -33,6 +33,7 @@ pub type DecodeFn<T, E> = fn(&Message) -> Result<T, EventError<E>>;
 /// union has an `Unknown` variant holding the event's name and JSON payload, so a newer service
 /// does not break an older SDK and nothing is lost. Match them with a wildcard arm.
 ///
+// Compiled, not run: a fragment over a given receiver; the crate-level examples stream.
 /// ```no_run
 /// # use bedrock_runtime::stream::ConverseStreamReceiver;
 /// # use bedrock_runtime_types::event_stream::ConverseStreamOutput;

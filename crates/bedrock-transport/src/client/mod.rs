@@ -15,6 +15,7 @@
 //! Errors from [`HttpClient::send`] are a [`BoxError`]: a [`ConnectError`] when no
 //! connection could be set up (nothing was sent), otherwise hyper's error.
 //!
+// Compiled, not run: it sends a request to AWS.
 //! ```no_run
 //! # async fn run() -> Result<(), bedrock_transport::BoxError> {
 //! use bedrock_transport::{HttpClient, HyperClient, RequestBody};

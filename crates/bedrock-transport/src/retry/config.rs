@@ -168,12 +168,13 @@ impl RetryConfig {
     ///
     /// let profile = HashMap::from([("retry_mode".to_string(), "adaptive".to_string())]);
     /// let env = |name: &str| (name == "AWS_MAX_ATTEMPTS").then(|| "5".to_string());
-    /// let config = RetryConfig::from_env_and_profile(&env, Some(&profile)).unwrap();
+    /// let config = RetryConfig::from_env_and_profile(&env, Some(&profile))?;
     /// assert_eq!((config.mode(), config.max_attempts()), (RetryMode::Adaptive, 5));
     ///
     /// let bad = |name: &str| (name == "AWS_MAX_ATTEMPTS").then(|| "abc".to_string());
     /// let err = RetryConfig::from_env_and_profile(&bad, None).unwrap_err();
     /// assert_eq!(err.setting(), "AWS_MAX_ATTEMPTS");
+    /// # Ok::<(), bedrock_transport::retry::RetryConfigError>(())
     /// ```
     pub fn from_env_and_profile(
         env: &dyn Fn(&str) -> Option<String>,
@@ -191,8 +192,9 @@ impl RetryConfig {
     ///
     /// let env = |_: &str| None;
     /// let profile = |key: &str| (key == "max_attempts").then(|| "6".to_string());
-    /// let config = RetryConfig::from_lookups(&env, &profile).unwrap();
+    /// let config = RetryConfig::from_lookups(&env, &profile)?;
     /// assert_eq!((config.mode(), config.max_attempts()), (RetryMode::Standard, 6));
+    /// # Ok::<(), bedrock_transport::retry::RetryConfigError>(())
     /// ```
     pub fn from_lookups(
         env: &dyn Fn(&str) -> Option<String>,
