@@ -31,8 +31,12 @@
 //!
 //! # Copies
 //!
-//! `data` bytes are copied once, from the chunks into the buffer that becomes [`Event::data`]
-//! (validated as UTF-8 in place). Lines split across chunks are not joined first.
+//! `data` bytes are copied once, from the chunks into the decoder's data buffer (validated as
+//! UTF-8 in place). Lines split across chunks are not joined first. [`SseDecoder::decode`]
+//! hands that buffer over as [`Event::data`] (and allocates the event type), so the next event
+//! starts a new one; [`SseDecoder::decode_ref`] and [`SseStream::poll_next_ref`] lend it as an
+//! [`EventRef`] and take it back on the next call, so reading events that way allocates nothing
+//! per event.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -1102,7 +1106,9 @@ mod tests {
         }
         // Owned and borrowed reads mix.
         let mut decoder = SseDecoder::new();
-        decoder.push(Bytes::from_static(b"event: a\ndata: 1\n\ndata: 2\n\nevent: c\ndata: 3\n\n"));
+        decoder.push(Bytes::from_static(
+            b"event: a\ndata: 1\n\ndata: 2\n\nevent: c\ndata: 3\n\n",
+        ));
         assert_eq!(decoder.decode_ref().unwrap().unwrap().to_event(), ev("a", "1", None));
         assert_eq!(decoder.decode().unwrap(), Some(msg("2")));
         let third = decoder.decode_ref().unwrap().unwrap();
