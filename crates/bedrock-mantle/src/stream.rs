@@ -13,7 +13,7 @@ use bedrock_mantle_types::anthropic::{ContentBlockDelta, MessageStreamEvent};
 use bedrock_mantle_types::openai::operation::{CreateChatCompletion, CreateResponse, RetrieveResponse};
 use bedrock_mantle_types::openai::{ChatCompletionChunk, ResponseErrorEvent, ResponseStreamEvent};
 use bedrock_mantle_types::{anthropic, openai, JsonOperation};
-use bedrock_transport::sse::{Event, SseError, SseStream};
+use bedrock_transport::sse::{Event, EventRef, SseError, SseStream};
 use bedrock_transport::ResponseBody;
 use bedrock_wire::MalformedResponse;
 use futures_core::stream::{FusedStream, Stream};
@@ -74,16 +74,19 @@ pub trait StreamOperation: JsonOperation {
     /// service sent.
     fn decode(event: &Event) -> Result<Option<Self::Event>, StreamError<Self::StreamError>>;
 
+    /// As [`decode`](Self::decode), from an event borrowed from the decoder ([`EventStream`]
+    /// reads events this way). The default makes the owned [`Event`] and calls `decode`; the
+    /// implementations here read the borrowed data directly.
+    fn decode_ref(event: EventRef<'_>) -> Result<Option<Self::Event>, StreamError<Self::StreamError>> {
+        Self::decode(&event.to_event())
+    }
+
     /// The text an event adds to the answer, if any.
     fn text_delta(event: &Self::Event) -> Option<&str>;
 }
 
-fn parse<O: JsonOperation, E>(event: &Event) -> Result<Option<O::Event>, StreamError<E>> {
-    O::parse_event(&event.data).map_err(StreamError::Malformed)
-}
-
-fn response_event(event: &Event) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
-    match parse::<CreateResponse, _>(event)? {
+fn response_event(data: &str) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
+    match CreateResponse::parse_event(data).map_err(StreamError::Malformed)? {
         Some(ResponseStreamEvent::Error(e)) => Err(StreamError::Service(e)),
         other => Ok(other),
     }
@@ -101,7 +104,11 @@ impl StreamOperation for CreateResponse {
     type Accumulator = ResponseAccumulator;
 
     fn decode(event: &Event) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
-        response_event(event)
+        response_event(&event.data)
+    }
+
+    fn decode_ref(event: EventRef<'_>) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
+        response_event(event.data)
     }
 
     fn text_delta(event: &ResponseStreamEvent) -> Option<&str> {
@@ -114,11 +121,40 @@ impl StreamOperation for RetrieveResponse {
     type Accumulator = ResponseAccumulator;
 
     fn decode(event: &Event) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
-        response_event(event)
+        response_event(&event.data)
+    }
+
+    fn decode_ref(event: EventRef<'_>) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
+        response_event(event.data)
     }
 
     fn text_delta(event: &ResponseStreamEvent) -> Option<&str> {
         response_text(event)
+    }
+}
+
+/// A chunk, or an error object (`{"error": {...}}`) sent in place of one.
+fn chat_chunk(data: &str) -> Result<Option<ChatCompletionChunk>, StreamError<openai::ErrorResponse>> {
+    match CreateChatCompletion::parse_event(data) {
+        Ok(chunk) => Ok(chunk),
+        Err(malformed) => match serde_json::from_str::<openai::ErrorResponse>(data) {
+            Ok(error) => Err(StreamError::Service(error)),
+            Err(_) => Err(StreamError::Malformed(malformed)),
+        },
+    }
+}
+
+/// A Messages event; an `error` event is the typed error, whether its data parses as the union
+/// or only as the error.
+fn message_event(name: &str, data: &str) -> Result<Option<MessageStreamEvent>, StreamError<anthropic::ErrorResponse>> {
+    match CreateMessage::parse_event(data) {
+        Ok(Some(MessageStreamEvent::Error(e))) => Err(StreamError::Service(e)),
+        Ok(other) => Ok(other),
+        Err(malformed) if name == "error" => match serde_json::from_str::<anthropic::ErrorResponse>(data) {
+            Ok(e) => Err(StreamError::Service(e)),
+            Err(_) => Err(StreamError::Malformed(malformed)),
+        },
+        Err(malformed) => Err(StreamError::Malformed(malformed)),
     }
 }
 
@@ -128,13 +164,11 @@ impl StreamOperation for CreateChatCompletion {
 
     /// A chunk, or an error object (`{"error": {...}}`) sent in place of one.
     fn decode(event: &Event) -> Result<Option<ChatCompletionChunk>, StreamError<openai::ErrorResponse>> {
-        match CreateChatCompletion::parse_event(&event.data) {
-            Ok(chunk) => Ok(chunk),
-            Err(malformed) => match serde_json::from_str::<openai::ErrorResponse>(&event.data) {
-                Ok(error) => Err(StreamError::Service(error)),
-                Err(_) => Err(StreamError::Malformed(malformed)),
-            },
-        }
+        chat_chunk(&event.data)
+    }
+
+    fn decode_ref(event: EventRef<'_>) -> Result<Option<ChatCompletionChunk>, StreamError<openai::ErrorResponse>> {
+        chat_chunk(event.data)
     }
 
     /// The `content` of the first choice's delta (`n > 1` asks for several choices; read the
@@ -152,17 +186,11 @@ impl StreamOperation for CreateMessage {
     /// The event named by the payload's `type` (the SSE `event:` name repeats it); an `error`
     /// event is the typed error, whether its data parses as the union or only as the error.
     fn decode(event: &Event) -> Result<Option<MessageStreamEvent>, StreamError<anthropic::ErrorResponse>> {
-        match CreateMessage::parse_event(&event.data) {
-            Ok(Some(MessageStreamEvent::Error(e))) => Err(StreamError::Service(e)),
-            Ok(other) => Ok(other),
-            Err(malformed) if event.event == "error" => {
-                match serde_json::from_str::<anthropic::ErrorResponse>(&event.data) {
-                    Ok(e) => Err(StreamError::Service(e)),
-                    Err(_) => Err(StreamError::Malformed(malformed)),
-                }
-            }
-            Err(malformed) => Err(StreamError::Malformed(malformed)),
-        }
+        message_event(&event.event, &event.data)
+    }
+
+    fn decode_ref(event: EventRef<'_>) -> Result<Option<MessageStreamEvent>, StreamError<anthropic::ErrorResponse>> {
+        message_event(event.event, event.data)
     }
 
     fn text_delta(event: &MessageStreamEvent) -> Option<&str> {
@@ -241,18 +269,18 @@ impl<O: StreamOperation> Stream for EventStream<O> {
         if self.done {
             return Poll::Ready(None);
         }
-        let event = match ready!(Pin::new(&mut self.sse).poll_next(cx)) {
-            None => {
-                self.done = true;
-                return Poll::Ready(None);
-            }
-            Some(Err(e)) => {
-                self.done = true;
-                return Poll::Ready(Some(Err(StreamError::Decode(e))));
-            }
-            Some(Ok(event)) => event,
+        // The event is borrowed from the decoder: no per-event allocation or copy before the
+        // JSON parser reads it.
+        let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
+            None => None,
+            Some(Err(e)) => Some(Err(StreamError::Decode(e))),
+            Some(Ok(event)) => Some(O::decode_ref(event)),
         };
-        match O::decode(&event) {
+        let Some(decoded) = decoded else {
+            self.done = true;
+            return Poll::Ready(None);
+        };
+        match decoded {
             Ok(Some(event)) => Poll::Ready(Some(Ok(event))),
             Ok(None) => {
                 self.done = true;

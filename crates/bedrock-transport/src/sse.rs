@@ -31,8 +31,12 @@
 //!
 //! # Copies
 //!
-//! `data` bytes are copied once, from the chunks into the buffer that becomes [`Event::data`]
-//! (validated as UTF-8 in place). Lines split across chunks are not joined first.
+//! `data` bytes are copied once, from the chunks into the decoder's data buffer (validated as
+//! UTF-8 in place). Lines split across chunks are not joined first. [`SseDecoder::decode`]
+//! hands that buffer over as [`Event::data`] (and allocates the event type), so the next event
+//! starts a new one; [`SseDecoder::decode_ref`] and [`SseStream::poll_next_ref`] lend it as an
+//! [`EventRef`] and take it back on the next call, so reading events that way allocates nothing
+//! per event.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -67,6 +71,33 @@ pub struct Event {
     /// The reconnection time from a valid `retry` field among this event's lines, if any. The
     /// latest one seen anywhere is [`SseDecoder::reconnection_time`].
     pub retry: Option<Duration>,
+}
+
+/// One dispatched server-sent event, borrowed from the decoder: what
+/// [`SseDecoder::decode_ref`] and [`SseStream::poll_next_ref`] return. Reading events this way
+/// allocates nothing per event: the decoder keeps its buffers for the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The event type, as [`Event::event`].
+    pub event: &'a str,
+    /// The `data` lines' values joined with LF, as [`Event::data`].
+    pub data: &'a str,
+    /// The last event ID, as [`Event::id`].
+    pub id: Option<&'a str>,
+    /// The reconnection time of this event, as [`Event::retry`].
+    pub retry: Option<Duration>,
+}
+
+impl EventRef<'_> {
+    /// The owned [`Event`].
+    pub fn to_event(&self) -> Event {
+        Event {
+            event: self.event.to_owned(),
+            data: self.data.to_owned(),
+            id: self.id.map(str::to_owned),
+            retry: self.retry,
+        }
+    }
 }
 
 /// A field of an SSE line whose value was not UTF-8.
@@ -201,6 +232,10 @@ pub struct SseDecoder {
     value: Vec<u8>,
     /// The data buffer: each `data` line's value and a LF.
     data: Vec<u8>,
+    /// The data of the event dispatched last (validated), until the next decode call takes its
+    /// buffer back; `event_type` and `dispatched_retry` belong to it until then.
+    dispatched: Option<String>,
+    dispatched_retry: Option<Duration>,
     event_type: String,
     last_event_id: String,
     retry: Option<Duration>,
@@ -249,6 +284,8 @@ impl SseDecoder {
             line_len: 0,
             value: Vec::new(),
             data: Vec::new(),
+            dispatched: None,
+            dispatched_retry: None,
             event_type: String::new(),
             last_event_id: String::new(),
             retry: None,
@@ -296,8 +333,59 @@ impl SseDecoder {
     /// The next event, `Ok(None)` if more input is needed (or, after
     /// [`finish`](Self::finish), when all events have been returned).
     pub fn decode(&mut self) -> Result<Option<Event>, SseError> {
-        if self.failed {
+        if !self.step()? {
             return Ok(None);
+        }
+        let data = self.dispatched.take().unwrap_or_default();
+        let event = if self.event_type.is_empty() {
+            String::from("message")
+        } else {
+            std::mem::take(&mut self.event_type)
+        };
+        let id = (!self.last_event_id.is_empty()).then(|| self.last_event_id.clone());
+        Ok(Some(Event {
+            event,
+            data,
+            id,
+            retry: self.dispatched_retry.take(),
+        }))
+    }
+
+    /// The next event, borrowed from the decoder (no allocation per event); otherwise as
+    /// [`decode`](Self::decode). The event stays valid until the next call.
+    pub fn decode_ref(&mut self) -> Result<Option<EventRef<'_>>, SseError> {
+        if !self.step()? {
+            return Ok(None);
+        }
+        Ok(Some(self.current()))
+    }
+
+    /// The event the last [`step`](Self::step) dispatched.
+    fn current(&self) -> EventRef<'_> {
+        EventRef {
+            event: if self.event_type.is_empty() {
+                "message"
+            } else {
+                &self.event_type
+            },
+            data: self.dispatched.as_deref().unwrap_or_default(),
+            id: (!self.last_event_id.is_empty()).then_some(self.last_event_id.as_str()),
+            retry: self.dispatched_retry,
+        }
+    }
+
+    /// Takes back the buffers of the event dispatched last, then parses up to the next event:
+    /// `Ok(true)` when one is dispatched, `Ok(false)` when more input is needed (or all is done).
+    fn step(&mut self) -> Result<bool, SseError> {
+        if let Some(data) = self.dispatched.take() {
+            let mut buffer = data.into_bytes();
+            buffer.clear();
+            self.data = buffer;
+            self.event_type.clear();
+            self.dispatched_retry = None;
+        }
+        if self.failed {
+            return Ok(false);
         }
         let result = self.decode_inner();
         if result.is_err() {
@@ -309,26 +397,26 @@ impl SseDecoder {
         result
     }
 
-    fn decode_inner(&mut self) -> Result<Option<Event>, SseError> {
+    fn decode_inner(&mut self) -> Result<bool, SseError> {
         while let Some(mut chunk) = self.input.pop_front() {
-            let (consumed, event) = self.parse(&chunk)?;
+            let (consumed, dispatched) = self.parse(&chunk)?;
             if consumed < chunk.len() {
                 chunk.advance(consumed);
                 self.input.push_front(chunk);
             }
-            if event.is_some() {
-                return Ok(event);
+            if dispatched {
+                return Ok(true);
             }
         }
         if self.finished && !self.flushed {
             self.flushed = true;
             return self.end_of_stream();
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// Completes the pending line and event at the end of the body.
-    fn end_of_stream(&mut self) -> Result<Option<Event>, SseError> {
+    fn end_of_stream(&mut self) -> Result<bool, SseError> {
         match self.state {
             State::Name => {
                 self.field = self.classify();
@@ -342,8 +430,8 @@ impl SseDecoder {
     }
 
     /// Parses `buf` up to and including the first line that dispatches an event. Returns the
-    /// bytes consumed and the event.
-    fn parse(&mut self, buf: &[u8]) -> Result<(usize, Option<Event>), SseError> {
+    /// bytes consumed and whether an event was dispatched.
+    fn parse(&mut self, buf: &[u8]) -> Result<(usize, bool), SseError> {
         let mut i = 0;
         while i < buf.len() {
             match self.state {
@@ -379,8 +467,8 @@ impl SseDecoder {
                         b'\r' | b'\n' => {
                             i += 1;
                             self.after_cr = byte == b'\r';
-                            if let Some(event) = self.dispatch()? {
-                                return Ok((i, Some(event)));
+                            if self.dispatch()? {
+                                return Ok((i, true));
                             }
                         }
                         b':' => {
@@ -452,7 +540,7 @@ impl SseDecoder {
                 }
             }
         }
-        Ok((i, None))
+        Ok((i, false))
     }
 
     fn add_line_len(&mut self, n: usize) -> Result<(), SseError> {
@@ -531,23 +619,20 @@ impl SseDecoder {
         Ok(())
     }
 
-    /// Dispatches the event at a blank line.
-    fn dispatch(&mut self) -> Result<Option<Event>, SseError> {
+    /// Dispatches the event at a blank line: its data (validated, the buffer moved, not
+    /// copied), type and retry stay in the decoder until the next [`step`](Self::step).
+    fn dispatch(&mut self) -> Result<bool, SseError> {
         let retry = self.retry.take();
         if self.data.is_empty() {
             self.event_type.clear();
-            return Ok(None);
+            return Ok(false);
         }
         self.data.pop(); // the LF after the last data line
         let data = String::from_utf8(std::mem::take(&mut self.data))
             .map_err(|_| SseError::InvalidUtf8 { field: SseField::Data })?;
-        let event = if self.event_type.is_empty() {
-            String::from("message")
-        } else {
-            std::mem::take(&mut self.event_type)
-        };
-        let id = (!self.last_event_id.is_empty()).then(|| self.last_event_id.clone());
-        Ok(Some(Event { event, data, id, retry }))
+        self.dispatched = Some(data);
+        self.dispatched_retry = retry;
+        Ok(true)
     }
 }
 
@@ -605,6 +690,47 @@ impl<S> SseStream<S> {
     /// The decoder, for the last event ID and reconnection time.
     pub fn decoder(&self) -> &SseDecoder {
         &self.decoder
+    }
+
+    /// The next event, borrowed from the decoder until the next poll (no allocation per
+    /// event); otherwise as [`Stream::poll_next`].
+    pub fn poll_next_ref<'a, E>(
+        self: Pin<&'a mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<EventRef<'a>, SseError>>>
+    where
+        S: Stream<Item = Result<Bytes, E>>,
+        E: Into<BoxError>,
+    {
+        let mut this = self.project();
+        loop {
+            if *this.done {
+                return Poll::Ready(None);
+            }
+            match this.decoder.step() {
+                Ok(true) => break,
+                Ok(false) if this.decoder.finished => {
+                    *this.done = true;
+                    return Poll::Ready(None);
+                }
+                Ok(false) => {}
+                Err(err) => {
+                    *this.done = true;
+                    return Poll::Ready(Some(Err(err)));
+                }
+            }
+            match this.body.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => this.decoder.push(chunk),
+                Poll::Ready(Some(Err(err))) => {
+                    *this.done = true;
+                    return Poll::Ready(Some(Err(SseError::Body(err.into()))));
+                }
+                Poll::Ready(None) => this.decoder.finish(),
+            }
+        }
+        let decoder: &'a SseDecoder = this.decoder;
+        Poll::Ready(Some(Ok(decoder.current())))
     }
 
     /// The body, with any bytes the decoder had buffered lost.
@@ -958,6 +1084,41 @@ mod tests {
         let (got, err) = decode_chunks(&mut SseDecoder::new(), rich_input().as_bytes().chunks(1));
         assert!(err.is_none(), "{err:?}");
         assert_eq!(got, rich_expected());
+    }
+
+    #[test]
+    fn borrowed_events_match_owned_ones() {
+        let input = rich_input().as_bytes();
+        for at in 0..=input.len() {
+            let mut decoder = SseDecoder::new();
+            let mut got = Vec::new();
+            for chunk in [&input[..at], &input[at..]] {
+                decoder.push(Bytes::copy_from_slice(chunk));
+                while let Some(event) = decoder.decode_ref().unwrap() {
+                    got.push(event.to_event());
+                }
+            }
+            decoder.finish();
+            while let Some(event) = decoder.decode_ref().unwrap() {
+                got.push(event.to_event());
+            }
+            assert_eq!(got, rich_expected(), "split at {at}");
+        }
+        // Owned and borrowed reads mix.
+        let mut decoder = SseDecoder::new();
+        decoder.push(Bytes::from_static(
+            b"event: a\ndata: 1\n\ndata: 2\n\nevent: c\ndata: 3\n\n",
+        ));
+        assert_eq!(decoder.decode_ref().unwrap().unwrap().to_event(), ev("a", "1", None));
+        assert_eq!(decoder.decode().unwrap(), Some(msg("2")));
+        let third = decoder.decode_ref().unwrap().unwrap();
+        assert_eq!((third.event, third.data), ("c", "3"));
+        assert!(decoder.decode_ref().unwrap().is_none());
+        // An error ends borrowed reads too.
+        let mut decoder = SseDecoder::new();
+        decoder.push(Bytes::from_static(b"data: \xFF\n\ndata: x\n\n"));
+        assert!(decoder.decode_ref().is_err());
+        assert!(decoder.decode_ref().unwrap().is_none());
     }
 
     #[test]

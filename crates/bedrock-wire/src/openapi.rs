@@ -226,8 +226,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
         }
         if let Some(tag) = self.tag.take() {
             self.pending = Some(Pending::Tag(tag));
+            // Borrowed (the name is `'static`), so a key type that borrows does not allocate.
             return seed
-                .deserialize(de::value::StrDeserializer::new(self.property))
+                .deserialize(de::value::BorrowedStrDeserializer::new(self.property))
                 .map(Some);
         }
         self.rest.next_key_seed(seed)
