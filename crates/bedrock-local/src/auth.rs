@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bedrock_auth::sigv4::sha256_hex;
+use bedrock_auth::sigv4::{format_date_time, sha256_hex};
 use bytes::Bytes;
 use http::StatusCode;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -426,16 +426,16 @@ fn check_scope(scope: &Scope<'_>, amz_date: &str, region: &str) -> Result<(), Au
 }
 
 fn check_skew(amz_date: &str, time: SystemTime, now: SystemTime) -> Result<(), AuthFailure> {
-    let now_text = format_amz_date(now);
+    let now_text = format_date_time(now);
     if time > now + MAX_SKEW {
-        let limit = format_amz_date(now + MAX_SKEW);
+        let limit = format_date_time(now + MAX_SKEW);
         return Err(AuthFailure::signature(
             format!("Signature not yet current: {amz_date} is still later than {limit} ({now_text} + 5 min.)"),
             "signature date in the future",
         ));
     }
     if time.checked_add(MAX_SKEW).is_some_and(|t| t < now) {
-        let limit = format_amz_date(now.checked_sub(MAX_SKEW).unwrap_or(UNIX_EPOCH));
+        let limit = format_date_time(now.checked_sub(MAX_SKEW).unwrap_or(UNIX_EPOCH));
         return Err(AuthFailure::signature(
             format!("Signature expired: {amz_date} is now earlier than {limit} ({now_text} - 5 min.)"),
             "signature date in the past",
@@ -640,28 +640,6 @@ pub fn parse_amz_date(text: &str) -> Option<SystemTime> {
     u64::try_from(secs).ok().map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
-/// Formats a time as `YYYYMMDDTHHMMSSZ`.
-pub fn format_amz_date(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,7 +647,7 @@ mod tests {
     #[test]
     fn amz_dates_round_trip() {
         let t = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
-        assert_eq!(format_amz_date(t), "20240102T030405Z");
+        assert_eq!(format_date_time(t), "20240102T030405Z");
         assert_eq!(parse_amz_date("20240102T030405Z"), Some(t));
         assert_eq!(parse_amz_date("2024-01-02T03:04:05Z"), None);
         assert_eq!(parse_amz_date("20241302T030405Z"), None);
