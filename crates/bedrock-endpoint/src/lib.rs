@@ -4,7 +4,7 @@
 //!
 //! - **A Smithy endpoint rules engine.** [`RuleSet`] holds any AWS endpoint
 //!   rule set (the `endpoint-rule-set-1.json` of a service model, read with
-//!   [`RuleSet::from_json`]) and evaluates it with the whole standard library
+//!   `RuleSet::from_json`, feature `json`) and evaluates it with the whole standard library
 //!   (`isSet`, `not`, `booleanEquals`, `stringEquals`, `getAttr`, `substring`,
 //!   `uriEncode`, `parseURL`, `isValidHostLabel`, `aws.partition`,
 //!   `aws.parseArn`, `aws.isVirtualHostableS3Bucket`, plus `split`,

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex_lite::Regex;
 
+#[cfg(feature = "json")]
 use crate::rules::ParseError;
 use crate::value::Value;
 
@@ -147,6 +148,7 @@ impl Partitions {
     }
 
     /// Reads a `partitions.json` document.
+    #[cfg(feature = "json")]
     pub fn from_json(json: &str) -> Result<Partitions, ParseError> {
         let doc: serde_json::Value =
             serde_json::from_str(json).map_err(|e| ParseError::new(DOC, "", format!("not JSON: {e}")))?;
@@ -267,8 +269,10 @@ impl Partitions {
     }
 }
 
+#[cfg(feature = "json")]
 const DOC: &str = "partitions document";
 
+#[cfg(feature = "json")]
 fn outputs(json: Option<&serde_json::Value>, path: &str) -> Result<PartitionOutputs, ParseError> {
     let Some(json) = json else {
         return Err(ParseError::new(DOC, path, "missing"));

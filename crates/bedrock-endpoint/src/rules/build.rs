@@ -27,6 +27,7 @@ pub(crate) fn b(value: bool) -> Expr {
 }
 
 /// An integer literal.
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
 pub(crate) fn int(value: i64) -> Expr {
     Expr::Int(value)
 }

@@ -13,6 +13,7 @@ pub struct ParseError {
 }
 
 impl ParseError {
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn new(document: &'static str, path: &str, message: impl Into<String>) -> Self {
         ParseError {
             document,

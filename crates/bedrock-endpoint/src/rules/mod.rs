@@ -1,6 +1,6 @@
 //! The rules engine: a rule set's syntax tree, its JSON form, and its evaluation.
 //!
-//! A rule set is data. [`RuleSet::from_json`] reads the JSON that AWS ships
+//! A rule set is data. `RuleSet::from_json` (feature `json`) reads the JSON that AWS ships
 //! (`endpoint-rule-set-1.json`); the built-in rule sets are the same tree built
 //! by Rust code that `cargo xtask codegen` writes from that JSON
 //! (`src/generated/`), so both go through one evaluator.
@@ -8,9 +8,11 @@
 pub(crate) mod build;
 mod error;
 mod eval;
+#[cfg(feature = "json")]
 mod parse;
 pub(crate) mod stdlib;
 pub(crate) mod template;
+#[cfg(feature = "json")]
 mod validate;
 
 use std::collections::BTreeMap;
@@ -99,6 +101,8 @@ impl Parameter {
         self
     }
 
+    // Used by the JSON reader (feature `json`) and by generated rule sets that need it.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn deprecate(mut self, note: &str) -> Self {
         self.deprecated = Some(note.to_owned());
         self
@@ -146,6 +150,8 @@ pub(crate) enum Expr {
     /// A string literal, possibly with `{..}` substitutions.
     Str(Template),
     Bool(bool),
+    // Only rule sets read from JSON hold integer literals so far.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     Int(i64),
     Array(Vec<Expr>),
     /// A record literal (endpoint properties), fields sorted by name.
@@ -256,6 +262,8 @@ impl EndpointTemplate {
         self
     }
 
+    // Used by the JSON reader (feature `json`) and by generated rule sets that need it.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn header(mut self, name: &str, values: Vec<Expr>) -> Self {
         let at = self.headers.partition_point(|(k, _)| k.as_str() < name);
         self.headers.insert(at, (name.to_owned(), values));
@@ -265,7 +273,7 @@ impl EndpointTemplate {
 
 /// A Smithy endpoint rule set: parameters and rules, evaluated by [`RuleSet::resolve`].
 ///
-/// Obtain one from [`RuleSet::from_json`] (any AWS service's
+/// Obtain one from `RuleSet::from_json` (feature `json`) (any AWS service's
 /// `endpoint-rule-set-1.json`) or use a built-in one through
 /// [`Service::rule_set`](crate::Service::rule_set).
 #[derive(Clone, Debug, PartialEq)]
@@ -289,6 +297,7 @@ impl RuleSet {
     /// Reads a rule set in its JSON form and checks it: every function is
     /// known and called with the right number of arguments, every reference
     /// names a parameter or a variable assigned before it, every template parses.
+    #[cfg(feature = "json")]
     pub fn from_json(json: &str) -> Result<RuleSet, ParseError> {
         let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| ParseError::new("rule set", "", format!("not JSON: {e}")))?;
@@ -297,7 +306,8 @@ impl RuleSet {
         Ok(rule_set)
     }
 
-    /// Checks the rule set as [`RuleSet::from_json`] does.
+    /// Checks the rule set as `RuleSet::from_json` does.
+    #[cfg(feature = "json")]
     pub(crate) fn validate(&self) -> Result<(), ParseError> {
         validate::rule_set(self)
     }
