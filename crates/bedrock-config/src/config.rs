@@ -3,6 +3,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bedrock_auth::default_chain::default_credentials_provider_with;
@@ -517,7 +519,14 @@ impl ConfigLoader {
 
     /// Reads the environment and files and builds the configuration. Nothing is sent,
     /// except an instance-metadata region lookup when `from_env` found no region.
-    pub async fn load(self) -> Result<Config, ConfigError> {
+    pub fn load(self) -> impl Future<Output = Result<Config, ConfigError>> + Send {
+        // Boxed so that loading (profiles, providers, the region lookup) is compiled once, in
+        // this crate, rather than again in every program that awaits it.
+        let load: Pin<Box<dyn Future<Output = Result<Config, ConfigError>> + Send>> = Box::pin(self.load_now());
+        load
+    }
+
+    async fn load_now(self) -> Result<Config, ConfigError> {
         let ctx = self.ctx;
         let env = |name: &str| ctx.env.get_non_empty(name);
         let profiles = ProfileSet::load(&ctx, self.profile.as_deref()).map_err(ConfigError::ProfileFile)?;

@@ -199,7 +199,12 @@ impl AttemptInfo {
     }
 }
 
-/// The future a [`Signer`] returns.
+/// What [`Executor::send`] and [`Executor::send_collected`] return. Boxed on purpose: the
+/// retry loop's state machine is then compiled once, in this crate, instead of again in every
+/// crate that awaits it (an `async fn` body is instantiated where it is polled).
+pub type SendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TransportError>> + Send + 'a>>;
+
+/// What a [`Signer`] returns.
 pub type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
 
 /// What a [`Signer`] is shown of a response, through [`Signer::observe_response`].
@@ -542,43 +547,47 @@ impl Executor {
     /// stalled-stream protection and is never retried. Error responses are read
     /// whole within the attempt, retried when they should be, and otherwise returned
     /// (their body as one chunk) for the operation's parser.
-    pub async fn send(
-        &self,
-        op: &OperationInfo,
+    pub fn send<'a>(
+        &'a self,
+        op: &'a OperationInfo,
         request: http::Request<RequestBody>,
-        signer: &dyn Signer,
-    ) -> Result<http::Response<ResponseBody>, TransportError> {
-        let (parts, body) = request.into_parts();
-        match self.execute(op, parts, body, signer, Mode::Stream).await {
-            Outcome::Streamed(response) => Ok(response),
-            Outcome::Collected(response) => Ok(response.map(once)),
-            Outcome::Failed(error) => Err(error),
-        }
+        signer: &'a dyn Signer,
+    ) -> SendFuture<'a, http::Response<ResponseBody>> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            match self.execute(op, parts, body, signer, Mode::Stream).await {
+                Outcome::Streamed(response) => Ok(response),
+                Outcome::Collected(response) => Ok(response.map(once)),
+                Outcome::Failed(error) => Err(error),
+            }
+        })
     }
 
     /// Sends an operation and reads its whole response body within each attempt, so
     /// a body that fails or stalls can still be retried (for idempotent operations).
     /// Error responses are returned once retries are over, for the operation's parser.
-    pub async fn send_collected(
-        &self,
-        op: &OperationInfo,
+    pub fn send_collected<'a>(
+        &'a self,
+        op: &'a OperationInfo,
         request: http::Request<Bytes>,
-        signer: &dyn Signer,
-    ) -> Result<http::Response<Bytes>, TransportError> {
-        let (parts, body) = request.into_parts();
-        match self
-            .execute(op, parts, RequestBody::Bytes(body), signer, Mode::Collect)
-            .await
-        {
-            Outcome::Collected(response) => Ok(response),
-            Outcome::Streamed(response) => {
-                // Collect mode never streams; read the body anyway rather than panic.
-                let (parts, body) = response.into_parts();
-                let body = collect(body).await.map_err(TransportError::from_body)?;
-                Ok(http::Response::from_parts(parts, body))
+        signer: &'a dyn Signer,
+    ) -> SendFuture<'a, http::Response<Bytes>> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            match self
+                .execute(op, parts, RequestBody::Bytes(body), signer, Mode::Collect)
+                .await
+            {
+                Outcome::Collected(response) => Ok(response),
+                Outcome::Streamed(response) => {
+                    // Collect mode never streams; read the body anyway rather than panic.
+                    let (parts, body) = response.into_parts();
+                    let body = collect(body).await.map_err(TransportError::from_body)?;
+                    Ok(http::Response::from_parts(parts, body))
+                }
+                Outcome::Failed(error) => Err(error),
             }
-            Outcome::Failed(error) => Err(error),
-        }
+        })
     }
 
     async fn execute(

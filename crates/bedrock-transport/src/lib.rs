@@ -30,7 +30,7 @@ pub use client::{
 };
 pub use clock::{Clock, RandomSource, TokioClock};
 pub use executor::{
-    AttemptResponse, Executor, ExecutorBuilder, NoSigning, OperationInfo, Signer, StalledStreamProtection,
+    AttemptResponse, Executor, ExecutorBuilder, NoSigning, OperationInfo, SendFuture, Signer, StalledStreamProtection,
     TimeoutConfig, TimeoutKind, TransportError, TransportErrorKind,
 };
 pub use proxy::{NoProxy, ProxyConfig};
