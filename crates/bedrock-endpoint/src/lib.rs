@@ -44,6 +44,7 @@ mod generated {
 }
 mod mantle;
 mod partition;
+mod region_pattern;
 mod rules;
 mod service;
 mod url;

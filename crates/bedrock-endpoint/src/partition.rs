@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use regex_lite::Regex;
-
+use crate::region_pattern::RegionPattern;
 #[cfg(feature = "json")]
 use crate::rules::ParseError;
 use crate::value::Value;
@@ -66,7 +65,7 @@ pub(crate) struct Partition {
     id: String,
     region_regex: String,
     /// `None` when the pattern does not compile (reported by [`Partitions::check`]).
-    compiled: Option<Regex>,
+    compiled: Option<Matcher>,
     outputs: PartitionOutputs,
     /// Listed regions, with the outputs they override (usually none).
     regions: Vec<(String, PartitionOutputs)>,
@@ -91,9 +90,39 @@ pub(crate) fn partition(
     Partition {
         id: id.to_owned(),
         region_regex: region_regex.to_owned(),
-        compiled: Regex::new(region_regex).ok(),
+        compiled: Matcher::new(region_regex),
         outputs,
         regions,
+    }
+}
+
+/// How a partition's `regionRegex` is matched.
+#[derive(Clone, Debug)]
+enum Matcher {
+    /// The subset every built-in pattern is written in (see [`crate::region_pattern`]).
+    Pattern(RegionPattern),
+    /// Anything else, from a `partitions.json` read at run time.
+    #[cfg(feature = "json")]
+    Regex(regex_lite::Regex),
+}
+
+impl Matcher {
+    fn new(pattern: &str) -> Option<Matcher> {
+        if let Some(parsed) = RegionPattern::parse(pattern) {
+            return Some(Matcher::Pattern(parsed));
+        }
+        #[cfg(feature = "json")]
+        return regex_lite::Regex::new(pattern).ok().map(Matcher::Regex);
+        #[cfg(not(feature = "json"))]
+        None
+    }
+
+    fn is_match(&self, region: &str) -> bool {
+        match self {
+            Matcher::Pattern(pattern) => pattern.is_match(region),
+            #[cfg(feature = "json")]
+            Matcher::Regex(regex) => regex.is_match(region),
+        }
     }
 }
 
@@ -213,11 +242,12 @@ impl Partitions {
         Ok(Partitions::from_parts(partitions))
     }
 
-    /// Checks that every region pattern compiles.
+    /// Checks that every region pattern compiles, and without a regex engine: a client's
+    /// build has none (only feature `json` brings `regex-lite`).
     #[cfg(test)]
     pub(crate) fn check(&self) -> Result<(), ParseError> {
         for (i, p) in self.partitions.iter().enumerate() {
-            if p.compiled.is_none() {
+            if !matches!(p.compiled, Some(Matcher::Pattern(_))) {
                 return Err(ParseError::new(
                     DOC,
                     &format!("partitions[{i}].regionRegex"),
