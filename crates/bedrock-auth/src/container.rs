@@ -197,7 +197,7 @@ fn ip_allowed(ip: IpAddr) -> bool {
 
 /// `code` / `message` (any capitalisation) of a JSON error body.
 pub(crate) fn json_error(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Ok(serde_json::Value::Object(map)) = bedrock_wire::json::value_from_slice(body) else {
         return (None, None);
     };
     let get = |names: &[&str]| {
@@ -220,14 +220,8 @@ pub(crate) fn parse_json_credentials(body: &[u8], provider: &'static str) -> Res
         provider,
         reason: reason.to_owned(),
     };
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        invalid(&format!(
-            "not JSON ({:?} error at line {} column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })?;
+    // The reader's errors name what was expected and where, never the content.
+    let value = bedrock_wire::json::value_from_slice(body).map_err(|e| invalid(&format!("not JSON ({e})")))?;
     let object = value.as_object().ok_or_else(|| invalid("not a JSON object"))?;
     let string = |key: &str| -> Result<Option<&str>, CredentialsError> {
         match object.get(key) {

@@ -124,15 +124,8 @@ pub fn parse_process_output(program: &str, stdout: &[u8]) -> Result<Credentials,
         program: program.to_owned(),
         reason: reason.to_owned(),
     };
-    let value: serde_json::Value = serde_json::from_slice(stdout).map_err(|e| {
-        // serde_json's syntax errors give only a position, never the content.
-        invalid(&format!(
-            "not JSON ({:?} error at line {} column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })?;
+    // The reader's errors name what was expected and where, never the content.
+    let value = bedrock_wire::json::value_from_slice(stdout).map_err(|e| invalid(&format!("not JSON ({e})")))?;
     let object = value.as_object().ok_or_else(|| invalid("not a JSON object"))?;
     match object.get("Version").and_then(serde_json::Value::as_u64) {
         Some(1) => {}

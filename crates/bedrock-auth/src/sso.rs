@@ -173,7 +173,7 @@ impl SsoProvider {
             Err(e) => return Err(Self::error(format!("cannot read {}: {e}", path.display()))),
         };
         let bad_cache = |what: &str| Self::error(format!("SSO token cache {}: {what}", path.display()));
-        let mut doc = match serde_json::from_str::<serde_json::Value>(&text) {
+        let mut doc = match bedrock_wire::json::value_from_slice(text.as_bytes()) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => return Err(bad_cache("not a JSON object")),
         };
@@ -288,7 +288,7 @@ impl SsoProvider {
             provider: Self::NAME,
             reason: format!("CreateToken: {reason}"),
         };
-        let doc: serde_json::Value = serde_json::from_slice(&response.body).map_err(|_| invalid("not JSON"))?;
+        let doc = bedrock_wire::json::value_from_slice(&response.body).map_err(|_| invalid("not JSON"))?;
         let token = doc
             .get("accessToken")
             .and_then(|v| v.as_str())
@@ -357,7 +357,7 @@ fn parse_role_credentials(body: &[u8]) -> Result<Credentials, CredentialsError> 
         provider: SsoProvider::NAME,
         reason: format!("GetRoleCredentials: {reason}"),
     };
-    let doc: serde_json::Value = serde_json::from_slice(body).map_err(|_| invalid("not JSON"))?;
+    let doc = bedrock_wire::json::value_from_slice(body).map_err(|_| invalid("not JSON"))?;
     let creds = doc
         .get("roleCredentials")
         .and_then(|v| v.as_object())

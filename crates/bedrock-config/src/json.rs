@@ -88,7 +88,7 @@ pub type JsonSdkError<O> = SdkError<JsonError<<O as JsonOperation>::Error>>;
 /// "type", "message"}}`) or Anthropic (`{"type": "error", "error": {"type", "message"},
 /// "request_id"}`) shape.
 pub fn json_error_metadata(status: u16, headers: &http::HeaderMap, body: &[u8]) -> ErrorMetadata {
-    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let json = bedrock_wire::json::value_from_slice(body).ok();
     let error = json.as_ref().and_then(|j| j.get("error"));
     let text = |v: Option<&serde_json::Value>, name: &str| v?.get(name)?.as_str().map(str::to_owned);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -206,7 +206,7 @@ impl ConverseStreamOutput {
                     "metadata" => Self::Metadata(decode_payload(message, "metadata")?),
                     other => Self::Unknown(UnknownMember::new(
                         other,
-                        serde_json::from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
+                        bedrock_wire::json::value_from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
                     )),
                 })
             }
@@ -380,7 +380,7 @@ impl InvokeModelWithBidirectionalStreamInput {
                     "chunk" => Self::Chunk(decode_payload(message, "chunk")?),
                     other => Self::Unknown(UnknownMember::new(
                         other,
-                        serde_json::from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
+                        bedrock_wire::json::value_from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
                     )),
                 })
             }
@@ -559,7 +559,7 @@ impl InvokeModelWithBidirectionalStreamOutput {
                     "chunk" => Self::Chunk(decode_payload(message, "chunk")?),
                     other => Self::Unknown(UnknownMember::new(
                         other,
-                        serde_json::from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
+                        bedrock_wire::json::value_from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
                     )),
                 })
             }
@@ -761,7 +761,7 @@ impl ResponseStream {
                     "chunk" => Self::Chunk(decode_payload(message, "chunk")?),
                     other => Self::Unknown(UnknownMember::new(
                         other,
-                        serde_json::from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
+                        bedrock_wire::json::value_from_slice(message.payload()).unwrap_or(serde_json::Value::Null),
                     )),
                 })
             }

@@ -147,13 +147,13 @@ pub struct ErrorMetadata {
 impl ErrorMetadata {
     /// Reads the code, message and request id from an error response.
     pub fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
-        let json: Option<serde_json::Map<String, serde_json::Value>> = if body.is_empty() {
+        let json = if body.is_empty() {
             None
         } else {
-            serde_json::from_slice(body).ok()
+            crate::json::value_from_slice(body).ok()
         };
         let field = |names: &[&str]| {
-            let json = json.as_ref()?;
+            let json = json.as_ref()?.as_object()?;
             names
                 .iter()
                 .find_map(|name| json.get(*name)?.as_str().map(str::to_owned))

@@ -68,7 +68,7 @@ impl UnhandledEventError {
             .or_else(|| header_str(message, ":exception-type"))
             .map(str::to_owned);
         let text = header_str(message, ":error-message").map(str::to_owned).or_else(|| {
-            let json: serde_json::Value = serde_json::from_slice(message.payload()).ok()?;
+            let json = crate::json::value_from_slice(message.payload()).ok()?;
             ["message", "Message"]
                 .iter()
                 .find_map(|k| json.get(*k)?.as_str().map(str::to_owned))

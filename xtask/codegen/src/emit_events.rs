@@ -107,7 +107,7 @@ pub(crate) fn event_stream_file(ctx: &Context<'_>) -> Result<String, CodegenErro
                 lit(f.wire)
             );
         }
-        w!(out, "other => Self::Unknown(UnknownMember::new(other, serde_json::from_slice(message.payload()).unwrap_or(serde_json::Value::Null))),");
+        w!(out, "other => Self::Unknown(UnknownMember::new(other, bedrock_wire::json::value_from_slice(message.payload()).unwrap_or(serde_json::Value::Null))),");
         w!(out, "}})");
         w!(out, "}}");
         w!(

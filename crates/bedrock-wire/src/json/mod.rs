@@ -30,6 +30,15 @@ pub use read::{from_slice, Reader};
 pub use transcode::{deserialize, serialize};
 pub use write::Writer;
 
+/// Reads any JSON text into a `serde_json::Value`, with this module's reader.
+///
+/// Not generic on purpose: crates that only need a value (error bodies, credential
+/// documents, unknown event payloads) call this one compiled copy instead of each
+/// instantiating `serde_json`'s deserializer for `Value` again.
+pub fn value_from_slice(input: &[u8]) -> Result<serde_json::Value, Error> {
+    from_slice(input)
+}
+
 /// The deepest nesting of arrays and objects [`from_slice`] reads, as in `serde_json`.
 pub const MAX_DEPTH: usize = 127;
 
