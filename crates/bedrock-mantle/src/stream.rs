@@ -86,9 +86,10 @@ pub trait StreamOperation: JsonOperation {
 }
 
 fn response_event(data: &str) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
-    match CreateResponse::parse_event(data).map_err(StreamError::Malformed)? {
-        Some(ResponseStreamEvent::Error(e)) => Err(StreamError::Service(e)),
-        other => Ok(other),
+    match CreateResponse::parse_event(data) {
+        Ok(Some(ResponseStreamEvent::Error(e))) => Err(StreamError::Service(e)),
+        Ok(event) => Ok(event),
+        Err(e) => Err(StreamError::Malformed(e)),
     }
 }
 
@@ -270,15 +271,12 @@ impl<O: StreamOperation> Stream for EventStream<O> {
             return Poll::Ready(None);
         }
         // The event is borrowed from the decoder: no per-event allocation or copy before the
-        // JSON parser reads it.
+        // JSON parser reads it. The typed event is moved once more, into the `Poll`; the
+        // events can be large (a Responses event is 800 bytes), so no layer re-wraps it.
         let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
-            None => None,
-            Some(Err(e)) => Some(Err(StreamError::Decode(e))),
-            Some(Ok(event)) => Some(O::decode_ref(event)),
-        };
-        let Some(decoded) = decoded else {
-            self.done = true;
-            return Poll::Ready(None);
+            Some(Ok(event)) => O::decode_ref(event),
+            Some(Err(e)) => Err(StreamError::Decode(e)),
+            None => Ok(None),
         };
         match decoded {
             Ok(Some(event)) => Poll::Ready(Some(Ok(event))),
