@@ -243,7 +243,26 @@ impl<O: StreamOperation> EventStream<O> {
 
     /// The next event; `Ok(None)` once the stream has ended.
     pub async fn recv(&mut self) -> Result<Option<O::Event>, StreamError<O::StreamError>> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose()
+        poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// The next event as [`recv`](Self::recv) returns it; [`Stream::poll_next`] transposes it.
+    /// The event is borrowed from the decoder: no per-event allocation or copy before the JSON
+    /// parser reads it, and the typed event (a Responses event is 800 bytes) is not re-wrapped
+    /// on its way out.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<O::Event>, StreamError<O::StreamError>>> {
+        if self.done {
+            return Poll::Ready(Ok(None));
+        }
+        let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
+            Some(Ok(event)) => O::decode_ref(event),
+            Some(Err(e)) => Err(StreamError::Decode(e)),
+            None => Ok(None),
+        };
+        if !matches!(decoded, Ok(Some(_))) {
+            self.done = true;
+        }
+        Poll::Ready(decoded)
     }
 
     /// Only the text the model writes: see [`TextDeltas`].
@@ -267,28 +286,7 @@ impl<O: StreamOperation> Stream for EventStream<O> {
     type Item = Result<O::Event, StreamError<O::StreamError>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        // The event is borrowed from the decoder: no per-event allocation or copy before the
-        // JSON parser reads it. The typed event is moved once more, into the `Poll`; the
-        // events can be large (a Responses event is 800 bytes), so no layer re-wraps it.
-        let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
-            Some(Ok(event)) => O::decode_ref(event),
-            Some(Err(e)) => Err(StreamError::Decode(e)),
-            None => Ok(None),
-        };
-        match decoded {
-            Ok(Some(event)) => Poll::Ready(Some(Ok(event))),
-            Ok(None) => {
-                self.done = true;
-                Poll::Ready(None)
-            }
-            Err(e) => {
-                self.done = true;
-                Poll::Ready(Some(Err(e)))
-            }
-        }
+        self.poll_event(cx).map(Result::transpose)
     }
 }
 
