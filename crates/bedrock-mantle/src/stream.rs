@@ -217,6 +217,9 @@ pub struct EventStream<O: StreamOperation> {
     _operation: PhantomData<fn() -> O>,
 }
 
+/// What [`EventStream::recv`] returns.
+type Received<O> = Result<Option<<O as JsonOperation>::Event>, StreamError<<O as StreamOperation>::StreamError>>;
+
 impl<O: StreamOperation> EventStream<O> {
     /// Decodes the body of a successful streamed response.
     pub fn new(response: http::Response<ResponseBody>) -> Self {
@@ -250,7 +253,7 @@ impl<O: StreamOperation> EventStream<O> {
     /// The event is borrowed from the decoder: no per-event allocation or copy before the JSON
     /// parser reads it, and the typed event (a Responses event is 800 bytes) is not re-wrapped
     /// on its way out.
-    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<O::Event>, StreamError<O::StreamError>>> {
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Received<O>> {
         if self.done {
             return Poll::Ready(Ok(None));
         }
