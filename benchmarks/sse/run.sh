@@ -3,7 +3,8 @@
 # bedrock-mantle against async-openai 0.43.0, on the same bytes from one loopback server
 # (this bench in `serve` mode, a separate process), interleaved in one run. See README.md.
 #
-#   benchmarks/sse/run.sh [extra sse-bench args]     # default: --events 200000 --rounds 5
+#   benchmarks/sse/run.sh [extra sse-bench args]         # loopback HTTP; default: --events 200000 --rounds 5
+#   benchmarks/sse/run.sh decode [extra sse-bench args]  # in memory, no HTTP (target/sse-decode.md)
 #
 # Builds (release) this bench into ${SSE_TARGET:-/work/target-ssebench}, checks that every
 # generated event parses with both type sets, then runs the bench. Output (markdown tables)
@@ -16,5 +17,11 @@ unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS CARGO_TARGET_DIR
 bin="$sse_target/release/sse-bench"
 "$bin" check --events 2000
 mkdir -p "$here/target"
-echo "# sse — $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs" | tee "$here/target/sse.md"
-"$bin" bench "$@" | tee -a "$here/target/sse.md"
+mode=bench out=sse.md
+if [ "${1:-}" = decode ]; then
+    mode=decode out=sse-decode.md
+    shift
+fi
+echo "# sse $mode — $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs" | tee "$here/target/$out"
+"$bin" "$mode" "$@" | tee -a "$here/target/$out"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$here/target/$out"

@@ -4,6 +4,8 @@
 //! that this process's CPU time (`getrusage(RUSAGE_SELF)`) is only the clients'.
 //!
 //!   sse-bench [bench] [--events N] [--rounds R] [--api responses|chat|both] [--only ours|theirs]
+//!   sse-bench decode [--events N] [--rounds R] [--api ..] [--only ..] [--chunks event|BYTES[,..]]
+//!                                   SSE decoding + typed events in memory, no HTTP (src/decode.rs)
 //!   sse-bench check [--events N]    parse every event of both streams with both type sets
 //!   sse-bench serve [--events N]    the server alone (prints its URL)
 //!
@@ -13,6 +15,7 @@
 //! the generator wrote; a mismatch or any event a client cannot parse aborts the run.
 //! `--only` runs one client and prints no table (for profiling).
 
+mod decode;
 mod gen;
 
 use std::io::{BufRead, Read, Write};
@@ -221,12 +224,20 @@ async fn ours_client(url: &str) -> bedrock_mantle::Client {
 }
 
 async fn ours_responses(client: &bedrock_mantle::Client) -> Seen {
-    use bedrock_mantle::types::openai::{CreateResponseRequest, ResponseInput, ResponseStreamEvent};
+    use bedrock_mantle::types::openai::{CreateResponseRequest, ResponseInput};
     let request = CreateResponseRequest::new(MODEL).with_input(ResponseInput::Text("Write a long story.".into()));
-    let mut stream = client
+    let stream = client
         .create_response_stream(request)
         .await
         .expect("ours: createResponse");
+    ours_read_responses(stream).await
+}
+
+/// Reads our Responses event stream to the end, counting what it sees.
+async fn ours_read_responses(
+    mut stream: bedrock_mantle::stream::EventStream<bedrock_mantle::types::openai::operation::CreateResponse>,
+) -> Seen {
+    use bedrock_mantle::types::openai::ResponseStreamEvent;
     let mut seen = Seen::new();
     while let Some(event) = stream.recv().await.expect("ours: response event") {
         seen.0.events += 1;
@@ -254,10 +265,17 @@ async fn ours_chat(client: &bedrock_mantle::Client) -> Seen {
         MODEL,
     )
     .with_stream_options(ChatStreamOptions::new().with_include_usage(true));
-    let mut stream = client
+    let stream = client
         .create_chat_completion_stream(request)
         .await
         .expect("ours: createChatCompletion");
+    ours_read_chat(stream).await
+}
+
+/// Reads our Chat Completions chunk stream to the end, counting what it sees.
+async fn ours_read_chat(
+    mut stream: bedrock_mantle::stream::EventStream<bedrock_mantle::types::openai::operation::CreateChatCompletion>,
+) -> Seen {
     let mut seen = Seen::new();
     while let Some(chunk) = stream.recv().await.expect("ours: chunk") {
         seen.0.events += 1;
@@ -285,17 +303,27 @@ fn theirs_client(url: &str) -> async_openai::Client<async_openai::config::OpenAI
 }
 
 async fn theirs_responses(client: &async_openai::Client<async_openai::config::OpenAIConfig>) -> Seen {
-    use async_openai::types::responses::{CreateResponseArgs, ResponseStreamEvent};
+    use async_openai::types::responses::CreateResponseArgs;
     let request = CreateResponseArgs::default()
         .model(MODEL)
         .input("Write a long story.")
         .build()
         .unwrap();
-    let mut stream = client
+    let stream = client
         .responses()
         .create_stream(request)
         .await
         .expect("theirs: responses");
+    theirs_read_responses(stream).await
+}
+
+/// Reads an async-openai Responses event stream to the end, counting what it sees.
+async fn theirs_read_responses(
+    mut stream: impl futures_util::Stream<
+            Item = Result<async_openai::types::responses::ResponseStreamEvent, async_openai::error::OpenAIError>,
+        > + Unpin,
+) -> Seen {
+    use async_openai::types::responses::ResponseStreamEvent;
     let mut seen = Seen::new();
     while let Some(event) = stream.next().await {
         let event = event.expect("theirs: response event");
@@ -329,7 +357,19 @@ async fn theirs_chat(client: &async_openai::Client<async_openai::config::OpenAIC
         })
         .build()
         .unwrap();
-    let mut stream = client.chat().create_stream(request).await.expect("theirs: chat");
+    let stream = client.chat().create_stream(request).await.expect("theirs: chat");
+    theirs_read_chat(stream).await
+}
+
+/// Reads an async-openai chat chunk stream to the end, counting what it sees.
+async fn theirs_read_chat(
+    mut stream: impl futures_util::Stream<
+            Item = Result<
+                async_openai::types::chat::CreateChatCompletionStreamResponse,
+                async_openai::error::OpenAIError,
+            >,
+        > + Unpin,
+) -> Seen {
     let mut seen = Seen::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.expect("theirs: chunk");
@@ -444,6 +484,8 @@ struct Args {
     rounds: usize,
     apis: Vec<Api>,
     only: Option<Which>,
+    /// `decode` only: how the body is cut into chunks.
+    splits: Vec<decode::Split>,
 }
 
 async fn bench(args: &Args) {
@@ -577,6 +619,7 @@ fn main() {
         rounds: 5,
         apis: vec![Api::Responses, Api::Chat],
         only: None,
+        splits: vec![decode::Split::PerEvent, decode::Split::Fixed(16 * 1024)],
     };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -599,6 +642,15 @@ fn main() {
                     other => panic!("--only ours|theirs, not {other}"),
                 })
             }
+            "--chunks" => {
+                args.splits = value
+                    .split(',')
+                    .map(|v| match v {
+                        "event" => decode::Split::PerEvent,
+                        n => decode::Split::Fixed(n.parse().expect("--chunks event|BYTES[,..]")),
+                    })
+                    .collect()
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -612,6 +664,13 @@ fn main() {
                 .unwrap();
             rt.block_on(bench(&args));
         }
-        other => panic!("unknown mode {other}: bench | check | serve"),
+        "decode" => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(decode::bench(&args, &args.splits));
+        }
+        other => panic!("unknown mode {other}: bench | decode | check | serve"),
     }
 }

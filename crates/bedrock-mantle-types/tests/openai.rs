@@ -378,6 +378,18 @@ fn chat_completion_and_streaming_chunks() {
     let last: ChatCompletionChunk = serde_json::from_value(chunks[5].clone()).unwrap();
     assert_eq!(last.usage.unwrap().unwrap().total_tokens, 22);
     assert_eq!(CreateChatCompletion::parse_event("[DONE]").unwrap(), None);
+    // The terminator with whitespace around it (ASCII or not) still ends the stream.
+    for padded in [
+        " [DONE]",
+        "[DONE]\n",
+        "\t[DONE] ",
+        "\u{a0}[DONE]",
+        "[DONE]\u{2003}",
+        "\u{b}[DONE]",
+    ] {
+        assert_eq!(CreateChatCompletion::parse_event(padded).unwrap(), None, "{padded:?}");
+    }
+    assert!(CreateChatCompletion::parse_event("[DONE]x").is_err());
 }
 
 #[test]

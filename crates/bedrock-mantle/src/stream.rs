@@ -86,9 +86,10 @@ pub trait StreamOperation: JsonOperation {
 }
 
 fn response_event(data: &str) -> Result<Option<ResponseStreamEvent>, StreamError<ResponseErrorEvent>> {
-    match CreateResponse::parse_event(data).map_err(StreamError::Malformed)? {
-        Some(ResponseStreamEvent::Error(e)) => Err(StreamError::Service(e)),
-        other => Ok(other),
+    match CreateResponse::parse_event(data) {
+        Ok(Some(ResponseStreamEvent::Error(e))) => Err(StreamError::Service(e)),
+        Ok(event) => Ok(event),
+        Err(e) => Err(StreamError::Malformed(e)),
     }
 }
 
@@ -216,6 +217,9 @@ pub struct EventStream<O: StreamOperation> {
     _operation: PhantomData<fn() -> O>,
 }
 
+/// What [`EventStream::recv`] returns.
+type Received<O> = Result<Option<<O as JsonOperation>::Event>, StreamError<<O as StreamOperation>::StreamError>>;
+
 impl<O: StreamOperation> EventStream<O> {
     /// Decodes the body of a successful streamed response.
     pub fn new(response: http::Response<ResponseBody>) -> Self {
@@ -242,7 +246,26 @@ impl<O: StreamOperation> EventStream<O> {
 
     /// The next event; `Ok(None)` once the stream has ended.
     pub async fn recv(&mut self) -> Result<Option<O::Event>, StreamError<O::StreamError>> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose()
+        poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// The next event as [`recv`](Self::recv) returns it; [`Stream::poll_next`] transposes it.
+    /// The event is borrowed from the decoder: no per-event allocation or copy before the JSON
+    /// parser reads it, and the typed event (a Responses event is 800 bytes) is not re-wrapped
+    /// on its way out.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Received<O>> {
+        if self.done {
+            return Poll::Ready(Ok(None));
+        }
+        let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
+            Some(Ok(event)) => O::decode_ref(event),
+            Some(Err(e)) => Err(StreamError::Decode(e)),
+            None => Ok(None),
+        };
+        if !matches!(decoded, Ok(Some(_))) {
+            self.done = true;
+        }
+        Poll::Ready(decoded)
     }
 
     /// Only the text the model writes: see [`TextDeltas`].
@@ -266,31 +289,7 @@ impl<O: StreamOperation> Stream for EventStream<O> {
     type Item = Result<O::Event, StreamError<O::StreamError>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        // The event is borrowed from the decoder: no per-event allocation or copy before the
-        // JSON parser reads it.
-        let decoded = match ready!(Pin::new(&mut self.sse).poll_next_ref(cx)) {
-            None => None,
-            Some(Err(e)) => Some(Err(StreamError::Decode(e))),
-            Some(Ok(event)) => Some(O::decode_ref(event)),
-        };
-        let Some(decoded) = decoded else {
-            self.done = true;
-            return Poll::Ready(None);
-        };
-        match decoded {
-            Ok(Some(event)) => Poll::Ready(Some(Ok(event))),
-            Ok(None) => {
-                self.done = true;
-                Poll::Ready(None)
-            }
-            Err(e) => {
-                self.done = true;
-                Poll::Ready(Some(Err(e)))
-            }
-        }
+        self.poll_event(cx).map(Result::transpose)
     }
 }
 

@@ -402,8 +402,20 @@ pub trait JsonOperation {
 
     /// Reads one event's `data:` payload; `Ok(None)` for the stream's terminator.
     fn parse_event(data: &str) -> Result<Option<Self::Event>, MalformedResponse> {
-        if Self::STREAM.and_then(|s| s.terminator) == Some(data.trim()) {
-            return Ok(None);
+        if let Some(terminator) = Self::STREAM.and_then(|s| s.terminator) {
+            // Trimming can only change a payload whose first or last byte is not a printable
+            // ASCII character (whitespace, or part of a non-ASCII character), so most events skip it.
+            let bytes = data.as_bytes();
+            let trimmed = if bytes.first().is_some_and(|b| !b.is_ascii_graphic())
+                || bytes.last().is_some_and(|b| !b.is_ascii_graphic())
+            {
+                data.trim()
+            } else {
+                data
+            };
+            if trimmed == terminator {
+                return Ok(None);
+            }
         }
         serde_json::from_str(data)
             .map(Some)
