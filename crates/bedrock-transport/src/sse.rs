@@ -476,6 +476,14 @@ impl SseDecoder {
                             self.line_len = 1;
                             self.state = State::Comment;
                         }
+                        // Most lines of these streams are `data: ...`: when the whole name and
+                        // colon are in this chunk, skip the name state (same result).
+                        b'd' if buf[i..].starts_with(b"data:") => {
+                            i += 5;
+                            self.add_line_len(5)?;
+                            self.field = Field::Data;
+                            self.state = State::ValueStart;
+                        }
                         _ => {
                             self.name_len = 0;
                             self.state = State::Name;
