@@ -337,6 +337,11 @@ fn chat_completion_and_streaming_chunks() {
         completion.choices[0].finish_reason,
         Some(Some(ChatFinishReason::ToolCalls))
     );
+    assert_eq!(completion.service_tier, Some(Some(ServiceTier::Default)));
+    // A tier these models do not know is kept as sent.
+    let tier: ServiceTier = serde_json::from_str("\"overnight\"").unwrap();
+    assert_eq!(tier.as_str(), "overnight");
+    assert_eq!(serde_json::to_string(&tier).unwrap(), "\"overnight\"");
 
     let chunks = vec![
         json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",

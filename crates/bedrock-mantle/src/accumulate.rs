@@ -11,7 +11,7 @@ use bedrock_mantle_types::anthropic::{
 };
 use bedrock_mantle_types::openai::{
     ChatChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChatFinishReason, ChatFunctionCall,
-    ChatFunctionToolCall, ChatToolCall, ChatUsage, OutputItem, Response, ResponseStreamEvent,
+    ChatFunctionToolCall, ChatToolCall, ChatUsage, OutputItem, Response, ResponseStreamEvent, ServiceTier,
 };
 
 /// Rebuilds a final object of type [`Output`](Self::Output) from events of type `E`.
@@ -124,7 +124,7 @@ struct ChoiceState {
 #[derive(Debug, Default)]
 pub struct ChatCompletionAccumulator {
     head: Option<(String, String, i64)>,
-    service_tier: Option<Option<String>>,
+    service_tier: Option<Option<ServiceTier>>,
     system_fingerprint: Option<Option<String>>,
     usage: Option<ChatUsage>,
     choices: BTreeMap<i64, ChoiceState>,

@@ -544,8 +544,8 @@ pub struct ChatCompletion {
     pub id: String,
     /// JSON member `model`: string; required.
     pub model: String,
-    /// JSON member `service_tier`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
-    pub service_tier: Option<Option<String>>,
+    /// JSON member `service_tier`: [`ServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
+    pub service_tier: Option<Option<ServiceTier>>,
     /// JSON member `system_fingerprint`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub system_fingerprint: Option<Option<String>>,
     /// JSON member `usage`: [`ChatUsage`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
@@ -587,7 +587,7 @@ impl structure::Structure for ChatCompletion {
         let mut created: Option<i64> = None;
         let mut id: Option<String> = None;
         let mut model: Option<String> = None;
-        let mut service_tier: Option<Option<String>> = None;
+        let mut service_tier: Option<Option<ServiceTier>> = None;
         let mut system_fingerprint: Option<Option<String>> = None;
         let mut usage: Option<Option<ChatUsage>> = None;
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
@@ -647,7 +647,7 @@ impl ChatCompletion {
     }
 
     /// Sets `service_tier`.
-    pub fn with_service_tier(mut self, service_tier: impl Into<String>) -> Self {
+    pub fn with_service_tier(mut self, service_tier: impl Into<ServiceTier>) -> Self {
         self.service_tier = Some(Some(service_tier.into()));
         self
     }
@@ -697,8 +697,8 @@ pub struct ChatCompletionChunk {
     pub id: String,
     /// JSON member `model`: string; required.
     pub model: String,
-    /// JSON member `service_tier`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
-    pub service_tier: Option<Option<String>>,
+    /// JSON member `service_tier`: [`ServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
+    pub service_tier: Option<Option<ServiceTier>>,
     /// JSON member `system_fingerprint`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub system_fingerprint: Option<Option<String>>,
     /// JSON member `usage`: [`ChatUsage`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
@@ -740,7 +740,7 @@ impl structure::Structure for ChatCompletionChunk {
         let mut created: Option<i64> = None;
         let mut id: Option<String> = None;
         let mut model: Option<String> = None;
-        let mut service_tier: Option<Option<String>> = None;
+        let mut service_tier: Option<Option<ServiceTier>> = None;
         let mut system_fingerprint: Option<Option<String>> = None;
         let mut usage: Option<Option<ChatUsage>> = None;
         while let Some(key) = map.next_key::<structure::Key<'de>>()? {
@@ -800,7 +800,7 @@ impl ChatCompletionChunk {
     }
 
     /// Sets `service_tier`.
-    pub fn with_service_tier(mut self, service_tier: impl Into<String>) -> Self {
+    pub fn with_service_tier(mut self, service_tier: impl Into<ServiceTier>) -> Self {
         self.service_tier = Some(Some(service_tier.into()));
         self
     }
@@ -3478,8 +3478,8 @@ pub struct CreateChatCompletionRequest {
     pub response_format: Option<ChatResponseFormat>,
     /// JSON member `seed`: integer; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub seed: Option<Option<i64>>,
-    /// JSON member `service_tier`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
-    pub service_tier: Option<Option<String>>,
+    /// JSON member `service_tier`: [`ServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
+    pub service_tier: Option<Option<ServiceTier>>,
     /// JSON member `stop`: [`CreateChatCompletionRequestStop`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub stop: Option<Option<CreateChatCompletionRequestStop>>,
     /// JSON member `store`: boolean; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
@@ -3609,7 +3609,7 @@ impl structure::Structure for CreateChatCompletionRequest {
         let mut reasoning_effort: Option<Option<ReasoningEffort>> = None;
         let mut response_format: Option<ChatResponseFormat> = None;
         let mut seed: Option<Option<i64>> = None;
-        let mut service_tier: Option<Option<String>> = None;
+        let mut service_tier: Option<Option<ServiceTier>> = None;
         let mut stop: Option<Option<CreateChatCompletionRequestStop>> = None;
         let mut store: Option<Option<bool>> = None;
         let mut stream: Option<Option<bool>> = None;
@@ -3857,7 +3857,7 @@ impl CreateChatCompletionRequest {
     }
 
     /// Sets `service_tier`.
-    pub fn with_service_tier(mut self, service_tier: impl Into<String>) -> Self {
+    pub fn with_service_tier(mut self, service_tier: impl Into<ServiceTier>) -> Self {
         self.service_tier = Some(Some(service_tier.into()));
         self
     }
@@ -4058,8 +4058,8 @@ pub struct CreateResponseRequest {
     pub reasoning: Option<Option<ReasoningConfig>>,
     /// JSON member `safety_identifier`: string; optional.
     pub safety_identifier: Option<String>,
-    /// JSON member `service_tier`: [`CreateResponseRequestServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
-    pub service_tier: Option<Option<CreateResponseRequestServiceTier>>,
+    /// JSON member `service_tier`: [`ServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
+    pub service_tier: Option<Option<ServiceTier>>,
     /// JSON member `store`: boolean; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub store: Option<Option<bool>>,
     /// JSON member `stream`: boolean; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
@@ -4192,7 +4192,7 @@ impl structure::Structure for CreateResponseRequest {
         let mut prompt_cache_key: Option<String> = None;
         let mut reasoning: Option<Option<ReasoningConfig>> = None;
         let mut safety_identifier: Option<String> = None;
-        let mut service_tier: Option<Option<CreateResponseRequestServiceTier>> = None;
+        let mut service_tier: Option<Option<ServiceTier>> = None;
         let mut store: Option<Option<bool>> = None;
         let mut stream: Option<Option<bool>> = None;
         let mut stream_options: Option<Option<ResponseStreamOptions>> = None;
@@ -4432,7 +4432,7 @@ impl CreateResponseRequest {
     }
 
     /// Sets `service_tier`.
-    pub fn with_service_tier(mut self, service_tier: impl Into<CreateResponseRequestServiceTier>) -> Self {
+    pub fn with_service_tier(mut self, service_tier: impl Into<ServiceTier>) -> Self {
         self.service_tier = Some(Some(service_tier.into()));
         self
     }
@@ -4555,87 +4555,6 @@ impl CreateResponseRequest {
     pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         self.extra.insert(key.into(), value.into());
         self
-    }
-}
-
-/// The `CreateResponseRequest.service_tier` string enum (`#/components/schemas/CreateResponseRequest/properties/service_tier`); values the models do not know parse as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateResponseRequestServiceTier {
-    /// `auto`
-    Auto,
-    /// `default`
-    Default,
-    /// `flex`
-    Flex,
-    /// `priority`
-    Priority,
-    /// A value this version of the models does not know.
-    Unknown(UnknownValue),
-}
-
-impl CreateResponseRequestServiceTier {
-    /// Every known value, in spec order.
-    pub const VALUES: &'static [&'static str] = &["auto", "default", "flex", "priority"];
-
-    /// The wire value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::Default => "default",
-            Self::Flex => "flex",
-            Self::Priority => "priority",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-
-impl From<&str> for CreateResponseRequestServiceTier {
-    fn from(value: &str) -> Self {
-        match value {
-            "auto" => Self::Auto,
-            "default" => Self::Default,
-            "flex" => Self::Flex,
-            "priority" => Self::Priority,
-            other => Self::Unknown(UnknownValue::__from_unmatched(other)),
-        }
-    }
-}
-
-impl std::str::FromStr for CreateResponseRequestServiceTier {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for CreateResponseRequestServiceTier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CreateResponseRequestServiceTier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CreateResponseRequestServiceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        bedrock_wire::enums::deserialize(deserializer)
-    }
-}
-
-impl json::WriteJson for CreateResponseRequestServiceTier {
-    fn write_json(&self, writer: &mut json::Writer) {
-        writer.text(self.as_str())
-    }
-}
-
-impl json::ReadJson for CreateResponseRequestServiceTier {
-    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
-        reader.string_enum()
     }
 }
 
@@ -8052,8 +7971,8 @@ pub struct Response {
     pub reasoning: Option<Option<ReasoningConfig>>,
     /// JSON member `safety_identifier`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
     pub safety_identifier: Option<Option<String>>,
-    /// JSON member `service_tier`: string; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
-    pub service_tier: Option<Option<String>>,
+    /// JSON member `service_tier`: [`ServiceTier`]; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
+    pub service_tier: Option<Option<ServiceTier>>,
     /// JSON member `status`: [`ResponseStatus`]; required.
     pub status: ResponseStatus,
     /// JSON member `store`: boolean; optional; nullable (`Some(None)` is sent as `null`, `None` leaves it out).
@@ -8190,7 +8109,7 @@ impl structure::Structure for Response {
         let mut prompt_cache_key: Option<Option<String>> = None;
         let mut reasoning: Option<Option<ReasoningConfig>> = None;
         let mut safety_identifier: Option<Option<String>> = None;
-        let mut service_tier: Option<Option<String>> = None;
+        let mut service_tier: Option<Option<ServiceTier>> = None;
         let mut status: Option<ResponseStatus> = None;
         let mut store: Option<Option<bool>> = None;
         let mut temperature: Option<Option<f64>> = None;
@@ -8479,7 +8398,7 @@ impl Response {
     }
 
     /// Sets `service_tier`.
-    pub fn with_service_tier(mut self, service_tier: impl Into<String>) -> Self {
+    pub fn with_service_tier(mut self, service_tier: impl Into<ServiceTier>) -> Self {
         self.service_tier = Some(Some(service_tier.into()));
         self
     }
@@ -11641,6 +11560,91 @@ impl ResponseUsage {
     pub fn with_output_tokens_details(mut self, output_tokens_details: impl Into<OutputTokensDetails>) -> Self {
         self.output_tokens_details = Some(output_tokens_details.into());
         self
+    }
+}
+
+/// The `ServiceTier` string enum (`#/components/schemas/ServiceTier`); values the models do not know parse as `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceTier {
+    /// `auto`
+    Auto,
+    /// `default`
+    Default,
+    /// `flex`
+    Flex,
+    /// `scale`
+    Scale,
+    /// `priority`
+    Priority,
+    /// A value this version of the models does not know.
+    Unknown(UnknownValue),
+}
+
+impl ServiceTier {
+    /// Every known value, in spec order.
+    pub const VALUES: &'static [&'static str] = &["auto", "default", "flex", "scale", "priority"];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auto => "auto",
+            Self::Default => "default",
+            Self::Flex => "flex",
+            Self::Scale => "scale",
+            Self::Priority => "priority",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for ServiceTier {
+    fn from(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "default" => Self::Default,
+            "flex" => Self::Flex,
+            "scale" => Self::Scale,
+            "priority" => Self::Priority,
+            other => Self::Unknown(UnknownValue::__from_unmatched(other)),
+        }
+    }
+}
+
+impl std::str::FromStr for ServiceTier {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl std::fmt::Display for ServiceTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ServiceTier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceTier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        bedrock_wire::enums::deserialize(deserializer)
+    }
+}
+
+impl json::WriteJson for ServiceTier {
+    fn write_json(&self, writer: &mut json::Writer) {
+        writer.text(self.as_str())
+    }
+}
+
+impl json::ReadJson for ServiceTier {
+    fn read_json(reader: &mut json::Reader<'_>) -> Result<Self, json::Error> {
+        reader.string_enum()
     }
 }
 
