@@ -147,6 +147,102 @@ async fn theirs(api: Api, chunks: Vec<Bytes>) -> Seen {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Interleaved: both clients' streams open at once, read in turns of a few events each.
+
+/// One client's stream, read one event at a time, with what it has seen so far.
+enum Reader {
+    OursResponses(
+        bedrock_mantle::stream::EventStream<bedrock_mantle::types::openai::operation::CreateResponse>,
+        Seen,
+    ),
+    OursChat(
+        bedrock_mantle::stream::EventStream<bedrock_mantle::types::openai::operation::CreateChatCompletion>,
+        Seen,
+    ),
+    TheirsResponses(TheirStream<async_openai::types::responses::ResponseStreamEvent>, Seen),
+    TheirsChat(TheirStream<async_openai::types::chat::CreateChatCompletionStreamResponse>, Seen),
+}
+
+impl Reader {
+    fn new(which: Which, api: Api, chunks: Vec<Bytes>) -> Reader {
+        use bedrock_mantle::stream::EventStream;
+        match (which, api) {
+            (Which::Ours, Api::Responses) => Reader::OursResponses(EventStream::new(ours_body(chunks)), Seen::new()),
+            (Which::Ours, Api::Chat) => Reader::OursChat(EventStream::new(ours_body(chunks)), Seen::new()),
+            (Which::Theirs, Api::Responses) => Reader::TheirsResponses(theirs_stream(chunks), Seen::new()),
+            (Which::Theirs, Api::Chat) => Reader::TheirsChat(theirs_stream(chunks), Seen::new()),
+        }
+    }
+
+    /// Reads and counts the next event, as the whole-stream readers do; `false` at the end.
+    async fn next(&mut self) -> bool {
+        match self {
+            Reader::OursResponses(stream, seen) => match stream.recv().await.expect("ours: response event") {
+                Some(event) => crate::ours_see_response_event(seen, &event),
+                None => return false,
+            },
+            Reader::OursChat(stream, seen) => match stream.recv().await.expect("ours: chunk") {
+                Some(chunk) => crate::ours_see_chunk(seen, &chunk),
+                None => return false,
+            },
+            Reader::TheirsResponses(stream, seen) => match stream.next().await {
+                Some(event) => crate::theirs_see_response_event(seen, &event.expect("theirs: response event")),
+                None => return false,
+            },
+            Reader::TheirsChat(stream, seen) => match stream.next().await {
+                Some(chunk) => crate::theirs_see_chunk(seen, &chunk.expect("theirs: chunk")),
+                None => return false,
+            },
+        }
+        true
+    }
+
+    fn seen(&self) -> Seen {
+        match self {
+            Reader::OursResponses(_, seen)
+            | Reader::OursChat(_, seen)
+            | Reader::TheirsResponses(_, seen)
+            | Reader::TheirsChat(_, seen) => *seen,
+        }
+    }
+}
+
+/// Both clients read the same stream at the same time, `slice` events in turn (the first turn
+/// goes to `first`). Returns each client's CPU time, summed over its turns, and what it saw.
+/// A slice lasts a few milliseconds, so a change in the VM's speed lasting longer than that
+/// falls on both clients alike, where whole streams read one after the other (0.3-0.8 s each)
+/// each meet a different speed.
+async fn interleaved(api: Api, chunks: &[Bytes], slice: usize, first: Which) -> ([f64; 2], [Seen; 2]) {
+    let order = match first {
+        Which::Ours => [Which::Ours, Which::Theirs],
+        Which::Theirs => [Which::Theirs, Which::Ours],
+    };
+    let mut readers = [
+        Reader::new(Which::Ours, api, chunks.to_vec()),
+        Reader::new(Which::Theirs, api, chunks.to_vec()),
+    ];
+    let mut cpu = [0.0; 2];
+    let mut live = [true; 2];
+    while live.iter().any(|l| *l) {
+        for which in order {
+            let i = which as usize;
+            if !live[i] {
+                continue;
+            }
+            let start = crate::process_cpu_now();
+            for _ in 0..slice {
+                if !readers[i].next().await {
+                    live[i] = false;
+                    break;
+                }
+            }
+            cpu[i] += (crate::process_cpu_now() - start).as_secs_f64();
+        }
+    }
+    (cpu, [readers[0].seen(), readers[1].seen()])
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async fn run(which: Which, api: Api, chunks: Vec<Bytes>) -> Seen {
     match which {
@@ -250,6 +346,45 @@ pub async fn bench(args: &Args, splits: &[Split]) {
                 hi,
                 ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
             );
+            if args.slice > 0 {
+                let mut cpu = [Vec::new(), Vec::new()];
+                for round in 0..args.rounds {
+                    let first = if round % 2 == 0 { Which::Ours } else { Which::Theirs };
+                    let (c, seen) = interleaved(api, &chunks, args.slice, first).await;
+                    for which in clients {
+                        assert_eq!(
+                            seen[which as usize].0,
+                            want,
+                            "{} {api:?} decode, interleaved: the events read differ from the ones generated",
+                            which.name()
+                        );
+                        cpu[which as usize].push(c[which as usize]);
+                    }
+                }
+                let ratios: Vec<f64> = (0..args.rounds).map(|i| cpu[1][i] / cpu[0][i]).collect();
+                let (lo, hi) = min_max(&ratios);
+                // The order of turns shifts the ratio by a few percent (rounds alternate it),
+                // so both orders are shown, and the total weighs them alike when R is even.
+                let by_order = |first: usize| median(ratios.iter().skip(first).step_by(2).copied().collect());
+                let total = cpu[1].iter().sum::<f64>() / cpu[0].iter().sum::<f64>();
+                println!();
+                println!(
+                    "Interleaved, both streams open, {} events per turn, {} rounds (CPU from `CLOCK_PROCESS_CPUTIME_ID` around each turn): \
+                     ours {:.3} s, async-openai {:.3} s per stream (medians). Events/CPU-s vs async-openai: **{:.2}** over all rounds; \
+                     per round median {:.2} (min {:.2}, max {:.2}), ours first {:.2}, async-openai first {:.2}: {}",
+                    args.slice,
+                    args.rounds,
+                    median(cpu[0].clone()),
+                    median(cpu[1].clone()),
+                    total,
+                    median(ratios.clone()),
+                    lo,
+                    hi,
+                    by_order(0),
+                    if ratios.len() > 1 { by_order(1) } else { f64::NAN },
+                    ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
+                );
+            }
         }
     }
 }

@@ -38,6 +38,16 @@ fn cpu_now() -> Duration {
     tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
+/// CPU time of this process from `CLOCK_PROCESS_CPUTIME_ID` (the scheduler's own count, to
+/// the nanosecond), for intervals of a few milliseconds.
+fn process_cpu_now() -> Duration {
+    // SAFETY: clock_gettime writes into the struct we pass; the clock id is always valid.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// utime + stime of another process, from /proc (clock ticks).
 fn proc_cpu(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -237,21 +247,26 @@ async fn ours_responses(client: &bedrock_mantle::Client) -> Seen {
 async fn ours_read_responses(
     mut stream: bedrock_mantle::stream::EventStream<bedrock_mantle::types::openai::operation::CreateResponse>,
 ) -> Seen {
-    use bedrock_mantle::types::openai::ResponseStreamEvent;
     let mut seen = Seen::new();
     while let Some(event) = stream.recv().await.expect("ours: response event") {
-        seen.0.events += 1;
-        match &event {
-            ResponseStreamEvent::ResponseOutputTextDelta(e) => seen.text(&e.delta),
-            ResponseStreamEvent::ResponseCompleted(e) => {
-                seen.0.output_tokens = e.response.usage.clone().flatten().map_or(0, |u| u.output_tokens as u64);
-            }
-            ResponseStreamEvent::Unknown(v) => panic!("ours: event of a type the models do not know: {v}"),
-            _ => {}
-        }
-        std::hint::black_box(&event);
+        ours_see_response_event(&mut seen, &event);
     }
     seen
+}
+
+/// Counts one of our Responses events.
+fn ours_see_response_event(seen: &mut Seen, event: &bedrock_mantle::types::openai::ResponseStreamEvent) {
+    use bedrock_mantle::types::openai::ResponseStreamEvent;
+    seen.0.events += 1;
+    match event {
+        ResponseStreamEvent::ResponseOutputTextDelta(e) => seen.text(&e.delta),
+        ResponseStreamEvent::ResponseCompleted(e) => {
+            seen.0.output_tokens = e.response.usage.clone().flatten().map_or(0, |u| u.output_tokens as u64);
+        }
+        ResponseStreamEvent::Unknown(v) => panic!("ours: event of a type the models do not know: {v}"),
+        _ => {}
+    }
+    std::hint::black_box(event);
 }
 
 async fn ours_chat(client: &bedrock_mantle::Client) -> Seen {
@@ -278,18 +293,23 @@ async fn ours_read_chat(
 ) -> Seen {
     let mut seen = Seen::new();
     while let Some(chunk) = stream.recv().await.expect("ours: chunk") {
-        seen.0.events += 1;
-        if let Some(choice) = chunk.choices.iter().find(|c| c.index == 0) {
-            if let Some(Some(text)) = &choice.delta.content {
-                seen.text(text);
-            }
-        }
-        if let Some(Some(usage)) = &chunk.usage {
-            seen.0.output_tokens = usage.completion_tokens as u64;
-        }
-        std::hint::black_box(&chunk);
+        ours_see_chunk(&mut seen, &chunk);
     }
     seen
+}
+
+/// Counts one of our Chat Completions chunks.
+fn ours_see_chunk(seen: &mut Seen, chunk: &bedrock_mantle::types::openai::ChatCompletionChunk) {
+    seen.0.events += 1;
+    if let Some(choice) = chunk.choices.iter().find(|c| c.index == 0) {
+        if let Some(Some(text)) = &choice.delta.content {
+            seen.text(text);
+        }
+    }
+    if let Some(Some(usage)) = &chunk.usage {
+        seen.0.output_tokens = usage.completion_tokens as u64;
+    }
+    std::hint::black_box(chunk);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,21 +343,25 @@ async fn theirs_read_responses(
             Item = Result<async_openai::types::responses::ResponseStreamEvent, async_openai::error::OpenAIError>,
         > + Unpin,
 ) -> Seen {
-    use async_openai::types::responses::ResponseStreamEvent;
     let mut seen = Seen::new();
     while let Some(event) = stream.next().await {
-        let event = event.expect("theirs: response event");
-        seen.0.events += 1;
-        match &event {
-            ResponseStreamEvent::ResponseOutputTextDelta(e) => seen.text(&e.delta),
-            ResponseStreamEvent::ResponseCompleted(e) => {
-                seen.0.output_tokens = e.response.usage.as_ref().map_or(0, |u| u.output_tokens as u64);
-            }
-            _ => {}
-        }
-        std::hint::black_box(&event);
+        theirs_see_response_event(&mut seen, &event.expect("theirs: response event"));
     }
     seen
+}
+
+/// Counts one of async-openai's Responses events.
+fn theirs_see_response_event(seen: &mut Seen, event: &async_openai::types::responses::ResponseStreamEvent) {
+    use async_openai::types::responses::ResponseStreamEvent;
+    seen.0.events += 1;
+    match event {
+        ResponseStreamEvent::ResponseOutputTextDelta(e) => seen.text(&e.delta),
+        ResponseStreamEvent::ResponseCompleted(e) => {
+            seen.0.output_tokens = e.response.usage.as_ref().map_or(0, |u| u.output_tokens as u64);
+        }
+        _ => {}
+    }
+    std::hint::black_box(event);
 }
 
 async fn theirs_chat(client: &async_openai::Client<async_openai::config::OpenAIConfig>) -> Seen {
@@ -372,19 +396,23 @@ async fn theirs_read_chat(
 ) -> Seen {
     let mut seen = Seen::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.expect("theirs: chunk");
-        seen.0.events += 1;
-        if let Some(choice) = chunk.choices.iter().find(|c| c.index == 0) {
-            if let Some(text) = &choice.delta.content {
-                seen.text(text);
-            }
-        }
-        if let Some(usage) = &chunk.usage {
-            seen.0.output_tokens = usage.completion_tokens as u64;
-        }
-        std::hint::black_box(&chunk);
+        theirs_see_chunk(&mut seen, &chunk.expect("theirs: chunk"));
     }
     seen
+}
+
+/// Counts one of async-openai's chat chunks.
+fn theirs_see_chunk(seen: &mut Seen, chunk: &async_openai::types::chat::CreateChatCompletionStreamResponse) {
+    seen.0.events += 1;
+    if let Some(choice) = chunk.choices.iter().find(|c| c.index == 0) {
+        if let Some(text) = &choice.delta.content {
+            seen.text(text);
+        }
+    }
+    if let Some(usage) = &chunk.usage {
+        seen.0.output_tokens = usage.completion_tokens as u64;
+    }
+    std::hint::black_box(chunk);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +514,8 @@ struct Args {
     only: Option<Which>,
     /// `decode` only: how the body is cut into chunks.
     splits: Vec<decode::Split>,
+    /// `decode` only: events per turn in the interleaved measurement (0: none).
+    slice: usize,
 }
 
 async fn bench(args: &Args) {
@@ -620,6 +650,7 @@ fn main() {
         apis: vec![Api::Responses, Api::Chat],
         only: None,
         splits: vec![decode::Split::PerEvent, decode::Split::Fixed(16 * 1024)],
+        slice: 1000,
     };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -627,6 +658,7 @@ fn main() {
         match flag.as_str() {
             "--events" => args.events = value.parse().expect("--events N"),
             "--rounds" => args.rounds = value.parse().expect("--rounds R"),
+            "--slice" => args.slice = value.parse().expect("--slice EVENTS"),
             "--api" => {
                 args.apis = match value.as_str() {
                     "responses" => vec![Api::Responses],
