@@ -31,15 +31,19 @@
 //!
 //! # Copies
 //!
-//! `data` bytes are copied once, from the chunks into the decoder's data buffer (validated as
-//! UTF-8 in place). Lines split across chunks are not joined first. [`SseDecoder::decode`]
-//! hands that buffer over as [`Event::data`] (and allocates the event type), so the next event
-//! starts a new one; [`SseDecoder::decode_ref`] and [`SseStream::poll_next_ref`] lend it as an
-//! [`EventRef`] and take it back on the next call, so reading events that way allocates nothing
-//! per event.
+//! A server usually writes each event in one piece, so most events arrive whole at the start
+//! of a chunk. Such an event (an optional `event` line, one `data` line, the blank line, all
+//! ending in LF) is not copied at all: [`SseDecoder::decode_ref`] and
+//! [`SseStream::poll_next_ref`] lend its type and data straight from the chunk, validated as
+//! UTF-8 there. Any other event is assembled in the decoder's data buffer, its `data` bytes
+//! copied once from the chunks (lines split across chunks are not joined first);
+//! `decode_ref` lends that buffer and takes it back on the next call, so reading events that
+//! way allocates nothing per event. [`SseDecoder::decode`] returns owned strings: a copy of a
+//! lent event, or the data buffer itself, handed over (the next event then starts a new one).
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -187,6 +191,17 @@ enum State {
     Comment,
 }
 
+/// An event found whole at the start of a chunk: byte ranges in that chunk.
+#[derive(Debug, Clone)]
+struct WholeEvent {
+    /// The `event` line's value (empty without one).
+    event: Range<usize>,
+    /// The `data` line's value.
+    data: Range<usize>,
+    /// The event's length, blank line included.
+    len: usize,
+}
+
 /// The field whose name was read on the current line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -219,6 +234,9 @@ enum Field {
 /// the pending event, if any, is dispatched (see the [module docs](self)).
 pub struct SseDecoder {
     input: VecDeque<Bytes>,
+    /// The event dispatched last, when it was found whole at the start of the first chunk: it
+    /// is lent from there, and its bytes are consumed on the next step.
+    whole: Option<WholeEvent>,
     state: State,
     field: Field,
     name: [u8; MAX_KNOWN_NAME],
@@ -276,6 +294,7 @@ impl SseDecoder {
     pub fn with_max_len(max: usize) -> Self {
         SseDecoder {
             input: VecDeque::new(),
+            whole: None,
             state: State::Bom(0),
             field: Field::Ignored,
             name: [0; MAX_KNOWN_NAME],
@@ -336,6 +355,9 @@ impl SseDecoder {
         if !self.step()? {
             return Ok(None);
         }
+        if self.whole.is_some() {
+            return self.current().map(|event| Some(event.to_event()));
+        }
         let data = self.dispatched.take().unwrap_or_default();
         let event = if self.event_type.is_empty() {
             String::from("message")
@@ -357,26 +379,54 @@ impl SseDecoder {
         if !self.step()? {
             return Ok(None);
         }
-        Ok(Some(self.current()))
+        self.current().map(Some)
     }
 
-    /// The event the last [`step`](Self::step) dispatched.
-    fn current(&self) -> EventRef<'_> {
-        EventRef {
-            event: if self.event_type.is_empty() {
-                "message"
-            } else {
-                &self.event_type
-            },
-            data: self.dispatched.as_deref().unwrap_or_default(),
-            id: (!self.last_event_id.is_empty()).then_some(self.last_event_id.as_str()),
-            retry: self.dispatched_retry,
-        }
+    /// The event the last [`step`](Self::step) dispatched. An event lent from a chunk is
+    /// validated as UTF-8 here; if that fails the decoder is failed (its buffers are dropped on
+    /// the next step).
+    fn current(&mut self) -> Result<EventRef<'_>, SseError> {
+        let id = (!self.last_event_id.is_empty()).then_some(self.last_event_id.as_str());
+        let retry = self.dispatched_retry;
+        let (event, data) = match (&self.whole, self.input.front()) {
+            (Some(whole), Some(chunk)) => {
+                let Ok(data) = std::str::from_utf8(&chunk[whole.data.clone()]) else {
+                    self.failed = true;
+                    return Err(SseError::InvalidUtf8 { field: SseField::Data });
+                };
+                let event = if whole.event.is_empty() {
+                    ""
+                } else if let Ok(event) = std::str::from_utf8(&chunk[whole.event.clone()]) {
+                    event
+                } else {
+                    self.failed = true;
+                    return Err(SseError::InvalidUtf8 { field: SseField::Event });
+                };
+                (event, data)
+            }
+            _ => (self.event_type.as_str(), self.dispatched.as_deref().unwrap_or_default()),
+        };
+        Ok(EventRef {
+            event: if event.is_empty() { "message" } else { event },
+            data,
+            id,
+            retry,
+        })
     }
 
     /// Takes back the buffers of the event dispatched last, then parses up to the next event:
     /// `Ok(true)` when one is dispatched, `Ok(false)` when more input is needed (or all is done).
     fn step(&mut self) -> Result<bool, SseError> {
+        if let Some(whole) = self.whole.take() {
+            // The lent event's bytes are consumed now.
+            if let Some(chunk) = self.input.front_mut() {
+                chunk.advance(whole.len);
+                if chunk.is_empty() {
+                    self.input.pop_front();
+                }
+            }
+            self.dispatched_retry = None;
+        }
         if let Some(data) = self.dispatched.take() {
             let mut buffer = data.into_bytes();
             buffer.clear();
@@ -385,7 +435,17 @@ impl SseDecoder {
             self.dispatched_retry = None;
         }
         if self.failed {
+            // `current` fails the decoder without dropping the buffers it lends from.
+            self.input.clear();
+            self.data = Vec::new();
+            self.value = Vec::new();
             return Ok(false);
+        }
+        if let Some(whole) = self.whole_event() {
+            self.state = State::LineStart;
+            self.dispatched_retry = self.retry.take();
+            self.whole = Some(whole);
+            return Ok(true);
         }
         let result = self.decode_inner();
         if result.is_err() {
@@ -395,6 +455,38 @@ impl SseDecoder {
             self.value = Vec::new();
         }
         result
+    }
+
+    /// The event at the start of the first chunk, if it is there whole in the usual shape
+    /// (an optional `event` line, one `data` line, then a blank line, every line ending in a
+    /// lone LF, all within the limits) and the decoder is between events. Anything else,
+    /// including an event cut across chunks, goes through [`parse`](Self::parse), which gives
+    /// the same result for these bytes.
+    fn whole_event(&self) -> Option<WholeEvent> {
+        // At the start of the stream a chunk starting with `event:` or `data:` has no BOM.
+        let between_events = matches!(self.state, State::LineStart | State::Bom(0));
+        if !between_events || self.after_cr || !self.data.is_empty() || !self.event_type.is_empty() {
+            return None;
+        }
+        let chunk = self.input.front()?;
+        let (event, mut at) = if chunk.starts_with(b"event:") {
+            line_value(chunk, 6)?
+        } else {
+            (0..0, 0)
+        };
+        if !chunk[at..].starts_with(b"data:") {
+            return None;
+        }
+        let data;
+        (data, at) = line_value(chunk, at + 5)?;
+        if chunk.get(at) != Some(&b'\n') || at + 1 > self.max_len {
+            return None;
+        }
+        Some(WholeEvent {
+            event,
+            data,
+            len: at + 1,
+        })
     }
 
     fn decode_inner(&mut self) -> Result<bool, SseError> {
@@ -644,6 +736,15 @@ impl SseDecoder {
     }
 }
 
+/// The value of the line in `chunk` whose field name and colon end at `from`, without the one
+/// leading space the rules drop, and where the next line starts; `None` unless the line ends
+/// in `chunk` with a lone LF.
+fn line_value(chunk: &[u8], from: usize) -> Option<(Range<usize>, usize)> {
+    let start = if chunk.get(from) == Some(&b' ') { from + 1 } else { from };
+    let end = start + memchr::memchr2(b'\r', b'\n', &chunk[start..])?;
+    (chunk[end] == b'\n').then_some((start..end, end + 1))
+}
+
 impl crate::decode::PushDecoder for SseDecoder {
     type Item = Event;
     type Error = SseError;
@@ -737,8 +838,14 @@ impl<S> SseStream<S> {
                 Poll::Ready(None) => this.decoder.finish(),
             }
         }
-        let decoder: &'a SseDecoder = this.decoder;
-        Poll::Ready(Some(Ok(decoder.current())))
+        let decoder: &'a mut SseDecoder = this.decoder;
+        match decoder.current() {
+            Ok(event) => Poll::Ready(Some(Ok(event))),
+            Err(err) => {
+                *this.done = true;
+                Poll::Ready(Some(Err(err)))
+            }
+        }
     }
 
     /// The body, with any bytes the decoder had buffered lost.
@@ -1127,6 +1234,84 @@ mod tests {
         decoder.push(Bytes::from_static(b"data: \xFF\n\ndata: x\n\n"));
         assert!(decoder.decode_ref().is_err());
         assert!(decoder.decode_ref().unwrap().is_none());
+    }
+
+    #[test]
+    fn whole_events_are_lent_from_the_chunk() {
+        // Events in one chunk, several in the shape read without a copy, others not (CRLF, two
+        // data lines, an id line, a comment, a retry before an event): the same events as when
+        // every byte comes in a chunk of its own, where no event is ever whole.
+        let inputs: [&[u8]; 5] = [
+            b"data: a\n\nevent: e\ndata:b\n\nevent:\ndata: \n\ndata: {\"x\":\"\xC3\xA9\"}\n\n",
+            b"retry: 7\ndata: a\n\ndata: b\n\nid: 1\ndata: c\n\ndata: d\n\n",
+            b"data: a\r\n\r\ndata: b\n\r\ndata: c\ndata: d\n\n: note\ndata: e\n\nevent: x\rdata: f\n\n",
+            b"event: e\ndata: a\n\nevent: e\n\ndata: b\n\ndata: c\n",
+            b"\xEF\xBB\xBFdata: a\n\ndata: b\n\n",
+        ];
+        for input in inputs {
+            let (byte_by_byte, err) = decode_chunks(&mut SseDecoder::new(), input.chunks(1));
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(
+                decode_all(input).unwrap(),
+                byte_by_byte,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            let mut decoder = SseDecoder::new();
+            decoder.push(Bytes::copy_from_slice(input));
+            decoder.finish();
+            let mut lent = Vec::new();
+            while let Some(event) = decoder.decode_ref().unwrap() {
+                lent.push(event.to_event());
+            }
+            assert_eq!(lent, byte_by_byte, "{}", String::from_utf8_lossy(input));
+        }
+        let retried = decode_all(b"retry: 7\ndata: a\n\ndata: b\n\n").unwrap();
+        assert_eq!(retried[0].retry, Some(Duration::from_millis(7)));
+        assert_eq!(retried[1].retry, None);
+
+        // No copy: the data points into the chunk.
+        let chunk = Bytes::from_static(b"data: x\n\nevent: name\ndata: {\"y\":1}\n\n");
+        let inside = |text: &str| chunk.as_ptr_range().contains(&text.as_ptr());
+        let mut decoder = SseDecoder::new();
+        decoder.push(chunk.clone());
+        let first = decoder.decode_ref().unwrap().unwrap();
+        assert!(first.event == "message" && first.data == "x" && inside(first.data));
+        let second = decoder.decode_ref().unwrap().unwrap();
+        assert_eq!((second.event, second.data), ("name", "{\"y\":1}"));
+        assert!(inside(second.event) && inside(second.data));
+        assert!(decoder.decode_ref().unwrap().is_none());
+
+        // Invalid UTF-8 in a whole event fails the decoder, borrowed or owned.
+        for (input, field) in [
+            (&b"data: a\n\ndata: \xFF\n\ndata: c\n\n"[..], SseField::Data),
+            (b"data: a\n\nevent: \xFF\ndata: b\n\ndata: c\n\n", SseField::Event),
+        ] {
+            let mut decoder = SseDecoder::new();
+            decoder.push(Bytes::from_static(input));
+            assert_eq!(decoder.decode_ref().unwrap().unwrap().data, "a");
+            let err = decoder.decode_ref().unwrap_err();
+            assert!(
+                matches!(err, SseError::InvalidUtf8 { field: f } if f == field),
+                "{err:?}"
+            );
+            assert!(decoder.is_failed());
+            assert!(decoder.decode_ref().unwrap().is_none());
+            let (got, err) = decode_chunks(&mut SseDecoder::new(), [input]);
+            assert_eq!(got, vec![msg("a")]);
+            assert!(
+                matches!(err, Some(SseError::InvalidUtf8 { field: f }) if f == field),
+                "{err:?}"
+            );
+        }
+
+        // An event past the limit is left to the line parser, which reports it.
+        let (got, err) = decode_chunks(
+            &mut SseDecoder::with_max_len(16),
+            [&b"data: a\n\ndata: 0123456789A\n\n"[..]],
+        );
+        assert_eq!(got, vec![msg("a")]);
+        assert!(matches!(err, Some(SseError::LineTooLong { limit: 16 })), "{err:?}");
     }
 
     #[test]
