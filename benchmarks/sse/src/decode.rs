@@ -13,10 +13,12 @@
 //!   `stream_mapped_raw_events`): the byte stream with its errors mapped to `std::io::Error`,
 //!   `eventsource_stream::EventStream` (0.2.3, the version async-openai resolves to), stop at
 //!   `data == "[DONE]"`, skip `event == "keepalive"`, `serde_json::from_str::<O>(&event.data)`
-//!   with a parse error made an `OpenAIError::JSONDeserialize`. Read in the same task: the
-//!   spawned task and unbounded channel async-openai puts between the decoder and the caller
-//!   on native targets are left out (its wasm path has none either), which only makes theirs
-//!   cheaper.
+//!   with a parse error made an `OpenAIError::JSONDeserialize`. By default read in the same
+//!   task: the spawned task and unbounded channel async-openai puts between the decoder and
+//!   the caller on native targets are left out (its wasm path has none either), which only
+//!   makes theirs cheaper. `--theirs shipped` puts them back, as its native `client.rs` has
+//!   them (`tokio::spawn`, `mpsc::unbounded_channel`, the `select!` on `tx.closed()`), for
+//!   what an application using async-openai pays.
 
 use std::time::Instant;
 
@@ -96,10 +98,13 @@ async fn ours(api: Api, chunks: Vec<Bytes>) -> Seen {
 type TheirStream<O> =
     std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<O, async_openai::error::OpenAIError>> + Send>>;
 
-fn theirs_stream<O>(chunks: Vec<Bytes>) -> TheirStream<O>
+fn theirs_stream<O>(chunks: Vec<Bytes>, shipped: bool) -> TheirStream<O>
 where
     O: serde::de::DeserializeOwned + Send + 'static,
 {
+    if shipped {
+        return theirs_shipped_stream(chunks);
+    }
     use async_openai::error::{OpenAIError, StreamError};
     // `response.bytes_stream().map(|r| r.map_err(std::io::Error::other))`
     let byte_stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<Bytes, std::io::Error>))
@@ -139,10 +144,54 @@ where
     ))
 }
 
-async fn theirs(api: Api, chunks: Vec<Bytes>) -> Seen {
+/// async-openai 0.43.0's native `stream_mapped_raw_events` with `stream`'s event mapper: the
+/// decoder runs in a spawned task and sends each result through an unbounded channel.
+fn theirs_shipped_stream<O>(chunks: Vec<Bytes>) -> TheirStream<O>
+where
+    O: serde::de::DeserializeOwned + Send + 'static,
+{
+    use async_openai::error::{OpenAIError, StreamError};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let byte_stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<Bytes, std::io::Error>))
+            .map(|r| r.map_err(std::io::Error::other));
+        let mut event_stream = std::pin::pin!(eventsource_stream::EventStream::new(byte_stream));
+        while let Some(ev) = tokio::select! {
+            biased;
+            _ = tx.closed() => None,
+            ev = event_stream.next() => ev,
+        } {
+            let event = match ev {
+                Ok(e) => e,
+                Err(e) => {
+                    let _ = tx.send(Err(OpenAIError::StreamError(Box::new(StreamError::EventStream(
+                        e.to_string(),
+                    )))));
+                    break;
+                }
+            };
+            if event.data == "[DONE]" {
+                break;
+            }
+            if event.event == "keepalive" {
+                continue;
+            }
+            let response = serde_json::from_str::<O>(&event.data).map_err(|error| {
+                OpenAIError::JSONDeserialize(error, String::from_utf8_lossy(event.data.as_bytes()).into())
+            });
+            if tx.send(response).is_err() {
+                break;
+            }
+        }
+    });
+    // `tokio_stream::wrappers::UnboundedReceiverStream`, spelled out.
+    Box::pin(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}
+
+async fn theirs(api: Api, chunks: Vec<Bytes>, shipped: bool) -> Seen {
     match api {
-        Api::Responses => crate::theirs_read_responses(theirs_stream(chunks)).await,
-        Api::Chat => crate::theirs_read_chat(theirs_stream(chunks)).await,
+        Api::Responses => crate::theirs_read_responses(theirs_stream(chunks, shipped)).await,
+        Api::Chat => crate::theirs_read_chat(theirs_stream(chunks, shipped)).await,
     }
 }
 
@@ -164,13 +213,13 @@ enum Reader {
 }
 
 impl Reader {
-    fn new(which: Which, api: Api, chunks: Vec<Bytes>) -> Reader {
+    fn new(which: Which, api: Api, chunks: Vec<Bytes>, shipped: bool) -> Reader {
         use bedrock_mantle::stream::EventStream;
         match (which, api) {
             (Which::Ours, Api::Responses) => Reader::OursResponses(EventStream::new(ours_body(chunks)), Seen::new()),
             (Which::Ours, Api::Chat) => Reader::OursChat(EventStream::new(ours_body(chunks)), Seen::new()),
-            (Which::Theirs, Api::Responses) => Reader::TheirsResponses(theirs_stream(chunks), Seen::new()),
-            (Which::Theirs, Api::Chat) => Reader::TheirsChat(theirs_stream(chunks), Seen::new()),
+            (Which::Theirs, Api::Responses) => Reader::TheirsResponses(theirs_stream(chunks, shipped), Seen::new()),
+            (Which::Theirs, Api::Chat) => Reader::TheirsChat(theirs_stream(chunks, shipped), Seen::new()),
         }
     }
 
@@ -212,14 +261,14 @@ impl Reader {
 /// A slice lasts a few milliseconds, so a change in the VM's speed lasting longer than that
 /// falls on both clients alike, where whole streams read one after the other (0.3-0.8 s each)
 /// each meet a different speed.
-async fn interleaved(api: Api, chunks: &[Bytes], slice: usize, first: Which) -> ([f64; 2], [Seen; 2]) {
+async fn interleaved(api: Api, chunks: &[Bytes], slice: usize, first: Which, shipped: bool) -> ([f64; 2], [Seen; 2]) {
     let order = match first {
         Which::Ours => [Which::Ours, Which::Theirs],
         Which::Theirs => [Which::Theirs, Which::Ours],
     };
     let mut readers = [
-        Reader::new(Which::Ours, api, chunks.to_vec()),
-        Reader::new(Which::Theirs, api, chunks.to_vec()),
+        Reader::new(Which::Ours, api, chunks.to_vec(), shipped),
+        Reader::new(Which::Theirs, api, chunks.to_vec(), shipped),
     ];
     let mut cpu = [0.0; 2];
     let mut live = [true; 2];
@@ -244,10 +293,10 @@ async fn interleaved(api: Api, chunks: &[Bytes], slice: usize, first: Which) -> 
 
 // ---------------------------------------------------------------------------------------------
 
-async fn run(which: Which, api: Api, chunks: Vec<Bytes>) -> Seen {
+async fn run(which: Which, api: Api, chunks: Vec<Bytes>, shipped: bool) -> Seen {
     match which {
         Which::Ours => ours(api, chunks).await,
-        Which::Theirs => theirs(api, chunks).await,
+        Which::Theirs => theirs(api, chunks, shipped).await,
     }
 }
 
@@ -262,7 +311,7 @@ pub async fn bench(args: &Args, splits: &[Split]) {
                 if args.only.is_some_and(|o| o != which) {
                     continue;
                 }
-                let seen = run(which, api, chunks.clone()).await;
+                let seen = run(which, api, chunks.clone(), args.theirs_shipped).await;
                 assert_eq!(
                     seen.0,
                     want,
@@ -281,7 +330,7 @@ pub async fn bench(args: &Args, splits: &[Split]) {
                     // The Vec of `Bytes` handles is cloned outside the measurement.
                     let input = chunks.clone();
                     let (c0, w0) = (cpu_now(), Instant::now());
-                    let seen = run(which, api, input).await;
+                    let seen = run(which, api, input, args.theirs_shipped).await;
                     let (c, w) = (cpu_now() - c0, w0.elapsed());
                     assert_eq!(
                         seen.0,
@@ -299,7 +348,7 @@ pub async fn bench(args: &Args, splits: &[Split]) {
             let n = want.events as f64;
             println!();
             println!(
-                "### In memory, {} stream: {} events ({} text deltas), {:.1} MB, {} ({} chunks), {} rounds",
+                "### In memory, {} stream: {} events ({} text deltas), {:.1} MB, {} ({} chunks), {} rounds; async-openai {}",
                 match api {
                     Api::Responses => "Responses",
                     Api::Chat => "Chat Completions",
@@ -309,7 +358,12 @@ pub async fn bench(args: &Args, splits: &[Split]) {
                 bytes as f64 / 1e6,
                 split.describe(),
                 chunks.len(),
-                args.rounds
+                args.rounds,
+                if args.theirs_shipped {
+                    "as shipped (decoder in a spawned task, unbounded channel)"
+                } else {
+                    "decoder and deserializer only, in the caller's task"
+                }
             );
             println!();
             println!("| client | CPU s/stream (median) | events per CPU-second (median) | min–max | µs CPU/event | wall s/stream (median) | events/CPU-s vs async-openai |");
@@ -350,7 +404,7 @@ pub async fn bench(args: &Args, splits: &[Split]) {
                 let mut cpu = [Vec::new(), Vec::new()];
                 for round in 0..args.rounds {
                     let first = if round % 2 == 0 { Which::Ours } else { Which::Theirs };
-                    let (c, seen) = interleaved(api, &chunks, args.slice, first).await;
+                    let (c, seen) = interleaved(api, &chunks, args.slice, first, args.theirs_shipped).await;
                     for which in clients {
                         assert_eq!(
                             seen[which as usize].0,

@@ -5,6 +5,7 @@
 //!
 //!   sse-bench [bench] [--events N] [--rounds R] [--api responses|chat|both] [--only ours|theirs]
 //!   sse-bench decode [--events N] [--rounds R] [--api ..] [--only ..] [--chunks event|BYTES[,..]]
+//!                    [--slice EVENTS] [--theirs decoder|shipped]
 //!                                   SSE decoding + typed events in memory, no HTTP (src/decode.rs)
 //!   sse-bench check [--events N]    parse every event of both streams with both type sets
 //!   sse-bench serve [--events N]    the server alone (prints its URL)
@@ -516,6 +517,8 @@ struct Args {
     splits: Vec<decode::Split>,
     /// `decode` only: events per turn in the interleaved measurement (0: none).
     slice: usize,
+    /// `decode` only: async-openai with the spawned task and channel of its native client.
+    theirs_shipped: bool,
 }
 
 async fn bench(args: &Args) {
@@ -651,6 +654,7 @@ fn main() {
         only: None,
         splits: vec![decode::Split::PerEvent, decode::Split::Fixed(16 * 1024)],
         slice: 1000,
+        theirs_shipped: false,
     };
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -659,6 +663,13 @@ fn main() {
             "--events" => args.events = value.parse().expect("--events N"),
             "--rounds" => args.rounds = value.parse().expect("--rounds R"),
             "--slice" => args.slice = value.parse().expect("--slice EVENTS"),
+            "--theirs" => {
+                args.theirs_shipped = match value.as_str() {
+                    "shipped" => true,
+                    "decoder" => false,
+                    other => panic!("--theirs decoder|shipped, not {other}"),
+                }
+            }
             "--api" => {
                 args.apis = match value.as_str() {
                     "responses" => vec![Api::Responses],
